@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { generateCommand, runGenerate } from './commands/generate.js';
+import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
+import type { RawGenerateOptions } from './params.js';
+import { formatAftermath, formatFailure, formatSummary, makeChalk, progressPrinter } from './ui.js';
+
+/**
+ * The only place that prints errors and sets the exit code:
+ * 0 success, 1 a step failed (or a tool is missing, or the output could not be swapped in),
+ * 2 bad usage, 3 a bug, 130 interrupted.
+ */
+const EXIT_HELP = `
+Exit codes:
+  0    success
+  1    a step failed, a tool is missing, or the output could not be written
+  2    bad usage: an option or variable broke a rule; nothing was touched
+  3    a bug in kafka-mtls
+  130  interrupted; nothing was touched`;
+
+async function main(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(s);
+  const err = (s: string) => process.stderr.write(s);
+  const c = makeChalk(process.env, process.stdout.isTTY === true);
+  const ce = makeChalk(process.env, process.stderr.isTTY === true);
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let exitCode = 0;
+  const program = new Command('kafka-mtls')
+    .description('TLS material for an Apache Kafka cluster secured with mutual TLS')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => err(s) })
+    .addHelpText('after', EXIT_HELP);
+
+  const generate = generateCommand()
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kafka-mtls generate                                   # ./certs, as mtls-kafka.sh
+  PASSWORD=s3cret-pw KAFKA_BROKER_COUNT=5 kafka-mtls generate
+  kafka-mtls generate --password-file pw.txt --brokers 5 --san IP:10.0.0.7 --out /work/certs
+${EXIT_HELP}`,
+    )
+    .action(async (opts: RawGenerateOptions) => {
+      const result = await runGenerate(opts, {
+        env: process.env,
+        signal: abort.signal,
+        onParams: (p) => {
+          if (p.defaultPassword) {
+            err(ce.yellow('warning: ') + 'neither PASSWORD nor --password-file is set: using the script\'s default store password\n');
+          }
+        },
+        onEvent: progressPrinter(c, out, opts.verbose === true),
+      });
+      out(formatSummary(c, result));
+    });
+  program.addCommand(generate);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    exitCode = report(e, err, ce);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return exitCode;
+}
+
+function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeChalk>): number {
+  if (e instanceof CommanderError) {
+    // Help and --version also arrive here, with exit code 0.
+    if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+    return 2; // commander has printed its one-line message already
+  }
+  if (e instanceof UsageError) {
+    err(`${c.red('error:')} ${e.message}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof StepError) {
+    err(formatFailure(c, e.failure, e.aftermath));
+    return e.exitCode;
+  }
+  if (e instanceof CancelledError) {
+    err(`${c.yellow('cancelled.')} ${formatAftermath(e.aftermath)}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof ToolMissingError || e instanceof OutputError) {
+    err(`${c.red('error:')} ${e.message}\n`);
+    if (e.hint) err(`${c.cyan('hint:')} ${e.hint}\n`);
+    return e.exitCode;
+  }
+  err(`${c.red('bug:')} kafka-mtls failed unexpectedly; please report this with the output below.\n${(e as Error)?.stack ?? String(e)}\n`);
+  return 3;
+}
+
+process.exitCode = await main(process.argv);

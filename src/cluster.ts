@@ -1,0 +1,118 @@
+/**
+ * What a run makes, described before any file is named: the CA, the
+ * identities (brokers and clients) with their subjects and SANs, and the
+ * stores. The drop-in layout of mtls-kafka.sh is one such description
+ * (describeStatefulSet); later layouts and config files produce the same shape.
+ */
+
+export interface SubjectFields {
+  readonly country: string;
+  readonly state: string;
+  readonly locality: string;
+  readonly org: string;
+  readonly orgUnit: string;
+}
+
+export interface San {
+  readonly kind: 'DNS' | 'IP';
+  readonly value: string;
+}
+
+export interface CaSpec {
+  readonly subject: SubjectFields & { readonly cn: string; readonly email: string };
+  readonly keyBits: number;
+  readonly validityDays: number;
+}
+
+export interface Identity {
+  readonly role: 'broker' | 'client';
+  /** Step id prefix, e.g. broker-0, client. */
+  readonly id: string;
+  /** Keystore alias; also the base of the script's file names. */
+  readonly alias: string;
+  readonly subject: SubjectFields & { readonly cn: string };
+  readonly sans: readonly San[];
+  readonly keyBits: number;
+  readonly validityDays: number;
+}
+
+export type StoreType = 'auto' | 'jks' | 'pkcs12';
+
+export interface Cluster {
+  readonly ca: CaSpec;
+  readonly identities: readonly Identity[];
+  readonly storeType: StoreType;
+}
+
+export interface StatefulSetParams {
+  readonly brokers: number;
+  readonly validityDays: number;
+  readonly caValidityDays: number;
+  readonly name: string;
+  readonly headlessService: string;
+  readonly namespace: string;
+  readonly clusterDomain: string;
+  readonly clientName: string;
+  readonly subject: SubjectFields;
+  readonly ca: { readonly cn: string; readonly state: string; readonly email: string };
+  readonly extraSans: readonly San[];
+  readonly storeType: StoreType;
+}
+
+const dns = (value: string): San => ({ kind: 'DNS', value });
+
+/** The SANs mtls-kafka.sh writes into ext<i>.cnf, in the same order. */
+export function brokerSans(p: StatefulSetParams, i: number): San[] {
+  const pod = `${p.name}-${i}.${p.headlessService}`;
+  return [
+    dns(`${pod}.${p.namespace}.${p.clusterDomain}`),
+    dns(pod),
+    dns(`${pod}.${p.namespace}`),
+    dns(`${p.name}.${p.headlessService}`),
+    dns(p.name),
+    ...p.extraSans,
+  ];
+}
+
+export function brokerCn(p: Pick<StatefulSetParams, 'name' | 'headlessService'>, i: number): string {
+  return `${p.name}-${i}.${p.headlessService}`;
+}
+
+/** The cluster mtls-kafka.sh makes: N brokers of a StatefulSet behind a headless service, and one client. */
+export function describeStatefulSet(p: StatefulSetParams): Cluster {
+  const leaf = { keyBits: 2048, validityDays: p.validityDays };
+  const brokers: Identity[] = Array.from({ length: p.brokers }, (_, i) => ({
+    role: 'broker',
+    id: `broker-${i}`,
+    alias: `${p.name}-${i}`,
+    subject: { ...p.subject, cn: brokerCn(p, i) },
+    sans: brokerSans(p, i),
+    ...leaf,
+  }));
+  const client: Identity = {
+    role: 'client',
+    id: 'client',
+    alias: p.clientName,
+    subject: { ...p.subject, cn: p.clientName },
+    sans: [dns(p.clientName)],
+    ...leaf,
+  };
+  return {
+    ca: {
+      subject: { ...p.subject, state: p.ca.state, cn: p.ca.cn, email: p.ca.email },
+      keyBits: 4096,
+      validityDays: p.caValidityDays,
+    },
+    identities: [...brokers, client],
+    storeType: p.storeType,
+  };
+}
+
+/**
+ * The principal Kafka derives from a certificate: its subject in RFC 2253
+ * form, most specific attribute first (X500Principal.getName()). Subject
+ * values are validated to need no RFC 2253 escaping.
+ */
+export function principalOf(subject: SubjectFields & { readonly cn: string }): string {
+  return `CN=${subject.cn},OU=${subject.orgUnit},O=${subject.org},L=${subject.locality},ST=${subject.state},C=${subject.country}`;
+}

@@ -1,0 +1,114 @@
+import { availableParallelism } from 'node:os';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { describeStatefulSet, type Cluster } from '../cluster.js';
+import { CancelledError, StepError } from '../errors.js';
+import { parseGenerateOptions, SCRIPT_DEFAULTS, type GenerateParams, type RawGenerateOptions } from '../params.js';
+import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
+import type { StepRecord } from '../runner/record.js';
+import { runPlan, type RunEvent } from '../runner/runner.js';
+import type { Exec } from '../runner/exec.js';
+import type { Plan, Tool } from '../runner/step.js';
+import { openStage } from '../stage.js';
+import { preflight } from '../tools.js';
+
+export interface GenerateResult {
+  readonly params: GenerateParams;
+  readonly cluster: Cluster;
+  readonly plan: Plan;
+  readonly records: readonly StepRecord[];
+  readonly backup?: string;
+  readonly durationMs: number;
+}
+
+export interface GenerateDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (e: RunEvent) => void;
+  /** Called once the options are valid, before any step runs (for the warning about the default password). */
+  readonly onParams?: (p: GenerateParams) => void;
+  readonly exec?: Exec;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function generateCommand(): Command {
+  return new Command('generate')
+    .description('Make the CA, broker and client keystores and truststores of mtls-kafka.sh, checked step by step')
+    .option('--out <dir>', 'output directory; an existing one is kept as <dir>.bak-<UTC timestamp>', 'certs')
+    .option('--brokers <n>', `number of brokers, 1 to 999 (env KAFKA_BROKER_COUNT; default ${SCRIPT_DEFAULTS.brokers})`)
+    .option('--validity <days>', `validity of every certificate in days (env VALIDITY; default ${SCRIPT_DEFAULTS.validity})`)
+    .option('--ca-validity <days>', 'validity of the CA certificate in days (default: --validity)')
+    .option('--password-file <file>', 'file holding the store and key password (default: env PASSWORD, else "password")')
+    .option('--name <name>', `StatefulSet name (default ${SCRIPT_DEFAULTS.name})`)
+    .option('--headless-service <name>', 'headless Service name (default <name>-headless)')
+    .option('--namespace <ns>', `Kubernetes namespace (default ${SCRIPT_DEFAULTS.namespace})`)
+    .option('--cluster-domain <domain>', `cluster DNS domain (default ${SCRIPT_DEFAULTS.clusterDomain})`)
+    .option('--client-name <name>', 'client identity: alias, CN and file names (default <name>-client)')
+    .option('--san <value>', 'extra SAN on every broker certificate: a DNS name, DNS:name or IP:address (repeatable)', collect)
+    .option('--country <CC>', `subject C (default ${SCRIPT_DEFAULTS.country})`)
+    .option('--state <state>', `subject ST of the leaves (default ${SCRIPT_DEFAULTS.state}) and of the CA unless --ca-state`)
+    .option('--ca-state <state>', `subject ST of the CA (default ${SCRIPT_DEFAULTS.caState}, or --state when given)`)
+    .option('--locality <city>', `subject L (default ${SCRIPT_DEFAULTS.locality})`)
+    .option('--org <org>', `subject O (default ${SCRIPT_DEFAULTS.org})`)
+    .option('--org-unit <unit>', `subject OU (default ${SCRIPT_DEFAULTS.orgUnit})`)
+    .option('--ca-cn <cn>', `CA common name (default ${SCRIPT_DEFAULTS.caCn})`)
+    .option('--ca-email <address>', `CA emailAddress (default ${SCRIPT_DEFAULTS.caEmail})`)
+    .addOption(new Option('--store-type <type>', 'keystore and truststore type: auto is the JDK keytool\'s default (PKCS12 on JDK 9+), as the script').choices(['auto', 'jks', 'pkcs12']).default('auto'))
+    .option('--keep-work', 'on failure, keep the work directory and print its path')
+    .option('--verbose', 'print every step\'s command and output')
+    .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
+    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
+}
+
+/** options -> params -> cluster -> plan -> run -> swap in. Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError. */
+export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
+  const started = Date.now();
+  const params = await parseGenerateOptions(raw, deps.env);
+  deps.onParams?.(params);
+  const cluster = describeStatefulSet(params);
+  const plan = buildDropInPlan(cluster);
+  await preflight(params.tools, toolsOf(plan), deps.env);
+
+  const stage = await openStage(params.out);
+  const aftermath = (kept: boolean) => ({ target: params.out, keptWork: kept ? stage.workDir : undefined });
+  // Every file the tools create starts private; public ones are opened up after the run.
+  const umask = process.umask(0o077);
+  let result;
+  try {
+    for (const d of plan.scratch) await mkdir(join(stage.workDir, d), { recursive: true });
+    result = await runPlan(plan, {
+      workDir: stage.workDir,
+      tools: params.tools,
+      secrets: { [STORE_PASSWORD_ENV]: params.password },
+      concurrency: availableParallelism(),
+      signal: deps.signal,
+      exec: deps.exec,
+      onEvent: deps.onEvent,
+      streamOutput: params.verbose,
+    });
+  } catch (e) {
+    process.umask(umask);
+    await stage.discard(false);
+    throw e;
+  }
+  process.umask(umask);
+
+  if (result.cancelled) {
+    await stage.discard(params.keepWork);
+    throw new CancelledError(aftermath(params.keepWork));
+  }
+  if (result.failure) {
+    await stage.discard(params.keepWork);
+    throw new StepError(result.failure, aftermath(params.keepWork));
+  }
+  for (const d of plan.scratch) await rm(join(stage.workDir, d), { recursive: true, force: true });
+  for (const f of plan.outputs) await chmod(join(stage.workDir, f.path), f.private ? 0o600 : 0o644 & ~umask);
+  const { backup } = await stage.commit(0o777 & ~umask);
+  return { params, cluster, plan, records: result.records, backup, durationMs: Date.now() - started };
+}
+
+function toolsOf(plan: Plan): Tool[] {
+  return plan.steps.flatMap((s) => (s.action.kind === 'exec' ? [s.action.tool] : []));
+}

@@ -1,0 +1,84 @@
+/**
+ * The errors a user sees. Each carries what is needed to fix the problem;
+ * only src/cli.ts turns them into output and an exit code.
+ */
+
+/** Bad input: names the option and the rule it broke. Exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(
+    readonly option: string,
+    readonly rule: string,
+  ) {
+    super(`${option}: ${rule}`);
+    this.name = 'UsageError';
+  }
+}
+
+/** A tool the plan needs is not installed. Reported before any step runs. Exit code 1. */
+export class ToolMissingError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly tool: string,
+    readonly hint: string,
+  ) {
+    super(`${tool} not found: ${hint}`);
+    this.name = 'ToolMissingError';
+  }
+}
+
+/** How a step failed, in the order the runner tests for it. */
+export type FailureKind = 'not-started' | 'timed-out' | 'cancelled' | 'exit-code' | 'io-error' | 'file-missing' | 'check-failed';
+
+export interface StepFailure {
+  readonly stepId: string;
+  readonly title: string;
+  /** The command as a user could paste it, secrets replaced by ***. */
+  readonly command: string;
+  readonly kind: FailureKind;
+  /** One sentence: what went wrong. */
+  readonly reason: string;
+  readonly exitCode?: number;
+  /** The last lines of stderr (or stdout when stderr is empty), redacted. */
+  readonly outputTail: string[];
+  readonly hint?: string;
+}
+
+/** Where things stand after a failed or cancelled run: the target untouched, the work directory kept or not. */
+export interface Aftermath {
+  readonly target: string;
+  readonly keptWork?: string;
+}
+
+/** A step failed. Exit code 1. */
+export class StepError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly failure: StepFailure,
+    readonly aftermath: Aftermath,
+  ) {
+    super(`step ${failure.stepId} failed: ${failure.reason}`);
+    this.name = 'StepError';
+  }
+}
+
+/** The run was interrupted (Ctrl-C, SIGTERM). Exit code 130. */
+export class CancelledError extends Error {
+  readonly exitCode = 130;
+  constructor(readonly aftermath: Aftermath) {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/** The output directory could not be swapped in, or the work directory not made. Exit code 1. */
+export class OutputError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}

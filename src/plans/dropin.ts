@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Identity } from '../cluster.js';
+import type { OutputFile, Plan, Step } from '../runner/step.js';
+import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
+import { checkCa, createCa, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
+import { loadTemplate, renderTemplate } from '../templates.js';
+
+/** The environment variable that carries the store password to openssl and keytool. */
+export const STORE_PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
+
+/** Holds unencrypted leaf keys and intermediate bundles; removed before the output is swapped in. */
+const SCRATCH = '.build';
+
+/** The file names mtls-kafka.sh uses, so that nothing downstream changes. */
+export const dropInFiles = {
+  caConfig: 'openssl.cnf',
+  caKey: 'ca.key',
+  caCert: 'ca.crt',
+  serverTruststore: 'kafka.server.truststore.jks',
+  clientTruststore: 'kafka.client.truststore.jks',
+  keystore: (who: Identity) => `${who.alias}.keystore.jks`,
+  csr: (who: Identity) => `ca-request-${who.alias}`,
+  signed: (who: Identity) => `ca-signed-${who.alias}`,
+  ext: (who: Identity) => (who.role === 'broker' ? `ext${who.id.slice('broker-'.length)}.cnf` : 'extclient.cnf'),
+};
+
+/** Trusted-entry aliases the script's keytool commands give (keytool stores aliases in lower case). */
+export const KEYSTORE_CA_ALIAS = 'ca.crt';
+export const TRUSTSTORE_CA_ALIAS = 'caroot';
+
+/** A random positive serial of 127 bits (RFC 5280 allows up to 20 octets; CAs should use at least 64 random bits). */
+export function randomSerialHex(): string {
+  const b = randomBytes(16);
+  b[0] = (b[0]! & 0x7f) | 0x40; // positive, and never a leading zero octet
+  return b.toString('hex');
+}
+
+export interface DropInOptions {
+  readonly serial?: () => string;
+}
+
+export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Plan {
+  const serial = opts.serial ?? randomSerialHex;
+  const f = dropInFiles;
+  const pw = STORE_PASSWORD_ENV;
+  const type = cluster.storeType;
+  const ca = cluster.ca;
+  const trustBase = `${SCRATCH}/trust-base.store`;
+  const scratch = (who: Identity, ext: string) => `${SCRATCH}/${who.alias}.${ext}`;
+
+  const write = (id: string, path: string, content: string): Step => ({
+    id,
+    title: `Write ${path}`,
+    action: { kind: 'write', path, content },
+    reads: [],
+    writes: [path],
+  });
+
+  const steps: Step[] = [
+    write(
+      'ca.config',
+      f.caConfig,
+      renderTemplate(loadTemplate('ca.cnf'), {
+        ca_bits: String(ca.keyBits),
+        country: ca.subject.country,
+        state: ca.subject.state,
+        locality: ca.subject.locality,
+        org: ca.subject.org,
+        org_unit: ca.subject.orgUnit,
+        cn: ca.subject.cn,
+        email: ca.subject.email,
+      }),
+    ),
+    createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, bits: ca.keyBits, days: ca.validityDays }),
+  ];
+
+  for (const who of cluster.identities) {
+    steps.push(
+      write(
+        `${who.id}.config`,
+        scratch(who, 'req.cnf'),
+        renderTemplate(loadTemplate('leaf-req.cnf'), {
+          country: who.subject.country,
+          state: who.subject.state,
+          locality: who.subject.locality,
+          org: who.subject.org,
+          org_unit: who.subject.orgUnit,
+          cn: who.subject.cn,
+        }),
+      ),
+      write(`${who.id}.ext`, f.ext(who), renderTemplate(loadTemplate('ext.cnf'), { alt_names: { lines: altNameLines(who) } })),
+    );
+  }
+  for (const who of cluster.identities) {
+    steps.push(
+      createLeafRequest({ id: who.id, alias: who.alias, config: scratch(who, 'req.cnf'), key: scratch(who, 'key'), csr: f.csr(who), bits: who.keyBits }),
+    );
+  }
+
+  steps.push(
+    checkCa(f.caCert),
+    importTrustedCert({
+      id: 'stores.trust-base',
+      title: `Make the base of every keystore: the CA as trusted entry ${KEYSTORE_CA_ALIAS}`,
+      store: trustBase,
+      alias: KEYSTORE_CA_ALIAS,
+      cert: f.caCert,
+      storeType: type,
+      passwordEnv: pw,
+    }),
+    importTrustedCert({
+      id: 'truststore.create',
+      title: `Make ${f.serverTruststore} with the CA as ${TRUSTSTORE_CA_ALIAS}`,
+      store: f.serverTruststore,
+      // The script passes CARoot; keytool lower-cases aliases in both JKS and PKCS12.
+      alias: 'CARoot',
+      cert: f.caCert,
+      storeType: type,
+      passwordEnv: pw,
+    }),
+  );
+
+  for (const who of cluster.identities) {
+    const keystore = f.keystore(who);
+    steps.push(
+      signLeaf({
+        id: who.id, alias: who.alias, csr: f.csr(who), ext: f.ext(who), caCert: f.caCert, caKey: f.caKey,
+        out: f.signed(who), days: who.validityDays, serialHex: serial(),
+      }),
+      verifyLeaf({ id: who.id, alias: who.alias, caCert: f.caCert, cert: f.signed(who), purpose: who.role === 'broker' ? 'sslserver' : 'sslclient' }),
+      exportPkcs12({ id: who.id, alias: who.alias, cert: f.signed(who), key: scratch(who, 'key'), caCert: f.caCert, out: scratch(who, 'p12'), passwordEnv: pw }),
+      {
+        id: `${who.id}.keystore`,
+        title: `Start ${keystore} from the base holding the CA`,
+        action: { kind: 'copy', from: trustBase, to: keystore },
+        reads: [trustBase],
+        writes: [keystore],
+      },
+      importKeyEntry({ id: who.id, alias: who.alias, source: scratch(who, 'p12'), store: keystore, storeType: type, passwordEnv: pw }),
+      checkStore({
+        id: `${who.id}.check`,
+        store: keystore,
+        storeType: type,
+        passwordEnv: pw,
+        expect: {
+          type: expectedType(type),
+          entries: [
+            { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: 2 },
+            { alias: KEYSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
+          ],
+        },
+      }),
+    );
+  }
+
+  steps.push(
+    checkStore({
+      id: 'truststore.check',
+      store: f.serverTruststore,
+      storeType: type,
+      passwordEnv: pw,
+      expect: { type: expectedType(type), entries: [{ alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' }] },
+    }),
+    {
+      // The two truststores hold the same single entry: a copy saves a JVM start.
+      id: 'truststore.client',
+      title: `Copy ${f.serverTruststore} to ${f.clientTruststore}`,
+      action: { kind: 'copy', from: f.serverTruststore, to: f.clientTruststore },
+      reads: [f.serverTruststore],
+      writes: [f.clientTruststore],
+    },
+  );
+
+  const outputs: OutputFile[] = [
+    { path: f.caConfig, private: false },
+    { path: f.caKey, private: true },
+    { path: f.caCert, private: false },
+    ...cluster.identities.flatMap((who) => [
+      { path: f.keystore(who), private: true },
+      { path: f.csr(who), private: false },
+      { path: f.ext(who), private: false },
+      { path: f.signed(who), private: false },
+    ]),
+    { path: f.serverTruststore, private: true },
+    { path: f.clientTruststore, private: true },
+  ];
+  return { steps, outputs, scratch: [SCRATCH] };
+}
+
+function expectedType(type: Cluster['storeType']): string | undefined {
+  return type === 'auto' ? undefined : type === 'jks' ? 'JKS' : 'PKCS12';
+}
+
+/** [alt_names] lines numbered per kind, as the script writes them: DNS.1, DNS.2, …, IP.1, … */
+function altNameLines(who: Identity): Array<[string, string]> {
+  const counts = { DNS: 0, IP: 0 };
+  return who.sans.map((san) => [`${san.kind}.${++counts[san.kind]}`, san.value]);
+}

@@ -1,0 +1,212 @@
+import { access, copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FailureKind, StepFailure } from '../errors.js';
+import { findHint } from '../hints.js';
+import { redact, type SecretEnv } from '../secrets.js';
+import { formatCommand } from './command.js';
+import { execProcess, type Exec, type ExecOutcome } from './exec.js';
+import { tailLines, type StepRecord } from './record.js';
+import { dependencies, type Plan, type Step, type Tool } from './step.js';
+
+export type RunEvent =
+  | { readonly kind: 'start'; readonly step: Step; readonly command: string }
+  | { readonly kind: 'finish'; readonly record: StepRecord }
+  | { readonly kind: 'output'; readonly step: Step; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+
+export interface RunOptions {
+  readonly workDir: string;
+  /** The executable for each tool: a name looked up on PATH, or a path. */
+  readonly tools: Readonly<Record<Tool, string>>;
+  /** Secrets by the environment variable that carries them. */
+  readonly secrets: SecretEnv;
+  readonly concurrency: number;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly exec?: Exec;
+  readonly onEvent?: (e: RunEvent) => void;
+  /** Stream each step's output as 'output' events (--verbose). */
+  readonly streamOutput?: boolean;
+  readonly now?: () => Date;
+}
+
+export interface RunResult {
+  readonly records: readonly StepRecord[];
+  /** The first step that failed; undefined when every step succeeded. */
+  readonly failure?: StepFailure;
+  readonly cancelled: boolean;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs a plan's steps, as many at once as `concurrency` and their files
+ * allow. Stops starting steps at the first failure (or on `signal`), cancels
+ * the ones still running, and returns every step's record. It never throws
+ * for a step's failure: the caller decides what a failure means.
+ */
+export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> {
+  const exec = opts.exec ?? execProcess;
+  const now = opts.now ?? (() => new Date());
+  const steps = plan.steps;
+  const deps = dependencies(steps);
+  const state: Array<'waiting' | 'running' | 'done'> = steps.map(() => 'waiting');
+  const records: Array<StepRecord | undefined> = steps.map(() => undefined);
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort();
+  opts.signal?.addEventListener('abort', onOuterAbort);
+  if (opts.signal?.aborted) stop.abort();
+  let failure: StepFailure | undefined;
+  const running = new Set<Promise<void>>();
+
+  const runOne = async (i: number): Promise<void> => {
+    const step = steps[i]!;
+    const command = redact(describeAction(step, opts.tools), opts.secrets);
+    opts.onEvent?.({ kind: 'start', step, command });
+    const started = now();
+    const result = await performStep(step, command, opts, exec, stop.signal);
+    const record: StepRecord = {
+      id: step.id,
+      title: step.title,
+      command,
+      startedAt: started.toISOString(),
+      durationMs: now().getTime() - started.getTime(),
+      ...result.record,
+    };
+    records[i] = record;
+    state[i] = 'done';
+    if (result.failure && !failure && !(result.failure.kind === 'cancelled' && stop.signal.aborted && !opts.signal?.aborted)) {
+      failure = result.failure;
+      stop.abort();
+    }
+    opts.onEvent?.({ kind: 'finish', record });
+  };
+
+  try {
+    for (;;) {
+      if (!stop.signal.aborted) {
+        for (let i = 0; i < steps.length && running.size < opts.concurrency; i++) {
+          if (state[i] !== 'waiting' || !deps[i]!.every((d) => state[d] === 'done')) continue;
+          state[i] = 'running';
+          const p: Promise<void> = runOne(i).finally(() => running.delete(p));
+          running.add(p);
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race(running);
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+
+  const all = steps.map(
+    (s, i): StepRecord =>
+      records[i] ?? { id: s.id, title: s.title, command: redact(describeAction(s, opts.tools), opts.secrets), outcome: 'not-run' },
+  );
+  return { records: all, failure, cancelled: opts.signal?.aborted === true };
+}
+
+/** The command a step runs, as a user would type it. */
+export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>): string {
+  const a = step.action;
+  switch (a.kind) {
+    case 'exec':
+      return formatCommand(tools[a.tool], a.args);
+    case 'copy':
+      return formatCommand('cp', [a.from, a.to]);
+    case 'write':
+      return `write ${a.path}`;
+  }
+}
+
+interface StepResult {
+  readonly record: Pick<StepRecord, 'outcome' | 'exitCode' | 'stdoutTail' | 'stderrTail' | 'detail'>;
+  readonly failure?: StepFailure;
+}
+
+async function performStep(step: Step, command: string, opts: RunOptions, exec: Exec, signal: AbortSignal): Promise<StepResult> {
+  const fail = (kind: FailureKind, reason: string, extra: Partial<StepFailure> = {}): StepResult => ({
+    record: { outcome: kind === 'cancelled' ? 'cancelled' : 'failed', exitCode: extra.exitCode },
+    failure: { stepId: step.id, title: step.title, command, kind, reason, outputTail: [], ...extra },
+  });
+  const a = step.action;
+  if (a.kind !== 'exec') {
+    try {
+      if (a.kind === 'copy') await copyFile(join(opts.workDir, a.from), join(opts.workDir, a.to));
+      else await writeFile(join(opts.workDir, a.path), a.content);
+    } catch (e) {
+      return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });
+    }
+    return { record: { outcome: 'ok' } };
+  }
+
+  const env: Record<string, string> = { LC_ALL: 'C' };
+  for (const name of a.secretEnv ?? []) {
+    const secret = opts.secrets[name];
+    // A plan naming a secret the caller did not give is a bug, not a user error.
+    if (!secret) throw new Error(`step ${step.id} needs secret ${name}, which the run was not given`);
+    env[name] = secret.reveal();
+  }
+  const outcome: ExecOutcome = await exec({
+    file: opts.tools[a.tool],
+    args: a.args,
+    cwd: opts.workDir,
+    env,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    signal,
+    onOutput: opts.streamOutput
+      ? (stream, text) => opts.onEvent?.({ kind: 'output', step, stream, text: redact(text, opts.secrets) })
+      : undefined,
+  });
+
+  if (outcome.kind === 'not-started') {
+    return fail('not-started', `${opts.tools[a.tool]} could not be started (${outcome.code})`, {
+      hint:
+        outcome.code === 'ENOENT'
+          ? `${a.tool} is not installed or not on PATH. ${a.tool === 'keytool' ? 'Install a JDK (keytool ships with it) or pass --keytool PATH.' : 'Install openssl or pass --openssl PATH.'}`
+          : undefined,
+    });
+  }
+  const stdout = redact(outcome.stdout, opts.secrets);
+  const stderr = redact(outcome.stderr, opts.secrets);
+  const outputTail = tailLines(stderr.trim() !== '' ? stderr : stdout);
+  const tails = { stdoutTail: tailLines(stdout).join('\n'), stderrTail: tailLines(stderr).join('\n') };
+  const withTails = (r: StepResult): StepResult => ({ ...r, record: { ...r.record, ...tails } });
+
+  if (outcome.kind === 'timed-out') {
+    return withTails(fail('timed-out', `timed out after ${Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s`, { outputTail }));
+  }
+  if (outcome.kind === 'cancelled') return withTails(fail('cancelled', 'cancelled', { outputTail }));
+  if (outcome.kind === 'killed') {
+    return withTails(fail('exit-code', `killed by ${outcome.signal}`, { outputTail }));
+  }
+  const both = `${stderr}\n${stdout}`;
+  if (outcome.exitCode !== 0) {
+    return withTails(
+      fail('exit-code', `${a.tool} exited with code ${outcome.exitCode}`, {
+        exitCode: outcome.exitCode,
+        outputTail,
+        hint: findHint(both),
+      }),
+    );
+  }
+  for (const f of step.writes) {
+    try {
+      await access(join(opts.workDir, f));
+    } catch {
+      return withTails(fail('file-missing', `${a.tool} exited 0 but did not write ${f}`, { exitCode: 0, outputTail }));
+    }
+  }
+  const out = { exitCode: 0, stdout, stderr };
+  const problem = step.check?.(out);
+  if (problem !== undefined) {
+    return withTails(fail('check-failed', problem, { exitCode: 0, outputTail, hint: findHint(both) }));
+  }
+  return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: step.summarize?.(out) } };
+}
+
+function fileHint(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'The file or its directory is not writable: check permissions and free space.';
+  if (code === 'ENOSPC') return 'The disk is full.';
+  return undefined;
+}

@@ -1,0 +1,108 @@
+/**
+ * A step is a small value: what it runs, the files it reads and writes
+ * (relative to the work directory), the secrets it needs and a pure check of
+ * its output. Steps carry no secrets: `secretEnv` names the environment
+ * variables the runner fills in for the child.
+ */
+
+export type Tool = 'openssl' | 'keytool';
+
+export interface ExecAction {
+  readonly kind: 'exec';
+  readonly tool: Tool;
+  readonly args: readonly string[];
+  /** Environment variables holding secrets, by the label of the secret (e.g. STORE_PASSWORD -> 'store password'). */
+  readonly secretEnv?: readonly string[];
+}
+
+export interface CopyAction {
+  readonly kind: 'copy';
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface WriteAction {
+  readonly kind: 'write';
+  readonly path: string;
+  readonly content: string;
+}
+
+export type Action = ExecAction | CopyAction | WriteAction;
+
+/** What a finished process left: the input to a step's check. */
+export interface StepOutput {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A check returns undefined when the output proves success, else one sentence saying why not. */
+export type Check = (out: StepOutput) => string | undefined;
+
+export interface Step {
+  /** e.g. broker-0.sign */
+  readonly id: string;
+  /** e.g. Sign mtls-kafka-0's certificate with the CA */
+  readonly title: string;
+  readonly action: Action;
+  readonly reads: readonly string[];
+  /** Files created or changed; each must exist after the step. */
+  readonly writes: readonly string[];
+  readonly check?: Check;
+  /** What the check proved, for the journal and --verbose (e.g. "2 entries"). */
+  readonly summarize?: (out: StepOutput) => string | undefined;
+}
+
+export interface OutputFile {
+  readonly path: string;
+  /** Keys and stores: 0600. Everything else: 0644. */
+  readonly private: boolean;
+}
+
+export interface Plan {
+  readonly steps: readonly Step[];
+  /** The files the run leaves in the output directory. */
+  readonly outputs: readonly OutputFile[];
+  /** Work-only directories removed before the output is swapped in (they hold unencrypted leaf keys). */
+  readonly scratch: readonly string[];
+}
+
+/**
+ * Each step's prerequisites, derived from the files: a step waits for the
+ * last earlier writer of every file it reads or writes, and a writer also
+ * waits for the earlier readers of the file it changes. Plans list steps in a
+ * valid order; this only finds what may run at the same time.
+ */
+export function dependencies(steps: readonly Step[]): number[][] {
+  const lastWriter = new Map<string, number>();
+  const readersSince = new Map<string, number[]>();
+  return steps.map((step, i) => {
+    const deps = new Set<number>();
+    for (const f of step.reads) {
+      const w = lastWriter.get(f);
+      if (w !== undefined) deps.add(w);
+    }
+    for (const f of step.writes) {
+      const w = lastWriter.get(f);
+      if (w !== undefined) deps.add(w);
+      for (const r of readersSince.get(f) ?? []) if (r !== i) deps.add(r);
+    }
+    for (const f of step.reads) readersSince.set(f, [...(readersSince.get(f) ?? []), i]);
+    for (const f of step.writes) {
+      lastWriter.set(f, i);
+      readersSince.set(f, []);
+    }
+    return [...deps].sort((a, b) => a - b);
+  });
+}
+
+/** Files a plan reads that no step writes: the run's inputs, which must exist before it starts. */
+export function planInputs(steps: readonly Step[]): string[] {
+  const written = new Set<string>();
+  const inputs = new Set<string>();
+  for (const s of steps) {
+    for (const f of s.reads) if (!written.has(f)) inputs.add(f);
+    for (const f of s.writes) written.add(f);
+  }
+  return [...inputs];
+}

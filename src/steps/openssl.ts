@@ -1,0 +1,150 @@
+import type { Step, StepOutput } from '../runner/step.js';
+
+/**
+ * Steps that run openssl. Secrets reach openssl only as `-passout env:VAR`
+ * (openssl-passphrase-options(1)): never as an argument.
+ */
+
+export interface CaCreateSpec {
+  readonly config: string;
+  readonly key: string;
+  readonly cert: string;
+  readonly bits: number;
+  readonly days: number;
+}
+
+export function createCa(s: CaCreateSpec): Step {
+  return {
+    id: 'ca.create',
+    title: `Create the CA key (RSA ${s.bits}) and self-signed v3 certificate`,
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      // -noenc: the CA key is written unencrypted, as the script's `encrypt_key = no` did.
+      args: ['req', '-new', '-x509', '-newkey', `rsa:${s.bits}`, '-noenc', '-keyout', s.key, '-out', s.cert, '-days', String(s.days), '-config', s.config],
+    },
+    reads: [s.config],
+    writes: [s.key, s.cert],
+  };
+}
+
+/** Reads the CA's extensions back: a CA Kafka's JVM accepts must say CA:TRUE and allow certificate signing. */
+export function checkCa(cert: string): Step {
+  return {
+    id: 'ca.check',
+    title: 'Check the CA certificate is a v3 CA (CA:TRUE, keyCertSign)',
+    action: { kind: 'exec', tool: 'openssl', args: ['x509', '-in', cert, '-noout', '-ext', 'basicConstraints,keyUsage'] },
+    reads: [cert],
+    writes: [],
+    check: (o) => {
+      if (!/CA:TRUE/.test(o.stdout)) return 'the CA certificate has no basicConstraints CA:TRUE';
+      if (!/Certificate Sign/.test(o.stdout)) return 'the CA certificate has no keyUsage keyCertSign';
+      return undefined;
+    },
+    summarize: () => 'CA:TRUE, keyCertSign',
+  };
+}
+
+export interface LeafRequestSpec {
+  readonly id: string;
+  readonly alias: string;
+  readonly config: string;
+  readonly key: string;
+  readonly csr: string;
+  readonly bits: number;
+}
+
+export function createLeafRequest(s: LeafRequestSpec): Step {
+  return {
+    id: `${s.id}.request`,
+    title: `Create ${s.alias}'s key (RSA ${s.bits}) and certificate signing request`,
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      // -verify checks the new CSR's self-signature and prints a line that proves it.
+      args: ['req', '-new', '-newkey', `rsa:${s.bits}`, '-noenc', '-keyout', s.key, '-out', s.csr, '-config', s.config, '-verify'],
+    },
+    reads: [s.config],
+    writes: [s.key, s.csr],
+    check: expectLine(/self-signature verify OK/, 'openssl did not confirm the request\'s self-signature'),
+  };
+}
+
+export interface SignSpec {
+  readonly id: string;
+  readonly alias: string;
+  readonly csr: string;
+  readonly ext: string;
+  readonly caCert: string;
+  readonly caKey: string;
+  readonly out: string;
+  readonly days: number;
+  /** A random positive serial of at least 64 bits, as hex: no shared serial file, so signing can run in parallel. */
+  readonly serialHex: string;
+}
+
+export function signLeaf(s: SignSpec): Step {
+  return {
+    id: `${s.id}.sign`,
+    title: `Sign ${s.alias}'s certificate with the CA`,
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      args: [
+        'x509', '-req', '-in', s.csr, '-CA', s.caCert, '-CAkey', s.caKey, '-out', s.out,
+        '-days', String(s.days), '-sha256', '-set_serial', `0x${s.serialHex}`, '-extfile', s.ext,
+      ],
+    },
+    reads: [s.csr, s.ext, s.caCert, s.caKey],
+    writes: [s.out],
+    check: expectLine(/self-signature ok/, 'openssl did not confirm the request\'s signature before signing'),
+  };
+}
+
+export function verifyLeaf(s: { id: string; alias: string; caCert: string; cert: string; purpose: 'sslserver' | 'sslclient' }): Step {
+  return {
+    id: `${s.id}.verify`,
+    title: `Verify ${s.alias}'s certificate against the CA (${s.purpose})`,
+    action: { kind: 'exec', tool: 'openssl', args: ['verify', '-x509_strict', '-purpose', s.purpose, '-CAfile', s.caCert, s.cert] },
+    reads: [s.caCert, s.cert],
+    writes: [],
+    check: (o) => (o.stdout.trim() === `${s.cert}: OK` ? undefined : `openssl verify did not print "${s.cert}: OK"`),
+  };
+}
+
+export interface Pkcs12Spec {
+  readonly id: string;
+  readonly alias: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly caCert: string;
+  readonly out: string;
+  readonly passwordEnv: string;
+}
+
+/**
+ * Bundles key, certificate and CA into a PKCS12 file for keytool to import.
+ * The file is only an intermediate: it uses the old PBE-SHA1-3DES algorithms
+ * so that any JDK's keytool (8 before u301 included) can read it.
+ */
+export function exportPkcs12(s: Pkcs12Spec): Step {
+  return {
+    id: `${s.id}.pkcs12`,
+    title: `Bundle ${s.alias}'s key, certificate and CA into PKCS12`,
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      secretEnv: [s.passwordEnv],
+      args: [
+        'pkcs12', '-export', '-in', s.cert, '-inkey', s.key, '-certfile', s.caCert, '-name', s.alias, '-out', s.out,
+        '-passout', `env:${s.passwordEnv}`, '-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1',
+      ],
+    },
+    reads: [s.cert, s.key, s.caCert],
+    writes: [s.out],
+  };
+}
+
+function expectLine(pattern: RegExp, otherwise: string): (o: StepOutput) => string | undefined {
+  return (o) => (pattern.test(o.stderr) || pattern.test(o.stdout) ? undefined : otherwise);
+}

@@ -1,0 +1,81 @@
+/**
+ * What a Java key store holds, as `keytool -list -v` reports it, and the
+ * check that a store holds exactly what the plan meant it to.
+ */
+
+export type EntryType = 'PrivateKeyEntry' | 'trustedCertEntry' | 'SecretKeyEntry';
+
+export interface StoreCert {
+  readonly owner: string;
+  readonly issuer: string;
+}
+
+export interface StoreEntry {
+  readonly alias: string;
+  readonly entryType: EntryType;
+  /** The certificates: the chain of a key entry, leaf first, or the one trusted certificate. */
+  readonly certs: readonly StoreCert[];
+}
+
+export interface StoreListing {
+  readonly type: string;
+  readonly entries: readonly StoreEntry[];
+}
+
+/** Parses the output of `keytool -list -v` (in English: the runner starts keytool with -J-Duser.language=en). */
+export function parseKeytoolList(text: string): StoreListing | undefined {
+  const type = /^Keystore type: (\S+)/m.exec(text)?.[1];
+  if (!type) return undefined;
+  const blocks = text.split(/^Alias name: /m).slice(1);
+  const entries = blocks.map((block): StoreEntry => {
+    const alias = block.slice(0, block.indexOf('\n')).trim();
+    const entryType = (/^Entry type: (\S+)/m.exec(block)?.[1] ?? 'unknown') as EntryType;
+    const owners = [...block.matchAll(/^Owner: (.*)$/gm)].map((m) => m[1]!.trim());
+    const issuers = [...block.matchAll(/^Issuer: (.*)$/gm)].map((m) => m[1]!.trim());
+    return { alias, entryType, certs: owners.map((owner, i) => ({ owner, issuer: issuers[i] ?? '' })) };
+  });
+  return { type, entries };
+}
+
+export interface ExpectedEntry {
+  readonly alias: string;
+  readonly entryType: EntryType;
+  /** For a key entry: the chain's length (leaf + CA = 2). */
+  readonly chainLength?: number;
+}
+
+export interface ExpectedStore {
+  /** 'PKCS12' or 'JKS'; undefined accepts what the JDK's keytool makes by default. */
+  readonly type?: string;
+  readonly entries: readonly ExpectedEntry[];
+}
+
+/** Undefined when the listing matches, else one sentence naming the first difference. */
+export function compareStore(listing: StoreListing | undefined, want: ExpectedStore): string | undefined {
+  if (!listing) return 'keytool -list printed no store listing';
+  if (want.type && listing.type.toUpperCase() !== want.type.toUpperCase()) {
+    return `the store is ${listing.type}, expected ${want.type}`;
+  }
+  const aliases = listing.entries.map((e) => e.alias).sort();
+  const wanted = want.entries.map((e) => e.alias.toLowerCase()).sort();
+  if (aliases.join(',') !== wanted.join(',')) {
+    return `the store holds [${aliases.join(', ')}], expected [${wanted.join(', ')}]`;
+  }
+  for (const w of want.entries) {
+    const got = listing.entries.find((e) => e.alias === w.alias.toLowerCase())!;
+    if (got.entryType !== w.entryType) return `entry ${w.alias} is a ${got.entryType}, expected a ${w.entryType}`;
+    if (w.chainLength !== undefined && got.certs.length !== w.chainLength) {
+      return `entry ${w.alias} has a chain of ${got.certs.length} certificate(s), expected ${w.chainLength}`;
+    }
+    const top = got.certs[got.certs.length - 1];
+    if (w.entryType === 'PrivateKeyEntry' && top && top.owner !== top.issuer) {
+      return `entry ${w.alias}'s chain ends at ${top.owner}, which is not a self-signed CA`;
+    }
+  }
+  return undefined;
+}
+
+export function describeListing(listing: StoreListing): string {
+  const parts = listing.entries.map((e) => (e.entryType === 'PrivateKeyEntry' ? `${e.alias} (key, chain ${e.certs.length})` : `${e.alias} (trusted)`));
+  return `${listing.type}: ${parts.join(', ')}`;
+}

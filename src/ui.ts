@@ -1,0 +1,76 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { principalOf } from './cluster.js';
+import type { GenerateResult } from './commands/generate.js';
+import type { Aftermath, StepFailure } from './errors.js';
+import type { StepRecord } from './runner/record.js';
+import type { RunEvent } from './runner/runner.js';
+
+/** The only chalk import: every colour decision is made here. NO_COLOR (https://no-color.org) turns colour off. */
+export function makeChalk(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstance {
+  const off = (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb' || (!isTTY && !env.FORCE_COLOR);
+  return new Chalk({ level: off ? 0 : 1 });
+}
+
+function ms(n: number | undefined): string {
+  if (n === undefined) return '';
+  return n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`;
+}
+
+/** One line per finished step; with verbose, the command before and the output as it comes. */
+export function progressPrinter(c: ChalkInstance, write: (s: string) => void, verbose: boolean): (e: RunEvent) => void {
+  return (e) => {
+    if (e.kind === 'start') {
+      if (verbose) write(c.dim(`  $ ${e.command}\n`));
+      return;
+    }
+    if (e.kind === 'output') {
+      write(c.dim(e.text.replace(/^/gm, `    ${e.step.id} | `).replace(/ \| $/, '')) + (e.text.endsWith('\n') ? '' : '\n'));
+      return;
+    }
+    write(formatRecord(c, e.record) + '\n');
+  };
+}
+
+export function formatRecord(c: ChalkInstance, r: StepRecord): string {
+  const mark = r.outcome === 'ok' ? c.green('✓') : r.outcome === 'failed' ? c.red('✗') : c.yellow('-');
+  const detail = r.detail ? c.dim(`  ${r.detail}`) : '';
+  const suffix = r.outcome === 'cancelled' ? c.yellow(' (cancelled)') : '';
+  return `${mark} ${r.id.padEnd(20)} ${r.title}${suffix} ${c.dim(ms(r.durationMs))}${detail}`;
+}
+
+export function formatSummary(c: ChalkInstance, r: GenerateResult): string {
+  const storeDetail = r.records.map((x) => /^(PKCS12|JKS):/i.exec(x.detail ?? '')?.[1]).find(Boolean);
+  const lines = [
+    '',
+    c.bold(`Made ${r.plan.outputs.length} files in ${r.params.out}`) +
+      ` (${r.plan.steps.length} steps in ${ms(r.durationMs)}${storeDetail ? `, stores ${storeDetail}` : ''})`,
+  ];
+  if (r.backup) lines.push(`The previous files are kept in ${r.backup}`);
+  lines.push('', 'SSL principals (Kafka ACLs and super.users name these):');
+  const width = Math.max(...r.cluster.identities.map((i) => i.alias.length));
+  for (const who of r.cluster.identities) lines.push(`  ${who.alias.padEnd(width)}  ${principalOf(who.subject)}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatFailure(c: ChalkInstance, f: StepFailure, after: Aftermath): string {
+  const lines = [
+    `${c.red('✗')} ${c.bold(`step ${f.stepId} failed`)}: ${f.reason}`,
+    `  step:      ${f.title}`,
+    `  command:   ${f.command}`,
+  ];
+  if (f.exitCode !== undefined) lines.push(`  exit code: ${f.exitCode}`);
+  if (f.outputTail.length > 0) {
+    lines.push('  output:');
+    for (const l of f.outputTail) lines.push(`    ${l}`);
+  }
+  if (f.hint) lines.push(`  ${c.cyan('hint:')}      ${f.hint}`);
+  lines.push(formatAftermath(after));
+  return lines.join('\n') + '\n';
+}
+
+export function formatAftermath(after: Aftermath): string {
+  const kept = after.keptWork
+    ? `The work directory is kept for debugging: ${after.keptWork}`
+    : 'The work directory was removed (--keep-work keeps it).';
+  return `Nothing in ${after.target} was changed. ${kept}`;
+}

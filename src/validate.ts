@@ -1,0 +1,98 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { San } from './cluster.js';
+import { UsageError } from './errors.js';
+
+/**
+ * One rule per kind of input, each failing with the same kind of sentence:
+ * "<option>: must be <rule>, got '<value>'". Values that end up in an
+ * openssl config are held to character sets that cannot change its meaning.
+ */
+
+const show = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+
+export function wholeNumber(option: string, raw: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(option, `must be a whole number from ${min} to ${max}, got ${show(raw)}`);
+  }
+  return Number(raw);
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A Kubernetes-style name: one lower-case RFC 1123 DNS label. */
+export function dnsLabel(option: string, raw: string): string {
+  if (!LABEL.test(raw)) {
+    throw new UsageError(option, `must be a DNS label (a-z, 0-9 and '-', 1 to 63 characters, starting and ending with a letter or digit), got ${show(raw)}`);
+  }
+  return raw;
+}
+
+/** A DNS name: dot-separated labels, at most 253 characters; a leading '*.' when wildcards are allowed. */
+export function dnsName(option: string, raw: string, opts: { wildcard?: boolean } = {}): string {
+  const name = opts.wildcard && raw.startsWith('*.') ? raw.slice(2) : raw;
+  const labels = name.split('.');
+  const ok = raw.length <= 253 && labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+  if (!ok) {
+    throw new UsageError(option, `must be a DNS name (labels of a-z, 0-9 and '-', separated by dots${opts.wildcard ? ', optionally starting with *.' : ''}), got ${show(raw)}`);
+  }
+  return raw;
+}
+
+/** --san: DNS:name, IP:address, or a bare DNS name. */
+export function san(raw: string): San {
+  const m = /^(DNS|IP):(.*)$/i.exec(raw);
+  const kind = m ? (m[1]!.toUpperCase() as 'DNS' | 'IP') : 'DNS';
+  const value = m ? m[2]! : raw;
+  if (kind === 'IP') {
+    if (!isIPv4(value) && !isIPv6(value)) throw new UsageError('--san', `IP: must be followed by an IPv4 or IPv6 address, got ${show(raw)}`);
+    return { kind, value };
+  }
+  return { kind, value: dnsName('--san', value, { wildcard: true }) };
+}
+
+/**
+ * A subject attribute (O, OU, L, ST, CN): letters, digits, spaces and . _ - ( ) @ :
+ * No ',' '+' '=' '"' '\' '#' '$' '[' ']' or control characters: they would
+ * either change the openssl config or be escaped in Kafka's RFC 2253 principal.
+ */
+export function subjectField(option: string, raw: string): string {
+  if (raw.length > 64 || !/^[\p{L}\p{N}](?:[\p{L}\p{N} ._()@:-]*[\p{L}\p{N}.)])?$/u.test(raw)) {
+    throw new UsageError(
+      option,
+      `must be 1 to 64 letters, digits, spaces or . _ - ( ) @ :, starting with a letter or digit, got ${show(raw)}`,
+    );
+  }
+  return raw;
+}
+
+export function countryCode(option: string, raw: string): string {
+  if (!/^[A-Z]{2}$/.test(raw)) throw new UsageError(option, `must be a two-letter ISO 3166 country code in capitals (e.g. KR), got ${show(raw)}`);
+  return raw;
+}
+
+export function emailAddress(option: string, raw: string): string {
+  if (raw.length > 128 || !/^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(raw)) {
+    throw new UsageError(option, `must be an e-mail address like name@example.com, got ${show(raw)}`);
+  }
+  return raw;
+}
+
+/**
+ * keytool refuses store passwords under 6 characters. Only printable ASCII:
+ * openssl and Java encode other characters differently when they derive
+ * PKCS12 keys, so a store one of them writes would not open in the other.
+ */
+export function password(option: string, raw: string): string {
+  if (raw.length < 6) throw new UsageError(option, 'must be at least 6 characters (keytool\'s minimum)');
+  if (raw.length > 128) throw new UsageError(option, 'must be at most 128 characters');
+  if (!/^[\x20-\x7e]+$/.test(raw)) {
+    throw new UsageError(option, 'must be printable ASCII: openssl and keytool encode other characters differently in PKCS12 stores');
+  }
+  return raw;
+}
+
+export function oneOf<T extends string>(option: string, raw: string, allowed: readonly T[]): T {
+  const v = raw.toLowerCase() as T;
+  if (!allowed.includes(v)) throw new UsageError(option, `must be one of ${allowed.join(', ')}, got ${show(raw)}`);
+  return v;
+}
