@@ -26,8 +26,9 @@ async function main(argv: string[]): Promise<number> {
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // 'on', not 'once': execa's exit hook re-raises a signal that no other listener holds.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   let exitCode = 0;
   const program = new Command('kafka-mtls')

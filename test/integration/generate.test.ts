@@ -1,0 +1,214 @@
+import { execa } from 'execa';
+import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { CLI, FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
+import { certFacts, listStore, verifies } from '../helpers/pki.js';
+
+const PW = 'Unique-Pa55word-42';
+const ENV = { PASSWORD: PW };
+
+async function whichReal(tool: string): Promise<string> {
+  return String((await execa('sh', ['-c', `command -v ${tool}`])).stdout).trim();
+}
+
+describe('kafka-mtls generate', () => {
+  let dir: string;
+  let first: { exitCode: number; stdout: string; stderr: string };
+  let firstSnapshot: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    first = await runCli(['generate', '--brokers', '2', '--san', 'kafka.example.com', '--san', 'IP:127.0.0.1'], { cwd: dir, env: ENV });
+    firstSnapshot = await snapshot(join(dir, 'certs'));
+  }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('succeeds and prints each principal', () => {
+    expect(first.stderr).toBe('');
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain('CN=mtls-kafka-1.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR');
+    expect(first.stdout).toMatch(/✓ broker-0\.import/);
+  });
+
+  test('keys and stores are 0600, the rest 0644, and no work file is left', async () => {
+    expect(firstSnapshot['ca.key']).toMatch(/^600 /);
+    expect(firstSnapshot['mtls-kafka-0.keystore.jks']).toMatch(/^600 /);
+    expect(firstSnapshot['kafka.client.truststore.jks']).toMatch(/^600 /);
+    expect(firstSnapshot['ca.crt']).toMatch(/^644 /);
+    expect(firstSnapshot['ext0.cnf']).toMatch(/^644 /);
+    expect(Object.keys(firstSnapshot).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['certs']);
+  });
+
+  test('every leaf verifies against the CA and every store opens with a chain of 2', async () => {
+    const certs = join(dir, 'certs');
+    for (const n of ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client']) {
+      expect(await verifies(join(certs, 'ca.crt'), join(certs, `ca-signed-${n}`))).toBe(true);
+      const ks = await listStore(join(certs, `${n}.keystore.jks`), PW);
+      expect(ks.type).toBe('PKCS12');
+      expect(ks.entries.find((e) => e.alias === n)).toEqual({ alias: n, entryType: 'PrivateKeyEntry', chainLength: 2 });
+    }
+    const ts = await listStore(join(certs, 'kafka.client.truststore.jks'), PW);
+    expect(ts.entries).toEqual([{ alias: 'caroot', entryType: 'trustedCertEntry', chainLength: 1 }]);
+  });
+
+  test('--san adds to every broker certificate and not to the client', async () => {
+    const b1 = await certFacts(join(dir, 'certs/ca-signed-mtls-kafka-1'));
+    expect(b1.sans.slice(-2)).toEqual(['DNS:kafka.example.com', 'IP Address:127.0.0.1']);
+    const client = await certFacts(join(dir, 'certs/ca-signed-mtls-kafka-client'));
+    expect(client.sans).toEqual(['DNS:mtls-kafka-client']);
+  });
+
+  test('a second run keeps the first run\'s files, unchanged, as a backup', async () => {
+    const second = await runCli(['generate', '--brokers', '1'], { cwd: dir, env: ENV });
+    expect(second.exitCode).toBe(0);
+    const backups = (await readdir(dir)).filter((f) => /^certs\.bak-\d{8}T\d{6}Z(-\d+)?$/.test(f));
+    expect(backups).toHaveLength(1);
+    expect(second.stdout).toContain(backups[0]);
+    expect(await snapshot(join(dir, backups[0]!))).toEqual(firstSnapshot);
+    expect(await readdir(join(dir, 'certs'))).toContain('mtls-kafka-0.keystore.jks');
+    expect(await readdir(join(dir, 'certs'))).not.toContain('mtls-kafka-1.keystore.jks');
+  });
+});
+
+describe('a step that fails midway', () => {
+  let dir: string;
+  let before: Record<string, string>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    await mkdir(join(dir, 'certs'));
+    await writeFile(join(dir, 'certs/ca.key'), 'the previous CA key, which must survive\n', { mode: 0o600 });
+    await writeFile(join(dir, 'certs/notes.txt'), 'a file of the user\'s\n');
+    before = await snapshot(join(dir, 'certs'));
+    env = {
+      ...ENV,
+      PATH: `${FAKE_BIN}${delimiter}${process.env.PATH}`,
+      REAL_KEYTOOL: await whichReal('keytool'),
+      FAKE_KEYTOOL_FAIL_ON: '-importkeystore',
+    };
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('reports the step, the redacted command, the exit code, the output and a hint, and touches nothing', async () => {
+    const r = await runCli(['generate', '--brokers', '1', '--verbose'], { cwd: dir, env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/✗ step (broker-0|client)\.import failed: keytool exited with code 1/);
+    expect(r.stderr).toMatch(/command: +keytool .*-importkeystore .*-srcstorepass:env KAFKA_MTLS_STORE_PASSWORD/);
+    expect(r.stderr).toMatch(/exit code: 1/);
+    expect(r.stderr).toContain('Failed to establish chain from reply');
+    expect(r.stderr).toMatch(/hint: +keytool could not link the signed certificate/);
+    expect(r.stderr).toContain(`Nothing in ${join(dir, 'certs')} was changed`);
+    // The fake printed the password it was given; the report shows *** instead.
+    expect(r.stderr).toContain('debug: store password is ***');
+    expect(r.stdout + r.stderr).not.toContain(PW);
+    expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+    expect((await readdir(dir)).sort()).toEqual(['certs']);
+  });
+
+  test('--keep-work keeps the work directory and says where', async () => {
+    const r = await runCli(['generate', '--brokers', '1', '--keep-work'], { cwd: dir, env });
+    expect(r.exitCode).toBe(1);
+    const kept = /kept for debugging: (\S+)/.exec(r.stderr)?.[1];
+    expect(kept).toBeDefined();
+    expect((await stat(kept!)).isDirectory()).toBe(true);
+    expect(await readdir(kept!)).toContain('ca.crt');
+    expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+    await rm(kept!, { recursive: true });
+  });
+});
+
+describe('bad input', () => {
+  let dir: string;
+  let before: Record<string, string>;
+  beforeAll(async () => {
+    dir = await tempDir();
+    await mkdir(join(dir, 'certs'));
+    await writeFile(join(dir, 'certs/ca.crt'), 'previous\n');
+    await writeFile(join(dir, 'short-pw'), 'abc\n');
+    before = await snapshot(dir);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test.each<[string, string[], Record<string, string>, RegExp]>([
+    ['a short PASSWORD', [], { PASSWORD: 'abc' }, /^error: PASSWORD: must be at least 6 characters/],
+    ['a short password file', ['--password-file', 'short-pw'], {}, /^error: --password-file: must be at least 6 characters/],
+    ['a missing password file', ['--password-file', 'nope'], {}, /^error: --password-file: must be a readable file; nope: ENOENT/],
+    ['a broker count of 0', ['--brokers', '0'], ENV, /^error: --brokers: must be a whole number from 1 to 999, got "0"/],
+    ['a broker count of 1000', ['--brokers', '1000'], ENV, /^error: --brokers: must be a whole number from 1 to 999/],
+    ['a broker count that is not a number', [], { ...ENV, KAFKA_BROKER_COUNT: '3; rm -rf /' }, /^error: --brokers \(from KAFKA_BROKER_COUNT\): must be a whole number/],
+    ['a validity that is not a positive whole number', [], { ...ENV, VALIDITY: '-5' }, /^error: --validity \(from VALIDITY\): must be a whole number from 1 to 36500/],
+    ['a fractional validity', ['--validity', '1.5'], ENV, /^error: --validity: must be a whole number/],
+    ['a name that is not a DNS label', ['--name', 'Kafka_Cluster'], ENV, /^error: --name: must be a DNS label/],
+    ['a namespace with a newline', ['--namespace', 'ns\n[v3_ca]'], ENV, /^error: --namespace: must be a DNS label/],
+    ['a malformed --san', ['--san', 'bad name,DNS:x'], ENV, /^error: --san: must be a DNS name/],
+    ['a malformed IP --san', ['--san', 'IP:300.1.1.1'], ENV, /^error: --san: IP: must be followed by an IPv4 or IPv6 address/],
+    ['an org with config syntax', ['--org', 'Acme\nCN = evil'], ENV, /^error: --org: must be 1 to 64 letters/],
+    ['an org unit with a $', ['--org-unit', '$ENV::HOME'], ENV, /^error: --org-unit: must be 1 to 64 letters/],
+    ['a country of three letters', ['--country', 'KOR'], ENV, /^error: --country: must be a two-letter/],
+    ['an unknown store type', ['--store-type', 'bks'], ENV, /--store-type <type>' argument 'bks' is invalid/],
+    ['an unknown option', ['--password', 'x'], ENV, /unknown option '--password'/],
+    ['an --out that is a file', ['--out', 'short-pw'], ENV, /^error: --out: must be a directory or not exist yet/],
+  ])('%s: exit 2, one line naming the option, nothing touched', async (_name, args, env, message) => {
+    const r = await runCli(['generate', ...args], { cwd: dir, env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(await snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('a missing tool', () => {
+  test('is named before any step runs, and nothing is touched', async () => {
+    const dir = await tempDir();
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    await symlink(await whichReal('openssl'), join(bin, 'openssl'));
+    const r = await runCli(['generate'], { cwd: dir, env: { ...ENV, PATH: bin } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: keytool not found: keytool is not on PATH; install a JDK/);
+    expect(r.stdout).toBe('');
+    expect((await readdir(dir)).sort()).toEqual(['bin']);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('--store-type jks', () => {
+  test('makes JKS stores that open with the password and hold the same entries', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['generate', '--brokers', '1', '--store-type', 'jks', '--out', 'out/jks'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    const ks = await listStore(join(dir, 'out/jks/mtls-kafka-0.keystore.jks'), PW);
+    expect(ks.type).toBe('JKS');
+    expect(ks.entries).toEqual([
+      { alias: 'ca.crt', entryType: 'trustedCertEntry', chainLength: 1 },
+      { alias: 'mtls-kafka-0', entryType: 'PrivateKeyEntry', chainLength: 2 },
+    ]);
+    expect((await listStore(join(dir, 'out/jks/kafka.server.truststore.jks'), PW)).type).toBe('JKS');
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('Ctrl-C', () => {
+  test('stops the run, removes the work directory and leaves the old certs as they were', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'certs'));
+    await writeFile(join(dir, 'certs/ca.crt'), 'previous\n');
+    const before = await snapshot(dir);
+    const child = execa(process.execPath, [CLI, 'generate'], {
+      cwd: dir,
+      env: { ...ENV, NO_COLOR: '1' },
+      reject: false,
+    });
+    // Wait for the first step to finish, so that the run is under way when the signal comes.
+    await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => /✓/.test(b.toString()) && resolve()));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toContain('cancelled.');
+    expect(await snapshot(dir)).toEqual(before);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
