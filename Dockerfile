@@ -1,0 +1,29 @@
+# kafka-mtls in a container with a JDK's keytool and openssl, like the
+# JDK+openssl container the original script runs in.
+#   docker build -t kafka-mtls .
+#   docker run --rm -u "$(id -u):$(id -g)" -v "$PWD:/work" -e PASSWORD kafka-mtls generate
+# Mount the directory that holds (or will hold) certs/, not certs/ itself: the
+# new certs/ is swapped in by renaming, which a mount point cannot take.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY templates ./templates
+# npm ci runs `prepare`, which compiles src/ to dist/.
+RUN npm ci && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+# keytool ships in the JRE package; the man directory must exist for its post-install step on slim images.
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends openssl openjdk-17-jre-headless \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/templates ./templates
+WORKDIR /work
+ENTRYPOINT ["node", "/app/dist/cli.js"]
+CMD ["generate"]

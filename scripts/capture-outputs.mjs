@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Re-captures test/fixtures/outputs/: the real openssl and keytool messages
+// that src/hints.ts matches. Run it after a JDK or openssl upgrade, then
+// `npm test`: a hint whose message changed fails its test.
+//   node scripts/capture-outputs.mjs
+import { $, cd, fs, os, path } from 'zx';
+
+const out = path.resolve(import.meta.dirname, '../test/fixtures/outputs');
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kmtls-capture-'));
+cd(dir);
+$.verbose = false;
+$.quiet = true;
+$.env = { ...process.env, LC_ALL: 'C', P: 'password', W: 'wrongpass' };
+const KT = ['-J-Duser.language=en', '-J-Duser.country=US'];
+
+/** Runs a command expected to fail and saves what it printed (both streams). */
+async function capture(id, cmd) {
+  const r = await cmd.nothrow();
+  if (r.exitCode === 0) throw new Error(`${id}: expected a failure`);
+  await fs.writeFile(path.join(out, `${id}.txt`), r.stdout + r.stderr);
+  console.log(`${id}: exit ${r.exitCode}`);
+}
+
+// A CA, a signed leaf in a PKCS12 keystore, and a JKS store to break things with.
+await $`openssl req -new -x509 -newkey rsa:2048 -noenc -keyout ca.key -out ca.crt -days 2 -subj /CN=capture-ca`;
+await $`keytool ${KT} -genkeypair -keystore ks.p12 -storepass:env P -alias leaf -dname CN=leaf -keyalg RSA`;
+await $`keytool ${KT} -certreq -keystore ks.p12 -storepass:env P -alias leaf -file leaf.csr`;
+await $`openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -out leaf.crt -days 1`;
+await $`keytool ${KT} -genkeypair -keystore ks.jks -storetype JKS -storepass:env P -keypass:env P -alias a -dname CN=a -keyalg RSA`;
+await $`openssl req -new -x509 -newkey rsa:2048 -noenc -keyout other.key -out other.crt -days 2 -subj /CN=other-ca`;
+await fs.writeFile('bad.key', 'garbage\n');
+
+await capture('keytool-wrong-password-pkcs12', $`keytool ${KT} -list -keystore ks.p12 -storepass:env W`);
+await capture('keytool-wrong-password-jks', $`keytool ${KT} -list -keystore ks.jks -storetype JKS -storepass:env W`);
+await capture('openssl-mac-verify', $`openssl pkcs12 -in ks.p12 -passin env:W -nokeys`);
+await capture('keytool-chain-not-established', $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias leaf -file leaf.crt`);
+await $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias ca.crt -file ca.crt`;
+await capture('keytool-alias-exists', $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias ca.crt -file ca.crt`);
+await capture('keytool-not-x509', $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias x -file leaf.csr`);
+await capture('openssl-private-key', $`openssl x509 -req -in leaf.csr -CA ca.crt -CAkey bad.key -out never.crt`);
+await capture('openssl-local-issuer', $`openssl verify -CAfile other.crt leaf.crt`);
+await capture('keytool-missing-env', $`keytool ${KT} -list -keystore ks.p12 -storepass:env NOT_SET_ANYWHERE < /dev/null`);
+
+await fs.remove(dir);

@@ -1,0 +1,129 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecOutcome, ExecRequest } from '../../src/runner/exec.js';
+import { runPlan } from '../../src/runner/runner.js';
+import type { Plan, Step } from '../../src/runner/step.js';
+import { Secret } from '../../src/secrets.js';
+
+const TOOLS = { openssl: 'openssl', keytool: 'keytool' } as const;
+const SECRET = new Secret('store password', 'Sekr1t-value');
+
+function step(id: string, over: Partial<Step> = {}): Step {
+  return {
+    id,
+    title: `title of ${id}`,
+    action: { kind: 'exec', tool: 'openssl', args: [id], secretEnv: ['PW'] },
+    reads: [],
+    writes: [],
+    ...over,
+  };
+}
+
+const plan = (steps: Step[]): Plan => ({ steps, outputs: [], scratch: [] });
+
+/** An exec that answers per step (its first argument) from a table, and records what it was asked. */
+function fakeExec(table: Record<string, ExecOutcome | ((r: ExecRequest) => Promise<ExecOutcome>)>) {
+  const calls: ExecRequest[] = [];
+  const exec = async (r: ExecRequest): Promise<ExecOutcome> => {
+    calls.push(r);
+    const answer = table[r.args[0]!] ?? { kind: 'exited', exitCode: 0, stdout: '', stderr: '' };
+    return typeof answer === 'function' ? answer(r) : answer;
+  };
+  return { exec, calls };
+}
+
+describe('runPlan', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kmtls-runner-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const run = (p: Plan, exec: ReturnType<typeof fakeExec>['exec'], concurrency = 2) =>
+    runPlan(p, { workDir: dir, tools: TOOLS, secrets: { PW: SECRET }, concurrency, exec });
+
+  test('passes the secret in the child\'s environment and never in its arguments', async () => {
+    const f = fakeExec({});
+    const r = await run(plan([step('a')]), f.exec);
+    expect(r.failure).toBeUndefined();
+    expect(f.calls[0]!.env.PW).toBe('Sekr1t-value');
+    expect(f.calls[0]!.args).not.toContain('Sekr1t-value');
+  });
+
+  test.each<[string, ExecOutcome, Partial<Step>, string, RegExp]>([
+    ['a tool that cannot start', { kind: 'not-started', code: 'ENOENT', message: 'spawn openssl ENOENT' }, {}, 'not-started', /not installed or not on PATH/],
+    ['a timeout', { kind: 'timed-out', stdout: '', stderr: '' }, {}, 'timed-out', /./],
+    ['a non-zero exit', { kind: 'exited', exitCode: 1, stdout: '', stderr: 'Mac verify error: invalid password?\n' }, {}, 'exit-code', /could not open the PKCS12/],
+    ['a missing output file', { kind: 'exited', exitCode: 0, stdout: '', stderr: '' }, { writes: ['out.pem'] }, 'file-missing', /./],
+    ['a failed check', { kind: 'exited', exitCode: 0, stdout: 'nope', stderr: '' }, { check: (o) => (o.stdout === 'OK' ? undefined : 'not OK') }, 'check-failed', /./],
+  ])('classifies %s', async (_what, outcome, over, kind, hintOrAny) => {
+    const r = await run(plan([step('a', over)]), fakeExec({ a: outcome }).exec);
+    expect(r.failure?.kind).toBe(kind);
+    expect(r.failure?.stepId).toBe('a');
+    if (kind === 'not-started' || kind === 'exit-code') expect(r.failure?.hint).toMatch(hintOrAny);
+  });
+
+  test('a non-zero exit wins over a missing file, a missing file over a failed check', async () => {
+    const s = step('a', { writes: ['x'], check: () => 'bad' });
+    expect((await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 2, stdout: '', stderr: '' } }).exec)).failure?.kind).toBe('exit-code');
+    expect((await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: '', stderr: '' } }).exec)).failure?.kind).toBe('file-missing');
+    await writeFile(join(dir, 'x'), '');
+    expect((await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: '', stderr: '' } }).exec)).failure?.kind).toBe('check-failed');
+  });
+
+  test('redacts the secret from output tails and records', async () => {
+    const f = fakeExec({ a: { kind: 'exited', exitCode: 1, stdout: 'pw=Sekr1t-value', stderr: 'error with Sekr1t-value\n' } });
+    const r = await run(plan([step('a')]), f.exec);
+    expect(JSON.stringify(r)).not.toContain('Sekr1t-value');
+    expect(r.failure?.outputTail).toEqual(['error with ***']);
+  });
+
+  test('stops at the first failure: later steps do not run, and dependents are not-run', async () => {
+    const steps = [step('a', { writes: ['f'] }), step('b', { reads: ['f'] }), step('c')];
+    const f = fakeExec({ a: { kind: 'exited', exitCode: 1, stdout: '', stderr: 'boom' } });
+    const r = await run(plan(steps), f.exec, 1);
+    expect(r.failure?.stepId).toBe('a');
+    expect(r.records.map((x) => [x.id, x.outcome])).toEqual([
+      ['a', 'failed'],
+      ['b', 'not-run'],
+      ['c', 'not-run'],
+    ]);
+  });
+
+  test('runs independent steps at once, up to the limit, and dependents after', async () => {
+    let live = 0;
+    let peak = 0;
+    const slow = async () => {
+      live++;
+      peak = Math.max(peak, live);
+      await new Promise((r) => setTimeout(r, 30));
+      live--;
+      return { kind: 'exited', exitCode: 0, stdout: '', stderr: '' } as const;
+    };
+    const order: string[] = [];
+    const steps = ['a', 'b', 'c', 'd'].map((id) => step(id));
+    const last = step('e', { reads: ['out-a'] });
+    const first = { ...steps[0]!, writes: ['out-a'] };
+    await writeFile(join(dir, 'out-a'), '');
+    const f = fakeExec({ a: slow, b: slow, c: slow, d: slow, e: async (r) => (order.push(r.args[0]!), slow()) });
+    const r = await run(plan([first, ...steps.slice(1), last]), f.exec, 2);
+    expect(r.failure).toBeUndefined();
+    expect(peak).toBe(2);
+    expect(order).toEqual(['e']);
+    expect(f.calls.map((c) => c.args[0]).indexOf('e')).toBeGreaterThan(0);
+  });
+
+  test('an outside abort cancels what runs and reports the run as cancelled', async () => {
+    const ac = new AbortController();
+    const f = fakeExec({
+      a: (r) =>
+        new Promise((resolve) => {
+          r.signal!.addEventListener('abort', () => resolve({ kind: 'cancelled', stdout: '', stderr: '' }));
+          setTimeout(() => ac.abort(), 10);
+        }),
+    });
+    const r = await runPlan(plan([step('a'), step('b', { reads: ['x'] })]), { workDir: dir, tools: TOOLS, secrets: { PW: SECRET }, concurrency: 1, exec: f.exec, signal: ac.signal });
+    expect(r.cancelled).toBe(true);
+    expect(r.records.map((x) => x.outcome)).toEqual(['cancelled', 'not-run']);
+  });
+});

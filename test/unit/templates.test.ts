@@ -1,0 +1,50 @@
+import { loadTemplate, renderTemplate, TemplateError } from '../../src/templates.js';
+
+describe('renderTemplate', () => {
+  test('fills placeholders and expands a list placeholder into key = value lines', () => {
+    const out = renderTemplate('CN = {{cn}}\n[alt_names]\n{{alt}}\n', {
+      cn: 'broker-0.example',
+      alt: { lines: [['DNS.1', 'a.example'], ['IP.1', '10.0.0.1']] },
+    });
+    expect(out).toBe('CN = broker-0.example\n[alt_names]\nDNS.1 = a.example\nIP.1 = 10.0.0.1\n');
+  });
+
+  test.each([
+    ['a newline', 'Acme\nCN = evil'],
+    ['a carriage return', 'Acme\rx'],
+    ['a variable', '$ENV::HOME'],
+    ['a section', '[v3_ca]'],
+    ['a comment', 'Acme # x'],
+    ['a backslash', 'Acme\\'],
+    ['an equals sign', 'a=b'],
+    ['a double quote', '"quoted"'],
+    ['a single quote', "O'Reilly"],
+    ['leading space', ' Acme'],
+    ['trailing space', 'Acme '],
+    ['an empty value', ''],
+    ['a NUL', 'Acme\x00'],
+  ])('rejects a value with %s', (_what, value) => {
+    expect(() => renderTemplate('O = {{org}}', { org: value })).toThrow(TemplateError);
+  });
+
+  test('rejects a hostile key or value in a list', () => {
+    expect(() => renderTemplate('{{alt}}', { alt: { lines: [['DNS.1\n[x]', 'a']] } })).toThrow(/key for \{\{alt\}\} is not safe/);
+    expect(() => renderTemplate('{{alt}}', { alt: { lines: [['DNS.1', 'a\nb']] } })).toThrow(/not safe/);
+  });
+
+  test('an unknown or missing placeholder, or an unused value, is an error', () => {
+    expect(() => renderTemplate('O = {{org}}', {})).toThrow(/no value for \{\{org\}\}/);
+    expect(() => renderTemplate('O = x', { org: 'Acme' })).toThrow(/not used by the template: org/);
+    expect(() => renderTemplate('O = {{org}} {{alt}}', { org: 'A', alt: { lines: [['a', 'b']] } })).toThrow(/must stand alone/);
+  });
+
+  test('the shipped templates render with every placeholder filled', () => {
+    const ca = renderTemplate(loadTemplate('ca.cnf'), {
+      ca_bits: '4096', country: 'KR', state: 'SEOUL', locality: 'Confluent', org: 'Organization',
+      org_unit: 'OrganizationUnit', cn: 'Kafka-Security-CA', email: 'my@email.com',
+    });
+    expect(ca).not.toMatch(/\{\{/);
+    expect(ca).toMatch(/^x509_extensions\s+= v3_ca$/m);
+    expect(ca).toMatch(/^basicConstraints\s+= critical, CA:TRUE$/m);
+  });
+});
