@@ -37,6 +37,42 @@ export function parseKeytoolList(text: string): StoreListing | undefined {
   return { type, entries };
 }
 
+/**
+ * Parses `openssl pkcs12 -info -nokeys` of a PKCS12 store into what Java
+ * would see: a key entry for each certificate with a localKeyID, its chain
+ * built by issuer name as Java's PKCS12KeyStore does, and a trusted entry for
+ * each certificate with Oracle's trusted-key-usage attribute. Java lower-cases aliases.
+ */
+export function parseOpensslPkcs12(stdout: string, stderr: string): (StoreListing & { readonly keyBags: number }) | undefined {
+  if (!/^MAC: /m.test(stderr)) return undefined;
+  const keyBags = (stderr.match(/^(Shrouded )?Keybag/gm) ?? []).length;
+  const bags = stdout
+    .split(/^Bag Attributes\s*$/m)
+    .slice(1)
+    .map((b) => ({
+      alias: (/^\s+friendlyName: (.*)$/m.exec(b)?.[1] ?? '').trim().toLowerCase(),
+      keyed: /^\s+localKeyID: /m.test(b),
+      trusted: /^\s+2\.16\.840\.1\.113894\.746875\.1\.1: /m.test(b),
+      owner: (/^subject=(.*)$/m.exec(b)?.[1] ?? '').trim(),
+      issuer: (/^issuer=(.*)$/m.exec(b)?.[1] ?? '').trim(),
+    }));
+  const chainOf = (leaf: StoreCert): StoreCert[] => {
+    const chain = [leaf];
+    for (let cur = leaf; cur.owner !== cur.issuer && chain.length < 10; ) {
+      const next = bags.find((b) => b.owner === cur.issuer);
+      if (!next) break;
+      chain.push(next);
+      cur = next;
+    }
+    return chain;
+  };
+  const entries: StoreEntry[] = [
+    ...bags.filter((b) => b.keyed).map((b) => ({ alias: b.alias, entryType: 'PrivateKeyEntry' as const, certs: chainOf(b) })),
+    ...bags.filter((b) => b.trusted && !b.keyed).map((b) => ({ alias: b.alias, entryType: 'trustedCertEntry' as const, certs: [b] })),
+  ];
+  return { type: 'PKCS12', entries, keyBags };
+}
+
 export interface ExpectedEntry {
   readonly alias: string;
   readonly entryType: EntryType;

@@ -9,9 +9,10 @@ import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
 import { runPlan, type RunEvent } from '../runner/runner.js';
 import type { Exec } from '../runner/exec.js';
-import type { Plan, Tool } from '../runner/step.js';
+import type { Plan } from '../runner/step.js';
 import { openStage } from '../stage.js';
-import { preflight } from '../tools.js';
+import { defaultStoreType } from '../jdk.js';
+import { locate, preflight } from '../tools.js';
 
 export interface GenerateResult {
   readonly params: GenerateParams;
@@ -67,9 +68,12 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   const started = Date.now();
   const params = await parseGenerateOptions(raw, deps.env);
   deps.onParams?.(params);
-  const cluster = describeStatefulSet(params);
+  await preflight(params.tools, ['openssl', 'keytool'], deps.env);
+  // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
+  const keytoolPath = (await locate(params.tools.keytool, deps.env))!;
+  const storeType = params.storeType === 'auto' ? ((await defaultStoreType(keytoolPath)) ?? 'auto') : params.storeType;
+  const cluster = describeStatefulSet({ ...params, storeType });
   const plan = buildDropInPlan(cluster);
-  await preflight(params.tools, toolsOf(plan), deps.env);
 
   const stage = await openStage(params.out);
   const aftermath = (kept: boolean) => ({ target: params.out, keptWork: kept ? stage.workDir : undefined });
@@ -109,6 +113,4 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   return { params, cluster, plan, records: result.records, backup, durationMs: Date.now() - started };
 }
 
-function toolsOf(plan: Plan): Tool[] {
-  return plan.steps.flatMap((s) => (s.action.kind === 'exec' ? [s.action.tool] : []));
-}
+

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Identity } from '../cluster.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
+import type { ExpectedStore } from '../stores.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
-import { checkCa, createCa, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
+import { checkCa, checkPkcs12Store, createCa, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { loadTemplate, renderTemplate } from '../templates.js';
 
 /** The environment variable that carries the store password to openssl and keytool. */
@@ -137,30 +138,15 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
         writes: [keystore],
       },
       importKeyEntry({ id: who.id, alias: who.alias, source: scratch(who, 'p12'), store: keystore, storeType: type, passwordEnv: pw }),
-      checkStore({
-        id: `${who.id}.check`,
-        store: keystore,
-        storeType: type,
-        passwordEnv: pw,
-        expect: {
-          type: expectedType(type),
-          entries: [
-            { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: 2 },
-            { alias: KEYSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
-          ],
-        },
-      }),
+      storeCheck(`${who.id}.check`, keystore, type, [
+        { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: 2 },
+        { alias: KEYSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
+      ]),
     );
   }
 
   steps.push(
-    checkStore({
-      id: 'truststore.check',
-      store: f.serverTruststore,
-      storeType: type,
-      passwordEnv: pw,
-      expect: { type: expectedType(type), entries: [{ alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' }] },
-    }),
+    storeCheck('truststore.check', f.serverTruststore, type, [{ alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' }]),
     {
       // The two truststores hold the same single entry: a copy saves a JVM start.
       id: 'truststore.client',
@@ -187,8 +173,14 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
   return { steps, outputs, scratch: [SCRATCH] };
 }
 
-function expectedType(type: Cluster['storeType']): string | undefined {
-  return type === 'auto' ? undefined : type === 'jks' ? 'JKS' : 'PKCS12';
+/**
+ * The last check of a store. A PKCS12 store is read by openssl, in
+ * milliseconds; a JKS store (or one whose type is left to keytool) needs
+ * `keytool -list`, another JVM start.
+ */
+function storeCheck(id: string, store: string, type: Cluster['storeType'], entries: ExpectedStore['entries']): Step {
+  if (type === 'pkcs12') return checkPkcs12Store({ id, store, passwordEnv: STORE_PASSWORD_ENV, expect: { type: 'PKCS12', entries } });
+  return checkStore({ id, store, storeType: type, passwordEnv: STORE_PASSWORD_ENV, expect: { type: type === 'jks' ? 'JKS' : undefined, entries } });
 }
 
 /** [alt_names] lines numbered per kind, as the script writes them: DNS.1, DNS.2, …, IP.1, … */

@@ -1,4 +1,5 @@
 import type { Step, StepOutput } from '../runner/step.js';
+import { compareStore, describeListing, parseOpensslPkcs12, type ExpectedStore } from '../stores.js';
 
 /**
  * Steps that run openssl. Secrets reach openssl only as `-passout env:VAR`
@@ -142,6 +143,46 @@ export function exportPkcs12(s: Pkcs12Spec): Step {
     },
     reads: [s.cert, s.key, s.caCert],
     writes: [s.out],
+  };
+}
+
+export interface Pkcs12CheckSpec {
+  readonly id: string;
+  readonly store: string;
+  readonly passwordEnv: string;
+  readonly expect: ExpectedStore;
+}
+
+/**
+ * Opens a finished PKCS12 store with its password and checks what Java will
+ * see in it: aliases, entry types, chain lengths. openssl does in a few
+ * milliseconds what `keytool -list` does in half a second of JVM start-up.
+ */
+export function checkPkcs12Store(s: Pkcs12CheckSpec): Step {
+  return {
+    id: s.id,
+    title: `Check ${s.store} opens and holds ${s.expect.entries.map((e) => e.alias).join(' + ')}`,
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      secretEnv: [s.passwordEnv],
+      // -nokeys: the check needs the bags' attributes, never a private key in its output.
+      args: ['pkcs12', '-in', s.store, '-passin', `env:${s.passwordEnv}`, '-nokeys', '-info'],
+    },
+    reads: [s.store],
+    writes: [],
+    check: (o) => {
+      const listing = parseOpensslPkcs12(o.stdout, o.stderr);
+      const keyEntries = listing?.entries.filter((e) => e.entryType === 'PrivateKeyEntry').length;
+      if (listing && listing.keyBags !== keyEntries) {
+        return `the store holds ${listing.keyBags} private key(s) but ${keyEntries} certificate(s) paired with a key`;
+      }
+      return compareStore(listing, s.expect);
+    },
+    summarize: (o) => {
+      const listing = parseOpensslPkcs12(o.stdout, o.stderr);
+      return listing ? describeListing(listing) : undefined;
+    },
   };
 }
 

@@ -94,8 +94,13 @@ describe('the drop-in plan', () => {
     expect(plan.steps.flatMap(execArgs)).not.toContain('-CAcreateserial');
   });
 
-  test('keytool starts once per keystore, plus the CA base, the truststore and the checks', () => {
-    const keytools = plan.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'keytool');
-    expect(keytools.length).toBe(2 + 4 + 4 + 1);
+  test('keytool starts once per keystore, plus the CA base and the truststore; PKCS12 stores are checked by openssl', () => {
+    const keytoolSteps = (p: typeof plan) => p.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'keytool').map((s) => s.id);
+    const pkcs12 = buildDropInPlan(describeStatefulSet({ ...PARAMS, storeType: 'pkcs12' }));
+    expect(keytoolSteps(pkcs12)).toEqual(['stores.trust-base', 'truststore.create', 'broker-0.import', 'broker-1.import', 'broker-2.import', 'client.import']);
+    const check = pkcs12.steps.find((s) => s.id === 'broker-0.check')!;
+    expect(check.action).toMatchObject({ tool: 'openssl', args: expect.arrayContaining(['pkcs12', '-nokeys']) });
+    // A JKS store, or a type left to keytool, can only be read by keytool: one more JVM per store.
+    expect(keytoolSteps(plan)).toHaveLength(6 + 5);
   });
 });
