@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Side-by-side benchmark: the original mtls-kafka.sh against `kafka-mtls generate`,
+// same parameters, alternating A B A B after a warm-up of each, on this machine.
+// Wall time, CPU time (user + sys) and peak memory (largest single process's
+// resident set, from /usr/bin/time -v) for each run; medians and the
+// script/port ratio, pair by pair.
+//
+//   npm run build && node scripts/bench.mjs [--runs 5] [--brokers 3,24] [--write BENCHMARKS.md]
+import { $, argv, fs, os, path } from 'zx';
+
+$.verbose = false;
+$.quiet = true;
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SCRIPT = path.resolve(ROOT, '../shared/reference/mtls-kafka.sh');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const runs = Number(argv.runs ?? 5);
+const brokerCounts = String(argv.brokers ?? '3,24').split(',').map(Number);
+const PASSWORD = 'password';
+const VALIDITY = 730;
+
+if (!(await fs.pathExists(SCRIPT))) throw new Error(`the original script is not at ${SCRIPT}`);
+if (!(await fs.pathExists(CLI))) throw new Error('dist/cli.js is missing: run npm run build first');
+
+/** Runs one command under /usr/bin/time in a fresh directory; returns its measures, in seconds and MiB. */
+async function measure(kind, brokers) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `kmtls-bench-${kind}-`));
+  const timing = path.join(dir, 'time.txt');
+  let cmd;
+  if (kind === 'script') {
+    // The script hard-codes its parameters: run a copy with the broker count set, as a user would edit it.
+    const text = (await fs.readFile(SCRIPT, 'utf8'))
+      .replace(/^PASSWORD=.*$/m, `PASSWORD='${PASSWORD}'`)
+      .replace(/^VALIDITY=.*$/m, `VALIDITY=${VALIDITY}`)
+      .replace(/^KAFKA_BROKER_COUNT=.*$/m, `KAFKA_BROKER_COUNT=${brokers}`);
+    await fs.writeFile(path.join(dir, 'mtls-kafka.sh'), text);
+    cmd = ['bash', 'mtls-kafka.sh'];
+  } else {
+    cmd = [process.execPath, CLI, 'generate'];
+  }
+  const env = { ...process.env, PASSWORD, VALIDITY: String(VALIDITY), KAFKA_BROKER_COUNT: String(brokers), NO_COLOR: '1' };
+  const r = await $({ cwd: dir, env, nothrow: true })`/usr/bin/time -v -o ${timing} ${cmd}`;
+  if (r.exitCode !== 0) throw new Error(`${kind} failed with exit ${r.exitCode}:\n${r.stdout}${r.stderr}`);
+  const files = (await fs.readdir(path.join(dir, 'certs'))).length;
+  const t = await fs.readFile(timing, 'utf8');
+  const field = (label) => {
+    const m = new RegExp(`${label}: (.*)`).exec(t);
+    if (!m) throw new Error(`no "${label}" in /usr/bin/time output`);
+    return m[1].trim();
+  };
+  const wall = field('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)')
+    .split(':')
+    .reduce((acc, part) => acc * 60 + Number(part), 0);
+  const cpu = Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)'));
+  const rssMiB = Number(field('Maximum resident set size \\(kbytes\\)')) / 1024;
+  await fs.remove(dir);
+  return { wall, cpu, rssMiB, files };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const f1 = (x) => x.toFixed(1);
+const f2 = (x) => x.toFixed(2);
+
+async function machine() {
+  const cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  const java = (await $`java -version`.nothrow()).stderr.split('\n')[0];
+  const openssl = (await $`openssl version`).stdout.trim();
+  return { cores: os.availableParallelism(), cpuModel, memGiB: Math.round(os.totalmem() / 2 ** 30), java, openssl, node: process.version };
+}
+
+const m = await machine();
+console.log(`machine: ${m.cores} cores (${m.cpuModel}), ${m.memGiB} GiB; ${m.java}; ${m.openssl}; node ${m.node}`);
+const results = [];
+for (const brokers of brokerCounts) {
+  console.log(`\nKAFKA_BROKER_COUNT=${brokers}: warm-up`);
+  await measure('script', brokers);
+  await measure('port', brokers);
+  const pairs = [];
+  for (let i = 1; i <= runs; i++) {
+    const a = await measure('script', brokers);
+    const b = await measure('port', brokers);
+    pairs.push({ a, b });
+    console.log(
+      `  run ${i}: script ${f2(a.wall)} s wall, ${f2(a.cpu)} s CPU, ${f1(a.rssMiB)} MiB | port ${f2(b.wall)} s wall, ${f2(b.cpu)} s CPU, ${f1(b.rssMiB)} MiB | ratio ${f1(a.wall / b.wall)}x`,
+    );
+    if (a.files - 1 !== b.files) console.log(`  note: the script made ${a.files} files, the port ${b.files} (the port makes no ca.srl)`);
+  }
+  results.push({
+    brokers,
+    script: { wall: median(pairs.map((p) => p.a.wall)), cpu: median(pairs.map((p) => p.a.cpu)), rss: median(pairs.map((p) => p.a.rssMiB)) },
+    port: { wall: median(pairs.map((p) => p.b.wall)), cpu: median(pairs.map((p) => p.b.cpu)), rss: median(pairs.map((p) => p.b.rssMiB)) },
+    ratios: pairs.map((p) => p.a.wall / p.b.wall),
+    peakScript: Math.max(...pairs.map((p) => p.a.rssMiB)),
+    peakPort: Math.max(...pairs.map((p) => p.b.rssMiB)),
+  });
+}
+
+const table = [
+  '| brokers | | median wall (s) | median CPU (s) | median peak RSS (MiB) | max peak RSS (MiB) |',
+  '|---|---|---|---|---|---|',
+  ...results.flatMap((r) => [
+    `| ${r.brokers} | mtls-kafka.sh | ${f2(r.script.wall)} | ${f2(r.script.cpu)} | ${f1(r.script.rss)} | ${f1(r.peakScript)} |`,
+    `| ${r.brokers} | kafka-mtls | ${f2(r.port.wall)} | ${f2(r.port.cpu)} | ${f1(r.port.rss)} | ${f1(r.peakPort)} |`,
+    `| ${r.brokers} | **ratio** | **${f1(r.script.wall / r.port.wall)}x** (pairs: ${r.ratios.map(f1).join(', ')}; median ${f1(median(r.ratios))}x) | ${f1(r.script.cpu / r.port.cpu)}x | | |`,
+  ]),
+].join('\n');
+console.log(`\n${table}`);
+
+if (argv.write) {
+  const doc = `# Benchmarks
+
+\`kafka-mtls generate\` against the original \`mtls-kafka.sh\`, same parameters
+(PASSWORD=${PASSWORD}, VALIDITY=${VALIDITY}), each run in a fresh directory,
+alternating script and port (A B A B) after one warm-up run of each, ${runs} runs
+per broker count. Wall and CPU time (user + sys) and peak memory (the largest
+single process's resident set: \`/usr/bin/time -v\`, "Maximum resident set size")
+per run; the table gives medians, and the ratio script/port of the medians and
+of each pair.
+
+Re-run: \`npm run build && node scripts/bench.mjs --write BENCHMARKS.md\`
+(\`--runs N\`, \`--brokers 3,24\`).
+
+Machine: ${m.cores} cores (${m.cpuModel}), ${m.memGiB} GiB; ${m.java}; ${m.openssl}; Node.js ${m.node}.
+Measured ${new Date().toISOString().slice(0, 10)}.
+
+${table}
+`;
+  await fs.writeFile(path.resolve(argv.write), doc);
+  console.log(`\nwrote ${argv.write}`);
+}
