@@ -1,0 +1,178 @@
+import { execa } from 'execa';
+import { readdir, realpath, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { startCluster, type RunningCluster } from './cluster.js';
+
+/**
+ * The judge that matters: a real 3-node Kafka (KRaft) cluster running on
+ * the stores kafka-mtls generate writes, mutual TLS on every listener,
+ * hostname verification on, ACLs on the principals the drop-in produces.
+ */
+
+const PASSWORD = 'e2e-Passw0rd';
+const TOPIC = 'e2e-mtls';
+const NS_HOST = (i: number) => `mtls-kafka-${i}.mtls-kafka-headless.axplatform.svc.cluster.local`;
+const PRINCIPAL = (cn: string) => `CN=${cn},OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR`;
+const BROKER_PRINCIPAL = (i: number) => PRINCIPAL(`mtls-kafka-${i}.mtls-kafka-headless`);
+const CLIENT_PRINCIPAL = PRINCIPAL('mtls-kafka-client');
+
+let lib: string;
+let work: string;
+
+async function generate(out: string, extra: string[] = []): Promise<string> {
+  const r = await runCli(['generate', '--out', out, ...extra], { cwd: work, env: { PASSWORD } });
+  if (r.exitCode !== 0) throw new Error(`kafka-mtls generate failed: ${r.stdout}${r.stderr}`);
+  return out;
+}
+
+const nodesOf = (certs: string, keystoreDir: (i: number) => string = () => certs) =>
+  [0, 1, 2].map((i) => ({ host: NS_HOST(i), keystore: join(keystoreDir(i), `mtls-kafka-${i}.keystore.jks`), principal: BROKER_PRINCIPAL(i) }));
+
+function clientProps(cluster: RunningCluster, keystore: string | undefined, truststore: string, bootstrap = cluster.bootstrap): Record<string, string> {
+  return {
+    'bootstrap.servers': bootstrap,
+    'security.protocol': 'SSL',
+    'ssl.truststore.location': truststore,
+    'ssl.truststore.password': PASSWORD,
+    ...(keystore ? { 'ssl.keystore.location': keystore, 'ssl.keystore.password': PASSWORD, 'ssl.key.password': PASSWORD } : {}),
+    'request.timeout.ms': '15000',
+    'default.api.timeout.ms': '30000',
+    'max.block.ms': '30000',
+    'reconnect.backoff.max.ms': '1000',
+  };
+}
+
+/** A second client signed by the same CA, whose principal has no ACL: made by hand with openssl, as an operator would. */
+async function intruderKeystore(certs: string): Promise<string> {
+  const dir = join(work, 'intruder');
+  const env = { PW: PASSWORD };
+  await execa('mkdir', ['-p', dir]);
+  await execa('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-noenc', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'r.csr'), '-subj', '/C=KR/ST=Seoul/L=Confluent/O=Organization/OU=OrganizationUnit/CN=intruder']);
+  await execa('sh', ['-c', `printf 'extendedKeyUsage = clientAuth\\n' > ${dir}/ext.cnf`]);
+  await execa('openssl', ['x509', '-req', '-in', join(dir, 'r.csr'), '-CA', join(certs, 'ca.crt'), '-CAkey', join(certs, 'ca.key'), '-out', join(dir, 'c.pem'), '-days', '2', '-extfile', join(dir, 'ext.cnf')]);
+  await execa('openssl', ['pkcs12', '-export', '-in', join(dir, 'c.pem'), '-inkey', join(dir, 'k.pem'), '-certfile', join(certs, 'ca.crt'), '-name', 'intruder', '-out', join(dir, 'intruder.p12'), '-passout', 'env:PW'], { env });
+  return join(dir, 'intruder.p12');
+}
+
+beforeAll(async () => {
+  const fetched = await execa('bash', [join(ROOT, 'scripts/fetch-kafka.sh')], { stderr: 'inherit' });
+  lib = String(fetched.stdout).trim().split('\n').pop()!;
+  work = await tempDir('kmtls-e2e-');
+}, 600_000);
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('a 3-broker KRaft cluster on the drop-in stores', () => {
+  let certs: string;
+  let other: string;
+  let cluster: RunningCluster;
+  let setupLine: string;
+
+  beforeAll(async () => {
+    [certs, other] = await Promise.all([generate(join(work, 'certs')), generate(join(work, 'other'), ['--ca-cn', 'Another-CA'])]);
+    cluster = await startCluster({
+      lib,
+      dir: join(work, 'cluster'),
+      nodes: nodesOf(certs),
+      truststore: join(certs, 'kafka.server.truststore.jks'),
+      password: PASSWORD,
+      extraHosts: ['kafka-elsewhere.example'],
+    });
+    // The admin is broker 0's identity: a super user.
+    const setup = await cluster.client('setup', clientProps(cluster, join(certs, 'mtls-kafka-0.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
+    setupLine = setup.line;
+    if (!setup.ok) throw new Error(`setup failed: ${setup.line}`);
+  }, 300_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  test('the topic is replicated on all three brokers, each leading a partition', () => {
+    expect(setupLine).toMatch(/^OK topic e2e-mtls partitions 3 leaders \[0, 1, 2\]/);
+    expect(setupLine).toContain(`acl for User:${CLIENT_PRINCIPAL}`);
+  });
+
+  test('the generated client keystore and truststore produce and consume through all three brokers', async () => {
+    const r = await cluster.client('roundtrip', clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC);
+    expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
+  });
+
+  test('a client with no certificate is refused in the TLS handshake', async () => {
+    const r = await cluster.client('roundtrip', clientProps(cluster, undefined, join(certs, 'kafka.client.truststore.jks')), TOPIC);
+    expect(r.ok).toBe(false);
+    expect(r.line).toMatch(/SslAuthenticationException: SSL handshake failed/);
+  });
+
+  test('a client whose certificate comes from another CA is refused in the TLS handshake', async () => {
+    const r = await cluster.client('roundtrip', clientProps(cluster, join(other, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC);
+    expect(r.ok).toBe(false);
+    expect(r.line).toMatch(/SslAuthenticationException: SSL handshake failed/);
+  });
+
+  test('a client connecting to a name not in the broker\'s SANs fails hostname verification', async () => {
+    const props = clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks'), `kafka-elsewhere.example:${cluster.clientPorts[0]}`);
+    const r = await cluster.client('roundtrip', props, TOPIC);
+    expect(r.ok).toBe(false);
+    expect(r.line).toMatch(/No subject alternative DNS name matching kafka-elsewhere\.example found/);
+  });
+
+  test('a client of the same CA whose principal has no ACL is denied by the authorizer, not by TLS', async () => {
+    const props = { ...clientProps(cluster, await intruderKeystore(certs), join(certs, 'kafka.client.truststore.jks')), 'ssl.keystore.type': 'PKCS12' };
+    const r = await cluster.client('roundtrip', props, TOPIC);
+    expect(r.ok).toBe(false);
+    expect(r.line).toMatch(/TopicAuthorizationException: Not authorized to access topics: \[e2e-mtls\]/);
+    expect(r.line).not.toMatch(/SslAuthenticationException/);
+  });
+});
+
+/** Another JDK under /usr/lib/jvm whose keytool is not the default one, if any. */
+async function secondKeytool(): Promise<string | undefined> {
+  const dflt = await realpath(String((await execa('sh', ['-c', 'command -v keytool'])).stdout).trim());
+  const entries = await readdir('/usr/lib/jvm').catch(() => [] as string[]);
+  for (const e of entries.sort()) {
+    const kt = join('/usr/lib/jvm', e, 'bin/keytool');
+    const real = await realpath(kt).catch(() => undefined);
+    if (real && real !== dflt && (await stat(real)).isFile()) return kt;
+  }
+  return undefined;
+}
+
+describe('the drop-in stores made with a second JDK\'s keytool', () => {
+  test('run the cluster and a client round trip', async () => {
+    const keytool = await secondKeytool();
+    if (!keytool) {
+      console.warn('no second JDK under /usr/lib/jvm: nothing to compare');
+      return;
+    }
+    const certs = await generate(join(work, 'jdk2'), ['--keytool', keytool]);
+    const cluster = await startCluster({ lib, dir: join(work, 'cluster-jdk2'), nodes: nodesOf(certs), truststore: join(certs, 'kafka.server.truststore.jks'), password: PASSWORD });
+    try {
+      const setup = await cluster.client('setup', clientProps(cluster, join(certs, 'mtls-kafka-0.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
+      expect(setup.line).toMatch(/^OK topic/);
+      const r = await cluster.client('roundtrip', clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC);
+      expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
+    } finally {
+      await cluster.stop();
+    }
+  }, 300_000);
+});
+
+describe('a deliberately broken keystore', () => {
+  test('fails the start-up with a message naming the broker and the TLS error', async () => {
+    const certs = join(work, 'certs');
+    const other = join(work, 'other');
+    // Broker 1's keystore comes from another CA: its name and SANs are right, its chain is not trusted.
+    const start = startCluster({
+      lib,
+      dir: join(work, 'cluster-broken'),
+      nodes: nodesOf(certs, (i) => (i === 1 ? other : certs)),
+      truststore: join(certs, 'kafka.server.truststore.jks'),
+      password: PASSWORD,
+      startTimeoutMs: 45_000,
+    });
+    await expect(start).rejects.toThrow(/mtls-kafka-1\.mtls-kafka-headless\.axplatform\.svc\.cluster\.local \(node 1\)/);
+    await expect(start).rejects.toThrow(/SSL handshake failed|PKIX path|certification path|bad_certificate|unknown_ca/);
+  }, 180_000);
+});

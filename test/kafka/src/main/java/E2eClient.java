@@ -1,0 +1,134 @@
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.io.FileInputStream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The end-to-end suite's Kafka client. Every mode reads a client properties
+ * file (bootstrap servers, SSL stores) and prints one result line:
+ *   OK ...                         on success, exit 0
+ *   FAILED <class>: <message> | <cause class>: <cause message> ...   exit 1
+ *
+ *   setup <props> <topic> <principal>   create the topic (one partition per broker, replication 3)
+ *                                       and let <principal> write, read and describe it
+ *   roundtrip <props> <topic>           produce one message to every partition (so to every
+ *                                       broker that leads one) and consume them all back
+ */
+public final class E2eClient {
+  public static void main(String[] args) {
+    try {
+      Properties props = new Properties();
+      try (FileInputStream in = new FileInputStream(args[1])) {
+        props.load(in);
+      }
+      switch (args[0]) {
+        case "setup" -> setup(props, args[2], args[3]);
+        case "roundtrip" -> roundtrip(props, args[2]);
+        default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+      }
+      System.exit(0);
+    } catch (Throwable t) {
+      StringBuilder line = new StringBuilder("FAILED ");
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c != t) line.append(" | ");
+        line.append(c.getClass().getName()).append(": ").append(String.valueOf(c.getMessage()).replace('\n', ' '));
+      }
+      System.out.println(line);
+      System.exit(1);
+    }
+  }
+
+  static void setup(Properties props, String topic, String principal) throws Exception {
+    try (Admin admin = Admin.create(props)) {
+      long deadline = System.currentTimeMillis() + 60_000;
+      // Replication 3 needs all three brokers registered and unfenced: retry until they are.
+      while (true) {
+        try {
+          admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
+          break;
+        } catch (Exception e) {
+          if (e.getCause() instanceof TopicExistsException) break;
+          if (System.currentTimeMillis() > deadline) throw e;
+          Thread.sleep(1000);
+        }
+      }
+      String user = "User:" + principal;
+      List<AclBinding> acls = new ArrayList<>();
+      for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE)) {
+        acls.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+            new AccessControlEntry(user, "*", op, AclPermissionType.ALLOW)));
+      }
+      acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "e2e-", PatternType.PREFIXED),
+          new AccessControlEntry(user, "*", AclOperation.READ, AclPermissionType.ALLOW)));
+      admin.createAcls(acls).all().get();
+      TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+      Set<Integer> leaders = new HashSet<>();
+      for (TopicPartitionInfo p : d.partitions()) leaders.add(p.leader().id());
+      System.out.println("OK topic " + topic + " partitions " + d.partitions().size() + " leaders " + leaders + " acl for " + user);
+    }
+  }
+
+  static void roundtrip(Properties props, String topic) throws Exception {
+    String run = UUID.randomUUID().toString();
+    Properties p = new Properties();
+    p.putAll(props);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    Set<Integer> partitions = new HashSet<>();
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      int count = producer.partitionsFor(topic).size();
+      for (int i = 0; i < count; i++) {
+        RecordMetadata m = producer.send(new ProducerRecord<>(topic, i, run, run + "-" + i)).get();
+        partitions.add(m.partition());
+      }
+    }
+    Properties c = new Properties();
+    c.putAll(props);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + run);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    Set<String> seen = new HashSet<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (seen.size() < partitions.size() && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+          if (run.equals(r.key())) seen.add(r.value());
+        }
+      }
+    }
+    if (seen.size() != partitions.size()) {
+      throw new IllegalStateException("consumed " + seen.size() + " of " + partitions.size() + " messages");
+    }
+    System.out.println("OK produced and consumed " + seen.size() + " messages on partitions " + partitions);
+  }
+}
