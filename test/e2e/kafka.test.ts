@@ -179,6 +179,6 @@ describe('a deliberately broken keystore', () => {
     );
     console.log(`the harness reported:\n${error.message.slice(0, 3000)}`);
     expect(error.message).toMatch(/^brokers? .*mtls-kafka-1\.mtls-kafka-headless\.axplatform\.svc\.cluster\.local/);
-    expect(error.message).toMatch(/TLS errors:\n.*(SSL handshake failed|PKIX path|certification path|bad_certificate)/);
+    expect(error.message).toMatch(/TLS errors:\n[\s\S]*(PKIX path building failed|bad_certificate)/);
   }, 180_000);
 });
