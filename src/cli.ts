@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { generateCommand, runGenerate } from './commands/generate.js';
+import { dryRunGenerate, generateCommand, runGenerate } from './commands/generate.js';
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import type { RawGenerateOptions } from './params.js';
-import { formatAftermath, formatFailure, formatSummary, makeChalk, progressPrinter } from './ui.js';
+import { formatAftermath, formatFailure, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:
@@ -31,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let exitCode = 0;
+  // --json: a failure is reported on stdout as JSON too.
+  let json = false;
   const program = new Command('kafka-mtls')
     .description('TLS material for an Apache Kafka cluster secured with mutual TLS')
     .version(process.env.npm_package_version ?? '0.1.0')
@@ -49,7 +51,12 @@ Examples:
   kafka-mtls generate --password-file pw.txt --brokers 5 --san IP:10.0.0.7 --out /work/certs
 ${EXIT_HELP}`,
     )
-    .action(async (opts: RawGenerateOptions) => {
+    .action(async (opts: RawGenerateOptions & { dryRun?: boolean; json?: boolean }) => {
+      if (opts.dryRun) {
+        out(await dryRunGenerate(opts, { env: process.env }));
+        return;
+      }
+      json = opts.json === true;
       const result = await runGenerate(opts, {
         env: process.env,
         signal: abort.signal,
@@ -58,9 +65,9 @@ ${EXIT_HELP}`,
             err(ce.yellow('warning: ') + 'neither PASSWORD nor --password-file is set: using the script\'s default store password\n');
           }
         },
-        onEvent: progressPrinter(c, out, opts.verbose === true),
+        onEvent: json ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
-      out(formatSummary(c, result));
+      out(json ? JSON.stringify(summaryJson(result), null, 2) + '\n' : formatSummary(c, result));
     });
   program.addCommand(generate);
 
@@ -68,6 +75,9 @@ ${EXIT_HELP}`,
     await program.parseAsync(argv);
   } catch (e) {
     exitCode = report(e, err, ce);
+    if (json && (e instanceof StepError || e instanceof CancelledError)) {
+      out(JSON.stringify({ ok: false, exitCode, failure: e instanceof StepError ? e.failure : { kind: 'cancelled' }, ...e.aftermath }, null, 2) + '\n');
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

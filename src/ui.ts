@@ -46,10 +46,26 @@ export function formatSummary(c: ChalkInstance, r: GenerateResult): string {
       ` (${r.plan.steps.length} steps in ${ms(r.durationMs)}${storeDetail ? `, stores ${storeDetail}` : ''})`,
   ];
   if (r.backup) lines.push(`The previous files are kept in ${r.backup}`);
+  lines.push(`Journal of this run: ${r.journal}`);
   lines.push('', 'SSL principals (Kafka ACLs and super.users name these):');
   const width = Math.max(...r.cluster.identities.map((i) => i.alias.length));
   for (const who of r.cluster.identities) lines.push(`  ${who.alias.padEnd(width)}  ${principalOf(who.subject)}`);
   return lines.join('\n') + '\n';
+}
+
+/** What --json prints on success. */
+export function summaryJson(r: GenerateResult): Record<string, unknown> {
+  return {
+    ok: true,
+    out: r.params.out,
+    backup: r.backup ?? null,
+    journal: r.journal,
+    storeType: r.params.storeType,
+    durationMs: r.durationMs,
+    files: r.plan.outputs.map((o) => o.path),
+    principals: Object.fromEntries(r.cluster.identities.map((i) => [i.alias, principalOf(i.subject)])),
+    steps: r.records.map((x) => ({ id: x.id, outcome: x.outcome, durationMs: x.durationMs, detail: x.detail })),
+  };
 }
 
 export function formatFailure(c: ChalkInstance, f: StepFailure, after: Aftermath): string {
@@ -70,7 +86,7 @@ export function formatFailure(c: ChalkInstance, f: StepFailure, after: Aftermath
 
 export function formatAftermath(after: Aftermath): string {
   const kept = after.keptWork
-    ? `The work directory is kept for debugging: ${after.keptWork}`
-    : 'The work directory was removed (--keep-work keeps it).';
+    ? `The work directory is kept for debugging: ${after.keptWork} (the run's journal is in its .kafka-mtls/)`
+    : 'The work directory was removed (--keep-work keeps it, with the run\'s journal).';
   return `Nothing in ${after.target} was changed. ${kept}`;
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { chmod, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeStatefulSet, type Cluster } from '../cluster.js';
 import { CancelledError, StepError } from '../errors.js';
@@ -13,6 +13,8 @@ import type { Plan } from '../runner/step.js';
 import { openStage } from '../stage.js';
 import { defaultStoreType } from '../jdk.js';
 import { locate, preflight } from '../tools.js';
+import { carryJournals, publicParams, writeJournal } from '../journal.js';
+import { planToScript } from '../script.js';
 
 export interface GenerateResult {
   readonly params: GenerateParams;
@@ -20,6 +22,8 @@ export interface GenerateResult {
   readonly plan: Plan;
   readonly records: readonly StepRecord[];
   readonly backup?: string;
+  /** The run journal, in the output directory. */
+  readonly journal: string;
   readonly durationMs: number;
 }
 
@@ -59,21 +63,44 @@ export function generateCommand(): Command {
     .addOption(new Option('--store-type <type>', 'keystore and truststore type: auto is the JDK keytool\'s default (PKCS12 on JDK 9+), as the script').choices(['auto', 'jks', 'pkcs12']).default('auto'))
     .option('--keep-work', 'on failure, keep the work directory and print its path')
     .option('--verbose', 'print every step\'s command and output')
+    .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
+    .option('--json', 'print a machine-readable summary (or failure) on stdout instead of progress and the human summary')
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
     .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
 }
 
+/** options -> params -> cluster -> plan: everything before a file is touched. */
+export async function planGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>, opts: { requireTools: boolean }): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan }> {
+  const params = await parseGenerateOptions(raw, deps.env);
+  if (opts.requireTools) await preflight(params.tools, ['openssl', 'keytool'], deps.env);
+  // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
+  const keytoolPath = await locate(params.tools.keytool, deps.env);
+  const detected = keytoolPath ? await defaultStoreType(keytoolPath) : undefined;
+  const storeType = params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType;
+  const cluster = describeStatefulSet({ ...params, storeType });
+  return { params: { ...params, storeType }, cluster, plan: buildDropInPlan(cluster) };
+}
+
+/** `generate --dry-run`: the plan as a bash script. Writes nothing. */
+export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>): Promise<string> {
+  const { params, plan } = await planGenerate(raw, deps, { requireTools: false });
+  return planToScript(plan, {
+    tools: params.tools,
+    passwordEnv: STORE_PASSWORD_ENV,
+    defaultOut: params.out,
+    header: [
+      'kafka-mtls generate --dry-run: the plan, step by step, as a script.',
+      `${params.brokers} broker(s) of ${params.name}, stores ${params.storeType}, validity ${params.validityDays} days.`,
+      'Nothing here holds a secret: openssl and keytool read the store password from the variable below.',
+    ].join('\n'),
+  });
+}
+
 /** options -> params -> cluster -> plan -> run -> swap in. Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError. */
 export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
-  const started = Date.now();
-  const params = await parseGenerateOptions(raw, deps.env);
+  const started = new Date();
+  const { params, cluster, plan } = await planGenerate(raw, deps, { requireTools: true });
   deps.onParams?.(params);
-  await preflight(params.tools, ['openssl', 'keytool'], deps.env);
-  // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
-  const keytoolPath = (await locate(params.tools.keytool, deps.env))!;
-  const storeType = params.storeType === 'auto' ? ((await defaultStoreType(keytoolPath)) ?? 'auto') : params.storeType;
-  const cluster = describeStatefulSet({ ...params, storeType });
-  const plan = buildDropInPlan(cluster);
 
   const stage = await openStage(params.out);
   const aftermath = (kept: boolean) => ({ target: params.out, keptWork: kept ? stage.workDir : undefined });
@@ -99,6 +126,18 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   }
   process.umask(umask);
 
+  const outcome = result.cancelled ? 'cancelled' : result.failure ? 'failed' : 'ok';
+  // The journal goes with the work directory: into the output on success, kept with it by --keep-work on failure.
+  const journal = await writeJournal(stage.workDir, {
+    tool: 'kafka-mtls',
+    command: 'generate',
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    outcome,
+    params: publicParams(params),
+    steps: result.records,
+    failure: result.failure,
+  });
   if (result.cancelled) {
     await stage.discard(params.keepWork);
     throw new CancelledError(aftermath(params.keepWork));
@@ -109,8 +148,13 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   }
   for (const d of plan.scratch) await rm(join(stage.workDir, d), { recursive: true, force: true });
   for (const f of plan.outputs) await chmod(join(stage.workDir, f.path), f.private ? 0o600 : 0o644 & ~umask);
+  await carryJournals(params.out, stage.workDir);
   const { backup } = await stage.commit(0o777 & ~umask);
-  return { params, cluster, plan, records: result.records, backup, durationMs: Date.now() - started };
+  return {
+    params, cluster, plan, records: result.records, backup,
+    journal: join(params.out, relative(stage.workDir, journal)),
+    durationMs: Date.now() - started.getTime(),
+  };
 }
 
 

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { CLI, FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
 import { certFacts, listStore, verifies } from '../helpers/pki.js';
@@ -36,7 +36,11 @@ describe('kafka-mtls generate', () => {
     expect(firstSnapshot['kafka.client.truststore.jks']).toMatch(/^600 /);
     expect(firstSnapshot['ca.crt']).toMatch(/^644 /);
     expect(firstSnapshot['ext0.cnf']).toMatch(/^644 /);
-    expect(Object.keys(firstSnapshot).filter((f) => f.startsWith('.'))).toEqual([]);
+    // Only the run journal is hidden in the output: no work file (unencrypted leaf keys) is left.
+    expect(Object.keys(firstSnapshot).filter((f) => f.startsWith('.'))).toEqual([
+      '.kafka-mtls/',
+      expect.stringMatching(/^\.kafka-mtls\/run-\d{8}T\d{6}\.\d{3}Z\.json$/),
+    ]);
     expect((await readdir(dir)).sort()).toEqual(['certs']);
   });
 
@@ -59,6 +63,21 @@ describe('kafka-mtls generate', () => {
     expect(client.sans).toEqual(['DNS:mtls-kafka-client']);
   });
 
+  test('the run journal records every step, redacted, and the parameters without the password', async () => {
+    const jdir = join(dir, 'certs/.kafka-mtls');
+    const [name] = await readdir(jdir);
+    const text = await readFile(join(jdir, name!), 'utf8');
+    const journal = JSON.parse(text);
+    expect(journal.outcome).toBe('ok');
+    expect(journal.params).toMatchObject({ brokers: 2, storeType: 'pkcs12', password: 'given (not recorded)' });
+    const ids = journal.steps.map((s: { id: string }) => s.id);
+    expect(ids).toEqual(expect.arrayContaining(['ca.create', 'broker-1.sign', 'broker-1.import', 'client.check']));
+    const sign = journal.steps.find((s: { id: string }) => s.id === 'broker-1.sign');
+    expect(sign).toMatchObject({ outcome: 'ok', exitCode: 0, command: expect.stringMatching(/^openssl x509 -req /) });
+    expect(typeof sign.durationMs).toBe('number');
+    expect(text).not.toContain(PW);
+  });
+
   test('a second run keeps the first run\'s files, unchanged, as a backup', async () => {
     const second = await runCli(['generate', '--brokers', '1'], { cwd: dir, env: ENV });
     expect(second.exitCode).toBe(0);
@@ -68,6 +87,8 @@ describe('kafka-mtls generate', () => {
     expect(await snapshot(join(dir, backups[0]!))).toEqual(firstSnapshot);
     expect(await readdir(join(dir, 'certs'))).toContain('mtls-kafka-0.keystore.jks');
     expect(await readdir(join(dir, 'certs'))).not.toContain('mtls-kafka-1.keystore.jks');
+    // The journal history comes along: the first run's journal and the second's.
+    expect(await readdir(join(dir, 'certs/.kafka-mtls'))).toHaveLength(2);
   });
 });
 
@@ -107,6 +128,16 @@ describe('a step that fails midway', () => {
     expect((await readdir(dir)).sort()).toEqual(['certs']);
   });
 
+  test('--json reports the failure on stdout as JSON', async () => {
+    const r = await runCli(['generate', '--brokers', '1', '--json'], { cwd: dir, env });
+    expect(r.exitCode).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ ok: false, exitCode: 1, target: join(dir, 'certs'), failure: { kind: 'exit-code', exitCode: 1 } });
+    expect(report.failure.stepId).toMatch(/\.import$/);
+    expect(r.stdout).not.toContain(PW);
+    expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+  });
+
   test('--keep-work keeps the work directory and says where', async () => {
     const r = await runCli(['generate', '--brokers', '1', '--keep-work'], { cwd: dir, env });
     expect(r.exitCode).toBe(1);
@@ -114,6 +145,8 @@ describe('a step that fails midway', () => {
     expect(kept).toBeDefined();
     expect((await stat(kept!)).isDirectory()).toBe(true);
     expect(await readdir(kept!)).toContain('ca.crt');
+    const [journal] = await readdir(join(kept!, '.kafka-mtls'));
+    expect(JSON.parse(await readFile(join(kept!, '.kafka-mtls', journal!), 'utf8'))).toMatchObject({ outcome: 'failed', failure: { kind: 'exit-code' } });
     expect(await snapshot(join(dir, 'certs'))).toEqual(before);
     await rm(kept!, { recursive: true });
   });
@@ -187,6 +220,48 @@ describe('--store-type jks', () => {
       { alias: 'mtls-kafka-0', entryType: 'PrivateKeyEntry', chainLength: 2 },
     ]);
     expect((await listStore(join(dir, 'out/jks/kafka.server.truststore.jks'), PW)).type).toBe('JKS');
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('--dry-run', () => {
+  test('prints a bash script, writes nothing, and the script makes a directory whose stores and chains are right', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['generate', '--dry-run', '--brokers', '1', '--san', 'IP:10.0.0.9'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect(await readdir(dir)).toEqual([]);
+    expect(r.stdout).toMatch(/^#!\/usr\/bin\/env bash\n/);
+    expect(r.stdout).toContain("cat > ext0.cnf <<'KAFKA_MTLS_EOF'");
+    expect(r.stdout).toContain('IP.1 = 10.0.0.9');
+    expect(r.stdout).toMatch(/^openssl x509 -req -in ca-request-mtls-kafka-0 /m);
+    expect(r.stdout).toMatch(/^keytool .* -importkeystore .*-srcstorepass:env KAFKA_MTLS_STORE_PASSWORD/m);
+    expect(r.stdout).not.toContain(PW);
+    await writeFile(join(dir, 'plan.sh'), r.stdout);
+    const ran = await execa('bash', ['plan.sh', 'by-hand'], { cwd: dir, env: { KAFKA_MTLS_STORE_PASSWORD: PW }, reject: false, all: true });
+    expect(ran.exitCode).toBe(0);
+    const out = join(dir, 'by-hand');
+    expect(await verifies(join(out, 'ca.crt'), join(out, 'ca-signed-mtls-kafka-0'))).toBe(true);
+    expect((await listStore(join(out, 'mtls-kafka-0.keystore.jks'), PW)).entries).toEqual([
+      { alias: 'ca.crt', entryType: 'trustedCertEntry', chainLength: 1 },
+      { alias: 'mtls-kafka-0', entryType: 'PrivateKeyEntry', chainLength: 2 },
+    ]);
+    expect(await readdir(out)).not.toContain('.build');
+    // Run again into the same directory: the script refuses rather than overwrite.
+    const again = await execa('bash', ['plan.sh', 'by-hand'], { cwd: dir, env: { KAFKA_MTLS_STORE_PASSWORD: PW }, reject: false });
+    expect(again.exitCode).not.toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('--json', () => {
+  test('prints a machine-readable summary and no progress', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['generate', '--json', '--brokers', '1'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ ok: true, out: join(dir, 'certs'), backup: null, storeType: 'pkcs12' });
+    expect(summary.principals['mtls-kafka-0']).toBe('CN=mtls-kafka-0.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR');
+    expect(summary.files).toContain('mtls-kafka-client.keystore.jks');
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,52 @@
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StepFailure } from './errors.js';
+import type { GenerateParams } from './params.js';
+import type { StepRecord } from './runner/record.js';
+
+/**
+ * The run journal: <out>/.kafka-mtls/run-<UTC timestamp>.json, one per run,
+ * the last few kept. Everything needed to see what ran and how it went; no
+ * secret (records are redacted by the runner, parameters list none).
+ */
+export const JOURNAL_DIR = '.kafka-mtls';
+const KEEP = 5;
+
+export interface Journal {
+  readonly tool: 'kafka-mtls';
+  readonly command: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly outcome: 'ok' | 'failed' | 'cancelled';
+  readonly params: Record<string, unknown>;
+  readonly steps: readonly StepRecord[];
+  readonly failure?: StepFailure;
+}
+
+/** The parameters as a journal or --json shows them: every value but the password, and where the password came from. */
+export function publicParams(p: GenerateParams): Record<string, unknown> {
+  const { password: _password, defaultPassword, ...rest } = p;
+  return { ...rest, password: defaultPassword ? 'the script\'s default' : 'given (not recorded)' };
+}
+
+export function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '.$1Z');
+}
+
+/** Writes the journal into dir/.kafka-mtls; returns its path. */
+export async function writeJournal(dir: string, journal: Journal): Promise<string> {
+  const jdir = join(dir, JOURNAL_DIR);
+  await mkdir(jdir, { recursive: true });
+  const file = join(jdir, `run-${stamp(new Date(journal.startedAt))}.json`);
+  await writeFile(file, JSON.stringify(journal, null, 2) + '\n');
+  return file;
+}
+
+/** Copies the most recent journals of a previous output directory into the new one, so that the history survives the swap. */
+export async function carryJournals(from: string, to: string): Promise<void> {
+  const names = await readdir(join(from, JOURNAL_DIR)).catch(() => [] as string[]);
+  const runs = names.filter((n) => /^run-.*\.json$/.test(n)).sort().slice(-(KEEP - 1));
+  if (runs.length === 0) return;
+  await mkdir(join(to, JOURNAL_DIR), { recursive: true });
+  for (const n of runs) await copyFile(join(from, JOURNAL_DIR, n), join(to, JOURNAL_DIR, n));
+}
