@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { dryRunGenerate, generateCommand, runGenerate } from './commands/generate.js';
+import { runVerify, verifyCommand, type RawVerifyOptions } from './commands/verify.js';
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import type { RawGenerateOptions } from './params.js';
-import { formatAftermath, formatFailure, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
+import { formatAftermath, formatFailure, formatFindings, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:
@@ -70,6 +71,27 @@ ${EXIT_HELP}`,
       out(json ? JSON.stringify(summaryJson(result), null, 2) + '\n' : formatSummary(c, result));
     });
   program.addCommand(generate);
+
+  const verify = verifyCommand()
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kafka-mtls verify                      # ./certs, password from PASSWORD
+  kafka-mtls verify /work/certs --password-file pw.txt --host 'kafka-{i}.example.com'
+
+Exit codes:
+  0    every check passed (warnings allowed)
+  1    a check failed
+  2    bad usage`,
+    )
+    .action(async (dir: string, opts: RawVerifyOptions) => {
+      const result = await runVerify(dir, opts, { env: process.env });
+      out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatFindings(c, result));
+      if (result.failed) exitCode = 1;
+    });
+  program.addCommand(verify);
 
   try {
     await program.parseAsync(argv);

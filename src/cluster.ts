@@ -62,7 +62,7 @@ export interface StatefulSetParams {
 const dns = (value: string): San => ({ kind: 'DNS', value });
 
 /** The SANs mtls-kafka.sh writes into ext<i>.cnf, in the same order. */
-export function brokerSans(p: StatefulSetParams, i: number): San[] {
+export function brokerSans(p: Pick<StatefulSetParams, 'name' | 'headlessService' | 'namespace' | 'clusterDomain' | 'extraSans'>, i: number): San[] {
   const pod = `${p.name}-${i}.${p.headlessService}`;
   return [
     dns(`${pod}.${p.namespace}.${p.clusterDomain}`),

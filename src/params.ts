@@ -142,7 +142,7 @@ function nonEmpty(option: string, raw: string): string {
   return raw;
 }
 
-async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): Promise<{ secret: Secret; isDefault: boolean }> {
+export async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): Promise<{ secret: Secret; isDefault: boolean }> {
   if (file !== undefined) {
     let text: string;
     try {

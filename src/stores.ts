@@ -8,6 +8,8 @@ export type EntryType = 'PrivateKeyEntry' | 'trustedCertEntry' | 'SecretKeyEntry
 export interface StoreCert {
   readonly owner: string;
   readonly issuer: string;
+  /** The certificate itself, where the listing shows it (openssl pkcs12, keytool -rfc). */
+  readonly pem?: string;
 }
 
 export interface StoreEntry {
@@ -47,7 +49,8 @@ export function parseOpensslPkcs12(stdout: string, stderr: string): (StoreListin
   if (!/^MAC: /m.test(stderr)) return undefined;
   const keyBags = (stderr.match(/^(Shrouded )?Keybag/gm) ?? []).length;
   const bags = stdout
-    .split(/^Bag Attributes\s*$/m)
+    // "Bag Attributes" alone, or "Bag Attributes: <No Attributes>" for a CA added by openssl -certfile.
+    .split(/^Bag Attributes.*$/m)
     .slice(1)
     .map((b) => ({
       alias: (/^\s+friendlyName: (.*)$/m.exec(b)?.[1] ?? '').trim().toLowerCase(),
@@ -55,6 +58,7 @@ export function parseOpensslPkcs12(stdout: string, stderr: string): (StoreListin
       trusted: /^\s+2\.16\.840\.1\.113894\.746875\.1\.1: /m.test(b),
       owner: (/^subject=(.*)$/m.exec(b)?.[1] ?? '').trim(),
       issuer: (/^issuer=(.*)$/m.exec(b)?.[1] ?? '').trim(),
+      pem: /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(b)?.[0],
     }));
   const chainOf = (leaf: StoreCert): StoreCert[] => {
     const chain = [leaf];

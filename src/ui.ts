@@ -4,6 +4,7 @@ import type { GenerateResult } from './commands/generate.js';
 import type { Aftermath, StepFailure } from './errors.js';
 import type { StepRecord } from './runner/record.js';
 import type { RunEvent } from './runner/runner.js';
+import type { VerifyResult } from './commands/verify.js';
 
 /** The only chalk import: every colour decision is made here. NO_COLOR (https://no-color.org) turns colour off. */
 export function makeChalk(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstance {
@@ -89,4 +90,14 @@ export function formatAftermath(after: Aftermath): string {
     ? `The work directory is kept for debugging: ${after.keptWork} (the run's journal is in its .kafka-mtls/)`
     : 'The work directory was removed (--keep-work keeps it, with the run\'s journal).';
   return `Nothing in ${after.target} was changed. ${kept}`;
+}
+
+/** verify: one line per check, then a count. */
+export function formatFindings(c: ChalkInstance, r: VerifyResult): string {
+  const label = { pass: c.green('PASS'), warn: c.yellow('WARN'), fail: c.red('FAIL') } as const;
+  const width = Math.max(...r.findings.map((f) => f.target.length), 10);
+  const lines = r.findings.map((f) => `${label[f.status]}  ${f.target.padEnd(width)}  ${f.check}: ${f.message}`);
+  const count = (s: string) => r.findings.filter((f) => f.status === s).length;
+  lines.push('', `${r.dir}: ${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed`);
+  return lines.join('\n') + '\n';
 }

@@ -9,6 +9,8 @@ export interface ExecRequest {
   readonly env: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Written to the child's standard input (a PEM to read, never a password); without it, stdin is closed. */
+  readonly input?: string;
   /** Called with each chunk of output, for --verbose. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }
@@ -30,9 +32,9 @@ export const execProcess: Exec = async (req) => {
     reject: false,
     timeout: req.timeoutMs,
     cancelSignal: req.signal,
-    // No step reads standard input: a tool that prompts (keytool asking for a
-    // password it did not get) must fail at once instead of hanging.
-    stdin: 'ignore',
+    // Without input, stdin is closed: a tool that prompts (keytool asking for
+    // a password it did not get) must fail at once instead of hanging.
+    ...(req.input !== undefined ? { input: req.input } : { stdin: 'ignore' as const }),
     stripFinalNewline: false,
     forceKillAfterDelay: 2000,
   });

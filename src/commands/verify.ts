@@ -1,0 +1,83 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { brokerSans } from '../cluster.js';
+import { UsageError } from '../errors.js';
+import { readPassword, SCRIPT_DEFAULTS } from '../params.js';
+import type { Exec } from '../runner/exec.js';
+import { preflight } from '../tools.js';
+import * as v from '../validate.js';
+import { PASSWORD_ENV, readStore } from '../verify/read.js';
+import { applyRules, type Finding } from '../verify/rules.js';
+
+export interface RawVerifyOptions {
+  passwordFile?: string;
+  name?: string;
+  headlessService?: string;
+  namespace?: string;
+  clusterDomain?: string;
+  clientName?: string;
+  host?: string[];
+  json?: boolean;
+  openssl?: string;
+  keytool?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function verifyCommand(): Command {
+  return new Command('verify')
+    .description('Check a certs directory (made by kafka-mtls, by mtls-kafka.sh or by hand) against the rules Kafka applies')
+    .argument('[dir]', 'the directory holding *.keystore.jks and *.truststore.jks', 'certs')
+    .option('--password-file <file>', 'file holding the store password (default: env PASSWORD, else "password")')
+    .option('--name <name>', `StatefulSet name: brokers are <name>-<i> (default ${SCRIPT_DEFAULTS.name})`)
+    .option('--headless-service <name>', 'headless Service name (default <name>-headless)')
+    .option('--namespace <ns>', `Kubernetes namespace (default ${SCRIPT_DEFAULTS.namespace})`)
+    .option('--cluster-domain <domain>', `cluster DNS domain (default ${SCRIPT_DEFAULTS.clusterDomain})`)
+    .option('--client-name <name>', 'the client\'s alias (default <name>-client)')
+    .option('--host <name>', 'a host name every broker certificate must cover, {i} for the broker\'s index (repeatable; default: the StatefulSet names)', collect)
+    .option('--json', 'print the findings as JSON')
+    .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
+    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
+}
+
+export interface VerifyResult {
+  readonly dir: string;
+  readonly findings: readonly Finding[];
+  readonly failed: boolean;
+}
+
+export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { env: NodeJS.ProcessEnv; exec?: Exec; now?: Date }): Promise<VerifyResult> {
+  const dir = resolve(dirArg);
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new UsageError('[dir]', `must be a directory; ${dir} is not`);
+  const name = v.dnsLabel('--name', raw.name ?? SCRIPT_DEFAULTS.name);
+  const naming = {
+    name,
+    headlessService: v.dnsLabel('--headless-service', raw.headlessService ?? `${name}-headless`),
+    namespace: v.dnsLabel('--namespace', raw.namespace ?? SCRIPT_DEFAULTS.namespace),
+    clusterDomain: v.dnsName('--cluster-domain', raw.clusterDomain ?? SCRIPT_DEFAULTS.clusterDomain),
+    extraSans: [],
+  };
+  const clientAlias = v.dnsLabel('--client-name', raw.clientName ?? `${name}-client`);
+  const hosts = raw.host ?? [];
+  for (const h of hosts) v.dnsName('--host', h.replaceAll('{i}', '0'), { wildcard: true });
+  const { secret } = await readPassword(raw.passwordFile, deps.env);
+  const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
+  await preflight(tools, ['openssl'], deps.env);
+
+  const files = (await readdir(dir)).sort();
+  const pick = (kind: string) => files.filter((f) => new RegExp(`\\.${kind}\\.(jks|p12|pkcs12)$`).test(f)).map((f) => join(dir, f));
+  const opts = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dir, exec: deps.exec };
+  const [keystores, truststores] = await Promise.all([
+    Promise.all(pick('keystore').map((f) => readStore(f, opts))),
+    Promise.all(pick('truststore').map((f) => readStore(f, opts))),
+  ]);
+  const findings = applyRules(keystores, truststores, {
+    brokerAlias: new RegExp(`^${name}-(\\d+)$`),
+    clientAlias,
+    brokerHosts: (i) => (hosts.length > 0 ? hosts.map((h) => h.replaceAll('{i}', String(i))) : brokerSans(naming, i).map((s) => s.value)),
+    now: deps.now ?? new Date(),
+  });
+  return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
+}

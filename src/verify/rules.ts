@@ -1,0 +1,145 @@
+import type { CertInfo } from '../x509.js';
+import type { ReadStore } from './read.js';
+
+/**
+ * The rules `verify` applies: Kafka's own, as a broker and its clients meet
+ * them at the TLS handshake. Pure: stores in, one finding per check out.
+ */
+export type Status = 'pass' | 'warn' | 'fail';
+
+export interface Finding {
+  readonly status: Status;
+  /** The file, and the alias where it matters. */
+  readonly target: string;
+  readonly check: string;
+  readonly message: string;
+}
+
+export interface Expectations {
+  /** The broker key entries: alias <name>-<i>. */
+  readonly brokerAlias: RegExp;
+  readonly clientAlias: string;
+  /** The DNS names (or IPs) broker i must serve. */
+  readonly brokerHosts: (i: number) => readonly string[];
+  readonly now: Date;
+}
+
+const SERVER_AUTH = 'TLS Web Server Authentication';
+const CLIENT_AUTH = 'TLS Web Client Authentication';
+const DAY = 86_400_000;
+
+export function applyRules(keystores: readonly ReadStore[], truststores: readonly ReadStore[], x: Expectations): Finding[] {
+  const out: Finding[] = [];
+  const name = (s: ReadStore) => s.path.split('/').pop()!;
+  const trusted = new Map<string, string>(); // sha256 -> truststore file
+  // A CA appears in every truststore and every chain: report its validity and strength once.
+  const seen = new Set<string>();
+  const once = (target: string, c: CertInfo): Finding[] => {
+    if (seen.has(c.sha256)) return [];
+    seen.add(c.sha256);
+    return certFindings(target, c, x.now);
+  };
+  if (keystores.length === 0) out.push({ status: 'fail', target: '(directory)', check: 'stores', message: 'no keystore (*.keystore.jks, *.keystore.p12, *.keystore.pkcs12) found' });
+  if (truststores.length === 0) out.push({ status: 'fail', target: '(directory)', check: 'stores', message: 'no truststore (*.truststore.jks, *.truststore.p12, *.truststore.pkcs12) found' });
+
+  for (const ts of truststores) {
+    if (!opens(ts, out, name(ts))) continue;
+    const keys = ts.entries.filter((e) => e.entryType !== 'trustedCertEntry');
+    const cas = ts.entries.filter((e) => e.entryType === 'trustedCertEntry');
+    if (keys.length > 0) out.push({ status: 'fail', target: name(ts), check: 'truststore', message: `holds key entries (${keys.map((k) => k.alias).join(', ')}): a truststore should hold only CA certificates` });
+    else if (cas.length === 0) out.push({ status: 'fail', target: name(ts), check: 'truststore', message: 'holds no trusted certificate' });
+    else out.push({ status: 'pass', target: name(ts), check: 'truststore', message: `holds ${cas.map((c) => c.alias).join(', ')} and nothing else` });
+    for (const e of cas) {
+      const ca = e.infos[0];
+      if (!ca) continue;
+      trusted.set(ca.sha256, name(ts));
+      out.push(caFinding(`${name(ts)} ${e.alias}`, ca));
+      out.push(...once(`${name(ts)} ${e.alias}`, ca));
+    }
+  }
+
+  for (const ks of keystores) {
+    if (!opens(ks, out, name(ks))) continue;
+    const keyEntries = ks.entries.filter((e) => e.entryType === 'PrivateKeyEntry');
+    if (keyEntries.length !== 1) {
+      out.push({ status: 'fail', target: name(ks), check: 'key entry', message: `holds ${keyEntries.length} key entries; a Kafka keystore needs exactly one` });
+      continue;
+    }
+    const entry = keyEntries[0]!;
+    const target = `${name(ks)} ${entry.alias}`;
+    out.push({ status: 'pass', target, check: 'key entry', message: `one key entry, chain of ${entry.infos.length}` });
+    out.push(chainFinding(target, entry.infos, trusted));
+    out.push(
+      ks.keyMatches === undefined
+        ? { status: 'warn', target, check: 'key matches', message: `not checked for ${ks.type} stores (keytool cannot export a private key)` }
+        : ks.keyMatches
+          ? { status: 'pass', target, check: 'key matches', message: 'the private key matches the certificate' }
+          : { status: 'fail', target, check: 'key matches', message: 'the private key does not match the certificate' },
+    );
+    const leaf = entry.infos[0];
+    if (!leaf) continue;
+    const broker = x.brokerAlias.exec(entry.alias);
+    out.push(ekuFinding(target, leaf, broker ? 'broker' : entry.alias === x.clientAlias ? 'client' : 'unknown'));
+    if (broker) out.push(sanFinding(target, leaf, x.brokerHosts(Number(broker[1]))));
+    entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
+    out.push({ status: 'pass', target, check: 'principal', message: `Kafka sees User:${leaf.subject}` });
+  }
+  return out;
+}
+
+function opens(s: ReadStore, out: Finding[], target: string): boolean {
+  if (s.opened) out.push({ status: 'pass', target, check: 'opens', message: `${s.type} store opens with the password` });
+  else out.push({ status: 'fail', target, check: 'opens', message: `does not open with the password: ${s.error}` });
+  return s.opened;
+}
+
+function caFinding(target: string, ca: CertInfo): Finding {
+  if (ca.version === 1 && !ca.hasBasicConstraints) {
+    return { status: 'warn', target, check: 'CA', message: 'an X.509 v1 CA with no extensions (as mtls-kafka.sh makes): Java trusts it as an anchor, but it states neither CA:TRUE nor keyCertSign; regenerate the CA with kafka-mtls' };
+  }
+  if (!ca.isCa) return { status: 'fail', target, check: 'CA', message: 'not a CA: no basicConstraints CA:TRUE' };
+  if (!ca.keyUsage.includes('Certificate Sign')) return { status: 'fail', target, check: 'CA', message: 'a CA without keyUsage keyCertSign' };
+  return { status: 'pass', target, check: 'CA', message: `v${ca.version} CA (CA:TRUE, keyCertSign): ${ca.subject}` };
+}
+
+function chainFinding(target: string, chain: readonly CertInfo[], trusted: ReadonlyMap<string, string>): Finding {
+  const top = chain[chain.length - 1];
+  if (!top) return { status: 'fail', target, check: 'chain', message: 'the key entry has no certificate' };
+  if (top.subject !== top.issuer) {
+    return { status: 'fail', target, check: 'chain', message: `the chain stops at ${top.subject}, issued by ${top.issuer}, which it does not include: import the CA before the signed certificate` };
+  }
+  const where = trusted.get(top.sha256);
+  if (!where) return { status: 'fail', target, check: 'chain', message: `the chain ends at ${top.subject}, which no truststore holds` };
+  return { status: 'pass', target, check: 'chain', message: `${chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ')}, trusted by ${where}` };
+}
+
+function ekuFinding(target: string, leaf: CertInfo, role: 'broker' | 'client' | 'unknown'): Finding {
+  const eku = leaf.extKeyUsage;
+  if (eku.length === 0) return { status: 'warn', target, check: 'extendedKeyUsage', message: 'none: the certificate may be used for anything' };
+  const need = role === 'broker' ? [SERVER_AUTH, CLIENT_AUTH] : [CLIENT_AUTH];
+  const missing = need.filter((u) => !eku.includes(u));
+  if (missing.length > 0) {
+    const why = role === 'broker' ? 'a broker presents its certificate as a server to clients and as a client to the other brokers' : 'a client presents its certificate as a client';
+    return { status: 'fail', target, check: 'extendedKeyUsage', message: `lacks ${missing.map((m) => (m === SERVER_AUTH ? 'serverAuth' : 'clientAuth')).join(' and ')}: ${why}` };
+  }
+  return { status: 'pass', target, check: 'extendedKeyUsage', message: `${role === 'unknown' ? 'not a known broker or client alias; ' : ''}${eku.join(', ')}` };
+}
+
+function sanFinding(target: string, leaf: CertInfo, hosts: readonly string[]): Finding {
+  const have = new Set(leaf.sans.map((s) => s.replace(/^(DNS|IP Address):/, '')));
+  const missing = hosts.filter((h) => !have.has(h));
+  if (missing.length > 0) return { status: 'fail', target, check: 'SANs', message: `missing ${missing.join(', ')}: a client connecting by that name fails hostname verification` };
+  return { status: 'pass', target, check: 'SANs', message: `cover ${hosts.length} host name(s)` };
+}
+
+function certFindings(target: string, c: CertInfo, now: Date): Finding[] {
+  const out: Finding[] = [];
+  const days = Math.floor((c.notAfter.getTime() - now.getTime()) / DAY);
+  if (c.notBefore.getTime() > now.getTime()) out.push({ status: 'fail', target, check: 'validity', message: `not valid before ${c.notBefore.toISOString()}` });
+  else if (days < 0) out.push({ status: 'fail', target, check: 'validity', message: `expired on ${c.notAfter.toISOString()}` });
+  else if (days < 30) out.push({ status: 'warn', target, check: 'validity', message: `expires in ${days} days (${c.notAfter.toISOString()})` });
+  else out.push({ status: 'pass', target, check: 'validity', message: `expires in ${days} days` });
+  if (/rsa/i.test(c.keyType) && c.keyBits < 2048) out.push({ status: 'fail', target, check: 'key size', message: `RSA ${c.keyBits}: under 2048 bits` });
+  if (/sha1/i.test(c.signatureAlgorithm) && c.subject !== c.issuer) out.push({ status: 'fail', target, check: 'signature', message: `${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs` });
+  return out;
+}
