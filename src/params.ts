@@ -6,18 +6,24 @@ import { UsageError } from './errors.js';
 import { Secret } from './secrets.js';
 import * as v from './validate.js';
 
-/** The options of `generate` as commander gives them: strings, repeatable ones as arrays. */
-export interface RawGenerateOptions {
-  out?: string;
-  brokers?: string;
-  validity?: string;
-  caValidity?: string;
-  passwordFile?: string;
+/** Options every command shares: the StatefulSet's names (which hosts a broker serves), the tools, the password. */
+export interface RawCommonOptions {
   name?: string;
   headlessService?: string;
   namespace?: string;
   clusterDomain?: string;
   clientName?: string;
+  openssl?: string;
+  keytool?: string;
+  passwordFile?: string;
+}
+
+/** The options of `generate` as commander gives them: strings, repeatable ones as arrays. */
+export interface RawGenerateOptions extends RawCommonOptions {
+  out?: string;
+  brokers?: string;
+  validity?: string;
+  caValidity?: string;
   country?: string;
   state?: string;
   caState?: string;
@@ -30,8 +36,6 @@ export interface RawGenerateOptions {
   storeType?: string;
   keepWork?: boolean;
   verbose?: boolean;
-  openssl?: string;
-  keytool?: string;
 }
 
 export interface GenerateParams extends StatefulSetParams {

@@ -3,24 +3,16 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { brokerSans } from '../cluster.js';
 import { UsageError } from '../errors.js';
-import { readPassword, SCRIPT_DEFAULTS } from '../params.js';
+import { readPassword, SCRIPT_DEFAULTS, type RawCommonOptions } from '../params.js';
 import type { Exec } from '../runner/exec.js';
 import { preflight } from '../tools.js';
 import * as v from '../validate.js';
 import { PASSWORD_ENV, readStore } from '../verify/read.js';
 import { applyRules, type Finding } from '../verify/rules.js';
 
-export interface RawVerifyOptions {
-  passwordFile?: string;
-  name?: string;
-  headlessService?: string;
-  namespace?: string;
-  clusterDomain?: string;
-  clientName?: string;
+export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];
   json?: boolean;
-  openssl?: string;
-  keytool?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
