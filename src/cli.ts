@@ -2,9 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { dryRunGenerate, generateCommand, runGenerate } from './commands/generate.js';
 import { runVerify, verifyCommand, type RawVerifyOptions } from './commands/verify.js';
+import { inspectCommand, runInspect, type RawInspectOptions } from './commands/inspect.js';
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import type { RawGenerateOptions } from './params.js';
-import { formatAftermath, formatFailure, formatFindings, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
+import { formatAftermath, formatFailure, formatFindings, formatInspected, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:
@@ -92,6 +93,24 @@ Exit codes:
       if (result.failed) exitCode = 1;
     });
   program.addCommand(verify);
+
+  const inspect = inspectCommand()
+    .exitOverride()
+    .addHelpText('after', `
+Examples:
+  kafka-mtls inspect certs/ca.crt certs/ca-request-mtls-kafka-0
+  PASSWORD=... kafka-mtls inspect certs/mtls-kafka-0.keystore.jks --json
+
+Exit codes:
+  0    every file was read
+  1    a file could not be read (not a known kind, or a wrong password)
+  2    bad usage`)
+    .action(async (files: string[], opts: RawInspectOptions) => {
+      const items = await runInspect(files, opts, { env: process.env });
+      out(opts.json ? JSON.stringify(items, null, 2) + '\n' : formatInspected(c, items));
+      if (items.some((i) => i.kind === 'unreadable')) exitCode = 1;
+    });
+  program.addCommand(inspect);
 
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { readPassword } from '../params.js';
+import { capture, type CaptureOptions } from '../runner/capture.js';
+import { preflight } from '../tools.js';
+import { PASSWORD_ENV, readCert, readStore } from '../verify/read.js';
+import { pemBlocks, type CertInfo } from '../x509.js';
+
+/**
+ * `inspect FILE...`: what a certificate, CSR, key or store holds, in one
+ * readable summary per file, like `step certificate inspect`. Reads only.
+ */
+export interface RawInspectOptions {
+  passwordFile?: string;
+  json?: boolean;
+  openssl?: string;
+  keytool?: string;
+}
+
+export function inspectCommand(): Command {
+  return new Command('inspect')
+    .description('Summarize certificates, CSRs, keys and keystores (PEM, PKCS12, JKS)')
+    .argument('<file...>', 'files to inspect')
+    .option('--password-file <file>', 'file holding the store or key password (default: env PASSWORD, else "password")')
+    .option('--json', 'print the summaries as JSON')
+    .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
+    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
+}
+
+export type Inspected =
+  | { readonly file: string; readonly kind: 'certificate'; readonly certs: readonly CertInfo[] }
+  | { readonly file: string; readonly kind: 'csr'; readonly subject: string; readonly keyType: string; readonly keyBits: number; readonly sans: readonly string[] }
+  | { readonly file: string; readonly kind: 'private key'; readonly keyType: string; readonly keyBits: number; readonly encrypted: boolean }
+  | { readonly file: string; readonly kind: 'store'; readonly type: string; readonly entries: ReadonlyArray<{ alias: string; entryType: string; certs: readonly CertInfo[] }> }
+  | { readonly file: string; readonly kind: 'unreadable'; readonly reason: string };
+
+export async function runInspect(files: string[], raw: RawInspectOptions, deps: { env: NodeJS.ProcessEnv }): Promise<Inspected[]> {
+  const { secret } = await readPassword(raw.passwordFile, deps.env);
+  const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
+  await preflight(tools, ['openssl'], deps.env);
+  const out: Inspected[] = [];
+  for (const f of files) {
+    const path = resolve(f);
+    const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError('<file>', `must be a readable file; ${f}: ${e.code ?? e.message}`);
+    });
+    const opts: CaptureOptions = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dirname(path) };
+    out.push(await inspectOne(path, bytes, opts));
+  }
+  return out;
+}
+
+async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptions): Promise<Inspected> {
+  const file = basename(path);
+  const text = bytes.toString('latin1');
+  if (text.includes('-----BEGIN CERTIFICATE-----')) {
+    const certs = (await Promise.all(pemBlocks(text).map((pem) => readCert(pem, opts)))).filter((c): c is CertInfo => c !== undefined);
+    return { file, kind: 'certificate', certs };
+  }
+  if (/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(text)) {
+    const r = await capture('openssl', ['req', '-noout', '-text', '-nameopt', 'RFC2253', '-in', path], opts);
+    if (!r.ok) return { file, kind: 'unreadable', reason: r.stderr.trim().split('\n')[0] ?? 'openssl req failed' };
+    return {
+      file,
+      kind: 'csr',
+      subject: /Subject: (.*)$/m.exec(r.stdout)?.[1]?.trim() ?? '',
+      keyType: /Public Key Algorithm: (.*)$/m.exec(r.stdout)?.[1]?.trim() ?? '',
+      keyBits: Number(/Public-Key: \((\d+) bit\)/.exec(r.stdout)?.[1] ?? 0),
+      sans: (/Subject Alternative Name:.*\n\s+(.*)$/m.exec(r.stdout)?.[1] ?? '').split(', ').filter(Boolean),
+    };
+  }
+  if (/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(text)) {
+    const encrypted = /ENCRYPTED/.test(text);
+    // -text_pub: only the public half is printed, whatever the file holds.
+    const r = await capture('openssl', ['pkey', '-in', path, '-noout', '-text_pub', '-passin', `env:${PASSWORD_ENV}`], { ...opts, secretEnv: [PASSWORD_ENV] });
+    if (!r.ok) return { file, kind: 'unreadable', reason: `cannot read the key${encrypted ? ' (is the password right?)' : ''}: ${r.stderr.trim().split('\n')[0]}` };
+    const bits = Number(/\((\d+) bit\)/.exec(r.stdout)?.[1] ?? 0);
+    return { file, kind: 'private key', keyType: /RSA|rsa/.test(r.stdout) || /Modulus/.test(r.stdout) ? 'RSA' : 'EC or other', keyBits: bits, encrypted };
+  }
+  const store = await readStore(path, opts);
+  if (!store.opened) {
+    const wrongPassword = /Mac verify|password was incorrect|tampered/i.test(store.error ?? '');
+    return { file, kind: 'unreadable', reason: wrongPassword ? `a ${store.type} store that does not open with the password: ${store.error}` : 'not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store' };
+  }
+  return { file, kind: 'store', type: store.type, entries: store.entries.map((e) => ({ alias: e.alias, entryType: e.entryType, certs: e.infos })) };
+}
