@@ -3,9 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { dryRunGenerate, generateCommand, runGenerate } from './commands/generate.js';
 import { runVerify, verifyCommand, type RawVerifyOptions } from './commands/verify.js';
 import { inspectCommand, runInspect, type RawInspectOptions } from './commands/inspect.js';
+import { probeCommand, runProbe, type RawProbeOptions } from './commands/probe.js';
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import type { RawGenerateOptions } from './params.js';
-import { formatAftermath, formatFailure, formatFindings, formatInspected, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
+import { formatAftermath, formatFailure, formatFindings, formatInspected, formatProbe, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:
@@ -111,6 +112,24 @@ Exit codes:
       if (items.some((i) => i.kind === 'unreadable')) exitCode = 1;
     });
   program.addCommand(inspect);
+
+  const probe = probeCommand()
+    .exitOverride()
+    .addHelpText('after', `
+Examples:
+  kafka-mtls probe mtls-kafka-0.mtls-kafka-headless:9093 --ca certs/ca.crt
+  PASSWORD=... kafka-mtls probe kafka-1-external:19093 --ca certs/kafka.client.truststore.jks --client certs/mtls-kafka-client.keystore.jks
+
+Exit codes:
+  0    a TLS connection was made (and, with --ca, verified)
+  1    none was
+  2    bad usage`)
+    .action(async (target: string, opts: RawProbeOptions) => {
+      const result = await runProbe(target, opts, { env: process.env });
+      out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatProbe(c, result));
+      if (!result.ok) exitCode = 1;
+    });
+  program.addCommand(probe);
 
   try {
     await program.parseAsync(argv);

@@ -6,6 +6,7 @@ import type { StepRecord } from './runner/record.js';
 import type { RunEvent } from './runner/runner.js';
 import type { VerifyResult } from './commands/verify.js';
 import type { Inspected } from './commands/inspect.js';
+import type { ProbeResult } from './commands/probe.js';
 import type { CertInfo } from './x509.js';
 
 /** The only chalk import: every colour decision is made here. NO_COLOR (https://no-color.org) turns colour off. */
@@ -138,4 +139,22 @@ export function formatInspected(c: ChalkInstance, items: readonly Inspected[]): 
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** probe: per protocol, what the server presented and asked for. */
+export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
+  const lines = [c.bold(`${p.target} (SNI and verified name: ${p.servername})`)];
+  for (const r of p.results) {
+    if (!r.connected) {
+      lines.push(`${c.red('✗')} ${r.protocol}: ${r.error ?? 'no connection'}`);
+    } else {
+      lines.push(`${r.verify && r.verify.code !== 0 ? c.red('✗') : c.green('✓')} ${r.protocol}: connected, cipher ${r.cipher}`);
+      r.chain.forEach((x, i) => lines.push(`    chain[${i}] ${x.subject}`, `             issued by ${x.issuer}`));
+      if (r.verify) lines.push(`    verify against --ca: ${r.verify.code === 0 ? 'OK, host name included' : `failed: ${r.verify.text} (${r.verify.code})`}`);
+      else lines.push('    verify: not checked (no --ca)');
+      lines.push(`    client certificate: ${r.clientCertRequested ? 'requested by the server (mutual TLS on)' : 'not requested (mutual TLS off)'}`);
+    }
+    if (r.hint) lines.push(`    ${c.cyan('hint:')} ${r.hint}`);
+  }
+  return lines.join('\n') + '\n';
 }

@@ -100,6 +100,17 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
     expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
   });
 
+  test('kafka-mtls probe sees the broker\'s chain, verified for its name, with mutual TLS on', async () => {
+    const r = await runCli(
+      ['probe', `127.0.0.1:${cluster.clientPorts[0]}`, '--servername', NS_HOST(0), '--ca', join(certs, 'kafka.client.truststore.jks'), '--client', join(certs, 'mtls-kafka-client.keystore.jks')],
+      { cwd: work, env: { PASSWORD } },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/✓ TLSv1\.3: connected/);
+    expect(r.stdout).toMatch(/verify against --ca: OK, host name included/);
+    expect(r.stdout).toMatch(/client certificate: requested by the server \(mutual TLS on\)/);
+  });
+
   test('a client with no certificate is refused in the TLS handshake', async () => {
     const r = await cluster.client('roundtrip', clientProps(cluster, undefined, join(certs, 'kafka.client.truststore.jks')), TOPIC);
     expect(r.ok).toBe(false);
