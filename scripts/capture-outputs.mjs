@@ -41,4 +41,25 @@ await capture('openssl-private-key', $`openssl x509 -req -in leaf.csr -CA ca.crt
 await capture('openssl-local-issuer', $`openssl verify -CAfile other.crt leaf.crt`);
 await capture('keytool-missing-env', $`keytool ${KT} -list -keystore ks.p12 -storepass:env NOT_SET_ANYWHERE < /dev/null`);
 
+// An expired CA and a CA not yet valid, made with `openssl ca -selfsign`, which takes explicit dates.
+await fs.writeFile('ca.cnf', [
+  '[ca]', 'default_ca = d', '[d]', 'database = index.txt', 'serial = serial.txt', 'new_certs_dir = .', 'default_md = sha256',
+  'policy = p', 'unique_subject = no', '[p]', 'commonName = supplied', '[v3_ca]', 'basicConstraints = critical, CA:TRUE',
+  'keyUsage = critical, keyCertSign, cRLSign', '',
+].join('\n'));
+await fs.writeFile('index.txt', '');
+await fs.writeFile('serial.txt', '1000\n');
+await $`openssl req -new -newkey rsa:2048 -noenc -keyout dated.key -out dated.csr -subj /CN=dated-ca`;
+await $`openssl ca -batch -selfsign -config ca.cnf -keyfile dated.key -in dated.csr -out expired-ca.pem -startdate 20200101000000Z -enddate 20200201000000Z -extensions v3_ca -notext`;
+await $`openssl ca -batch -selfsign -config ca.cnf -keyfile dated.key -in dated.csr -out future-ca.pem -startdate 20990101000000Z -enddate 20990201000000Z -extensions v3_ca -notext`;
+await $`openssl req -new -newkey rsa:2048 -noenc -keyout dl.key -out dl.csr -subj /CN=dated-leaf`;
+await $`openssl x509 -req -in dl.csr -CA expired-ca.pem -CAkey dated.key -out dated-leaf.pem -days 1`;
+await capture('openssl-ca-expired', $`openssl verify -CAfile expired-ca.pem dated-leaf.pem`);
+await capture('openssl-not-yet-valid', $`openssl verify -CAfile future-ca.pem dated-leaf.pem`);
+
+// Output that cannot be written: a path under a regular file (root ignores permissions, so not a read-only directory).
+await fs.writeFile('a-file', '');
+await capture('openssl-cannot-write', $`openssl req -new -newkey rsa:2048 -noenc -keyout a-file/k.pem -out a-file/r.csr -subj /CN=x`);
+await capture('keytool-cannot-write', $`keytool ${KT} -importcert -noprompt -alias a -file ca.crt -keystore a-file/t.p12 -storepass:env P`);
+
 await fs.remove(dir);

@@ -52,6 +52,26 @@ export const HINTS: readonly HintEntry[] = [
     hint: 'The certificate was not signed by the CA given to openssl. Check that ca.crt is the CA that signed it.',
   },
   {
+    id: 'openssl-ca-expired',
+    pattern: /certificate has expired/,
+    hint: 'A certificate in the chain has expired (at depth 1, the CA itself): a new CA must be made and every certificate reissued with it.',
+  },
+  {
+    id: 'openssl-not-yet-valid',
+    pattern: /certificate is not yet valid/,
+    hint: 'A certificate in the chain starts in the future: check the clock of this machine and of the one that made it.',
+  },
+  {
+    id: 'openssl-cannot-write',
+    pattern: /Can't open "[^"]*" for writing|Could not open file or uri for output/,
+    hint: 'openssl cannot write its output file: the directory is missing or not writable, or the disk is full. Check --out and its parent directory.',
+  },
+  {
+    id: 'keytool-cannot-write',
+    pattern: /FileNotFoundException: .*\((Permission denied|Not a directory|No such file or directory|Read-only file system)\)/,
+    hint: 'keytool cannot write the store: the directory is missing or not writable. Check --out and its parent directory.',
+  },
+  {
     id: 'keytool-missing-env',
     pattern: /Cannot find environment variable: (\S+)/,
     hint: 'A password variable was not passed to keytool. This is a bug in kafka-mtls: please report it with this output.',

@@ -246,6 +246,10 @@ describe('--dry-run', () => {
       { alias: 'mtls-kafka-0', entryType: 'PrivateKeyEntry', chainLength: 2 },
     ]);
     expect(await readdir(out)).not.toContain('.build');
+    // And kafka-mtls verify passes what the script made by hand.
+    const verified = await runCli(['verify', out], { cwd: dir, env: ENV });
+    expect(verified.exitCode).toBe(0);
+    expect(verified.stdout).toMatch(/: \d+ passed, 0 warnings, 0 failed$/m);
     // Run again into the same directory: the script refuses rather than overwrite.
     const again = await execa('bash', ['plan.sh', 'by-hand'], { cwd: dir, env: { KAFKA_MTLS_STORE_PASSWORD: PW }, reject: false });
     expect(again.exitCode).not.toBe(0);
