@@ -5,6 +5,7 @@ import { brokerSans } from '../cluster.js';
 import { UsageError } from '../errors.js';
 import { readPassword, SCRIPT_DEFAULTS, type RawCommonOptions } from '../params.js';
 import type { Exec } from '../runner/exec.js';
+import { parseMappingRules } from '../principal.js';
 import { preflight } from '../tools.js';
 import * as v from '../validate.js';
 import { PASSWORD_ENV, readStore } from '../verify/read.js';
@@ -12,6 +13,7 @@ import { applyRules, type Finding } from '../verify/rules.js';
 
 export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];
+  principalRules?: string;
   json?: boolean;
 }
 
@@ -28,6 +30,7 @@ export function verifyCommand(): Command {
     .option('--cluster-domain <domain>', `cluster DNS domain (default ${SCRIPT_DEFAULTS.clusterDomain})`)
     .option('--client-name <name>', 'the client\'s alias (default <name>-client)')
     .option('--host <name>', 'a host name every broker certificate must cover, {i} for the broker\'s index (repeatable; default: the StatefulSet names)', collect)
+    .option('--principal-rules <rules>', 'the brokers\' ssl.principal.mapping.rules, to show the principal Kafka will use (default: DEFAULT)')
     .option('--json', 'print the findings as JSON')
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
     .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
@@ -54,6 +57,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
   const clientAlias = v.dnsLabel('--client-name', raw.clientName ?? `${name}-client`);
   const hosts = raw.host ?? [];
   for (const h of hosts) v.dnsName('--host', h.replaceAll('{i}', '0'), { wildcard: true });
+  const principalRules = parseMappingRules(raw.principalRules ?? 'DEFAULT');
   const { secret } = await readPassword(raw.passwordFile, deps.env);
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
@@ -70,6 +74,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
     clientAlias,
     brokerHosts: (i) => (hosts.length > 0 ? hosts.map((h) => h.replaceAll('{i}', String(i))) : brokerSans(naming, i).map((s) => s.value)),
     now: deps.now ?? new Date(),
+    principalRules,
   });
   return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
 }

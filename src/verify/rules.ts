@@ -1,3 +1,4 @@
+import { mapPrincipal, type MappingRule } from '../principal.js';
 import type { CertInfo } from '../x509.js';
 import type { ReadStore } from './read.js';
 
@@ -22,6 +23,8 @@ export interface Expectations {
   /** The DNS names (or IPs) broker i must serve. */
   readonly brokerHosts: (i: number) => readonly string[];
   readonly now: Date;
+  /** ssl.principal.mapping.rules, as the brokers apply them. */
+  readonly principalRules: readonly MappingRule[];
 }
 
 const SERVER_AUTH = 'TLS Web Server Authentication';
@@ -82,7 +85,12 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
     out.push(ekuFinding(target, leaf, broker ? 'broker' : entry.alias === x.clientAlias ? 'client' : 'unknown'));
     if (broker) out.push(sanFinding(target, leaf, x.brokerHosts(Number(broker[1]))));
     entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
-    out.push({ status: 'pass', target, check: 'principal', message: `Kafka sees User:${leaf.subject}` });
+    const principal = mapPrincipal(leaf.subject, x.principalRules);
+    out.push(
+      principal === undefined
+        ? { status: 'fail', target, check: 'principal', message: `no ssl.principal.mapping.rules rule applies to ${leaf.subject}: Kafka refuses the connection` }
+        : { status: 'pass', target, check: 'principal', message: `Kafka sees User:${principal}` },
+    );
   }
   return out;
 }

@@ -128,3 +128,13 @@ test('fails when the truststores do not hold the keystores\' CA', async () => {
   expect(fails).toHaveLength(3);
   for (const l of fails) expect(l).toMatch(/chain: the chain ends at .*CN=Kafka-Security-CA.*, which no truststore holds$/);
 }, 60_000);
+
+test('--principal-rules shows the principal Kafka will use, and fails a subject no rule maps', async () => {
+  const mapped = await verify(fresh, '--principal-rules', 'RULE:^CN=([^,]+),OU=.*$/$1/L, DEFAULT');
+  expect(mapped.exitCode).toBe(0);
+  expect(mapped.stdout).toMatch(/mtls-kafka-client +principal: Kafka sees User:mtls-kafka-client$/m);
+  const unmapped = await verify(fresh, '--principal-rules', 'RULE:^CN=mtls-kafka-client,.*$/client/');
+  expect(unmapped.exitCode).toBe(1);
+  expect(failLines(unmapped.stdout)).toHaveLength(2);
+  expect(failLines(unmapped.stdout)[0]).toMatch(/principal: no ssl\.principal\.mapping\.rules rule applies to CN=mtls-kafka-0\.mtls-kafka-headless,.*: Kafka refuses the connection$/);
+});
