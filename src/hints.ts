@@ -72,6 +72,16 @@ export const HINTS: readonly HintEntry[] = [
     hint: 'keytool cannot write the store: the directory is missing or not writable. Check --out and its parent directory.',
   },
   {
+    id: 'keytool-pkcs12-cipher-unsupported',
+    pattern: /parseAlgParameters failed/,
+    hint: 'This keytool cannot read the PKCS12 encryption of the store: JDKs before 8u301 and 11.0.12 cannot read the AES (PBES2) stores that current keytools and openssl 3 write. Use a newer JDK (--keytool), and give the brokers a Java that reads them.',
+  },
+  {
+    id: 'keytool-pkcs12-mac-unsupported',
+    pattern: /Integrity check failed: java\.security\.NoSuchAlgorithmException/,
+    hint: 'This keytool cannot check the PKCS12 store\'s integrity MAC (JDKs before 8u301 and 11.0.12 lack HmacPBESHA256). Use a newer JDK (--keytool).',
+  },
+  {
     id: 'keytool-missing-env',
     pattern: /Cannot find environment variable: (\S+)/,
     hint: 'A password variable was not passed to keytool. This is a bug in kafka-mtls: please report it with this output.',

@@ -120,11 +120,11 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
       streamOutput: params.verbose,
     });
   } catch (e) {
-    process.umask(umask);
     await stage.discard(false);
     throw e;
+  } finally {
+    process.umask(umask);
   }
-  process.umask(umask);
 
   const outcome = result.cancelled ? 'cancelled' : result.failure ? 'failed' : 'ok';
   // The journal goes with the work directory: into the output on success, kept with it by --keep-work on failure.

@@ -74,7 +74,9 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
     };
     records[i] = record;
     state[i] = 'done';
-    if (result.failure && !failure && !(result.failure.kind === 'cancelled' && stop.signal.aborted && !opts.signal?.aborted)) {
+    // A step cancelled because another failed is not the failure to report.
+    const cancelledByUs = result.failure?.kind === 'cancelled' && !opts.signal?.aborted;
+    if (result.failure && !failure && !cancelledByUs) {
       failure = result.failure;
       stop.abort();
     }
