@@ -1,5 +1,6 @@
 import type { Step, StepOutput } from '../runner/step.js';
-import { compareStore, describeListing, parseOpensslPkcs12, type ExpectedStore } from '../stores.js';
+import { parseOpensslPkcs12, type ExpectedStore } from '../stores.js';
+import { storeCheckStep } from './store-check.js';
 
 /**
  * Steps that run openssl. Secrets reach openssl only as `-passout env:VAR`
@@ -159,31 +160,21 @@ export interface Pkcs12CheckSpec {
  * milliseconds what `keytool -list` does in half a second of JVM start-up.
  */
 export function checkPkcs12Store(s: Pkcs12CheckSpec): Step {
-  return {
-    id: s.id,
-    title: `Check ${s.store} opens and holds ${s.expect.entries.map((e) => e.alias).join(' + ')}`,
-    action: {
+  return storeCheckStep(
+    s,
+    {
       kind: 'exec',
       tool: 'openssl',
       secretEnv: [s.passwordEnv],
       // -nokeys: the check needs the bags' attributes, never a private key in its output.
       args: ['pkcs12', '-in', s.store, '-passin', `env:${s.passwordEnv}`, '-nokeys', '-info'],
     },
-    reads: [s.store],
-    writes: [],
-    check: (o) => {
-      const listing = parseOpensslPkcs12(o.stdout, o.stderr);
-      const keyEntries = listing?.entries.filter((e) => e.entryType === 'PrivateKeyEntry').length;
-      if (listing && listing.keyBags !== keyEntries) {
-        return `the store holds ${listing.keyBags} private key(s) but ${keyEntries} certificate(s) paired with a key`;
-      }
-      return compareStore(listing, s.expect);
+    (o) => parseOpensslPkcs12(o.stdout, o.stderr),
+    (listing) => {
+      const keyEntries = listing.entries.filter((e) => e.entryType === 'PrivateKeyEntry').length;
+      return listing.keyBags !== keyEntries ? `the store holds ${listing.keyBags} private key(s) but ${keyEntries} certificate(s) paired with a key` : undefined;
     },
-    summarize: (o) => {
-      const listing = parseOpensslPkcs12(o.stdout, o.stderr);
-      return listing ? describeListing(listing) : undefined;
-    },
-  };
+  );
 }
 
 function expectLine(pattern: RegExp, otherwise: string): (o: StepOutput) => string | undefined {
