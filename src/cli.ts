@@ -172,4 +172,12 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
   return 3;
 }
 
+// A reader that stops early (`kafka-mtls generate --dry-run | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 process.exitCode = await main(process.argv);
