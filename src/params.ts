@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { StatefulSetParams, StoreType } from './cluster.js';
 import { brokerCn } from './cluster.js';
@@ -110,9 +110,11 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     v.dnsName('--name/--headless-service/--namespace/--cluster-domain', `${brokerCn({ name, headlessService }, i)}.${namespace}.${clusterDomain}`);
   }
 
-  const out = resolve(raw.out ?? 'certs');
-  const existing = await stat(out).catch(() => undefined);
-  if (existing && !existing.isDirectory()) throw new UsageError('--out', `must be a directory or not exist yet; ${out} is a file`);
+  const given = resolve(raw.out ?? 'certs');
+  const existing = await stat(given).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw new UsageError('--out', `must be a directory or not exist yet; ${given} is a file`);
+  // A symlink to a directory stays a symlink: the swap happens at the directory it points to.
+  const out = existing ? await realpath(given) : given;
 
   const { secret, isDefault } = await readPassword(raw.passwordFile, env);
   return {

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { CLI, FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
 import { certFacts, listStore, verifies } from '../helpers/pki.js';
@@ -204,6 +204,22 @@ describe('a missing tool', () => {
     expect(r.stderr).toMatch(/^error: keytool not found: keytool is not on PATH; install a JDK/);
     expect(r.stdout).toBe('');
     expect((await readdir(dir)).sort()).toEqual(['bin']);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('an --out that is a symlink to a directory', () => {
+  test('stays a symlink; the directory it points to is swapped, its old content kept as a backup', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'real'));
+    await writeFile(join(dir, 'real/ca.crt'), 'previous\n');
+    await symlink(join(dir, 'real'), join(dir, 'link'));
+    const r = await runCli(['generate', '--brokers', '1', '--out', 'link'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect((await lstat(join(dir, 'link'))).isSymbolicLink()).toBe(true);
+    expect(await readdir(join(dir, 'link'))).toContain('mtls-kafka-0.keystore.jks');
+    const backup = (await readdir(dir)).find((f) => f.startsWith('real.bak-'));
+    expect(await readFile(join(dir, backup!, 'ca.crt'), 'utf8')).toBe('previous\n');
     await rm(dir, { recursive: true, force: true });
   });
 });
