@@ -5,6 +5,7 @@ import { brokerCn } from './cluster.js';
 import { UsageError } from './errors.js';
 import { Secret } from './secrets.js';
 import * as v from './validate.js';
+import { EMITS, type Emit } from './plans/dropin.js';
 
 /** Options every command shares: the StatefulSet's names (which hosts a broker serves), the tools, the password. */
 export interface RawCommonOptions {
@@ -34,6 +35,7 @@ export interface RawGenerateOptions extends RawCommonOptions {
   caEmail?: string;
   san?: string[];
   storeType?: string;
+  emit?: string;
   keepWork?: boolean;
   verbose?: boolean;
 }
@@ -44,6 +46,8 @@ export interface GenerateParams extends StatefulSetParams {
   readonly password: Secret;
   /** True when neither PASSWORD nor --password-file was given and the script's default is used. */
   readonly defaultPassword: boolean;
+  /** Extra outputs beside the script's files. */
+  readonly emit: readonly Emit[];
   readonly keepWork: boolean;
   readonly verbose: boolean;
   readonly tools: { readonly openssl: string; readonly keytool: string };
@@ -100,6 +104,7 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
   const caEmail = v.emailAddress('--ca-email', raw.caEmail ?? D.caEmail);
   const extraSans = (raw.san ?? []).map(v.san);
   const storeType: StoreType = v.oneOf('--store-type', raw.storeType ?? 'auto', ['auto', 'jks', 'pkcs12'] as const);
+  const emit = [...new Set((raw.emit ?? '').split(',').map((e) => e.trim()).filter(Boolean).map((e) => v.oneOf('--emit', e, EMITS)))];
 
   // The longest broker CN must fit X.509's 64-character limit on a common name (RFC 5280 ub-common-name).
   const longestCn = brokerCn({ name, headlessService }, brokers - 1);
@@ -131,6 +136,7 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     ca: { cn: caCn, state: caState, email: caEmail },
     extraSans,
     storeType,
+    emit,
     password: secret,
     defaultPassword: isDefault,
     keepWork: raw.keepWork === true,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster, Identity } from '../cluster.js';
+import { principalOf, type Cluster, type Identity } from '../cluster.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import type { ExpectedStore } from '../stores.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
@@ -36,8 +36,13 @@ export function randomSerialHex(): string {
   return b.toString('hex');
 }
 
+/** Extra outputs (`--emit`): PEM files for non-Java clients and KIP-651 brokers, and the principals. */
+export type Emit = 'pem' | 'principals';
+export const EMITS: readonly Emit[] = ['pem', 'principals'];
+
 export interface DropInOptions {
   readonly serial?: () => string;
+  readonly emit?: readonly Emit[];
 }
 
 export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Plan {
@@ -157,6 +162,33 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     },
   );
 
+  const emit = new Set(opts.emit ?? []);
+  const extra: OutputFile[] = [];
+  if (emit.has('pem')) {
+    // Copied before the scratch directory (and its unencrypted keys) is removed at the end of the run.
+    steps.push({ id: 'pem.ca', title: 'Write ca.pem: the CA certificate alone', action: { kind: 'copy', from: f.caCert, to: 'ca.pem' }, reads: [f.caCert], writes: ['ca.pem'] });
+    extra.push({ path: 'ca.pem', private: false });
+    for (const who of cluster.identities) {
+      const chain = `${who.alias}.chain.pem`;
+      const key = `${who.alias}.key.pem`;
+      steps.push(
+        { id: `${who.id}.pem-chain`, title: `Write ${chain}: the certificate, then the CA`, action: { kind: 'concat', from: [f.signed(who), f.caCert], to: chain }, reads: [f.signed(who), f.caCert], writes: [chain] },
+        { id: `${who.id}.pem-key`, title: `Write ${key}: the private key, PKCS#8, unencrypted (0600)`, action: { kind: 'copy', from: scratch(who, 'key'), to: key }, reads: [scratch(who, 'key')], writes: [key] },
+      );
+      extra.push({ path: chain, private: false }, { path: key, private: true });
+    }
+  }
+  if (emit.has('principals')) {
+    steps.push({
+      id: 'principals',
+      title: 'Write principals.txt',
+      action: { kind: 'write', path: 'principals.txt', content: principalsText(cluster) },
+      reads: [],
+      writes: ['principals.txt'],
+    });
+    extra.push({ path: 'principals.txt', private: false });
+  }
+
   const outputs: OutputFile[] = [
     { path: f.caConfig, private: false },
     { path: f.caKey, private: true },
@@ -169,6 +201,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     ]),
     { path: f.serverTruststore, private: true },
     { path: f.clientTruststore, private: true },
+    ...extra,
   ];
   return { steps, outputs, scratch: [SCRATCH] };
 }
@@ -187,4 +220,19 @@ function storeCheck(id: string, store: string, type: Cluster['storeType'], entri
 function altNameLines(who: Identity): Array<[string, string]> {
   const counts = { DNS: 0, IP: 0 };
   return who.sans.map((san) => [`${san.kind}.${++counts[san.kind]}`, san.value]);
+}
+
+/** principals.txt: each identity's principal, as Kafka derives it, and the brokers' super.users line. */
+function principalsText(cluster: Cluster): string {
+  const width = Math.max(...cluster.identities.map((i) => i.alias.length));
+  const brokers = cluster.identities.filter((i) => i.role === 'broker');
+  return [
+    '# The principal Kafka derives from each certificate: its subject in RFC 2253 form',
+    '# (ssl.principal.mapping.rules=DEFAULT). ACLs and super.users name these.',
+    ...cluster.identities.map((i) => `${i.alias.padEnd(width)}  User:${principalOf(i.subject)}`),
+    '',
+    '# For the brokers\' server.properties:',
+    `super.users=${brokers.map((b) => `User:${principalOf(b.subject)}`).join(';')}`,
+    '',
+  ].join('\n');
 }

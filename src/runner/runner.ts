@@ -1,4 +1,4 @@
-import { access, copyFile, writeFile } from 'node:fs/promises';
+import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FailureKind, StepFailure } from '../errors.js';
 import { findHint } from '../hints.js';
@@ -115,6 +115,8 @@ export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>
       return formatCommand(tools[a.tool], a.args);
     case 'copy':
       return formatCommand('cp', [a.from, a.to]);
+    case 'concat':
+      return `${formatCommand('cat', a.from)} > ${formatCommand(a.to, [])}`;
     case 'write':
       return `write ${a.path}`;
   }
@@ -134,7 +136,10 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
   if (a.kind !== 'exec') {
     try {
       if (a.kind === 'copy') await copyFile(join(opts.workDir, a.from), join(opts.workDir, a.to));
-      else await writeFile(join(opts.workDir, a.path), a.content);
+      else if (a.kind === 'concat') {
+        const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
+        await writeFile(join(opts.workDir, a.to), parts.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
+      } else await writeFile(join(opts.workDir, a.path), a.content);
     } catch (e) {
       return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });
     }

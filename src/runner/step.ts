@@ -21,13 +21,20 @@ export interface CopyAction {
   readonly to: string;
 }
 
+/** Files joined into one, in order (a certificate and its chain into one PEM). */
+export interface ConcatAction {
+  readonly kind: 'concat';
+  readonly from: readonly string[];
+  readonly to: string;
+}
+
 export interface WriteAction {
   readonly kind: 'write';
   readonly path: string;
   readonly content: string;
 }
 
-export type Action = ExecAction | CopyAction | WriteAction;
+export type Action = ExecAction | CopyAction | ConcatAction | WriteAction;
 
 /** What a finished process left: the input to a step's check. */
 export interface StepOutput {

@@ -181,6 +181,7 @@ describe('bad input', () => {
     ['an org unit with a $', ['--org-unit', '$ENV::HOME'], ENV, /^error: --org-unit: must be 1 to 64 letters/],
     ['a country of three letters', ['--country', 'KOR'], ENV, /^error: --country: must be a two-letter/],
     ['an unknown store type', ['--store-type', 'bks'], ENV, /--store-type <type>' argument 'bks' is invalid/],
+    ['an unknown --emit', ['--emit', 'pem,jks'], ENV, /^error: --emit: must be one of pem, principals, got "jks"/],
     ['an unknown option', ['--password', 'x'], ENV, /unknown option '--password'/],
     ['an --out that is a file', ['--out', 'short-pw'], ENV, /^error: --out: must be a directory or not exist yet/],
   ])('%s: exit 2, one line naming the option, nothing touched', async (_name, args, env, message) => {
@@ -204,6 +205,35 @@ describe('a missing tool', () => {
     expect(r.stderr).toMatch(/^error: keytool not found: keytool is not on PATH; install a JDK/);
     expect(r.stdout).toBe('');
     expect((await readdir(dir)).sort()).toEqual(['bin']);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('--emit pem,principals', () => {
+  test('adds PEM files that verify and match, and principals.txt with the super.users line', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['generate', '--brokers', '2', '--emit', 'pem,principals'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    const certs = join(dir, 'certs');
+    const snap = await snapshot(certs);
+    expect(snap['mtls-kafka-1.key.pem']).toMatch(/^600 /);
+    expect(snap['mtls-kafka-1.chain.pem']).toMatch(/^644 /);
+    expect(await readFile(join(certs, 'ca.pem'), 'utf8')).toBe(await readFile(join(certs, 'ca.crt'), 'utf8'));
+    for (const who of ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client']) {
+      const chain = await readFile(join(certs, `${who}.chain.pem`), 'utf8');
+      expect(chain.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+      expect(await verifies(join(certs, 'ca.pem'), join(certs, `${who}.chain.pem`))).toBe(true);
+      const key = await readFile(join(certs, `${who}.key.pem`), 'utf8');
+      expect(key).toMatch(/^-----BEGIN PRIVATE KEY-----\n/); // PKCS#8, as KIP-651 wants
+      const fromKey = await execa('openssl', ['pkey', '-in', join(certs, `${who}.key.pem`), '-pubout']);
+      const fromCert = await execa('openssl', ['x509', '-in', join(certs, `${who}.chain.pem`), '-noout', '-pubkey']);
+      expect(fromKey.stdout).toBe(fromCert.stdout);
+    }
+    const principals = await readFile(join(certs, 'principals.txt'), 'utf8');
+    expect(principals).toMatch(/^mtls-kafka-client +User:CN=mtls-kafka-client,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m);
+    expect(principals).toMatch(
+      /^super\.users=User:CN=mtls-kafka-0\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR;User:CN=mtls-kafka-1\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m,
+    );
     await rm(dir, { recursive: true, force: true });
   });
 });
