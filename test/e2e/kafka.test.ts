@@ -3,6 +3,7 @@ import { readdir, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startCluster, type RunningCluster } from './cluster.js';
+import { kafkajsRoundtrip } from './kafkajs-client.js';
 
 /**
  * The judge that matters: a real 3-node Kafka (KRaft) cluster running on
@@ -62,7 +63,7 @@ beforeAll(async () => {
   const fetched = await execa('bash', [join(ROOT, 'scripts/fetch-kafka.sh')], { stderr: 'inherit' });
   lib = String(fetched.stdout).trim().split('\n').pop()!;
   work = await tempDir('kmtls-e2e-');
-  [certs, other] = await Promise.all([generate(join(work, 'certs')), generate(join(work, 'other'), ['--ca-cn', 'Another-CA'])]);
+  [certs, other] = await Promise.all([generate(join(work, 'certs'), ['--emit', 'pem']), generate(join(work, 'other'), ['--ca-cn', 'Another-CA'])]);
 }, 600_000);
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -98,6 +99,18 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
   test('the generated client keystore and truststore produce and consume through all three brokers', async () => {
     const r = await cluster.client('roundtrip', clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC);
     expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
+  });
+
+  test('a non-Java client (kafkajs) on the PEM files of --emit pem produces and consumes', async () => {
+    const line = await kafkajsRoundtrip({
+      bootstrap: cluster.bootstrap,
+      ca: join(certs, 'ca.pem'),
+      cert: join(certs, 'mtls-kafka-client.chain.pem'),
+      key: join(certs, 'mtls-kafka-client.key.pem'),
+      topic: TOPIC,
+      partitions: 3,
+    });
+    expect(line).toBe('OK kafkajs produced and consumed 3 messages');
   });
 
   test('kafka-mtls probe sees the broker\'s chain, verified for its name, with mutual TLS on', async () => {
