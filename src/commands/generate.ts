@@ -61,7 +61,7 @@ export function generateCommand(): Command {
     .option('--ca-cn <cn>', `CA common name (default ${SCRIPT_DEFAULTS.caCn})`)
     .option('--ca-email <address>', `CA emailAddress (default ${SCRIPT_DEFAULTS.caEmail})`)
     .addOption(new Option('--store-type <type>', 'keystore and truststore type: auto is the JDK keytool\'s default (PKCS12 on JDK 9+), as the script').choices(['auto', 'jks', 'pkcs12']).default('auto'))
-    .option('--emit <list>', 'extra outputs, comma-separated: pem (<alias>.chain.pem, <alias>.key.pem in PKCS#8, ca.pem), principals (principals.txt with super.users)')
+    .option('--emit <list>', 'extra outputs, comma-separated: pem (<alias>.chain.pem, <alias>.key.pem in PKCS#8, ca.pem), principals (principals.txt with super.users), client-properties (client.properties and its credentials file)')
     .option('--keep-work', 'on failure, keep the work directory and print its path')
     .option('--verbose', 'print every step\'s command and output')
     .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
@@ -79,7 +79,7 @@ export async function planGenerate(raw: RawGenerateOptions, deps: Pick<GenerateD
   const detected = keytoolPath ? await defaultStoreType(keytoolPath) : undefined;
   const storeType = params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType;
   const cluster = describeStatefulSet({ ...params, storeType });
-  return { params: { ...params, storeType }, cluster, plan: buildDropInPlan(cluster, { emit: params.emit }) };
+  return { params: { ...params, storeType }, cluster, plan: buildDropInPlan(cluster, { emit: params.emit, outDir: params.out }) };
 }
 
 /** `generate --dry-run`: the plan as a bash script. Writes nothing. */

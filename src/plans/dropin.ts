@@ -37,13 +37,18 @@ export function randomSerialHex(): string {
 }
 
 /** Extra outputs (`--emit`): PEM files for non-Java clients and KIP-651 brokers, and the principals. */
-export type Emit = 'pem' | 'principals';
-export const EMITS: readonly Emit[] = ['pem', 'principals'];
+export type Emit = 'pem' | 'principals' | 'client-properties';
+export const EMITS: readonly Emit[] = ['pem', 'principals', 'client-properties'];
 
 export interface DropInOptions {
   readonly serial?: () => string;
   readonly emit?: readonly Emit[];
+  /** Where the output will live once swapped in: client.properties names its stores by absolute path. */
+  readonly outDir?: string;
 }
+
+/** The credentials file client.properties reads its passwords from (Kafka's FileConfigProvider). */
+export const CREDENTIALS_FILE = 'kafka-mtls-credentials.properties';
 
 export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Plan {
   const serial = opts.serial ?? randomSerialHex;
@@ -178,6 +183,26 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
       extra.push({ path: chain, private: false }, { path: key, private: true });
     }
   }
+  if (emit.has('client-properties')) {
+    const client = cluster.identities.find((i) => i.role === 'client')!;
+    steps.push(
+      {
+        id: 'client.credentials',
+        title: `Write ${CREDENTIALS_FILE}: the store password, for Kafka's FileConfigProvider (0600)`,
+        action: { kind: 'write-secret', path: CREDENTIALS_FILE, key: 'store.password', secretEnv: STORE_PASSWORD_ENV },
+        reads: [],
+        writes: [CREDENTIALS_FILE],
+      },
+      {
+        id: 'client.properties',
+        title: 'Write client.properties for Java clients',
+        action: { kind: 'write', path: 'client.properties', content: clientProperties(cluster, client, opts.outDir ?? '.') },
+        reads: [],
+        writes: ['client.properties'],
+      },
+    );
+    extra.push({ path: CREDENTIALS_FILE, private: true }, { path: 'client.properties', private: false });
+  }
   if (emit.has('principals')) {
     steps.push({
       id: 'principals',
@@ -233,6 +258,34 @@ function principalsText(cluster: Cluster): string {
     '',
     '# For the brokers\' server.properties:',
     `super.users=${brokers.map((b) => `User:${principalOf(b.subject)}`).join(';')}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * client.properties for a Java client: SSL with the client keystore and
+ * truststore, passwords as ${file:…} references resolved by Kafka's
+ * FileConfigProvider, never literals.
+ */
+function clientProperties(cluster: Cluster, client: Identity, outDir: string): string {
+  const path = (f: string) => `${outDir.replace(/\/+$/, '')}/${f}`;
+  const password = `\${file:${path(CREDENTIALS_FILE)}:store.password}`;
+  const type = cluster.storeType === 'auto' ? [] : [`ssl.keystore.type=${cluster.storeType.toUpperCase()}`, `ssl.truststore.type=${cluster.storeType.toUpperCase()}`];
+  return [
+    `# Kafka client settings for ${client.alias} (User:${principalOf(client.subject)}), written by kafka-mtls.`,
+    '# Set bootstrap.servers; the passwords are read from the credentials file beside this one.',
+    '#bootstrap.servers=',
+    'security.protocol=SSL',
+    `ssl.keystore.location=${path(dropInFiles.keystore(client))}`,
+    `ssl.keystore.password=${password}`,
+    `ssl.key.password=${password}`,
+    `ssl.truststore.location=${path(dropInFiles.clientTruststore)}`,
+    `ssl.truststore.password=${password}`,
+    ...type,
+    '# Hostname verification stays on (the default): connect by the names in the brokers\' SANs.',
+    'ssl.endpoint.identification.algorithm=https',
+    'config.providers=file',
+    'config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider',
     '',
   ].join('\n');
 }

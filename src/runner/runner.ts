@@ -119,6 +119,9 @@ export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>
       return `${formatCommand('cat', a.from)} > ${formatCommand(a.to, [])}`;
     case 'write':
       return `write ${a.path}`;
+    case 'write-secret':
+      // Runnable as it stands (the --dry-run script): bash doubles the backslashes, as Properties wants.
+      return `printf '%s\\n' "${a.key}=\${${a.secretEnv}//\\\\/\\\\\\\\}" > ${formatCommand(a.path, [])}`;
   }
 }
 
@@ -139,6 +142,12 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
       else if (a.kind === 'concat') {
         const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
         await writeFile(join(opts.workDir, a.to), parts.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
+      } else if (a.kind === 'write-secret') {
+        const secret = opts.secrets[a.secretEnv];
+        if (!secret) throw new Error(`step ${step.id} needs secret ${a.secretEnv}, which the run was not given`);
+        // java.util.Properties reads backslashes as escapes and drops leading blanks.
+        const value = secret.reveal().replace(/\\/g, '\\\\').replace(/^ /, '\\ ');
+        await writeFile(join(opts.workDir, a.path), `${a.key}=${value}\n`, { mode: 0o600 });
       } else await writeFile(join(opts.workDir, a.path), a.content);
     } catch (e) {
       return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });

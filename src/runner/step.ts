@@ -28,13 +28,24 @@ export interface ConcatAction {
   readonly to: string;
 }
 
+/**
+ * A Java properties file with one secret: `key=<the secret>`. The plan holds
+ * only the environment variable's name; the runner writes the value.
+ */
+export interface WriteSecretAction {
+  readonly kind: 'write-secret';
+  readonly path: string;
+  readonly key: string;
+  readonly secretEnv: string;
+}
+
 export interface WriteAction {
   readonly kind: 'write';
   readonly path: string;
   readonly content: string;
 }
 
-export type Action = ExecAction | CopyAction | ConcatAction | WriteAction;
+export type Action = ExecAction | CopyAction | ConcatAction | WriteAction | WriteSecretAction;
 
 /** What a finished process left: the input to a step's check. */
 export interface StepOutput {

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readdir, realpath, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startCluster, type RunningCluster } from './cluster.js';
@@ -63,7 +63,7 @@ beforeAll(async () => {
   const fetched = await execa('bash', [join(ROOT, 'scripts/fetch-kafka.sh')], { stderr: 'inherit' });
   lib = String(fetched.stdout).trim().split('\n').pop()!;
   work = await tempDir('kmtls-e2e-');
-  [certs, other] = await Promise.all([generate(join(work, 'certs'), ['--emit', 'pem']), generate(join(work, 'other'), ['--ca-cn', 'Another-CA'])]);
+  [certs, other] = await Promise.all([generate(join(work, 'certs'), ['--emit', 'pem,client-properties']), generate(join(work, 'other'), ['--ca-cn', 'Another-CA'])]);
 }, 600_000);
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -98,6 +98,19 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
 
   test('the generated client keystore and truststore produce and consume through all three brokers', async () => {
     const r = await cluster.client('roundtrip', clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC);
+    expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
+  });
+
+  test('the client.properties of --emit client-properties works as it stands, passwords through the FileConfigProvider', async () => {
+    const text = await readFile(join(certs, 'client.properties'), 'utf8');
+    expect(text).not.toContain(PASSWORD);
+    const props = Object.fromEntries(
+      text
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const r = await cluster.client('roundtrip', { ...props, 'bootstrap.servers': cluster.bootstrap, 'request.timeout.ms': '15000', 'max.block.ms': '30000' }, TOPIC);
     expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
   });
 

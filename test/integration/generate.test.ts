@@ -181,7 +181,7 @@ describe('bad input', () => {
     ['an org unit with a $', ['--org-unit', '$ENV::HOME'], ENV, /^error: --org-unit: must be 1 to 64 letters/],
     ['a country of three letters', ['--country', 'KOR'], ENV, /^error: --country: must be a two-letter/],
     ['an unknown store type', ['--store-type', 'bks'], ENV, /--store-type <type>' argument 'bks' is invalid/],
-    ['an unknown --emit', ['--emit', 'pem,jks'], ENV, /^error: --emit: must be one of pem, principals, got "jks"/],
+    ['an unknown --emit', ['--emit', 'pem,jks'], ENV, /^error: --emit: must be one of pem, principals, client-properties, got "jks"/],
     ['an unknown option', ['--password', 'x'], ENV, /unknown option '--password'/],
     ['an --out that is a file', ['--out', 'short-pw'], ENV, /^error: --out: must be a directory or not exist yet/],
   ])('%s: exit 2, one line naming the option, nothing touched', async (_name, args, env, message) => {
@@ -234,6 +234,25 @@ describe('--emit pem,principals', () => {
     expect(principals).toMatch(
       /^super\.users=User:CN=mtls-kafka-0\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR;User:CN=mtls-kafka-1\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m,
     );
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('--emit client-properties', () => {
+  test('writes client.properties with ${file:} references and the password only in a 0600 credentials file, escaped for Properties', async () => {
+    const dir = await tempDir();
+    const pw = 'back\\slash pw';
+    const r = await runCli(['generate', '--brokers', '1', '--emit', 'client-properties'], { cwd: dir, env: { PASSWORD: pw } });
+    expect(r.exitCode).toBe(0);
+    const certs = join(dir, 'certs');
+    const props = await readFile(join(certs, 'client.properties'), 'utf8');
+    expect(props).not.toContain(pw);
+    expect(props).toContain(`ssl.keystore.location=${certs}/mtls-kafka-client.keystore.jks`);
+    expect(props).toContain(`ssl.truststore.password=\${file:${certs}/kafka-mtls-credentials.properties:store.password}`);
+    expect(props).toMatch(/^config\.providers\.file\.class=org\.apache\.kafka\.common\.config\.provider\.FileConfigProvider$/m);
+    expect((await snapshot(certs))['kafka-mtls-credentials.properties']).toMatch(/^600 /);
+    // java.util.Properties reads a backslash as an escape: the file doubles it.
+    expect(await readFile(join(certs, 'kafka-mtls-credentials.properties'), 'utf8')).toBe('store.password=back\\\\slash pw\n');
     await rm(dir, { recursive: true, force: true });
   });
 });
