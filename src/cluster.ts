@@ -18,8 +18,13 @@ export interface San {
   readonly value: string;
 }
 
+/** A subject attribute openssl's config and Java's X500Principal both know by this name. */
+export type DnAttr = 'C' | 'ST' | 'L' | 'O' | 'OU' | 'CN' | 'emailAddress';
+/** A distinguished name in encoding order (most general first, as in an openssl [dn] section). */
+export type Dn = ReadonlyArray<readonly [DnAttr, string]>;
+
 export interface CaSpec {
-  readonly subject: SubjectFields & { readonly cn: string; readonly email: string };
+  readonly subject: Dn;
   readonly keyBits: number;
   readonly validityDays: number;
 }
@@ -30,7 +35,7 @@ export interface Identity {
   readonly id: string;
   /** Keystore alias; also the base of the script's file names. */
   readonly alias: string;
-  readonly subject: SubjectFields & { readonly cn: string };
+  readonly subject: Dn;
   readonly sans: readonly San[];
   readonly keyBits: number;
   readonly validityDays: number;
@@ -43,6 +48,13 @@ export interface Cluster {
   readonly identities: readonly Identity[];
   readonly storeType: StoreType;
 }
+
+/** The script's leaf subject order: C, ST, L, O, OU, then CN (keytool's -dname order). */
+export function scriptDn(s: SubjectFields, cn: string): Dn {
+  return [['C', s.country], ['ST', s.state], ['L', s.locality], ['O', s.org], ['OU', s.orgUnit], ['CN', cn]];
+}
+
+export const cnOf = (dn: Dn): string => dn.find(([k]) => k === 'CN')?.[1] ?? '';
 
 export interface StatefulSetParams {
   readonly brokers: number;
@@ -85,7 +97,7 @@ export function describeStatefulSet(p: StatefulSetParams): Cluster {
     role: 'broker',
     id: `broker-${i}`,
     alias: `${p.name}-${i}`,
-    subject: { ...p.subject, cn: brokerCn(p, i) },
+    subject: scriptDn(p.subject, brokerCn(p, i)),
     sans: brokerSans(p, i),
     ...leaf,
   }));
@@ -93,13 +105,13 @@ export function describeStatefulSet(p: StatefulSetParams): Cluster {
     role: 'client',
     id: 'client',
     alias: p.clientName,
-    subject: { ...p.subject, cn: p.clientName },
+    subject: scriptDn(p.subject, p.clientName),
     sans: [dns(p.clientName)],
     ...leaf,
   };
   return {
     ca: {
-      subject: { ...p.subject, state: p.ca.state, cn: p.ca.cn, email: p.ca.email },
+      subject: [...scriptDn({ ...p.subject, state: p.ca.state }, p.ca.cn), ['emailAddress', p.ca.email]],
       keyBits: 4096,
       validityDays: p.caValidityDays,
     },
@@ -111,8 +123,9 @@ export function describeStatefulSet(p: StatefulSetParams): Cluster {
 /**
  * The principal Kafka derives from a certificate: its subject in RFC 2253
  * form, most specific attribute first (X500Principal.getName()). Subject
- * values are validated to need no RFC 2253 escaping.
+ * values are validated to need no RFC 2253 escaping, and leaves carry no
+ * emailAddress (which Java would print as an OID and hex).
  */
-export function principalOf(subject: SubjectFields & { readonly cn: string }): string {
-  return `CN=${subject.cn},OU=${subject.orgUnit},O=${subject.org},L=${subject.locality},ST=${subject.state},C=${subject.country}`;
+export function principalOf(subject: Dn): string {
+  return [...subject].reverse().map(([k, v]) => `${k}=${v}`).join(',');
 }

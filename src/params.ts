@@ -1,11 +1,13 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type { StatefulSetParams, StoreType } from './cluster.js';
+import { dirname, resolve } from 'node:path';
+import type { Cluster, StatefulSetParams, StoreType } from './cluster.js';
 import { brokerCn } from './cluster.js';
+import { LAYOUTS, loadConfig, type ClusterConfig, type Layout } from './config.js';
+import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { Secret } from './secrets.js';
 import * as v from './validate.js';
-import { EMITS, type Emit } from './plans/dropin.js';
+import { EMITS, type Emit } from './plans/emits.js';
 
 /** Options every command shares: the StatefulSet's names (which hosts a broker serves), the tools, the password. */
 export interface RawCommonOptions {
@@ -36,6 +38,10 @@ export interface RawGenerateOptions extends RawCommonOptions {
   san?: string[];
   storeType?: string;
   emit?: string;
+  config?: string;
+  layout?: string;
+  mountPath?: string;
+  propertiesPasswords?: string;
   keepWork?: boolean;
   verbose?: boolean;
 }
@@ -46,8 +52,14 @@ export interface GenerateParams extends StatefulSetParams {
   readonly password: Secret;
   /** True when neither PASSWORD nor --password-file was given and the script's default is used. */
   readonly defaultPassword: boolean;
-  /** Extra outputs beside the script's files. */
+  /** Extra outputs beside the layout's files. */
   readonly emit: readonly Emit[];
+  readonly layout: Layout;
+  /** The config file, when the cluster is described by one. */
+  readonly config?: string;
+  /** The cluster the config file describes (its store type is storeType); without one, the StatefulSet of the flags. */
+  readonly configCluster?: Omit<Cluster, 'storeType'>;
+  readonly deployment: Deployment;
   readonly keepWork: boolean;
   readonly verbose: boolean;
   readonly tools: { readonly openssl: string; readonly keytool: string };
@@ -82,8 +94,97 @@ function pick(flag: string, flagValue: string | undefined, env: NodeJS.ProcessEn
   return [fallback, flag];
 }
 
+/** Flags that describe the cluster: a config file describes it instead. */
+const SHAPE_FLAGS: ReadonlyArray<[keyof RawGenerateOptions, string]> = [
+  ['brokers', '--brokers'], ['validity', '--validity'], ['caValidity', '--ca-validity'], ['name', '--name'],
+  ['headlessService', '--headless-service'], ['namespace', '--namespace'], ['clusterDomain', '--cluster-domain'],
+  ['clientName', '--client-name'], ['san', '--san'], ['country', '--country'], ['state', '--state'], ['caState', '--ca-state'],
+  ['locality', '--locality'], ['org', '--org'], ['orgUnit', '--org-unit'], ['caCn', '--ca-cn'], ['caEmail', '--ca-email'],
+];
+
+/** What each layout adds unless --emit or the config says otherwise. */
+export const DEFAULT_EMITS: Readonly<Record<Layout, readonly Emit[]>> = {
+  dropin: [],
+  confluent: ['server-properties', 'compose', 'client-properties', 'principals'],
+};
+
 /** Validates every option before anything is touched; throws UsageError for the first bad one. */
 export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<GenerateParams> {
+  let config: ClusterConfig | undefined;
+  if (raw.config !== undefined) {
+    const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
+    if (clash) throw new UsageError(clash[1], 'cannot be combined with --config: the config file describes the cluster; set it there');
+    config = await loadConfig(raw.config);
+  }
+  // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
+  const base = await parseFlags(raw, config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env);
+  const layout: Layout = raw.layout !== undefined ? v.oneOf('--layout', raw.layout, LAYOUTS) : (config?.layout ?? 'dropin');
+  const storeType: StoreType =
+    raw.storeType !== undefined ? v.oneOf('--store-type', raw.storeType, ['auto', 'jks', 'pkcs12'] as const) : (config?.storeType ?? (layout === 'confluent' ? 'pkcs12' : 'auto'));
+  if (layout === 'confluent' && storeType !== 'pkcs12') {
+    throw new UsageError(raw.storeType !== undefined ? '--store-type' : `--config ${raw.config}: storeType`, 'must be pkcs12 with the confluent layout (its stores are .pkcs12 files)');
+  }
+  const emit = raw.emit !== undefined ? parseEmit(raw.emit) : (config?.emit ?? DEFAULT_EMITS[layout]);
+
+  const deployment: Deployment = {
+    ...DEFAULT_DEPLOYMENT,
+    namespace: base.namespace,
+    ...config?.deployment,
+    ...(raw.mountPath !== undefined ? { mountPath: mountPath(raw.mountPath) } : {}),
+    ...(raw.propertiesPasswords !== undefined ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) } : {}),
+  };
+  let password = base.password;
+  let defaultPassword = base.defaultPassword;
+  if (raw.passwordFile === undefined && config?.password) {
+    password = await configPassword(raw.config!, config.password, env);
+    defaultPassword = false;
+  }
+
+  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword };
+  const brokers = config.cluster.identities.filter((i) => i.role === 'broker');
+  const client = config.cluster.identities.find((i) => i.role === 'client')!;
+  return {
+    ...base,
+    brokers: brokers.length,
+    validityDays: brokers[0]!.validityDays,
+    caValidityDays: config.cluster.ca.validityDays,
+    clientName: client.alias,
+    layout,
+    storeType,
+    emit,
+    deployment,
+    password,
+    defaultPassword,
+    config: resolve(raw.config!),
+    configCluster: config.cluster,
+  };
+}
+
+function parseEmit(raw: string): Emit[] {
+  const items = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  if (items.length === 1 && items[0] === 'none') return [];
+  return [...new Set(items.map((e) => v.oneOf('--emit', e, EMITS)))];
+}
+
+function mountPath(raw: string): string {
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(raw)) throw new UsageError('--mount-path', `must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+async function configPassword(file: string, p: NonNullable<ClusterConfig['password']>, env: NodeJS.ProcessEnv): Promise<Secret> {
+  if ('env' in p) {
+    const value = env[p.env];
+    if (value === undefined || value === '') throw new UsageError(`--config ${file}: password.env`, `names ${p.env}, which is not set`);
+    return new Secret('store password', v.password(`${p.env} (password.env of ${file})`, value));
+  }
+  // A relative path is read from beside the config file, wherever the command runs.
+  const { secret } = await readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
+  return secret;
+}
+
+type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'config' | 'configCluster'>;
+
+async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
   const D = SCRIPT_DEFAULTS;
   const brokers = v.wholeNumber(...swap(pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers)), 1, 999);
   const validityDays = v.wholeNumber(...swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity)), 1, 36500);
@@ -103,8 +204,7 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
   const caCn = v.subjectField('--ca-cn', raw.caCn ?? D.caCn);
   const caEmail = v.emailAddress('--ca-email', raw.caEmail ?? D.caEmail);
   const extraSans = (raw.san ?? []).map(v.san);
-  const storeType: StoreType = v.oneOf('--store-type', raw.storeType ?? 'auto', ['auto', 'jks', 'pkcs12'] as const);
-  const emit = [...new Set((raw.emit ?? '').split(',').map((e) => e.trim()).filter(Boolean).map((e) => v.oneOf('--emit', e, EMITS)))];
+  const storeType: StoreType = 'auto';
 
   // The longest broker CN must fit X.509's 64-character limit on a common name (RFC 5280 ub-common-name).
   const longestCn = brokerCn({ name, headlessService }, brokers - 1);
@@ -136,7 +236,6 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     ca: { cn: caCn, state: caState, email: caEmail },
     extraSans,
     storeType,
-    emit,
     password: secret,
     defaultPassword: isDefault,
     keepWork: raw.keepWork === true,
@@ -154,18 +253,18 @@ function nonEmpty(option: string, raw: string): string {
   return raw;
 }
 
-export async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): Promise<{ secret: Secret; isDefault: boolean }> {
+export async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv, option = '--password-file'): Promise<{ secret: Secret; isDefault: boolean }> {
   if (file !== undefined) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      throw new UsageError('--password-file', `must be a readable file; ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(option, `must be a readable file; ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     // One trailing newline is the file's, not the password's (echo pw > file).
     const value = text.replace(/\r?\n$/, '');
-    if (/[\r\n]/.test(value)) throw new UsageError('--password-file', 'must hold the password on a single line');
-    return { secret: new Secret('store password', v.password('--password-file', value)), isDefault: false };
+    if (/[\r\n]/.test(value)) throw new UsageError(option, 'must hold the password on a single line');
+    return { secret: new Secret('store password', v.password(option, value)), isDefault: false };
   }
   const fromEnv = env.PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') {

@@ -1,4 +1,4 @@
-import type { Plan, Step, Tool } from './runner/step.js';
+import { planDirs, type Plan, type Step, type Tool } from './runner/step.js';
 import { describeAction } from './runner/runner.js';
 import { quoteArg } from './runner/command.js';
 
@@ -21,7 +21,7 @@ export function planToScript(plan: Plan, opts: { tools: Readonly<Record<Tool, st
     'mkdir "$out"   # fails if it exists: this script never overwrites',
     'cd "$out"',
     'umask 077',
-    ...plan.scratch.map((d) => `mkdir -p ${quoteArg(d)}`),
+    ...planDirs(plan).map((d) => `mkdir -p ${quoteArg(d)}`),
     '',
   ];
   for (const step of plan.steps) lines.push(...stepLines(step, opts.tools, delimiter), '');
@@ -38,7 +38,17 @@ export function planToScript(plan: Plan, opts: { tools: Readonly<Record<Tool, st
 function stepLines(step: Step, tools: Readonly<Record<Tool, string>>, delimiter: string): string[] {
   const head = `# ${step.id}: ${step.title}`;
   const a = step.action;
-  if (a.kind === 'write') return [head, `cat > ${quoteArg(a.path)} <<'${delimiter}'`, a.content.replace(/\n$/, ''), delimiter];
+  if (a.kind === 'write') {
+    const lines = [head, `cat > ${quoteArg(a.path)} <<'${delimiter}'`, a.content.replace(/\n$/, ''), delimiter];
+    if (a.fill) {
+      // The password, backslashes doubled for java.util.Properties, in place of the marker.
+      lines.push(
+        `pw=\${${a.fill.secretEnv}//\\\\/\\\\\\\\}; text=$(cat ${quoteArg(a.path)})`,
+        `printf '%s\\n' "\${text//${quoteArg(a.fill.marker)}/$pw}" > ${quoteArg(a.path)}`,
+      );
+    }
+    return lines;
+  }
   return [head, describeAction(step, tools)];
 }
 

@@ -82,7 +82,13 @@ export interface ExpectedEntry {
   readonly entryType: EntryType;
   /** For a key entry: the chain's length (leaf + CA = 2). */
   readonly chainLength?: number;
+  /** The first certificate's subject and issuer, in RFC 2253 form (CN first). */
+  readonly owner?: string;
+  readonly issuer?: string;
 }
+
+/** keytool prints "CN=a, O=b", openssl's RFC 2253 option "CN=a,O=b": compared without the blanks and case. */
+const sameName = (a: string, b: string) => a.replace(/,\s+/g, ',').toLowerCase() === b.replace(/,\s+/g, ',').toLowerCase();
 
 export interface ExpectedStore {
   /** 'PKCS12' or 'JKS'; undefined accepts what the JDK's keytool makes by default. */
@@ -107,6 +113,9 @@ export function compareStore(listing: StoreListing | undefined, want: ExpectedSt
     if (w.chainLength !== undefined && got.certs.length !== w.chainLength) {
       return `entry ${w.alias} has a chain of ${got.certs.length} certificate(s), expected ${w.chainLength}`;
     }
+    const first = got.certs[0];
+    if (w.owner !== undefined && !(first && sameName(first.owner, w.owner))) return `entry ${w.alias}'s owner is ${first?.owner ?? 'missing'}, expected ${w.owner}`;
+    if (w.issuer !== undefined && !(first && sameName(first.issuer, w.issuer))) return `entry ${w.alias}'s issuer is ${first?.issuer ?? 'missing'}, expected ${w.issuer}`;
     const top = got.certs[got.certs.length - 1];
     if (w.entryType === 'PrivateKeyEntry' && top && top.owner !== top.issuer) {
       return `entry ${w.alias}'s chain ends at ${top.owner}, which is not a self-signed CA`;

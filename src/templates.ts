@@ -73,7 +73,7 @@ const templateDir = fileURLToPath(new URL('../templates/', import.meta.url));
 const cache = new Map<string, string>();
 
 /** Reads templates/<name> (shipped beside dist/ in the package). */
-export function loadTemplate(name: 'ca.cnf' | 'leaf-req.cnf' | 'ext.cnf'): string {
+export function loadTemplate(name: 'ca.cnf' | 'leaf-req.cnf' | 'ext.cnf' | 'confluent-ca.cnf' | 'confluent-leaf.cnf'): string {
   let text = cache.get(name);
   if (text === undefined) {
     text = readFileSync(templateDir + name, 'utf8');

@@ -54,6 +54,7 @@ export function formatSummary(c: ChalkInstance, r: GenerateResult): string {
   lines.push('', 'SSL principals (Kafka ACLs and super.users name these):');
   const width = Math.max(...r.cluster.identities.map((i) => i.alias.length));
   for (const who of r.cluster.identities) lines.push(`  ${who.alias.padEnd(width)}  ${principalOf(who.subject)}`);
+  if (r.plan.usage?.length) lines.push('', ...r.plan.usage);
   return lines.join('\n') + '\n';
 }
 
@@ -68,6 +69,8 @@ export function summaryJson(r: GenerateResult): Record<string, unknown> {
     durationMs: r.durationMs,
     files: r.plan.outputs.map((o) => o.path),
     principals: Object.fromEntries(r.cluster.identities.map((i) => [i.alias, principalOf(i.subject)])),
+    layout: r.params.layout,
+    usage: r.plan.usage ?? [],
     steps: r.records.map((x) => ({ id: x.id, outcome: x.outcome, durationMs: x.durationMs, detail: x.detail })),
   };
 }

@@ -4,12 +4,14 @@ import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeStatefulSet, type Cluster } from '../cluster.js';
 import { CancelledError, StepError } from '../errors.js';
-import { parseGenerateOptions, SCRIPT_DEFAULTS, type GenerateParams, type RawGenerateOptions } from '../params.js';
+import { DEFAULT_EMITS, parseGenerateOptions, SCRIPT_DEFAULTS, type GenerateParams, type RawGenerateOptions } from '../params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
 import { runPlan, type RunEvent } from '../runner/runner.js';
 import type { Exec } from '../runner/exec.js';
-import type { Plan } from '../runner/step.js';
+import { planDirs, type Plan } from '../runner/step.js';
+import { buildConfluentPlan } from '../plans/confluent.js';
+import { EMITS } from '../plans/emits.js';
 import { openStage } from '../stage.js';
 import { defaultStoreType } from '../jdk.js';
 import { locate, preflight } from '../tools.js';
@@ -60,8 +62,12 @@ export function generateCommand(): Command {
     .option('--org-unit <unit>', `subject OU (default ${SCRIPT_DEFAULTS.orgUnit})`)
     .option('--ca-cn <cn>', `CA common name (default ${SCRIPT_DEFAULTS.caCn})`)
     .option('--ca-email <address>', `CA emailAddress (default ${SCRIPT_DEFAULTS.caEmail})`)
-    .addOption(new Option('--store-type <type>', 'keystore and truststore type: auto is the JDK keytool\'s default (PKCS12 on JDK 9+), as the script').choices(['auto', 'jks', 'pkcs12']).default('auto'))
-    .option('--emit <list>', 'extra outputs, comma-separated: pem (<alias>.chain.pem, <alias>.key.pem in PKCS#8, ca.pem), principals (principals.txt with super.users), client-properties (client.properties and its credentials file)')
+    .option('--config <file>', 'describe the cluster in a YAML or JSON file (brokers and their host names, clients, subjects, listeners...) instead of the flags above')
+    .addOption(new Option('--layout <layout>', 'dropin: the files of mtls-kafka.sh; confluent: the write-up\'s PKCS12 flow, a <name>-creds directory per broker and client (default dropin, or the config\'s)').choices(['dropin', 'confluent']))
+    .addOption(new Option('--store-type <type>', 'keystore and truststore type: auto is the JDK keytool\'s default (PKCS12 on JDK 9+), as the script (default auto; pkcs12 with --layout confluent)').choices(['auto', 'jks', 'pkcs12']))
+    .option('--emit <list>', `extra outputs, comma-separated, or none: ${EMITS.join(', ')} (default: none for dropin, ${DEFAULT_EMITS.confluent.join(',')} for confluent)`)
+    .option('--mount-path <dir>', 'where brokers and clients see their files, for the paths in server.properties and client.properties (default: the output directory)')
+    .addOption(new Option('--properties-passwords <style>', 'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, or literal (0600)').choices(['provider', 'placeholder', 'literal']))
     .option('--keep-work', 'on failure, keep the work directory and print its path')
     .option('--verbose', 'print every step\'s command and output')
     .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
@@ -78,8 +84,9 @@ export async function planGenerate(raw: RawGenerateOptions, deps: Pick<GenerateD
   const keytoolPath = await locate(params.tools.keytool, deps.env);
   const detected = keytoolPath ? await defaultStoreType(keytoolPath) : undefined;
   const storeType = params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType;
-  const cluster = describeStatefulSet({ ...params, storeType });
-  return { params: { ...params, storeType }, cluster, plan: buildDropInPlan(cluster, { emit: params.emit, outDir: params.out }) };
+  const cluster: Cluster = params.configCluster ? { ...params.configCluster, storeType } : describeStatefulSet({ ...params, storeType });
+  const build = params.layout === 'confluent' ? buildConfluentPlan : buildDropInPlan;
+  return { params: { ...params, storeType }, cluster, plan: build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment }) };
 }
 
 /** `generate --dry-run`: the plan as a bash script. Writes nothing. */
@@ -91,7 +98,7 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
     defaultOut: params.out,
     header: [
       'kafka-mtls generate --dry-run: the plan, step by step, as a script.',
-      `${params.brokers} broker(s) of ${params.name}, stores ${params.storeType}, validity ${params.validityDays} days.`,
+      `${params.brokers} broker(s)${params.config ? ` described by ${params.config}` : ` of ${params.name}`}, layout ${params.layout}, stores ${params.storeType}, validity ${params.validityDays} days.`,
       'Nothing here holds a secret: openssl and keytool read the store password from the variable below.',
     ].join('\n'),
   });
@@ -109,7 +116,7 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   const umask = process.umask(0o077);
   let result;
   try {
-    for (const d of plan.scratch) await mkdir(join(stage.workDir, d), { recursive: true });
+    for (const d of planDirs(plan)) await mkdir(join(stage.workDir, d), { recursive: true });
     result = await runPlan(plan, {
       workDir: stage.workDir,
       tools: params.tools,

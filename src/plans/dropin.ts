@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { principalOf, type Cluster, type Identity } from '../cluster.js';
+import type { Cluster, Identity } from '../cluster.js';
+import { DEFAULT_DEPLOYMENT, type Deployment } from '../deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
+import { emitSteps, type Emit, type LayoutView } from './emits.js';
 import type { ExpectedStore } from '../stores.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
 import { checkCa, checkPkcs12Store, createCa, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
@@ -22,7 +24,8 @@ export const dropInFiles = {
   keystore: (who: Identity) => `${who.alias}.keystore.jks`,
   csr: (who: Identity) => `ca-request-${who.alias}`,
   signed: (who: Identity) => `ca-signed-${who.alias}`,
-  ext: (who: Identity) => (who.role === 'broker' ? `ext${who.id.slice('broker-'.length)}.cnf` : 'extclient.cnf'),
+  // The script's names: ext<i>.cnf per broker, extclient.cnf for its one client; further clients get ext<alias>.cnf.
+  ext: (who: Identity) => (who.role === 'broker' ? `ext${who.id.slice('broker-'.length)}.cnf` : who.id === 'client' ? 'extclient.cnf' : `ext${who.alias}.cnf`),
 };
 
 /** Trusted-entry aliases the script's keytool commands give (keytool stores aliases in lower case). */
@@ -36,19 +39,13 @@ export function randomSerialHex(): string {
   return b.toString('hex');
 }
 
-/** Extra outputs (`--emit`): PEM files for non-Java clients and KIP-651 brokers, and the principals. */
-export type Emit = 'pem' | 'principals' | 'client-properties';
-export const EMITS: readonly Emit[] = ['pem', 'principals', 'client-properties'];
-
 export interface DropInOptions {
   readonly serial?: () => string;
   readonly emit?: readonly Emit[];
-  /** Where the output will live once swapped in: client.properties names its stores by absolute path. */
+  /** Where the output will live once swapped in: generated settings name files by absolute path. */
   readonly outDir?: string;
+  readonly deployment?: Deployment;
 }
-
-/** The credentials file client.properties reads its passwords from (Kafka's FileConfigProvider). */
-export const CREDENTIALS_FILE = 'kafka-mtls-credentials.properties';
 
 export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Plan {
   const serial = opts.serial ?? randomSerialHex;
@@ -71,16 +68,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     write(
       'ca.config',
       f.caConfig,
-      renderTemplate(loadTemplate('ca.cnf'), {
-        ca_bits: String(ca.keyBits),
-        country: ca.subject.country,
-        state: ca.subject.state,
-        locality: ca.subject.locality,
-        org: ca.subject.org,
-        org_unit: ca.subject.orgUnit,
-        cn: ca.subject.cn,
-        email: ca.subject.email,
-      }),
+      renderTemplate(loadTemplate('ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } }),
     ),
     createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, bits: ca.keyBits, days: ca.validityDays }),
   ];
@@ -90,14 +78,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
       write(
         `${who.id}.config`,
         scratch(who, 'req.cnf'),
-        renderTemplate(loadTemplate('leaf-req.cnf'), {
-          country: who.subject.country,
-          state: who.subject.state,
-          locality: who.subject.locality,
-          org: who.subject.org,
-          org_unit: who.subject.orgUnit,
-          cn: who.subject.cn,
-        }),
+        renderTemplate(loadTemplate('leaf-req.cnf'), { dn: { lines: who.subject } }),
       ),
       write(`${who.id}.ext`, f.ext(who), renderTemplate(loadTemplate('ext.cnf'), { alt_names: { lines: altNameLines(who) } })),
     );
@@ -167,52 +148,23 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     },
   );
 
-  const emit = new Set(opts.emit ?? []);
-  const extra: OutputFile[] = [];
-  if (emit.has('pem')) {
-    // Copied before the scratch directory (and its unencrypted keys) is removed at the end of the run.
-    steps.push({ id: 'pem.ca', title: 'Write ca.pem: the CA certificate alone', action: { kind: 'copy', from: f.caCert, to: 'ca.pem' }, reads: [f.caCert], writes: ['ca.pem'] });
-    extra.push({ path: 'ca.pem', private: false });
-    for (const who of cluster.identities) {
-      const chain = `${who.alias}.chain.pem`;
-      const key = `${who.alias}.key.pem`;
-      steps.push(
-        { id: `${who.id}.pem-chain`, title: `Write ${chain}: the certificate, then the CA`, action: { kind: 'concat', from: [f.signed(who), f.caCert], to: chain }, reads: [f.signed(who), f.caCert], writes: [chain] },
-        { id: `${who.id}.pem-key`, title: `Write ${key}: the private key, PKCS#8, unencrypted (0600)`, action: { kind: 'copy', from: scratch(who, 'key'), to: key }, reads: [scratch(who, 'key')], writes: [key] },
-      );
-      extra.push({ path: chain, private: false }, { path: key, private: true });
-    }
-  }
-  if (emit.has('client-properties')) {
-    const client = cluster.identities.find((i) => i.role === 'client')!;
-    steps.push(
-      {
-        id: 'client.credentials',
-        title: `Write ${CREDENTIALS_FILE}: the store password, for Kafka's FileConfigProvider (0600)`,
-        action: { kind: 'write-secret', path: CREDENTIALS_FILE, key: 'store.password', secretEnv: STORE_PASSWORD_ENV },
-        reads: [],
-        writes: [CREDENTIALS_FILE],
-      },
-      {
-        id: 'client.properties',
-        title: 'Write client.properties for Java clients',
-        action: { kind: 'write', path: 'client.properties', content: clientProperties(cluster, client, opts.outDir ?? '.') },
-        reads: [],
-        writes: ['client.properties'],
-      },
-    );
-    extra.push({ path: CREDENTIALS_FILE, private: true }, { path: 'client.properties', private: false });
-  }
-  if (emit.has('principals')) {
-    steps.push({
-      id: 'principals',
-      title: 'Write principals.txt',
-      action: { kind: 'write', path: 'principals.txt', content: principalsText(cluster) },
-      reads: [],
-      writes: ['principals.txt'],
-    });
-    extra.push({ path: 'principals.txt', private: false });
-  }
+  const layout: LayoutView = {
+    caCert: f.caCert,
+    storeType: type === 'auto' ? undefined : type === 'jks' ? 'JKS' : 'PKCS12',
+    files: (who) => ({
+      dir: '',
+      keystore: f.keystore(who),
+      truststore: who.role === 'broker' ? f.serverTruststore : f.clientTruststore,
+      cert: f.signed(who),
+      key: scratch(who, 'key'),
+    }),
+  };
+  const extra = emitSteps(cluster, layout, opts.emit ?? [], {
+    outDir: opts.outDir ?? '.',
+    deployment: opts.deployment ?? DEFAULT_DEPLOYMENT,
+    passwordEnv: pw,
+  });
+  steps.push(...extra.steps);
 
   const outputs: OutputFile[] = [
     { path: f.caConfig, private: false },
@@ -226,9 +178,9 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     ]),
     { path: f.serverTruststore, private: true },
     { path: f.clientTruststore, private: true },
-    ...extra,
+    ...extra.outputs,
   ];
-  return { steps, outputs, scratch: [SCRATCH] };
+  return { steps, outputs, scratch: [SCRATCH], usage: extra.usage };
 }
 
 /**
@@ -245,47 +197,4 @@ function storeCheck(id: string, store: string, type: Cluster['storeType'], entri
 function altNameLines(who: Identity): Array<[string, string]> {
   const counts = { DNS: 0, IP: 0 };
   return who.sans.map((san) => [`${san.kind}.${++counts[san.kind]}`, san.value]);
-}
-
-/** principals.txt: each identity's principal, as Kafka derives it, and the brokers' super.users line. */
-function principalsText(cluster: Cluster): string {
-  const width = Math.max(...cluster.identities.map((i) => i.alias.length));
-  const brokers = cluster.identities.filter((i) => i.role === 'broker');
-  return [
-    '# The principal Kafka derives from each certificate: its subject in RFC 2253 form',
-    '# (ssl.principal.mapping.rules=DEFAULT). ACLs and super.users name these.',
-    ...cluster.identities.map((i) => `${i.alias.padEnd(width)}  User:${principalOf(i.subject)}`),
-    '',
-    '# For the brokers\' server.properties:',
-    `super.users=${brokers.map((b) => `User:${principalOf(b.subject)}`).join(';')}`,
-    '',
-  ].join('\n');
-}
-
-/**
- * client.properties for a Java client: SSL with the client keystore and
- * truststore, passwords as ${file:…} references resolved by Kafka's
- * FileConfigProvider, never literals.
- */
-function clientProperties(cluster: Cluster, client: Identity, outDir: string): string {
-  const path = (f: string) => `${outDir.replace(/\/+$/, '')}/${f}`;
-  const password = `\${file:${path(CREDENTIALS_FILE)}:store.password}`;
-  const type = cluster.storeType === 'auto' ? [] : [`ssl.keystore.type=${cluster.storeType.toUpperCase()}`, `ssl.truststore.type=${cluster.storeType.toUpperCase()}`];
-  return [
-    `# Kafka client settings for ${client.alias} (User:${principalOf(client.subject)}), written by kafka-mtls.`,
-    '# Set bootstrap.servers; the passwords are read from the credentials file beside this one.',
-    '#bootstrap.servers=',
-    'security.protocol=SSL',
-    `ssl.keystore.location=${path(dropInFiles.keystore(client))}`,
-    `ssl.keystore.password=${password}`,
-    `ssl.key.password=${password}`,
-    `ssl.truststore.location=${path(dropInFiles.clientTruststore)}`,
-    `ssl.truststore.password=${password}`,
-    ...type,
-    '# Hostname verification stays on (the default): connect by the names in the brokers\' SANs.',
-    'ssl.endpoint.identification.algorithm=https',
-    'config.providers=file',
-    'config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider',
-    '',
-  ].join('\n');
 }

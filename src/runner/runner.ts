@@ -4,6 +4,7 @@ import type { FailureKind, StepFailure } from '../errors.js';
 import { findHint } from '../hints.js';
 import { redact, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
+import { describeManifest, renderManifest } from './manifest.js';
 import { execProcess, type Exec, type ExecOutcome } from './exec.js';
 import { tailLines, type StepRecord } from './record.js';
 import { dependencies, type Plan, type Step, type Tool } from './step.js';
@@ -118,10 +119,13 @@ export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>
     case 'concat':
       return `${formatCommand('cat', a.from)} > ${formatCommand(a.to, [])}`;
     case 'write':
-      return `write ${a.path}`;
+      return a.fill ? `write ${a.path}, with ${a.fill.marker} replaced by $${a.fill.secretEnv}` : `write ${a.path}`;
     case 'write-secret':
       // Runnable as it stands (the --dry-run script): bash doubles the backslashes, as Properties wants.
+      if (a.key === undefined) return `printf '%s\\n' "\$${a.secretEnv}" > ${formatCommand(a.path, [])}`;
       return `printf '%s\\n' "${a.key}=\${${a.secretEnv}//\\\\/\\\\\\\\}" > ${formatCommand(a.path, [])}`;
+    case 'secret-manifest':
+      return describeManifest(a);
   }
 }
 
@@ -143,11 +147,22 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
         const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
         await writeFile(join(opts.workDir, a.to), parts.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
       } else if (a.kind === 'write-secret') {
-        const secret = opts.secrets[a.secretEnv];
-        if (!secret) throw new Error(`step ${step.id} needs secret ${a.secretEnv}, which the run was not given`);
-        // java.util.Properties reads backslashes as escapes and drops leading blanks.
-        const value = secret.reveal().replace(/\\/g, '\\\\').replace(/^ /, '\\ ');
-        await writeFile(join(opts.workDir, a.path), `${a.key}=${value}\n`, { mode: 0o600 });
+        const value = secretValue(opts.secrets, step, a.secretEnv);
+        const line = a.key === undefined ? value : `${a.key}=${propertiesEscape(value)}`;
+        await writeFile(join(opts.workDir, a.path), `${line}\n`, { mode: 0o600 });
+      } else if (a.kind === 'secret-manifest') {
+        const data: Array<[string, string]> = [];
+        for (const e of a.entries) {
+          const bytes =
+            'files' in e
+              ? Buffer.concat(await Promise.all(e.files.map((f) => readFile(join(opts.workDir, f)))))
+              : Buffer.from(secretValue(opts.secrets, step, e.secretEnv));
+          data.push([e.key, bytes.toString('base64')]);
+        }
+        await writeFile(join(opts.workDir, a.path), renderManifest(a, data), { mode: 0o600 });
+      } else if (a.fill) {
+        const value = propertiesEscape(secretValue(opts.secrets, step, a.fill.secretEnv));
+        await writeFile(join(opts.workDir, a.path), a.content.split(a.fill.marker).join(value), { mode: 0o600 });
       } else await writeFile(join(opts.workDir, a.path), a.content);
     } catch (e) {
       return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });
@@ -218,6 +233,18 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
     return withTails(fail('check-failed', problem, { exitCode: 0, outputTail, hint: findHint(both) }));
   }
   return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: step.summarize?.(out) } };
+}
+
+/** java.util.Properties reads backslashes as escapes and drops leading blanks. */
+function propertiesEscape(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/^ /, '\\ ');
+}
+
+function secretValue(secrets: SecretEnv, step: Step, name: string): string {
+  const secret = secrets[name];
+  // A plan naming a secret the caller did not give is a bug, not a user error.
+  if (!secret) throw new Error(`step ${step.id} needs secret ${name}, which the run was not given`);
+  return secret.reveal();
 }
 
 function fileHint(e: unknown): string | undefined {

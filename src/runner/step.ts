@@ -29,23 +29,43 @@ export interface ConcatAction {
 }
 
 /**
- * A Java properties file with one secret: `key=<the secret>`. The plan holds
- * only the environment variable's name; the runner writes the value.
+ * A file holding one secret: a Java properties line `key=<the secret>`, or,
+ * with no key, the secret alone on a line (the cp-kafka image's *_creds
+ * files). The plan holds only the environment variable's name; the runner
+ * writes the value.
  */
 export interface WriteSecretAction {
   readonly kind: 'write-secret';
   readonly path: string;
-  readonly key: string;
+  readonly key?: string;
   readonly secretEnv: string;
+}
+
+/** One entry of a Kubernetes Secret: files' bytes, joined, or a secret's value. */
+export type ManifestEntry = { readonly key: string; readonly files: readonly string[] } | { readonly key: string; readonly secretEnv: string };
+
+/**
+ * A Kubernetes Secret manifest whose data are files the run made (base64) and
+ * secrets: written by the runner, which alone holds the values.
+ */
+export interface SecretManifestAction {
+  readonly kind: 'secret-manifest';
+  readonly path: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly type: 'Opaque' | 'kubernetes.io/tls';
+  readonly entries: readonly ManifestEntry[];
 }
 
 export interface WriteAction {
   readonly kind: 'write';
   readonly path: string;
   readonly content: string;
+  /** Replace every `marker` with a secret, escaped for a Java properties value (the file is then a secret). */
+  readonly fill?: { readonly marker: string; readonly secretEnv: string };
 }
 
-export type Action = ExecAction | CopyAction | ConcatAction | WriteAction | WriteSecretAction;
+export type Action = ExecAction | CopyAction | ConcatAction | WriteAction | WriteSecretAction | SecretManifestAction;
 
 /** What a finished process left: the input to a step's check. */
 export interface StepOutput {
@@ -83,6 +103,8 @@ export interface Plan {
   readonly outputs: readonly OutputFile[];
   /** Work-only directories removed before the output is swapped in (they hold unencrypted leaf keys). */
   readonly scratch: readonly string[];
+  /** How to use what the plan makes, for the run summary (a kcat command line, a kafkajs snippet). */
+  readonly usage?: readonly string[];
 }
 
 /**
@@ -112,6 +134,18 @@ export function dependencies(steps: readonly Step[]): number[][] {
     }
     return [...deps].sort((a, b) => a - b);
   });
+}
+
+/** Directories the plan's files live in, parents first, beside the work directory's root. */
+export function planDirs(plan: Plan): string[] {
+  const dirs = new Set<string>(plan.scratch);
+  for (const s of plan.steps) {
+    for (const f of s.writes) {
+      const parts = f.split('/').slice(0, -1);
+      for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+    }
+  }
+  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
 /** Files a plan reads that no step writes: the run's inputs, which must exist before it starts. */

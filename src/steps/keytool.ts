@@ -64,13 +64,15 @@ export interface ImportKeystoreSpec {
   readonly store: string;
   readonly storeType: StoreType;
   readonly passwordEnv: string;
+  /** The destination does not exist yet: keytool creates it. */
+  readonly fresh?: boolean;
 }
 
 /** Imports a PKCS12 bundle's key entry (key + chain) into a store that already holds the trusted CA. */
 export function importKeyEntry(s: ImportKeystoreSpec): Step {
   return {
     id: `${s.id}.import`,
-    title: `Import ${s.alias}'s key and chain into its keystore`,
+    title: `Import ${s.alias}'s key and chain into ${s.fresh ? s.store : 'its keystore'}`,
     action: {
       kind: 'exec',
       tool: 'keytool',
@@ -81,7 +83,7 @@ export function importKeyEntry(s: ImportKeystoreSpec): Step {
         '-destkeystore', s.store, ...storeTypeArgs('-deststoretype', s.storeType), '-deststorepass:env', s.passwordEnv,
       ],
     },
-    reads: [s.source, s.store],
+    reads: s.fresh ? [s.source] : [s.source, s.store],
     writes: [s.store],
     check: (o) =>
       /Import command completed:\s+1 entries successfully imported, 0 entries failed or cancelled/.test(o.stdout + o.stderr)

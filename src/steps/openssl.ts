@@ -83,6 +83,8 @@ export interface SignSpec {
   readonly days: number;
   /** A random positive serial of at least 64 bits, as hex: no shared serial file, so signing can run in parallel. */
   readonly serialHex: string;
+  /** The section of the extensions file to apply (-extensions), when it is not the file's default section. */
+  readonly extensions?: string;
 }
 
 export function signLeaf(s: SignSpec): Step {
@@ -95,6 +97,7 @@ export function signLeaf(s: SignSpec): Step {
       args: [
         'x509', '-req', '-in', s.csr, '-CA', s.caCert, '-CAkey', s.caKey, '-out', s.out,
         '-days', String(s.days), '-sha256', '-set_serial', `0x${s.serialHex}`, '-extfile', s.ext,
+        ...(s.extensions ? ['-extensions', s.extensions] : []),
       ],
     },
     reads: [s.csr, s.ext, s.caCert, s.caKey],
@@ -143,6 +146,27 @@ export function exportPkcs12(s: Pkcs12Spec): Step {
       ],
     },
     reads: [s.cert, s.key, s.caCert],
+    writes: [s.out],
+  };
+}
+
+/**
+ * The write-up's `openssl pkcs12 -export -chain -CAfile ca.pem`: openssl
+ * builds and verifies the chain itself, and fails if the key does not match
+ * the certificate. OpenSSL 3's default algorithms (AES-256, PBKDF2, a
+ * SHA-256 MAC), which keytool reads from JDK 8u301 and 11.0.12 on.
+ */
+export function exportPkcs12Chain(s: Pkcs12Spec & { readonly caFile: string }): Step {
+  return {
+    id: `${s.id}.pkcs12`,
+    title: `Bundle ${s.alias}'s key and certificate with its chain into ${s.out}`,
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      secretEnv: [s.passwordEnv],
+      args: ['pkcs12', '-export', '-in', s.cert, '-inkey', s.key, '-chain', '-CAfile', s.caFile, '-name', s.alias, '-out', s.out, '-passout', `env:${s.passwordEnv}`],
+    },
+    reads: [s.cert, s.key, s.caFile],
     writes: [s.out],
   };
 }

@@ -181,7 +181,7 @@ describe('bad input', () => {
     ['an org unit with a $', ['--org-unit', '$ENV::HOME'], ENV, /^error: --org-unit: must be 1 to 64 letters/],
     ['a country of three letters', ['--country', 'KOR'], ENV, /^error: --country: must be a two-letter/],
     ['an unknown store type', ['--store-type', 'bks'], ENV, /--store-type <type>' argument 'bks' is invalid/],
-    ['an unknown --emit', ['--emit', 'pem,jks'], ENV, /^error: --emit: must be one of pem, principals, client-properties, got "jks"/],
+    ['an unknown --emit', ['--emit', 'pem,jks'], ENV, /^error: --emit: must be one of pem, principals, client-properties, server-properties, compose, kubernetes, got "jks"/],
     ['an unknown option', ['--password', 'x'], ENV, /unknown option '--password'/],
     ['an --out that is a file', ['--out', 'short-pw'], ENV, /^error: --out: must be a directory or not exist yet/],
   ])('%s: exit 2, one line naming the option, nothing touched', async (_name, args, env, message) => {

@@ -1,21 +1,9 @@
-import { describeStatefulSet, type StatefulSetParams } from '../../src/cluster.js';
+import { describeStatefulSet } from '../../src/cluster.js';
+import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../../src/plans/dropin.js';
 import { dependencies, planInputs, type Step } from '../../src/runner/step.js';
 
-const PARAMS: StatefulSetParams = {
-  brokers: 3,
-  validityDays: 730,
-  caValidityDays: 730,
-  name: 'mtls-kafka',
-  headlessService: 'mtls-kafka-headless',
-  namespace: 'axplatform',
-  clusterDomain: 'svc.cluster.local',
-  clientName: 'mtls-kafka-client',
-  subject: { country: 'KR', state: 'Seoul', locality: 'Confluent', org: 'Organization', orgUnit: 'OrganizationUnit' },
-  ca: { cn: 'Kafka-Security-CA', state: 'SEOUL', email: 'my@email.com' },
-  extraSans: [],
-  storeType: 'auto',
-};
+const PARAMS = SCRIPT_PARAMS;
 
 let n = 0;
 const plan = buildDropInPlan(describeStatefulSet(PARAMS), { serial: () => `${(++n).toString(16).padStart(32, '4')}` });

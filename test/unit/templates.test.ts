@@ -40,11 +40,25 @@ describe('renderTemplate', () => {
 
   test('the shipped templates render with every placeholder filled', () => {
     const ca = renderTemplate(loadTemplate('ca.cnf'), {
-      ca_bits: '4096', country: 'KR', state: 'SEOUL', locality: 'Confluent', org: 'Organization',
-      org_unit: 'OrganizationUnit', cn: 'Kafka-Security-CA', email: 'my@email.com',
+      ca_bits: '4096',
+      dn: { lines: [['C', 'KR'], ['ST', 'SEOUL'], ['CN', 'Kafka-Security-CA'], ['emailAddress', 'my@email.com']] },
     });
     expect(ca).not.toMatch(/\{\{/);
     expect(ca).toMatch(/^x509_extensions\s+= v3_ca$/m);
     expect(ca).toMatch(/^basicConstraints\s+= critical, CA:TRUE$/m);
+    expect(ca).toMatch(/^\[req_distinguished_name\]\nC = KR\nST = SEOUL\nCN = Kafka-Security-CA\nemailAddress = my@email.com$/m);
+  });
+
+  test('the confluent templates are the write-up\'s sections, filled', () => {
+    const ca = renderTemplate(loadTemplate('confluent-ca.cnf'), { ca_bits: '4096', dn: { lines: [['C', 'US'], ['CN', 'confluent-ca']] } });
+    for (const section of ['policy_match', 'req', 'dn', 'v3_ca']) expect(ca).toContain(`[ ${section} ]`);
+    expect(ca).toMatch(/^keyUsage = critical,keyCertSign,cRLSign$/m);
+    const leaf = renderTemplate(loadTemplate('confluent-leaf.cnf'), {
+      leaf_bits: '2048',
+      dn: { lines: [['C', 'US'], ['CN', 'kafka-1']] },
+      alt_names: { lines: [['DNS.1', 'kafka-1'], ['DNS.2', 'kafka-1-external']] },
+    });
+    expect(leaf).toMatch(/^\[ alt_names \]\nDNS.1 = kafka-1\nDNS.2 = kafka-1-external$/m);
+    expect(leaf).toMatch(/^req_extensions = v3_req$/m);
   });
 });

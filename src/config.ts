@@ -1,0 +1,253 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { LineCounter, parseDocument } from 'yaml';
+import { brokerCn, brokerSans, type Cluster, type Dn, type DnAttr, type Identity, type San, type StoreType } from './cluster.js';
+import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } from './deployment.js';
+import { UsageError } from './errors.js';
+import { EMITS, type Emit } from './plans/emits.js';
+import * as v from './validate.js';
+
+/**
+ * `generate --config FILE`: the cluster described once, in YAML or JSON
+ * (JSON is YAML). Every field is checked, and a wrong one is reported by its
+ * path in the file (e.g. `brokers.kafka-1[1]`), with the rule it broke.
+ * Passwords are never inline: only the name of a variable or a file.
+ */
+
+export type Layout = 'dropin' | 'confluent';
+export const LAYOUTS: readonly Layout[] = ['dropin', 'confluent'];
+
+export interface ClusterConfig {
+  readonly layout?: Layout;
+  readonly cluster: Omit<Cluster, 'storeType'>;
+  readonly storeType?: StoreType;
+  readonly password?: { readonly env: string } | { readonly file: string };
+  readonly deployment: Partial<Deployment>;
+  readonly emit?: readonly Emit[];
+}
+
+/** The write-up's names, the defaults of the confluent layout when the config names none. */
+export const CONFLUENT_DEFAULTS = {
+  caSubject: [['C', 'US'], ['O', 'Confluent'], ['L', 'MountainView'], ['CN', 'confluent-ca']] as Dn,
+  subject: [['C', 'US'], ['O', 'CONFLUENT'], ['L', 'MountainView']] as Dn,
+};
+const SCRIPT_SUBJECT: Dn = [['C', 'KR'], ['ST', 'Seoul'], ['L', 'Confluent'], ['O', 'Organization'], ['OU', 'OrganizationUnit']];
+const SCRIPT_CA: Dn = [['C', 'KR'], ['ST', 'SEOUL'], ['L', 'Confluent'], ['O', 'Organization'], ['OU', 'OrganizationUnit'], ['CN', 'Kafka-Security-CA'], ['emailAddress', 'my@email.com']];
+
+type Json = unknown;
+
+/** A field of the config, by its path: the helpers throw UsageError naming it. */
+class Field {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly value: Json,
+  ) {}
+  fail(rule: string): never {
+    throw new UsageError(`--config ${this.file}: ${this.path || '(top level)'}`, rule);
+  }
+  at(key: string | number): Field {
+    const path = typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
+    const value = Array.isArray(this.value) ? this.value[key as number] : (this.value as Record<string, Json>)[key];
+    return new Field(this.file, path, value);
+  }
+  get present(): boolean {
+    return this.value !== undefined && this.value !== null;
+  }
+  object(keys: readonly string[]): Field {
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) this.fail('must be a mapping (key: value)');
+    const unknown = Object.keys(this.value).filter((k) => !keys.includes(k));
+    if (unknown.length > 0) this.at(unknown[0]!).fail(`is not a known field; known here: ${keys.join(', ')}`);
+    return this;
+  }
+  entries(): Array<[string, Field]> {
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) this.fail('must be a mapping (key: value)');
+    return Object.keys(this.value).map((k) => [k, this.at(k)]);
+  }
+  list(): Field[] {
+    if (!Array.isArray(this.value)) this.fail('must be a list');
+    return this.value.map((_, i) => this.at(i));
+  }
+  string(): string {
+    if (typeof this.value === 'number') return String(this.value);
+    if (typeof this.value !== 'string') this.fail(`must be a string, got ${JSON.stringify(this.value)}`);
+    return this.value;
+  }
+  int(min: number, max: number): number {
+    const raw = typeof this.value === 'number' ? String(this.value) : this.string();
+    return this.rule(() => v.wholeNumber('x', raw, min, max));
+  }
+  /** Runs a validator from validate.ts and reports its rule under this field's path. */
+  rule<T>(check: () => T): T {
+    try {
+      return check();
+    } catch (e) {
+      if (e instanceof UsageError) this.fail(e.rule);
+      throw e;
+    }
+  }
+}
+
+const DN_ATTRS: readonly DnAttr[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'emailAddress'];
+
+/** A subject as a mapping in encoding order, e.g. {C: US, O: CONFLUENT, L: MountainView}. */
+function readDn(f: Field, opts: { cn: 'required' | 'forbidden'; email: boolean }): Dn {
+  const dn = f.entries().map(([k, field]): [DnAttr, string] => {
+    if (!DN_ATTRS.includes(k as DnAttr) || (k === 'emailAddress' && !opts.email)) {
+      field.fail(`is not a subject attribute here; use ${DN_ATTRS.filter((a) => opts.email || a !== 'emailAddress').filter((a) => opts.cn === 'required' || a !== 'CN').join(', ')}`);
+    }
+    if (k === 'CN' && opts.cn === 'forbidden') field.fail('is set per broker and client: their names are their CNs');
+    const value = field.string();
+    if (k === 'C') return [k, field.rule(() => v.countryCode('x', value))];
+    if (k === 'emailAddress') return [k, field.rule(() => v.emailAddress('x', value))];
+    return [k as DnAttr, field.rule(() => v.subjectField('x', value))];
+  });
+  if (opts.cn === 'required' && !dn.some(([k]) => k === 'CN')) f.fail('must have a CN');
+  return dn;
+}
+
+function readSan(f: Field): San {
+  const raw = f.string();
+  if (isIP(raw)) return { kind: 'IP', value: raw };
+  return f.rule(() => v.san(raw));
+}
+
+/** A broker or client name: it becomes the CN, the alias and file, directory, service and Secret names. */
+function readName(f: Field, raw: string): string {
+  return f.rule(() => v.dnsLabel('x', raw));
+}
+
+export async function loadConfig(file: string): Promise<ClusterConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError('--config', `must be a readable file; ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const at = lines.linePos(e.pos[0]);
+    const line = ` at line ${at.line}, column ${at.col}`;
+    throw new UsageError(`--config ${file}`, `is not valid YAML or JSON${line}: ${e.message.split('\n')[0]}`);
+  }
+  return readConfig(file, doc.toJS() as Json);
+}
+
+const TOP = ['layout', 'validity', 'keyBits', 'storeType', 'password', 'ca', 'subject', 'statefulSet', 'brokers', 'clients', 'listeners', 'interBrokerListener', 'mountPath', 'propertiesPasswords', 'kubernetes', 'emit'] as const;
+
+export function readConfig(file: string, json: Json): ClusterConfig {
+  const root = new Field(file, '', json).object(TOP);
+  const at = (k: (typeof TOP)[number]) => root.at(k);
+  const layout = at('layout').present ? at('layout').rule(() => v.oneOf('x', at('layout').string(), LAYOUTS)) : undefined;
+  const confluent = layout === 'confluent';
+  const validityDays = at('validity').present ? at('validity').int(1, 36500) : confluent ? 365 : 730;
+  const keyBits = at('keyBits').present ? at('keyBits').rule(() => keySize(at('keyBits'))) : 2048;
+  const storeType = at('storeType').present ? at('storeType').rule(() => v.oneOf('x', at('storeType').string(), ['auto', 'jks', 'pkcs12'] as const)) : undefined;
+
+  let password: ClusterConfig['password'];
+  if (at('password').present) {
+    const p = at('password').object(['env', 'file']);
+    if (p.at('env').present === p.at('file').present) p.fail('must name exactly one of env (a variable) or file (a path); the password itself is never written in the config');
+    password = p.at('env').present ? { env: p.at('env').rule(() => envName(p.at('env').string())) } : { file: p.at('file').string() };
+  }
+
+  const caField = at('ca').present ? at('ca').object(['subject', 'validity', 'keyBits']) : undefined;
+  const ca = {
+    subject: caField?.at('subject').present ? readDn(caField.at('subject'), { cn: 'required', email: true }) : confluent ? CONFLUENT_DEFAULTS.caSubject : SCRIPT_CA,
+    validityDays: caField?.at('validity').present ? caField.at('validity').int(1, 36500) : validityDays,
+    keyBits: caField?.at('keyBits').present ? caField.at('keyBits').rule(() => keySize(caField.at('keyBits'))) : 4096,
+  };
+  const subject = at('subject').present ? readDn(at('subject'), { cn: 'forbidden', email: false }) : confluent ? CONFLUENT_DEFAULTS.subject : SCRIPT_SUBJECT;
+  const leaf = (role: Identity['role'], id: string, name: string, sans: San[], cn = name): Identity => ({
+    role, id, alias: name, subject: [...subject, ['CN', cn]], sans, keyBits, validityDays,
+  });
+
+  if (at('statefulSet').present === at('brokers').present) root.fail('must describe the brokers with exactly one of statefulSet (the script\'s naming) or brokers (a name and host names per broker)');
+  let brokers: Identity[];
+  let namespace: string | undefined;
+  let defaultClient = 'client';
+  if (at('statefulSet').present) {
+    const s = at('statefulSet').object(['name', 'headlessService', 'namespace', 'clusterDomain', 'replicas', 'extraSans']);
+    const name = s.at('name').present ? readName(s.at('name'), s.at('name').string()) : 'mtls-kafka';
+    const str = (k: string, dflt: string, check: (raw: string) => string) => (s.at(k).present ? s.at(k).rule(() => check(s.at(k).string())) : dflt);
+    const headlessService = str('headlessService', `${name}-headless`, (r) => v.dnsLabel('x', r));
+    namespace = str('namespace', 'axplatform', (r) => v.dnsLabel('x', r));
+    const clusterDomain = str('clusterDomain', 'svc.cluster.local', (r) => v.dnsName('x', r));
+    const replicas = s.at('replicas').present ? s.at('replicas').int(1, 999) : 3;
+    const extraSans = s.at('extraSans').present ? s.at('extraSans').list().map(readSan) : [];
+    const names = { name, headlessService, namespace, clusterDomain, extraSans };
+    const cn = brokerCn(names, replicas - 1);
+    if (cn.length > 64) s.fail(`makes the broker common name ${cn.length} characters long ("${cn}"); at most 64 are allowed`);
+    brokers = Array.from({ length: replicas }, (_, i) => leaf('broker', `broker-${i}`, `${name}-${i}`, brokerSans(names, i), brokerCn(names, i)));
+    defaultClient = `${name}-client`;
+  } else {
+    const entries = at('brokers').entries();
+    if (entries.length === 0) at('brokers').fail('must name at least one broker');
+    if (entries.length > 999) at('brokers').fail('must name at most 999 brokers');
+    brokers = entries.map(([name, hosts], i) => {
+      readName(at('brokers').at(name), name);
+      const sans = hosts.list().map(readSan);
+      if (sans.length === 0) hosts.fail('must list at least one host name or IP address');
+      return leaf('broker', `broker-${i}`, name, sans);
+    });
+  }
+
+  const clientNames = at('clients').present ? at('clients').list().map((c) => readName(c, c.string())) : [defaultClient];
+  if (clientNames.length === 0) at('clients').fail('must name at least one client');
+  const clients = clientNames.map((name, i) => leaf('client', i === 0 ? 'client' : `client-${i}`, name, [{ kind: 'DNS', value: name }]));
+  const all = [...brokers, ...clients];
+  const dup = all.find((x, i) => all.findIndex((y) => y.alias === x.alias) !== i);
+  if (dup) (dup.role === 'client' ? at('clients') : root).fail(`names ${dup.alias} twice: every broker and client needs its own name (it is the alias and the file names)`);
+
+  const deployment: { -readonly [K in keyof Deployment]?: Deployment[K] } = {};
+  if (at('listeners').present) {
+    const listeners = at('listeners').list().map((l): Listener => {
+      l.object(['name', 'port', 'protocol', 'host']);
+      const name = l.at('name').string();
+      if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name)) l.at('name').fail(`must be a listener name in capitals (A-Z, 0-9, _), got ${JSON.stringify(name)}`);
+      const protocol = l.at('protocol').present ? l.at('protocol').rule(() => v.oneOf('x', l.at('protocol').string(), ['ssl', 'sasl_ssl'] as const)).toUpperCase() as Listener['protocol'] : 'SSL';
+      const host = l.at('host').present ? l.at('host').int(0, 99) : 0;
+      const short = brokers.find((b) => b.sans.length <= host);
+      if (short) l.at('host').fail(`is the index of a broker host name to advertise, but ${short.alias} has only ${short.sans.length}`);
+      return { name, port: l.at('port').int(1, 65535), protocol, host };
+    });
+    if (listeners.length === 0) at('listeners').fail('must name at least one listener');
+    const names = listeners.map((l) => l.name);
+    if (new Set(names).size !== names.length) at('listeners').fail('must not name a listener twice');
+    deployment.listeners = listeners;
+    deployment.interBrokerListener = listeners[0]!.name;
+  }
+  if (at('interBrokerListener').present) {
+    const name = at('interBrokerListener').string();
+    const known = (deployment.listeners ?? [{ name: 'SSL' }]).map((l) => l.name);
+    if (!known.includes(name)) at('interBrokerListener').fail(`must be one of the listeners (${known.join(', ')}), got ${JSON.stringify(name)}`);
+    deployment.interBrokerListener = name;
+  }
+  if (at('mountPath').present) {
+    const m = at('mountPath').string();
+    if (!/^\/[A-Za-z0-9._/-]*$/.test(m)) at('mountPath').fail(`must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(m)}`);
+    deployment.mountPath = m;
+  }
+  if (at('propertiesPasswords').present) deployment.passwords = at('propertiesPasswords').rule(() => v.oneOf('x', at('propertiesPasswords').string(), PASSWORD_STYLES)) as PasswordStyle;
+  if (at('kubernetes').present) {
+    const k = at('kubernetes').object(['namespace']);
+    if (k.at('namespace').present) namespace = k.at('namespace').rule(() => v.dnsLabel('x', k.at('namespace').string()));
+  }
+  if (namespace) deployment.namespace = namespace;
+  const emit = at('emit').present ? at('emit').list().map((e) => e.rule(() => v.oneOf('x', e.string(), EMITS))) : undefined;
+
+  return { layout, cluster: { ca, identities: all }, storeType, password, deployment, emit };
+}
+
+function keySize(f: Field): number {
+  const bits = f.int(2048, 8192);
+  if (![2048, 3072, 4096, 8192].includes(bits)) f.fail(`must be an RSA key size of 2048, 3072, 4096 or 8192 bits, got ${bits}`);
+  return bits;
+}
+
+function envName(raw: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) throw new UsageError('x', `must be an environment variable name, got ${JSON.stringify(raw)}`);
+  return raw;
+}

@@ -1,0 +1,53 @@
+import { describeStatefulSet } from '../../src/cluster.js';
+import { readConfig } from '../../src/config.js';
+import { UsageError } from '../../src/errors.js';
+import { SCRIPT_PARAMS } from '../helpers/script-params.js';
+
+const SCRIPT = describeStatefulSet(SCRIPT_PARAMS);
+
+const failure = (json: unknown): string => {
+  try {
+    readConfig('c.yaml', json);
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
+  }
+  throw new Error('no error');
+};
+
+describe('readConfig', () => {
+  test('statefulSet with no fields is the script\'s cluster: the drop-in\'s defaults are one description', () => {
+    const c = readConfig('c.yaml', { statefulSet: {} });
+    expect(c.cluster).toEqual({ ca: SCRIPT.ca, identities: SCRIPT.identities });
+    expect(c.deployment.namespace).toBe('axplatform');
+  });
+
+  test('brokers by name: the name is the CN and alias, the hosts are the SANs in order, IPs recognised', () => {
+    const c = readConfig('c.yaml', { layout: 'confluent', brokers: { 'kafka-1': ['kafka-1', 'kafka-1-external', '192.0.2.7'] }, clients: ['a', 'b'] });
+    const [b, a, bb] = c.cluster.identities;
+    expect(b!.subject).toEqual([['C', 'US'], ['O', 'CONFLUENT'], ['L', 'MountainView'], ['CN', 'kafka-1']]);
+    expect(b!.sans).toEqual([{ kind: 'DNS', value: 'kafka-1' }, { kind: 'DNS', value: 'kafka-1-external' }, { kind: 'IP', value: '192.0.2.7' }]);
+    expect([a!.id, a!.alias, bb!.id, bb!.alias]).toEqual(['client', 'a', 'client-1', 'b']);
+    expect(c.cluster.ca.subject).toEqual([['C', 'US'], ['O', 'Confluent'], ['L', 'MountainView'], ['CN', 'confluent-ca']]);
+  });
+
+  test.each([
+    [{ brokers: { k: ['k'] }, statefulSet: {} }, /\(top level\): must describe the brokers with exactly one of/],
+    [{ brokers: { k: [] } }, /brokers\.k: must list at least one host name/],
+    [{ brokers: { K_1: ['k'] } }, /brokers\.K_1: must be a DNS label/],
+    [{ brokers: { k: ['k'] }, clients: ['k'] }, /clients: names k twice/],
+    [{ brokers: { k: ['k'] }, subject: { CN: 'x' } }, /subject\.CN: is set per broker and client/],
+    [{ brokers: { k: ['k'] }, ca: { subject: { O: 'x' } } }, /ca\.subject: must have a CN/],
+    [{ brokers: { k: ['k'] }, ca: { keyBits: 1024 } }, /ca\.keyBits: must be a whole number from 2048 to 8192/],
+    [{ brokers: { k: ['k'] }, password: { env: 'A', file: 'b' } }, /password: must name exactly one of env/],
+    [{ brokers: { k: ['k'] }, password: { env: 'A B' } }, /password\.env: must be an environment variable name/],
+    [{ brokers: { k: ['k'] }, listeners: [{ name: 'ssl', port: 9093 }] }, /listeners\[0\]\.name: must be a listener name in capitals/],
+    [{ brokers: { k: ['k'] }, listeners: [{ name: 'SSL', port: 70000 }] }, /listeners\[0\]\.port: must be a whole number from 1 to 65535/],
+    [{ brokers: { k: ['k'] }, interBrokerListener: 'INTERNAL' }, /interBrokerListener: must be one of the listeners \(SSL\)/],
+    [{ brokers: { k: ['k'] }, mountPath: 'relative/dir' }, /mountPath: must be an absolute path/],
+    [{ brokers: { k: ['k'] }, emit: ['pem', 'jks'] }, /emit\[1\]: must be one of pem/],
+    [{ statefulSet: { name: 'a-very-long-statefulset-name-for-kafka', replicas: 10 } }, /statefulSet: makes the broker common name 88 characters long/],
+  ])('%j is refused with the field\'s path', (json, message) => {
+    expect(failure(json)).toMatch(new RegExp(`^--config c\\.yaml: ${message.source}`));
+  });
+});
