@@ -242,7 +242,7 @@ function superUsersLine(cluster: Cluster): string {
 
 type Seen = (who: Identity, file: string) => string;
 
-function storeLines(who: Identity, layout: LayoutView, seen: Seen, password: string | undefined, forClient: boolean): string[] {
+function storeLines(who: Identity, layout: LayoutView, seen: Seen, password: string | undefined, literal: boolean): string[] {
   const f = layout.files(who);
   // Without a ${file:} reference: a placeholder, which the runner replaces when literal passwords are asked for.
   const pw = password ?? PASSWORD_PLACEHOLDER;
@@ -255,7 +255,7 @@ function storeLines(who: Identity, layout: LayoutView, seen: Seen, password: str
     ...(layout.storeType ? [`ssl.truststore.type=${layout.storeType}`] : []),
     `ssl.truststore.location=${seen(who, f.truststore)}`,
     `ssl.truststore.password=${pw}`,
-    ...(placeholder ? [`# ${PASSWORD_PLACEHOLDER}: the store password${forClient ? '' : ' (kafka-mtls fills it in with passwords: literal)'}.`] : []),
+    ...(placeholder && !literal ? [`# Replace ${PASSWORD_PLACEHOLDER} with the store password.`] : []),
   ];
 }
 
@@ -271,7 +271,7 @@ function serverProperties(who: Identity, layout: LayoutView, seen: Seen, passwor
     '# Merge into the broker\'s server.properties; with KRaft, add the controller listener to',
     '# listeners and listener.security.protocol.map as your controllers need.',
     ...Object.entries(listeners).map(([k, v]) => `${k}=${v}`),
-    ...storeLines(who, layout, seen, password, false),
+    ...storeLines(who, layout, seen, password, d.passwords === 'literal'),
     '# Every client of an SSL listener must present a certificate this truststore trusts.',
     'ssl.client.auth=required',
     ...sasl.flatMap((l) => [
@@ -293,7 +293,7 @@ function clientProperties(who: Identity, layout: LayoutView, seen: Seen, passwor
     `# bootstrap.servers: the brokers' SSL listener for clients; check it, or set your own.`,
     `#bootstrap.servers=${bootstrap}`,
     'security.protocol=SSL',
-    ...storeLines(who, layout, seen, password, true),
+    ...storeLines(who, layout, seen, password, d.passwords === 'literal'),
     '# Hostname verification stays on (the default): connect by the names in the brokers\' SANs.',
     'ssl.endpoint.identification.algorithm=https',
     ...providerLines(password),

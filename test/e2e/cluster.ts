@@ -17,6 +17,8 @@ export interface NodeSpec {
   readonly host: string;
   readonly keystore: string;
   readonly principal: string;
+  /** Settings that replace the harness's for this node (e.g. a generated server.properties fragment's ssl.* lines). */
+  readonly props?: Readonly<Record<string, string>>;
 }
 
 export interface ClusterSpec {
@@ -136,6 +138,7 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
           'transaction.state.log.min.isr': '2',
           'group.initial.rebalance.delay.ms': '0',
           'num.partitions': '1',
+          ...node.props,
         }),
       );
       return { nodeDir, config };

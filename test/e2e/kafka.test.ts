@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startCluster, type RunningCluster } from './cluster.js';
@@ -164,6 +164,73 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
     expect(r.ok).toBe(false);
     expect(r.line).toMatch(/TopicAuthorizationException: Not authorized to access topics: \[e2e-mtls\]/);
     expect(r.line).not.toMatch(/SslAuthenticationException/);
+  });
+});
+
+/** A properties file as a record (the generated files use no continuations). */
+async function readProps(file: string): Promise<Record<string, string>> {
+  const text = await readFile(file, 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+describe('a 3-broker cluster on the confluent layout, configured by the generated server.properties', () => {
+  const CONFIG = [
+    'layout: confluent',
+    'password: {env: E2E_CONFLUENT_PW}',
+    'brokers:',
+    ...[1, 2, 3].map((i) => `  kafka-${i}: [kafka-${i}, kafka-${i}-external]`),
+    'clients: [app]',
+    'emit: [server-properties, client-properties, principals, pem]',
+  ].join('\n');
+  const principal = (cn: string) => `CN=${cn},L=MountainView,O=CONFLUENT,C=US`;
+  let tls: string;
+  let cluster: RunningCluster;
+
+  beforeAll(async () => {
+    await writeFile(join(work, 'confluent.yaml'), CONFIG);
+    const r = await runCli(['generate', '--config', 'confluent.yaml', '--out', 'tls'], { cwd: work, env: { E2E_CONFLUENT_PW: PASSWORD } });
+    if (r.exitCode !== 0) throw new Error(`kafka-mtls generate failed: ${r.stdout}${r.stderr}`);
+    tls = join(work, 'tls');
+    const nodes = await Promise.all(
+      [1, 2, 3].map(async (i) => {
+        const fragment = await readProps(join(tls, `kafka-${i}-creds/server.properties`));
+        // The fragment's TLS settings as written (stores, ${file:} passwords, client auth, super.users); the harness keeps its own ports.
+        const props = Object.fromEntries(Object.entries(fragment).filter(([k]) => /^(ssl\.|config\.providers|super\.users)/.test(k)));
+        return { host: `kafka-${i}`, keystore: props['ssl.keystore.location']!, principal: principal(`kafka-${i}`), props };
+      }),
+    );
+    expect(nodes[0]!.props['ssl.keystore.password']).toMatch(/^\$\{file:/);
+    cluster = await startCluster({ lib, dir: join(work, 'cluster-confluent'), nodes, truststore: join(tls, 'kafka-1-creds/kafka.kafka-1.truststore.pkcs12'), password: PASSWORD });
+    const admin = clientProps(cluster, join(tls, 'kafka-1-creds/kafka.kafka-1.keystore.pkcs12'), join(tls, 'kafka-1-creds/kafka.kafka-1.truststore.pkcs12'));
+    const setup = await cluster.client('setup', admin, TOPIC, principal('app'));
+    if (!setup.ok) throw new Error(`setup failed: ${setup.line}`);
+  }, 300_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  test('the app client produces and consumes on its client.properties as written', async () => {
+    const props = await readProps(join(tls, 'app-creds/client.properties'));
+    expect(Object.values(props).join('\n')).not.toContain(PASSWORD);
+    const r = await cluster.client('roundtrip', { ...props, 'bootstrap.servers': cluster.bootstrap, 'request.timeout.ms': '15000', 'max.block.ms': '30000' }, TOPIC);
+    expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
+  });
+
+  test('kafkajs produces and consumes on the app\'s PEM files', async () => {
+    const d = join(tls, 'app-creds');
+    const line = await kafkajsRoundtrip({ bootstrap: cluster.bootstrap, ca: join(d, 'ca.pem'), cert: join(d, 'app.chain.pem'), key: join(d, 'app.key.pem'), topic: TOPIC, partitions: 3 });
+    expect(line).toBe('OK kafkajs produced and consumed 3 messages');
+  });
+
+  test('a client with the drop-in set\'s certificate (another CA) is refused', async () => {
+    const r = await cluster.client('roundtrip', clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(tls, 'app-creds/kafka.app.truststore.pkcs12')), TOPIC);
+    expect(r.ok).toBe(false);
+    expect(r.line).toMatch(/SslAuthenticationException/);
   });
 });
 

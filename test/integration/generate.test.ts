@@ -366,3 +366,31 @@ describe('Ctrl-C', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+describe('--emit server-properties,compose with --properties-passwords', () => {
+  test('literal: the password in a 0600 server.properties, escaped for Properties; placeholder: a marker and no password', async () => {
+    const dir = await tempDir();
+    const pw = 'lit\\eral-pw';
+    const args = ['generate', '--brokers', '1', '--emit', 'server-properties,compose', '--mount-path', '/etc/kafka/secrets'];
+    const lit = await runCli([...args, '--properties-passwords', 'literal', '--out', 'lit'], { cwd: dir, env: { PASSWORD: pw } });
+    expect(lit.exitCode).toBe(0);
+    const text = await readFile(join(dir, 'lit/mtls-kafka-0.server.properties'), 'utf8');
+    expect(text.match(/=lit\\\\eral-pw$/gm)).toHaveLength(3);
+    expect(text).not.toContain('${file:');
+    expect(text).toContain('ssl.keystore.location=/etc/kafka/secrets/mtls-kafka-0.keystore.jks');
+    const snap = await snapshot(join(dir, 'lit'));
+    expect(snap['mtls-kafka-0.server.properties']).toMatch(/^600 /);
+    // The compose block of the drop-in layout names credentials files it writes beside the stores.
+    expect(snap['mtls-kafka-0_keystore_creds']).toMatch(/^600 /);
+    expect(await readFile(join(dir, 'lit/mtls-kafka-0_sslkey_creds'), 'utf8')).toBe(`${pw}\n`);
+    expect(await readFile(join(dir, 'lit/docker-compose.mtls.yml'), 'utf8')).toContain('- "./.:/etc/kafka/secrets"');
+
+    const ph = await runCli([...args, '--properties-passwords', 'placeholder', '--out', 'ph'], { cwd: dir, env: { PASSWORD: pw } });
+    expect(ph.exitCode).toBe(0);
+    const placeholder = await readFile(join(dir, 'ph/mtls-kafka-0.server.properties'), 'utf8');
+    expect(placeholder).toContain('ssl.keystore.password=<store-password>');
+    expect(placeholder).not.toContain('lit\\');
+    expect((await snapshot(join(dir, 'ph')))['mtls-kafka-0.server.properties']).toMatch(/^644 /);
+    await rm(dir, { recursive: true, force: true });
+  });
+});

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { describeStatefulSet } from '../../src/cluster.js';
 import { readConfig } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
+import { ROOT as ROOT_DIR } from '../helpers/cli.js';
 
 const SCRIPT = describeStatefulSet(SCRIPT_PARAMS);
 
@@ -49,5 +53,26 @@ describe('readConfig', () => {
     [{ statefulSet: { name: 'a-very-long-statefulset-name-for-kafka', replicas: 10 } }, /statefulSet: makes the broker common name 88 characters long/],
   ])('%j is refused with the field\'s path', (json, message) => {
     expect(failure(json)).toMatch(new RegExp(`^--config c\\.yaml: ${message.source}`));
+  });
+});
+
+describe('the README\'s config examples', () => {
+  const readme = readFileSync(join(ROOT_DIR, 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/```yaml\n# (\S+)\n([\s\S]*?)```/g)].map((m) => [m[1]!, parse(m[2]!)] as const);
+
+  test('there are two, and both are valid', () => {
+    expect(examples.map(([name]) => name)).toEqual(['statefulset.yaml', 'compose.yaml']);
+    for (const [name, json] of examples) expect(() => readConfig(name, json)).not.toThrow();
+  });
+
+  test('the StatefulSet example is exactly the script\'s cluster', () => {
+    expect(readConfig('statefulset.yaml', examples[0]![1]).cluster).toEqual({ ca: SCRIPT.ca, identities: SCRIPT.identities });
+  });
+
+  test('the compose example is the write-up\'s: kafka-1 and kafka-2 with their external names, the BROKER listener between them', () => {
+    const c = readConfig('compose.yaml', examples[1]![1]);
+    expect(c.layout).toBe('confluent');
+    expect(c.cluster.identities.map((i) => `${i.alias}:${i.sans.map((s) => s.value).join('+')}`)).toEqual(['kafka-1:kafka-1+kafka-1-external', 'kafka-2:kafka-2+kafka-2-external', 'app:app']);
+    expect(c.deployment.interBrokerListener).toBe('BROKER');
   });
 });
