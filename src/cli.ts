@@ -4,9 +4,11 @@ import { dryRunGenerate, generateCommand, runGenerate } from './commands/generat
 import { runVerify, verifyCommand, type RawVerifyOptions } from './commands/verify.js';
 import { inspectCommand, runInspect, type RawInspectOptions } from './commands/inspect.js';
 import { probeCommand, runProbe, type RawProbeOptions } from './commands/probe.js';
+import { applyCommand, EXIT_CHANGES, planCommand, runApply, runLifecyclePlan, type RawLifecycleOptions } from './commands/lifecycle.js';
+import { hasChanges } from './lifecycle/diff.js';
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import type { RawGenerateOptions } from './params.js';
-import { formatAftermath, formatFailure, formatFindings, formatInspected, formatProbe, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
+import { formatAftermath, formatChanges, formatFailure, formatFindings, formatInspected, formatProbe, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:
@@ -130,6 +132,49 @@ Exit codes:
       if (!result.ok) exitCode = 1;
     });
   program.addCommand(probe);
+
+  const plan = planCommand()
+    .exitOverride()
+    .addHelpText('after', `
+Examples:
+  kafka-mtls plan --brokers 5                  # ./certs made with 3: two to create
+  kafka-mtls plan --config cluster.yaml --renew-before 60 --json
+
+Exit codes:
+  0    nothing would change
+  10   something would change (apply would do it)
+  1    a tool is missing
+  2    bad usage, or the directory holds no kafka-mtls.json`)
+    .action(async (opts: RawLifecycleOptions) => {
+      const r = await runLifecyclePlan(opts, { env: process.env });
+      out(opts.json ? JSON.stringify({ dir: r.params.out, ca: r.current.ca.subject, changes: r.changes }, null, 2) + '\n' : formatChanges(c, r.params.out, r.current.ca.subject, r.changes));
+      if (hasChanges(r.changes)) exitCode = EXIT_CHANGES;
+    });
+  program.addCommand(plan);
+
+  const apply = applyCommand()
+    .exitOverride()
+    .addHelpText('after', `
+Examples:
+  PASSWORD=... kafka-mtls apply --brokers 5    # adds mtls-kafka-3 and -4, signed by the existing CA
+
+Exit codes:
+  0    applied, or nothing to do (the directory is untouched)
+  1    a step failed: nothing was changed
+  2    bad usage, or the directory holds no kafka-mtls.json
+  130  interrupted: nothing was changed`)
+    .action(async (opts: RawLifecycleOptions) => {
+      json = opts.json === true;
+      const r = await runApply(opts, {
+        env: process.env,
+        signal: abort.signal,
+        onEvent: json ? undefined : progressPrinter(c, out, opts.verbose === true),
+      });
+      if (json) out(JSON.stringify({ changes: r.changes, ...(r.run ? summaryJson(r.run) : { ok: true, out: null }) }, null, 2) + '\n');
+      else if (!r.run) out('Nothing to do: every certificate is kept as it is.\n');
+      else out(formatChanges(c, r.run.params.out, '', r.changes).split('\n').slice(1).join('\n') + formatSummary(c, r.run));
+    });
+  program.addCommand(apply);
 
   try {
     await program.parseAsync(argv);

@@ -109,7 +109,15 @@ export const DEFAULT_EMITS: Readonly<Record<Layout, readonly Emit[]>> = {
 };
 
 /** Validates every option before anything is touched; throws UsageError for the first bad one. */
-export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<GenerateParams> {
+export interface ParamFallbacks {
+  readonly layout?: Layout;
+  readonly storeType?: StoreType;
+  readonly emit?: readonly Emit[];
+  readonly deployment?: Deployment;
+}
+
+/** Fallbacks stand in for the layout's defaults: plan and apply take them from the directory's state file. */
+export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.ProcessEnv, fallback: ParamFallbacks = {}): Promise<GenerateParams> {
   let config: ClusterConfig | undefined;
   if (raw.config !== undefined) {
     const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
@@ -118,17 +126,20 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
   }
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
   const base = await parseFlags(raw, config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env);
-  const layout: Layout = raw.layout !== undefined ? v.oneOf('--layout', raw.layout, LAYOUTS) : (config?.layout ?? 'dropin');
+  const layout: Layout = raw.layout !== undefined ? v.oneOf('--layout', raw.layout, LAYOUTS) : (config?.layout ?? fallback.layout ?? 'dropin');
   const storeType: StoreType =
-    raw.storeType !== undefined ? v.oneOf('--store-type', raw.storeType, ['auto', 'jks', 'pkcs12'] as const) : (config?.storeType ?? (layout === 'confluent' ? 'pkcs12' : 'auto'));
+    raw.storeType !== undefined
+      ? v.oneOf('--store-type', raw.storeType, ['auto', 'jks', 'pkcs12'] as const)
+      : (config?.storeType ?? fallback.storeType ?? (layout === 'confluent' ? 'pkcs12' : 'auto'));
   if (layout === 'confluent' && storeType !== 'pkcs12') {
     throw new UsageError(raw.storeType !== undefined ? '--store-type' : `--config ${raw.config}: storeType`, 'must be pkcs12 with the confluent layout (its stores are .pkcs12 files)');
   }
-  const emit = raw.emit !== undefined ? parseEmit(raw.emit) : (config?.emit ?? DEFAULT_EMITS[layout]);
+  const emit = raw.emit !== undefined ? parseEmit(raw.emit) : (config?.emit ?? fallback.emit ?? DEFAULT_EMITS[layout]);
 
   const deployment: Deployment = {
     ...DEFAULT_DEPLOYMENT,
     namespace: base.namespace,
+    ...fallback.deployment,
     ...config?.deployment,
     ...(raw.mountPath !== undefined ? { mountPath: mountPath(raw.mountPath) } : {}),
     ...(raw.propertiesPasswords !== undefined ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) } : {}),

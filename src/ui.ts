@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { principalOf } from './cluster.js';
+import type { Change } from './lifecycle/diff.js';
 import type { GenerateResult } from './commands/generate.js';
 import type { Aftermath, StepFailure } from './errors.js';
 import type { StepRecord } from './runner/record.js';
@@ -159,5 +160,21 @@ export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
     }
     if (r.hint) lines.push(`    ${c.cyan('hint:')} ${r.hint}`);
   }
+  return lines.join('\n') + '\n';
+}
+
+const CHANGE_MARK: Record<Change['kind'], string> = { create: '+', reissue: '~', keep: '=', remove: '-' };
+
+/** `plan`'s report, and the head of `apply`'s: one line per identity. */
+export function formatChanges(c: ChalkInstance, dir: string, caSubject: string, changes: readonly Change[]): string {
+  const paint = { create: c.green, reissue: c.yellow, keep: c.dim, remove: c.red } as const;
+  const width = Math.max(...changes.map((x) => x.alias.length));
+  const lines = [`${dir}: CA ${caSubject} (kept)`];
+  for (const x of changes) {
+    const why = x.reasons.length > 0 ? `  ${x.reasons.join('; ')}` : '';
+    lines.push(paint[x.kind](`  ${CHANGE_MARK[x.kind]} ${x.kind.padEnd(7)} ${x.alias.padEnd(width)}`) + why);
+  }
+  const count = (k: Change['kind']) => changes.filter((x) => x.kind === k).length;
+  lines.push(`${count('create')} to create, ${count('reissue')} to reissue, ${count('remove')} to remove, ${count('keep')} kept.`);
   return lines.join('\n') + '\n';
 }

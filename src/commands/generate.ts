@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { describeStatefulSet, type Cluster } from '../cluster.js';
+import { describeStatefulSet, type Cluster, type Identity } from '../cluster.js';
 import { CancelledError, StepError } from '../errors.js';
-import { DEFAULT_EMITS, parseGenerateOptions, SCRIPT_DEFAULTS, type GenerateParams, type RawGenerateOptions } from '../params.js';
+import { DEFAULT_EMITS, parseGenerateOptions, SCRIPT_DEFAULTS, type ParamFallbacks, type GenerateParams, type RawGenerateOptions } from '../params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
 import { runPlan, type RunEvent } from '../runner/runner.js';
@@ -12,11 +12,12 @@ import type { Exec } from '../runner/exec.js';
 import { planDirs, type Plan } from '../runner/step.js';
 import { buildConfluentPlan } from '../plans/confluent.js';
 import { EMITS } from '../plans/emits.js';
-import { openStage } from '../stage.js';
+import { openStage, type Stage } from '../stage.js';
 import { defaultStoreType } from '../jdk.js';
 import { locate, preflight } from '../tools.js';
 import { carryJournals, publicParams, writeJournal } from '../journal.js';
 import { planToScript } from '../script.js';
+import { describeDirectory, writeState, type State } from '../state.js';
 
 export interface GenerateResult {
   readonly params: GenerateParams;
@@ -77,8 +78,12 @@ export function generateCommand(): Command {
 }
 
 /** options -> params -> cluster -> plan: everything before a file is touched. */
-export async function planGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>, opts: { requireTools: boolean }): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan }> {
-  const params = await parseGenerateOptions(raw, deps.env);
+export async function planGenerate(
+  raw: RawGenerateOptions,
+  deps: Pick<GenerateDeps, 'env'>,
+  opts: { requireTools: boolean; fallback?: ParamFallbacks },
+): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan }> {
+  const params = await parseGenerateOptions(raw, deps.env, opts.fallback);
   if (opts.requireTools) await preflight(params.tools, ['openssl', 'keytool'], deps.env);
   // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
   const keytoolPath = await locate(params.tools.keytool, deps.env);
@@ -109,8 +114,29 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   const started = new Date();
   const { params, cluster, plan } = await planGenerate(raw, deps, { requireTools: true });
   deps.onParams?.(params);
-
   const stage = await openStage(params.out);
+  return runStaged({ command: 'generate', started, params, cluster, plan, stage, deps });
+}
+
+export interface StagedRun {
+  readonly command: string;
+  readonly started: Date;
+  readonly params: GenerateParams;
+  readonly cluster: Cluster;
+  readonly plan: Plan;
+  readonly stage: Stage;
+  readonly deps: GenerateDeps;
+  /** Identities the state file describes beyond the cluster (kept, not pruned), and who signed each kept one. */
+  readonly previous?: State;
+  readonly signed?: ReadonlySet<string>;
+  readonly extraIdentities?: readonly Identity[];
+  /** Runs in the work directory after the plan, before the state is written (e.g. --prune's removals). */
+  readonly finish?: (workDir: string) => Promise<void>;
+}
+
+/** Runs a plan in a stage's work directory, writes the journal and the state, and swaps the result in. */
+export async function runStaged(r: StagedRun): Promise<GenerateResult> {
+  const { params, cluster, plan, stage, deps } = r;
   const aftermath = (kept: boolean) => ({ target: params.out, keptWork: kept ? stage.workDir : undefined });
   // Every file the tools create starts private; public ones are opened up after the run.
   const umask = process.umask(0o077);
@@ -138,8 +164,8 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   // The journal goes with the work directory: into the output on success, kept with it by --keep-work on failure.
   const journal = await writeJournal(stage.workDir, {
     tool: 'kafka-mtls',
-    command: 'generate',
-    startedAt: started.toISOString(),
+    command: r.command,
+    startedAt: r.started.toISOString(),
     finishedAt: new Date().toISOString(),
     outcome,
     params: publicParams(params),
@@ -156,13 +182,23 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   }
   for (const d of plan.scratch) await rm(join(stage.workDir, d), { recursive: true, force: true });
   for (const f of plan.outputs) await chmod(join(stage.workDir, f.path), f.private ? 0o600 : 0o644 & ~umask);
+  try {
+    await r.finish?.(stage.workDir);
+    // What the directory now holds, for a later plan or apply.
+    const what = {
+      layout: params.layout, storeType: params.storeType, ca: cluster.ca,
+      identities: [...cluster.identities, ...(r.extraIdentities ?? [])], deployment: params.deployment, emit: params.emit,
+    };
+    await writeState(stage.workDir, await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed));
+  } catch (e) {
+    await stage.discard(params.keepWork);
+    throw e;
+  }
   await carryJournals(params.out, stage.workDir);
   const { backup } = await stage.commit(0o777 & ~umask);
   return {
     params, cluster, plan, records: result.records, backup,
     journal: join(params.out, relative(stage.workDir, journal)),
-    durationMs: Date.now() - started.getTime(),
+    durationMs: Date.now() - r.started.getTime(),
   };
 }
-
-

@@ -1,0 +1,147 @@
+import { cp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import type { Cluster } from '../cluster.js';
+import { UsageError } from '../errors.js';
+import { diffCluster, hasChanges, type Change, type Current } from '../lifecycle/diff.js';
+import { restrictPlan } from '../lifecycle/partial.js';
+import type { GenerateParams, RawGenerateOptions } from '../params.js';
+import { layoutFiles } from '../plans/layouts.js';
+import { openStage } from '../stage.js';
+import { readState, STATE_FILE } from '../state.js';
+import { readCert } from '../verify/read.js';
+import * as v from '../validate.js';
+import { generateCommand, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
+
+/**
+ * `plan` and `apply`: change an existing directory without regenerating its
+ * CA. plan compares the wanted cluster (flags or --config) with what the
+ * directory holds; apply carries that out in a copy and swaps it in.
+ */
+
+export interface RawLifecycleOptions extends RawGenerateOptions {
+  renewBefore?: string;
+  prune?: boolean;
+  json?: boolean;
+}
+
+/** The exit code of `plan` when something would change (for CI drift checks). */
+export const EXIT_CHANGES = 10;
+
+function withLifecycleOptions(cmd: Command): Command {
+  return cmd
+    .option('--renew-before <days>', 'reissue certificates that expire within this many days (default 30)')
+    .option('--prune', 'remove brokers and clients the description no longer names (default: keep them)');
+}
+
+export function planCommand(): Command {
+  const base = generateCommand();
+  const cmd = withLifecycleOptions(new Command('plan').description('Compare the cluster (flags or --config) with an existing directory: what apply would create, reissue, keep or remove'));
+  for (const o of base.options) if (!['--keep-work', '--verbose', '--dry-run'].includes(o.long!)) cmd.addOption(o as Option);
+  return cmd;
+}
+
+export function applyCommand(): Command {
+  const base = generateCommand();
+  const cmd = withLifecycleOptions(new Command('apply').description('Carry out the plan: add and reissue certificates with the existing CA, keep the rest byte for byte, back up the old directory'));
+  for (const o of base.options) if (o.long !== '--dry-run') cmd.addOption(o as Option);
+  return cmd;
+}
+
+export interface LifecyclePlan {
+  readonly params: GenerateParams;
+  readonly cluster: Cluster;
+  readonly current: Current;
+  readonly changes: readonly Change[];
+}
+
+async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env'>, requireTools: boolean) {
+  const given = resolve(raw.out ?? 'certs');
+  const dir = await realpath(given).catch(() => given);
+  const state = await readState(dir).catch((e: Error) => {
+    throw e instanceof UsageError ? e : new UsageError('--out', `${dir}/${STATE_FILE} is not readable JSON: ${e.message}`);
+  });
+  if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`);
+  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment };
+  const { params, cluster, plan } = await planGenerate(raw, deps, { requireTools, fallback });
+  if (params.layout !== state.layout) throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
+  if (params.storeType !== state.storeType) throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
+  const files = layoutFiles(state.layout);
+  const opts = { tools: params.tools, secrets: {}, cwd: dir };
+  const read = async (f: string) => readCert(await readFile(join(dir, f), 'utf8').catch(() => ''), opts);
+  const ca = await read(files.caCert);
+  if (!ca) throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
+  const certs: Record<string, Awaited<ReturnType<typeof read>>> = {};
+  for (const who of state.identities) certs[who.alias] = await read(files.cert(who));
+  return { dir, params, cluster, plan, current: { state, ca, certs } };
+}
+
+function diffOptions(raw: RawLifecycleOptions) {
+  return {
+    now: new Date(),
+    renewBeforeDays: raw.renewBefore === undefined ? 30 : v.wholeNumber('--renew-before', raw.renewBefore, 0, 36500),
+    prune: raw.prune === true,
+  };
+}
+
+export async function runLifecyclePlan(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env'>): Promise<LifecyclePlan> {
+  const opts = diffOptions(raw);
+  const { params, cluster, current } = await readCurrent(raw, deps, false);
+  return { params, cluster, current, changes: diffCluster(cluster, current, opts) };
+}
+
+export interface ApplyResult {
+  readonly changes: readonly Change[];
+  /** Undefined when there was nothing to do: the directory was not touched. */
+  readonly run?: GenerateResult;
+}
+
+export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Promise<ApplyResult> {
+  const started = new Date();
+  const opts = diffOptions(raw);
+  const { dir, params, cluster, plan, current } = await readCurrent(raw, deps, true);
+  const changes = diffCluster(cluster, current, opts);
+  if (!hasChanges(changes)) return { changes };
+  deps.onParams?.(params);
+
+  const stage = await openStage(dir);
+  // The work directory starts as a copy of the directory, byte for byte and mode for mode.
+  await cp(dir, stage.workDir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
+  const present = new Set(await listFiles(stage.workDir));
+  const only = new Set(changes.filter((c) => c.kind === 'create' || c.kind === 'reissue').map((c) => c.alias));
+  const partial = restrictPlan(plan, cluster, only, present);
+  // What the plan writes is made anew (keytool would otherwise add to an old keystore).
+  for (const s of partial.steps) for (const f of s.writes) if (present.has(f)) await rm(join(stage.workDir, f), { force: true });
+
+  const removed = changes.filter((c) => c.kind === 'remove').map((c) => current.state.identities.find((i) => i.alias === c.alias)!);
+  const keptUndescribed = changes
+    .filter((c) => c.kind === 'keep' && !cluster.identities.some((i) => i.alias === c.alias))
+    .map((c) => current.state.identities.find((i) => i.alias === c.alias)!);
+  const files = layoutFiles(params.layout);
+  const run = await runStaged({
+    command: 'apply',
+    started,
+    params,
+    cluster,
+    plan: partial,
+    stage,
+    deps,
+    previous: current.state,
+    signed: only,
+    extraIdentities: keptUndescribed,
+    finish: async (work) => {
+      for (const who of removed) for (const f of files.owned(who)) await rm(join(work, f), { recursive: true, force: true });
+    },
+  });
+  return { changes, run };
+}
+
+async function listFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, p)));
+    else out.push(p);
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+import type { Cluster } from '../cluster.js';
+import type { OutputFile, Plan, Step } from '../runner/step.js';
+
+/**
+ * The part of a full plan that an apply runs in a copy of the existing
+ * directory: the steps of the identities to create or reissue, and the
+ * shared files that depend on the set of identities (principals, compose),
+ * but never the CA's creation; kept identities' files are not touched.
+ */
+
+/** Steps that make the CA or a shared file that exists already: an apply keeps them as they are. */
+const CA_STEPS = new Set(['ca.config', 'ca.create', 'ca.pem', 'truststore.client']);
+
+export function restrictPlan(plan: Plan, cluster: Cluster, only: ReadonlySet<string>, present: ReadonlySet<string>): Plan {
+  const others = cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id);
+  const ofOther = (s: Step) => others.some((id) => s.id.startsWith(`${id}.`) || s.id.endsWith(`.${id}`));
+  const written = new Set<string>();
+  const steps: Step[] = [];
+  for (const s of plan.steps) {
+    if (CA_STEPS.has(s.id) || ofOther(s)) continue;
+    // The drop-in's truststore is a file of the output: kept. The confluent layout's is a scratch file: made again.
+    if (s.id === 'truststore.create' && s.writes.every((f) => present.has(f))) continue;
+    if (!s.reads.every((f) => present.has(f) || written.has(f))) continue;
+    steps.push(s);
+    for (const f of s.writes) written.add(f);
+  }
+  const outputs: OutputFile[] = plan.outputs.filter((o) => written.has(o.path));
+  return { ...plan, steps, outputs };
+}

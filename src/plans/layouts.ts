@@ -1,0 +1,36 @@
+import type { Identity } from '../cluster.js';
+import type { Layout } from '../config.js';
+import { confluentFiles, confluentIdentityFiles } from './confluent.js';
+import { dropInFiles } from './dropin.js';
+
+/** Where each layout keeps the files a later run reads back: the CA, each identity's certificate, and what belongs to an identity. */
+export interface LayoutFiles {
+  readonly caCert: string;
+  readonly caKey: string;
+  cert(who: Identity): string;
+  /** Every file and directory an identity owns, for --prune. */
+  owned(who: Identity): string[];
+}
+
+export function layoutFiles(layout: Layout): LayoutFiles {
+  if (layout === 'confluent') {
+    return {
+      caCert: confluentFiles.caCert,
+      caKey: confluentFiles.caKey,
+      cert: (who) => confluentIdentityFiles(who).cert,
+      owned: (who) => [confluentFiles.dir(who), `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`],
+    };
+  }
+  const f = dropInFiles;
+  return {
+    caCert: f.caCert,
+    caKey: f.caKey,
+    cert: (who) => f.signed(who),
+    owned: (who) => [
+      f.keystore(who), f.csr(who), f.ext(who), f.signed(who),
+      `${who.alias}.chain.pem`, `${who.alias}.key.pem`, `${who.alias}.server.properties`, `${who.alias}.client.properties`,
+      `${who.alias}_keystore_creds`, `${who.alias}_sslkey_creds`, `${who.alias}_truststore_creds`,
+      `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`,
+    ],
+  };
+}

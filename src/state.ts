@@ -1,0 +1,93 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CaSpec, Identity, StoreType } from './cluster.js';
+import type { Layout } from './config.js';
+import type { Deployment } from './deployment.js';
+import { UsageError } from './errors.js';
+import type { Emit } from './plans/emits.js';
+import { layoutFiles } from './plans/layouts.js';
+import type { CaptureOptions } from './runner/capture.js';
+import { readCert } from './verify/read.js';
+import type { CertInfo } from './x509.js';
+
+/**
+ * kafka-mtls.json, in the output directory: what the directory holds and how
+ * it was described, so that a later `plan` or `apply` can tell what changed.
+ * No secrets: the password is never recorded.
+ */
+
+export const STATE_FILE = 'kafka-mtls.json';
+
+export interface CertRecord {
+  readonly subject: string;
+  readonly serial: string;
+  readonly sha256: string;
+  readonly notAfter: string;
+  readonly keyBits: number;
+}
+
+export interface IdentityRecord extends CertRecord {
+  readonly sans: readonly string[];
+  /** The SHA-256 fingerprint of the CA certificate that signed it. */
+  readonly issuerSha256: string;
+}
+
+export interface State {
+  readonly tool: 'kafka-mtls';
+  readonly version: 1;
+  readonly updatedAt: string;
+  readonly layout: Layout;
+  readonly storeType: StoreType;
+  readonly ca: CaSpec;
+  readonly identities: readonly Identity[];
+  readonly deployment: Deployment;
+  readonly emit: readonly Emit[];
+  readonly caCert: CertRecord;
+  readonly certs: Readonly<Record<string, IdentityRecord>>;
+}
+
+export function certRecord(info: CertInfo): CertRecord {
+  return { subject: info.subject, serial: info.serial, sha256: info.sha256, notAfter: info.notAfter.toISOString(), keyBits: info.keyBits };
+}
+
+/** Reads the certificates a run left in dir and describes them. */
+export async function describeDirectory(
+  dir: string,
+  what: Pick<State, 'layout' | 'storeType' | 'ca' | 'identities' | 'deployment' | 'emit'>,
+  opts: Omit<CaptureOptions, 'cwd'>,
+  previous?: State,
+  /** Identities this run signed; the others keep the signer the previous state recorded. */
+  signed?: ReadonlySet<string>,
+): Promise<State> {
+  const files = layoutFiles(what.layout);
+  const read = async (file: string) => {
+    const info = await readCert(await readFile(join(dir, file), 'utf8'), { ...opts, cwd: dir });
+    if (!info) throw new Error(`openssl could not read ${file}, which this run just wrote`);
+    return info;
+  };
+  const ca = await read(files.caCert);
+  const certs: Record<string, IdentityRecord> = {};
+  for (const who of what.identities) {
+    const info = await read(files.cert(who));
+    const kept = previous?.certs[who.alias] && signed && !signed.has(who.alias);
+    certs[who.alias] = { ...certRecord(info), sans: info.sans, issuerSha256: kept ? previous.certs[who.alias]!.issuerSha256 : ca.sha256 };
+  }
+  return { tool: 'kafka-mtls', version: 1, updatedAt: new Date().toISOString(), ...what, caCert: certRecord(ca), certs };
+}
+
+export async function writeState(dir: string, state: State): Promise<void> {
+  await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
+}
+
+export async function readState(dir: string): Promise<State | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, STATE_FILE), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const state = JSON.parse(text) as State;
+  if (state.tool !== 'kafka-mtls' || state.version !== 1) throw new UsageError(join(dir, STATE_FILE), 'is not a kafka-mtls state file this version reads (version 1)');
+  return state;
+}
