@@ -23,8 +23,23 @@ export type DnAttr = 'C' | 'ST' | 'L' | 'O' | 'OU' | 'CN' | 'emailAddress';
 /** A distinguished name in encoding order (most general first, as in an openssl [dn] section). */
 export type Dn = ReadonlyArray<readonly [DnAttr, string]>;
 
+/** A CA the user brings (--ca-cert, --ca-key, --ca-chain): kafka-mtls signs with it and never makes its own. */
+export interface ExternalCa {
+  /** Absolute paths of the files as given. */
+  readonly cert: string;
+  readonly key: string;
+  readonly chain?: string;
+  readonly certPem: string;
+  /** The certificates above the CA, up to and including the root; empty when the CA is its own root. */
+  readonly chainPems: readonly string[];
+  /** RFC 2253, as openssl prints it. */
+  readonly subject: string;
+  readonly keyEncrypted: boolean;
+}
+
 export interface CaSpec {
   readonly subject: Dn;
+  readonly external?: ExternalCa;
   readonly keyBits: number;
   readonly validityDays: number;
 }

@@ -1,6 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Cluster, StatefulSetParams, StoreType } from './cluster.js';
+import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from './cluster.js';
+import { loadExternalCa, type RawCaOptions } from './byoca.js';
 import { brokerCn } from './cluster.js';
 import { LAYOUTS, loadConfig, type ClusterConfig, type Layout } from './config.js';
 import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from './deployment.js';
@@ -22,7 +23,7 @@ export interface RawCommonOptions {
 }
 
 /** The options of `generate` as commander gives them: strings, repeatable ones as arrays. */
-export interface RawGenerateOptions extends RawCommonOptions {
+export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   out?: string;
   brokers?: string;
   validity?: string;
@@ -60,6 +61,9 @@ export interface GenerateParams extends StatefulSetParams {
   /** The cluster the config file describes (its store type is storeType); without one, the StatefulSet of the flags. */
   readonly configCluster?: Omit<Cluster, 'storeType'>;
   readonly deployment: Deployment;
+  /** Your own CA, when --ca-cert and --ca-key are given, and its key's passphrase. */
+  readonly externalCa?: ExternalCa;
+  readonly caKeyPassword?: Secret;
   readonly keepWork: boolean;
   readonly verbose: boolean;
   readonly tools: { readonly openssl: string; readonly keytool: string };
@@ -144,6 +148,8 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     ...(raw.mountPath !== undefined ? { mountPath: mountPath(raw.mountPath) } : {}),
     ...(raw.propertiesPasswords !== undefined ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) } : {}),
   };
+  const byo = await loadExternalCa(raw, env, base.tools.openssl);
+
   let password = base.password;
   let defaultPassword = base.defaultPassword;
   if (raw.passwordFile === undefined && config?.password) {
@@ -151,7 +157,8 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     defaultPassword = false;
   }
 
-  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword };
+  const ca = { externalCa: byo.external, caKeyPassword: byo.keyPassword };
+  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword, ...ca };
   const brokers = config.cluster.identities.filter((i) => i.role === 'broker');
   const client = config.cluster.identities.find((i) => i.role === 'client')!;
   return {
@@ -168,6 +175,7 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     defaultPassword,
     config: resolve(raw.config!),
     configCluster: config.cluster,
+    ...ca,
   };
 }
 
@@ -193,7 +201,7 @@ async function configPassword(file: string, p: NonNullable<ClusterConfig['passwo
   return secret;
 }
 
-type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'config' | 'configCluster'>;
+type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword'>;
 
 async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
   const D = SCRIPT_DEFAULTS;

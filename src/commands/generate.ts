@@ -3,7 +3,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeStatefulSet, type Cluster, type Identity } from '../cluster.js';
-import { CancelledError, StepError } from '../errors.js';
+import { CancelledError, StepError, UsageError } from '../errors.js';
 import { DEFAULT_EMITS, parseGenerateOptions, SCRIPT_DEFAULTS, type ParamFallbacks, type GenerateParams, type RawGenerateOptions } from '../params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
@@ -17,6 +17,7 @@ import { defaultStoreType } from '../jdk.js';
 import { locate, preflight } from '../tools.js';
 import { carryJournals, publicParams, writeJournal } from '../journal.js';
 import { planToScript } from '../script.js';
+import { CA_KEY_PASSWORD_ENV } from '../byoca.js';
 import { describeDirectory, writeState, type State } from '../state.js';
 
 export interface GenerateResult {
@@ -63,6 +64,11 @@ export function generateCommand(): Command {
     .option('--org-unit <unit>', `subject OU (default ${SCRIPT_DEFAULTS.orgUnit})`)
     .option('--ca-cn <cn>', `CA common name (default ${SCRIPT_DEFAULTS.caCn})`)
     .option('--ca-email <address>', `CA emailAddress (default ${SCRIPT_DEFAULTS.caEmail})`)
+    .option('--ca-cert <file>', 'your own CA\'s certificate (PEM): sign with it instead of making a CA; needs --ca-key')
+    .option('--ca-key <file>', 'your own CA\'s private key (PEM, PKCS#8 or PKCS#1, may be encrypted)')
+    .option('--ca-chain <file>', 'when --ca-cert is an intermediate: the certificates above it, up to and including the root')
+    .option('--ca-key-password-env <var>', 'environment variable holding the passphrase of an encrypted --ca-key')
+    .option('--ca-key-password-file <file>', 'file holding the passphrase of an encrypted --ca-key')
     .option('--config <file>', 'describe the cluster in a YAML or JSON file (brokers and their host names, clients, subjects, listeners...) instead of the flags above')
     .addOption(new Option('--layout <layout>', 'dropin: the files of mtls-kafka.sh; confluent: the write-up\'s PKCS12 flow, a <name>-creds directory per broker and client (default dropin, or the config\'s)').choices(['dropin', 'confluent']))
     .addOption(new Option('--store-type <type>', 'keystore and truststore type: auto is the JDK keytool\'s default (PKCS12 on JDK 9+), as the script (default auto; pkcs12 with --layout confluent)').choices(['auto', 'jks', 'pkcs12']))
@@ -89,9 +95,15 @@ export async function planGenerate(
   const keytoolPath = await locate(params.tools.keytool, deps.env);
   const detected = keytoolPath ? await defaultStoreType(keytoolPath) : undefined;
   const storeType = params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType;
-  const cluster: Cluster = params.configCluster ? { ...params.configCluster, storeType } : describeStatefulSet({ ...params, storeType });
+  const described: Cluster = params.configCluster ? { ...params.configCluster, storeType } : describeStatefulSet({ ...params, storeType });
+  const cluster: Cluster = params.externalCa ? { ...described, ca: { ...described.ca, external: params.externalCa } } : described;
+  return { params: { ...params, storeType }, cluster, plan: buildPlan(params, cluster) };
+}
+
+/** The layout's plan for a cluster. */
+export function buildPlan(params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment'>, cluster: Cluster): Plan {
   const build = params.layout === 'confluent' ? buildConfluentPlan : buildDropInPlan;
-  return { params: { ...params, storeType }, cluster, plan: build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment }) };
+  return build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment });
 }
 
 /** `generate --dry-run`: the plan as a bash script. Writes nothing. */
@@ -113,6 +125,7 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
 export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
   const started = new Date();
   const { params, cluster, plan } = await planGenerate(raw, deps, { requireTools: true });
+  if (params.caKeyPassword && !params.externalCa) throw new UsageError(raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file', 'needs --ca-cert and --ca-key');
   deps.onParams?.(params);
   const stage = await openStage(params.out);
   return runStaged({ command: 'generate', started, params, cluster, plan, stage, deps });
@@ -146,7 +159,7 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
     result = await runPlan(plan, {
       workDir: stage.workDir,
       tools: params.tools,
-      secrets: { [STORE_PASSWORD_ENV]: params.password },
+      secrets: { [STORE_PASSWORD_ENV]: params.password, ...(params.caKeyPassword ? { [CA_KEY_PASSWORD_ENV]: params.caKeyPassword } : {}) },
       concurrency: availableParallelism(),
       signal: deps.signal,
       exec: deps.exec,

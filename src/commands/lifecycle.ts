@@ -11,7 +11,7 @@ import { openStage } from '../stage.js';
 import { readState, STATE_FILE } from '../state.js';
 import { readCert } from '../verify/read.js';
 import * as v from '../validate.js';
-import { generateCommand, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
+import { buildPlan, generateCommand, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
 
 /**
  * `plan` and `apply`: change an existing directory without regenerating its
@@ -63,7 +63,12 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
   });
   if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`);
   const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment };
-  const { params, cluster, plan } = await planGenerate(raw, deps, { requireTools, fallback });
+  const planned = await planGenerate(raw, deps, { requireTools, fallback });
+  const { params } = planned;
+  // The directory's CA signs: your own CA, as the state recorded it, unless given again.
+  const external = params.externalCa ?? state.ca.external;
+  const cluster: Cluster = external ? { ...planned.cluster, ca: { ...planned.cluster.ca, external } } : planned.cluster;
+  const plan = external === params.externalCa ? planned.plan : buildPlan(params, cluster);
   if (params.layout !== state.layout) throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
   if (params.storeType !== state.storeType) throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
   const files = layoutFiles(state.layout);
@@ -100,6 +105,9 @@ export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Pr
   const started = new Date();
   const opts = diffOptions(raw);
   const { dir, params, cluster, plan, current } = await readCurrent(raw, deps, true);
+  if (cluster.ca.external?.keyEncrypted && !params.caKeyPassword) {
+    throw new UsageError('--ca-key-password-env', `${dir}/ca.key is your CA's encrypted key: give its passphrase with --ca-key-password-env or --ca-key-password-file`);
+  }
   const changes = diffCluster(cluster, current, opts);
   if (!hasChanges(changes)) return { changes };
   deps.onParams?.(params);

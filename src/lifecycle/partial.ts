@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
+import { CA_STEP_IDS } from '../plans/ca.js';
 
 /**
  * The part of a full plan that an apply runs in a copy of the existing
@@ -9,7 +10,7 @@ import type { OutputFile, Plan, Step } from '../runner/step.js';
  */
 
 /** Steps that make the CA or a shared file that exists already: an apply keeps them as they are. */
-const CA_STEPS = new Set(['ca.config', 'ca.create', 'ca.pem', 'truststore.client']);
+const CA_STEPS = new Set<string>([...CA_STEP_IDS, 'ca.pem', 'truststore.client']);
 
 export function restrictPlan(plan: Plan, cluster: Cluster, only: ReadonlySet<string>, present: ReadonlySet<string>): Plan {
   const others = cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id);

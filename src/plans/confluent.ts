@@ -3,9 +3,10 @@ import { principalOf, type Cluster, type Identity } from '../cluster.js';
 import { DEFAULT_DEPLOYMENT } from '../deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
-import { checkCa, checkPkcs12Store, createCa, createLeafRequest, exportPkcs12Chain, signLeaf, verifyLeaf } from '../steps/openssl.js';
+import { checkCa, checkPkcs12Store, createLeafRequest, exportPkcs12Chain, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { loadTemplate, renderTemplate } from '../templates.js';
 import { randomSerialHex, STORE_PASSWORD_ENV, type DropInOptions } from './dropin.js';
+import { caFiles } from './ca.js';
 import { emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
 
 /**
@@ -59,10 +60,8 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
     writes: [path],
   });
 
-  const steps: Step[] = [
-    write('ca.config', f.caConfig, renderTemplate(loadTemplate('confluent-ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } })),
-    createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, bits: ca.keyBits, days: ca.validityDays }),
-  ];
+  const caf = caFiles(ca, f, write('ca.config', f.caConfig, renderTemplate(loadTemplate('confluent-ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } })));
+  const steps: Step[] = [...caf.steps];
   for (const who of cluster.identities) {
     const w = confluentIdentityFiles(who);
     const alt = { DNS: 0, IP: 0 };
@@ -87,7 +86,7 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
       title: `Make the truststore: the CA as ${TRUSTSTORE_ALIAS.toLowerCase()}`,
       store: trustBase,
       alias: TRUSTSTORE_ALIAS,
-      cert: f.caCert,
+      cert: caf.anchor,
       storeType: 'pkcs12',
       passwordEnv: pw,
     }),
@@ -97,9 +96,13 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
   for (const who of cluster.identities) {
     const w = confluentIdentityFiles(who);
     steps.push(
-      signLeaf({ id: who.id, alias: who.alias, csr: w.csr, ext: w.config, extensions: 'v3_req', caCert: f.caCert, caKey: f.caKey, out: w.cert, days: who.validityDays, serialHex: serial() }),
-      verifyLeaf({ id: who.id, alias: who.alias, caCert: f.caCert, cert: w.cert, purpose: who.role === 'broker' ? 'sslserver' : 'sslclient' }),
-      exportPkcs12Chain({ id: who.id, alias: who.alias, cert: w.cert, key: w.key, caCert: f.caCert, caFile: f.caPem, out: w.p12, passwordEnv: pw }),
+      signLeaf({
+        id: who.id, alias: who.alias, csr: w.csr, ext: w.config, extensions: 'v3_req', caCert: f.caCert, caKey: f.caKey,
+        out: w.cert, days: who.validityDays, serialHex: serial(), caKeyPasswordEnv: caf.keyPasswordEnv,
+      }),
+      verifyLeaf({ id: who.id, alias: who.alias, caCert: caf.anchor, untrusted: caf.bundle !== caf.anchor ? caf.bundle : undefined, cert: w.cert, purpose: who.role === 'broker' ? 'sslserver' : 'sslclient' }),
+      // The write-up's -CAfile ca.pem; with your own intermediate CA, the chain up to the root.
+      exportPkcs12Chain({ id: who.id, alias: who.alias, cert: w.cert, key: w.key, caCert: f.caCert, caFile: caf.bundle !== caf.anchor ? caf.bundle : f.caPem, out: w.p12, passwordEnv: pw }),
       importKeyEntry({ id: who.id, alias: who.alias, source: w.p12, store: w.keystore, storeType: 'pkcs12', passwordEnv: pw, fresh: true }),
       // The write-up's check, `keytool -list -v`: one PrivateKeyEntry, a chain of 2, owner and issuer as planned.
       checkStore({
@@ -107,7 +110,7 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
         store: w.keystore,
         storeType: 'pkcs12',
         passwordEnv: pw,
-        expect: { type: 'PKCS12', entries: [{ alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: 2, owner: principalOf(who.subject), issuer: principalOf(ca.subject) }] },
+        expect: { type: 'PKCS12', entries: [{ alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: caf.chainLength, owner: principalOf(who.subject), issuer: ca.external?.subject ?? principalOf(ca.subject) }] },
       }),
       { id: `${who.id}.truststore`, title: `Copy the truststore to ${w.truststore}`, action: { kind: 'copy', from: trustBase, to: w.truststore }, reads: [trustBase], writes: [w.truststore] },
       secret(`${who.id}.keystore-creds`, w.creds!.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)'),
@@ -116,15 +119,13 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
     );
   }
 
-  const layout: LayoutView = { caCert: f.caCert, storeType: 'PKCS12', files: confluentIdentityFiles };
+  const layout: LayoutView = { caCert: caf.anchor, chain: [caf.bundle], storeType: 'PKCS12', files: confluentIdentityFiles };
   const extra = emitSteps(cluster, layout, opts.emit ?? [], { outDir: opts.outDir ?? '.', deployment: opts.deployment ?? DEFAULT_DEPLOYMENT, passwordEnv: pw });
   // The layout writes the credentials files itself; the compose output names them and writes no second copy.
   steps.push(...extra.steps.filter((s) => !steps.some((t) => t.id === s.id)));
 
   const outputs: OutputFile[] = [
-    { path: f.caConfig, private: false },
-    { path: f.caKey, private: true },
-    { path: f.caCert, private: false },
+    ...caf.outputs,
     { path: f.caPem, private: true },
     ...cluster.identities.flatMap((who) => {
       const w = confluentIdentityFiles(who);
@@ -143,5 +144,5 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
     }),
   ];
   for (const o of extra.outputs) if (!outputs.some((x) => x.path === o.path)) outputs.push(o);
-  return { steps, outputs, scratch: [SCRATCH], usage: extra.usage };
+  return { steps, outputs, scratch: [SCRATCH], usage: extra.usage, secretEnv: caf.keyPasswordEnv ? [caf.keyPasswordEnv] : [] };
 }

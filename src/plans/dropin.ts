@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Identity } from '../cluster.js';
 import { DEFAULT_DEPLOYMENT, type Deployment } from '../deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
+import { caFiles } from './ca.js';
 import { emitSteps, type Emit, type LayoutView } from './emits.js';
 import type { ExpectedStore } from '../stores.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
-import { checkCa, checkPkcs12Store, createCa, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
+import { checkCa, checkPkcs12Store, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { loadTemplate, renderTemplate } from '../templates.js';
 
 /** The environment variable that carries the store password to openssl and keytool. */
@@ -64,14 +65,13 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     writes: [path],
   });
 
-  const steps: Step[] = [
-    write(
-      'ca.config',
-      f.caConfig,
-      renderTemplate(loadTemplate('ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } }),
-    ),
-    createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, bits: ca.keyBits, days: ca.validityDays }),
-  ];
+  const caf = caFiles(
+    ca,
+    f,
+    write('ca.config', f.caConfig, renderTemplate(loadTemplate('ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } })),
+  );
+  const steps: Step[] = [...caf.steps];
+
 
   for (const who of cluster.identities) {
     steps.push(
@@ -96,7 +96,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
       title: `Make the base of every keystore: the CA as trusted entry ${KEYSTORE_CA_ALIAS}`,
       store: trustBase,
       alias: KEYSTORE_CA_ALIAS,
-      cert: f.caCert,
+      cert: caf.anchor,
       storeType: type,
       passwordEnv: pw,
     }),
@@ -106,7 +106,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
       store: f.serverTruststore,
       // The script passes CARoot; keytool lower-cases aliases in both JKS and PKCS12.
       alias: 'CARoot',
-      cert: f.caCert,
+      cert: caf.anchor,
       storeType: type,
       passwordEnv: pw,
     }),
@@ -117,10 +117,10 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     steps.push(
       signLeaf({
         id: who.id, alias: who.alias, csr: f.csr(who), ext: f.ext(who), caCert: f.caCert, caKey: f.caKey,
-        out: f.signed(who), days: who.validityDays, serialHex: serial(),
+        out: f.signed(who), days: who.validityDays, serialHex: serial(), caKeyPasswordEnv: caf.keyPasswordEnv,
       }),
-      verifyLeaf({ id: who.id, alias: who.alias, caCert: f.caCert, cert: f.signed(who), purpose: who.role === 'broker' ? 'sslserver' : 'sslclient' }),
-      exportPkcs12({ id: who.id, alias: who.alias, cert: f.signed(who), key: scratch(who, 'key'), caCert: f.caCert, out: scratch(who, 'p12'), passwordEnv: pw }),
+      verifyLeaf({ id: who.id, alias: who.alias, caCert: caf.anchor, untrusted: caf.bundle !== caf.anchor ? caf.bundle : undefined, cert: f.signed(who), purpose: who.role === 'broker' ? 'sslserver' : 'sslclient' }),
+      exportPkcs12({ id: who.id, alias: who.alias, cert: f.signed(who), key: scratch(who, 'key'), caCert: caf.bundle, out: scratch(who, 'p12'), passwordEnv: pw }),
       {
         id: `${who.id}.keystore`,
         title: `Start ${keystore} from the base holding the CA`,
@@ -130,7 +130,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
       },
       importKeyEntry({ id: who.id, alias: who.alias, source: scratch(who, 'p12'), store: keystore, storeType: type, passwordEnv: pw }),
       storeCheck(`${who.id}.check`, keystore, type, [
-        { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: 2 },
+        { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: caf.chainLength },
         { alias: KEYSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
       ]),
     );
@@ -149,7 +149,8 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
   );
 
   const layout: LayoutView = {
-    caCert: f.caCert,
+    caCert: caf.anchor,
+    chain: [caf.bundle],
     storeType: type === 'auto' ? undefined : type === 'jks' ? 'JKS' : 'PKCS12',
     files: (who) => ({
       dir: '',
@@ -167,9 +168,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
   steps.push(...extra.steps);
 
   const outputs: OutputFile[] = [
-    { path: f.caConfig, private: false },
-    { path: f.caKey, private: true },
-    { path: f.caCert, private: false },
+    ...caf.outputs,
     ...cluster.identities.flatMap((who) => [
       { path: f.keystore(who), private: true },
       { path: f.csr(who), private: false },
@@ -180,7 +179,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     { path: f.clientTruststore, private: true },
     ...extra.outputs,
   ];
-  return { steps, outputs, scratch: [SCRATCH], usage: extra.usage };
+  return { steps, outputs, scratch: [SCRATCH], usage: extra.usage, secretEnv: caf.keyPasswordEnv ? [caf.keyPasswordEnv] : [] };
 }
 
 /**

@@ -33,7 +33,10 @@ export interface CredsFiles {
 }
 
 export interface LayoutView {
+  /** The trust anchor: the root CA's certificate. */
   readonly caCert: string;
+  /** The certificates that follow a leaf in its chain, up to the root, as files. */
+  readonly chain: readonly string[];
   /** The stores' type as Kafka's ssl.*.type names it; undefined when left to the JVM's default. */
   readonly storeType: 'PKCS12' | 'JKS' | undefined;
   files(who: Identity): IdentityFiles;
@@ -125,7 +128,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
       const p = pem(who);
       // Copied before the scratch directory (and its unencrypted keys) is removed at the end of the run.
       add({ id: `pem.ca${f.dir ? `.${who.id}` : ''}`, title: `Write ${p.ca}: the CA certificate alone`, action: { kind: 'copy', from: layout.caCert, to: p.ca }, reads: [layout.caCert], writes: [p.ca] }, { path: p.ca, private: false });
-      add({ id: `${who.id}.pem-chain`, title: `Write ${p.chain}: the certificate, then the CA`, action: { kind: 'concat', from: [f.cert, layout.caCert], to: p.chain }, reads: [f.cert, layout.caCert], writes: [p.chain] }, { path: p.chain, private: false });
+      add({ id: `${who.id}.pem-chain`, title: `Write ${p.chain}: the certificate, then the CA`, action: { kind: 'concat', from: [f.cert, ...layout.chain], to: p.chain }, reads: [f.cert, ...layout.chain], writes: [p.chain] }, { path: p.chain, private: false });
       add({ id: `${who.id}.pem-key`, title: `Write ${p.key}: the private key, PKCS#8, unencrypted (0600)`, action: { kind: 'copy', from: f.key, to: p.key }, reads: [f.key], writes: [p.key] }, { path: p.key, private: true });
     }
     const client = clients[0];
@@ -197,12 +200,12 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
           action: {
             kind: 'secret-manifest', path: tls, name: `${who.alias}-tls`, type: 'kubernetes.io/tls', ...base,
             entries: [
-              { key: 'tls.crt', files: [f.cert, layout.caCert] },
+              { key: 'tls.crt', files: [f.cert, ...layout.chain] },
               { key: 'tls.key', files: [f.key] },
               { key: 'ca.crt', files: [layout.caCert] },
             ],
           },
-          reads: [f.cert, f.key, layout.caCert],
+          reads: [f.cert, f.key, layout.caCert, ...layout.chain],
           writes: [tls],
         },
         { path: tls, private: true },

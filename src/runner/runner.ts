@@ -1,5 +1,5 @@
 import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FailureKind, StepFailure } from '../errors.js';
 import { findHint } from '../hints.js';
 import { redact, type SecretEnv } from '../secrets.js';
@@ -142,7 +142,7 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
   const a = step.action;
   if (a.kind !== 'exec') {
     try {
-      if (a.kind === 'copy') await copyFile(join(opts.workDir, a.from), join(opts.workDir, a.to));
+      if (a.kind === 'copy') await copyFile(resolve(opts.workDir, a.from), join(opts.workDir, a.to));
       else if (a.kind === 'concat') {
         const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
         await writeFile(join(opts.workDir, a.to), parts.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));

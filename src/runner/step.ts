@@ -105,6 +105,8 @@ export interface Plan {
   readonly scratch: readonly string[];
   /** How to use what the plan makes, for the run summary (a kcat command line, a kafkajs snippet). */
   readonly usage?: readonly string[];
+  /** Secrets beyond the store password that steps read (your own CA key's passphrase), by variable. */
+  readonly secretEnv?: readonly string[];
 }
 
 /**

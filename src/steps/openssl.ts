@@ -85,6 +85,8 @@ export interface SignSpec {
   readonly serialHex: string;
   /** The section of the extensions file to apply (-extensions), when it is not the file's default section. */
   readonly extensions?: string;
+  /** The variable holding the CA key's passphrase, when the key is encrypted (your own CA). */
+  readonly caKeyPasswordEnv?: string;
 }
 
 export function signLeaf(s: SignSpec): Step {
@@ -94,8 +96,9 @@ export function signLeaf(s: SignSpec): Step {
     action: {
       kind: 'exec',
       tool: 'openssl',
+      ...(s.caKeyPasswordEnv ? { secretEnv: [s.caKeyPasswordEnv] } : {}),
       args: [
-        'x509', '-req', '-in', s.csr, '-CA', s.caCert, '-CAkey', s.caKey, '-out', s.out,
+        'x509', '-req', '-in', s.csr, '-CA', s.caCert, '-CAkey', s.caKey, ...(s.caKeyPasswordEnv ? ['-passin', `env:${s.caKeyPasswordEnv}`] : []), '-out', s.out,
         '-days', String(s.days), '-sha256', '-set_serial', `0x${s.serialHex}`, '-extfile', s.ext,
         ...(s.extensions ? ['-extensions', s.extensions] : []),
       ],
@@ -106,12 +109,13 @@ export function signLeaf(s: SignSpec): Step {
   };
 }
 
-export function verifyLeaf(s: { id: string; alias: string; caCert: string; cert: string; purpose: 'sslserver' | 'sslclient' }): Step {
+export function verifyLeaf(s: { id: string; alias: string; caCert: string; cert: string; purpose: 'sslserver' | 'sslclient'; untrusted?: string }): Step {
+  const untrusted = s.untrusted ? ['-untrusted', s.untrusted] : [];
   return {
     id: `${s.id}.verify`,
-    title: `Verify ${s.alias}'s certificate against the CA (${s.purpose})`,
-    action: { kind: 'exec', tool: 'openssl', args: ['verify', '-x509_strict', '-purpose', s.purpose, '-CAfile', s.caCert, s.cert] },
-    reads: [s.caCert, s.cert],
+    title: `Verify ${s.alias}'s certificate against the ${s.untrusted ? 'root, through the CA chain' : 'CA'} (${s.purpose})`,
+    action: { kind: 'exec', tool: 'openssl', args: ['verify', '-x509_strict', '-purpose', s.purpose, '-CAfile', s.caCert, ...untrusted, s.cert] },
+    reads: [s.caCert, s.cert, ...(s.untrusted ? [s.untrusted] : [])],
     writes: [],
     check: (o) => (o.stdout.trim() === `${s.cert}: OK` ? undefined : `openssl verify did not print "${s.cert}: OK"`),
   };

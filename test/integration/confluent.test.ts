@@ -72,7 +72,7 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
       `kafka-mtls-credentials.properties 600`, `ca.pem 644`, `${who}.chain.pem 644`, `${who}.key.pem 600`,
     ].map((f) => `${who}-creds/${f}`);
     const want = [
-      'ca.cnf 644', 'ca.key 600', 'ca.crt 644', 'ca.pem 600', 'docker-compose.mtls.yml 644', 'principals.txt 644',
+      'ca.cnf 644', 'ca.key 600', 'ca.crt 644', 'ca.pem 600', 'docker-compose.mtls.yml 644', 'principals.txt 644', 'kafka-mtls.json 644',
       ...files('kafka-1'), 'kafka-1-creds/server.properties 644',
       ...files('kafka-2'), 'kafka-2-creds/server.properties 644',
       ...files('app-client'), 'app-client-creds/client.properties 644',
