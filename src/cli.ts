@@ -6,6 +6,14 @@ import { inspectCommand, runInspect, type RawInspectOptions } from './commands/i
 import { probeCommand, runProbe, type RawProbeOptions } from './commands/probe.js';
 import { applyCommand, EXIT_CHANGES, planCommand, runApply, runLifecyclePlan, type RawLifecycleOptions } from './commands/lifecycle.js';
 import { hasChanges } from './lifecycle/diff.js';
+import { describePhase, rotateCommand, runRotate, type RawRotateOptions } from './commands/rotate.js';
+import type { Phase } from './lifecycle/rotate.js';
+
+const NEXT_STEP: Record<Phase, string> = {
+  start: 'Roll the brokers (and update clients\' truststores), then run rotate-ca reissue.',
+  reissue: 'Roll the brokers and give clients their new keystores, then run rotate-ca finish.',
+  finish: 'Roll the brokers: the old CA is no longer trusted anywhere.',
+};
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import type { RawGenerateOptions } from './params.js';
 import { formatAftermath, formatChanges, formatFailure, formatFindings, formatInspected, formatProbe, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
@@ -175,6 +183,32 @@ Exit codes:
       else out(formatChanges(c, r.run.params.out, '', r.changes).split('\n').slice(1).join('\n') + formatSummary(c, r.run));
     });
   program.addCommand(apply);
+
+  const rotate = rotateCommand()
+    .exitOverride()
+    .addHelpText('after', `
+Runbook (one rolling restart of the brokers after each phase):
+  kafka-mtls rotate-ca start     # new CA in every truststore; roll brokers and clients' truststores
+  kafka-mtls rotate-ca reissue   # every certificate from the new CA; roll brokers, give clients their new keystores
+  kafka-mtls rotate-ca finish    # old CA out of the truststores; roll again
+
+Exit codes:
+  0    the phase was applied (or, with --dry-run, shown)
+  1    a step failed: nothing was changed
+  2    bad usage, or the phase is out of order
+  130  interrupted: nothing was changed`)
+    .action(async (phase: string, opts: RawRotateOptions) => {
+      json = opts.json === true;
+      const r = await runRotate(phase, opts, {
+        env: process.env,
+        signal: abort.signal,
+        onEvent: json || opts.dryRun ? undefined : progressPrinter(c, out, opts.verbose === true),
+      });
+      if (opts.dryRun) out(describePhase(r, { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' }));
+      else if (json) out(JSON.stringify({ phase: r.phase, ...summaryJson(r.run!) }, null, 2) + '\n');
+      else out(formatSummary(c, r.run!) + `rotate-ca ${r.phase} done. ${NEXT_STEP[r.phase as Phase]}\n`);
+    });
+  program.addCommand(rotate);
 
   try {
     await program.parseAsync(argv);

@@ -9,6 +9,7 @@ import { layoutFiles } from './plans/layouts.js';
 import type { CaptureOptions } from './runner/capture.js';
 import { readCert } from './verify/read.js';
 import type { CertInfo } from './x509.js';
+import type { Rotation } from './lifecycle/rotate.js';
 
 /**
  * kafka-mtls.json, in the output directory: what the directory holds and how
@@ -44,6 +45,8 @@ export interface State {
   readonly emit: readonly Emit[];
   readonly caCert: CertRecord;
   readonly certs: Readonly<Record<string, IdentityRecord>>;
+  /** A CA rotation in progress (rotate-ca), if any. */
+  readonly rotation?: Rotation;
 }
 
 export function certRecord(info: CertInfo): CertRecord {

@@ -145,6 +145,8 @@ export interface StagedRun {
   readonly extraIdentities?: readonly Identity[];
   /** Runs in the work directory after the plan, before the state is written (e.g. --prune's removals). */
   readonly finish?: (workDir: string) => Promise<void>;
+  /** Replaces fields of the state written at the end (rotate-ca: the CA description and the rotation's phase). */
+  readonly stateOverride?: (state: State) => State;
 }
 
 /** Runs a plan in a stage's work directory, writes the journal and the state, and swaps the result in. */
@@ -202,7 +204,8 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
       layout: params.layout, storeType: params.storeType, ca: cluster.ca,
       identities: [...cluster.identities, ...(r.extraIdentities ?? [])], deployment: params.deployment, emit: params.emit,
     };
-    await writeState(stage.workDir, await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed));
+    const state = await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed);
+    await writeState(stage.workDir, r.stateOverride ? r.stateOverride(state) : state);
   } catch (e) {
     await stage.discard(params.keepWork);
     throw e;

@@ -1,4 +1,5 @@
-import { cp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { cp, readFile, realpath, rm } from 'node:fs/promises';
+import { listFiles } from '../files.js';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Cluster } from '../cluster.js';
@@ -105,6 +106,9 @@ export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Pr
   const started = new Date();
   const opts = diffOptions(raw);
   const { dir, params, cluster, plan, current } = await readCurrent(raw, deps, true);
+  if (current.state.rotation) {
+    throw new UsageError('apply', `a CA rotation is in progress in ${dir} (last phase: ${current.state.rotation.phase === 'started' ? 'start' : 'reissue'}): finish it with rotate-ca first`);
+  }
   if (cluster.ca.external?.keyEncrypted && !params.caKeyPassword) {
     throw new UsageError('--ca-key-password-env', `${dir}/ca.key is your CA's encrypted key: give its passphrase with --ca-key-password-env or --ca-key-password-file`);
   }
@@ -142,14 +146,4 @@ export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Pr
     },
   });
   return { changes, run };
-}
-
-async function listFiles(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
-    const p = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(dir, p)));
-    else out.push(p);
-  }
-  return out;
 }

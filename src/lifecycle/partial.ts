@@ -12,13 +12,13 @@ import { CA_STEP_IDS } from '../plans/ca.js';
 /** Steps that make the CA or a shared file that exists already: an apply keeps them as they are. */
 const CA_STEPS = new Set<string>([...CA_STEP_IDS, 'ca.pem', 'truststore.client']);
 
-export function restrictPlan(plan: Plan, cluster: Cluster, only: ReadonlySet<string>, present: ReadonlySet<string>): Plan {
+export function restrictPlan(plan: Plan, cluster: Cluster, only: ReadonlySet<string>, present: ReadonlySet<string>, skip: (s: Step) => boolean = () => false): Plan {
   const others = cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id);
   const ofOther = (s: Step) => others.some((id) => s.id.startsWith(`${id}.`) || s.id.endsWith(`.${id}`));
   const written = new Set<string>();
   const steps: Step[] = [];
   for (const s of plan.steps) {
-    if (CA_STEPS.has(s.id) || ofOther(s)) continue;
+    if (CA_STEPS.has(s.id) || ofOther(s) || skip(s)) continue;
     // The drop-in's truststore is a file of the output: kept. The confluent layout's is a scratch file: made again.
     if (s.id === 'truststore.create' && s.writes.every((f) => present.has(f))) continue;
     if (!s.reads.every((f) => present.has(f) || written.has(f))) continue;

@@ -187,7 +187,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
  * milliseconds; a JKS store (or one whose type is left to keytool) needs
  * `keytool -list`, another JVM start.
  */
-function storeCheck(id: string, store: string, type: Cluster['storeType'], entries: ExpectedStore['entries']): Step {
+export function storeCheck(id: string, store: string, type: Cluster['storeType'], entries: ExpectedStore['entries']): Step {
   if (type === 'pkcs12') return checkPkcs12Store({ id, store, passwordEnv: STORE_PASSWORD_ENV, expect: { type: 'PKCS12', entries } });
   return checkStore({ id, store, storeType: type, passwordEnv: STORE_PASSWORD_ENV, expect: { type: type === 'jks' ? 'JKS' : undefined, entries } });
 }

@@ -1,0 +1,121 @@
+import { cp, realpath, rename, rm } from 'node:fs/promises';
+import { listFiles } from '../files.js';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import type { Cluster } from '../cluster.js';
+import { UsageError } from '../errors.js';
+import { restrictPlan } from '../lifecycle/partial.js';
+import { checkOrder, finishPlan, nextSubject, PHASES, PREVIOUS, reissueMoves, skipInReissue, startPlan, type Phase } from '../lifecycle/rotate.js';
+import type { RawGenerateOptions } from '../params.js';
+import { confluentFiles } from '../plans/confluent.js';
+import { describeAction } from '../runner/runner.js';
+import type { Plan } from '../runner/step.js';
+import { openStage } from '../stage.js';
+import { readState, STATE_FILE, type State } from '../state.js';
+import * as v from '../validate.js';
+import { buildPlan, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
+
+/**
+ * `rotate-ca start|reissue|finish`: replace the CA of a running cluster
+ * without downtime, one phase between rolling restarts. Each phase runs like
+ * apply: in a copy of the directory, swapped in with a backup, or not at all.
+ */
+
+export interface RawRotateOptions extends Pick<RawGenerateOptions, 'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keepWork' | 'verbose'> {
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function rotateCommand(): Command {
+  return new Command('rotate-ca')
+    .description('Replace the CA without downtime: start (new CA in every truststore), reissue (every leaf from the new CA), finish (old CA out of the truststores)')
+    .argument('<phase>', 'start, reissue or finish')
+    .option('--out <dir>', 'the directory to rotate', 'certs')
+    .option('--password-file <file>', 'file holding the store password (default: env PASSWORD)')
+    .option('--dry-run', 'print what the phase would do, and write nothing')
+    .option('--json', 'print a JSON summary')
+    .option('--keep-work', 'on failure, keep the work directory')
+    .option('--verbose', 'print every step\'s command and output')
+    .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
+    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
+}
+
+export interface RotateResult {
+  readonly phase: Phase;
+  readonly plan: Plan;
+  /** Set unless --dry-run. */
+  readonly run?: GenerateResult;
+  readonly state: State;
+}
+
+export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
+  const phase = v.oneOf('<phase>', phaseArg, PHASES);
+  const started = new Date();
+  const given = resolve(raw.out ?? 'certs');
+  const dir = await realpath(given).catch(() => given);
+  const state = await readState(dir);
+  if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate`);
+  checkOrder(phase, state);
+  if (state.ca.external) throw new UsageError(`rotate-ca ${phase}`, `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`);
+
+  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment };
+  const { params } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
+  const present = new Set(await listFiles(dir));
+  const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
+  const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
+
+  let plan: Plan;
+  if (phase === 'start') plan = startPlan(state, nextCa, present);
+  else if (phase === 'finish') plan = finishPlan(state, present);
+  else {
+    for (const [from, to] of reissueMoves(state.layout)) if (present.delete(from)) present.add(to);
+    const signing: Cluster = { ...cluster, ca: nextCa };
+    const full = buildPlan(params, signing);
+    const partial = restrictPlan(full, signing, new Set(state.identities.map((i) => i.alias)), present, skipInReissue);
+    const extra = state.layout === 'confluent'
+      ? [{ id: 'ca.pem', title: `Write ${confluentFiles.caPem}: the new CA certificate, then its key (0600)`, action: { kind: 'concat' as const, from: [confluentFiles.caCert, confluentFiles.caKey], to: confluentFiles.caPem }, reads: [confluentFiles.caCert, confluentFiles.caKey], writes: [confluentFiles.caPem] }]
+      : [];
+    plan = { ...partial, steps: [...extra, ...partial.steps], outputs: [...partial.outputs, ...(extra.length ? [{ path: confluentFiles.caPem, private: true }] : [])] };
+  }
+  if (raw.dryRun) return { phase, plan, state };
+
+  const stage = await openStage(dir);
+  await cp(dir, stage.workDir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
+  if (phase === 'reissue') for (const [from, to] of reissueMoves(state.layout)) await rename(join(stage.workDir, from), join(stage.workDir, to)).catch(() => undefined);
+  if (phase === 'finish') for (const f of Object.values(PREVIOUS)) await rm(join(stage.workDir, f), { force: true });
+  // What the phase writes is made anew.
+  for (const s of plan.steps) for (const f of s.writes) if (present.has(f) && !s.reads.includes(f)) await rm(join(stage.workDir, f), { force: true });
+
+  const rotation = state.rotation;
+  const run = await runStaged({
+    command: `rotate-ca ${phase}`,
+    started,
+    params,
+    cluster: phase === 'reissue' ? { ...cluster, ca: nextCa } : cluster,
+    plan,
+    stage,
+    deps,
+    previous: state,
+    signed: phase === 'reissue' ? new Set(state.identities.map((i) => i.alias)) : new Set(),
+    stateOverride: (s) =>
+      phase === 'start'
+        ? { ...s, rotation: { phase: 'started', previousCa: state.ca, nextCa } }
+        : phase === 'reissue'
+          ? { ...s, ca: nextCa, rotation: { ...rotation!, phase: 'reissued' } }
+          : { ...s, rotation: undefined },
+  });
+  return { phase, plan, run, state };
+}
+
+/** --dry-run: the phase's steps and commands. */
+export function describePhase(r: RotateResult, tools: { openssl: string; keytool: string }): string {
+  const head: Record<Phase, string> = {
+    start: 'rotate-ca start would make a new CA and add it to every truststore beside the old one; keystores stay as they are:',
+    reissue: 'rotate-ca reissue would make the new CA the signing CA (ca.crt, ca.key; the old one becomes ca-previous.*) and reissue every certificate with it; truststores keep both CAs:',
+    finish: 'rotate-ca finish would remove the old CA from every truststore (and ca-previous.*):',
+  };
+  const lines = [head[r.phase]];
+  for (const s of r.plan.steps) lines.push(`  ${s.id}: ${s.title}`, `      ${describeAction(s, tools)}`);
+  lines.push('Nothing was written (--dry-run).');
+  return lines.join('\n') + '\n';
+}
