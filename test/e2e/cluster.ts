@@ -38,6 +38,8 @@ export interface RunningCluster {
   readonly clientPorts: readonly number[];
   /** Runs the e2e Java client; resolves with its one-line result. */
   client(mode: 'setup' | 'roundtrip', props: Record<string, string>, ...args: string[]): Promise<{ ok: boolean; line: string }>;
+  /** Stops node i and starts it again on the same configuration (and so on whatever store files are now at its paths). */
+  restart(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -160,10 +162,8 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
     clearTimeout(killer);
     await rm(spec.dir, { recursive: true, force: true });
   };
-  for (const [i, { nodeDir, config }] of configs.entries()) {
-    procs.push(execa(JAVA, [...jvm(nodeDir), 'kafka.Kafka', config], { reject: false, stdout: 'ignore', stderr: 'ignore', cleanup: true }));
-    void i;
-  }
+  const launch = (i: number) => execa(JAVA, [...jvm(configs[i]!.nodeDir), 'kafka.Kafka', configs[i]!.config], { reject: false, stdout: 'ignore', stderr: 'ignore', cleanup: true });
+  for (const i of configs.keys()) procs.push(launch(i));
 
   const logOf = (i: number) => readFile(join(configs[i]!.nodeDir, 'server.log'), 'utf8').catch(() => '');
   const timeout = spec.startTimeoutMs ?? 90_000;
@@ -208,6 +208,24 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
       );
       const line = String(r.stdout).split('\n').filter((l) => /^(OK|FAILED) /.test(l)).pop() ?? `no result line (exit ${r.exitCode}): ${r.stdout} ${r.stderr}`;
       return { ok: r.exitCode === 0 && line.startsWith('OK '), line };
+    },
+    async restart(i) {
+      const started = (log: string) => (log.match(/Kafka Server started/g) ?? []).length;
+      const before = started(await logOf(i));
+      procs[i]!.kill('SIGTERM');
+      const killer = setTimeout(() => procs[i]!.kill('SIGKILL'), 30_000);
+      await procs[i];
+      clearTimeout(killer);
+      procs[i] = launch(i);
+      const until = Date.now() + timeout;
+      for (;;) {
+        const log = await logOf(i);
+        if (started(log) > before) return;
+        const exited = await Promise.race([procs[i]!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 0))]);
+        if (exited) throw new Error(`broker ${spec.nodes[i]!.host} (node ${i}) exited during its restart:\n${tail(log)}`);
+        if (Date.now() > until) throw new Error(`broker ${spec.nodes[i]!.host} (node ${i}) did not restart within ${timeout / 1000} s:\n${tail(log)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
     },
     stop,
   };

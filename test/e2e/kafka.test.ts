@@ -234,6 +234,51 @@ describe('a 3-broker cluster on the confluent layout, configured by the generate
   });
 });
 
+describe('CA rotation on a running 3-broker cluster, one rolling restart per phase', () => {
+  let rot: string;
+  let oldClient: string;
+  let cluster: RunningCluster;
+  const OK = 'OK produced and consumed 3 messages on partitions [0, 1, 2]';
+  const roundtrip = (keystore: string) => cluster.client('roundtrip', clientProps(cluster, keystore, join(rot, 'kafka.client.truststore.jks')), TOPIC);
+  const phase = async (name: string) => {
+    const r = await runCli(['rotate-ca', name, '--out', rot], { cwd: work, env: { PASSWORD } });
+    if (r.exitCode !== 0) throw new Error(`rotate-ca ${name} failed: ${r.stdout}${r.stderr}`);
+    for (const i of [0, 1, 2]) await cluster.restart(i);
+  };
+
+  beforeAll(async () => {
+    rot = await generate(join(work, 'rot'));
+    // The client keeps its old-CA keystore throughout; it takes each phase's truststore.
+    oldClient = join(work, 'old-client.keystore.jks');
+    await execa('cp', [join(rot, 'mtls-kafka-client.keystore.jks'), oldClient]);
+    cluster = await startCluster({ lib, dir: join(work, 'cluster-rotate'), nodes: nodesOf(rot), truststore: join(rot, 'kafka.server.truststore.jks'), password: PASSWORD });
+    const setup = await cluster.client('setup', clientProps(cluster, join(rot, 'mtls-kafka-0.keystore.jks'), join(rot, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
+    if (!setup.ok) throw new Error(`setup failed: ${setup.line}`);
+  }, 300_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  test('start: the cluster rolls onto truststores holding both CAs; the old-CA client still works', async () => {
+    await phase('start');
+    expect((await roundtrip(oldClient)).line).toBe(OK);
+  }, 300_000);
+
+  test('reissue: the brokers roll onto new-CA certificates; old-CA and new-CA clients both work', async () => {
+    await phase('reissue');
+    expect((await roundtrip(oldClient)).line).toBe(OK);
+    expect((await roundtrip(join(rot, 'mtls-kafka-client.keystore.jks'))).line).toBe(OK);
+  }, 300_000);
+
+  test('finish: the old CA is trusted nowhere: the new-CA client works, the old-CA client is refused', async () => {
+    await phase('finish');
+    expect((await roundtrip(join(rot, 'mtls-kafka-client.keystore.jks'))).line).toBe(OK);
+    const old = await roundtrip(oldClient);
+    expect(old.ok).toBe(false);
+    expect(old.line).toMatch(/SslAuthenticationException/);
+  }, 300_000);
+});
+
 /** Another JDK under /usr/lib/jvm whose keytool is not the default one, if any. */
 async function secondKeytool(): Promise<string | undefined> {
   const dflt = await realpath(String((await execa('sh', ['-c', 'command -v keytool'])).stdout).trim());
