@@ -51,3 +51,8 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
   await walk(dir, '');
   return out;
 }
+
+/** Files whose bytes or mode differ between two snapshots (and files only in one), the journal aside. */
+export function changedFiles(a: Record<string, string>, b: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !k.startsWith('.kafka-mtls/') && a[k] !== b[k]).sort();
+}

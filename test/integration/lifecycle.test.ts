@@ -1,17 +1,13 @@
 import { execa } from 'execa';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, snapshot, tempDir } from '../helpers/cli.js';
+import { changedFiles, runCli, snapshot, tempDir } from '../helpers/cli.js';
 import { certFacts, listStore, verifies } from '../helpers/pki.js';
 
 const PW = 'Lifecycle-Pw-9';
 const ENV = { PASSWORD: PW };
 
-/** Files whose bytes differ between two snapshots (and files only in one). */
-function changed(a: Record<string, string>, b: Record<string, string>): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => !k.startsWith('.kafka-mtls/') && a[k] !== b[k]).sort();
-}
+const changed = changedFiles;
 
 describe('plan and apply on the drop-in layout', () => {
   let dir: string;

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, snapshot, tempDir } from '../helpers/cli.js';
+import { changedFiles, runCli, snapshot, tempDir } from '../helpers/cli.js';
 import { listStore } from '../helpers/pki.js';
 
 const PW = 'Rotate-Pw-5';
@@ -12,8 +12,7 @@ async function owners(store: string): Promise<string[]> {
   return [...String(r.stdout).matchAll(/^Alias name: (.*)\n[\s\S]*?^Owner: (.*)$/gm)].map((m) => `${m[1]} ${/CN=([^,]*)/.exec(m[2]!)![1]}`).sort();
 }
 const issuerCn = async (cert: string) => /CN=([^,]*)/.exec(String((await execa('openssl', ['x509', '-in', cert, '-noout', '-issuer', '-nameopt', 'RFC2253'])).stdout))![1];
-const changed = (a: Record<string, string>, b: Record<string, string>) =>
-  [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !k.startsWith('.kafka-mtls/') && a[k] !== b[k]).sort();
+const changed = changedFiles;
 
 describe('rotate-ca on the drop-in layout', () => {
   let dir: string;
