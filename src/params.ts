@@ -43,6 +43,7 @@ export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   layout?: string;
   mountPath?: string;
   propertiesPasswords?: string;
+  generatePasswords?: boolean;
   keepWork?: boolean;
   verbose?: boolean;
 }
@@ -64,6 +65,8 @@ export interface GenerateParams extends StatefulSetParams {
   /** Your own CA, when --ca-cert and --ca-key are given, and its key's passphrase. */
   readonly externalCa?: ExternalCa;
   readonly caKeyPassword?: Secret;
+  /** A random password per keystore and one for the truststores, instead of one shared password. */
+  readonly generatePasswords: boolean;
   readonly keepWork: boolean;
   readonly verbose: boolean;
   readonly tools: { readonly openssl: string; readonly keytool: string };
@@ -118,6 +121,7 @@ export interface ParamFallbacks {
   readonly storeType?: StoreType;
   readonly emit?: readonly Emit[];
   readonly deployment?: Deployment;
+  readonly generatePasswords?: boolean;
 }
 
 /** Fallbacks stand in for the layout's defaults: plan and apply take them from the directory's state file. */
@@ -157,7 +161,10 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     defaultPassword = false;
   }
 
-  const ca = { externalCa: byo.external, caKeyPassword: byo.keyPassword };
+  const ca = { externalCa: byo.external, caKeyPassword: byo.keyPassword, generatePasswords: raw.generatePasswords === true || fallback.generatePasswords === true };
+  if (ca.generatePasswords && raw.passwordFile !== undefined) throw new UsageError('--generate-passwords', 'cannot be combined with --password-file: the passwords are made for you');
+  // Generated passwords need none given: the shared one then only opens nothing.
+  if (ca.generatePasswords) defaultPassword = false;
   if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword, ...ca };
   const brokers = config.cluster.identities.filter((i) => i.role === 'broker');
   const client = config.cluster.identities.find((i) => i.role === 'client')!;
@@ -201,7 +208,7 @@ async function configPassword(file: string, p: NonNullable<ClusterConfig['passwo
   return secret;
 }
 
-type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword'>;
+type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword' | 'generatePasswords'>;
 
 async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
   const D = SCRIPT_DEFAULTS;

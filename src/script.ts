@@ -7,7 +7,10 @@ import { quoteArg } from './runner/command.js';
  * failure: every step's command in order, the templates as heredocs, and the
  * password only as the environment variable the tools read it from.
  */
-export function planToScript(plan: Plan, opts: { tools: Readonly<Record<Tool, string>>; passwordEnv: string; defaultOut: string; header: string }): string {
+export function planToScript(
+  plan: Plan,
+  opts: { tools: Readonly<Record<Tool, string>>; passwordEnv: string; defaultOut: string; header: string; generatedEnv?: readonly string[] },
+): string {
   const delimiter = uniqueDelimiter(plan);
   const lines = [
     '#!/usr/bin/env bash',
@@ -15,8 +18,12 @@ export function planToScript(plan: Plan, opts: { tools: Readonly<Record<Tool, st
     '#',
     `# Run: ${opts.passwordEnv}=... bash this-script [DIR]   (DIR must not exist yet; default ${opts.defaultOut})`,
     'set -euo pipefail',
-    `: "\${${opts.passwordEnv}:?set ${opts.passwordEnv} to the store password}"`,
-    `export ${opts.passwordEnv}`,
+    ...(opts.generatedEnv?.length
+      ? [
+          '# --generate-passwords: a random password per keystore, and one for the truststores.',
+          ...opts.generatedEnv.map((v) => `export ${v}="$(openssl rand -base64 18 | tr '+/' '-_')"`),
+        ]
+      : [`: "\${${opts.passwordEnv}:?set ${opts.passwordEnv} to the store password}"`, `export ${opts.passwordEnv}`]),
     `out=\${1:-${quoteArg(opts.defaultOut)}}`,
     'mkdir "$out"   # fails if it exists: this script never overwrites',
     'cd "$out"',
@@ -40,11 +47,11 @@ function stepLines(step: Step, tools: Readonly<Record<Tool, string>>, delimiter:
   const a = step.action;
   if (a.kind === 'write') {
     const lines = [head, `cat > ${quoteArg(a.path)} <<'${delimiter}'`, a.content.replace(/\n$/, ''), delimiter];
-    if (a.fill) {
+    for (const x of a.fill ?? []) {
       // The password, backslashes doubled for java.util.Properties, in place of the marker.
       lines.push(
-        `pw=\${${a.fill.secretEnv}//\\\\/\\\\\\\\}; text=$(cat ${quoteArg(a.path)})`,
-        `printf '%s\\n' "\${text//${quoteArg(a.fill.marker)}/$pw}" > ${quoteArg(a.path)}`,
+        `pw=\${${x.secretEnv}//\\\\/\\\\\\\\}; text=$(cat ${quoteArg(a.path)})`,
+        `printf '%s\\n' "\${text//${quoteArg(x.marker)}/$pw}" > ${quoteArg(a.path)}`,
       );
     }
     return lines;

@@ -10,6 +10,8 @@ import type { CaptureOptions } from './runner/capture.js';
 import { readCert } from './verify/read.js';
 import type { CertInfo } from './x509.js';
 import type { Rotation } from './lifecycle/rotate.js';
+import { GENERATED_PASSWORDS } from './passwords.js';
+import { Secret, type SecretEnv } from './secrets.js';
 
 /**
  * kafka-mtls.json, in the output directory: what the directory holds and how
@@ -43,6 +45,8 @@ export interface State {
   readonly identities: readonly Identity[];
   readonly deployment: Deployment;
   readonly emit: readonly Emit[];
+  /** Each keystore has its own password, in its credentials files (--generate-passwords). */
+  readonly generatedPasswords?: boolean;
   readonly caCert: CertRecord;
   readonly certs: Readonly<Record<string, IdentityRecord>>;
   /** A CA rotation in progress (rotate-ca), if any. */
@@ -56,7 +60,7 @@ export function certRecord(info: CertInfo): CertRecord {
 /** Reads the certificates a run left in dir and describes them. */
 export async function describeDirectory(
   dir: string,
-  what: Pick<State, 'layout' | 'storeType' | 'ca' | 'identities' | 'deployment' | 'emit'>,
+  what: Pick<State, 'layout' | 'storeType' | 'ca' | 'identities' | 'deployment' | 'emit' | 'generatedPasswords'>,
   opts: Omit<CaptureOptions, 'cwd'>,
   previous?: State,
   /** Identities this run signed; the others keep the signer the previous state recorded. */
@@ -93,4 +97,19 @@ export async function readState(dir: string): Promise<State | undefined> {
   const state = JSON.parse(text) as State;
   if (state.tool !== 'kafka-mtls' || state.version !== 1) throw new UsageError(join(dir, STATE_FILE), 'is not a kafka-mtls state file this version reads (version 1)');
   return state;
+}
+
+/** The generated passwords of a directory, read back from its credentials files (apply and rotate-ca keep them). */
+export async function readGeneratedSecrets(dir: string, state: State): Promise<SecretEnv> {
+  const files = layoutFiles(state.layout);
+  const read = async (label: string, file: string) => {
+    const text = await readFile(join(dir, file), 'utf8').catch(() => {
+      throw new UsageError('--out', `${join(dir, file)} is missing: it holds a generated password this directory needs`);
+    });
+    return new Secret(label, text.replace(/\r?\n$/, ''));
+  };
+  const out: Record<string, Secret> = {};
+  for (const who of state.identities) out[GENERATED_PASSWORDS.keystore(who)] = await read(`${who.alias} keystore password`, files.creds(who).keystore);
+  if (state.identities[0]) out[GENERATED_PASSWORDS.truststore] = await read('truststore password', files.creds(state.identities[0]).truststore);
+  return out;
 }

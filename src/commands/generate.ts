@@ -18,6 +18,8 @@ import { locate, preflight } from '../tools.js';
 import { carryJournals, publicParams, writeJournal } from '../journal.js';
 import { planToScript } from '../script.js';
 import { CA_KEY_PASSWORD_ENV } from '../byoca.js';
+import { GENERATED_PASSWORDS, generateSecrets, SHARED_PASSWORD } from '../passwords.js';
+import type { SecretEnv } from '../secrets.js';
 import { describeDirectory, writeState, type State } from '../state.js';
 
 export interface GenerateResult {
@@ -75,6 +77,7 @@ export function generateCommand(): Command {
     .option('--emit <list>', `extra outputs, comma-separated, or none: ${EMITS.join(', ')} (default: none for dropin, ${DEFAULT_EMITS.confluent.join(',')} for confluent)`)
     .option('--mount-path <dir>', 'where brokers and clients see their files, for the paths in server.properties and client.properties (default: the output directory)')
     .addOption(new Option('--properties-passwords <style>', 'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, or literal (0600)').choices(['provider', 'placeholder', 'literal']))
+    .option('--generate-passwords', 'a random password for each keystore and one for the truststores, written to 0600 credentials files, instead of one shared password')
     .option('--keep-work', 'on failure, keep the work directory and print its path')
     .option('--verbose', 'print every step\'s command and output')
     .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
@@ -88,7 +91,7 @@ export async function planGenerate(
   raw: RawGenerateOptions,
   deps: Pick<GenerateDeps, 'env'>,
   opts: { requireTools: boolean; fallback?: ParamFallbacks },
-): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan }> {
+): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan; secrets: SecretEnv }> {
   const params = await parseGenerateOptions(raw, deps.env, opts.fallback);
   if (opts.requireTools) await preflight(params.tools, ['openssl', 'keytool'], deps.env);
   // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
@@ -97,21 +100,24 @@ export async function planGenerate(
   const storeType = params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType;
   const described: Cluster = params.configCluster ? { ...params.configCluster, storeType } : describeStatefulSet({ ...params, storeType });
   const cluster: Cluster = params.externalCa ? { ...described, ca: { ...described.ca, external: params.externalCa } } : described;
-  return { params: { ...params, storeType }, cluster, plan: buildPlan(params, cluster) };
+  const secrets = params.generatePasswords ? generateSecrets(cluster.identities) : {};
+  return { params: { ...params, storeType }, cluster, plan: buildPlan(params, cluster), secrets };
 }
 
 /** The layout's plan for a cluster. */
-export function buildPlan(params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment'>, cluster: Cluster): Plan {
+export function buildPlan(params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment' | 'generatePasswords'>, cluster: Cluster): Plan {
   const build = params.layout === 'confluent' ? buildConfluentPlan : buildDropInPlan;
-  return build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment });
+  const passwords = params.generatePasswords ? GENERATED_PASSWORDS : SHARED_PASSWORD;
+  return build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment, passwords });
 }
 
 /** `generate --dry-run`: the plan as a bash script. Writes nothing. */
 export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>): Promise<string> {
-  const { params, plan } = await planGenerate(raw, deps, { requireTools: false });
+  const { params, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
   return planToScript(plan, {
     tools: params.tools,
     passwordEnv: STORE_PASSWORD_ENV,
+    generatedEnv: Object.keys(secrets),
     defaultOut: params.out,
     header: [
       'kafka-mtls generate --dry-run: the plan, step by step, as a script.',
@@ -124,11 +130,11 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
 /** options -> params -> cluster -> plan -> run -> swap in. Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError. */
 export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
   const started = new Date();
-  const { params, cluster, plan } = await planGenerate(raw, deps, { requireTools: true });
+  const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: true });
   if (params.caKeyPassword && !params.externalCa) throw new UsageError(raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file', 'needs --ca-cert and --ca-key');
   deps.onParams?.(params);
   const stage = await openStage(params.out);
-  return runStaged({ command: 'generate', started, params, cluster, plan, stage, deps });
+  return runStaged({ command: 'generate', started, params, cluster, plan, stage, deps, secrets });
 }
 
 export interface StagedRun {
@@ -147,6 +153,8 @@ export interface StagedRun {
   readonly finish?: (workDir: string) => Promise<void>;
   /** Replaces fields of the state written at the end (rotate-ca: the CA description and the rotation's phase). */
   readonly stateOverride?: (state: State) => State;
+  /** The generated store passwords, by variable (--generate-passwords). */
+  readonly secrets?: SecretEnv;
 }
 
 /** Runs a plan in a stage's work directory, writes the journal and the state, and swaps the result in. */
@@ -161,7 +169,7 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
     result = await runPlan(plan, {
       workDir: stage.workDir,
       tools: params.tools,
-      secrets: { [STORE_PASSWORD_ENV]: params.password, ...(params.caKeyPassword ? { [CA_KEY_PASSWORD_ENV]: params.caKeyPassword } : {}) },
+      secrets: { [STORE_PASSWORD_ENV]: params.password, ...(params.caKeyPassword ? { [CA_KEY_PASSWORD_ENV]: params.caKeyPassword } : {}), ...r.secrets },
       concurrency: availableParallelism(),
       signal: deps.signal,
       exec: deps.exec,
@@ -203,6 +211,7 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
     const what = {
       layout: params.layout, storeType: params.storeType, ca: cluster.ca,
       identities: [...cluster.identities, ...(r.extraIdentities ?? [])], deployment: params.deployment, emit: params.emit,
+      generatedPasswords: params.generatePasswords,
     };
     const state = await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed);
     await writeState(stage.workDir, r.stateOverride ? r.stateOverride(state) : state);

@@ -9,7 +9,8 @@ import { restrictPlan } from '../lifecycle/partial.js';
 import type { GenerateParams, RawGenerateOptions } from '../params.js';
 import { layoutFiles } from '../plans/layouts.js';
 import { openStage } from '../stage.js';
-import { readState, STATE_FILE } from '../state.js';
+import { readGeneratedSecrets, readState, STATE_FILE } from '../state.js';
+import { generateSecrets } from '../passwords.js';
 import { readCert } from '../verify/read.js';
 import * as v from '../validate.js';
 import { buildPlan, generateCommand, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
@@ -63,7 +64,7 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
     throw e instanceof UsageError ? e : new UsageError('--out', `${dir}/${STATE_FILE} is not readable JSON: ${e.message}`);
   });
   if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`);
-  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment };
+  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment, generatePasswords: state.generatedPasswords };
   const planned = await planGenerate(raw, deps, { requireTools, fallback });
   const { params } = planned;
   // The directory's CA signs: your own CA, as the state recorded it, unless given again.
@@ -79,7 +80,9 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
   if (!ca) throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
   const certs: Record<string, Awaited<ReturnType<typeof read>>> = {};
   for (const who of state.identities) certs[who.alias] = await read(files.cert(who));
-  return { dir, params, cluster, plan, current: { state, ca, certs } };
+  // Generated passwords are kept: read back from the directory; new identities get new ones.
+  const secrets = params.generatePasswords ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state)) : {};
+  return { dir, params, cluster, plan, secrets, current: { state, ca, certs } };
 }
 
 function diffOptions(raw: RawLifecycleOptions) {
@@ -105,7 +108,7 @@ export interface ApplyResult {
 export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Promise<ApplyResult> {
   const started = new Date();
   const opts = diffOptions(raw);
-  const { dir, params, cluster, plan, current } = await readCurrent(raw, deps, true);
+  const { dir, params, cluster, plan, current, secrets } = await readCurrent(raw, deps, true);
   if (current.state.rotation) {
     throw new UsageError('apply', `a CA rotation is in progress in ${dir} (last phase: ${current.state.rotation.phase === 'started' ? 'start' : 'reissue'}): finish it with rotate-ca first`);
   }
@@ -140,6 +143,7 @@ export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Pr
     deps,
     previous: current.state,
     signed: only,
+    secrets,
     extraIdentities: keptUndescribed,
     finish: async (work) => {
       for (const who of removed) for (const f of files.owned(who)) await rm(join(work, f), { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { confluentFiles } from '../plans/confluent.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
 import { openStage } from '../stage.js';
-import { readState, STATE_FILE, type State } from '../state.js';
+import { readGeneratedSecrets, readState, STATE_FILE, type State } from '../state.js';
+import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../passwords.js';
 import * as v from '../validate.js';
 import { buildPlan, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
 
@@ -58,15 +59,17 @@ export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: G
   checkOrder(phase, state);
   if (state.ca.external) throw new UsageError(`rotate-ca ${phase}`, `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`);
 
-  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment };
+  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment, generatePasswords: state.generatedPasswords };
   const { params } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
   const present = new Set(await listFiles(dir));
   const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
   const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
 
   let plan: Plan;
-  if (phase === 'start') plan = startPlan(state, nextCa, present);
-  else if (phase === 'finish') plan = finishPlan(state, present);
+  const trustEnv = state.generatedPasswords ? GENERATED_PASSWORDS.truststore : SHARED_PASSWORD.truststore;
+  const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state) : {};
+  if (phase === 'start') plan = startPlan(state, nextCa, present, trustEnv);
+  else if (phase === 'finish') plan = finishPlan(state, present, trustEnv);
   else {
     for (const [from, to] of reissueMoves(state.layout)) if (present.delete(from)) present.add(to);
     const signing: Cluster = { ...cluster, ca: nextCa };
@@ -96,6 +99,7 @@ export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: G
     stage,
     deps,
     previous: state,
+    secrets,
     signed: phase === 'reissue' ? new Set(state.identities.map((i) => i.alias)) : new Set(),
     stateOverride: (s) =>
       phase === 'start'

@@ -3,7 +3,7 @@ import type { CaSpec, Cluster, Dn } from '../cluster.js';
 import type { Layout } from '../config.js';
 import { UsageError } from '../errors.js';
 import { confluentFiles, confluentIdentityFiles, TRUSTSTORE_ALIAS } from '../plans/confluent.js';
-import { dropInFiles, storeCheck, STORE_PASSWORD_ENV } from '../plans/dropin.js';
+import { dropInFiles, storeCheck } from '../plans/dropin.js';
 import type { Plan, Step } from '../runner/step.js';
 import type { State } from '../state.js';
 import { importTrustedCert } from '../steps/keytool.js';
@@ -66,13 +66,13 @@ export function trustFiles(layout: Layout, cluster: Pick<Cluster, 'identities'>,
 }
 
 /** The truststores made anew, holding exactly these CAs (alias, certificate file), and the PEM bundles of the same. */
-export function trustSteps(storeType: Cluster['storeType'], cas: ReadonlyArray<readonly [string, string]>, files: { truststores: string[]; pems: string[] }): Step[] {
+export function trustSteps(storeType: Cluster['storeType'], cas: ReadonlyArray<readonly [string, string]>, files: { truststores: string[]; pems: string[] }, passwordEnv: string): Step[] {
   const base = `${SCRATCH}/truststore`;
   const steps: Step[] = cas.map(([alias, cert], i) =>
-    importTrustedCert({ id: `truststore.add-${i}`, title: `Add ${cert} to the new truststore as ${alias.toLowerCase()}`, store: base, alias, cert, storeType, passwordEnv: STORE_PASSWORD_ENV }),
+    importTrustedCert({ id: `truststore.add-${i}`, title: `Add ${cert} to the new truststore as ${alias.toLowerCase()}`, store: base, alias, cert, storeType, passwordEnv }),
   );
   const entries: ExpectedEntry[] = cas.map(([alias]) => ({ alias, entryType: 'trustedCertEntry' }));
-  steps.push(storeCheck('truststore.check', base, storeType, entries));
+  steps.push(storeCheck('truststore.check', base, storeType, passwordEnv, entries));
   files.truststores.forEach((t, i) => steps.push({ id: `truststore.copy-${i}`, title: `Replace ${t}`, action: { kind: 'copy', from: base, to: t }, reads: [base], writes: [t] }));
   files.pems.forEach((p, i) =>
     steps.push({ id: `pem.ca-${i}`, title: `Write ${p}: ${cas.map(([, c]) => c).join(' + ')}`, action: { kind: 'concat', from: cas.map(([, c]) => c), to: p }, reads: cas.map(([, c]) => c), writes: [p] }),
@@ -81,14 +81,14 @@ export function trustSteps(storeType: Cluster['storeType'], cas: ReadonlyArray<r
 }
 
 /** rotate-ca start: the new CA, and truststores that hold both. */
-export function startPlan(state: State, nextCa: CaSpec, present: ReadonlySet<string>): Plan {
+export function startPlan(state: State, nextCa: CaSpec, present: ReadonlySet<string>, truststorePasswordEnv: string): Plan {
   const config = renderTemplate(loadTemplate(state.layout === 'confluent' ? 'confluent-ca.cnf' : 'ca.cnf'), { ca_bits: String(nextCa.keyBits), dn: { lines: nextCa.subject } });
   const caCert = state.layout === 'confluent' ? confluentFiles.caCert : dropInFiles.caCert;
   const steps: Step[] = [
     { id: 'ca-next.config', title: `Write ${NEXT.config}`, action: { kind: 'write', path: NEXT.config, content: config }, reads: [], writes: [NEXT.config] },
     { ...createCa({ config: NEXT.config, key: NEXT.key, cert: NEXT.cert, bits: nextCa.keyBits, days: nextCa.validityDays }), id: 'ca-next.create' },
     { ...checkCa(NEXT.cert), id: 'ca-next.check' },
-    ...trustSteps(state.storeType, [[TRUSTSTORE_ALIAS, caCert], [NEXT_ALIAS, NEXT.cert]], trustFiles(state.layout, state, present)),
+    ...trustSteps(state.storeType, [[TRUSTSTORE_ALIAS, caCert], [NEXT_ALIAS, NEXT.cert]], trustFiles(state.layout, state, present), truststorePasswordEnv),
   ];
   return {
     steps,
@@ -98,9 +98,9 @@ export function startPlan(state: State, nextCa: CaSpec, present: ReadonlySet<str
 }
 
 /** rotate-ca finish: truststores with the new CA alone, as a fresh generate makes them. */
-export function finishPlan(state: State, present: ReadonlySet<string>): Plan {
+export function finishPlan(state: State, present: ReadonlySet<string>, truststorePasswordEnv: string): Plan {
   const caCert = state.layout === 'confluent' ? confluentFiles.caCert : dropInFiles.caCert;
-  return { steps: trustSteps(state.storeType, [[TRUSTSTORE_ALIAS, caCert]], trustFiles(state.layout, state, present)), outputs: trustOutputs(state, present), scratch: [SCRATCH] };
+  return { steps: trustSteps(state.storeType, [[TRUSTSTORE_ALIAS, caCert]], trustFiles(state.layout, state, present), truststorePasswordEnv), outputs: trustOutputs(state, present), scratch: [SCRATCH] };
 }
 
 function trustOutputs(state: State, present: ReadonlySet<string>) {

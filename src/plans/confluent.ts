@@ -5,7 +5,8 @@ import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
 import { checkCa, checkPkcs12Store, createLeafRequest, exportPkcs12Chain, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { loadTemplate, renderTemplate } from '../templates.js';
-import { randomSerialHex, STORE_PASSWORD_ENV, type DropInOptions } from './dropin.js';
+import { randomSerialHex, type DropInOptions } from './dropin.js';
+import { SHARED_PASSWORD } from '../passwords.js';
 import { caFiles } from './ca.js';
 import { emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
 
@@ -48,14 +49,14 @@ export function confluentIdentityFiles(who: Identity): IdentityFiles & { config:
 export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): Plan {
   const serial = opts.serial ?? randomSerialHex;
   const f = confluentFiles;
-  const pw = STORE_PASSWORD_ENV;
+  const pws = opts.passwords ?? SHARED_PASSWORD;
   const ca = cluster.ca;
   const trustBase = `${SCRATCH}/truststore.pkcs12`;
   const write = (id: string, path: string, content: string): Step => ({ id, title: `Write ${path}`, action: { kind: 'write', path, content }, reads: [], writes: [path] });
-  const secret = (id: string, path: string, title: string): Step => ({
+  const secret = (id: string, path: string, title: string, secretEnv: string): Step => ({
     id,
     title: `Write ${path}: ${title} (0600)`,
-    action: { kind: 'write-secret', path, secretEnv: pw },
+    action: { kind: 'write-secret', path, entries: [{ secretEnv }] },
     reads: [],
     writes: [path],
   });
@@ -88,13 +89,14 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
       alias: TRUSTSTORE_ALIAS,
       cert: caf.anchor,
       storeType: 'pkcs12',
-      passwordEnv: pw,
+      passwordEnv: pws.truststore,
     }),
-    checkPkcs12Store({ id: 'truststore.check', store: trustBase, passwordEnv: pw, expect: { type: 'PKCS12', entries: [{ alias: TRUSTSTORE_ALIAS, entryType: 'trustedCertEntry' }] } }),
+    checkPkcs12Store({ id: 'truststore.check', store: trustBase, passwordEnv: pws.truststore, expect: { type: 'PKCS12', entries: [{ alias: TRUSTSTORE_ALIAS, entryType: 'trustedCertEntry' }] } }),
   );
 
   for (const who of cluster.identities) {
     const w = confluentIdentityFiles(who);
+    const pw = pws.keystore(who);
     steps.push(
       signLeaf({
         id: who.id, alias: who.alias, csr: w.csr, ext: w.config, extensions: 'v3_req', caCert: f.caCert, caKey: f.caKey,
@@ -113,14 +115,14 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
         expect: { type: 'PKCS12', entries: [{ alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: caf.chainLength, owner: principalOf(who.subject), issuer: ca.external?.subject ?? principalOf(ca.subject) }] },
       }),
       { id: `${who.id}.truststore`, title: `Copy the truststore to ${w.truststore}`, action: { kind: 'copy', from: trustBase, to: w.truststore }, reads: [trustBase], writes: [w.truststore] },
-      secret(`${who.id}.keystore-creds`, w.creds!.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)'),
-      secret(`${who.id}.sslkey-creds`, w.creds!.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)'),
-      secret(`${who.id}.truststore-creds`, w.creds!.truststore, 'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)'),
+      secret(`${who.id}.keystore-creds`, w.creds!.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)', pw),
+      secret(`${who.id}.sslkey-creds`, w.creds!.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', pw),
+      secret(`${who.id}.truststore-creds`, w.creds!.truststore, 'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)', pws.truststore),
     );
   }
 
   const layout: LayoutView = { caCert: caf.anchor, chain: [caf.bundle], storeType: 'PKCS12', files: confluentIdentityFiles };
-  const extra = emitSteps(cluster, layout, opts.emit ?? [], { outDir: opts.outDir ?? '.', deployment: opts.deployment ?? DEFAULT_DEPLOYMENT, passwordEnv: pw });
+  const extra = emitSteps(cluster, layout, opts.emit ?? [], { outDir: opts.outDir ?? '.', deployment: opts.deployment ?? DEFAULT_DEPLOYMENT, passwords: pws });
   // The layout writes the credentials files itself; the compose output names them and writes no second copy.
   steps.push(...extra.steps.filter((s) => !steps.some((t) => t.id === s.id)));
 

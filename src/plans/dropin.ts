@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Identity } from '../cluster.js';
+import { SHARED_PASSWORD, type StorePasswords } from '../passwords.js';
 import { DEFAULT_DEPLOYMENT, type Deployment } from '../deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { caFiles } from './ca.js';
@@ -9,8 +10,7 @@ import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.
 import { checkCa, checkPkcs12Store, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { loadTemplate, renderTemplate } from '../templates.js';
 
-/** The environment variable that carries the store password to openssl and keytool. */
-export const STORE_PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
+export { STORE_PASSWORD_ENV } from '../passwords.js';
 
 /** Holds unencrypted leaf keys and intermediate bundles; removed before the output is swapped in. */
 const SCRATCH = '.build';
@@ -46,12 +46,16 @@ export interface DropInOptions {
   /** Where the output will live once swapped in: generated settings name files by absolute path. */
   readonly outDir?: string;
   readonly deployment?: Deployment;
+  /** Which variable holds which store's password (default: one password for all). */
+  readonly passwords?: StorePasswords;
 }
 
 export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Plan {
   const serial = opts.serial ?? randomSerialHex;
   const f = dropInFiles;
-  const pw = STORE_PASSWORD_ENV;
+  const pws = opts.passwords ?? SHARED_PASSWORD;
+  // With one password for all keystores, they start as copies of one store holding the CA; otherwise each has its own.
+  const baseOf = (who: Identity) => (pws.generated ? scratch(who, 'base') : trustBase);
   const type = cluster.storeType;
   const ca = cluster.ca;
   const trustBase = `${SCRATCH}/trust-base.store`;
@@ -89,17 +93,22 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     );
   }
 
+  const bases = pws.generated
+    ? cluster.identities.map((who) => ({ id: `${who.id}.base`, who: `${who.alias}'s keystore`, store: baseOf(who), env: pws.keystore(who) }))
+    : [{ id: 'stores.trust-base', who: 'every keystore', store: trustBase, env: pws.keystore(cluster.identities[0]!) }];
   steps.push(
     checkCa(f.caCert),
-    importTrustedCert({
-      id: 'stores.trust-base',
-      title: `Make the base of every keystore: the CA as trusted entry ${KEYSTORE_CA_ALIAS}`,
-      store: trustBase,
-      alias: KEYSTORE_CA_ALIAS,
-      cert: caf.anchor,
-      storeType: type,
-      passwordEnv: pw,
-    }),
+    ...bases.map((b) =>
+      importTrustedCert({
+        id: b.id,
+        title: `Make the base of ${b.who}: the CA as trusted entry ${KEYSTORE_CA_ALIAS}`,
+        store: b.store,
+        alias: KEYSTORE_CA_ALIAS,
+        cert: caf.anchor,
+        storeType: type,
+        passwordEnv: b.env,
+      }),
+    ),
     importTrustedCert({
       id: 'truststore.create',
       title: `Make ${f.serverTruststore} with the CA as ${TRUSTSTORE_CA_ALIAS}`,
@@ -108,12 +117,13 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
       alias: 'CARoot',
       cert: caf.anchor,
       storeType: type,
-      passwordEnv: pw,
+      passwordEnv: pws.truststore,
     }),
   );
 
   for (const who of cluster.identities) {
     const keystore = f.keystore(who);
+    const pw = pws.keystore(who);
     steps.push(
       signLeaf({
         id: who.id, alias: who.alias, csr: f.csr(who), ext: f.ext(who), caCert: f.caCert, caKey: f.caKey,
@@ -124,12 +134,12 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
       {
         id: `${who.id}.keystore`,
         title: `Start ${keystore} from the base holding the CA`,
-        action: { kind: 'copy', from: trustBase, to: keystore },
-        reads: [trustBase],
+        action: { kind: 'copy', from: baseOf(who), to: keystore },
+        reads: [baseOf(who)],
         writes: [keystore],
       },
       importKeyEntry({ id: who.id, alias: who.alias, source: scratch(who, 'p12'), store: keystore, storeType: type, passwordEnv: pw }),
-      storeCheck(`${who.id}.check`, keystore, type, [
+      storeCheck(`${who.id}.check`, keystore, type, pw, [
         { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: caf.chainLength },
         { alias: KEYSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
       ]),
@@ -137,7 +147,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
   }
 
   steps.push(
-    storeCheck('truststore.check', f.serverTruststore, type, [{ alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' }]),
+    storeCheck('truststore.check', f.serverTruststore, type, pws.truststore, [{ alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' }]),
     {
       // The two truststores hold the same single entry: a copy saves a JVM start.
       id: 'truststore.client',
@@ -163,7 +173,7 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
   const extra = emitSteps(cluster, layout, opts.emit ?? [], {
     outDir: opts.outDir ?? '.',
     deployment: opts.deployment ?? DEFAULT_DEPLOYMENT,
-    passwordEnv: pw,
+    passwords: pws,
   });
   steps.push(...extra.steps);
 
@@ -187,9 +197,9 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
  * milliseconds; a JKS store (or one whose type is left to keytool) needs
  * `keytool -list`, another JVM start.
  */
-export function storeCheck(id: string, store: string, type: Cluster['storeType'], entries: ExpectedStore['entries']): Step {
-  if (type === 'pkcs12') return checkPkcs12Store({ id, store, passwordEnv: STORE_PASSWORD_ENV, expect: { type: 'PKCS12', entries } });
-  return checkStore({ id, store, storeType: type, passwordEnv: STORE_PASSWORD_ENV, expect: { type: type === 'jks' ? 'JKS' : undefined, entries } });
+export function storeCheck(id: string, store: string, type: Cluster['storeType'], passwordEnv: string, entries: ExpectedStore['entries']): Step {
+  if (type === 'pkcs12') return checkPkcs12Store({ id, store, passwordEnv, expect: { type: 'PKCS12', entries } });
+  return checkStore({ id, store, storeType: type, passwordEnv, expect: { type: type === 'jks' ? 'JKS' : undefined, entries } });
 }
 
 /** [alt_names] lines numbered per kind, as the script writes them: DNS.1, DNS.2, …, IP.1, … */

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { principalOf, type Cluster, type Identity } from '../cluster.js';
 import type { Deployment, Listener } from '../deployment.js';
 import type { OutputFile, Step } from '../runner/step.js';
+import type { StorePasswords } from '../passwords.js';
 
 /**
  * The outputs any layout can add (`--emit`): settings and formats for each
@@ -46,7 +47,7 @@ export interface EmitContext {
   /** Where the output will live once swapped in. */
   readonly outDir: string;
   readonly deployment: Deployment;
-  readonly passwordEnv: string;
+  readonly passwords: StorePasswords;
 }
 
 export interface Emitted {
@@ -59,8 +60,17 @@ export interface Emitted {
 /** The credentials file ${file:...} references read (Kafka's FileConfigProvider). */
 export const CREDENTIALS_FILE = 'kafka-mtls-credentials.properties';
 export const COMPOSE_FILE = 'docker-compose.mtls.yml';
-/** Stands for the password in properties files when no config provider is used. */
+/** Stand for the passwords in properties files when no config provider is used: one, or one per kind with --generate-passwords. */
 export const PASSWORD_PLACEHOLDER = '<store-password>';
+export const KEYSTORE_PLACEHOLDER = '<keystore-password>';
+export const TRUSTSTORE_PLACEHOLDER = '<truststore-password>';
+
+/** What a properties file gives for each password: a ${file:} reference, or a placeholder. */
+interface PasswordRefs {
+  readonly keystore: string;
+  readonly key: string;
+  readonly truststore: string;
+}
 const FILE_PROVIDER = 'org.apache.kafka.common.config.provider.FileConfigProvider';
 
 /** cp-kafka's credentials files for an identity whose layout has none of its own (the drop-in's flat directory). */
@@ -82,11 +92,9 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   };
   const write = (id: string, path: string, title: string, content: string) =>
     add({ id, title: `Write ${path}${title ? `: ${title}` : ''}`, action: { kind: 'write', path, content }, reads: [], writes: [path] }, { path, private: false });
-  const writeSecret = (id: string, path: string, title: string, key?: string) =>
-    add(
-      { id, title: `Write ${path}: ${title} (0600)`, action: { kind: 'write-secret', path, key, secretEnv: ctx.passwordEnv }, reads: [], writes: [path] },
-      { path, private: true },
-    );
+  const pws = ctx.passwords;
+  const writeSecret = (id: string, path: string, title: string, entries: ReadonlyArray<{ key?: string; secretEnv: string }>) =>
+    add({ id, title: `Write ${path}: ${title} (0600)`, action: { kind: 'write-secret', path, entries }, reads: [], writes: [path] }, { path, private: true });
 
   /** Where a process reading the identity's settings finds one of its files. */
   const seen = (who: Identity, file: string) => {
@@ -94,29 +102,46 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     const base = ctx.deployment.mountPath ?? posix.join(ctx.outDir, dir);
     return posix.join(base, posix.relative(dir, file));
   };
-  /** The credentials file of an identity's directory, written once per directory. */
+  /**
+   * The credentials file an identity's settings read: one per directory; in
+   * the drop-in's flat directory, one per identity when each keystore has its own password.
+   */
   const credentials = (who: Identity) => {
-    const path = posix.join(layout.files(who).dir, CREDENTIALS_FILE);
-    writeSecret(`credentials${layout.files(who).dir ? `.${who.id}` : ''}`, path, 'the store password, for Kafka\'s FileConfigProvider', 'store.password');
+    const dir = layout.files(who).dir;
+    const own = dir !== '' || pws.generated;
+    const path = dir === '' && pws.generated ? `${who.alias}.credentials.properties` : posix.join(dir, CREDENTIALS_FILE);
+    writeSecret(`credentials${own ? `.${who.id}` : ''}`, path, 'the store passwords, for Kafka\'s FileConfigProvider', [
+      { key: 'keystore.password', secretEnv: pws.keystore(who) },
+      { key: 'key.password', secretEnv: pws.keystore(who) },
+      { key: 'truststore.password', secretEnv: pws.truststore },
+    ]);
     return path;
   };
-  const password = (who: Identity) =>
-    ctx.deployment.passwords === 'provider' ? `\${file:${seen(who, credentials(who))}:store.password}` : undefined;
-  /** A properties file: with literal passwords the runner fills the placeholder in, and the file is a secret. */
-  const writeProperties = (id: string, path: string, title: string, content: string) => {
+  const placeholders: PasswordRefs = pws.generated
+    ? { keystore: KEYSTORE_PLACEHOLDER, key: KEYSTORE_PLACEHOLDER, truststore: TRUSTSTORE_PLACEHOLDER }
+    : { keystore: PASSWORD_PLACEHOLDER, key: PASSWORD_PLACEHOLDER, truststore: PASSWORD_PLACEHOLDER };
+  const password = (who: Identity): PasswordRefs | undefined => {
+    if (ctx.deployment.passwords !== 'provider') return undefined;
+    const file = seen(who, credentials(who));
+    return { keystore: `\${file:${file}:keystore.password}`, key: `\${file:${file}:key.password}`, truststore: `\${file:${file}:truststore.password}` };
+  };
+  /** A properties file: with literal passwords the runner fills the placeholders in, and the file is a secret. */
+  const writeProperties = (who: Identity, id: string, path: string, title: string, content: string) => {
     if (ctx.deployment.passwords !== 'literal') return write(id, path, title, content);
-    add(
-      { id, title: `Write ${path}: ${title}, with the password (0600)`, action: { kind: 'write', path, content, fill: { marker: PASSWORD_PLACEHOLDER, secretEnv: ctx.passwordEnv } }, reads: [], writes: [path] },
-      { path, private: true },
-    );
+    const fill = pws.generated
+      ? [{ marker: KEYSTORE_PLACEHOLDER, secretEnv: pws.keystore(who) }, { marker: TRUSTSTORE_PLACEHOLDER, secretEnv: pws.truststore }]
+      : [{ marker: PASSWORD_PLACEHOLDER, secretEnv: pws.truststore }];
+    add({ id, title: `Write ${path}: ${title}, with the passwords (0600)`, action: { kind: 'write', path, content, fill }, reads: [], writes: [path] }, { path, private: true });
   };
   const creds = (who: Identity) => {
     const c = layout.files(who).creds ?? flatCreds(who, layout.files(who).dir);
-    writeSecret(`${who.id}.keystore-creds`, c.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)');
-    writeSecret(`${who.id}.sslkey-creds`, c.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)');
-    writeSecret(`${who.id}.truststore-creds`, c.truststore, 'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)');
+    writeSecret(`${who.id}.keystore-creds`, c.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)', [{ secretEnv: pws.keystore(who) }]);
+    writeSecret(`${who.id}.sslkey-creds`, c.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', [{ secretEnv: pws.keystore(who) }]);
+    writeSecret(`${who.id}.truststore-creds`, c.truststore, 'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)', [{ secretEnv: pws.truststore }]);
     return c;
   };
+  // With a password per keystore, every identity has its cp-kafka credentials files: apply and rotate-ca read them back.
+  if (pws.generated) for (const who of cluster.identities) creds(who);
   const pem = (who: Identity) => {
     const dir = layout.files(who).dir;
     return { ca: posix.join(dir, 'ca.pem'), chain: posix.join(dir, `${who.alias}.chain.pem`), key: posix.join(dir, `${who.alias}.key.pem`) };
@@ -150,7 +175,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     for (const who of clients) {
       const f = layout.files(who);
       const path = f.dir ? posix.join(f.dir, 'client.properties') : clients.length === 1 ? 'client.properties' : `${who.alias}.client.properties`;
-      writeProperties(`${who.id}.properties`, path, `settings for Java clients as ${who.alias}`, clientProperties(who, layout, seen, password(who), brokers, ctx.deployment));
+      writeProperties(who, `${who.id}.properties`, path, `settings for Java clients as ${who.alias}`, clientProperties(who, layout, seen, password(who), placeholders, brokers, ctx.deployment));
     }
   }
 
@@ -159,7 +184,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     for (const who of brokers) {
       const f = layout.files(who);
       const path = f.dir ? posix.join(f.dir, 'server.properties') : `${who.alias}.server.properties`;
-      writeProperties(`${who.id}.server-properties`, path, `${who.alias}'s SSL settings for server.properties`, serverProperties(who, layout, seen, password(who), ctx.deployment, superUsers));
+      writeProperties(who, `${who.id}.server-properties`, path, `${who.alias}'s SSL settings for server.properties`, serverProperties(who, layout, seen, password(who), placeholders, ctx.deployment, superUsers));
     }
   }
 
@@ -183,9 +208,9 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
             entries: [
               { key: posix.basename(f.keystore), files: [f.keystore] },
               { key: posix.basename(f.truststore), files: [f.truststore] },
-              { key: 'keystore.password', secretEnv: ctx.passwordEnv },
-              { key: 'key.password', secretEnv: ctx.passwordEnv },
-              { key: 'truststore.password', secretEnv: ctx.passwordEnv },
+              { key: 'keystore.password', secretEnv: pws.keystore(who) },
+              { key: 'key.password', secretEnv: pws.keystore(who) },
+              { key: 'truststore.password', secretEnv: pws.truststore },
             ],
           },
           reads: [f.keystore, f.truststore],
@@ -245,28 +270,31 @@ function superUsersLine(cluster: Cluster): string {
 
 type Seen = (who: Identity, file: string) => string;
 
-function storeLines(who: Identity, layout: LayoutView, seen: Seen, password: string | undefined, literal: boolean): string[] {
+function storeLines(who: Identity, layout: LayoutView, seen: Seen, refs: PasswordRefs, comment: string | undefined): string[] {
   const f = layout.files(who);
-  // Without a ${file:} reference: a placeholder, which the runner replaces when literal passwords are asked for.
-  const pw = password ?? PASSWORD_PLACEHOLDER;
-  const placeholder = password === undefined;
   return [
     ...(layout.storeType ? [`ssl.keystore.type=${layout.storeType}`] : []),
     `ssl.keystore.location=${seen(who, f.keystore)}`,
-    `ssl.keystore.password=${pw}`,
-    `ssl.key.password=${pw}`,
+    `ssl.keystore.password=${refs.keystore}`,
+    `ssl.key.password=${refs.key}`,
     ...(layout.storeType ? [`ssl.truststore.type=${layout.storeType}`] : []),
     `ssl.truststore.location=${seen(who, f.truststore)}`,
-    `ssl.truststore.password=${pw}`,
-    ...(placeholder && !literal ? [`# Replace ${PASSWORD_PLACEHOLDER} with the store password.`] : []),
+    `ssl.truststore.password=${refs.truststore}`,
+    ...(comment ? [comment] : []),
   ];
 }
 
-function providerLines(password: string | undefined): string[] {
-  return password === undefined ? [] : ['config.providers=file', `config.providers.file.class=${FILE_PROVIDER}`];
+function providerLines(refs: PasswordRefs | undefined): string[] {
+  return refs === undefined ? [] : ['config.providers=file', `config.providers.file.class=${FILE_PROVIDER}`];
 }
 
-function serverProperties(who: Identity, layout: LayoutView, seen: Seen, password: string | undefined, d: Deployment, superUsers: string): string {
+/** The passwords' lines: ${file:} references, else placeholders (replaced by the runner when literal). */
+function passwordLines(who: Identity, layout: LayoutView, seen: Seen, refs: PasswordRefs | undefined, placeholders: PasswordRefs, d: Deployment): string[] {
+  const comment = refs === undefined && d.passwords === 'placeholder' ? `# Replace ${[...new Set(Object.values(placeholders))].join(' and ')} with the password(s).` : undefined;
+  return storeLines(who, layout, seen, refs ?? placeholders, comment);
+}
+
+function serverProperties(who: Identity, layout: LayoutView, seen: Seen, password: PasswordRefs | undefined, placeholders: PasswordRefs, d: Deployment, superUsers: string): string {
   const listeners = listenerLines(who, d);
   const sasl = d.listeners.filter((l) => l.protocol === 'SASL_SSL');
   return [
@@ -274,7 +302,7 @@ function serverProperties(who: Identity, layout: LayoutView, seen: Seen, passwor
     '# Merge into the broker\'s server.properties; with KRaft, add the controller listener to',
     '# listeners and listener.security.protocol.map as your controllers need.',
     ...Object.entries(listeners).map(([k, v]) => `${k}=${v}`),
-    ...storeLines(who, layout, seen, password, d.passwords === 'literal'),
+    ...passwordLines(who, layout, seen, password, placeholders, d),
     '# Every client of an SSL listener must present a certificate this truststore trusts.',
     'ssl.client.auth=required',
     ...sasl.flatMap((l) => [
@@ -289,14 +317,14 @@ function serverProperties(who: Identity, layout: LayoutView, seen: Seen, passwor
   ].join('\n');
 }
 
-function clientProperties(who: Identity, layout: LayoutView, seen: Seen, password: string | undefined, brokers: readonly Identity[], d: Deployment): string {
+function clientProperties(who: Identity, layout: LayoutView, seen: Seen, password: PasswordRefs | undefined, placeholders: PasswordRefs, brokers: readonly Identity[], d: Deployment): string {
   const bootstrap = brokers.map((b) => bootstrapOf(b, d)).join(',');
   return [
     `# Kafka client settings for ${who.alias} (User:${principalOf(who.subject)}), written by kafka-mtls.`,
     `# bootstrap.servers: the brokers' SSL listener for clients; check it, or set your own.`,
     `#bootstrap.servers=${bootstrap}`,
     'security.protocol=SSL',
-    ...storeLines(who, layout, seen, password, d.passwords === 'literal'),
+    ...passwordLines(who, layout, seen, password, placeholders, d),
     '# Hostname verification stays on (the default): connect by the names in the brokers\' SANs.',
     'ssl.endpoint.identification.algorithm=https',
     ...providerLines(password),

@@ -2,6 +2,7 @@ import type { Identity } from '../cluster.js';
 import type { Layout } from '../config.js';
 import { confluentFiles, confluentIdentityFiles } from './confluent.js';
 import { dropInFiles } from './dropin.js';
+import { flatCreds, type CredsFiles } from './emits.js';
 
 /** Where each layout keeps the files a later run reads back: the CA, each identity's certificate, and what belongs to an identity. */
 export interface LayoutFiles {
@@ -10,6 +11,8 @@ export interface LayoutFiles {
   cert(who: Identity): string;
   /** Every file and directory an identity owns, for --prune. */
   owned(who: Identity): string[];
+  /** The cp-kafka credentials files that hold an identity's passwords (with --generate-passwords, always written). */
+  creds(who: Identity): CredsFiles;
 }
 
 export function layoutFiles(layout: Layout): LayoutFiles {
@@ -19,6 +22,7 @@ export function layoutFiles(layout: Layout): LayoutFiles {
       caKey: confluentFiles.caKey,
       cert: (who) => confluentIdentityFiles(who).cert,
       owned: (who) => [confluentFiles.dir(who), `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`],
+      creds: (who) => confluentIdentityFiles(who).creds!,
     };
   }
   const f = dropInFiles;
@@ -30,7 +34,8 @@ export function layoutFiles(layout: Layout): LayoutFiles {
       f.keystore(who), f.csr(who), f.ext(who), f.signed(who),
       `${who.alias}.chain.pem`, `${who.alias}.key.pem`, `${who.alias}.server.properties`, `${who.alias}.client.properties`,
       `${who.alias}_keystore_creds`, `${who.alias}_sslkey_creds`, `${who.alias}_truststore_creds`,
-      `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`,
+      `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`, `${who.alias}.credentials.properties`,
     ],
+    creds: (who) => flatCreds(who),
   };
 }

@@ -119,11 +119,12 @@ export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>
     case 'concat':
       return `${formatCommand('cat', a.from)} > ${formatCommand(a.to, [])}`;
     case 'write':
-      return a.fill ? `write ${a.path}, with ${a.fill.marker} replaced by $${a.fill.secretEnv}` : `write ${a.path}`;
-    case 'write-secret':
+      return a.fill ? `write ${a.path}, with ${a.fill.map((x) => `${x.marker} replaced by $${x.secretEnv}`).join(', ')}` : `write ${a.path}`;
+    case 'write-secret': {
       // Runnable as it stands (the --dry-run script): bash doubles the backslashes, as Properties wants.
-      if (a.key === undefined) return `printf '%s\\n' "\$${a.secretEnv}" > ${formatCommand(a.path, [])}`;
-      return `printf '%s\\n' "${a.key}=\${${a.secretEnv}//\\\\/\\\\\\\\}" > ${formatCommand(a.path, [])}`;
+      const lines = a.entries.map((e) => (e.key === undefined ? `"\$${e.secretEnv}"` : `"${e.key}=\${${e.secretEnv}//\\\\/\\\\\\\\}"`));
+      return `printf '%s\\n' ${lines.join(' ')} > ${formatCommand(a.path, [])}`;
+    }
     case 'secret-manifest':
       return describeManifest(a);
   }
@@ -147,9 +148,11 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
         const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
         await writeFile(join(opts.workDir, a.to), parts.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
       } else if (a.kind === 'write-secret') {
-        const value = secretValue(opts.secrets, step, a.secretEnv);
-        const line = a.key === undefined ? value : `${a.key}=${propertiesEscape(value)}`;
-        await writeFile(join(opts.workDir, a.path), `${line}\n`, { mode: 0o600 });
+        const lines = a.entries.map((e) => {
+          const value = secretValue(opts.secrets, step, e.secretEnv);
+          return e.key === undefined ? value : `${e.key}=${propertiesEscape(value)}`;
+        });
+        await writeFile(join(opts.workDir, a.path), lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
       } else if (a.kind === 'secret-manifest') {
         const data: Array<[string, string]> = [];
         for (const e of a.entries) {
@@ -161,8 +164,9 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
         }
         await writeFile(join(opts.workDir, a.path), renderManifest(a, data), { mode: 0o600 });
       } else if (a.fill) {
-        const value = propertiesEscape(secretValue(opts.secrets, step, a.fill.secretEnv));
-        await writeFile(join(opts.workDir, a.path), a.content.split(a.fill.marker).join(value), { mode: 0o600 });
+        let text = a.content;
+        for (const x of a.fill) text = text.split(x.marker).join(propertiesEscape(secretValue(opts.secrets, step, x.secretEnv)));
+        await writeFile(join(opts.workDir, a.path), text, { mode: 0o600 });
       } else await writeFile(join(opts.workDir, a.path), a.content);
     } catch (e) {
       return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });

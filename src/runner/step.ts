@@ -29,16 +29,15 @@ export interface ConcatAction {
 }
 
 /**
- * A file holding one secret: a Java properties line `key=<the secret>`, or,
- * with no key, the secret alone on a line (the cp-kafka image's *_creds
- * files). The plan holds only the environment variable's name; the runner
- * writes the value.
+ * A file of secrets, one per line: a Java properties line `key=<the secret>`,
+ * or, with no key, the secret alone (the cp-kafka image's *_creds files).
+ * The plan holds only the environment variables' names; the runner writes
+ * the values.
  */
 export interface WriteSecretAction {
   readonly kind: 'write-secret';
   readonly path: string;
-  readonly key?: string;
-  readonly secretEnv: string;
+  readonly entries: ReadonlyArray<{ readonly key?: string; readonly secretEnv: string }>;
 }
 
 /** One entry of a Kubernetes Secret: files' bytes, joined, or a secret's value. */
@@ -61,8 +60,8 @@ export interface WriteAction {
   readonly kind: 'write';
   readonly path: string;
   readonly content: string;
-  /** Replace every `marker` with a secret, escaped for a Java properties value (the file is then a secret). */
-  readonly fill?: { readonly marker: string; readonly secretEnv: string };
+  /** Replace every `marker` with its secret, escaped for a Java properties value (the file is then a secret). */
+  readonly fill?: ReadonlyArray<{ readonly marker: string; readonly secretEnv: string }>;
 }
 
 export type Action = ExecAction | CopyAction | ConcatAction | WriteAction | WriteSecretAction | SecretManifestAction;

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import type { Identity } from './cluster.js';
+import { Secret, type SecretEnv } from './secrets.js';
+
+/**
+ * Which password opens which store, by the environment variable that
+ * carries it to openssl and keytool. By default one password opens every
+ * store, as with the script; --generate-passwords gives each keystore its own
+ * random password (its key has the same: PKCS12 has one) and the
+ * truststores, which hold only certificates, one random password of theirs.
+ */
+export interface StorePasswords {
+  readonly generated: boolean;
+  keystore(who: Identity): string;
+  readonly truststore: string;
+}
+
+/** The variable that carries the one store password of the default. */
+export const STORE_PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
+export const TRUSTSTORE_PASSWORD_ENV = 'KAFKA_MTLS_TRUSTSTORE_PASSWORD';
+
+export const SHARED_PASSWORD: StorePasswords = { generated: false, keystore: () => STORE_PASSWORD_ENV, truststore: STORE_PASSWORD_ENV };
+
+export const GENERATED_PASSWORDS: StorePasswords = {
+  generated: true,
+  keystore: (who) => `KAFKA_MTLS_KEYSTORE_PASSWORD_${who.id.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`,
+  truststore: TRUSTSTORE_PASSWORD_ENV,
+};
+
+/** 144 random bits as 24 URL-safe base64 characters: printable ASCII, nothing a properties file or a shell must escape. */
+export function randomPassword(label: string): Secret {
+  return new Secret(label, randomBytes(18).toString('base64url'));
+}
+
+/** A random password for each keystore and for the truststores, unless one is given (apply reads existing ones back). */
+export function generateSecrets(identities: readonly Identity[], existing: SecretEnv = {}): Record<string, Secret> {
+  const out: Record<string, Secret> = {};
+  for (const who of identities) {
+    const env = GENERATED_PASSWORDS.keystore(who);
+    out[env] = existing[env] ?? randomPassword(`${who.alias} keystore password`);
+  }
+  out[TRUSTSTORE_PASSWORD_ENV] = existing[TRUSTSTORE_PASSWORD_ENV] ?? randomPassword('truststore password');
+  return out;
+}
