@@ -248,11 +248,12 @@ describe('--emit client-properties', () => {
     const props = await readFile(join(certs, 'client.properties'), 'utf8');
     expect(props).not.toContain(pw);
     expect(props).toContain(`ssl.keystore.location=${certs}/mtls-kafka-client.keystore.jks`);
-    expect(props).toContain(`ssl.truststore.password=\${file:${certs}/kafka-mtls-credentials.properties:store.password}`);
+    expect(props).toContain(`ssl.truststore.password=\${file:${certs}/kafka-mtls-credentials.properties:truststore.password}`);
     expect(props).toMatch(/^config\.providers\.file\.class=org\.apache\.kafka\.common\.config\.provider\.FileConfigProvider$/m);
     expect((await snapshot(certs))['kafka-mtls-credentials.properties']).toMatch(/^600 /);
     // java.util.Properties reads a backslash as an escape: the file doubles it.
-    expect(await readFile(join(certs, 'kafka-mtls-credentials.properties'), 'utf8')).toBe('store.password=back\\\\slash pw\n');
+    const escaped = 'back\\\\slash pw';
+    expect(await readFile(join(certs, 'kafka-mtls-credentials.properties'), 'utf8')).toBe(`keystore.password=${escaped}\nkey.password=${escaped}\ntruststore.password=${escaped}\n`);
     await rm(dir, { recursive: true, force: true });
   });
 });

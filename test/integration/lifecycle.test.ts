@@ -138,3 +138,39 @@ describe('plan and apply on the confluent layout from a config file', () => {
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
+
+describe('--generate-passwords', () => {
+  test('each keystore opens with its own random password, the truststores with theirs; apply keeps them and gives a new broker its own', async () => {
+    const dir = await tempDir();
+    const certs = join(dir, 'certs');
+    const r = await runCli(['generate', '--brokers', '2', '--generate-passwords', '--emit', 'client-properties,kubernetes'], { cwd: dir, env: { PASSWORD: undefined } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe(''); // no warning about the default password: none is used
+    const read = (f: string) => readFile(join(certs, f), 'utf8').then((t) => t.trim());
+    const pw0 = await read('mtls-kafka-0_keystore_creds');
+    const pw1 = await read('mtls-kafka-1_keystore_creds');
+    const trust = await read('mtls-kafka-0_truststore_creds');
+    expect(new Set([pw0, pw1, trust, await read('mtls-kafka-client_keystore_creds')]).size).toBe(4);
+    expect(pw0).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(await read('mtls-kafka-0_sslkey_creds')).toBe(pw0);
+    expect((await snapshot(certs))['mtls-kafka-0_keystore_creds']).toMatch(/^600 /);
+    expect((await listStore(join(certs, 'mtls-kafka-0.keystore.jks'), pw0)).entries.map((e) => e.alias)).toEqual(['ca.crt', 'mtls-kafka-0']);
+    await expect(listStore(join(certs, 'mtls-kafka-0.keystore.jks'), pw1)).rejects.toThrow();
+    expect((await listStore(join(certs, 'kafka.client.truststore.jks'), trust)).entries).toHaveLength(1);
+    // client.properties reads the client's own credentials file.
+    const props = await readFile(join(certs, 'client.properties'), 'utf8');
+    expect(props).toContain(`ssl.keystore.password=\${file:${certs}/mtls-kafka-client.credentials.properties:keystore.password}`);
+    expect(await readFile(join(certs, 'mtls-kafka-client.credentials.properties'), 'utf8')).toBe(
+      `keystore.password=${await read('mtls-kafka-client_keystore_creds')}\nkey.password=${await read('mtls-kafka-client_keystore_creds')}\ntruststore.password=${trust}\n`,
+    );
+    expect(r.stdout).not.toContain(pw0);
+
+    const a = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: { PASSWORD: undefined } });
+    expect(a.exitCode).toBe(0);
+    expect(await read('mtls-kafka-0_keystore_creds')).toBe(pw0);
+    const pw2 = await read('mtls-kafka-2_keystore_creds');
+    expect([pw0, pw1, trust]).not.toContain(pw2);
+    expect((await listStore(join(certs, 'mtls-kafka-2.keystore.jks'), pw2)).entries.map((e) => e.alias)).toEqual(['ca.crt', 'mtls-kafka-2']);
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+});
