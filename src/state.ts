@@ -72,14 +72,15 @@ export async function describeDirectory(
     if (!info) throw new Error(`openssl could not read ${file}, which this run just wrote`);
     return info;
   };
-  const ca = await read(files.caCert);
+  // One openssl per certificate, all at once: a few milliseconds each.
+  const [ca, ...infos] = await Promise.all([read(files.caCert), ...what.identities.map((who) => read(files.cert(who)))]);
   const certs: Record<string, IdentityRecord> = {};
-  for (const who of what.identities) {
-    const info = await read(files.cert(who));
+  for (const [i, who] of what.identities.entries()) {
+    const info = infos[i]!;
     const kept = previous?.certs[who.alias] && signed && !signed.has(who.alias);
-    certs[who.alias] = { ...certRecord(info), sans: info.sans, issuerSha256: kept ? previous.certs[who.alias]!.issuerSha256 : ca.sha256 };
+    certs[who.alias] = { ...certRecord(info), sans: info.sans, issuerSha256: kept ? previous.certs[who.alias]!.issuerSha256 : ca!.sha256 };
   }
-  return { tool: 'kafka-mtls', version: 1, updatedAt: new Date().toISOString(), ...what, caCert: certRecord(ca), certs };
+  return { tool: 'kafka-mtls', version: 1, updatedAt: new Date().toISOString(), ...what, caCert: certRecord(ca!), certs };
 }
 
 export async function writeState(dir: string, state: State): Promise<void> {
