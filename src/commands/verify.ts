@@ -10,6 +10,10 @@ import { preflight } from '../tools.js';
 import * as v from '../validate.js';
 import { PASSWORD_ENV, readStore } from '../verify/read.js';
 import { applyRules, type Finding } from '../verify/rules.js';
+import { listFiles } from '../files.js';
+import { GENERATED_PASSWORDS } from '../passwords.js';
+import { layoutFiles } from '../plans/layouts.js';
+import { readGeneratedSecrets, readState } from '../state.js';
 
 export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];
@@ -62,17 +66,30 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
 
-  const files = (await readdir(dir)).sort();
-  const pick = (kind: string) => files.filter((f) => new RegExp(`\\.${kind}\\.(jks|p12|pkcs12)$`).test(f)).map((f) => join(dir, f));
-  const opts = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dir, exec: deps.exec };
-  const [keystores, truststores] = await Promise.all([
-    Promise.all(pick('keystore').map((f) => readStore(f, opts))),
-    Promise.all(pick('truststore').map((f) => readStore(f, opts))),
-  ]);
+  // A directory kafka-mtls made says what it holds: its layout, its brokers and their names, its passwords.
+  const state = await readState(dir).catch(() => undefined);
+  const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
+  const pick = (kind: string) => files.filter((f) => new RegExp(`\\.${kind}\\.(jks|p12|pkcs12)$`).test(f));
+  const generated = state?.generatedPasswords ? await readGeneratedSecrets(dir, state) : undefined;
+  const passwordOf = (file: string) => {
+    if (!generated || !state) return secret;
+    if (/\.truststore\./.test(file)) return generated[GENERATED_PASSWORDS.truststore]!;
+    const who = state.identities.find((i) => layoutFiles(state.layout).keystore(i) === file);
+    return who ? generated[GENERATED_PASSWORDS.keystore(who)]! : secret;
+  };
+  const read = (f: string) => readStore(join(dir, f), { tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec }).then((s) => ({ ...s, name: f }));
+  const [keystores, truststores] = await Promise.all([Promise.all(pick('keystore').map(read)), Promise.all(pick('truststore').map(read))]);
+  const byAlias = new Map((state?.identities ?? []).map((i) => [i.alias.toLowerCase(), i]));
+  const brokerIndex = (alias: string) => new RegExp(`^${name}-(\\d+)$`).exec(alias)?.[1];
   const findings = applyRules(keystores, truststores, {
-    brokerAlias: new RegExp(`^${name}-(\\d+)$`),
-    clientAlias,
-    brokerHosts: (i) => (hosts.length > 0 ? hosts.map((h) => h.replaceAll('{i}', String(i))) : brokerSans(naming, i).map((s) => s.value)),
+    roleOf: (alias) =>
+      state ? (byAlias.get(alias)?.role ?? 'unknown') : brokerIndex(alias) !== undefined ? 'broker' : alias === clientAlias ? 'client' : 'unknown',
+    brokerHosts: (alias) => {
+      const i = brokerIndex(alias) ?? String(state?.identities.filter((x) => x.role === 'broker').findIndex((x) => x.alias.toLowerCase() === alias) ?? 0);
+      if (hosts.length > 0) return hosts.map((h) => h.replaceAll('{i}', i));
+      const who = byAlias.get(alias);
+      return who ? who.sans.map((s) => s.value) : brokerSans(naming, Number(i)).map((s) => s.value);
+    },
     now: deps.now ?? new Date(),
     principalRules,
   });

@@ -9,6 +9,7 @@ export interface LayoutFiles {
   readonly caCert: string;
   readonly caKey: string;
   cert(who: Identity): string;
+  keystore(who: Identity): string;
   /** Every file and directory an identity owns, for --prune. */
   owned(who: Identity): string[];
   /** The cp-kafka credentials files that hold an identity's passwords (with --generate-passwords, always written). */
@@ -21,6 +22,7 @@ export function layoutFiles(layout: Layout): LayoutFiles {
       caCert: confluentFiles.caCert,
       caKey: confluentFiles.caKey,
       cert: (who) => confluentIdentityFiles(who).cert,
+      keystore: (who) => confluentIdentityFiles(who).keystore,
       owned: (who) => [confluentFiles.dir(who), `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`],
       creds: (who) => confluentIdentityFiles(who).creds!,
     };
@@ -30,6 +32,7 @@ export function layoutFiles(layout: Layout): LayoutFiles {
     caCert: f.caCert,
     caKey: f.caKey,
     cert: (who) => f.signed(who),
+    keystore: (who) => f.keystore(who),
     owned: (who) => [
       f.keystore(who), f.csr(who), f.ext(who), f.signed(who),
       `${who.alias}.chain.pem`, `${who.alias}.key.pem`, `${who.alias}.server.properties`, `${who.alias}.client.properties`,

@@ -6,6 +6,8 @@ import { CERT_TEXT_ARGS, parseCertText, pemBlocks, type CertInfo } from '../x509
 /** A store as verify sees it: each entry with its certificates read in full. */
 export interface ReadStore {
   readonly path: string;
+  /** How findings name it (its path in the directory); the file name when unset. */
+  readonly name?: string;
   readonly type: 'PKCS12' | 'JKS';
   readonly opened: boolean;
   /** Why it did not open: the tool's own words. */

@@ -17,11 +17,10 @@ export interface Finding {
 }
 
 export interface Expectations {
-  /** The broker key entries: alias <name>-<i>. */
-  readonly brokerAlias: RegExp;
-  readonly clientAlias: string;
-  /** The DNS names (or IPs) broker i must serve. */
-  readonly brokerHosts: (i: number) => readonly string[];
+  /** What a key entry's alias says it is. */
+  readonly roleOf: (alias: string) => 'broker' | 'client' | 'unknown';
+  /** The DNS names (or IPs) a broker must serve. */
+  readonly brokerHosts: (alias: string) => readonly string[];
   readonly now: Date;
   /** ssl.principal.mapping.rules, as the brokers apply them. */
   readonly principalRules: readonly MappingRule[];
@@ -33,7 +32,7 @@ const DAY = 86_400_000;
 
 export function applyRules(keystores: readonly ReadStore[], truststores: readonly ReadStore[], x: Expectations): Finding[] {
   const out: Finding[] = [];
-  const name = (s: ReadStore) => s.path.split('/').pop()!;
+  const name = (s: ReadStore) => s.name ?? s.path.split('/').pop()!;
   const trusted = new Map<string, string>(); // sha256 -> truststore file
   // A CA appears in every truststore and every chain: report its validity and strength once.
   const seen = new Set<string>();
@@ -81,9 +80,9 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
     );
     const leaf = entry.infos[0];
     if (!leaf) continue;
-    const broker = x.brokerAlias.exec(entry.alias);
-    out.push(ekuFinding(target, leaf, broker ? 'broker' : entry.alias === x.clientAlias ? 'client' : 'unknown'));
-    if (broker) out.push(sanFinding(target, leaf, x.brokerHosts(Number(broker[1]))));
+    const role = x.roleOf(entry.alias);
+    out.push(ekuFinding(target, leaf, role));
+    if (role === 'broker') out.push(sanFinding(target, leaf, x.brokerHosts(entry.alias)));
     entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
     const principal = mapPrincipal(leaf.subject, x.principalRules);
     out.push(

@@ -187,6 +187,14 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
     expect(env.KAFKA_SSL_KEY_CREDENTIALS).toBe('kafka-2_sslkey_creds');
   });
 
+  test('verify reads the layout from the state file and passes it: every creds directory\'s stores, SANs from the description', async () => {
+    const r = await runCli(['verify', 'tls'], { cwd: dir, env: { PASSWORD: PW } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/PASS +kafka-2-creds\/kafka\.kafka-2\.keystore\.pkcs12 kafka-2 +SANs: cover 3 host name/);
+    expect(r.stdout).toMatch(/PASS +app-client-creds\/kafka\.app-client\.keystore\.pkcs12 app-client +extendedKeyUsage: /);
+    expect(r.stdout).toMatch(/0 failed/);
+  });
+
   test('the Kubernetes Secrets hold the stores, the passwords and the PEM, in the config\'s namespace', async () => {
     const stores = parseYaml(await readFile(join(out, 'kubernetes/kafka-1-stores.yaml'), 'utf8'));
     expect(stores).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'kafka-1-stores', namespace: 'kafka' } });

@@ -164,6 +164,10 @@ describe('--generate-passwords', () => {
       `keystore.password=${await read('mtls-kafka-client_keystore_creds')}\nkey.password=${await read('mtls-kafka-client_keystore_creds')}\ntruststore.password=${trust}\n`,
     );
     expect(r.stdout).not.toContain(pw0);
+    // verify opens each store with its own password, read from the credentials files.
+    const v = await runCli(['verify', 'certs'], { cwd: dir, env: { PASSWORD: undefined } });
+    expect(v.exitCode).toBe(0);
+    expect(v.stdout).toMatch(/PASS +mtls-kafka-1\.keystore\.jks +opens: PKCS12 store opens with the password/);
 
     const a = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: { PASSWORD: undefined } });
     expect(a.exitCode).toBe(0);
