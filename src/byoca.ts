@@ -49,7 +49,8 @@ export async function loadExternalCa(
   const encrypted = /-----BEGIN (ENCRYPTED|RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED)/.test(keyText);
   if (encrypted && !keyPassword) throw new UsageError('--ca-key', 'is encrypted: give its passphrase with --ca-key-password-env VAR or --ca-key-password-file FILE');
 
-  const secrets: SecretEnv = keyPassword ? { [CA_KEY_PASSWORD_ENV]: keyPassword } : {};
+  // An unencrypted key is read with an empty passphrase: openssl must never stop to ask for one.
+  const secrets: SecretEnv = { [CA_KEY_PASSWORD_ENV]: keyPassword ?? new Secret('CA key password', '') };
   const opts = { tools: { openssl, keytool: 'keytool' }, secrets, cwd: process.cwd() };
   const certPems = pemBlocks(certText);
   if (certPems.length !== 1) throw new UsageError('--ca-cert', `must hold exactly one PEM certificate; ${cert} holds ${certPems.length}`);
@@ -60,9 +61,7 @@ export async function loadExternalCa(
   if (!info.keyUsage.includes('Certificate Sign')) throw new UsageError('--ca-cert', `is not a CA certificate: ${info.subject}'s keyUsage does not allow keyCertSign`);
   if (info.notAfter.getTime() < Date.now()) throw new UsageError('--ca-cert', `expired on ${info.notAfter.toISOString().slice(0, 10)}`);
 
-  const pub = await capture('openssl', ['pkey', '-pubout', ...(keyPassword ? ['-passin', `env:${CA_KEY_PASSWORD_ENV}`] : ['-passin', 'pass:'])], {
-    ...opts, input: keyText, secretEnv: keyPassword ? [CA_KEY_PASSWORD_ENV] : [],
-  });
+  const pub = await capture('openssl', ['pkey', '-pubout', '-passin', `env:${CA_KEY_PASSWORD_ENV}`], { ...opts, input: keyText, secretEnv: [CA_KEY_PASSWORD_ENV] });
   if (!pub.ok) throw new UsageError(keyPassword ? '--ca-key/--ca-key-password-env' : '--ca-key', `openssl cannot read the key${keyPassword ? ' with that passphrase' : ''}: ${pub.stderr.trim().split('\n')[0]}`);
   const certPub = await capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: certPems[0] });
   if (pub.stdout.trim() !== certPub.stdout.trim()) throw new UsageError('--ca-key', `does not match --ca-cert: its public key is not ${info.subject}'s`);

@@ -1,5 +1,7 @@
-import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { chmod, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { listFiles } from './files.js';
+import type { Step } from './runner/step.js';
 import { dir as tmpDir } from 'tmp-promise';
 import { OutputError } from './errors.js';
 
@@ -77,4 +79,27 @@ async function freeBackupName(target: string, now: Date): Promise<string> {
   const taken = new Set(await readdir(dirname(target)));
   if (!taken.has(basename(base))) return base;
   for (let i = 1; ; i++) if (!taken.has(`${basename(base)}-${i}`)) return `${base}-${i}`;
+}
+
+/**
+ * A stage whose work directory starts as a copy of the target, byte for byte
+ * and mode for mode (apply, rotate-ca): the plan then changes only what it
+ * writes, each file made anew. Returns the files the copy holds.
+ */
+export async function openCopyStage(
+  target: string,
+  opts: { readonly prepare?: (workDir: string) => Promise<void>; readonly steps: (present: ReadonlySet<string>) => readonly Step[] },
+): Promise<Stage> {
+  const stage = await openStage(target);
+  try {
+    await cp(target, stage.workDir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
+    await opts.prepare?.(stage.workDir);
+    const present = new Set(await listFiles(stage.workDir));
+    // keytool would add to an old keystore: what a step writes, and does not read, is removed first.
+    for (const s of opts.steps(present)) for (const f of s.writes) if (present.has(f) && !s.reads.includes(f)) await rm(join(stage.workDir, f), { force: true });
+  } catch (e) {
+    await stage.discard(false);
+    throw e;
+  }
+  return stage;
 }

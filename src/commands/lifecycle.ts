@@ -1,5 +1,4 @@
-import { cp, readFile, realpath, rm } from 'node:fs/promises';
-import { listFiles } from '../files.js';
+import { readFile, realpath, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Cluster } from '../cluster.js';
@@ -8,7 +7,7 @@ import { diffCluster, hasChanges, type Change, type Current } from '../lifecycle
 import { restrictPlan } from '../lifecycle/partial.js';
 import type { GenerateParams, RawGenerateOptions } from '../params.js';
 import { layoutFiles } from '../plans/layouts.js';
-import { openStage } from '../stage.js';
+import { openCopyStage } from '../stage.js';
 import { readGeneratedSecrets, readState, STATE_FILE } from '../state.js';
 import { generateSecrets } from '../passwords.js';
 import { readCert } from '../verify/read.js';
@@ -78,8 +77,8 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
   const read = async (f: string) => readCert(await readFile(join(dir, f), 'utf8').catch(() => ''), opts);
   const ca = await read(files.caCert);
   if (!ca) throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
-  const certs: Record<string, Awaited<ReturnType<typeof read>>> = {};
-  for (const who of state.identities) certs[who.alias] = await read(files.cert(who));
+  const found = await Promise.all(state.identities.map((who) => read(files.cert(who))));
+  const certs = Object.fromEntries(state.identities.map((who, i) => [who.alias, found[i]]));
   // Generated passwords are kept: read back from the directory; new identities get new ones.
   const secrets = params.generatePasswords ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state)) : {};
   return { dir, params, cluster, plan, secrets, current: { state, ca, certs } };
@@ -119,14 +118,9 @@ export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Pr
   if (!hasChanges(changes)) return { changes };
   deps.onParams?.(params);
 
-  const stage = await openStage(dir);
-  // The work directory starts as a copy of the directory, byte for byte and mode for mode.
-  await cp(dir, stage.workDir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
-  const present = new Set(await listFiles(stage.workDir));
   const only = new Set(changes.filter((c) => c.kind === 'create' || c.kind === 'reissue').map((c) => c.alias));
-  const partial = restrictPlan(plan, cluster, only, present);
-  // What the plan writes is made anew (keytool would otherwise add to an old keystore).
-  for (const s of partial.steps) for (const f of s.writes) if (present.has(f)) await rm(join(stage.workDir, f), { force: true });
+  let partial = plan;
+  const stage = await openCopyStage(dir, { steps: (present) => (partial = restrictPlan(plan, cluster, only, present)).steps });
 
   const removed = changes.filter((c) => c.kind === 'remove').map((c) => current.state.identities.find((i) => i.alias === c.alias)!);
   const keptUndescribed = changes

@@ -1,4 +1,4 @@
-import { cp, realpath, rename, rm } from 'node:fs/promises';
+import { realpath, rename, rm } from 'node:fs/promises';
 import { listFiles } from '../files.js';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -10,7 +10,7 @@ import type { RawGenerateOptions } from '../params.js';
 import { confluentFiles } from '../plans/confluent.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
-import { openStage } from '../stage.js';
+import { openCopyStage } from '../stage.js';
 import { readGeneratedSecrets, readState, STATE_FILE, type State } from '../state.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../passwords.js';
 import * as v from '../validate.js';
@@ -82,13 +82,19 @@ export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: G
   }
   if (raw.dryRun) return { phase, plan, state };
 
-  const stage = await openStage(dir);
-  await cp(dir, stage.workDir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
-  if (phase === 'reissue') for (const [from, to] of reissueMoves(state.layout)) await rename(join(stage.workDir, from), join(stage.workDir, to)).catch(() => undefined);
-  if (phase === 'finish') for (const f of Object.values(PREVIOUS)) await rm(join(stage.workDir, f), { force: true });
-  // What the phase writes is made anew.
-  for (const s of plan.steps) for (const f of s.writes) if (present.has(f) && !s.reads.includes(f)) await rm(join(stage.workDir, f), { force: true });
-
+  const stage = await openCopyStage(dir, {
+    prepare: async (work) => {
+      if (phase === 'reissue') {
+        for (const [from, to] of reissueMoves(state.layout)) {
+          await rename(join(work, from), join(work, to)).catch(() => {
+            throw new UsageError('rotate-ca reissue', `${join(dir, from)} is missing: rotate-ca start made it; restore the directory from its backup`);
+          });
+        }
+      }
+      if (phase === 'finish') for (const f of Object.values(PREVIOUS)) await rm(join(work, f), { force: true });
+    },
+    steps: () => plan.steps,
+  });
   const rotation = state.rotation;
   const run = await runStaged({
     command: `rotate-ca ${phase}`,
