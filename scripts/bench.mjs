@@ -36,7 +36,8 @@ async function measure(kind, brokers) {
     await fs.writeFile(path.join(dir, 'mtls-kafka.sh'), text);
     cmd = ['bash', 'mtls-kafka.sh'];
   } else {
-    cmd = [process.execPath, CLI, 'generate'];
+    // As a user runs it: the bin, whose #! line gives node its flags.
+    cmd = [CLI, 'generate'];
   }
   const env = { ...process.env, PASSWORD, VALIDITY: String(VALIDITY), KAFKA_BROKER_COUNT: String(brokers), NO_COLOR: '1' };
   const r = await $({ cwd: dir, env, nothrow: true })`/usr/bin/time -v -o ${timing} ${cmd}`;

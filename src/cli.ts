@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 import { Command, CommanderError } from 'commander';
 import { dryRunGenerate, generateCommand, runGenerate } from './commands/generate.js';
 import { runVerify, verifyCommand, type RawVerifyOptions } from './commands/verify.js';
