@@ -130,6 +130,9 @@ Measured ${new Date().toISOString().slice(0, 10)}.
 
 ${table}
 `;
-  await fs.writeFile(path.resolve(argv.write), doc);
+  // The analysis below the tables is written by hand: keep it.
+  const old = await fs.readFile(path.resolve(argv.write), 'utf8').catch(() => '');
+  const kept = old.indexOf('## What bounds the port');
+  await fs.writeFile(path.resolve(argv.write), kept >= 0 ? `${doc}\n${old.slice(kept)}` : doc);
   console.log(`\nwrote ${argv.write}`);
 }
