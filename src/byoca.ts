@@ -24,18 +24,36 @@ export interface RawCaOptions {
   caKeyPasswordFile?: string;
 }
 
+/** How errors name each input: the flags, or the config file's fields. */
+export interface CaOptionNames {
+  readonly cert: string;
+  readonly key: string;
+  readonly chain: string;
+  readonly passwordEnv: string;
+  readonly passwordFile: string;
+}
+
+export const CA_FLAGS: CaOptionNames = {
+  cert: '--ca-cert',
+  key: '--ca-key',
+  chain: '--ca-chain',
+  passwordEnv: '--ca-key-password-env',
+  passwordFile: '--ca-key-password-file',
+};
+
 export async function loadExternalCa(
   raw: RawCaOptions,
   env: NodeJS.ProcessEnv,
   openssl: string,
+  n: CaOptionNames = CA_FLAGS,
 ): Promise<{ external?: ExternalCa; keyPassword?: Secret }> {
   if (raw.caCert === undefined && raw.caKey === undefined) {
-    if (raw.caChain !== undefined) throw new UsageError('--ca-chain', 'needs --ca-cert and --ca-key');
+    if (raw.caChain !== undefined) throw new UsageError(n.chain, `needs ${n.cert} and ${n.key}`);
     // The passphrase alone: apply signs with the directory's own encrypted ca.key.
-    return { keyPassword: await keyPasswordOf(raw, env) };
+    return { keyPassword: await keyPasswordOf(raw, env, n) };
   }
-  if (raw.caCert === undefined) throw new UsageError('--ca-key', 'needs --ca-cert: the certificate of the CA whose key it is');
-  if (raw.caKey === undefined) throw new UsageError('--ca-cert', 'needs --ca-key: kafka-mtls signs with the CA\'s key');
+  if (raw.caCert === undefined) throw new UsageError(n.key, `needs ${n.cert}: the certificate of the CA whose key it is`);
+  if (raw.caKey === undefined) throw new UsageError(n.cert, `needs ${n.key}: kafka-mtls signs with the CA's key`);
   const cert = resolve(raw.caCert);
   const key = resolve(raw.caKey);
   const chain = raw.caChain === undefined ? undefined : resolve(raw.caChain);
@@ -43,42 +61,42 @@ export async function loadExternalCa(
     readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new UsageError(option, `must be a readable file; ${file}: ${e.code ?? e.message}`);
     });
-  const [certText, keyText, chainText] = await Promise.all([read('--ca-cert', cert), read('--ca-key', key), chain ? read('--ca-chain', chain) : Promise.resolve('')]);
+  const [certText, keyText, chainText] = await Promise.all([read(n.cert, cert), read(n.key, key), chain ? read(n.chain, chain) : Promise.resolve('')]);
 
-  const keyPassword = await keyPasswordOf(raw, env);
+  const keyPassword = await keyPasswordOf(raw, env, n);
   const encrypted = /-----BEGIN (ENCRYPTED|RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED)/.test(keyText);
-  if (encrypted && !keyPassword) throw new UsageError('--ca-key', 'is encrypted: give its passphrase with --ca-key-password-env VAR or --ca-key-password-file FILE');
+  if (encrypted && !keyPassword) throw new UsageError(n.key, `is encrypted: give its passphrase with ${n.passwordEnv} or ${n.passwordFile}`);
 
   // An unencrypted key is read with an empty passphrase: openssl must never stop to ask for one.
   const secrets: SecretEnv = { [CA_KEY_PASSWORD_ENV]: keyPassword ?? new Secret('CA key password', '') };
   const opts = { tools: { openssl, keytool: 'keytool' }, secrets, cwd: process.cwd() };
   const certPems = pemBlocks(certText);
-  if (certPems.length !== 1) throw new UsageError('--ca-cert', `must hold exactly one PEM certificate; ${cert} holds ${certPems.length}`);
+  if (certPems.length !== 1) throw new UsageError(n.cert, `must hold exactly one PEM certificate; ${cert} holds ${certPems.length}`);
   const text = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: certPems[0] });
-  if (!text.ok) throw new UsageError('--ca-cert', `is not a certificate openssl can read: ${text.stderr.trim().split('\n')[0]}`);
+  if (!text.ok) throw new UsageError(n.cert, `is not a certificate openssl can read: ${text.stderr.trim().split('\n')[0]}`);
   const info = parseCertText(text.stdout);
-  if (!info.isCa) throw new UsageError('--ca-cert', `is not a CA certificate: ${info.subject} has no basicConstraints CA:TRUE`);
-  if (!info.keyUsage.includes('Certificate Sign')) throw new UsageError('--ca-cert', `is not a CA certificate: ${info.subject}'s keyUsage does not allow keyCertSign`);
-  if (info.notAfter.getTime() < Date.now()) throw new UsageError('--ca-cert', `expired on ${info.notAfter.toISOString().slice(0, 10)}`);
+  if (!info.isCa) throw new UsageError(n.cert, `is not a CA certificate: ${info.subject} has no basicConstraints CA:TRUE`);
+  if (!info.keyUsage.includes('Certificate Sign')) throw new UsageError(n.cert, `is not a CA certificate: ${info.subject}'s keyUsage does not allow keyCertSign`);
+  if (info.notAfter.getTime() < Date.now()) throw new UsageError(n.cert, `expired on ${info.notAfter.toISOString().slice(0, 10)}`);
 
   const pub = await capture('openssl', ['pkey', '-pubout', '-passin', `env:${CA_KEY_PASSWORD_ENV}`], { ...opts, input: keyText, secretEnv: [CA_KEY_PASSWORD_ENV] });
-  if (!pub.ok) throw new UsageError(keyPassword ? '--ca-key/--ca-key-password-env' : '--ca-key', `openssl cannot read the key${keyPassword ? ' with that passphrase' : ''}: ${pub.stderr.trim().split('\n')[0]}`);
+  if (!pub.ok) throw new UsageError(n.key, `openssl cannot read the key${keyPassword ? ' with that passphrase' : ''}: ${pub.stderr.trim().split('\n')[0]}`);
   const certPub = await capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: certPems[0] });
-  if (pub.stdout.trim() !== certPub.stdout.trim()) throw new UsageError('--ca-key', `does not match --ca-cert: its public key is not ${info.subject}'s`);
+  if (pub.stdout.trim() !== certPub.stdout.trim()) throw new UsageError(n.key, `does not match ${n.cert}: its public key is not ${info.subject}'s`);
 
   const chainPems = pemBlocks(chainText).filter((p) => p.trim() !== certPems[0]!.trim());
   const selfSigned = info.subject === info.issuer;
   if (!selfSigned && chainPems.length === 0) {
-    throw new UsageError('--ca-chain', `is needed: --ca-cert is issued by ${info.issuer}; give the certificates above it, up to the root`);
+    throw new UsageError(n.chain, `is needed: ${n.cert} is issued by ${info.issuer}; give the certificates above it, up to the root`);
   }
   if (chainPems.length > 0) {
     const root = chainPems[chainPems.length - 1]!;
     const rootInfo = await capture('openssl', ['x509', '-noout', '-subject', '-issuer', '-nameopt', 'RFC2253'], { ...opts, input: root });
     const [s, i] = rootInfo.stdout.split('\n').map((l) => l.replace(/^(subject|issuer)=/, '').trim());
-    if (!rootInfo.ok || s !== i) throw new UsageError('--ca-chain', 'must end with the root: a self-signed certificate');
+    if (!rootInfo.ok || s !== i) throw new UsageError(n.chain, 'must end with the root: a self-signed certificate');
     // Without -partial_chain, openssl verify accepts only a chain that reaches a self-signed root.
     const strict = await capture('openssl', ['verify', '-x509_strict', '-CAfile', chain!, cert], opts);
-    if (!strict.ok) throw new UsageError('--ca-chain', `does not lead from --ca-cert to its root: ${(strict.stdout + strict.stderr).trim().split('\n').pop()}`);
+    if (!strict.ok) throw new UsageError(n.chain, `does not lead from ${n.cert} to its root: ${(strict.stdout + strict.stderr).trim().split('\n').pop()}`);
   }
   return {
     external: { cert, key, chain, certPem: certPems[0]!, chainPems, subject: info.subject, keyEncrypted: encrypted },
@@ -86,17 +104,17 @@ export async function loadExternalCa(
   };
 }
 
-async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv): Promise<Secret | undefined> {
+async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOptionNames): Promise<Secret | undefined> {
   if (raw.caKeyPasswordEnv !== undefined && raw.caKeyPasswordFile !== undefined) {
-    throw new UsageError('--ca-key-password-env', 'cannot be combined with --ca-key-password-file');
+    throw new UsageError(n.passwordEnv, `cannot be combined with ${n.passwordFile}`);
   }
   if (raw.caKeyPasswordEnv !== undefined) {
     const value = env[raw.caKeyPasswordEnv];
-    if (!value) throw new UsageError('--ca-key-password-env', `names ${raw.caKeyPasswordEnv}, which is not set`);
+    if (!value) throw new UsageError(n.passwordEnv, `names ${raw.caKeyPasswordEnv}, which is not set`);
     return new Secret('CA key password', value);
   }
   if (raw.caKeyPasswordFile !== undefined) {
-    return new Secret('CA key password', (await readPassword(raw.caKeyPasswordFile, env, '--ca-key-password-file')).secret.reveal());
+    return new Secret('CA key password', (await readPassword(raw.caKeyPasswordFile, env, n.passwordFile)).secret.reveal());
   }
   return undefined;
 }

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { RawCaOptions } from './byoca.js';
 import { isIP } from 'node:net';
 import { LineCounter, parseDocument } from 'yaml';
 import { brokerCn, brokerSans, type Cluster, type Dn, type DnAttr, type Identity, type San, type StoreType } from './cluster.js';
@@ -22,6 +24,8 @@ export interface ClusterConfig {
   readonly cluster: Omit<Cluster, 'storeType'>;
   readonly storeType?: StoreType;
   readonly password?: { readonly env: string } | { readonly file: string };
+  /** Your own CA, as paths resolved beside the config file. */
+  readonly caFiles?: RawCaOptions;
   readonly deployment: Partial<Deployment>;
   readonly emit?: readonly Emit[];
 }
@@ -153,7 +157,19 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     password = p.at('env').present ? { env: p.at('env').rule(() => envName(p.at('env').string())) } : { file: p.at('file').string() };
   }
 
-  const caField = at('ca').present ? at('ca').object(['subject', 'validity', 'keyBits']) : undefined;
+  const caField = at('ca').present ? at('ca').object(['subject', 'validity', 'keyBits', 'cert', 'key', 'chain', 'keyPassword']) : undefined;
+  let caFiles: RawCaOptions | undefined;
+  if (caField && (caField.at('cert').present || caField.at('key').present)) {
+    // Checked as the flags are, by loadExternalCa; here only their shape, and paths from beside the file.
+    const path = (k: string) => (caField.at(k).present ? resolve(dirname(file), caField.at(k).string()) : undefined);
+    let pw: Pick<RawCaOptions, 'caKeyPasswordEnv' | 'caKeyPasswordFile'> = {};
+    if (caField.at('keyPassword').present) {
+      const p = caField.at('keyPassword').object(['env', 'file']);
+      if (p.at('env').present === p.at('file').present) p.fail('must name exactly one of env (a variable) or file (a path)');
+      pw = p.at('env').present ? { caKeyPasswordEnv: p.at('env').rule(() => envName(p.at('env').string())) } : { caKeyPasswordFile: resolve(dirname(file), p.at('file').string()) };
+    }
+    caFiles = { caCert: path('cert'), caKey: path('key'), caChain: path('chain'), ...pw };
+  }
   const ca = {
     subject: caField?.at('subject').present ? readDn(caField.at('subject'), { cn: 'required', email: true }) : confluent ? CONFLUENT_DEFAULTS.caSubject : SCRIPT_CA,
     validityDays: caField?.at('validity').present ? caField.at('validity').int(1, 36500) : validityDays,
@@ -238,7 +254,7 @@ export function readConfig(file: string, json: Json): ClusterConfig {
   if (namespace) deployment.namespace = namespace;
   const emit = at('emit').present ? at('emit').list().map((e) => e.rule(() => v.oneOf('x', e.string(), EMITS))) : undefined;
 
-  return { layout, cluster: { ca, identities: all }, storeType, password, deployment, emit };
+  return { layout, cluster: { ca, identities: all }, storeType, password, deployment, emit, caFiles };
 }
 
 function keySize(f: Field): number {

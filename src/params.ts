@@ -1,7 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from './cluster.js';
-import { loadExternalCa, type RawCaOptions } from './byoca.js';
+import { loadExternalCa, type CaOptionNames, type RawCaOptions } from './byoca.js';
 import { brokerCn } from './cluster.js';
 import { LAYOUTS, loadConfig, type ClusterConfig, type Layout } from './config.js';
 import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from './deployment.js';
@@ -152,7 +152,11 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     ...(raw.mountPath !== undefined ? { mountPath: mountPath(raw.mountPath) } : {}),
     ...(raw.propertiesPasswords !== undefined ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) } : {}),
   };
-  const byo = await loadExternalCa(raw, env, base.tools.openssl);
+  // Your own CA: from the flags, else from the config file (its errors then name the file's fields).
+  const fromConfig = config?.caFiles && raw.caCert === undefined && raw.caKey === undefined;
+  const byo = fromConfig
+    ? await loadExternalCa({ ...config!.caFiles, ...pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']) }, env, base.tools.openssl, configCaNames(raw.config!))
+    : await loadExternalCa(raw, env, base.tools.openssl);
 
   let password = base.password;
   let defaultPassword = base.defaultPassword;
@@ -184,6 +188,15 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     configCluster: config.cluster,
     ...ca,
   };
+}
+
+function configCaNames(file: string): CaOptionNames {
+  const at = (field: string) => `--config ${file}: ca.${field}`;
+  return { cert: at('cert'), key: at('key'), chain: at('chain'), passwordEnv: at('keyPassword.env'), passwordFile: at('keyPassword.file') };
+}
+
+function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>;
 }
 
 function parseEmit(raw: string): Emit[] {

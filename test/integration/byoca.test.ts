@@ -89,6 +89,27 @@ describe('your own CA: an intermediate with an encrypted key', () => {
   }, 60_000);
 });
 
+describe('your own CA from a config file', () => {
+  test('ca.cert, ca.key, ca.chain and ca.keyPassword, beside the file: chains of 3; a non-CA is refused naming the field', async () => {
+    const dir = await tempDir();
+    await makePki(dir);
+    const config = (cert: string) =>
+      `layout: confluent\nca:\n  cert: ${cert}\n  key: issuing.key\n  chain: root.crt\n  keyPassword: {env: ISSUING_PW}\nbrokers:\n  kafka-1: [kafka-1]\nclients: [app]\n`;
+    await writeFile(join(dir, 'good.yaml'), config('issuing.crt'));
+    await writeFile(join(dir, 'bad.yaml'), config('notca.crt'));
+    const elsewhere = await tempDir();
+    const r = await runCli(['generate', '--config', join(dir, 'good.yaml'), '--out', 'tls'], { cwd: elsewhere, env: ENV });
+    expect(r.exitCode).toBe(0);
+    const ks = await listStore(join(elsewhere, 'tls/kafka-1-creds/kafka.kafka-1.keystore.pkcs12'), PW);
+    expect(ks.entries).toEqual([{ alias: 'kafka-1', entryType: 'PrivateKeyEntry', chainLength: 3 }]);
+    const bad = await runCli(['generate', '--config', 'bad.yaml', '--out', 'tls'], { cwd: dir, env: ENV });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --config bad\.yaml: ca\.cert: is not a CA certificate/);
+    await rm(dir, { recursive: true, force: true });
+    await rm(elsewhere, { recursive: true, force: true });
+  }, 120_000);
+});
+
 describe('your own CA, refused before anything is touched', () => {
   let dir: string;
   beforeAll(async () => {
