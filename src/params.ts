@@ -146,7 +146,8 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
 
   const deployment: Deployment = {
     ...DEFAULT_DEPLOYMENT,
-    namespace: base.namespace,
+    // The StatefulSet's namespace; a config file names its own (kubernetes.namespace), or none.
+    namespace: config ? undefined : base.namespace,
     ...fallback.deployment,
     ...config?.deployment,
     ...(raw.mountPath !== undefined ? { mountPath: mountPath(raw.mountPath) } : {}),
@@ -165,11 +166,11 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     defaultPassword = false;
   }
 
-  const ca = { externalCa: byo.external, caKeyPassword: byo.keyPassword, generatePasswords: raw.generatePasswords === true || fallback.generatePasswords === true };
-  if (ca.generatePasswords && raw.passwordFile !== undefined) throw new UsageError('--generate-passwords', 'cannot be combined with --password-file: the passwords are made for you');
+  const extras = { externalCa: byo.external, caKeyPassword: byo.keyPassword, generatePasswords: raw.generatePasswords === true || fallback.generatePasswords === true };
+  if (extras.generatePasswords && raw.passwordFile !== undefined) throw new UsageError('--generate-passwords', 'cannot be combined with --password-file: the passwords are made for you');
   // Generated passwords need none given: the shared one then only opens nothing.
-  if (ca.generatePasswords) defaultPassword = false;
-  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword, ...ca };
+  if (extras.generatePasswords) defaultPassword = false;
+  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword, ...extras };
   const brokers = config.cluster.identities.filter((i) => i.role === 'broker');
   const client = config.cluster.identities.find((i) => i.role === 'client')!;
   return {
@@ -186,7 +187,7 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     defaultPassword,
     config: resolve(raw.config!),
     configCluster: config.cluster,
-    ...ca,
+    ...extras,
   };
 }
 

@@ -209,6 +209,17 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
   });
 });
 
+describe('Kubernetes Secrets of a config file with no namespace', () => {
+  test('carry none: kubectl applies them to the context\'s namespace', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'c.yaml'), 'layout: confluent\nbrokers:\n  kafka-1: [kafka-1]\nemit: [kubernetes]\n');
+    expect((await runCli(['generate', '--config', 'c.yaml', '--out', 'tls'], { cwd: dir, env: { PASSWORD: PW } })).exitCode).toBe(0);
+    const secret = parseYaml(await readFile(join(dir, 'tls/kubernetes/kafka-1-tls.yaml'), 'utf8'));
+    expect(secret.metadata).toEqual({ name: 'kafka-1-tls', labels: { 'app.kubernetes.io/managed-by': 'kafka-mtls' } });
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+});
+
 describe('a config file that breaks a rule', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['a broker host that is not a name', 'brokers:\n  kafka-1: [kafka-1, "bad host"]\n', /^error: --config bad\.yaml: brokers\.kafka-1\[1\]: must be a DNS name/],
