@@ -69,8 +69,6 @@ export function scriptDn(s: SubjectFields, cn: string): Dn {
   return [['C', s.country], ['ST', s.state], ['L', s.locality], ['O', s.org], ['OU', s.orgUnit], ['CN', cn]];
 }
 
-export const cnOf = (dn: Dn): string => dn.find(([k]) => k === 'CN')?.[1] ?? '';
-
 export interface StatefulSetParams {
   readonly brokers: number;
   readonly validityDays: number;

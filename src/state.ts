@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ParamFallbacks } from './params.js';
 import type { CaSpec, Identity, StoreType } from './cluster.js';
 import type { Layout } from './config.js';
 import type { Deployment } from './deployment.js';
@@ -113,4 +114,20 @@ export async function readGeneratedSecrets(dir: string, state: State): Promise<S
   for (const who of state.identities) out[GENERATED_PASSWORDS.keystore(who)] = await read(`${who.alias} keystore password`, files.creds(who).keystore);
   if (state.identities[0]) out[GENERATED_PASSWORDS.truststore] = await read('truststore password', files.creds(state.identities[0]).truststore);
   return out;
+}
+
+/**
+ * The directory a plan, apply or rotate-ca works on (a symlink stays one),
+ * its state, and the defaults it gives: its layout, store type, outputs,
+ * deployment and password style.
+ */
+export async function openDirectory(out: string | undefined): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
+  const given = resolve(out ?? 'certs');
+  const dir = await realpath(given).catch(() => given);
+  const state = await readState(dir).catch((e: Error) => {
+    throw e instanceof UsageError ? e : new UsageError('--out', `${dir}/${STATE_FILE} is not readable JSON: ${e.message}`);
+  });
+  if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`);
+  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment, generatePasswords: state.generatedPasswords };
+  return { dir, state, fallback };
 }

@@ -1,5 +1,5 @@
-import { readFile, realpath, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Cluster } from '../cluster.js';
 import { UsageError } from '../errors.js';
@@ -8,7 +8,7 @@ import { restrictPlan } from '../lifecycle/partial.js';
 import type { GenerateParams, RawGenerateOptions } from '../params.js';
 import { layoutFiles } from '../plans/layouts.js';
 import { openCopyStage } from '../stage.js';
-import { readGeneratedSecrets, readState, STATE_FILE } from '../state.js';
+import { openDirectory, readGeneratedSecrets } from '../state.js';
 import { generateSecrets } from '../passwords.js';
 import { readCert } from '../verify/read.js';
 import * as v from '../validate.js';
@@ -57,13 +57,7 @@ export interface LifecyclePlan {
 }
 
 async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env'>, requireTools: boolean) {
-  const given = resolve(raw.out ?? 'certs');
-  const dir = await realpath(given).catch(() => given);
-  const state = await readState(dir).catch((e: Error) => {
-    throw e instanceof UsageError ? e : new UsageError('--out', `${dir}/${STATE_FILE} is not readable JSON: ${e.message}`);
-  });
-  if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`);
-  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment, generatePasswords: state.generatedPasswords };
+  const { dir, state, fallback } = await openDirectory(raw.out);
   const planned = await planGenerate(raw, deps, { requireTools, fallback });
   const { params } = planned;
   // The directory's CA signs: your own CA, as the state recorded it, unless given again.

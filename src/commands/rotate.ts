@@ -1,6 +1,6 @@
-import { realpath, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { listFiles } from '../files.js';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Cluster } from '../cluster.js';
 import { UsageError } from '../errors.js';
@@ -11,7 +11,7 @@ import { confluentFiles } from '../plans/confluent.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
 import { openCopyStage } from '../stage.js';
-import { readGeneratedSecrets, readState, STATE_FILE, type State } from '../state.js';
+import { openDirectory, readGeneratedSecrets, type State } from '../state.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../passwords.js';
 import * as v from '../validate.js';
 import { buildPlan, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
@@ -52,14 +52,10 @@ export interface RotateResult {
 export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
   const phase = v.oneOf('<phase>', phaseArg, PHASES);
   const started = new Date();
-  const given = resolve(raw.out ?? 'certs');
-  const dir = await realpath(given).catch(() => given);
-  const state = await readState(dir);
-  if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate`);
+  const { dir, state, fallback } = await openDirectory(raw.out);
   checkOrder(phase, state);
   if (state.ca.external) throw new UsageError(`rotate-ca ${phase}`, `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`);
 
-  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment, generatePasswords: state.generatedPasswords };
   const { params } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
   const present = new Set(await listFiles(dir));
   const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
