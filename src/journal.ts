@@ -21,6 +21,8 @@ export interface Journal {
   readonly params: Record<string, unknown>;
   readonly steps: readonly StepRecord[];
   readonly failure?: StepFailure;
+  /** keytool's steps ran in one JVM or one JVM each; why, when the shared JVM could not start. */
+  readonly keytool?: { readonly jvm: string; readonly fallback?: string };
 }
 
 /** The parameters as a journal or --json shows them: every value but the password, and where the password came from. */

@@ -8,6 +8,7 @@ import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from './deployme
 import { UsageError } from './errors.js';
 import { Secret } from './secrets.js';
 import * as v from './validate.js';
+import type { KeytoolJvm } from './runner/runner.js';
 import { EMITS, type Emit } from './plans/emits.js';
 
 /** Options every command shares: the StatefulSet's names (which hosts a broker serves), the tools, the password. */
@@ -19,6 +20,7 @@ export interface RawCommonOptions {
   clientName?: string;
   openssl?: string;
   keytool?: string;
+  keytoolJvm?: string;
   passwordFile?: string;
 }
 
@@ -70,6 +72,8 @@ export interface GenerateParams extends StatefulSetParams {
   readonly keepWork: boolean;
   readonly verbose: boolean;
   readonly tools: { readonly openssl: string; readonly keytool: string };
+  /** shared: keytool steps run in one JVM; per-step: a keytool process each. */
+  readonly keytoolJvm: KeytoolJvm;
 }
 
 /** The script's hard-coded values: the defaults of the drop-in. */
@@ -281,6 +285,7 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
     keepWork: raw.keepWork === true,
     verbose: raw.verbose === true,
     tools: { openssl: nonEmpty('--openssl', raw.openssl ?? 'openssl'), keytool: nonEmpty('--keytool', raw.keytool ?? 'keytool') },
+    keytoolJvm: raw.keytoolJvm === undefined ? 'shared' : v.oneOf('--keytool-jvm', raw.keytoolJvm, ['shared', 'per-step'] as const),
   };
 }
 

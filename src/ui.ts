@@ -50,6 +50,7 @@ export function formatSummary(c: ChalkInstance, r: GenerateResult): string {
     c.bold(`Made ${r.plan.outputs.length} files in ${r.params.out}`) +
       ` (${r.plan.steps.length} steps in ${ms(r.durationMs)}${storeDetail ? `, stores ${storeDetail}` : ''})`,
   ];
+  if (r.keytool?.fallback) lines.push(c.yellow('note: ') + `keytool ran one JVM per step: ${r.keytool.fallback}`);
   if (r.backup) lines.push(`The previous files are kept in ${r.backup}`);
   lines.push(`Journal of this run: ${r.journal}`);
   lines.push('', 'SSL principals (Kafka ACLs and super.users name these):');
@@ -71,6 +72,7 @@ export function summaryJson(r: GenerateResult): Record<string, unknown> {
     files: r.plan.outputs.map((o) => o.path),
     principals: Object.fromEntries(r.cluster.identities.map((i) => [i.alias, principalOf(i.subject)])),
     layout: r.params.layout,
+    keytool: r.keytool ?? null,
     usage: r.plan.usage ?? [],
     steps: r.records.map((x) => ({ id: x.id, outcome: x.outcome, durationMs: x.durationMs, detail: x.detail })),
   };

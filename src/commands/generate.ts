@@ -7,7 +7,7 @@ import { CancelledError, StepError, UsageError } from '../errors.js';
 import { DEFAULT_EMITS, parseGenerateOptions, SCRIPT_DEFAULTS, type ParamFallbacks, type GenerateParams, type RawGenerateOptions } from '../params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
-import { runPlan, type RunEvent } from '../runner/runner.js';
+import { runPlan, type RunEvent, type RunResult } from '../runner/runner.js';
 import type { Exec } from '../runner/exec.js';
 import { planDirs, type Plan } from '../runner/step.js';
 import { buildConfluentPlan } from '../plans/confluent.js';
@@ -31,6 +31,8 @@ export interface GenerateResult {
   /** The run journal, in the output directory. */
   readonly journal: string;
   readonly durationMs: number;
+  /** How the keytool steps ran: in one JVM, or one each (and why, when one JVM was asked for). */
+  readonly keytool?: RunResult['keytool'];
 }
 
 export interface GenerateDeps {
@@ -83,8 +85,13 @@ export function generateCommand(): Command {
     .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
     .option('--json', 'print a machine-readable summary (or failure) on stdout instead of progress and the human summary')
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
-    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
+    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)')
+    .addOption(KEYTOOL_JVM_OPTION());
 }
+
+/** Shared by the commands that run keytool steps. */
+export const KEYTOOL_JVM_OPTION = () =>
+  new Option('--keytool-jvm <mode>', 'shared: run the keytool steps one after another in one JVM (the JDK\'s keytool class, same arguments); per-step: start keytool for each step (default shared)').choices(['shared', 'per-step']);
 
 /** options -> params -> cluster -> plan: everything before a file is touched. */
 export async function planGenerate(
@@ -175,6 +182,7 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
       exec: deps.exec,
       onEvent: deps.onEvent,
       streamOutput: params.verbose,
+      keytoolJvm: params.keytoolJvm,
     });
   } catch (e) {
     await stage.discard(false);
@@ -194,6 +202,7 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
     params: publicParams(params),
     steps: result.records,
     failure: result.failure,
+    keytool: result.keytool,
   });
   if (result.cancelled) {
     await stage.discard(params.keepWork);
@@ -225,5 +234,6 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
     params, cluster, plan, records: result.records, backup,
     journal: join(params.out, relative(stage.workDir, journal)),
     durationMs: Date.now() - r.started.getTime(),
+    keytool: result.keytool,
   };
 }

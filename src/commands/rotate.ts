@@ -14,7 +14,7 @@ import { openCopyStage } from '../stage.js';
 import { openDirectory, readGeneratedSecrets, type State } from '../state.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../passwords.js';
 import * as v from '../validate.js';
-import { buildPlan, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
+import { buildPlan, KEYTOOL_JVM_OPTION, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
 
 /**
  * `rotate-ca start|reissue|finish`: replace the CA of a running cluster
@@ -22,7 +22,7 @@ import { buildPlan, planGenerate, runStaged, type GenerateDeps, type GenerateRes
  * apply: in a copy of the directory, swapped in with a backup, or not at all.
  */
 
-export interface RawRotateOptions extends Pick<RawGenerateOptions, 'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keepWork' | 'verbose'> {
+export interface RawRotateOptions extends Pick<RawGenerateOptions, 'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keytoolJvm' | 'keepWork' | 'verbose'> {
   dryRun?: boolean;
   json?: boolean;
 }
@@ -38,7 +38,8 @@ export function rotateCommand(): Command {
     .option('--keep-work', 'on failure, keep the work directory')
     .option('--verbose', 'print every step\'s command and output')
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
-    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
+    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)')
+    .addOption(KEYTOOL_JVM_OPTION());
 }
 
 export interface RotateResult {
@@ -56,7 +57,7 @@ export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: G
   checkOrder(phase, state);
   if (state.ca.external) throw new UsageError(`rotate-ca ${phase}`, `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`);
 
-  const { params } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
+  const { params } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keytoolJvm: raw.keytoolJvm, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
   const present = new Set(await listFiles(dir));
   const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
   const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;

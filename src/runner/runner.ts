@@ -6,6 +6,7 @@ import { redact, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { describeManifest, renderManifest } from './manifest.js';
 import { execProcess, type Exec, type ExecOutcome } from './exec.js';
+import { hostJvmOptions, keytoolHost } from './keytool-host.js';
 import { tailLines, type StepRecord } from './record.js';
 import { dependencies, type Plan, type Step, type Tool } from './step.js';
 
@@ -28,13 +29,19 @@ export interface RunOptions {
   /** Stream each step's output as 'output' events (--verbose). */
   readonly streamOutput?: boolean;
   readonly now?: () => Date;
+  /** shared: keytool steps run one after another in one JVM; per-step (default): each in a keytool process of its own. */
+  readonly keytoolJvm?: KeytoolJvm;
 }
+
+export type KeytoolJvm = 'shared' | 'per-step';
 
 export interface RunResult {
   readonly records: readonly StepRecord[];
   /** The first step that failed; undefined when every step succeeded. */
   readonly failure?: StepFailure;
   readonly cancelled: boolean;
+  /** How keytool ran; `fallback` says why steps ran per process when the shared JVM was asked for. */
+  readonly keytool?: { readonly jvm: KeytoolJvm; readonly fallback?: string };
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -46,10 +53,20 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * for a step's failure: the caller decides what a failure means.
  */
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> {
-  const exec = opts.exec ?? execProcess;
+  const baseExec = opts.exec ?? execProcess;
+  const keytoolSteps = plan.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'keytool').length;
+  const usesKeytool = keytoolSteps > 0;
+  const host =
+    usesKeytool && opts.keytoolJvm === 'shared'
+      ? keytoolHost(baseExec, { keytool: opts.tools.keytool, cwd: opts.workDir, env: processEnv(keytoolSecrets(plan), opts.secrets, 'keytool host'), jvmOptions: hostJvmOptions(keytoolSteps) })
+      : undefined;
+  // The JVM starts while the first keys are made: nothing needs keytool before the CA exists.
+  host?.warm();
+  const exec = host?.exec ?? baseExec;
   const now = opts.now ?? (() => new Date());
   const steps = plan.steps;
   const deps = dependencies(steps);
+  const order = startOrder(steps, deps);
   const state: Array<'waiting' | 'running' | 'done'> = steps.map(() => 'waiting');
   const records: Array<StepRecord | undefined> = steps.map(() => undefined);
   const stop = new AbortController();
@@ -87,7 +104,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
   try {
     for (;;) {
       if (!stop.signal.aborted) {
-        for (let i = 0; i < steps.length && running.size < opts.concurrency; i++) {
+        for (const i of order) {
+          if (running.size >= opts.concurrency) break;
           if (state[i] !== 'waiting' || !deps[i]!.every((d) => state[d] === 'done')) continue;
           state[i] = 'running';
           const p: Promise<void> = runOne(i).finally(() => running.delete(p));
@@ -99,13 +117,28 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
     }
   } finally {
     opts.signal?.removeEventListener('abort', onOuterAbort);
+    await host?.close();
   }
 
   const all = steps.map(
     (s, i): StepRecord =>
       records[i] ?? { id: s.id, title: s.title, command: redact(describeAction(s, opts.tools), opts.secrets), outcome: 'not-run' },
   );
-  return { records: all, failure, cancelled: opts.signal?.aborted === true };
+  const fallback = host?.unavailable();
+  const keytool = usesKeytool ? { jvm: host && !fallback ? ('shared' as const) : ('per-step' as const), ...(fallback ? { fallback } : {}) } : undefined;
+  return { records: all, failure, cancelled: opts.signal?.aborted === true, ...(keytool ? { keytool } : {}) };
+}
+
+/**
+ * Which ready step gets a free slot first: the one with the most processes
+ * before it, then plan order. Finishing a started certificate (sign, bundle,
+ * import) before making the next key keeps keytool busy alongside the key
+ * generation, instead of leaving every import to a tail at the end.
+ */
+export function startOrder(steps: readonly Step[], deps: readonly (readonly number[])[]): number[] {
+  const depth: number[] = [];
+  for (const [i, s] of steps.entries()) depth[i] = Math.max(0, ...deps[i]!.map((d) => depth[d]!)) + (s.action.kind === 'exec' ? 1 : 0);
+  return steps.map((_, i) => i).sort((a, b) => depth[b]! - depth[a]! || a - b);
 }
 
 /** The command a step runs, as a user would type it. */
@@ -174,13 +207,7 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
     return { record: { outcome: 'ok' } };
   }
 
-  const env: Record<string, string> = { LC_ALL: 'C' };
-  for (const name of a.secretEnv ?? []) {
-    const secret = opts.secrets[name];
-    // A plan naming a secret the caller did not give is a bug, not a user error.
-    if (!secret) throw new Error(`step ${step.id} needs secret ${name}, which the run was not given`);
-    env[name] = secret.reveal();
-  }
+  const env = processEnv(a.secretEnv ?? [], opts.secrets, `step ${step.id}`);
   const outcome: ExecOutcome = await exec({
     file: opts.tools[a.tool],
     args: a.args,
@@ -237,6 +264,25 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
     return withTails(fail('check-failed', problem, { exitCode: 0, outputTail, hint: findHint(both) }));
   }
   return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: step.summarize?.(out) } };
+}
+
+/** A tool's environment: the C locale, and the secrets it names, by variable. */
+function processEnv(names: readonly string[], secrets: SecretEnv, who: string): Record<string, string> {
+  const env: Record<string, string> = { LC_ALL: 'C' };
+  for (const name of names) {
+    const secret = secrets[name];
+    // A plan naming a secret the caller did not give is a bug, not a user error.
+    if (!secret) throw new Error(`${who} needs secret ${name}, which the run was not given`);
+    env[name] = secret.reveal();
+  }
+  return env;
+}
+
+/** Every secret a keytool step of the plan reads. */
+function keytoolSecrets(plan: Plan): string[] {
+  const names = new Set<string>();
+  for (const s of plan.steps) if (s.action.kind === 'exec' && s.action.tool === 'keytool') for (const n of s.action.secretEnv ?? []) names.add(n);
+  return [...names];
 }
 
 /** java.util.Properties reads backslashes as escapes and drops leading blanks. */

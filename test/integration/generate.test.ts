@@ -395,3 +395,39 @@ describe('--emit server-properties,compose with --properties-passwords', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+describe('--keytool-jvm', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('shared (the default) and per-step make the same stores, and --json says which ran', async () => {
+    const entries = async (out: string) =>
+      Promise.all(['mtls-kafka-0.keystore.jks', 'mtls-kafka-client.keystore.jks', 'kafka.server.truststore.jks'].map(async (f) => (await listStore(join(dir, out, f), PW)).entries.map((e) => [e.alias, e.entryType, e.chainLength])));
+    const shared = await runCli(['generate', '--brokers', '1', '--out', 'shared', '--json'], { cwd: dir, env: ENV });
+    const perStep = await runCli(['generate', '--brokers', '1', '--out', 'per-step', '--json', '--keytool-jvm', 'per-step'], { cwd: dir, env: ENV });
+    expect([shared.exitCode, perStep.exitCode]).toEqual([0, 0]);
+    expect(JSON.parse(shared.stdout).keytool).toEqual({ jvm: 'shared' });
+    expect(JSON.parse(perStep.stdout).keytool).toEqual({ jvm: 'per-step' });
+    expect(await entries('shared')).toEqual(await entries('per-step'));
+    expect((await entries('shared'))[0]).toEqual([['ca.crt', 'trustedCertEntry', 1], ['mtls-kafka-0', 'PrivateKeyEntry', 2]]);
+  });
+
+  test('a keytool that is not a JDK\'s runs per step, and the summary says why', async () => {
+    const bin = join(dir, 'bin');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'keytool'), `#!/bin/sh\nexec "${await whichReal('keytool')}" "$@"\n`, { mode: 0o755 });
+    const r = await runCli(['generate', '--brokers', '1', '--out', 'wrapped', '--keytool', join(bin, 'keytool')], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`note: keytool ran one JVM per step: ${join(bin, 'keytool')} has no java beside it`);
+  });
+
+  test('an unknown mode is a usage error that touches nothing', async () => {
+    const r = await runCli(['generate', '--out', 'never', '--keytool-jvm', 'pooled'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--keytool-jvm/);
+    await expect(stat(join(dir, 'never'))).rejects.toThrow();
+  });
+});

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecOutcome, ExecRequest } from '../../src/runner/exec.js';
-import { runPlan } from '../../src/runner/runner.js';
+import { runPlan, startOrder } from '../../src/runner/runner.js';
+import { dependencies } from '../../src/runner/step.js';
 import type { Plan, Step } from '../../src/runner/step.js';
 import { Secret } from '../../src/secrets.js';
 
@@ -125,5 +126,20 @@ describe('runPlan', () => {
     const r = await runPlan(plan([step('a'), step('b', { reads: ['x'] })]), { workDir: dir, tools: TOOLS, secrets: { PW: SECRET }, concurrency: 1, exec: f.exec, signal: ac.signal });
     expect(r.cancelled).toBe(true);
     expect(r.records.map((x) => x.outcome)).toEqual(['cancelled', 'not-run']);
+  });
+});
+
+describe('startOrder', () => {
+  test('a ready step further along its chain starts before a fresh one, plan order breaking ties', () => {
+    // key-a -> sign-a; key-b and key-c are fresh keys made after key-a, in plan order.
+    const steps = [
+      step('key-a', { writes: ['a.key'] }),
+      step('key-b', { writes: ['b.key'] }),
+      step('key-c', { writes: ['c.key'] }),
+      step('sign-a', { reads: ['a.key'], writes: ['a.crt'] }),
+      step('note', { action: { kind: 'write', path: 'n.txt', content: '' }, reads: [], writes: ['n.txt'] }),
+    ];
+    const order = startOrder(steps, dependencies(steps)).map((i) => steps[i]!.id);
+    expect(order).toEqual(['sign-a', 'key-a', 'key-b', 'key-c', 'note']);
   });
 });

@@ -1,0 +1,288 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, realpath } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Exec, ExecOutcome, ExecRequest } from './exec.js';
+
+/**
+ * keytool steps run in one JVM (java/KeytoolHost.java) instead of one JVM
+ * each. A keytool process spends most of its half second deriving PKCS12
+ * keys in code the JIT has not compiled yet; in a JVM that stays up, the
+ * second store costs a fifth of the first. Each step is still the keytool
+ * command of its record, run by the JDK's own keytool class with the same
+ * arguments, with its own exit code and output; only the `-J` options, which
+ * configure a JVM of its own, are left out.
+ *
+ * When the host cannot start (no `java` beside keytool, a JDK 8 that has no
+ * --add-exports, the class not built), keytool steps run as processes, as
+ * with `--keytool-jvm per-step`.
+ */
+
+/** Where `npm run build` puts KeytoolHost.class (the same from src/ and dist/). */
+export const HOST_CLASS_DIR = fileURLToPath(new URL('../../java/', import.meta.url));
+
+const HOST_JVM_OPTIONS = [
+  // keytool's messages are localized; the checks and hints read the English ones.
+  '-Duser.language=en',
+  '-Duser.country=US',
+  '-XX:+UseSerialGC',
+  '-XX:-UsePerfData',
+  // keytool's classes live in java.base, which does not export them.
+  '--add-exports',
+  'java.base/sun.security.tools.keytool=ALL-UNNAMED',
+];
+
+/**
+ * Measured here (2 cores, JDK 17) on 25 keystore imports: C1 alone takes
+ * 5.0 s of CPU and 47 MiB; with C2 3.7 s and 87 MiB, as C2 pays for itself
+ * only after a dozen stores. Below that, C1 alone is faster and smaller.
+ * The small young generation keeps the heap from growing to a share of the
+ * machine's memory for stores of a few kilobytes.
+ */
+export function hostJvmOptions(keytoolSteps: number): string[] {
+  return ['-Xmx64m', '-Xmn4m', ...(keytoolSteps > C2_FROM_STEPS ? [] : ['-XX:TieredStopAtLevel=1'])];
+}
+
+const C2_FROM_STEPS = 12;
+
+const READY_TIMEOUT_MS = 30_000;
+
+export interface KeytoolHostOptions {
+  /** The keytool the plan names (a name on PATH or a path): the host runs the `java` beside it. */
+  readonly keytool: string;
+  readonly cwd: string;
+  /** Every variable a keytool step may read (the run's secrets): a JVM's environment is fixed at its start. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly classDir?: string;
+  readonly jvmOptions?: readonly string[];
+  readonly pathEnv?: string;
+}
+
+/** The `java` of the JDK a keytool belongs to, or why there is none. */
+export async function javaBeside(keytool: string, pathEnv = process.env.PATH ?? ''): Promise<string | { readonly reason: string }> {
+  let path = keytool;
+  if (!keytool.includes('/')) {
+    const dirs = pathEnv.split(':').filter((d) => d !== '');
+    const found = await firstExecutable(dirs.map((d) => join(d, keytool)));
+    if (!found) return { reason: `${keytool} is not on PATH` };
+    path = found;
+  }
+  const java = join(dirname(await realpath(path).catch(() => path)), 'java');
+  return (await firstExecutable([java])) ?? { reason: `${path} has no java beside it` };
+}
+
+async function firstExecutable(paths: readonly string[]): Promise<string | undefined> {
+  for (const p of paths) {
+    try {
+      await access(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+type Reply = { readonly kind: 'done'; readonly exitCode: number; readonly stdout: string; readonly stderr: string } | { readonly kind: 'exit'; readonly stdout: string; readonly stderr: string };
+
+/** One running KeytoolHost JVM. */
+class HostProcess {
+  private readonly lines: string[] = [];
+  private waiting?: (line: string | undefined) => void;
+  private closed = false;
+  private jvmStderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(private readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(line);
+      } else this.lines.push(line);
+    });
+    child.stderr!.on('data', (b: Buffer) => {
+      this.jvmStderr += b.toString();
+    });
+    this.exited = new Promise((resolve) => {
+      child.on('close', (code, signal) => {
+        this.closed = true;
+        this.waiting?.(undefined);
+        this.waiting = undefined;
+        resolve({ code, signal });
+      });
+      // A java that cannot be started closes too; its error is the reason.
+      child.on('error', (e) => {
+        this.jvmStderr += e.message;
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The next protocol line, or undefined once the JVM has gone. */
+  nextLine(): Promise<string | undefined> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  send(args: readonly string[]): void {
+    const b64 = args.map((a) => Buffer.from(a, 'utf8').toString('base64'));
+    this.child.stdin!.write(`${args.length}\n${b64.map((a) => `${a}\n`).join('')}`);
+  }
+
+  /** What the JVM itself printed (not keytool: its output is captured per command). */
+  takeStderr(): string {
+    const s = this.jvmStderr;
+    this.jvmStderr = '';
+    return s;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin!.end();
+    await this.exited;
+  }
+}
+
+function decode(field: string | undefined): string {
+  return field === undefined || field === '-' ? '' : Buffer.from(field, 'base64').toString('utf8');
+}
+
+function parseReply(line: string): Reply | undefined {
+  const [kind, ...rest] = line.split(' ');
+  if (kind === 'done' && rest.length === 3) return { kind, exitCode: Number(rest[0]), stdout: decode(rest[1]), stderr: decode(rest[2]) };
+  if (kind === 'exit' && rest.length === 2) return { kind, stdout: decode(rest[0]), stderr: decode(rest[1]) };
+  return undefined;
+}
+
+export interface KeytoolHost {
+  /** Runs keytool requests in the shared JVM and everything else with `fallback`. */
+  readonly exec: Exec;
+  /** Starts the JVM now, so that its start-up overlaps other work. */
+  readonly warm: () => void;
+  /** Why keytool steps ran as processes, once the host could not start. */
+  readonly unavailable: () => string | undefined;
+  /** How many JVMs it started: one, plus one after each keytool error (keytool exits on them). */
+  readonly starts: () => number;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * An Exec that sends the requests for `opts.keytool` to a shared JVM, one at
+ * a time, starting it on the first (or at once with `warm`) and again after
+ * keytool has ended it (it exits on its own errors).
+ */
+export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHost {
+  let current: Promise<HostProcess | { reason: string }> | undefined;
+  let unavailable: string | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let starts = 0;
+
+  const start = async (): Promise<HostProcess | { reason: string }> => {
+    const java = await javaBeside(opts.keytool, opts.pathEnv);
+    if (typeof java !== 'string') return java;
+    const classDir = opts.classDir ?? HOST_CLASS_DIR;
+    const classFile = join(classDir, 'KeytoolHost.class');
+    if (!(await access(classFile).then(() => true, () => false))) return { reason: `${classFile} is missing (npm run build compiles it)` };
+    starts++;
+    const child = spawn(java, [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const host = new HostProcess(child);
+    const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);
+    const first = await host.nextLine();
+    clearTimeout(timer);
+    if (first?.startsWith('ready ')) return host;
+    host.kill();
+    const said = (host.takeStderr().trim().split('\n')[0] ?? '').trim();
+    return { reason: `${java} could not start the keytool host${said ? `: ${said}` : ''}` };
+  };
+
+  const get = (): Promise<HostProcess | { reason: string }> => (current ??= start());
+
+  const canHost = (req: ExecRequest): boolean =>
+    req.file === opts.keytool &&
+    req.input === undefined &&
+    req.cwd === opts.cwd &&
+    Object.entries(req.env).every(([k, v]) => opts.env[k] === v);
+
+  const runInHost = async (req: ExecRequest): Promise<ExecOutcome> => {
+    const host = await get();
+    if (!(host instanceof HostProcess)) {
+      unavailable = host.reason;
+      return fallback(req);
+    }
+    if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
+    host.send(req.args.filter((a) => !a.startsWith('-J')));
+    let ended: 'timed-out' | 'cancelled' | undefined;
+    const stop = (why: 'timed-out' | 'cancelled') => {
+      ended ??= why;
+      host.kill();
+    };
+    const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
+    const onAbort = () => stop('cancelled');
+    req.signal?.addEventListener('abort', onAbort);
+    try {
+      const line = await host.nextLine();
+      const reply = line === undefined ? undefined : parseReply(line);
+      if (reply?.kind === 'done') {
+        const jvm = host.takeStderr();
+        report(req, reply.stdout, reply.stderr + jvm);
+        return { kind: 'exited', exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr + jvm };
+      }
+      // keytool ended the JVM (System.exit after an error), or the JVM died: its exit status is the command's.
+      current = undefined;
+      const { code, signal } = await host.exited;
+      const stdout = reply?.stdout ?? '';
+      const stderr = (reply?.stderr ?? '') + host.takeStderr();
+      report(req, stdout, stderr);
+      if (ended) return { kind: ended, stdout, stderr };
+      if (code === null) return { kind: 'killed', signal: String(signal ?? 'unknown'), stdout, stderr };
+      return { kind: 'exited', exitCode: code, stdout, stderr };
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  const exec: Exec = (req) => {
+    if (!canHost(req)) return fallback(req);
+    // One command at a time: keytool writes to System.out, which the host redirects per command.
+    const p = queue.then(() => runInHost(req));
+    queue = p.catch(() => undefined);
+    return p;
+  };
+
+  return {
+    exec,
+    warm: () => void get(),
+    unavailable: () => unavailable,
+    starts: () => starts,
+    close: async () => {
+      await queue;
+      const host = await current;
+      if (host instanceof HostProcess) await host.close();
+    },
+  };
+}
+
+/** Output arrives per command, not as it is printed: --verbose gets it when the command ends. */
+function report(req: ExecRequest, stdout: string, stderr: string): void {
+  if (!req.onOutput) return;
+  if (stdout) req.onOutput('stdout', stdout);
+  if (stderr) req.onOutput('stderr', stderr);
+}
