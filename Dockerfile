@@ -6,11 +6,18 @@
 # new certs/ is swapped in by renaming, which a mount point cannot take.
 
 FROM node:20-bookworm-slim AS build
+# javac compiles java/KeytoolHost.java, the JVM that runs the keytool steps (--release 8: any JRE loads it).
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY templates ./templates
-# npm ci runs `prepare`, which compiles src/ to dist/.
+COPY java ./java
+COPY scripts/build-java.mjs ./scripts/
+# npm ci runs `prepare`, which compiles src/ to dist/ and java/ to its class.
 RUN npm ci && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -24,6 +31,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/templates ./templates
+COPY --from=build /app/java/KeytoolHost.class ./java/
 WORKDIR /work
 # A young generation of 2 MiB keeps the peak memory of a large run under 90 MiB (scripts/bench.mjs).
 ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/cli.js"]

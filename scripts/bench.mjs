@@ -130,9 +130,9 @@ Measured ${new Date().toISOString().slice(0, 10)}.
 
 ${table}
 `;
-  // The analysis below the tables is written by hand: keep it.
+  // Earlier tables and the analysis below them are kept as they are (move the old table there by hand).
   const old = await fs.readFile(path.resolve(argv.write), 'utf8').catch(() => '');
-  const kept = old.indexOf('## What bounds the port');
+  const kept = ['## Earlier runs', '## What bounds the port'].map((h) => old.indexOf(h)).filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? -1;
   await fs.writeFile(path.resolve(argv.write), kept >= 0 ? `${doc}\n${old.slice(kept)}` : doc);
   console.log(`\nwrote ${argv.write}`);
 }
