@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { RawCaOptions } from './byoca.js';
 import { isIP } from 'node:net';
-import { LineCounter, parseDocument } from 'yaml';
 import { brokerCn, brokerSans, type Cluster, type Dn, type DnAttr, type Identity, type San, type StoreType } from './cluster.js';
 import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } from './deployment.js';
 import { UsageError } from './errors.js';
@@ -128,6 +127,8 @@ export async function loadConfig(file: string): Promise<ClusterConfig> {
   } catch (e) {
     throw new UsageError('--config', `must be a readable file; ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  // Loaded here, not at start-up: most runs read no config file.
+  const { LineCounter, parseDocument } = await import('yaml');
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {

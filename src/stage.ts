@@ -1,8 +1,7 @@
-import { chmod, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { listFiles } from './files.js';
 import type { Step } from './runner/step.js';
-import { dir as tmpDir } from 'tmp-promise';
 import { OutputError } from './errors.js';
 
 /**
@@ -30,7 +29,8 @@ export async function openStage(target: string): Promise<Stage> {
   let workDir: string;
   try {
     // Same parent, so the final rename is atomic and never crosses file systems.
-    ({ path: workDir } = await tmpDir({ tmpdir: parent, prefix: `.${basename(target)}.kafka-mtls-work-` }));
+    // mkdtemp makes it 0700: it will hold unencrypted keys until the swap.
+    workDir = await mkdtemp(join(parent, `.${basename(target)}.kafka-mtls-work-`));
   } catch (e) {
     throw new OutputError(`cannot create a work directory in ${parent}: ${(e as Error).message}`, 'The parent of --out must be writable.');
   }
