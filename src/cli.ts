@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
-  // 'on', not 'once': execa's exit hook re-raises a signal that no other listener holds.
+  // 'on', not 'once': a second Ctrl-C must not end the process before the work directory is removed.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
