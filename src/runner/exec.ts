@@ -28,8 +28,9 @@ export type Exec = (req: ExecRequest) => Promise<ExecOutcome>;
 const FORCE_KILL_AFTER_MS = 2000;
 
 /**
- * Node's own spawn rather than a wrapper library: loading execa took 125 ms
- * of every run here, a twentieth of a whole 3-broker run.
+ * Node's own spawn rather than a wrapper library: execa took 125 ms to load
+ * and 10 to 15 ms of CPU per process, some 150 of them at 24 brokers
+ * (BENCHMARKS.md).
  */
 export const execProcess: Exec = (req) =>
   new Promise((resolve) => {
