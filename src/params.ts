@@ -56,6 +56,8 @@ export interface GenerateParams extends StatefulSetParams {
   readonly password: Secret;
   /** True when neither PASSWORD nor --password-file was given and the script's default is used. */
   readonly defaultPassword: boolean;
+  /** The option or variable that gave the password, for error messages (PASSWORD also when it is the default). */
+  readonly passwordFrom: string;
   /** Extra outputs beside the layout's files. */
   readonly emit: readonly Emit[];
   readonly layout: Layout;
@@ -163,10 +165,9 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     ? await loadExternalCa({ ...config!.caFiles, ...pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']) }, env, base.tools.openssl, configCaNames(raw.config!))
     : await loadExternalCa(raw, env, base.tools.openssl);
 
-  let password = base.password;
-  let defaultPassword = base.defaultPassword;
+  let { password, defaultPassword, passwordFrom } = base;
   if (raw.passwordFile === undefined && config?.password) {
-    password = await configPassword(raw.config!, config.password, env);
+    ({ secret: password, from: passwordFrom } = await configPassword(raw.config!, config.password, env));
     defaultPassword = false;
   }
 
@@ -174,7 +175,7 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
   if (extras.generatePasswords && raw.passwordFile !== undefined) throw new UsageError('--generate-passwords', 'cannot be combined with --password-file: the passwords are made for you');
   // Generated passwords need none given: the shared one then only opens nothing.
   if (extras.generatePasswords) defaultPassword = false;
-  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword, ...extras };
+  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword, passwordFrom, ...extras };
   const brokers = config.cluster.identities.filter((i) => i.role === 'broker');
   const client = config.cluster.identities.find((i) => i.role === 'client')!;
   return {
@@ -189,6 +190,7 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     deployment,
     password,
     defaultPassword,
+    passwordFrom,
     config: resolve(raw.config!),
     configCluster: config.cluster,
     ...extras,
@@ -215,15 +217,16 @@ function mountPath(raw: string): string {
   return raw;
 }
 
-async function configPassword(file: string, p: NonNullable<ClusterConfig['password']>, env: NodeJS.ProcessEnv): Promise<Secret> {
+async function configPassword(file: string, p: NonNullable<ClusterConfig['password']>, env: NodeJS.ProcessEnv): Promise<{ secret: Secret; from: string }> {
   if ('env' in p) {
     const value = env[p.env];
-    if (value === undefined || value === '') throw new UsageError(`--config ${file}: password.env`, `names ${p.env}, which is not set`);
-    return new Secret('store password', v.password(`${p.env} (password.env of ${file})`, value));
+    if (value === undefined) throw new UsageError(`--config ${file}: password.env`, `names ${p.env}, which is not set`);
+    if (value === '') throw new UsageError(`${p.env} (password.env of ${file})`, 'must not be empty');
+    return { secret: new Secret('store password', v.password(`${p.env} (password.env of ${file})`, value)), from: `${p.env} (password.env of ${file})` };
   }
   // A relative path is read from beside the config file, wherever the command runs.
-  const { secret } = await readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
-  return secret;
+  const { secret, from } = await readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
+  return { secret, from };
 }
 
 type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword' | 'generatePasswords'>;
@@ -265,7 +268,7 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
   // A symlink to a directory stays a symlink: the swap happens at the directory it points to.
   const out = existing ? await realpath(given) : given;
 
-  const { secret, isDefault } = await readPassword(raw.passwordFile, env);
+  const { secret, isDefault, from } = await readPassword(raw.passwordFile, env);
   return {
     out,
     brokers,
@@ -282,6 +285,7 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
     storeType,
     password: secret,
     defaultPassword: isDefault,
+    passwordFrom: from,
     keepWork: raw.keepWork === true,
     verbose: raw.verbose === true,
     tools: { openssl: nonEmpty('--openssl', raw.openssl ?? 'openssl'), keytool: nonEmpty('--keytool', raw.keytool ?? 'keytool') },
@@ -298,7 +302,16 @@ function nonEmpty(option: string, raw: string): string {
   return raw;
 }
 
-export async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv, option = '--password-file'): Promise<{ secret: Secret; isDefault: boolean }> {
+/** Where the shared store password came from, as error messages name it. */
+export interface ReadPassword {
+  readonly secret: Secret;
+  readonly isDefault: boolean;
+  /** The option or variable that gave it: --password-file, PASSWORD (also when unset: the default). */
+  readonly from: string;
+}
+
+/** The one place a password file or PASSWORD is read (a bounded reader can replace readFile here alone). */
+export async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv, option = '--password-file'): Promise<ReadPassword> {
   if (file !== undefined) {
     let text: string;
     try {
@@ -309,11 +322,12 @@ export async function readPassword(file: string | undefined, env: NodeJS.Process
     // One trailing newline is the file's, not the password's (echo pw > file).
     const value = text.replace(/\r?\n$/, '');
     if (/[\r\n]/.test(value)) throw new UsageError(option, 'must hold the password on a single line');
-    return { secret: new Secret('store password', v.password(option, value)), isDefault: false };
+    if (value === '') throw new UsageError(option, `must not be empty; ${file} holds no password`);
+    return { secret: new Secret('store password', v.password(option, value)), isDefault: false, from: `${option} ${file}` };
   }
   const fromEnv = env.PASSWORD;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return { secret: new Secret('store password', v.password('PASSWORD', fromEnv)), isDefault: false };
-  }
-  return { secret: new Secret('store password', SCRIPT_DEFAULTS.password), isDefault: true };
+  // Set but empty is a mistake (PASSWORD=$(cat missing-file)), never a request for the default.
+  if (fromEnv === '') throw new UsageError('PASSWORD', 'must not be empty (unset it to use the script\'s default password)');
+  if (fromEnv !== undefined) return { secret: new Secret('store password', v.password('PASSWORD', fromEnv)), isDefault: false, from: 'PASSWORD' };
+  return { secret: new Secret('store password', SCRIPT_DEFAULTS.password), isDefault: true, from: 'PASSWORD' };
 }

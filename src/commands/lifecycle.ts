@@ -9,7 +9,8 @@ import type { GenerateParams, RawGenerateOptions } from '../params.js';
 import { layoutFiles } from '../plans/layouts.js';
 import { openCopyStage } from '../stage.js';
 import { openDirectory, readGeneratedSecrets } from '../state.js';
-import { generateSecrets } from '../passwords.js';
+import { generateSecrets, STORE_PASSWORD_ENV } from '../passwords.js';
+import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
 import { readCert } from '../verify/read.js';
 import * as v from '../validate.js';
 import { buildPlan, generateCommand, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
@@ -108,6 +109,8 @@ export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Pr
   if (cluster.ca.external?.keyEncrypted && !params.caKeyPassword) {
     throw new UsageError('--ca-key-password-env', `${dir}/ca.key is your CA's encrypted key: give its passphrase with --ca-key-password-env or --ca-key-password-file`);
   }
+  const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
+  await proveStorePasswords(dir, storesOf(current.state, shared), { tools: params.tools, secrets: { [STORE_PASSWORD_ENV]: params.password, ...secrets }, exec: deps.exec });
   const changes = diffCluster(cluster, current, opts);
   if (!hasChanges(changes)) return { changes };
   deps.onParams?.(params);

@@ -12,7 +12,8 @@ import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
 import { openCopyStage } from '../stage.js';
 import { openDirectory, readGeneratedSecrets, type State } from '../state.js';
-import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../passwords.js';
+import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../passwords.js';
+import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
 import * as v from '../validate.js';
 import { buildPlan, KEYTOOL_JVM_OPTION, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
 
@@ -78,6 +79,8 @@ export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: G
     plan = { ...partial, steps: [...extra, ...partial.steps], outputs: [...partial.outputs, ...(extra.length ? [{ path: confluentFiles.caPem, private: true }] : [])] };
   }
   if (raw.dryRun) return { phase, plan, state };
+  const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
+  await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets: { [STORE_PASSWORD_ENV]: params.password, ...secrets }, exec: deps.exec });
 
   const stage = await openCopyStage(dir, {
     prepare: async (work) => {

@@ -84,12 +84,11 @@ describe('plan and apply on the drop-in layout', () => {
     expect((await certFacts(join(certs, 'ca-signed-mtls-kafka-2'))).validityDays).toBe(730);
   }, 120_000);
 
-  test('apply with the wrong password fails on the existing truststore and changes nothing', async () => {
+  test('apply with the wrong password is refused before anything is staged, and changes nothing', async () => {
     const before = await snapshot(certs);
     const r = await runCli(['apply', '--brokers', '6'], { cwd: dir, env: { PASSWORD: 'not-the-password' } });
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/step truststore\.check failed/);
-    expect(r.stderr).toMatch(/Check PASSWORD or --password-file/);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^error: PASSWORD: does not open \S+\/mtls-kafka-0\.keystore\.jks/);
     expect(await snapshot(certs)).toEqual(before);
   }, 60_000);
 
