@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ToolMissingError } from './errors.js';
+import { ToolMissingError, ToolVersionError } from './errors.js';
+import { execProcess, type Exec } from './runner/exec.js';
 import type { Tool } from './runner/step.js';
 
 const INSTALL_HINT: Record<Tool, string> = {
@@ -29,12 +30,51 @@ export async function locate(command: string, env: NodeJS.ProcessEnv = process.e
   return undefined;
 }
 
-/** Checks every tool a plan needs before any step runs, so that a missing one is named up front. */
-export async function preflight(tools: Readonly<Record<Tool, string>>, needed: Iterable<Tool>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  for (const tool of new Set(needed)) {
+/**
+ * Checks every tool a plan needs before any step runs, so that a missing one is named up front, and that
+ * openssl is a version whose options and output the steps are written for.
+ */
+export async function preflight(
+  tools: Readonly<Record<Tool, string>>,
+  needed: Iterable<Tool>,
+  env: NodeJS.ProcessEnv = process.env,
+  exec: Exec = execProcess,
+): Promise<void> {
+  const wanted = new Set(needed);
+  for (const tool of wanted) {
     if (!(await locate(tools[tool], env))) {
       const where = tools[tool].includes('/') ? `${tools[tool]} is not an executable file` : `${tools[tool]} is not on PATH`;
       throw new ToolMissingError(tool, `${where}; ${INSTALL_HINT[tool]}`);
     }
+  }
+  if (wanted.has('openssl')) await checkOpensslVersion(tools.openssl, exec);
+}
+
+const OPENSSL_NEEDED = 'OpenSSL 1.1.1 or 3.x';
+
+/**
+ * What `openssl version` says about support: OpenSSL 1.1.1 and 3.x (and later) are supported; LibreSSL
+ * (macOS's openssl, Alpine's libressl) and OpenSSL before 1.1.1 are named and refused. Output that names
+ * neither is let through: the steps then say what went wrong.
+ */
+export function classifyOpensslVersion(text: string): { readonly supported: boolean; readonly found?: string } {
+  const line = text.trim().split('\n')[0]?.trim() ?? '';
+  const libre = /^LibreSSL\s+(\S+)/.exec(line);
+  if (libre) return { supported: false, found: `LibreSSL ${libre[1]}` };
+  const m = /^OpenSSL\s+(\d+)\.(\d+)\.(\d+)([a-z]*)/.exec(line);
+  if (!m) return { supported: true };
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const found = `OpenSSL ${m[1]}.${m[2]}.${m[3]}${m[4]}`;
+  if (major >= 3 || (major === 1 && minor === 1 && patch >= 1)) return { supported: true, found };
+  return { supported: false, found };
+}
+
+async function checkOpensslVersion(openssl: string, exec: Exec): Promise<void> {
+  const out = await exec({ file: openssl, args: ['version'], cwd: process.cwd(), env: { LC_ALL: 'C' }, timeoutMs: 10_000 });
+  if (out.kind !== 'exited' || out.exitCode !== 0) return;
+  const v = classifyOpensslVersion(out.stdout);
+  if (!v.supported) {
+    const install = 'install OpenSSL (Debian/Ubuntu: apt-get install openssl; Alpine: apk add openssl; macOS: brew install openssl@3)';
+    throw new ToolVersionError('openssl', v.found!, `kafka-mtls needs ${OPENSSL_NEEDED}: ${install}, or pass --openssl PATH`);
   }
 }

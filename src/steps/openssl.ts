@@ -22,8 +22,9 @@ export function createCa(s: CaCreateSpec): Step {
     action: {
       kind: 'exec',
       tool: 'openssl',
-      // -noenc: the CA key is written unencrypted, as the script's `encrypt_key = no` did.
-      args: ['req', '-new', '-x509', '-newkey', `rsa:${s.bits}`, '-noenc', '-keyout', s.key, '-out', s.cert, '-days', String(s.days), '-config', s.config],
+      // -nodes: the CA key is written unencrypted, as the script's `encrypt_key = no` did. OpenSSL 3 calls it
+      // -noenc and keeps -nodes; 1.1.1 knows only -nodes.
+      args: ['req', '-new', '-x509', '-newkey', `rsa:${s.bits}`, '-nodes', '-keyout', s.key, '-out', s.cert, '-days', String(s.days), '-config', s.config],
     },
     reads: [s.config],
     writes: [s.key, s.cert],
@@ -64,11 +65,12 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
       kind: 'exec',
       tool: 'openssl',
       // -verify checks the new CSR's self-signature and prints a line that proves it.
-      args: ['req', '-new', '-newkey', `rsa:${s.bits}`, '-noenc', '-keyout', s.key, '-out', s.csr, '-config', s.config, '-verify'],
+      args: ['req', '-new', '-newkey', `rsa:${s.bits}`, '-nodes', '-keyout', s.key, '-out', s.csr, '-config', s.config, '-verify'],
     },
     reads: [s.config],
     writes: [s.key, s.csr],
-    check: expectLine(/self-signature verify OK/, 'openssl did not confirm the request\'s self-signature'),
+    // OpenSSL 3 says "Certificate request self-signature verify OK", 1.1.1 "verify OK" (apps/req.c).
+    check: expectLine(/^(?:Certificate request self-signature )?verify OK$/m, 'openssl did not confirm the request\'s self-signature'),
   };
 }
 
@@ -105,7 +107,8 @@ export function signLeaf(s: SignSpec): Step {
     },
     reads: [s.csr, s.ext, s.caCert, s.caKey],
     writes: [s.out],
-    check: expectLine(/self-signature ok/, 'openssl did not confirm the request\'s signature before signing'),
+    // OpenSSL 3 says "Certificate request self-signature ok", 1.1.1 "Signature ok" (apps/x509.c).
+    check: expectLine(/^(?:Certificate request self-signature ok|Signature ok)$/m, 'openssl did not confirm the request\'s signature before signing'),
   };
 }
 

@@ -52,7 +52,7 @@ async function intruderKeystore(certs: string): Promise<string> {
   const dir = join(work, 'intruder');
   const env = { PW: PASSWORD };
   await execa('mkdir', ['-p', dir]);
-  await execa('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-noenc', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'r.csr'), '-subj', '/C=KR/ST=Seoul/L=Confluent/O=Organization/OU=OrganizationUnit/CN=intruder']);
+  await execa('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'r.csr'), '-subj', '/C=KR/ST=Seoul/L=Confluent/O=Organization/OU=OrganizationUnit/CN=intruder']);
   await execa('sh', ['-c', `printf 'extendedKeyUsage = clientAuth\\n' > ${dir}/ext.cnf`]);
   await execa('openssl', ['x509', '-req', '-in', join(dir, 'r.csr'), '-CA', join(certs, 'ca.crt'), '-CAkey', join(certs, 'ca.key'), '-out', join(dir, 'c.pem'), '-days', '2', '-extfile', join(dir, 'ext.cnf')]);
   await execa('openssl', ['pkcs12', '-export', '-in', join(dir, 'c.pem'), '-inkey', join(dir, 'k.pem'), '-certfile', join(certs, 'ca.crt'), '-name', 'intruder', '-out', join(dir, 'intruder.p12'), '-passout', 'env:PW'], { env });

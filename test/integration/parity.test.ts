@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { certFacts, listStore } from '../helpers/pki.js';
-import { runCli, SCRIPT, tempDir } from '../helpers/cli.js';
+import { describeWithScript, runCli, SCRIPT, tempDir } from '../helpers/cli.js';
 
 /**
  * The drop-in promise: with the same parameters, the port makes the same
@@ -43,7 +43,7 @@ async function runPort(dir: string, p: Params): Promise<string> {
 const leafNames = (p: Params) => [...Array.from({ length: p.brokers }, (_, i) => `mtls-kafka-${i}`), 'mtls-kafka-client'];
 const stores = (p: Params) => [...leafNames(p).map((n) => `${n}.keystore.jks`), 'kafka.server.truststore.jks', 'kafka.client.truststore.jks'];
 
-describe.each<Params>([
+describeWithScript().each<Params>([
   { password: 'password', validity: 730, brokers: 3 },
   { password: 'An0ther-pass', validity: 90, brokers: 2 },
 ])('parity with mtls-kafka.sh (%o)', (p) => {

@@ -36,7 +36,7 @@ describe('rotate-ca on the drop-in layout', () => {
     const before = await snapshot(certs);
     const dry = await runCli(['rotate-ca', 'start', '--dry-run'], { cwd: dir, env: ENV });
     expect(dry.exitCode).toBe(0);
-    expect(dry.stdout).toMatch(/openssl req -new -x509 -newkey rsa:4096 -noenc -keyout ca-next\.key/);
+    expect(dry.stdout).toMatch(/openssl req -new -x509 -newkey rsa:4096 -nodes -keyout ca-next\.key/);
     expect(await snapshot(certs)).toEqual(before);
 
     const r = await runCli(['rotate-ca', 'start'], { cwd: dir, env: ENV });
