@@ -5,7 +5,8 @@ import { UsageError } from './errors.js';
 import { readPassword } from './params.js';
 import { capture } from './runner/capture.js';
 import { Secret, type SecretEnv } from './secrets.js';
-import { parseCertText, pemBlocks, CERT_TEXT_ARGS } from './x509.js';
+import { parseCertText, pemBlocks, CERT_TEXT_ARGS, type CertInfo } from './x509.js';
+import { MIN_RSA_BITS, sha1Signed, weakRsa } from './verify/rules.js';
 
 /**
  * Your own CA (`--ca-cert`, `--ca-key`, `--ca-chain`): read and checked with
@@ -46,7 +47,7 @@ export async function loadExternalCa(
   env: NodeJS.ProcessEnv,
   openssl: string,
   n: CaOptionNames = CA_FLAGS,
-): Promise<{ external?: ExternalCa; keyPassword?: Secret }> {
+): Promise<{ external?: ExternalCa; keyPassword?: Secret; notAfter?: Date }> {
   if (raw.caCert === undefined && raw.caKey === undefined) {
     if (raw.caChain !== undefined) throw new UsageError(n.chain, `needs ${n.cert} and ${n.key}`);
     // The passphrase alone: apply signs with the directory's own encrypted ca.key.
@@ -78,6 +79,7 @@ export async function loadExternalCa(
   if (!info.isCa) throw new UsageError(n.cert, `is not a CA certificate: ${info.subject} has no basicConstraints CA:TRUE`);
   if (!info.keyUsage.includes('Certificate Sign')) throw new UsageError(n.cert, `is not a CA certificate: ${info.subject}'s keyUsage does not allow keyCertSign`);
   if (info.notAfter.getTime() < Date.now()) throw new UsageError(n.cert, `expired on ${info.notAfter.toISOString().slice(0, 10)}`);
+  refuseWeak(n.cert, info);
 
   const pub = await capture('openssl', ['pkey', '-pubout', '-passin', `env:${CA_KEY_PASSWORD_ENV}`], { ...opts, input: keyText, secretEnv: [CA_KEY_PASSWORD_ENV] });
   if (!pub.ok) throw new UsageError(n.key, `openssl cannot read the key${keyPassword ? ' with that passphrase' : ''}: ${pub.stderr.trim().split('\n')[0]}`);
@@ -97,11 +99,26 @@ export async function loadExternalCa(
     // Without -partial_chain, openssl verify accepts only a chain that reaches a self-signed root.
     const strict = await capture('openssl', ['verify', '-x509_strict', '-CAfile', chain!, cert], opts);
     if (!strict.ok) throw new UsageError(n.chain, `does not lead from ${n.cert} to its root: ${(strict.stdout + strict.stderr).trim().split('\n').pop()}`);
+    for (const pem of chainPems) {
+      const above = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
+      if (above.ok) refuseWeak(n.chain, parseCertText(above.stdout));
+    }
   }
   return {
     external: { cert, key, chain, certPem: certPems[0]!, chainPems, subject: info.subject, keyEncrypted: encrypted },
     keyPassword,
+    notAfter: info.notAfter,
   };
+}
+
+/** What verify would fail in every chain this CA signs: refused before anything is made with it. */
+function refuseWeak(option: string, c: CertInfo): void {
+  if (weakRsa(c)) {
+    throw new UsageError(option, `${c.subject} has an RSA ${c.keyBits}-bit key: at least ${MIN_RSA_BITS} bits are needed (Java refuses smaller keys, and verify fails them)`);
+  }
+  if (sha1Signed(c)) {
+    throw new UsageError(option, `${c.subject} is signed with ${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs (and verify fails them)`);
+  }
 }
 
 async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOptionNames): Promise<Secret | undefined> {

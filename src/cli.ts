@@ -8,6 +8,7 @@ import { applyCommand, EXIT_CHANGES, planCommand, runApply, runLifecyclePlan, ty
 import { hasChanges } from './lifecycle/diff.js';
 import { describePhase, rotateCommand, runRotate, type RawRotateOptions } from './commands/rotate.js';
 import type { Phase } from './lifecycle/rotate.js';
+import { VERSION } from './version.js';
 
 const NEXT_STEP: Record<Phase, string> = {
   start: 'Roll the brokers (and update clients\' truststores), then run rotate-ca reissue.',
@@ -44,11 +45,11 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let exitCode = 0;
-  // --json: a failure is reported on stdout as JSON too.
-  let json = false;
+  // --json: every failure is reported on stdout as JSON too, even one commander finds before any action runs.
+  let json = argv.slice(2).includes('--json');
   const program = new Command('kafka-mtls')
     .description('TLS material for an Apache Kafka cluster secured with mutual TLS')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => err(s) })
     .addHelpText('after', EXIT_HELP);
@@ -214,9 +215,7 @@ Exit codes:
     await program.parseAsync(argv);
   } catch (e) {
     exitCode = report(e, err, ce);
-    if (json && (e instanceof StepError || e instanceof CancelledError)) {
-      out(JSON.stringify({ ok: false, exitCode, failure: e instanceof StepError ? e.failure : { kind: 'cancelled' }, ...e.aftermath }, null, 2) + '\n');
-    }
+    if (json && exitCode !== 0) out(JSON.stringify(failureJson(e, exitCode), null, 2) + '\n');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -243,12 +242,29 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
     return e.exitCode;
   }
   if (e instanceof ToolMissingError || e instanceof OutputError) {
+    // The message says what is wrong, the hint what to do: each once.
     err(`${c.red('error:')} ${e.message}\n`);
     if (e.hint) err(`${c.cyan('hint:')} ${e.hint}\n`);
     return e.exitCode;
   }
   err(`${c.red('bug:')} kafka-mtls failed unexpectedly; please report this with the output below.\n${(e as Error)?.stack ?? String(e)}\n`);
   return 3;
+}
+
+/**
+ * What --json prints on stdout for a failure, whatever its kind, in one shape:
+ * { ok: false, exitCode, failure: { kind, message, ... }, target?, keptWork? }.
+ * A failed step's kind says how it failed (exit-code, timed-out, ...) beside its stepId.
+ */
+function failureJson(e: unknown, exitCode: number): Record<string, unknown> {
+  const head = { ok: false, exitCode };
+  if (e instanceof StepError) return { ...head, failure: { ...e.failure, message: e.message }, ...e.aftermath };
+  if (e instanceof CancelledError) return { ...head, failure: { kind: 'cancelled', message: 'cancelled: nothing was changed' }, ...e.aftermath };
+  if (e instanceof CommanderError) return { ...head, failure: { kind: 'usage', message: e.message.replace(/^error: /, '') } };
+  if (e instanceof UsageError) return { ...head, failure: { kind: 'usage', message: e.message, option: e.option, rule: e.rule } };
+  if (e instanceof ToolMissingError) return { ...head, failure: { kind: 'tool-missing', message: e.message, tool: e.tool, hint: e.hint } };
+  if (e instanceof OutputError) return { ...head, failure: { kind: 'output', message: e.message, hint: e.hint ?? null } };
+  return { ...head, failure: { kind: exitCode === 3 ? 'bug' : 'error', message: e instanceof Error ? e.message : String(e) } };
 }
 
 // A reader that stops early (`kafka-mtls generate --dry-run | head`) is not an error.

@@ -1,3 +1,5 @@
+import { uniqueSans } from './validate.js';
+
 /**
  * What a run makes, described before any file is named: the CA, the
  * identities (brokers and clients) with their subjects and SANs, and the
@@ -89,14 +91,15 @@ const dns = (value: string): San => ({ kind: 'DNS', value });
 /** The SANs mtls-kafka.sh writes into ext<i>.cnf, in the same order. */
 export function brokerSans(p: Pick<StatefulSetParams, 'name' | 'headlessService' | 'namespace' | 'clusterDomain' | 'extraSans'>, i: number): San[] {
   const pod = `${p.name}-${i}.${p.headlessService}`;
-  return [
+  // A --san that repeats one of the script's names (or another --san) is written once.
+  return uniqueSans([
     dns(`${pod}.${p.namespace}.${p.clusterDomain}`),
     dns(pod),
     dns(`${pod}.${p.namespace}`),
     dns(`${p.name}.${p.headlessService}`),
     dns(p.name),
     ...p.extraSans,
-  ];
+  ]);
 }
 
 export function brokerCn(p: Pick<StatefulSetParams, 'name' | 'headlessService'>, i: number): string {

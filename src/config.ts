@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { RawCaOptions } from './byoca.js';
-import { isIP } from 'node:net';
 import { brokerCn, brokerSans, type Cluster, type Dn, type DnAttr, type Identity, type San, type StoreType } from './cluster.js';
 import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } from './deployment.js';
 import { UsageError } from './errors.js';
@@ -109,9 +108,9 @@ function readDn(f: Field, opts: { cn: 'required' | 'forbidden'; email: boolean }
   return dn;
 }
 
+/** A host name or IP address, read as --san reads it. */
 function readSan(f: Field): San {
   const raw = f.string();
-  if (isIP(raw)) return { kind: 'IP', value: raw };
   return f.rule(() => v.san(raw));
 }
 
@@ -176,6 +175,9 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     validityDays: caField?.at('validity').present ? caField.at('validity').int(1, 36500) : validityDays,
     keyBits: caField?.at('keyBits').present ? caField.at('keyBits').rule(() => keySize(caField.at('keyBits'))) : 4096,
   };
+  if (validityDays > ca.validityDays) {
+    (at('validity').present ? at('validity') : caField!.at('validity')).fail(`must be at most ca.validity (${ca.validityDays} days): ${v.OUTLIVE}, got ${validityDays}`);
+  }
   const subject = at('subject').present ? readDn(at('subject'), { cn: 'forbidden', email: false }) : confluent ? CONFLUENT_DEFAULTS.subject : SCRIPT_SUBJECT;
   const leaf = (role: Identity['role'], id: string, name: string, sans: San[], cn = name): Identity => ({
     role, id, alias: name, subject: [...subject, ['CN', cn]], sans, keyBits, validityDays,
@@ -205,7 +207,7 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     if (entries.length > 999) at('brokers').fail('must name at most 999 brokers');
     brokers = entries.map(([name, hosts], i) => {
       readName(at('brokers').at(name), name);
-      const sans = hosts.list().map(readSan);
+      const sans = v.uniqueSans(hosts.list().map(readSan));
       if (sans.length === 0) hosts.fail('must list at least one host name or IP address');
       return leaf('broker', `broker-${i}`, name, sans);
     });

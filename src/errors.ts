@@ -20,9 +20,12 @@ export class ToolMissingError extends Error {
   readonly exitCode = 1;
   constructor(
     readonly tool: string,
+    /** Where it was looked for, e.g. "keytool is not on PATH". */
+    readonly problem: string,
+    /** What to do: install it, or point at it. */
     readonly hint: string,
   ) {
-    super(`${tool} not found: ${hint}`);
+    super(`${tool} not found: ${problem}`);
     this.name = 'ToolMissingError';
   }
 }

@@ -88,6 +88,14 @@ export const HINTS: readonly HintEntry[] = [
   },
 ];
 
+/**
+ * A step that ran out of time prints nothing to match: its hint is this one.
+ * keytool and openssl normally finish in seconds, so a time-out is a starved
+ * machine, a tool waiting on input it will never get, or an entropy stall.
+ */
+export const TIMEOUT_HINT =
+  'The tool did not finish in time. Check that the machine is not overloaded (a run starts one process per core), that --openssl and --keytool are the real tools and not wrappers waiting for input, then run again (--verbose shows where it stalls).';
+
 /** The hint for the first entry whose pattern matches `output`, if any. */
 export function findHint(output: string): string | undefined {
   return HINTS.find((h) => h.pattern.test(output))?.hint;

@@ -165,6 +165,8 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     ? await loadExternalCa({ ...config!.caFiles, ...pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']) }, env, base.tools.openssl, configCaNames(raw.config!))
     : await loadExternalCa(raw, env, base.tools.openssl);
 
+  if (byo.notAfter) leavesWithin(byo.notAfter, config ? config.cluster.identities[0]!.validityDays : base.validityDays, config ? `--config ${raw.config}: validity` : '--validity');
+
   let { password, defaultPassword, passwordFrom } = base;
   if (raw.passwordFile === undefined && config?.password) {
     ({ secret: password, from: passwordFrom } = await configPassword(raw.config!, config.password, env));
@@ -195,6 +197,17 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     configCluster: config.cluster,
     ...extras,
   };
+}
+
+/**
+ * Leaves signed by your own CA must expire with it at the latest: refused, not
+ * shortened behind your back, with the longest validity that fits.
+ */
+function leavesWithin(caNotAfter: Date, days: number, option: string): void {
+  const fits = Math.floor((caNotAfter.getTime() - Date.now()) / 86_400_000);
+  if (days > fits) {
+    throw new UsageError(option, `must be at most ${fits} days: your CA (--ca-cert) expires on ${caNotAfter.toISOString().slice(0, 10)}, and ${v.OUTLIVE}; got ${days}`);
+  }
 }
 
 function configCaNames(file: string): CaOptionNames {
@@ -234,8 +247,12 @@ type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'confi
 async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
   const D = SCRIPT_DEFAULTS;
   const brokers = v.wholeNumber(...swap(pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers)), 1, 999);
-  const validityDays = v.wholeNumber(...swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity)), 1, 36500);
+  const [validityOption, validityRaw] = swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity));
+  const validityDays = v.wholeNumber(validityOption, validityRaw, 1, 36500);
   const caValidityDays = raw.caValidity === undefined ? validityDays : v.wholeNumber('--ca-validity', raw.caValidity, 1, 36500);
+  if (validityDays > caValidityDays) {
+    throw new UsageError(validityOption, `must be at most --ca-validity (${caValidityDays} days): ${v.OUTLIVE}, got ${validityDays}`);
+  }
   const name = v.dnsLabel('--name', raw.name ?? D.name);
   const headlessService = v.dnsLabel('--headless-service', raw.headlessService ?? `${name}-headless`);
   const namespace = v.dnsLabel('--namespace', raw.namespace ?? D.namespace);
@@ -250,7 +267,7 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
   const orgUnit = v.subjectField('--org-unit', raw.orgUnit ?? D.orgUnit);
   const caCn = v.subjectField('--ca-cn', raw.caCn ?? D.caCn);
   const caEmail = v.emailAddress('--ca-email', raw.caEmail ?? D.caEmail);
-  const extraSans = (raw.san ?? []).map(v.san);
+  const extraSans = (raw.san ?? []).map((s) => v.san(s));
   const storeType: StoreType = 'auto';
 
   // The longest broker CN must fit X.509's 64-character limit on a common name (RFC 5280 ub-common-name).

@@ -44,7 +44,7 @@ export async function preflight(
   for (const tool of wanted) {
     if (!(await locate(tools[tool], env))) {
       const where = tools[tool].includes('/') ? `${tools[tool]} is not an executable file` : `${tools[tool]} is not on PATH`;
-      throw new ToolMissingError(tool, `${where}; ${INSTALL_HINT[tool]}`);
+      throw new ToolMissingError(tool, where, INSTALL_HINT[tool]);
     }
   }
   if (wanted.has('openssl')) await checkOpensslVersion(tools.openssl, exec);

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { San } from './cluster.js';
 import { UsageError } from './errors.js';
 
@@ -9,6 +9,9 @@ import { UsageError } from './errors.js';
  */
 
 const show = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+
+/** Why no leaf may outlive its CA. */
+export const OUTLIVE = 'a certificate that outlives its CA fails verification from the day the CA expires';
 
 export function wholeNumber(option: string, raw: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -38,16 +41,41 @@ export function dnsName(option: string, raw: string, opts: { wildcard?: boolean 
   return raw;
 }
 
-/** --san: DNS:name, IP:address, or a bare DNS name. */
-export function san(raw: string): San {
+/**
+ * --san (and a config file's host lists): DNS:name, IP:address, or a bare
+ * value, which is an IP when it reads as one, as in a config file. An IPv6
+ * zone (fe80::1%eth0) names an interface of one machine: it has no place in
+ * a certificate, and openssl refuses it when signing.
+ */
+export function san(raw: string, option = '--san'): San {
   const m = /^(DNS|IP):(.*)$/i.exec(raw);
-  const kind = m ? (m[1]!.toUpperCase() as 'DNS' | 'IP') : 'DNS';
   const value = m ? m[2]! : raw;
+  const kind = m ? (m[1]!.toUpperCase() as 'DNS' | 'IP') : isIP(value.split('%')[0]!) ? 'IP' : 'DNS';
   if (kind === 'IP') {
-    if (!isIPv4(value) && !isIPv6(value)) throw new UsageError('--san', `IP: must be followed by an IPv4 or IPv6 address, got ${show(raw)}`);
+    if (value.includes('%')) throw new UsageError(option, `must be an IP address without a zone (%interface): a certificate holds addresses only, got ${show(raw)}`);
+    if (!isIPv4(value) && !isIPv6(value)) throw new UsageError(option, `IP: must be followed by an IPv4 or IPv6 address, got ${show(raw)}`);
     return { kind, value };
   }
-  return { kind, value: dnsName('--san', value, { wildcard: true }) };
+  return { kind, value: dnsName(option, value, { wildcard: true }) };
+}
+
+/**
+ * SANs once each, in their first order: the same name twice (also as DNS:x and x,
+ * or in another case, as DNS names are case-insensitive) is written once.
+ */
+export function uniqueSans(sans: readonly San[]): San[] {
+  const key = (s: San) => `${s.kind}:${s.kind === 'DNS' ? s.value.toLowerCase() : canonicalIp(s.value)}`;
+  const seen = new Set<string>();
+  return sans.filter((s) => {
+    if (seen.has(key(s))) return false;
+    seen.add(key(s));
+    return true;
+  });
+}
+
+/** An IPv6 address in one spelling (::1 and 0:0::1 are one address); IPv4 as it is. */
+function canonicalIp(ip: string): string {
+  return isIPv6(ip) ? new URL(`http://[${ip}]/`).hostname : ip;
 }
 
 /**

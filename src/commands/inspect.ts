@@ -41,23 +41,38 @@ export async function runInspect(files: string[], raw: RawInspectOptions, deps: 
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
   const out: Inspected[] = [];
+  // Each file gets its answer: one that cannot be read is reported as such, and the others still are.
   for (const f of files) {
     const path = resolve(f);
     const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError('<file>', `must be a readable file; ${f}: ${e.code ?? e.message}`);
+      // A refusal of what is not a regular file (a FIFO, a device) stays a usage error.
+      if (e instanceof UsageError) throw e;
+      return { file: basename(path), kind: 'unreadable' as const, reason: `cannot be read: ${ioReason(e)}` };
     });
     const opts: CaptureOptions = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dirname(path) };
-    out.push(await inspectOne(path, bytes, opts));
+    out.push(Buffer.isBuffer(bytes) ? await inspectOne(path, bytes, opts) : bytes);
   }
   return out;
+}
+
+function ioReason(e: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'a part of its path is not a directory' };
+  return (e.code && known[e.code]) ?? e.code ?? e.message;
 }
 
 async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptions): Promise<Inspected> {
   const file = basename(path);
   const text = bytes.toString('latin1');
   if (text.includes('-----BEGIN CERTIFICATE-----')) {
-    const certs = (await Promise.all(pemBlocks(text).map((pem) => readCert(pem, opts)))).filter((c): c is CertInfo => c !== undefined);
-    return { file, kind: 'certificate', certs };
+    const blocks = pemBlocks(text);
+    const certs = await Promise.all(blocks.map((pem) => readCert(pem, opts)));
+    // A block that only looks like a certificate is not one: the file is not what it claims.
+    const bad = certs.findIndex((c) => c === undefined);
+    if (blocks.length === 0 || bad >= 0) {
+      const which = blocks.length === 0 ? 'its CERTIFICATE block has no END line' : `certificate ${bad + 1} of ${blocks.length}`;
+      return { file, kind: 'unreadable', reason: `a PEM file whose certificate openssl cannot read (${which}): not DER inside, or damaged` };
+    }
+    return { file, kind: 'certificate', certs: certs as CertInfo[] };
   }
   if (/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(text)) {
     const r = await capture('openssl', ['req', '-noout', '-text', '-nameopt', 'RFC2253', '-in', path], opts);

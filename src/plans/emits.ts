@@ -335,7 +335,7 @@ function clientProperties(who: Identity, layout: LayoutView, seen: Seen, passwor
 interface ComposeService {
   readonly name: string;
   readonly environment: ReadonlyArray<readonly [string, string]>;
-  readonly volume: string;
+  readonly volumes: readonly string[];
 }
 
 /** The cp-kafka image's environment, as the write-up sets it: store file names and credentials files under /etc/kafka/secrets. */
@@ -358,7 +358,12 @@ function composeService(who: Identity, layout: LayoutView, c: CredsFiles, d: Dep
     ['KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM', 'https'],
     ['KAFKA_SUPER_USERS', superUsersLine(cluster)],
   ];
-  return { name: who.alias, environment: env, volume: `./${f.dir || '.'}:/etc/kafka/secrets` };
+  // A directory of its own (confluent) holds only this broker's files; the drop-in's flat directory holds
+  // every key, ca.key included, so there the broker gets just its stores and credentials files, read-only.
+  const volumes = f.dir
+    ? [`./${f.dir}:/etc/kafka/secrets`]
+    : [f.keystore, f.truststore, c.keystore, c.key, c.truststore].map((file) => `./${file}:/etc/kafka/secrets/${rel(file)}:ro`);
+  return { name: who.alias, environment: env, volumes };
 }
 
 function composeFile(services: readonly ComposeService[]): string {
@@ -373,7 +378,7 @@ function composeFile(services: readonly ComposeService[]): string {
       '    environment:',
       ...s.environment.map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
       '    volumes:',
-      `      - ${JSON.stringify(s.volume)}`,
+      ...s.volumes.map((v) => `      - ${JSON.stringify(v)}`),
     ]),
     '',
   ].join('\n');

@@ -1,7 +1,7 @@
 import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FailureKind, StepFailure } from '../errors.js';
-import { findHint } from '../hints.js';
+import { findHint, TIMEOUT_HINT } from '../hints.js';
 import { redact, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { describeManifest, renderManifest } from './manifest.js';
@@ -235,7 +235,7 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
   const withTails = (r: StepResult): StepResult => ({ ...r, record: { ...r.record, ...tails } });
 
   if (outcome.kind === 'timed-out') {
-    return withTails(fail('timed-out', `timed out after ${Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s`, { outputTail }));
+    return withTails(fail('timed-out', `timed out after ${Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s`, { outputTail, hint: TIMEOUT_HINT }));
   }
   if (outcome.kind === 'cancelled') return withTails(fail('cancelled', 'cancelled', { outputTail }));
   if (outcome.kind === 'killed') {

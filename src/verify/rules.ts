@@ -29,6 +29,8 @@ export interface Expectations {
 const SERVER_AUTH = 'TLS Web Server Authentication';
 const CLIENT_AUTH = 'TLS Web Client Authentication';
 const DAY = 86_400_000;
+/** Kafka's JDKs refuse smaller RSA keys (jdk.certpath.disabledAlgorithms): the floor verify and --ca-cert apply. */
+export const MIN_RSA_BITS = 2048;
 
 export function applyRules(keystores: readonly ReadStore[], truststores: readonly ReadStore[], x: Expectations): Finding[] {
   const out: Finding[] = [];
@@ -146,7 +148,17 @@ function certFindings(target: string, c: CertInfo, now: Date): Finding[] {
   else if (days < 0) out.push({ status: 'fail', target, check: 'validity', message: `expired on ${c.notAfter.toISOString()}` });
   else if (days < 30) out.push({ status: 'warn', target, check: 'validity', message: `expires in ${days} days (${c.notAfter.toISOString()})` });
   else out.push({ status: 'pass', target, check: 'validity', message: `expires in ${days} days` });
-  if (/rsa/i.test(c.keyType) && c.keyBits < 2048) out.push({ status: 'fail', target, check: 'key size', message: `RSA ${c.keyBits}: under 2048 bits` });
-  if (/sha1/i.test(c.signatureAlgorithm) && c.subject !== c.issuer) out.push({ status: 'fail', target, check: 'signature', message: `${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs` });
+  if (weakRsa(c)) out.push({ status: 'fail', target, check: 'key size', message: `RSA ${c.keyBits}: under ${MIN_RSA_BITS} bits` });
+  if (sha1Signed(c)) out.push({ status: 'fail', target, check: 'signature', message: `${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs` });
   return out;
+}
+
+/** An RSA key under the floor. */
+export function weakRsa(c: CertInfo): boolean {
+  return /rsa/i.test(c.keyType) && c.keyBits < MIN_RSA_BITS;
+}
+
+/** Signed with SHA-1 by another certificate (a self-signed root's own signature is never checked). */
+export function sha1Signed(c: CertInfo): boolean {
+  return /sha1/i.test(c.signatureAlgorithm) && c.subject !== c.issuer;
 }

@@ -202,7 +202,7 @@ describe('a missing tool', () => {
     await symlink(await whichReal('openssl'), join(bin, 'openssl'));
     const r = await runCli(['generate'], { cwd: dir, env: { ...ENV, PATH: bin } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/^error: keytool not found: keytool is not on PATH; install a JDK/);
+    expect(r.stderr).toMatch(/^error: keytool not found: keytool is not on PATH\nhint: install a JDK/);
     expect(r.stdout).toBe('');
     expect((await readdir(dir)).sort()).toEqual(['bin']);
     await rm(dir, { recursive: true, force: true });
