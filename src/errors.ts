@@ -33,7 +33,7 @@ export class ToolMissingError extends Error {
 /** A tool that is there, in a version kafka-mtls cannot drive (LibreSSL, OpenSSL before 1.1.1). */
 export class ToolVersionError extends ToolMissingError {
   constructor(tool: string, readonly found: string, hint: string) {
-    super(tool, hint);
+    super(tool, `it is ${found}, which kafka-mtls does not support`, hint);
     this.message = `${tool} is ${found}, which kafka-mtls does not support`;
     this.name = 'ToolVersionError';
   }
