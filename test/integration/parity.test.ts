@@ -53,7 +53,13 @@ describeWithScript().each<Params>([
 
   beforeAll(async () => {
     dirs = [await tempDir('kmtls-script-'), await tempDir('kmtls-port-')];
-    [script, port] = await Promise.all([runScript(dirs[0]!, p), runPort(dirs[1]!, p)]);
+    // allSettled: a failure is reported only once both runs have ended. A run left going outlives this file's
+    // environment, and its execa exit hook then overflows the stack of the next file in the worker (issue 14).
+    const runs = await Promise.allSettled([runScript(dirs[0]!, p), runPort(dirs[1]!, p)]);
+    [script, port] = runs.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    }) as [string, string];
   }, 240_000);
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
