@@ -136,7 +136,7 @@ Exit codes:
   1    none was
   2    bad usage`)
     .action(async (target: string, opts: RawProbeOptions) => {
-      const result = await runProbe(target, opts, { env: process.env });
+      const result = await runProbe(target, opts, { env: process.env, signal: abort.signal });
       out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatProbe(c, result));
       if (!result.ok) exitCode = 1;
     });
@@ -238,7 +238,7 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
     return e.exitCode;
   }
   if (e instanceof CancelledError) {
-    err(`${c.yellow('cancelled.')} ${formatAftermath(e.aftermath)}\n`);
+    err(`${c.yellow('cancelled.')}${e.aftermath ? ` ${formatAftermath(e.aftermath)}` : ''}\n`);
     return e.exitCode;
   }
   if (e instanceof ToolMissingError || e instanceof OutputError) {

@@ -74,10 +74,10 @@ export class StepError extends Error {
   }
 }
 
-/** The run was interrupted (Ctrl-C, SIGTERM). Exit code 130. */
+/** The run was interrupted (Ctrl-C, SIGTERM). Exit code 130. No aftermath for a command that writes nothing (probe). */
 export class CancelledError extends Error {
   readonly exitCode = 130;
-  constructor(readonly aftermath: Aftermath) {
+  constructor(readonly aftermath?: Aftermath) {
     super('cancelled');
     this.name = 'CancelledError';
   }

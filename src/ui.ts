@@ -147,20 +147,21 @@ export function formatInspected(c: ChalkInstance, items: readonly Inspected[]): 
   return lines.join('\n');
 }
 
-/** probe: per protocol, what the server presented and asked for. */
+/** probe: per protocol, the outcome in one line, then what the server presented and asked for, then the hint. */
 export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
   const lines = [c.bold(`${p.target} (SNI and verified name: ${p.servername})`)];
+  const SERVER_CERT = { trusted: 'trusted (--ca)', untrusted: 'not trusted (--ca)', 'not-checked': 'not checked (no --ca)' };
   for (const r of p.results) {
-    if (!r.connected) {
-      lines.push(`${c.red('✗')} ${r.protocol}: ${r.error ?? 'no connection'}`);
-    } else {
-      lines.push(`${r.verify && r.verify.code !== 0 ? c.red('✗') : c.green('✓')} ${r.protocol}: connected, cipher ${r.cipher}`);
-      r.chain.forEach((x, i) => lines.push(`    chain[${i}] ${x.subject}`, `             issued by ${x.issuer}`));
-      if (r.verify) lines.push(`    verify against --ca: ${r.verify.code === 0 ? 'OK, host name included' : `failed: ${r.verify.text} (${r.verify.code})`}`);
-      else lines.push('    verify: not checked (no --ca)');
-      lines.push(`    client certificate: ${r.clientCertRequested ? 'requested by the server (mutual TLS on)' : 'not requested (mutual TLS off)'}`);
+    const code = r.outcome.code;
+    const mark = code === 'accepted' ? c.green('✓') : code === 'protocol-unsupported' ? c.dim('-') : c.red('✗');
+    lines.push(`${mark} ${r.protocol}: ${r.outcome.sentence}`);
+    if (r.cipher) lines.push(`    cipher ${r.cipher}`);
+    r.chain.forEach((x, i) => lines.push(`    chain[${i}] ${x.subject}`, `             issued by ${x.issuer}`));
+    if (r.serverCert) lines.push(`    server certificate: ${SERVER_CERT[r.serverCert]}`);
+    if (r.clientCertRequested !== undefined) {
+      lines.push(`    client certificate: ${r.clientCertRequested ? 'requested by the server' : 'not requested by the server'}`);
     }
-    if (r.hint) lines.push(`    ${c.cyan('hint:')} ${r.hint}`);
+    if (r.outcome.hint) lines.push(`    ${c.cyan('hint:')} ${r.outcome.hint}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,20 +1,25 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { isIP } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import { readPassword } from '../params.js';
+import { attempt, oneLine, type Observation, type Protocol } from '../probe/handshake.js';
+import { classify, type Outcome, type ProbeContext } from '../probe/outcome.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import type { Secret } from '../secrets.js';
 import { preflight } from '../tools.js';
 import * as v from '../validate.js';
 import { PASSWORD_ENV, readStore } from '../verify/read.js';
 
 /**
  * `probe HOST:PORT`: the write-up's `openssl s_client -connect … -showcerts`,
- * made to answer the questions one asks of it: which protocol and cipher,
- * which chain, does it verify against our CA, does it cover the host name,
- * does the server ask for a client certificate, and if not, why not.
+ * made to answer the questions one asks of it, per protocol version: does the
+ * server accept us (our client certificate included), do we trust it, does
+ * its certificate cover the name, and if not, why not. The connections are
+ * Node's own TLS (the same OpenSSL), so every verdict comes from the wire.
  */
 export interface RawProbeOptions {
   ca?: string;
@@ -40,112 +45,153 @@ export function probeCommand(): Command {
 }
 
 export interface ProtocolResult {
-  readonly protocol: 'TLSv1.3' | 'TLSv1.2';
-  readonly connected: boolean;
+  readonly protocol: Protocol;
+  readonly outcome: Outcome;
   readonly cipher?: string;
+  /** The server's chain, leaf first; empty when the handshake did not complete. */
   readonly chain: ReadonlyArray<{ subject: string; issuer: string }>;
-  /** openssl's verify return code and text; undefined when no --ca was given. */
-  readonly verify?: { code: number; text: string };
-  readonly clientCertRequested: boolean;
-  readonly error?: string;
-  readonly hint?: string;
+  /** 'not-checked' without --ca; undefined when no certificate arrived. */
+  readonly serverCert?: 'trusted' | 'untrusted' | 'not-checked';
+  /** Whether a CertificateRequest came; undefined when the handshake did not get that far. */
+  readonly clientCertRequested?: boolean;
 }
 
 export interface ProbeResult {
   readonly target: string;
   readonly servername: string;
   readonly results: readonly ProtocolResult[];
+  /** Every protocol the server speaks ended accepted (see the README for what that means without --client). */
   readonly ok: boolean;
 }
 
-/** openssl verify codes and alerts a Kafka operator meets, in words, with what to do. */
-function hintFor(text: string, code: number | undefined, host: string): string | undefined {
-  if (/Connection refused|errno=111/.test(text)) return 'nothing listens there: check the port and that the broker is up';
-  if (/timed out|errno=110/.test(text)) return 'no answer: a firewall, or the wrong address';
-  if (/certificate required|bad certificate|alert handshake failure/.test(text)) return 'the server wants a client certificate it trusts (ssl.client.auth=required): pass --client with a keystore signed by its CA';
-  if (code === 62) return `the server's certificate has no SAN for ${host}: regenerate it with that name (--san), or connect by a name it has`;
-  if (code === 2 || code === 20 || code === 21) return 'the server\'s chain does not lead to --ca: another CA signed it, or its keystore lacks the chain';
-  if (code === 10) return 'the server\'s certificate has expired';
-  if (code === 9) return 'the server\'s certificate is not valid yet: check the clocks';
-  if (code === 18 || code === 19) return 'the server presents a self-signed certificate that --ca does not hold';
-  return undefined;
+export interface ProbeDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
 }
 
-export function parseSClient(out: string, protocol: ProtocolResult['protocol'], host: string, withCa: boolean): ProtocolResult {
-  const chain = [...out.matchAll(/^ *\d+ s:(.*)\n\s+i:(.*)$/gm)].map((m) => ({ subject: m[1]!.trim(), issuer: m[2]!.trim() }));
-  const cipher = /New, (TLSv[\d.]+), Cipher is (\S+)/.exec(out);
-  const connected = cipher !== null && cipher[2] !== '(NONE)';
-  const vr = /Verify return code: (\d+) \((.*)\)/.exec(out);
-  const code = vr ? Number(vr[1]) : undefined;
-  const alert = /alert ([a-z ]+)/i.exec(out)?.[0] ?? /(Connection refused|connect:errno=\d+)/.exec(out)?.[0];
-  return {
-    protocol,
-    connected,
-    cipher: connected ? cipher![2] : undefined,
-    chain,
-    verify: withCa && vr ? { code: code!, text: vr[2]! } : undefined,
-    // Printed only when a CertificateRequest came ("No client certificate CA names sent" comes either way,
-    // and a Java server under TLS 1.3 sends no CA names at all).
-    clientCertRequested: /^(Acceptable client certificate CA names|Requested Signature Algorithms|Client Certificate Types)/m.test(out),
-    error: connected ? (withCa && code !== 0 ? vr?.[2] : undefined) : (alert ?? 'the handshake failed'),
-    hint: connected && (!withCa || code === 0) ? undefined : hintFor(out, code, host),
-  };
+const PROTOCOLS: readonly Protocol[] = ['TLSv1.3', 'TLSv1.2'];
+const TARGET_RULE = 'must be HOST:PORT with a port from 1 to 65535 (an IPv6 address in brackets: [::1]:9093)';
+
+/** `<host:port>`: a DNS name, an IPv4 address or a bracketed IPv6 address, and a port from 1 to 65535. */
+export function parseTarget(target: string): { host: string; port: number } {
+  const fail = (rule: string) => new UsageError('<host:port>', `${rule}, got ${JSON.stringify(target)}`);
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):([^:]*)$/.exec(target);
+  if (!m) {
+    const bareV6 = isIP(target.replace(/:[0-9]*$/, '')) === 6 || isIP(target) === 6;
+    throw fail(bareV6 ? 'an IPv6 address goes in brackets, as in [::1]:9093' : TARGET_RULE);
+  }
+  const [, v6, name, rawPort] = m;
+  const port = /^[0-9]{1,5}$/.test(rawPort!) ? Number(rawPort) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw fail('the port must be a whole number from 1 to 65535');
+  if (v6 !== undefined && isIP(v6) !== 6) throw fail('brackets must hold an IPv6 address');
+  const host = v6 ?? name!;
+  if (host === '') throw fail(TARGET_RULE);
+  if (v6 === undefined && !isIP(host)) v.dnsName('<host:port>', host);
+  return { host, port };
 }
 
-export async function runProbe(target: string, raw: RawProbeOptions, deps: { env: NodeJS.ProcessEnv }): Promise<ProbeResult> {
-  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(target);
-  if (!m || Number(m[2]) > 65535) throw new UsageError('<host:port>', `must be HOST:PORT, got "${target}"`);
-  const host = m[1]!.replace(/^\[|\]$/g, '');
-  if (!isIP(host)) v.dnsName('<host:port>', host);
-  const servername = raw.servername ? v.dnsName('--servername', raw.servername) : host;
+export async function runProbe(target: string, raw: RawProbeOptions, deps: ProbeDeps): Promise<ProbeResult> {
+  const { ctx, servername, contexts } = await prepare(target, raw, deps);
+  const results: ProtocolResult[] = [];
+  for (const [i, protocol] of PROTOCOLS.entries()) {
+    const request = { host: ctx.host, port: ctx.port, servername, timeoutMs: ctx.timeoutMs, signal: deps.signal };
+    const o = await attempt({ ...request, protocol, context: contexts[i]! });
+    if (o.cancelled) throw new CancelledError();
+    results.push(resultOf(o, ctx));
+  }
+  const accepted = results.filter((r) => r.outcome.code === 'accepted').length;
+  const fine = (r: ProtocolResult) => r.outcome.code === 'accepted' || r.outcome.code === 'protocol-unsupported';
+  const ok = accepted > 0 && results.every(fine);
+  return { target, servername, results, ok };
+}
+
+/** Every option checked and every file read before the first connection: bad usage touches no network. */
+async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
+  const { host, port } = parseTarget(target);
+  const named = raw.servername;
+  const servername = named === undefined ? host : isIP(named) ? named : v.dnsName('--servername', named);
   const timeoutMs = v.wholeNumber('--timeout', raw.timeout ?? '10', 1, 300) * 1000;
-  const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };
-  await preflight(tools, ['openssl'], deps.env);
   const { secret } = await readPassword(raw.passwordFile, deps.env);
-  // Material for s_client goes into a private directory (0700) that is removed at the end.
-  const tmp = await mkdtemp(join(tmpdir(), 'kafka-mtls-probe-'));
+  const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };
+  const secrets = { [PASSWORD_ENV]: secret };
+  const opts: CaptureOptions = { tools, secrets, cwd: tmpdir(), timeoutMs, signal: deps.signal };
+  const ca = raw.ca === undefined ? undefined : await caPem(resolve(raw.ca), opts, deps);
+  const pem = raw.client === undefined ? undefined : await clientPem(resolve(raw.client), opts, deps);
+  const client = pem === undefined ? undefined : { pem, path: raw.client! };
+  const contexts = PROTOCOLS.map((protocol) => secureContext(protocol, ca, client, secret));
+  const sentCert = pem !== undefined;
+  const ctx: ProbeContext = { host, port, name: servername, sentCert, checkedCa: ca !== undefined, timeoutMs };
+  return { ctx, servername, contexts };
+}
+
+function resultOf(o: Observation, ctx: ProbeContext): ProtocolResult {
+  const outcome = classify(o, ctx);
+  const trust = o.authorizationError ? 'untrusted' : 'trusted';
+  const serverCert = !o.handshakeDone ? undefined : !ctx.checkedCa ? 'not-checked' : trust;
+  // Past the server's certificate, its CertificateRequest (or its absence) has been seen too.
+  const heard = o.handshakeDone || o.leaf !== undefined;
+  const leafOnly = o.leaf ? [{ subject: oneLine(o.leaf.subject), issuer: oneLine(o.leaf.issuer) }] : [];
+  const chain = o.chain.length > 0 ? o.chain : leafOnly;
+  const clientCertRequested = heard ? o.certRequested : undefined;
+  return { protocol: o.protocol, outcome, cipher: o.cipher, chain, serverCert, clientCertRequested };
+}
+
+/** One context per protocol version; a client key that does not fit its certificate is bad usage. */
+type ClientPem = { readonly pem: string; readonly path: string };
+
+function secureContext(protocol: Protocol, ca?: string, client?: ClientPem, secret?: Secret): SecureContext {
   try {
-    const opts: CaptureOptions = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: tmp, timeoutMs };
-    const extra: string[] = [];
-    if (raw.ca) extra.push('-CAfile', await pemFrom(resolve(raw.ca), 'ca', tmp, opts));
-    if (raw.client) {
-      const pem = await pemFrom(resolve(raw.client), 'client', tmp, opts);
-      extra.push('-cert', pem, '-key', pem);
-    }
-    const results: ProtocolResult[] = [];
-    for (const protocol of ['TLSv1.3', 'TLSv1.2'] as const) {
-      const flag = protocol === 'TLSv1.3' ? '-tls1_3' : '-tls1_2';
-      // An IP is checked against IP SANs and sent without SNI (SNI carries names only).
-      const name = isIP(servername) ? ['-noservername', '-verify_ip', servername] : ['-servername', servername, '-verify_hostname', servername];
-      const args = ['s_client', '-connect', `${m[1]}:${m[2]}`, flag, '-showcerts', ...name, ...extra];
-      // Empty input: s_client finishes the handshake, prints, and closes.
-      const r = await capture('openssl', args, { ...opts, input: '' });
-      const text = `${r.stdout}\n${r.stderr}${r.exitCode === undefined && !r.ok ? '\ntimed out' : ''}`;
-      results.push(parseSClient(text, protocol, servername, raw.ca !== undefined));
-    }
-    const ok = results.some((r) => r.connected && (!r.verify || r.verify.code === 0));
-    return { target, servername, results, ok };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
+    return createSecureContext({
+      minVersion: protocol,
+      maxVersion: protocol,
+      ca,
+      ...(client === undefined ? {} : { cert: client.pem, key: client.pem, passphrase: secret?.reveal() }),
+    });
+  } catch (e) {
+    // Only the client's key and certificate can fail here (a wrong CA shows at the handshake, as untrusted).
+    const why = (e as { reason?: string }).reason ?? (e as Error).message.split('\n')[0];
+    const rule = 'must hold a certificate and the private key that belongs to it';
+    throw new UsageError('--client', `${rule}: ${client?.path} (${why})`);
   }
 }
 
-/** A PEM file s_client can read: the file itself if it is PEM, else what a keystore (PKCS12) or truststore holds. */
-async function pemFrom(path: string, what: 'ca' | 'client', tmp: string, opts: CaptureOptions): Promise<string> {
-  const text = await readFile(path, 'latin1').catch(() => {
-    throw new UsageError(what === 'ca' ? '--ca' : '--client', `must be a readable file: ${path}`);
-  });
-  if (text.includes('-----BEGIN')) return path;
-  const out = join(tmp, `${what}.pem`);
-  if (what === 'ca') {
-    const store = await readStore(path, opts);
-    const pems = store.entries.filter((e) => e.entryType === 'trustedCertEntry').flatMap((e) => e.certs.map((c) => c.pem ?? ''));
-    if (!store.opened || pems.length === 0) throw new UsageError('--ca', `must be a PEM CA or a truststore that opens with the password and holds a CA: ${path}`);
-    await writeFile(out, pems.join('\n') + '\n', { mode: 0o600 });
-    return out;
+/** The CA as PEM text: the file itself if it is PEM, else the trusted certificates of a truststore. */
+async function caPem(path: string, opts: CaptureOptions, deps: ProbeDeps): Promise<string> {
+  const text = await readInput('--ca', path);
+  if (text.includes('-----BEGIN CERTIFICATE-----')) return text;
+  await preflight(opts.tools, ['openssl', 'keytool'], deps.env);
+  const store = await readStore(path, opts);
+  cancelled(deps);
+  const trusted = store.entries.filter((e) => e.entryType === 'trustedCertEntry');
+  const pems = trusted.flatMap((e) => e.certs.map((c) => c.pem ?? ''));
+  if (!store.opened || pems.length === 0) {
+    const rule = 'must be a PEM CA, or a truststore that opens with the password and holds a CA';
+    throw new UsageError('--ca', `${rule}: ${path}`);
   }
-  const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nodes', '-clcerts'], { ...opts, secretEnv: [PASSWORD_ENV] });
-  if (!r.ok) throw new UsageError('--client', `must be a PEM file with certificate and key, or a PKCS12 keystore that opens with the password: ${path}`);
-  await writeFile(out, r.stdout, { mode: 0o600 });
-  return out;
+  return pems.join('\n') + '\n';
+}
+
+/** The client's certificate and key as PEM text, kept in memory: the file itself if PEM, else a PKCS12 keystore's. */
+async function clientPem(path: string, opts: CaptureOptions, deps: ProbeDeps): Promise<string> {
+  const text = await readInput('--client', path);
+  if (text.includes('-----BEGIN')) return text;
+  await preflight(opts.tools, ['openssl'], deps.env);
+  const args = ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nodes', '-clcerts'];
+  const r = await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  cancelled(deps);
+  if (!r.ok) {
+    const rule = 'must be a PEM file with certificate and key, or a PKCS12 keystore that opens with the password';
+    throw new UsageError('--client', `${rule}: ${path}`);
+  }
+  return r.stdout;
+}
+
+async function readInput(option: string, path: string): Promise<string> {
+  return readFile(path, 'latin1').catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(option, `must be a readable file; ${path}: ${e.code ?? e.message}`);
+  });
+}
+
+function cancelled(deps: ProbeDeps): void {
+  if (deps.signal?.aborted) throw new CancelledError();
 }

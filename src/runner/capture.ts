@@ -14,6 +14,8 @@ export interface CaptureOptions {
   readonly cwd: string;
   readonly exec?: Exec;
   readonly timeoutMs?: number;
+  /** Ends the command (SIGTERM, then SIGKILL) when aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Captured {
@@ -35,6 +37,7 @@ export async function capture(tool: Tool, args: readonly string[], opts: Capture
     env,
     timeoutMs: opts.timeoutMs ?? 60_000,
     input: opts.input,
+    signal: opts.signal,
   });
   if (out.kind === 'not-started') return { command, ok: false, stdout: '', stderr: `${tool} could not be started (${out.code})` };
   const stdout = redact(out.stdout, opts.secrets);
