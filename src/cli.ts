@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   const c = makeChalk(process.env, process.stdout.isTTY === true);
   const ce = makeChalk(process.env, process.stderr.isTTY === true);
 
+  const note = (text: string) => err(`${ce.yellow('note:')} ${text}\n`);
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   // 'on', not 'once': a second Ctrl-C must not end the process before the work directory is removed.
@@ -74,6 +75,7 @@ ${EXIT_HELP}`,
       const result = await runGenerate(opts, {
         env: process.env,
         signal: abort.signal,
+        onNote: note,
         onParams: (p) => {
           if (p.defaultPassword) {
             err(ce.yellow('warning: ') + 'neither PASSWORD nor --password-file is set: using the script\'s default store password\n');
@@ -177,6 +179,7 @@ Exit codes:
       const r = await runApply(opts, {
         env: process.env,
         signal: abort.signal,
+        onNote: note,
         onEvent: json ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
       if (json) out(JSON.stringify({ changes: r.changes, ...(r.run ? summaryJson(r.run) : { ok: true, out: null }) }, null, 2) + '\n');
@@ -203,6 +206,7 @@ Exit codes:
       const r = await runRotate(phase, opts, {
         env: process.env,
         signal: abort.signal,
+        onNote: note,
         onEvent: json || opts.dryRun ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
       if (opts.dryRun) out(describePhase(r, { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' }));
@@ -245,6 +249,7 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
     // The message says what is wrong, the hint what to do: each once.
     err(`${c.red('error:')} ${e.message}\n`);
     if (e.hint) err(`${c.cyan('hint:')} ${e.hint}\n`);
+    if (e instanceof OutputError && e.aftermath) err(`${formatAftermath(e.aftermath)}\n`);
     return e.exitCode;
   }
   err(`${c.red('bug:')} kafka-mtls failed unexpectedly; please report this with the output below.\n${(e as Error)?.stack ?? String(e)}\n`);

@@ -60,6 +60,10 @@ export interface StepFailure {
 export interface Aftermath {
   readonly target: string;
   readonly keptWork?: string;
+  /** Replaces "Nothing in <target> was changed." when that is not so (a swap that could not be undone). */
+  readonly targetNote?: string;
+  /** The work directory could not be removed: where it is and why. */
+  readonly workLeft?: string;
 }
 
 /** A step failed. Exit code 1. */
@@ -83,12 +87,19 @@ export class CancelledError extends Error {
   }
 }
 
-/** The output directory could not be swapped in, or the work directory not made. Exit code 1. */
+/**
+ * The output directory's life failed: its lock is held, its work directory
+ * could not be made or written, it could not be swapped in. Exit code 1.
+ */
 export class OutputError extends Error {
   readonly exitCode = 1;
   constructor(
     message: string,
     readonly hint?: string,
+    /** Where the target and the work directory stand, once the run has failed. */
+    readonly aftermath?: Aftermath,
+    /** The phase that failed, e.g. "writing the journal", "swapping in". */
+    readonly phase?: string,
   ) {
     super(message);
     this.name = 'OutputError';

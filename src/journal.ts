@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepFailure } from './errors.js';
 import type { GenerateParams } from './params.js';
@@ -35,20 +35,28 @@ export function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '.$1Z');
 }
 
-/** Writes the journal into dir/.kafka-mtls; returns its path. */
+/** Writes the journal into dir/.kafka-mtls (0700, the file 0600, whatever the umask); returns its path. */
 export async function writeJournal(dir: string, journal: Journal): Promise<string> {
   const jdir = join(dir, JOURNAL_DIR);
-  await mkdir(jdir, { recursive: true });
+  await mkdir(jdir, { recursive: true, mode: 0o700 });
+  await chmod(jdir, 0o700);
   const file = join(jdir, `run-${stamp(new Date(journal.startedAt))}.json`);
-  await writeFile(file, JSON.stringify(journal, null, 2) + '\n');
+  await writeFile(file, JSON.stringify(journal, null, 2) + '\n', { mode: 0o600 });
+  await chmod(file, 0o600);
   return file;
 }
 
-/** Copies the most recent journals of a previous output directory into the new one, so that the history survives the swap. */
+const isRun = (n: string) => /^run-.*\.json$/.test(n);
+
+/**
+ * Brings the last journals of the previous output directory into the new one
+ * (generate starts empty; apply and rotate-ca start from a copy), so that the
+ * history survives the swap, and keeps the last five.
+ */
 export async function carryJournals(from: string, to: string): Promise<void> {
-  const names = await readdir(join(from, JOURNAL_DIR)).catch(() => [] as string[]);
-  const runs = names.filter((n) => /^run-.*\.json$/.test(n)).sort().slice(-(KEEP - 1));
-  if (runs.length === 0) return;
-  await mkdir(join(to, JOURNAL_DIR), { recursive: true });
-  for (const n of runs) await copyFile(join(from, JOURNAL_DIR, n), join(to, JOURNAL_DIR, n));
+  const have = new Set(await readdir(join(to, JOURNAL_DIR)).catch(() => [] as string[]));
+  const old = (await readdir(join(from, JOURNAL_DIR)).catch(() => [] as string[])).filter(isRun).sort().slice(-KEEP);
+  for (const n of old) if (!have.has(n)) await copyFile(join(from, JOURNAL_DIR, n), join(to, JOURNAL_DIR, n));
+  const runs = (await readdir(join(to, JOURNAL_DIR)).catch(() => [] as string[])).filter(isRun).sort();
+  for (const n of runs.slice(0, -KEEP)) await rm(join(to, JOURNAL_DIR, n), { force: true });
 }

@@ -47,6 +47,8 @@ export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   propertiesPasswords?: string;
   generatePasswords?: boolean;
   keepWork?: boolean;
+  /** generate: replace an --out that neither kafka-mtls nor the script made (read by runGenerate, not a parameter). */
+  force?: boolean;
   verbose?: boolean;
 }
 

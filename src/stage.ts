@@ -1,75 +1,89 @@
-import { chmod, cp, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { listFiles } from './files.js';
 import type { Step } from './runner/step.js';
-import { OutputError } from './errors.js';
+import { OutputError, UsageError, type Aftermath } from './errors.js';
+import { asPhaseError, errnoCode, inPhase, ioHint, withAftermath } from './output/io.js';
+import { removeSwapMarker, workPrefix, writeSwapMarker } from './output/leftovers.js';
 
 /**
  * A run builds in a work directory beside the target and swaps it in only
  * when every step succeeded, so a failure or Ctrl-C never touches the user's
  * files. An existing target is moved aside as <target>.bak-<UTC timestamp>,
- * never deleted.
+ * never deleted. The caller holds the target's claim (src/output/claim.ts).
  */
 export interface Stage {
   readonly target: string;
   readonly workDir: string;
   /** Moves the old target aside (if any) and the work directory into place. */
-  commit(dirMode: number): Promise<{ backup?: string }>;
-  /** Removes the work directory (unless keep), leaving the target as it was. */
-  discard(keep: boolean): Promise<void>;
+  commit(): Promise<{ backup?: string }>;
+  /** Removes the work directory (or keeps it, renamed -kept-), leaving the target as it was; says where things stand. */
+  abandon(keep: boolean): Promise<Aftermath>;
 }
 
 export async function openStage(target: string): Promise<Stage> {
-  const parent = dirname(target);
-  try {
-    await mkdir(parent, { recursive: true });
-  } catch (e) {
-    throw new OutputError(`cannot create ${parent}: ${(e as Error).message}`, 'Choose an --out whose parent directory you can write.');
-  }
-  let workDir: string;
-  try {
-    // Same parent, so the final rename is atomic and never crosses file systems.
-    // mkdtemp makes it 0700: it will hold unencrypted keys until the swap.
-    workDir = await mkdtemp(join(parent, `.${basename(target)}.kafka-mtls-work-`));
-  } catch (e) {
-    throw new OutputError(`cannot create a work directory in ${parent}: ${(e as Error).message}`, 'The parent of --out must be writable.');
-  }
+  // Same parent, so the final rename is atomic and never crosses file systems.
+  // mkdtemp makes it 0700: it will hold unencrypted keys until the swap.
+  const workDir = await inPhase('creating the work directory', dirname(target), () => mkdtemp(workPrefix(target)));
   return {
     target,
     workDir,
-    async commit(dirMode) {
-      const existed = await stat(target).then(
-        () => true,
-        () => false,
-      );
-      let backup: string | undefined;
-      if (existed) {
-        backup = await freeBackupName(target, new Date());
-        try {
-          await rename(target, backup);
-        } catch (e) {
-          throw new OutputError(
-            `cannot move ${target} aside to ${backup}: ${(e as Error).message}`,
-            (e as NodeJS.ErrnoException).code === 'EBUSY'
-              ? `${target} is a mount point: mount its parent directory instead (docker run -v "$PWD:/work" …), so the new directory can be swapped in.`
-              : undefined,
-          );
-        }
-      }
-      try {
-        await rename(workDir, target);
-      } catch (e) {
-        if (backup) await rename(backup, target).catch(() => undefined);
-        throw new OutputError(`cannot move the new files into ${target}: ${(e as Error).message}`);
-      }
-      // mkdtemp made the work directory 0700; the output directory reads like one made by mkdir.
-      await chmod(target, dirMode);
-      return { backup };
-    },
-    async discard(keep) {
-      if (!keep) await rm(workDir, { recursive: true, force: true });
-    },
+    commit: () => swapIn(target, workDir),
+    abandon: (keep) => abandonWork(target, workDir, keep),
   };
+}
+
+/**
+ * Two renames, target -> backup and work -> target, with a marker beside them
+ * naming both: a run killed between the two leaves the target missing, and
+ * the next run on it completes the swap (src/output/leftovers.ts).
+ */
+async function swapIn(target: string, workDir: string): Promise<{ backup?: string }> {
+  await inPhase('swapping in', target, async () => {
+    await chmod(workDir, 0o700);
+  });
+  const existed = await lstat(target).then(() => true, () => false);
+  const backup = existed ? await freeBackupName(target, new Date()) : undefined;
+  await inPhase('swapping in', target, () => writeSwapMarker(target, { pid: process.pid, work: workDir, backup }));
+  if (backup) {
+    try {
+      await rename(target, backup);
+    } catch (e) {
+      await removeSwapMarker(target);
+      throw asPhaseError(`moving ${target} aside to ${basename(backup)}`, target, e);
+    }
+  }
+  try {
+    await rename(workDir, target);
+  } catch (e) {
+    const undone = backup ? await rename(backup, target).then(() => true, () => false) : true;
+    if (undone) {
+      await removeSwapMarker(target);
+      throw asPhaseError(`moving the new files into ${target}`, target, e);
+    }
+    // Neither rename can be undone now: the marker stays, for the next run to finish the swap.
+    throw new OutputError(`moving the new files into ${target} failed: ${(e as Error).message}`, ioHint(errnoCode(e), target), {
+      target,
+      keptWork: workDir,
+      targetNote: `${target} is missing: the old directory is ${backup} and the new one ${workDir}; the next kafka-mtls run on ${target} puts the new one in place (or mv it there yourself).`,
+    }, 'swapping in');
+  }
+  await removeSwapMarker(target);
+  return { backup };
+}
+
+async function abandonWork(target: string, workDir: string, keep: boolean): Promise<Aftermath> {
+  if (keep) {
+    // Renamed so that the next run, which removes the work directories of killed runs, leaves it alone.
+    const kept = workDir.replace(/\.kafka-mtls-work-(?=[^/]*$)/, '.kafka-mtls-kept-');
+    return rename(workDir, kept).then(() => ({ target, keptWork: kept }), () => ({ target, keptWork: workDir }));
+  }
+  try {
+    await rm(workDir, { recursive: true, force: true });
+    return { target };
+  } catch (e) {
+    return { target, workLeft: `${workDir} could not be removed (${(e as Error).message}); it holds unencrypted keys: remove it` };
+  }
 }
 
 /** certs.bak-20261128T012243Z, with -1, -2 … when runs fall in the same second. */
@@ -84,22 +98,38 @@ async function freeBackupName(target: string, now: Date): Promise<string> {
 /**
  * A stage whose work directory starts as a copy of the target, byte for byte
  * and mode for mode (apply, rotate-ca): the plan then changes only what it
- * writes, each file made anew. Returns the files the copy holds.
+ * writes, each file made anew. A target holding a symbolic link is refused:
+ * copying the link would let the steps write through it, outside the target,
+ * and the backup would hold the link, not the old bytes.
  */
 export async function openCopyStage(
   target: string,
   opts: { readonly prepare?: (workDir: string) => Promise<void>; readonly steps: (present: ReadonlySet<string>) => readonly Step[] },
 ): Promise<Stage> {
+  await refuseLinks(target);
   const stage = await openStage(target);
   try {
-    await cp(target, stage.workDir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
+    await inPhase(`copying ${target} into the work directory`, target, () =>
+      cp(target, stage.workDir, { recursive: true, preserveTimestamps: true, dereference: true, force: true }),
+    );
     await opts.prepare?.(stage.workDir);
     const present = new Set(await listFiles(stage.workDir));
     // keytool would add to an old keystore: what a step writes, and does not read, is removed first.
     for (const s of opts.steps(present)) for (const f of s.writes) if (present.has(f) && !s.reads.includes(f)) await rm(join(stage.workDir, f), { force: true });
   } catch (e) {
-    await stage.discard(false);
-    throw e;
+    const after = await stage.abandon(false);
+    throw e instanceof OutputError ? withAftermath(e, after) : e;
   }
   return stage;
+}
+
+/** Exit 2 naming the first symbolic link under dir. */
+export async function refuseLinks(dir: string, rel = ''): Promise<void> {
+  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isSymbolicLink()) {
+      throw new UsageError('--out', `${join(dir, p)} is a symbolic link: kafka-mtls changes a directory in a copy and does not write through links; replace it with what it points to (cp -rL), then run again`);
+    }
+    if (e.isDirectory()) await refuseLinks(dir, p);
+  }
 }

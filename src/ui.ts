@@ -95,9 +95,13 @@ export function formatFailure(c: ChalkInstance, f: StepFailure, after: Aftermath
 }
 
 export function formatAftermath(after: Aftermath): string {
-  const kept = after.keptWork
-    ? `The work directory is kept for debugging: ${after.keptWork} (the run's journal is in its .kafka-mtls/; its .build/ holds unencrypted leaf keys: remove it when done)`
-    : 'The work directory was removed (--keep-work keeps it, with the run\'s journal).';
+  // A swap cut in the middle: the note says where both directories are.
+  if (after.targetNote) return after.targetNote;
+  const kept = after.workLeft
+    ? `The work directory is left: ${after.workLeft}.`
+    : after.keptWork
+      ? `The work directory is kept for debugging: ${after.keptWork} (the run's journal is in its .kafka-mtls/; its .build/ holds unencrypted leaf keys: remove it when done)`
+      : 'The work directory was removed (--keep-work keeps it, with the run\'s journal).';
   return `Nothing in ${after.target} was changed. ${kept}`;
 }
 

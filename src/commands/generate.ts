@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, statfs } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeStatefulSet, type Cluster, type Identity } from '../cluster.js';
-import { CancelledError, StepError, UsageError } from '../errors.js';
+import { CancelledError, OutputError, StepError, UsageError, type StepFailure } from '../errors.js';
 import { DEFAULT_EMITS, parseGenerateOptions, SCRIPT_DEFAULTS, type ParamFallbacks, type GenerateParams, type RawGenerateOptions } from '../params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
@@ -13,14 +13,17 @@ import { planDirs, type Plan } from '../runner/step.js';
 import { buildConfluentPlan } from '../plans/confluent.js';
 import { EMITS } from '../plans/emits.js';
 import { openStage, type Stage } from '../stage.js';
+import { withClaim } from '../output/claim.js';
+import { checkGenerateTarget } from '../output/target.js';
 import { defaultStoreType } from '../jdk.js';
 import { locate, preflight } from '../tools.js';
-import { carryJournals, publicParams, writeJournal } from '../journal.js';
+import { carryJournals, publicParams, writeJournal, type Journal } from '../journal.js';
+import { asPhaseError, inPhase, ioHint, withAftermath } from '../output/io.js';
 import { planToScript } from '../script.js';
 import { CA_KEY_PASSWORD_ENV } from '../byoca.js';
 import { GENERATED_PASSWORDS, generateSecrets, SHARED_PASSWORD } from '../passwords.js';
 import type { SecretEnv } from '../secrets.js';
-import { describeDirectory, writeState, type State } from '../state.js';
+import { describeDirectory, STATE_FILE, writeState, type State } from '../state.js';
 
 export interface GenerateResult {
   readonly params: GenerateParams;
@@ -42,6 +45,8 @@ export interface GenerateDeps {
   /** Called once the options are valid, before any step runs (for the warning about the default password). */
   readonly onParams?: (p: GenerateParams) => void;
   readonly exec?: Exec;
+  /** What a run found and put right beside its target (a stale lock, a killed run's work directory), for stderr. */
+  readonly onNote?: (text: string) => void;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -81,6 +86,7 @@ export function generateCommand(): Command {
     .addOption(new Option('--properties-passwords <style>', 'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, or literal (0600)').choices(['provider', 'placeholder', 'literal']))
     .option('--generate-passwords', 'a random password for each keystore and one for the truststores, written to 0600 credentials files, instead of one shared password')
     .option('--keep-work', 'on failure, keep the work directory and print its path')
+    .option('--force', 'replace an --out that neither kafka-mtls nor mtls-kafka.sh made (it is still kept as a backup)')
     .option('--verbose', 'print every step\'s command and output')
     .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
     .option('--json', 'print a machine-readable summary (or failure) on stdout instead of progress and the human summary')
@@ -140,8 +146,11 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: true });
   if (params.caKeyPassword && !params.externalCa) throw new UsageError(raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file', 'needs --ca-cert and --ca-key');
   deps.onParams?.(params);
-  const stage = await openStage(params.out);
-  return runStaged({ command: 'generate', started, params, cluster, plan, stage, deps, secrets });
+  await checkGenerateTarget(params.out, raw.force === true);
+  return withClaim(params.out, 'generate', deps.onNote ?? (() => undefined), async () => {
+    const stage = await openStage(params.out);
+    return runStaged({ command: 'generate', started, params, cluster, plan, stage, deps, secrets });
+  });
 }
 
 export interface StagedRun {
@@ -166,74 +175,97 @@ export interface StagedRun {
 
 /** Runs a plan in a stage's work directory, writes the journal and the state, and swaps the result in. */
 export async function runStaged(r: StagedRun): Promise<GenerateResult> {
-  const { params, cluster, plan, stage, deps } = r;
-  const aftermath = (kept: boolean) => ({ target: params.out, keptWork: kept ? stage.workDir : undefined });
-  // Every file the tools create starts private; public ones are opened up after the run.
+  const { params, stage } = r;
+  // Every file and directory starts private, whatever the user's umask; public files are opened up by name.
   const umask = process.umask(0o077);
-  let result;
   try {
-    for (const d of planDirs(plan)) await mkdir(join(stage.workDir, d), { recursive: true });
-    result = await runPlan(plan, {
-      workDir: stage.workDir,
-      tools: params.tools,
-      secrets: { [STORE_PASSWORD_ENV]: params.password, ...(params.caKeyPassword ? { [CA_KEY_PASSWORD_ENV]: params.caKeyPassword } : {}), ...r.secrets },
-      concurrency: availableParallelism(),
-      signal: deps.signal,
-      exec: deps.exec,
-      onEvent: deps.onEvent,
-      streamOutput: params.verbose,
-      keytoolJvm: params.keytoolJvm,
-    });
+    const result = await runInWork(r);
+    const journal = await inPhase('writing the journal', params.out, () => writeJournal(stage.workDir, journalOf(r, result)));
+    await inPhase('finishing the work directory', params.out, () => finishWork(r));
+    const { backup } = await stage.commit();
+    return {
+      params, cluster: r.cluster, plan: r.plan, records: result.records, backup,
+      journal: join(params.out, relative(stage.workDir, journal)),
+      durationMs: Date.now() - r.started.getTime(),
+      keytool: result.keytool,
+    };
   } catch (e) {
-    await stage.discard(false);
-    throw e;
+    throw await failed(r, e);
   } finally {
     process.umask(umask);
   }
+}
 
-  const outcome = result.cancelled ? 'cancelled' : result.failure ? 'failed' : 'ok';
-  // The journal goes with the work directory: into the output on success, kept with it by --keep-work on failure.
-  const journal = await writeJournal(stage.workDir, {
+/** The steps, in the work directory; a failed or cancelled run throws, its journal kept with the work directory. */
+async function runInWork(r: StagedRun): Promise<RunResult> {
+  const { params, plan, stage, deps } = r;
+  await inPhase('preparing the work directory', params.out, async () => {
+    for (const d of planDirs(plan)) await mkdir(join(stage.workDir, d), { recursive: true, mode: 0o700 });
+  });
+  const result = await runPlan(plan, {
+    workDir: stage.workDir,
+    tools: params.tools,
+    secrets: { [STORE_PASSWORD_ENV]: params.password, ...(params.caKeyPassword ? { [CA_KEY_PASSWORD_ENV]: params.caKeyPassword } : {}), ...r.secrets },
+    concurrency: availableParallelism(),
+    signal: deps.signal,
+    exec: deps.exec,
+    onEvent: deps.onEvent,
+    streamOutput: params.verbose,
+    keytoolJvm: params.keytoolJvm,
+  });
+  if (!result.cancelled && !result.failure) return result;
+  // Only a kept work directory keeps the journal: a failure to write it must not hide the step's own.
+  if (params.keepWork) await writeJournal(stage.workDir, journalOf(r, result)).catch(() => undefined);
+  if (result.cancelled) throw new CancelledError({ target: params.out });
+  throw new StepError(await withDiskHint(result.failure!, stage.workDir, params.out), { target: params.out });
+}
+
+function journalOf(r: StagedRun, result: RunResult): Journal {
+  return {
     tool: 'kafka-mtls',
     command: r.command,
     startedAt: r.started.toISOString(),
     finishedAt: new Date().toISOString(),
-    outcome,
-    params: publicParams(params),
+    outcome: result.cancelled ? 'cancelled' : result.failure ? 'failed' : 'ok',
+    params: publicParams(r.params),
     steps: result.records,
     failure: result.failure,
     keytool: result.keytool,
-  });
-  if (result.cancelled) {
-    await stage.discard(params.keepWork);
-    throw new CancelledError(aftermath(params.keepWork));
-  }
-  if (result.failure) {
-    await stage.discard(params.keepWork);
-    throw new StepError(result.failure, aftermath(params.keepWork));
-  }
-  for (const d of plan.scratch) await rm(join(stage.workDir, d), { recursive: true, force: true });
-  for (const f of plan.outputs) await chmod(join(stage.workDir, f.path), f.private ? 0o600 : 0o644 & ~umask);
-  try {
-    await r.finish?.(stage.workDir);
-    // What the directory now holds, for a later plan or apply.
-    const what = {
-      layout: params.layout, storeType: params.storeType, ca: cluster.ca,
-      identities: [...cluster.identities, ...(r.extraIdentities ?? [])], deployment: params.deployment, emit: params.emit,
-      generatedPasswords: params.generatePasswords,
-    };
-    const state = await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed);
-    await writeState(stage.workDir, r.stateOverride ? r.stateOverride(state) : state);
-  } catch (e) {
-    await stage.discard(params.keepWork);
-    throw e;
-  }
-  await carryJournals(params.out, stage.workDir);
-  const { backup } = await stage.commit(0o777 & ~umask);
-  return {
-    params, cluster, plan, records: result.records, backup,
-    journal: join(params.out, relative(stage.workDir, journal)),
-    durationMs: Date.now() - r.started.getTime(),
-    keytool: result.keytool,
   };
+}
+
+/** After the steps: scratch removed, modes set, the command's own changes, the state file, the journals kept. */
+async function finishWork(r: StagedRun): Promise<void> {
+  const { params, cluster, plan, stage } = r;
+  for (const d of plan.scratch) await rm(join(stage.workDir, d), { recursive: true, force: true });
+  for (const f of plan.outputs) await chmod(join(stage.workDir, f.path), f.private ? 0o600 : 0o644);
+  await r.finish?.(stage.workDir);
+  // What the directory now holds, for a later plan or apply.
+  const what = {
+    layout: params.layout, storeType: params.storeType, ca: cluster.ca,
+    identities: [...cluster.identities, ...(r.extraIdentities ?? [])], deployment: params.deployment, emit: params.emit,
+    generatedPasswords: params.generatePasswords,
+  };
+  const state = await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed);
+  await writeState(stage.workDir, r.stateOverride ? r.stateOverride(state) : state);
+  await chmod(join(stage.workDir, STATE_FILE), 0o644);
+  await carryJournals(params.out, stage.workDir);
+}
+
+/** A step that failed on a full disk says so, whatever the tool printed. */
+async function withDiskHint(f: StepFailure, workDir: string, target: string): Promise<StepFailure> {
+  const fs = await statfs(workDir).catch(() => undefined);
+  const full = fs !== undefined && fs.bavail * fs.bsize < 64 * 1024;
+  return full ? { ...f, hint: ioHint('ENOSPC', target) } : f;
+}
+
+/** The work directory removed (or kept), and the error told so; an I/O failure becomes a report. */
+async function failed(r: StagedRun, e: unknown): Promise<unknown> {
+  // A swap that could not be undone has said where things are, and the new directory must stay.
+  if (e instanceof OutputError && e.aftermath) return e;
+  const keep = r.params.keepWork && !(e instanceof UsageError);
+  const after = await r.stage.abandon(keep);
+  if (e instanceof StepError || e instanceof CancelledError || e instanceof OutputError) return withAftermath(e, after);
+  const report = asPhaseError('finishing the run', r.params.out, e);
+  return report instanceof OutputError ? withAftermath(report, after) : report;
 }

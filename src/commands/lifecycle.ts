@@ -8,6 +8,7 @@ import { restrictPlan } from '../lifecycle/partial.js';
 import type { GenerateParams, RawGenerateOptions } from '../params.js';
 import { layoutFiles } from '../plans/layouts.js';
 import { openCopyStage } from '../stage.js';
+import { targetOf, withClaim } from '../output/claim.js';
 import { openDirectory, readGeneratedSecrets } from '../state.js';
 import { generateSecrets, STORE_PASSWORD_ENV } from '../passwords.js';
 import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
@@ -39,14 +40,14 @@ function withLifecycleOptions(cmd: Command): Command {
 export function planCommand(): Command {
   const base = generateCommand();
   const cmd = withLifecycleOptions(new Command('plan').description('Compare the cluster (flags or --config) with an existing directory: what apply would create, reissue, keep or remove'));
-  for (const o of base.options) if (!['--keep-work', '--verbose', '--dry-run'].includes(o.long!)) cmd.addOption(o as Option);
+  for (const o of base.options) if (!['--keep-work', '--verbose', '--dry-run', '--force'].includes(o.long!)) cmd.addOption(o as Option);
   return cmd;
 }
 
 export function applyCommand(): Command {
   const base = generateCommand();
   const cmd = withLifecycleOptions(new Command('apply').description('Carry out the plan: add and reissue certificates with the existing CA, keep the rest byte for byte, back up the old directory'));
-  for (const o of base.options) if (o.long !== '--dry-run') cmd.addOption(o as Option);
+  for (const o of base.options) if (!['--dry-run', '--force'].includes(o.long!)) cmd.addOption(o as Option);
   return cmd;
 }
 
@@ -100,6 +101,11 @@ export interface ApplyResult {
 }
 
 export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Promise<ApplyResult> {
+  // Held from before the directory is read: a second apply would otherwise work from the same old state.
+  return withClaim(await targetOf(raw.out), 'apply', deps.onNote ?? (() => undefined), () => applyClaimed(raw, deps));
+}
+
+async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promise<ApplyResult> {
   const started = new Date();
   const opts = diffOptions(raw);
   const { dir, params, cluster, plan, current, secrets } = await readCurrent(raw, deps, true);

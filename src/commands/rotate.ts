@@ -11,6 +11,7 @@ import { confluentFiles } from '../plans/confluent.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
 import { openCopyStage } from '../stage.js';
+import { targetOf, withClaim } from '../output/claim.js';
 import { openDirectory, readGeneratedSecrets, type State } from '../state.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../passwords.js';
 import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
@@ -53,6 +54,11 @@ export interface RotateResult {
 
 export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
   const phase = v.oneOf('<phase>', phaseArg, PHASES);
+  if (raw.dryRun) return rotateClaimed(phase, raw, deps);
+  return withClaim(await targetOf(raw.out), `rotate-ca ${phase}`, deps.onNote ?? (() => undefined), () => rotateClaimed(phase, raw, deps));
+}
+
+async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
   const started = new Date();
   const { dir, state, fallback } = await openDirectory(raw.out);
   checkOrder(phase, state);

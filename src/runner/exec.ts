@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 /** The only place that starts processes. Injected into the runner so tests can replace it. */
 export interface ExecRequest {
@@ -24,6 +24,46 @@ export type ExecOutcome =
 
 export type Exec = (req: ExecRequest) => Promise<ExecOutcome>;
 
+/**
+ * Every child runs in a process group of its own and is stopped as a group,
+ * so nothing it started goes on writing into the work directory after us;
+ * groups still running when this process exits (however it exits but by
+ * SIGKILL) are killed then. A Ctrl-C at the terminal no longer reaches them
+ * directly: the CLI's handler cancels the run, which stops them.
+ */
+const liveGroups = new Set<number>();
+let exitHook = false;
+
+export function spawnInGroup(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  const child = spawn(file, [...args], { ...options, detached: true });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    liveGroups.add(pid);
+    child.once('exit', () => liveGroups.delete(pid));
+  }
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const g of liveGroups) signalGroup(g, 'SIGKILL');
+    });
+  }
+  return child;
+}
+
+/** Signals the child's whole group (the child, if it has none yet). */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || !signalGroup(child.pid, signal)) child.kill(signal);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** After a timeout or a cancel, SIGTERM; SIGKILL if the process is still there this much later. */
 const FORCE_KILL_AFTER_MS = 2000;
 
@@ -45,7 +85,7 @@ export const execProcess: Exec = (req) =>
     let forceKill: NodeJS.Timeout | undefined;
     let child: ChildProcess;
     try {
-      child = spawn(req.file, [...req.args], {
+      child = spawnInGroup(req.file, req.args, {
         cwd: req.cwd,
         env: { ...process.env, ...req.env },
         // Without input, stdin is closed: a tool that prompts (keytool asking for
@@ -60,8 +100,8 @@ export const execProcess: Exec = (req) =>
     const stop = (why: 'timed-out' | 'cancelled') => {
       if (ended || child.exitCode !== null || child.signalCode !== null) return;
       ended = why;
-      child.kill('SIGTERM');
-      forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+      killGroup(child, 'SIGTERM');
+      forceKill = setTimeout(() => killGroup(child, 'SIGKILL'), FORCE_KILL_AFTER_MS);
     };
     const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
     const onAbort = () => stop('cancelled');

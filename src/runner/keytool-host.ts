@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Exec, ExecOutcome, ExecRequest } from './exec.js';
+import { killGroup, spawnInGroup, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 
 /**
  * keytool steps run in one JVM (java/KeytoolHost.java) instead of one JVM
@@ -147,7 +147,7 @@ class HostProcess {
   }
 
   kill(): void {
-    this.child.kill('SIGKILL');
+    killGroup(this.child, 'SIGKILL');
   }
 
   async close(): Promise<void> {
@@ -197,7 +197,7 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     const classFile = join(classDir, 'KeytoolHost.class');
     if (!(await access(classFile).then(() => true, () => false))) return { reason: `${classFile} is missing (npm run build compiles it)` };
     starts++;
-    const child = spawn(java, [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'], {
+    const child = spawnInGroup(java, [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

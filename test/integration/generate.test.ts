@@ -101,7 +101,7 @@ describe('a step that fails midway', () => {
     dir = await tempDir();
     await mkdir(join(dir, 'certs'));
     await writeFile(join(dir, 'certs/ca.key'), 'the previous CA key, which must survive\n', { mode: 0o600 });
-    await writeFile(join(dir, 'certs/notes.txt'), 'a file of the user\'s\n');
+    await writeFile(join(dir, 'certs/ca.srl'), 'a file of the script\'s: 01\n');
     before = await snapshot(join(dir, 'certs'));
     env = {
       ...ENV,

@@ -1,0 +1,127 @@
+import { lstat, readdir, readFile, readlink, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { errnoCode, inPhase } from './io.js';
+import { isAlive } from './lock.js';
+
+/**
+ * What a killed run leaves beside its target, found and put right by the next
+ * run on that target while it holds the lock: a swap cut between its two
+ * renames, and work directories holding unencrypted keys.
+ */
+
+const WORK = '.kafka-mtls-work-';
+
+/** `.certs.kafka-mtls-work-<pid>-XXXXXX`: the owner's PID in the name, so a later run can tell it is gone. */
+export function workPrefix(target: string): string {
+  return join(dirname(target), `.${basename(target)}${WORK}${process.pid}-`);
+}
+
+export function swapMarkerPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.kafka-mtls-swap`);
+}
+
+export interface SwapMarker {
+  readonly pid: number;
+  readonly work: string;
+  readonly backup?: string;
+}
+
+export async function writeSwapMarker(target: string, m: SwapMarker): Promise<void> {
+  await writeFile(swapMarkerPath(target), JSON.stringify(m) + '\n', { mode: 0o600 });
+}
+
+export async function removeSwapMarker(target: string): Promise<void> {
+  await unlink(swapMarkerPath(target)).catch(() => undefined);
+}
+
+const exists = (p: string) => lstat(p).then(() => true, () => false);
+
+/**
+ * A swap renames the target to its backup, then the work directory to the
+ * target. Cut between the two, the target is missing: the swap is completed
+ * (the run had succeeded up to it), or, with no work directory left, the
+ * backup is put back.
+ */
+export async function repairSwap(target: string, note: (text: string) => void): Promise<void> {
+  const path = swapMarkerPath(target);
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  let m: SwapMarker | undefined;
+  try {
+    m = JSON.parse(text) as SwapMarker;
+  } catch {
+    m = undefined;
+  }
+  await inPhase('repairing an interrupted swap', target, async () => {
+    if (m && !(await exists(target))) {
+      if (typeof m.work === 'string' && (await exists(m.work))) {
+        await rename(m.work, target);
+        const old = m.backup ? `; the old one is ${m.backup}` : '';
+        note(`a run (PID ${m.pid}) was stopped while swapping in ${target}: its new directory is now in place${old}`);
+      } else if (typeof m.backup === 'string' && (await exists(m.backup))) {
+        await rename(m.backup, target);
+        note(`a run (PID ${m.pid}) was stopped while swapping in ${target}: the old directory is back in place from ${m.backup}`);
+      }
+    }
+    await unlink(path);
+  });
+}
+
+/** Removes the work directories of runs on this target that ended without removing them. */
+export async function removeAbandonedWork(target: string, note: (text: string) => void): Promise<void> {
+  const parent = dirname(target);
+  const prefix = `.${basename(target)}${WORK}`;
+  const names = (await readdir(parent).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
+  for (const name of names) {
+    const dir = join(parent, name);
+    const owner = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1] ?? NaN);
+    if (owner === process.pid) continue;
+    if (Number.isInteger(owner) && isAlive(owner)) {
+      note(`left ${dir} in place: its run (PID ${owner}) is still going`);
+      continue;
+    }
+    // The owner is gone; what still runs in the directory is its orphans, writing keys nobody will read.
+    const orphans = await processesInside(dir);
+    for (const pid of orphans) tryKill(pid);
+    await waitGone(orphans, 3000);
+    await inPhase(`removing ${dir}`, dir, () => rm(dir, { recursive: true, force: true }));
+    const who = Number.isInteger(owner) ? `PID ${owner}, no longer running` : 'whose process is gone';
+    const stopped = orphans.length ? `; stopped ${orphans.length} of its processes still running in it` : '';
+    note(`removed ${dir}, left by a run that ended without cleaning up (${who})${stopped}`);
+  }
+}
+
+/** Processes whose working directory or an open file is inside dir (Linux /proc; none found elsewhere). */
+export async function processesInside(dir: string): Promise<number[]> {
+  const inside = (p: string) => p === dir || p.startsWith(`${dir}/`);
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).map(Number);
+  const found: number[] = [];
+  for (const pid of pids) {
+    if (pid === process.pid) continue;
+    if (inside(await readlink(`/proc/${pid}/cwd`).catch(() => ''))) {
+      found.push(pid);
+      continue;
+    }
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      if (inside(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''))) {
+        found.push(pid);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+function tryKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (e) {
+    if (errnoCode(e) !== 'ESRCH') throw e;
+  }
+}
+
+async function waitGone(pids: readonly number[], ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (pids.some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}

@@ -1,0 +1,463 @@
+import { execa, type ResultPromise } from 'execa';
+import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, statfs, symlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CLI, runCli, snapshot, tempDir, type CliRun } from '../helpers/cli.js';
+
+/**
+ * The output directory's life under real faults: concurrent runs, locks,
+ * full and read-only file systems, mount points, SIGKILL, links, umasks and
+ * directories that are not ours. Every failure: its exit code, its sentence,
+ * no secret printed, the target byte-identical, nothing left beside it.
+ */
+
+const PW = 'Output-Faults-Pw-7';
+const ENV = { PASSWORD: PW };
+
+/** Mounting needs root (or CAP_SYS_ADMIN): tried once; tests that need it are skipped, visibly, without. */
+const canMount = await (async () => {
+  const d = await tempDir('kmtls-mount-probe-');
+  try {
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d]);
+    await execa('umount', [d]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+})();
+if (!canMount) console.log('skipping the tmpfs, mount-point and read-only tests: this user cannot mount file systems');
+const withMount = canMount ? test : test.skip;
+
+const mounted: string[] = [];
+async function mount(args: string[], at: string): Promise<void> {
+  await execa('mount', [...args, at]);
+  mounted.push(at);
+}
+afterAll(async () => {
+  for (const m of mounted.reverse()) await execa('umount', ['-l', m], { reject: false });
+});
+
+const gen = (cwd: string, ...args: string[]) => runCli(['generate', '--brokers', '1', ...args], { cwd, env: ENV });
+
+/** What a run may leave beside its target: work directories, locks, swap markers. */
+async function leftovers(parent: string): Promise<string[]> {
+  return (await readdir(parent)).filter((n) => /kafka-mtls-(work|kept)-|\.kafka-mtls\.lock|kafka-mtls-swap/.test(n));
+}
+
+function expectNoSecret(r: CliRun): void {
+  expect(r.stdout + r.stderr).not.toContain(PW);
+}
+
+/** Processes whose cwd or open files are inside dir, read from /proc as the tool does. */
+async function processesInside(dir: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const p of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
+    const paths = [await readlink(`/proc/${p}/cwd`).catch(() => '')];
+    for (const fd of await readdir(`/proc/${p}/fd`).catch(() => [] as string[])) paths.push(await readlink(`/proc/${p}/fd/${fd}`).catch(() => ''));
+    if (paths.some((x) => x === dir || x.startsWith(`${dir}/`))) found.push(Number(p));
+  }
+  return found;
+}
+
+async function waitFor(what: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await what())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A PID that no process has: one that has just ended. */
+async function deadPid(): Promise<number> {
+  const p = execa('true');
+  await p;
+  return p.pid!;
+}
+
+describe('one run per directory at a time', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('two generates started together: one wins, the other exits 1 naming the holder; one output, no backup', async () => {
+    const runs = await Promise.all([gen(dir), gen(dir)]);
+    expect(runs.map((r) => r.exitCode).sort()).toEqual([0, 1]);
+    const loser = runs.find((r) => r.exitCode === 1)!;
+    expect(loser.stderr).toMatch(/is being changed by another kafka-mtls run: PID \d+ on \S+ \(`kafka-mtls generate`, since \d{4}-\d\d-\d\dT/);
+    runs.forEach(expectNoSecret);
+    expect((await readdir(dir)).sort()).toEqual(['certs']);
+    expect(await readdir(join(dir, 'certs/.kafka-mtls'))).toHaveLength(1);
+  });
+
+  test('two applies started together: one wins, the other exits 1; exactly one backup, the change made once', async () => {
+    const apply = () => runCli(['apply', '--brokers', '2'], { cwd: dir, env: ENV });
+    const runs = await Promise.all([apply(), apply()]);
+    expect(runs.map((r) => r.exitCode).sort()).toEqual([0, 1]);
+    expect(runs.find((r) => r.exitCode === 1)!.stderr).toMatch(/another kafka-mtls run: PID \d+ .*`kafka-mtls apply`/);
+    runs.forEach(expectNoSecret);
+    expect((await readdir(dir)).filter((n) => n.startsWith('certs.bak-'))).toHaveLength(1);
+    expect(await leftovers(dir)).toEqual([]);
+    const state = JSON.parse(await readFile(join(dir, 'certs/kafka-mtls.json'), 'utf8'));
+    expect(Object.keys(state.certs).sort()).toEqual(['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client']);
+  });
+
+  test.each([
+    ['generate', ['generate', '--brokers', '1']],
+    ['apply', ['apply', '--brokers', '3']],
+    ['rotate-ca start', ['rotate-ca', 'start']],
+  ])('a lock held by a live process refuses %s with exit 1, and is left as it was', async (_name, args) => {
+    const holder = execa('sleep', ['60']);
+    const lock = join(dir, '.certs.kafka-mtls.lock');
+    const text = JSON.stringify({ pid: holder.pid, host: hostname(), command: 'apply', startedAt: '2026-11-30T10:00:00.000Z' });
+    await writeFile(lock, text);
+    try {
+      const before = await snapshot(join(dir, 'certs'));
+      const r = await runCli(args, { cwd: dir, env: ENV });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`is being changed by another kafka-mtls run: PID ${holder.pid} on ${hostname()} (\`kafka-mtls apply\`, since 2026-11-30T10:00:00.000Z)`);
+      expect(r.stderr).toContain('hint: Wait for it to finish');
+      expectNoSecret(r);
+      expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+      expect(await readFile(lock, 'utf8')).toBe(text);
+    } finally {
+      holder.kill();
+      await holder.catch(() => undefined);
+      await rm(lock, { force: true });
+    }
+  });
+
+  test('plan and verify need no lock and work beside one', async () => {
+    const lock = join(dir, '.certs.kafka-mtls.lock');
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), command: 'apply', startedAt: new Date().toISOString() }));
+    try {
+      expect((await runCli(['plan', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+      expect((await runCli(['verify'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+    } finally {
+      await rm(lock, { force: true });
+    }
+  });
+
+  test('a lock of another host cannot be checked: exit 1, and the hint says how to remove it', async () => {
+    const lock = join(dir, '.certs.kafka-mtls.lock');
+    await writeFile(lock, JSON.stringify({ pid: 1, host: 'build-agent-7', command: 'generate', startedAt: '2026-11-30T10:00:00.000Z' }));
+    try {
+      const r = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain('PID 1 on build-agent-7');
+      expect(r.stderr).toContain(`if it is over, remove ${lock}`);
+    } finally {
+      await rm(lock, { force: true });
+    }
+  });
+
+  test('a stale lock (its PID gone) is taken over with a note, and released at the end', async () => {
+    const pid = await deadPid();
+    await writeFile(join(dir, '.certs.kafka-mtls.lock'), JSON.stringify({ pid, host: hostname(), command: 'generate', startedAt: '2026-11-30T10:00:00.000Z' }));
+    const r = await runCli(['apply', '--brokers', '1', '--prune'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`note: took over the lock of ${join(dir, 'certs')}, left by PID ${pid} on ${hostname()}`);
+    expect(r.stderr).toContain('which is no longer running');
+    expectNoSecret(r);
+    expect(await leftovers(dir)).toEqual([]);
+  });
+});
+
+describe('a killed run', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** Starts generate and waits until its work directory holds files, so that it is mid-run. */
+  async function startMidRun(): Promise<{ run: ResultPromise; work: string }> {
+    const run = execa(process.execPath, [CLI, 'generate', '--brokers', '3'], { cwd: dir, env: { ...ENV, NO_COLOR: '1' }, reject: false });
+    let work = '';
+    await waitFor(async () => {
+      const w = (await readdir(dir)).find((n) => n.includes('.kafka-mtls-work-'));
+      if (w && (await readdir(join(dir, w)).catch(() => [])).some((f) => f.endsWith('.key') || f === '.build')) work = join(dir, w);
+      return work !== '';
+    });
+    return { run, work };
+  }
+
+  test('SIGKILL mid-run leaves its work directory; the next run removes it, says so, and no orphan remains', async () => {
+    const { run, work } = await startMidRun();
+    run.kill('SIGKILL');
+    await run;
+    expect((await stat(work)).isDirectory()).toBe(true);
+    const r = await gen(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`note: removed ${work}, left by a run that ended without cleaning up (PID ${run.pid}, no longer running)`);
+    expect(r.stderr).toContain('note: took over the lock');
+    expectNoSecret(r);
+    await expect(stat(work)).rejects.toThrow();
+    expect(await processesInside(work)).toEqual([]);
+    expect(await leftovers(dir)).toEqual([]);
+  });
+
+  test('SIGINT mid-run stops every tool it started (each in its own process group): none is left writing', async () => {
+    const before = await snapshot(join(dir, 'certs'));
+    const { run, work } = await startMidRun();
+    run.kill('SIGINT');
+    const r = await run;
+    expect(r.exitCode).toBe(130);
+    expect(await processesInside(work)).toEqual([]);
+    expect(await leftovers(dir)).toEqual([]);
+    expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+  });
+
+  test.each([
+    ['between the two renames: the new directory is put in place', true],
+    ['before its work directory was renamed, which is gone: the old one is put back', false],
+  ])('a swap cut %s', async (_case, workLeft) => {
+    const certs = join(dir, 'certs');
+    const before = await snapshot(certs);
+    const backup = join(dir, 'certs.bak-20261130T100000Z');
+    const work = join(dir, '.certs.kafka-mtls-work-999999-AbCdEf');
+    if (workLeft) await cp(certs, work, { recursive: true });
+    await rename(certs, backup);
+    const pid = await deadPid();
+    await writeFile(join(dir, '.certs.kafka-mtls-swap'), JSON.stringify({ pid, work, backup }));
+    const r = await runCli(['apply', '--brokers', '1'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`note: a run (PID ${pid}) was stopped while swapping in ${certs}`);
+    expect(r.stderr).toContain(workLeft ? 'its new directory is now in place' : `the old directory is back in place from ${backup}`);
+    expect(r.stdout).toContain('Nothing to do');
+    expect(await snapshot(certs)).toEqual(before);
+    expect(await leftovers(dir)).toEqual([]);
+    if (workLeft) await rm(backup, { recursive: true });
+  });
+});
+
+describe('I/O failures are reports: exit 1, the phase or step, a hint, the target untouched, no work directory', () => {
+  let dir: string;
+  let made: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    made = join(dir, 'made');
+    await mkdir(made);
+    expect((await gen(made)).exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    for (const m of mounted.filter((x) => x.startsWith(dir)).reverse()) await execa('umount', ['-l', m], { reject: false });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A 1 MiB tmpfs holding a copy of a generated directory, then filled to leave `leaveKiB` free. */
+  async function fullDisk(name: string, leaveKiB: number): Promise<string> {
+    const mnt = join(dir, name);
+    await mkdir(mnt);
+    await mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], mnt);
+    await cp(join(made, 'certs'), join(mnt, 'certs'), { recursive: true, preserveTimestamps: true });
+    const fs = await statfs(mnt);
+    const fill = Math.max(0, fs.bavail * fs.bsize - leaveKiB * 1024);
+    await writeFile(join(mnt, 'filler'), Buffer.alloc(fill));
+    return mnt;
+  }
+
+  const removed = 'The work directory was removed';
+  const rows: Array<[string, () => Promise<string>, string[], RegExp, string]> = [
+    ['a disk already full', () => fullDisk('full0', 0), ['generate', '--brokers', '1'], /taking the lock failed: ENOSPC[^]*The disk holding \S+ is full: free some space/, ''],
+    ['a disk that fills during the steps', () => fullDisk('full48', 48), ['generate', '--brokers', '1'], /(step \S+ failed|failed: ENOSPC)[^]*The disk holding \S+ is full/, removed],
+    ['apply on a full disk', () => fullDisk('full8', 8), ['apply', '--brokers', '2'], /failed: ENOSPC[^]*The disk holding \S+ is full/, removed],
+  ];
+  for (const [name, setup, args, sentence, aftermath] of rows) {
+    withMount(name, async () => {
+      const parent = await setup();
+      const before = await snapshot(join(parent, 'certs'));
+      const r = await runCli(args, { cwd: parent, env: ENV });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(sentence);
+      expect(r.stderr).toContain(aftermath);
+      expect(r.stderr).not.toContain('bug:');
+      expectNoSecret(r);
+      expect(await snapshot(join(parent, 'certs'))).toEqual(before);
+      expect(await leftovers(parent)).toEqual([]);
+    });
+  }
+
+  withMount('an --out that is a mount point cannot be swapped: EBUSY, the mount hint, the work directory removed', async () => {
+    const parent = join(dir, 'mp');
+    await mkdir(join(parent, 'certs'), { recursive: true });
+    await mount(['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs'], join(parent, 'certs'));
+    await cp(join(made, 'certs'), join(parent, 'certs'), { recursive: true, preserveTimestamps: true });
+    const before = await snapshot(join(parent, 'certs'));
+    for (const args of [['generate', '--brokers', '1'], ['apply', '--brokers', '2']]) {
+      const r = await runCli(args, { cwd: parent, env: ENV });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/error: moving \S+certs aside to certs\.bak-\S+ failed: EBUSY/);
+      expect(r.stderr).toContain('is a mount point: mount its parent directory instead');
+      expect(r.stderr).toContain(`Nothing in ${join(parent, 'certs')} was changed. The work directory was removed`);
+      expectNoSecret(r);
+      expect(await snapshot(join(parent, 'certs'))).toEqual(before);
+      expect(await leftovers(parent)).toEqual([]);
+    }
+  });
+
+  withMount('a read-only file system: EROFS, the read-only hint, nothing touched', async () => {
+    const src = join(dir, 'ro-src');
+    const ro = join(dir, 'ro');
+    await mkdir(src);
+    await mkdir(ro);
+    await cp(join(made, 'certs'), join(src, 'certs'), { recursive: true, preserveTimestamps: true });
+    await mount(['--bind', src], ro);
+    await execa('mount', ['-o', 'remount,ro,bind', ro]);
+    const before = await snapshot(join(ro, 'certs'));
+    for (const args of [['generate', '--brokers', '1'], ['apply', '--brokers', '2'], ['rotate-ca', 'start']]) {
+      const r = await runCli(args, { cwd: ro, env: ENV });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/taking the lock failed: EROFS/);
+      expect(r.stderr).toContain('is on a read-only file system: choose an --out on a writable one');
+      expectNoSecret(r);
+      expect(await snapshot(join(ro, 'certs'))).toEqual(before);
+    }
+  });
+});
+
+describe('links: a directory holding a symbolic link is refused (exit 2), never written through', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    const r = await runCli(['generate', '--layout', 'confluent', '--brokers', '1', '--emit', 'none'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    await rename(join(dir, 'certs/mtls-kafka-0-creds'), join(dir, 'elsewhere'));
+    await symlink(join(dir, 'elsewhere'), join(dir, 'certs/mtls-kafka-0-creds'));
+  }, 180_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['apply', ['apply', '--brokers', '2']],
+    ['rotate-ca start', ['rotate-ca', 'start']],
+  ])('%s', async (_name, args) => {
+    const before = await snapshot(join(dir, 'elsewhere'));
+    const listing = (await readdir(join(dir, 'certs'))).sort();
+    const r = await runCli(args, { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`error: --out: ${join(dir, 'certs/mtls-kafka-0-creds')} is a symbolic link: kafka-mtls changes a directory in a copy and does not write through links`);
+    expectNoSecret(r);
+    expect(await snapshot(join(dir, 'elsewhere'))).toEqual(before);
+    expect((await readdir(join(dir, 'certs'))).sort()).toEqual(listing);
+    expect((await lstat(join(dir, 'certs/mtls-kafka-0-creds'))).isSymbolicLink()).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(['certs', 'elsewhere']);
+  });
+});
+
+describe('safe defaults', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const refused: Array<[string, (d: string) => Promise<string[]>, RegExp]> = [
+    ['--out . (the current directory)', async () => ['--out', '.'], /--out: \S+ is the current directory or holds it: generate would move it aside/],
+    ['--out .. (holding the current directory)', async () => ['--out', '..'], /is the current directory or holds it/],
+    ['a directory holding .git', async (d) => {
+      await mkdir(join(d, 'proj/.git'), { recursive: true });
+      await writeFile(join(d, 'proj/.git/HEAD'), 'ref: refs/heads/main\n');
+      return ['--out', 'proj'];
+    }, /--out: \S+proj holds \.git: generate would move the repository aside; choose another directory, or add --force/],
+    ['a directory of other files', async (d) => {
+      await mkdir(join(d, 'mine'));
+      await writeFile(join(d, 'mine/notes.txt'), 'mine\n');
+      await writeFile(join(d, 'mine/ca.crt'), 'x\n');
+      return ['--out', 'mine'];
+    }, /--out: \S+mine holds files that neither kafka-mtls nor mtls-kafka\.sh made \(notes\.txt\): generate would move them aside; choose another directory, or add --force/],
+    ['a parent that is a file', async (d) => {
+      await writeFile(join(d, 'afile'), 'x\n');
+      return ['--out', 'afile/certs'];
+    }, /--out: \S+afile is a file, not a directory/],
+  ];
+  test.each(refused)('refused with exit 2, nothing touched: %s', async (_name, setup, sentence) => {
+    const cwd = await tempDir();
+    try {
+      const args = await setup(cwd);
+      const before = await snapshot(cwd);
+      const r = await runCli(['generate', '--brokers', '1', ...args], { cwd, env: ENV });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(sentence);
+      expectNoSecret(r);
+      expect(await snapshot(cwd)).toEqual(before);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test('--force replaces a directory holding .git, kept whole as the backup', async () => {
+    await mkdir(join(dir, 'proj/.git'), { recursive: true });
+    await writeFile(join(dir, 'proj/.git/HEAD'), 'ref: refs/heads/main\n');
+    const r = await gen(dir, '--out', 'proj', '--force');
+    expect(r.exitCode).toBe(0);
+    const backup = (await readdir(dir)).find((n) => n.startsWith('proj.bak-'))!;
+    expect(await readFile(join(dir, backup, '.git/HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+  });
+
+  test('the script\'s own ./certs (ca.srl included) is replaced as a drop-in', async () => {
+    const certs = join(dir, 'certs');
+    await mkdir(certs);
+    const names = ['openssl.cnf', 'ca.crt', 'ca.key', 'ca.srl', 'ext0.cnf', 'extclient.cnf', 'mtls-kafka-0.keystore.jks',
+      'ca-request-mtls-kafka-0', 'ca-signed-mtls-kafka-0', 'kafka.server.truststore.jks', 'mtls-kafka-client.keystore.jks',
+      'ca-request-mtls-kafka-client', 'ca-signed-mtls-kafka-client', 'kafka.client.truststore.jks'];
+    for (const n of names) await writeFile(join(certs, n), `${n}\n`);
+    const r = await gen(dir);
+    expect(r.exitCode).toBe(0);
+    const backup = (await readdir(dir)).find((n) => n.startsWith('certs.bak-'))!;
+    expect((await readdir(join(dir, backup))).sort()).toEqual([...names].sort());
+  });
+
+  test.each([
+    ['000', 'dropin'],
+    ['077', 'confluent'],
+  ])('with umask %s (%s), directories are 0700 and files keep their documented modes', async (umask, layout) => {
+    const cwd = await tempDir();
+    try {
+      const r = await execa('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, CLI, 'generate', '--brokers', '1', '--layout', layout], { cwd, env: ENV, reject: false });
+      expect(r.exitCode).toBe(0);
+      const mode = async (p: string) => ((await stat(join(cwd, 'certs', p))).mode & 0o777).toString(8);
+      expect(await mode('.')).toBe('700');
+      expect(await mode('.kafka-mtls')).toBe('700');
+      const [journal] = await readdir(join(cwd, 'certs/.kafka-mtls'));
+      expect(await mode(`.kafka-mtls/${journal}`)).toBe('600');
+      expect(await mode('ca.crt')).toBe('644');
+      expect(await mode('ca.key')).toBe('600');
+      expect(await mode('kafka-mtls.json')).toBe('644');
+      if (layout === 'confluent') {
+        expect(await mode('mtls-kafka-0-creds')).toBe('700');
+        expect(await mode('mtls-kafka-0-creds/mtls-kafka-0.crt')).toBe('644');
+        expect(await mode('mtls-kafka-0-creds/kafka.mtls-kafka-0.keystore.pkcs12')).toBe('600');
+      }
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('journals: every command that writes keeps the last five', () => {
+  let dir: string;
+  const journals = () => readdir(join(dir, 'certs/.kafka-mtls')).then((n) => n.filter((x) => x.startsWith('run-')).sort());
+  beforeAll(async () => {
+    dir = await tempDir();
+    expect((await gen(dir)).exitCode).toBe(0);
+    // Seven older journals, as if from earlier runs.
+    for (let i = 1; i <= 7; i++) await writeFile(join(dir, `certs/.kafka-mtls/run-20200101T00000${i}.000Z.json`), '{}\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['apply', ['apply', '--brokers', '2']],
+    ['rotate-ca start', ['rotate-ca', 'start']],
+    ['generate', ['generate', '--brokers', '1']],
+  ])('%s', async (command, args) => {
+    const r = await runCli(args, { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    const names = await journals();
+    expect(names).toHaveLength(5);
+    const newest = JSON.parse(await readFile(join(dir, 'certs/.kafka-mtls', names[4]!), 'utf8'));
+    expect(newest.command).toBe(command);
+  });
+});
