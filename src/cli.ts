@@ -268,7 +268,7 @@ function failureJson(e: unknown, exitCode: number): Record<string, unknown> {
   if (e instanceof CommanderError) return { ...head, failure: { kind: 'usage', message: e.message.replace(/^error: /, '') } };
   if (e instanceof UsageError) return { ...head, failure: { kind: 'usage', message: e.message, option: e.option, rule: e.rule } };
   if (e instanceof ToolMissingError) return { ...head, failure: { kind: 'tool-missing', message: e.message, tool: e.tool, hint: e.hint } };
-  if (e instanceof OutputError) return { ...head, failure: { kind: 'output', message: e.message, hint: e.hint ?? null } };
+  if (e instanceof OutputError) return { ...head, failure: { kind: 'output', message: e.message, hint: e.hint ?? null, phase: e.phase ?? null }, ...e.aftermath };
   return { ...head, failure: { kind: exitCode === 3 ? 'bug' : 'error', message: e instanceof Error ? e.message : String(e) } };
 }
 
