@@ -134,9 +134,11 @@ Examples:
   PASSWORD=... kafka-mtls probe kafka-1-external:19093 --ca certs/kafka.client.truststore.jks --client certs/mtls-kafka-client.keystore.jks
 
 Exit codes:
-  0    a TLS connection was made (and, with --ca, verified)
-  1    none was
-  2    bad usage`)
+  0    every TLS version the server speaks accepted us: with --client, mutual TLS works;
+       without --client, the listener lets a client without a certificate in (it does not enforce mTLS)
+  1    anything else: the outcome per version says what, and the hint what to do
+  2    bad usage: nothing was connected to
+  130  interrupted`)
     .action(async (target: string, opts: RawProbeOptions) => {
       const result = await runProbe(target, opts, { env: process.env, signal: abort.signal });
       out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatProbe(c, result));

@@ -70,6 +70,7 @@ const API_VERSIONS = (() => {
 export function attempt(req: AttemptRequest): Promise<Observation> {
   return new Promise((resolve) => {
     const obs: Observation = { protocol: req.protocol, tcpConnected: false, handshakeDone: false, chain: [] };
+    if (req.signal?.aborted) return resolve({ ...obs, cancelled: true });
     const started = Date.now();
     let handshakeAt = 0;
     let settleTimer: NodeJS.Timeout | undefined;
@@ -103,7 +104,6 @@ export function attempt(req: AttemptRequest): Promise<Observation> {
       () => finish(obs.handshakeDone ? { evidence: 'quiet' } : { timedOut: true }),
       req.timeoutMs,
     );
-    if (req.signal?.aborted) return finish({ cancelled: true });
     req.signal?.addEventListener('abort', onAbort);
     socket.once('connect', () => (obs.tcpConnected = true));
     socket.once('secureConnect', () => {

@@ -104,7 +104,8 @@ function fromAlert(o: Observation, ctx: ProbeContext, n: number): Outcome {
     return {
       code: 'protocol-unsupported',
       sentence: `the server does not speak ${o.protocol}: ${said}`,
-      hint: `fine if ssl.enabled.protocols leaves ${o.protocol} out on purpose: clients must then use the other version`,
+      hint: `fine if ssl.enabled.protocols leaves ${o.protocol} out on purpose: clients must then use the other ` +
+        'version',
       alert,
     };
   }
@@ -137,7 +138,9 @@ function required(alert?: Outcome['alert']): Outcome {
   return {
     code: 'client-cert-required',
     sentence: 'the server requires a client certificate and we sent none' + (alert ? ` (alert "${alert.name}")` : ''),
-    hint: 'this listener enforces mutual TLS: pass --client with a keystore signed by a CA its truststore holds, to test it',
+    hint:
+      'this listener enforces mutual TLS: pass --client with a keystore signed by a CA its truststore holds, ' +
+      'to test it',
     alert,
   };
 }
@@ -160,7 +163,8 @@ function fromError(o: Observation, ctx: ProbeContext, code: string): Outcome {
     };
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') {
-    return { code: 'unreachable', sentence: `no route to ${ctx.host}`, hint: 'check the address and this machine\'s network' };
+    const hint = 'check the address and this machine\'s network';
+    return { code: 'unreachable', sentence: `no route to ${ctx.host}`, hint };
   }
   if (code === 'ETIMEDOUT') return timedOut(o, ctx);
   if (o.handshakeDone) return closedAfterHandshake(o, ctx);
@@ -168,7 +172,9 @@ function fromError(o: Observation, ctx: ProbeContext, code: string): Outcome {
     return {
       code: 'not-tls',
       sentence: `${where} answered, but not in TLS (${o.error!.reason ?? o.error!.message})`,
-      hint: 'this port is a plaintext listener (PLAINTEXT or SASL_PLAINTEXT) or another service: probe the SSL listener\'s port',
+      hint:
+        'this port is a plaintext listener (PLAINTEXT or SASL_PLAINTEXT) or another service: ' +
+        'probe the SSL listener\'s port',
     };
   }
   if (code === 'ECONNRESET' || code === 'EPIPE') {
@@ -206,7 +212,8 @@ function closedAfterHandshake(o: Observation, ctx: ProbeContext): Outcome {
   if (o.certRequested) {
     return {
       code: 'client-cert-rejected',
-      sentence: 'the server closed the connection after the handshake without a word: it rejected our client certificate',
+      sentence:
+        'the server closed the connection after the handshake without a word: it rejected our client certificate',
       hint: UNKNOWN_CA_HINT,
     };
   }
@@ -225,12 +232,15 @@ function fromHandshake(o: Observation, ctx: ProbeContext): Outcome {
     return {
       code: 'client-cert-not-requested',
       sentence: 'the server did not ask for a client certificate: the connection works, but it is not mutual TLS',
-      hint: 'set ssl.client.auth=required on this listener (listener.name.<name>.ssl.client.auth), or probe the listener that has it',
+      hint:
+        'set ssl.client.auth=required on this listener (listener.name.<name>.ssl.client.auth), ' +
+        'or probe the listener that has it',
     };
   }
   const by = EVIDENCE[o.evidence ?? 'handshake'](o.waitedMs ?? 0);
   if (ctx.sentCert) {
-    return { code: 'accepted', sentence: `accepted: the server asked for our client certificate and accepted it (${by})` };
+    const sentence = `accepted: the server asked for our client certificate and accepted it (${by})`;
+    return { code: 'accepted', sentence };
   }
   const asked = o.certRequested
     ? 'the server asked for one but does not require it (ssl.client.auth=requested)'
@@ -250,7 +260,10 @@ const EVIDENCE: Readonly<Record<NonNullable<Observation['evidence']>, (ms: numbe
 };
 
 const UNTRUSTED: Readonly<Record<string, [string, string]>> = {
-  CERT_HAS_EXPIRED: ['its certificate has expired', 'reissue the broker\'s certificate (kafka-mtls plan, then apply) and restart it'],
+  CERT_HAS_EXPIRED: [
+    'its certificate has expired',
+    'reissue the broker\'s certificate (kafka-mtls plan, then apply) and restart it',
+  ],
   CERT_NOT_YET_VALID: ['its certificate is not valid yet', 'check the clocks of this machine and of whoever issued it'],
   DEPTH_ZERO_SELF_SIGNED_CERT: [
     'it presents a self-signed certificate that --ca does not hold',
