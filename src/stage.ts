@@ -106,7 +106,7 @@ export async function openCopyStage(
   target: string,
   opts: { readonly prepare?: (workDir: string) => Promise<void>; readonly steps: (present: ReadonlySet<string>) => readonly Step[] },
 ): Promise<Stage> {
-  await refuseLinks(target);
+  await inPhase(`reading ${target}`, target, () => refuseLinks(target));
   const stage = await openStage(target);
   try {
     await inPhase(`copying ${target} into the work directory`, target, () =>

@@ -146,7 +146,7 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: true });
   if (params.caKeyPassword && !params.externalCa) throw new UsageError(raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file', 'needs --ca-cert and --ca-key');
   deps.onParams?.(params);
-  await checkGenerateTarget(params.out, raw.force === true);
+  await inPhase('reading the existing --out', params.out, () => checkGenerateTarget(params.out, raw.force === true));
   return withClaim(params.out, 'generate', deps.onNote ?? (() => undefined), async () => {
     const stage = await openStage(params.out);
     return runStaged({ command: 'generate', started, params, cluster, plan, stage, deps, secrets });

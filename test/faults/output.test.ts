@@ -130,6 +130,22 @@ describe('one run per directory at a time', () => {
     }
   });
 
+  test('a lock whose PID now belongs to a later process (a reused PID) is stale, and taken over', async () => {
+    const other = execa('sleep', ['60']);
+    const lock = join(dir, '.certs.kafka-mtls.lock');
+    // procStart is the holder's start time in ticks since boot: 1 is long before this sleep began.
+    await writeFile(lock, JSON.stringify({ pid: other.pid, host: hostname(), command: 'apply', startedAt: '2026-11-30T10:00:00.000Z', procStart: '1' }));
+    try {
+      const r = await runCli(['apply', '--brokers', '2'], { cwd: dir, env: ENV });
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(`note: took over the lock of ${join(dir, 'certs')}, left by PID ${other.pid}`);
+      expect(await leftovers(dir)).toEqual([]);
+    } finally {
+      other.kill();
+      await other.catch(() => undefined);
+    }
+  });
+
   test('plan and verify need no lock and work beside one', async () => {
     const lock = join(dir, '.certs.kafka-mtls.lock');
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), command: 'apply', startedAt: new Date().toISOString() }));
