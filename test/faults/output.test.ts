@@ -315,6 +315,22 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
     }
   });
 
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot) console.log('skipping the EACCES test: it runs kafka-mtls as nobody, which needs root');
+  (asRoot ? test : test.skip)('a parent this user may not write: EACCES, the permission hint, nothing made', async () => {
+    const parent = join(dir, 'not-mine');
+    await mkdir(parent, { mode: 0o755 });
+    await execa('chmod', ['755', dir]);
+    const r = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, CLI, 'generate', '--brokers', '1'], {
+      cwd: parent, env: { ...ENV, NO_COLOR: '1' }, reject: false,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: taking the lock failed: EACCES/);
+    expect(r.stderr).toContain(`hint: This user may not write ${parent} or its parent directory`);
+    expect(r.stdout + r.stderr).not.toContain(PW);
+    expect(await readdir(parent)).toEqual([]);
+  });
+
   withMount('a read-only file system: EROFS, the read-only hint, nothing touched', async () => {
     const src = join(dir, 'ro-src');
     const ro = join(dir, 'ro');
