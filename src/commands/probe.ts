@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { capture, type CaptureOptions } from '../runner/capture.js';
 import type { Secret } from '../secrets.js';
 import { preflight } from '../tools.js';
 import * as v from '../validate.js';
+import { pemBlocks } from '../x509.js';
 import { PASSWORD_ENV, readStore } from '../verify/read.js';
 
 /**
@@ -158,7 +160,12 @@ function secureContext(protocol: Protocol, ca?: string, client?: ClientPem, secr
 /** The CA as PEM text: the file itself if it is PEM, else the trusted certificates of a truststore. */
 async function caPem(path: string, opts: CaptureOptions, deps: ProbeDeps): Promise<string> {
   const text = await readInput('--ca', path);
-  if (text.includes('-----BEGIN CERTIFICATE-----')) return text;
+  if (text.includes('-----BEGIN')) {
+    // Node skips a certificate it cannot parse: without this check a damaged CA file would read as "not trusted".
+    const certs = pemBlocks(text).filter((pem) => parses(pem));
+    if (certs.length === 0) throw new UsageError('--ca', `must hold a PEM certificate that parses: ${path}`);
+    return certs.join('\n') + '\n';
+  }
   await preflight(opts.tools, ['openssl', 'keytool'], deps.env);
   const store = await readStore(path, opts);
   cancelled(deps);
@@ -184,6 +191,14 @@ async function clientPem(path: string, opts: CaptureOptions, deps: ProbeDeps): P
     throw new UsageError('--client', `${rule}: ${path}`);
   }
   return r.stdout;
+}
+
+function parses(pem: string): boolean {
+  try {
+    return new X509Certificate(pem) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 async function readInput(option: string, path: string): Promise<string> {

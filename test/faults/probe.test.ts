@@ -23,6 +23,7 @@ beforeAll(async () => {
   if (r.exitCode !== 0) throw new Error(r.stderr);
   certs = join(work, 'certs');
   await writeFile(join(work, 'notes.txt'), 'not a certificate\n');
+  await writeFile(join(work, 'damaged.crt'), '-----BEGIN CERTIFICATE-----\nMIIB damaged\n-----END CERTIFICATE-----\n');
   await writeFile(join(work, 'cert-only.pem'), (await execa('openssl', ['x509', '-in', join(certs, 'ca.crt')])).stdout + '\n');
   await mkdir(join(work, 'a-directory'));
   // Accepts and never answers: a probe against it waits until its time-out, or until it is interrupted.
@@ -63,6 +64,7 @@ const BAD: BadInput[] = [
   { name: 'a --servername that is not a name', args: ['kafka-0:9093', '--servername', 'kafka 0'], sentence: /^error: --servername: must be a DNS name .*, got "kafka 0"$/ },
   { name: 'a --ca that does not exist', args: ['kafka-0:9093', '--ca', 'nope.crt'], sentence: /^error: --ca: must be a readable file; \/\S+\/nope\.crt: ENOENT$/ },
   { name: 'a --ca that is a directory', args: ['kafka-0:9093', '--ca', 'a-directory'], sentence: /^error: --ca: must be a readable file; \/\S+\/a-directory: EISDIR$/ },
+  { name: 'a --ca whose PEM is damaged', args: ['kafka-0:9093', '--ca', 'damaged.crt'], sentence: /^error: --ca: must hold a PEM certificate that parses: \/\S+\/damaged\.crt$/ },
   { name: 'a --ca that is neither PEM nor a store', args: ['kafka-0:9093', '--ca', 'notes.txt'], sentence: /^error: --ca: must be a PEM CA, or a truststore that opens with the password and holds a CA: \/\S+\/notes\.txt$/ },
   {
     name: 'a truststore as --ca with a wrong PASSWORD',
