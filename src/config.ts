@@ -38,20 +38,22 @@ const SCRIPT_CA: Dn = [['C', 'KR'], ['ST', 'SEOUL'], ['L', 'Confluent'], ['O', '
 
 type Json = unknown;
 
-/** A field of the config, by its path: the helpers throw UsageError naming it. */
-class Field {
+/** A field of a config or state file, by its path: the helpers throw UsageError naming it. */
+export class Field {
   constructor(
     readonly file: string,
     readonly path: string,
     readonly value: Json,
+    /** How errors name the file: the option that gave it, or the file itself (kafka-mtls.json). */
+    readonly label = `--config ${file}`,
   ) {}
   fail(rule: string): never {
-    throw new UsageError(`--config ${this.file}: ${this.path || '(top level)'}`, rule);
+    throw new UsageError(`${this.label}: ${this.path || '(top level)'}`, rule);
   }
   at(key: string | number): Field {
     const path = typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
     const value = Array.isArray(this.value) ? this.value[key as number] : (this.value as Record<string, Json>)[key];
-    return new Field(this.file, path, value);
+    return new Field(this.file, path, value, this.label);
   }
   get present(): boolean {
     return this.value !== undefined && this.value !== null;
@@ -75,6 +77,10 @@ class Field {
     if (typeof this.value !== 'string') this.fail(`must be a string, got ${JSON.stringify(this.value)}`);
     return this.value;
   }
+  boolean(): boolean {
+    if (typeof this.value !== 'boolean') this.fail(`must be true or false, got ${JSON.stringify(this.value)}`);
+    return this.value;
+  }
   int(min: number, max: number): number {
     const raw = typeof this.value === 'number' ? String(this.value) : this.string();
     return this.rule(() => v.wholeNumber('x', raw, min, max));
@@ -90,7 +96,7 @@ class Field {
   }
 }
 
-const DN_ATTRS: readonly DnAttr[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'emailAddress'];
+export const DN_ATTRS: readonly DnAttr[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'emailAddress'];
 
 /** A subject as a mapping in encoding order, e.g. {C: US, O: CONFLUENT, L: MountainView}. */
 function readDn(f: Field, opts: { cn: 'required' | 'forbidden'; email: boolean }): Dn {
@@ -260,7 +266,7 @@ export function readConfig(file: string, json: Json): ClusterConfig {
   return { layout, cluster: { ca, identities: all }, storeType, password, deployment, emit, caFiles };
 }
 
-function keySize(f: Field): number {
+export function keySize(f: Field): number {
   const bits = f.int(2048, 8192);
   if (![2048, 3072, 4096, 8192].includes(bits)) f.fail(`must be an RSA key size of 2048, 3072, 4096 or 8192 bits, got ${bits}`);
   return bits;

@@ -1,4 +1,4 @@
-import { readFile, realpath, writeFile } from 'node:fs/promises';
+import { readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ParamFallbacks } from './params.js';
 import type { CaSpec, Identity, StoreType } from './cluster.js';
@@ -88,31 +88,51 @@ export async function writeState(dir: string, state: State): Promise<void> {
   await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
 }
 
+/** A state file lists a few KiB per identity: 16 MiB is far above any real one, and bounds what a run reads. */
+const STATE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The directory's state file, checked field by field (see model/state-schema.ts); undefined when there is none. */
 export async function readState(dir: string): Promise<State | undefined> {
-  let text: string;
+  const path = join(dir, STATE_FILE);
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw new UsageError(path, `cannot be read: ${e.code ?? e.message}`);
+  });
+  if (!st) return undefined;
+  if (!st.isFile()) throw new UsageError(path, 'must be a regular file');
+  if (st.size > STATE_MAX_BYTES) throw new UsageError(path, `is ${st.size} bytes; a state file is at most ${STATE_MAX_BYTES} bytes`);
+  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(path, `cannot be read: ${e.code ?? e.message}`);
+  });
+  return parseState(text, dir, path);
+}
+
+/** The one place a state file's text becomes a State: JSON, then every field checked. */
+export async function parseState(text: string, dir: string, label: string): Promise<State> {
+  let json: unknown;
   try {
-    text = await readFile(join(dir, STATE_FILE), 'utf8');
+    json = JSON.parse(text);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw new UsageError(label, `is not valid JSON: ${(e as Error).message}`);
   }
-  const state = JSON.parse(text) as State;
-  if (state.tool !== 'kafka-mtls' || state.version !== 1) throw new UsageError(join(dir, STATE_FILE), 'is not a kafka-mtls state file this version reads (version 1)');
-  return state;
+  // Loaded here: generate never reads a state file, and starts faster without the schema.
+  const { checkState } = await import('./model/state-schema.js');
+  return checkState(json, dir, label);
 }
 
 /** The generated passwords of a directory, read back from its credentials files (apply and rotate-ca keep them). */
-export async function readGeneratedSecrets(dir: string, state: State): Promise<SecretEnv> {
+export async function readGeneratedSecrets(dir: string, state: State, opts: { missing: 'fail' | 'skip' } = { missing: 'fail' }): Promise<SecretEnv> {
   const files = layoutFiles(state.layout);
-  const read = async (label: string, file: string) => {
+  const out: Record<string, Secret> = {};
+  const read = async (name: string, label: string, file: string) => {
     const text = await readFile(join(dir, file), 'utf8').catch(() => {
+      if (opts.missing === 'skip') return undefined;
       throw new UsageError('--out', `${join(dir, file)} is missing: it holds a generated password this directory needs`);
     });
-    return new Secret(label, text.replace(/\r?\n$/, ''));
+    if (text !== undefined) out[name] = new Secret(label, text.replace(/\r?\n$/, ''));
   };
-  const out: Record<string, Secret> = {};
-  for (const who of state.identities) out[GENERATED_PASSWORDS.keystore(who)] = await read(`${who.alias} keystore password`, files.creds(who).keystore);
-  if (state.identities[0]) out[GENERATED_PASSWORDS.truststore] = await read('truststore password', files.creds(state.identities[0]).truststore);
+  for (const who of state.identities) await read(GENERATED_PASSWORDS.keystore(who), `${who.alias} keystore password`, files.creds(who).keystore);
+  if (state.identities[0]) await read(GENERATED_PASSWORDS.truststore, 'truststore password', files.creds(state.identities[0]).truststore);
   return out;
 }
 
@@ -124,9 +144,7 @@ export async function readGeneratedSecrets(dir: string, state: State): Promise<S
 export async function openDirectory(out: string | undefined): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
   const given = resolve(out ?? 'certs');
   const dir = await realpath(given).catch(() => given);
-  const state = await readState(dir).catch((e: Error) => {
-    throw e instanceof UsageError ? e : new UsageError('--out', `${dir}/${STATE_FILE} is not readable JSON: ${e.message}`);
-  });
+  const state = await readState(dir);
   if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`);
   const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment, generatePasswords: state.generatedPasswords };
   return { dir, state, fallback };

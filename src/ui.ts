@@ -170,11 +170,11 @@ export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
   return lines.join('\n') + '\n';
 }
 
-const CHANGE_MARK: Record<Change['kind'], string> = { create: '+', reissue: '~', keep: '=', remove: '-' };
+const CHANGE_MARK: Record<Change['kind'], string> = { create: '+', reissue: '~', recreate: '*', keep: '=', remove: '-' };
 
 /** `plan`'s report, and the head of `apply`'s: one line per identity. */
 export function formatChanges(c: ChalkInstance, dir: string, caSubject: string, changes: readonly Change[]): string {
-  const paint = { create: c.green, reissue: c.yellow, keep: c.dim, remove: c.red } as const;
+  const paint = { create: c.green, reissue: c.yellow, recreate: c.yellow, keep: c.dim, remove: c.red } as const;
   const width = Math.max(...changes.map((x) => x.alias.length));
   const lines = [`${dir}: CA ${caSubject} (kept)`];
   for (const x of changes) {
@@ -182,6 +182,7 @@ export function formatChanges(c: ChalkInstance, dir: string, caSubject: string, 
     lines.push(paint[x.kind](`  ${CHANGE_MARK[x.kind]} ${x.kind.padEnd(7)} ${x.alias.padEnd(width)}`) + why);
   }
   const count = (k: Change['kind']) => changes.filter((x) => x.kind === k).length;
-  lines.push(`${count('create')} to create, ${count('reissue')} to reissue, ${count('remove')} to remove, ${count('keep')} kept.`);
+  const recreate = count('recreate') > 0 ? `, ${count('recreate')} to recreate` : '';
+  lines.push(`${count('create')} to create, ${count('reissue')} to reissue${recreate}, ${count('remove')} to remove, ${count('keep')} kept.`);
   return lines.join('\n') + '\n';
 }

@@ -124,3 +124,14 @@ export function oneOf<T extends string>(option: string, raw: string, allowed: re
   if (!allowed.includes(v)) throw new UsageError(option, `must be one of ${allowed.join(', ')}, got ${show(raw)}`);
   return v;
 }
+
+/**
+ * A name that becomes part of file names (an alias: <alias>.keystore.jks, <alias>-creds/): no '/', no '..', no
+ * leading '.' or '-', so that every path made from it stays a plain file in the output directory.
+ */
+export function fileStem(option: string, raw: string): string {
+  if (raw.length > 64 || !/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(raw) || raw.includes('..')) {
+    throw new UsageError(option, `must be a file-name stem (letters, digits, . _ -; not starting with . or -; no ..), got ${show(raw)}`);
+  }
+  return raw;
+}

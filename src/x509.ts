@@ -1,3 +1,6 @@
+import { X509Certificate } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+
 /** A certificate's facts, as `openssl x509 -text` prints them (with -nameopt RFC2253). */
 export interface CertInfo {
   readonly subject: string;
@@ -52,4 +55,40 @@ export function parseCertText(text: string): CertInfo {
 /** The PEM certificate blocks in a text, in order. */
 export function pemBlocks(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** A certificate read back with its PEM, for checks node:crypto makes on the certificate itself. */
+export type CertWithPem = CertInfo & { readonly pem: string };
+
+/**
+ * Whether the certificate serves a name, as a TLS client decides (RFC 6125, and Kafka's Java client): an IP address
+ * matches IP SANs only, a DNS name DNS SANs only; a wildcard SAN covers exactly one left-most label (not the bare
+ * domain, not two labels); the subject's CN is never consulted. A wanted wildcard must be listed itself.
+ */
+export function servesSan(pem: string, san: { readonly kind: 'DNS' | 'IP'; readonly value: string }): boolean {
+  const cert = new X509Certificate(pem);
+  if (san.kind === 'IP') return cert.checkIP(san.value) !== undefined;
+  if (san.value.startsWith('*.')) return sanList(cert).some((s) => s.kind === 'DNS' && s.value.toLowerCase() === san.value.toLowerCase());
+  return cert.checkHost(san.value, { subject: 'never' }) !== undefined;
+}
+
+/** Whether two SANs are the same entry: DNS names without regard to case, IP addresses as addresses (::1 = 0:0:0:0:0:0:0:1). */
+export function sameSan(a: { kind: string; value: string }, b: { kind: string; value: string }): boolean {
+  if (a.kind !== b.kind) return false;
+  return a.kind === 'IP' ? ipBytes(a.value) === ipBytes(b.value) : a.value.toLowerCase() === b.value.toLowerCase();
+}
+
+/** A SAN as openssl prints it ("DNS:x", "IP Address:1.2.3.4"), as a kind and a value; other kinds keep their label. */
+export function parseSanText(text: string): { kind: string; value: string } {
+  const m = /^(DNS|IP Address):(.*)$/.exec(text);
+  return m ? { kind: m[1] === 'DNS' ? 'DNS' : 'IP', value: m[2]! } : { kind: text.split(':')[0]!, value: text };
+}
+
+function sanList(cert: X509Certificate): Array<{ kind: string; value: string }> {
+  return (cert.subjectAltName ?? '').split(', ').filter(Boolean).map(parseSanText);
+}
+
+/** An address in one canonical form: the URL parser's for IPv6, the address itself for IPv4. */
+function ipBytes(ip: string): string {
+  return isIPv6(ip) ? new URL(`http://[${ip}]/`).hostname : ip;
 }

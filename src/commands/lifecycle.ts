@@ -12,7 +12,9 @@ import { targetOf, withClaim } from '../output/claim.js';
 import { openDirectory, readGeneratedSecrets } from '../state.js';
 import { generateSecrets, STORE_PASSWORD_ENV } from '../passwords.js';
 import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
+import { checkDirectory } from '../verify/present.js';
 import { readCert } from '../verify/read.js';
+import type { CertWithPem } from '../x509.js';
 import * as v from '../validate.js';
 import { buildPlan, generateCommand, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
 
@@ -70,14 +72,18 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
   if (params.storeType !== state.storeType) throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
   const files = layoutFiles(state.layout);
   const opts = { tools: params.tools, secrets: {}, cwd: dir };
-  const read = async (f: string) => readCert(await readFile(join(dir, f), 'utf8').catch(() => ''), opts);
+  const read = async (f: string): Promise<CertWithPem | undefined> => {
+    const pem = await readFile(join(dir, f), 'utf8').catch(() => '');
+    const info = await readCert(pem, opts);
+    return info && { ...info, pem };
+  };
   const ca = await read(files.caCert);
   if (!ca) throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
-  const found = await Promise.all(state.identities.map((who) => read(files.cert(who))));
+  const [found, problems] = await Promise.all([Promise.all(state.identities.map((who) => read(files.cert(who)))), checkDirectory(dir, state)]);
   const certs = Object.fromEntries(state.identities.map((who, i) => [who.alias, found[i]]));
   // Generated passwords are kept: read back from the directory; new identities get new ones.
   const secrets = params.generatePasswords ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state)) : {};
-  return { dir, params, cluster, plan, secrets, current: { state, ca, certs } };
+  return { dir, params, cluster, plan, secrets, current: { state, ca, certs, problems } };
 }
 
 function diffOptions(raw: RawLifecycleOptions) {
@@ -122,8 +128,11 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
   deps.onParams?.(params);
 
   const only = new Set(changes.filter((c) => c.kind === 'create' || c.kind === 'reissue').map((c) => c.alias));
+  // A file that is there but unreadable is made again like a missing one (the stage removes what a step rewrites).
+  const broken = new Set(current.problems.map((p) => p.path));
+  const usable = (present: ReadonlySet<string>) => new Set([...present].filter((f) => !broken.has(f)));
   let partial = plan;
-  const stage = await openCopyStage(dir, { steps: (present) => (partial = restrictPlan(plan, cluster, only, present)).steps });
+  const stage = await openCopyStage(dir, { steps: (present) => (partial = restrictPlan(plan, cluster, only, usable(present))).steps });
 
   const removed = changes.filter((c) => c.kind === 'remove').map((c) => current.state.identities.find((i) => i.alias === c.alias)!);
   const keptUndescribed = changes

@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { brokerSans } from '../cluster.js';
+import { isIP } from 'node:net';
+import { brokerSans, type San } from '../cluster.js';
 import { UsageError } from '../errors.js';
 import { readPassword, SCRIPT_DEFAULTS, type RawCommonOptions } from '../params.js';
 import type { Exec } from '../runner/exec.js';
@@ -13,7 +14,8 @@ import { applyRules, type Finding } from '../verify/rules.js';
 import { listFiles } from '../files.js';
 import { GENERATED_PASSWORDS } from '../passwords.js';
 import { layoutFiles } from '../plans/layouts.js';
-import { readGeneratedSecrets, readState } from '../state.js';
+import { readGeneratedSecrets, readState, STATE_FILE } from '../state.js';
+import { checkDirectory, type FileProblem } from '../verify/present.js';
 
 export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];
@@ -60,22 +62,26 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
   };
   const clientAlias = v.dnsLabel('--client-name', raw.clientName ?? `${name}-client`);
   const hosts = raw.host ?? [];
-  for (const h of hosts) v.dnsName('--host', h.replaceAll('{i}', '0'), { wildcard: true });
+  // A host is what a client connects to: a name or an address, never a wildcard.
+  for (const h of hosts) if (!isIP(h)) v.dnsName('--host', h.replaceAll('{i}', '0'));
+  const asSan = (h: string): San => ({ kind: isIP(h) ? 'IP' : 'DNS', value: h });
   const principalRules = parseMappingRules(raw.principalRules ?? 'DEFAULT');
   const { secret } = await readPassword(raw.passwordFile, deps.env);
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
 
   // A directory kafka-mtls made says what it holds: its layout, its brokers and their names, its passwords.
-  const state = await readState(dir).catch(() => undefined);
+  // Its state file is input: one that fails its checks is refused (exit 2), not read around.
+  const state = await readState(dir);
   const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
   const pick = (kind: string) => files.filter((f) => new RegExp(`\\.${kind}\\.(jks|p12|pkcs12)$`).test(f));
-  const generated = state?.generatedPasswords ? await readGeneratedSecrets(dir, state) : undefined;
+  // A missing password file is a finding below, not a refusal: its store then fails to open, and says so.
+  const generated = state?.generatedPasswords ? await readGeneratedSecrets(dir, state, { missing: 'skip' }) : undefined;
   const passwordOf = (file: string) => {
     if (!generated || !state) return secret;
-    if (/\.truststore\./.test(file)) return generated[GENERATED_PASSWORDS.truststore]!;
+    if (/\.truststore\./.test(file)) return generated[GENERATED_PASSWORDS.truststore] ?? secret;
     const who = state.identities.find((i) => layoutFiles(state.layout).keystore(i) === file);
-    return who ? generated[GENERATED_PASSWORDS.keystore(who)]! : secret;
+    return (who && generated[GENERATED_PASSWORDS.keystore(who)]) ?? secret;
   };
   const read = (f: string) => readStore(join(dir, f), { tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec }).then((s) => ({ ...s, name: f }));
   const [keystores, truststores] = await Promise.all([Promise.all(pick('keystore').map(read)), Promise.all(pick('truststore').map(read))]);
@@ -86,12 +92,18 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
       state ? (byAlias.get(alias)?.role ?? 'unknown') : brokerIndex(alias) !== undefined ? 'broker' : alias === clientAlias ? 'client' : 'unknown',
     brokerHosts: (alias) => {
       const i = brokerIndex(alias) ?? String(state?.identities.filter((x) => x.role === 'broker').findIndex((x) => x.alias.toLowerCase() === alias) ?? 0);
-      if (hosts.length > 0) return hosts.map((h) => h.replaceAll('{i}', i));
-      const who = byAlias.get(alias);
-      return who ? who.sans.map((s) => s.value) : brokerSans(naming, Number(i)).map((s) => s.value);
+      if (hosts.length > 0) return hosts.map((h) => asSan(h.replaceAll('{i}', i)));
+      return byAlias.get(alias)?.sans ?? brokerSans(naming, Number(i));
     },
     now: deps.now ?? new Date(),
     principalRules,
   });
+  if (state) findings.unshift(...(await checkDirectory(dir, state)).map(presenceFinding));
   return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
+}
+
+/** A file kafka-mtls.json lists that is not there, or not what it should be. */
+function presenceFinding(p: FileProblem): Finding {
+  const what = p.problem === 'missing' ? 'is missing' : `is unreadable (${p.detail})`;
+  return { status: 'fail', target: p.path, check: 'present', message: `${p.what}, listed in ${STATE_FILE}, ${what}: kafka-mtls apply makes it again` };
 }

@@ -1,6 +1,7 @@
 import { principalOf, type Cluster, type Identity, type San } from '../cluster.js';
 import type { State } from '../state.js';
-import type { CertInfo } from '../x509.js';
+import type { FileProblem } from '../verify/present.js';
+import { parseSanText, sameSan, servesSan, type CertInfo, type CertWithPem } from '../x509.js';
 
 /**
  * What a run would change, identity by identity: a pure comparison of the
@@ -9,11 +10,12 @@ import type { CertInfo } from '../x509.js';
  * replaced only by rotate-ca.
  */
 
-export type ChangeKind = 'create' | 'keep' | 'reissue' | 'remove';
+export type ChangeKind = 'create' | 'keep' | 'reissue' | 'recreate' | 'remove';
 
 export interface Change {
+  /** The identity, or for a file the identities share (recreate), the file. */
   readonly alias: string;
-  readonly role: Identity['role'];
+  readonly role: Identity['role'] | 'shared';
   readonly kind: ChangeKind;
   /** Why it is reissued (or kept despite something), one short clause each. */
   readonly reasons: readonly string[];
@@ -23,7 +25,9 @@ export interface Current {
   readonly state: State;
   readonly ca: CertInfo;
   /** Each identity's certificate as found in the directory; undefined when the file is missing or unreadable. */
-  readonly certs: Readonly<Record<string, CertInfo | undefined>>;
+  readonly certs: Readonly<Record<string, CertWithPem | undefined>>;
+  /** The files the state lists that are missing or unreadable. */
+  readonly problems: readonly FileProblem[];
 }
 
 export interface DiffOptions {
@@ -47,9 +51,13 @@ export function diffCluster(wanted: Cluster, current: Current, opts: DiffOptions
       changes.push({ alias: who.alias, role: who.role, kind: 'create', reasons: [] });
       continue;
     }
-    const reasons = cert ? reissueReasons(who, cert, current, opts) : ['its certificate file is missing or unreadable'];
+    // A lost file means a lost key or store: the identity is issued again, by the same CA.
+    const lost = current.problems.filter((p) => p.alias === who.alias).map(problemText);
+    const reasons = [...lost, ...(cert ? reissueReasons(who, cert, current, opts) : lost.length > 0 ? [] : ['its certificate is unreadable'])];
     changes.push({ alias: who.alias, role: who.role, kind: reasons.length > 0 ? 'reissue' : 'keep', reasons });
   }
+  // A shared file (the drop-in truststores) is made again from the CA; no certificate changes.
+  for (const p of current.problems.filter((x) => x.alias === undefined)) changes.push({ alias: p.path, role: 'shared', kind: 'recreate', reasons: [problemText(p).slice(p.path.length + 1)] });
   for (const had of current.state.identities) {
     if (wantedAliases.has(had.alias)) continue;
     changes.push(
@@ -61,13 +69,14 @@ export function diffCluster(wanted: Cluster, current: Current, opts: DiffOptions
   return changes;
 }
 
-function reissueReasons(who: Identity, cert: CertInfo, current: Current, opts: DiffOptions): string[] {
+function reissueReasons(who: Identity, cert: CertWithPem, current: Current, opts: DiffOptions): string[] {
   const reasons: string[] = [];
   const subject = principalOf(who.subject);
   if (cert.subject !== subject) reasons.push(`subject changed: ${cert.subject} -> ${subject}`);
-  const want = who.sans.map(sanText);
-  const added = want.filter((s) => !cert.sans.includes(s));
-  const removed = cert.sans.filter((s) => !want.includes(s));
+  // As a TLS client judges names: a wanted host the certificate already serves (through a wildcard, or an IPv6
+  // address written another way) is no change; a certificate's SAN that nothing wanted is one.
+  const added = who.sans.filter((s) => !servesSan(cert.pem, s)).map(sanText);
+  const removed = cert.sans.filter((s) => !who.sans.some((w) => sameSan(w, parseSanText(s))));
   if (added.length > 0 || removed.length > 0) {
     reasons.push(`SANs changed: ${[...added.map((s) => `+${s}`), ...removed.map((s) => `-${s}`)].join(' ')}`);
   }
@@ -81,6 +90,11 @@ function reissueReasons(who: Identity, cert: CertInfo, current: Current, opts: D
   }
   if (cert.keyBits < who.keyBits) reasons.push(`key too weak: RSA ${cert.keyBits}, ${who.keyBits} wanted`);
   return reasons;
+}
+
+/** "mtls-kafka-0.keystore.jks missing", "ca-signed-mtls-kafka-0 unreadable (not a PEM certificate)". */
+export function problemText(p: FileProblem): string {
+  return `${p.path} ${p.problem}${p.detail ? ` (${p.detail})` : ''}`;
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);

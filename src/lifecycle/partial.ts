@@ -9,8 +9,10 @@ import { CA_STEP_IDS } from '../plans/ca.js';
  * but never the CA's creation; kept identities' files are not touched.
  */
 
-/** Steps that make the CA or a shared file that exists already: an apply keeps them as they are. */
-const CA_STEPS = new Set<string>([...CA_STEP_IDS, 'ca.pem', 'truststore.client']);
+/** Steps that make the CA: an apply never runs them. */
+const CA_STEPS = new Set<string>(CA_STEP_IDS);
+/** Steps that make a file from the CA alone: kept when the file is there, made again when it is missing. */
+const SHARED_STEPS = new Set<string>(['ca.pem', 'truststore.create', 'truststore.client']);
 
 export function restrictPlan(plan: Plan, cluster: Cluster, only: ReadonlySet<string>, present: ReadonlySet<string>, skip: (s: Step) => boolean = () => false): Plan {
   const others = cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id);
@@ -18,9 +20,10 @@ export function restrictPlan(plan: Plan, cluster: Cluster, only: ReadonlySet<str
   const written = new Set<string>();
   const steps: Step[] = [];
   for (const s of plan.steps) {
-    if (CA_STEPS.has(s.id) || ofOther(s) || skip(s)) continue;
-    // The drop-in's truststore is a file of the output: kept. The confluent layout's is a scratch file: made again.
-    if (s.id === 'truststore.create' && s.writes.every((f) => present.has(f))) continue;
+    if (CA_STEPS.has(s.id) || skip(s)) continue;
+    // The drop-in's truststores are files of the output: kept. The confluent layout's is a scratch file: made again.
+    // (truststore.client is no step of the client identity's, whatever its id says.)
+    if (SHARED_STEPS.has(s.id) ? s.writes.every((f) => present.has(f)) : ofOther(s)) continue;
     if (!s.reads.every((f) => present.has(f) || written.has(f))) continue;
     steps.push(s);
     for (const f of s.writes) written.add(f);

@@ -1,5 +1,6 @@
 import { mapPrincipal, type MappingRule } from '../principal.js';
-import type { CertInfo } from '../x509.js';
+import type { San } from '../cluster.js';
+import { servesSan, type CertInfo } from '../x509.js';
 import type { ReadStore } from './read.js';
 
 /**
@@ -19,8 +20,8 @@ export interface Finding {
 export interface Expectations {
   /** What a key entry's alias says it is. */
   readonly roleOf: (alias: string) => 'broker' | 'client' | 'unknown';
-  /** The DNS names (or IPs) a broker must serve. */
-  readonly brokerHosts: (alias: string) => readonly string[];
+  /** The DNS names and IP addresses a broker must serve. */
+  readonly brokerHosts: (alias: string) => readonly San[];
   readonly now: Date;
   /** ssl.principal.mapping.rules, as the brokers apply them. */
   readonly principalRules: readonly MappingRule[];
@@ -84,7 +85,8 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
     if (!leaf) continue;
     const role = x.roleOf(entry.alias);
     out.push(ekuFinding(target, leaf, role));
-    if (role === 'broker') out.push(sanFinding(target, leaf, x.brokerHosts(entry.alias)));
+    const leafPem = entry.certs[0]?.pem;
+    if (role === 'broker' && leafPem) out.push(sanFinding(target, leafPem, leaf, x.brokerHosts(entry.alias)));
     entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
     const principal = mapPrincipal(leaf.subject, x.principalRules);
     out.push(
@@ -134,10 +136,13 @@ function ekuFinding(target: string, leaf: CertInfo, role: 'broker' | 'client' | 
   return { status: 'pass', target, check: 'extendedKeyUsage', message: `${role === 'unknown' ? 'not a known broker or client alias; ' : ''}${eku.join(', ')}` };
 }
 
-function sanFinding(target: string, leaf: CertInfo, hosts: readonly string[]): Finding {
-  const have = new Set(leaf.sans.map((s) => s.replace(/^(DNS|IP Address):/, '')));
-  const missing = hosts.filter((h) => !have.has(h));
-  if (missing.length > 0) return { status: 'fail', target, check: 'SANs', message: `missing ${missing.join(', ')}: a client connecting by that name fails hostname verification` };
+function sanFinding(target: string, pem: string, leaf: CertInfo, hosts: readonly San[]): Finding {
+  const missing = hosts.filter((h) => !servesSan(pem, h));
+  if (missing.length > 0) {
+    const onlyDns = missing.filter((h) => h.kind === 'IP' && leaf.sans.includes(`DNS:${h.value}`)).map((h) => h.value);
+    const why = onlyDns.length > 0 ? ` (${onlyDns.join(', ')}: listed only as a DNS name; a client connecting to an IP address matches IP SANs only)` : '';
+    return { status: 'fail', target, check: 'SANs', message: `missing ${missing.map((h) => h.value).join(', ')}${why}: a client connecting by that name fails hostname verification` };
+  }
   return { status: 'pass', target, check: 'SANs', message: `cover ${hosts.length} host name(s)` };
 }
 

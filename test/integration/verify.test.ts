@@ -93,6 +93,46 @@ test('fails when a broker\'s SANs miss a host it must serve', async () => {
   ]);
 });
 
+describe('--host is checked as a TLS client checks it (RFC 6125; the CN never consulted)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await copyOfFresh('wildcard');
+    await handMadeKeystore(dir, { ext: 'extendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = DNS:*.kafka.example.com, IP:10.0.0.5, DNS:10.0.0.6', chain: true });
+  }, 60_000);
+  /** Broker 0's SAN finding (broker 1 keeps its generated SANs). */
+  const sanFinding = async (host: string) => {
+    const r = await verify(dir, '--json', '--host', host);
+    const found = JSON.parse(r.stdout).findings.find((f: { check: string; target: string }) => f.check === 'SANs' && f.target.startsWith('mtls-kafka-0.'));
+    return { exitCode: r.exitCode, ...found };
+  };
+
+  test.each([
+    ['two labels below the wildcard', 'a.kafka-{i}.kafka.example.com', 'missing a.kafka-0.kafka.example.com: a client connecting by that name fails hostname verification'],
+    ['the wildcard\'s bare domain', 'kafka.example.com', 'missing kafka.example.com: a client'],
+    ['an IP the certificate lists only as a DNS name', '10.0.0.6', 'missing 10.0.0.6 (10.0.0.6: listed only as a DNS name; a client connecting to an IP address matches IP SANs only)'],
+  ])('fails %s', async (_why, host, message) => {
+    const f = await sanFinding(host);
+    expect(f.status).toBe('fail');
+    expect(f.message).toContain(message);
+    expect(f.exitCode).toBe(1);
+  });
+
+  test.each([
+    ['one label below the wildcard', 'kafka-{i}.kafka.example.com'],
+    ['one label below, in capitals', 'KAFKA-{i}.KAFKA.example.com'],
+    ['an IP SAN, by its address', '10.0.0.5'],
+  ])('passes %s', async (_why, host) => {
+    const f = await sanFinding(host);
+    expect([f.status, f.message]).toEqual(['pass', 'cover 1 host name(s)']);
+  });
+
+  test('a wildcard is no host to connect to: exit 2', async () => {
+    const r = await verify(dir, '--host', '*.kafka.example.com');
+    expect(r.stderr).toMatch(/^error: --host: must be a DNS name/m);
+    expect(r.exitCode).toBe(2);
+  });
+});
+
 test('fails an expired certificate', async () => {
   const dir = await copyOfFresh('expired');
   await handMadeKeystore(dir, { ext: `extendedKeyUsage = serverAuth, clientAuth\n${SANS}`, chain: true, dates: ['20200101000000Z', '20200201000000Z'] });

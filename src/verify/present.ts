@@ -1,0 +1,103 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Identity } from '../cluster.js';
+import { confluentIdentityFiles } from '../plans/confluent.js';
+import { dropInFiles } from '../plans/dropin.js';
+import { layoutFiles } from '../plans/layouts.js';
+import type { State } from '../state.js';
+
+/**
+ * The directory against its state file: every file a listed identity needs
+ * (its keystore, truststore, certificate, key and generated-password files)
+ * is there and is what it should be. Read in-process, without openssl or
+ * keytool: a store's bytes are looked at, not opened (verify opens them).
+ */
+
+export type FileKind = 'cert' | 'key' | 'store' | 'secret';
+
+export interface ExpectedFile {
+  readonly path: string;
+  readonly kind: FileKind;
+  /** What the file is, for a sentence: "mtls-kafka-0's keystore". */
+  readonly what: string;
+  /** The identity it belongs to; undefined for a file the identities share (the drop-in truststores). */
+  readonly alias?: string;
+}
+
+export interface FileProblem extends ExpectedFile {
+  readonly problem: 'missing' | 'unreadable';
+  /** Why it is unreadable: the system's error code or what its bytes are not. */
+  readonly detail?: string;
+}
+
+/** The files an identity needs, as the directory's layout names them. */
+export function expectedFiles(state: State, who: Identity): ExpectedFile[] {
+  const files = layoutFiles(state.layout);
+  const of = (path: string, kind: FileKind, what: string, alias: string | undefined = who.alias): ExpectedFile => ({ path, kind, what: `${who.alias}'s ${what}`, alias });
+  const out = [of(files.keystore(who), 'store', 'keystore'), of(files.cert(who), 'cert', 'certificate')];
+  if (state.layout === 'confluent') {
+    const c = confluentIdentityFiles(who);
+    out.push(of(c.truststore, 'store', 'truststore'), of(c.key!, 'key', 'private key'));
+  } else {
+    const shared = who.role === 'broker' ? dropInFiles.serverTruststore : dropInFiles.clientTruststore;
+    out.push({ path: shared, kind: 'store', what: `the ${who.role === 'broker' ? 'brokers\'' : 'clients\''} truststore` });
+  }
+  if (state.layout === 'confluent' || state.generatedPasswords) {
+    const creds = files.creds(who);
+    out.push(of(creds.keystore, 'secret', 'keystore password file'), of(creds.truststore, 'secret', 'truststore password file'));
+  }
+  return out;
+}
+
+/** Every expected file that is missing or not what it should be, each shared file once. */
+export async function checkDirectory(dir: string, state: State): Promise<FileProblem[]> {
+  const seen = new Set<string>();
+  const expected = state.identities.flatMap((who) => expectedFiles(state, who)).filter((f) => !seen.has(f.path) && seen.add(f.path));
+  const found = await Promise.all(expected.map(async (f) => problemOf(dir, f)));
+  return found.filter((p): p is FileProblem => p !== undefined);
+}
+
+async function problemOf(dir: string, f: ExpectedFile): Promise<FileProblem | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, f.path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { ...f, problem: 'missing' } : { ...f, problem: 'unreadable', detail: code ?? (e as Error).message };
+  }
+  const wrong = CONTENT[f.kind](bytes);
+  return wrong ? { ...f, problem: 'unreadable', detail: wrong } : undefined;
+}
+
+/** What is wrong with a file's bytes for its kind, or undefined. */
+const CONTENT: Record<FileKind, (b: Buffer) => string | undefined> = {
+  cert: (b) => (parses(() => new X509Certificate(b)) ? undefined : 'not a PEM certificate'),
+  key: (b) => (parses(() => createPrivateKey(b)) ? undefined : 'not a PEM private key'),
+  store: (b) => (isStore(b) ? undefined : 'neither a JKS nor a PKCS12 store'),
+  secret: (b) => (b.toString('utf8').trim() === '' ? 'empty' : undefined),
+};
+
+function parses(make: () => unknown): boolean {
+  try {
+    make();
+    return true;
+  } catch (e) {
+    // An encrypted key is a key: whether its passphrase opens it is another check.
+    return (e as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE';
+  }
+}
+
+/**
+ * JKS and JCEKS start with their magic number. A PKCS12 file is one DER SEQUENCE (a PFX) whose length covers the
+ * whole file and whose first element is the version INTEGER 3: a truncated or overwritten store fails this.
+ */
+export function isStore(b: Buffer): boolean {
+  if (b.length >= 4 && (b.readUInt32BE(0) === 0xfeedfeed || b.readUInt32BE(0) === 0xcececece)) return b.length > 32;
+  if (b.length < 8 || b[0] !== 0x30) return false;
+  const lenBytes = b[1]! & 0x80 ? b[1]! & 0x7f : 0;
+  if (lenBytes > 4) return false;
+  const len = lenBytes === 0 ? b[1]! : b.subarray(2, 2 + lenBytes).reduce((n, x) => n * 256 + x, 0);
+  const head = 2 + lenBytes;
+  return head + len === b.length && b[head] === 0x02 && b[head + 1] === 0x01 && b[head + 2] === 0x03;
+}
