@@ -2,44 +2,133 @@ import { planDirs, type Plan, type Step, type Tool } from './runner/step.js';
 import { describeAction } from './runner/runner.js';
 import { quoteArg } from './runner/command.js';
 
+/** Where the run took a secret from, so the script takes it from the same place. */
+export type SecretSource =
+  | { readonly kind: 'env'; readonly name: string; readonly fallback?: { readonly value: string; readonly warning: string } }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'random' };
+
+export interface ScriptOptions {
+  readonly tools: Readonly<Record<Tool, string>>;
+  readonly defaultOut: string;
+  readonly header: string;
+  /** Every variable the plan's steps read, and where the run got its value. */
+  readonly secrets: ReadonlyMap<string, SecretSource>;
+  /**
+   * kafka-mtls.json as the run writes it, certificates as STATE_MARK placeholders the script fills in,
+   * and the CA certificate whose fingerprint each leaf's issuerSha256 records.
+   */
+  readonly state?: { readonly template: string; readonly caCert: string };
+}
+
+/** `"@@KAFKA_MTLS_CERT file@@"` (the CA) or `"@@KAFKA_MTLS_LEAF file@@"` in a state template; `@@KAFKA_MTLS_NOW@@` the time. */
+export const STATE_MARK = { now: '@@KAFKA_MTLS_NOW@@', ca: (f: string) => `@@KAFKA_MTLS_CERT ${f}@@`, leaf: (f: string) => `@@KAFKA_MTLS_LEAF ${f}@@` };
+
 /**
  * A plan as a bash script a user can read, run and cut short to bisect a
- * failure: every step's command in order, the templates as heredocs, and the
- * password only as the environment variable the tools read it from.
+ * failure: every step's command in order, the templates as heredocs, and
+ * secrets only as the environment variables the tools read them from, taken
+ * where the run takes them. It ends as the run does: kafka-mtls.json written,
+ * scratch removed, public files opened up.
  */
-export function planToScript(
-  plan: Plan,
-  opts: { tools: Readonly<Record<Tool, string>>; passwordEnv: string; defaultOut: string; header: string; generatedEnv?: readonly string[] },
-): string {
+export function planToScript(plan: Plan, opts: ScriptOptions): string {
   const delimiter = uniqueDelimiter(plan);
   const lines = [
     '#!/usr/bin/env bash',
     ...opts.header.split('\n').map((l) => `# ${l}`.trimEnd()),
     '#',
-    `# Run: ${opts.passwordEnv}=... bash this-script [DIR]   (DIR must not exist yet; default ${opts.defaultOut})`,
+    `# Run: bash this-script [DIR]   (DIR must not exist yet; default ${opts.defaultOut})`,
     'set -euo pipefail',
-    ...(opts.generatedEnv?.length
-      ? [
-          '# --generate-passwords: a random password per keystore, and one for the truststores.',
-          ...opts.generatedEnv.map((v) => `export ${v}="$(openssl rand -base64 18 | tr '+/' '-_')"`),
-        ]
-      : [`: "\${${opts.passwordEnv}:?set ${opts.passwordEnv} to the store password}"`, `export ${opts.passwordEnv}`]),
+    ...[...opts.secrets].flatMap(([name, source]) => secretLines(name, source)),
     `out=\${1:-${quoteArg(opts.defaultOut)}}`,
+    'umask 077   # the directory and every file start private, as in the run',
     'mkdir "$out"   # fails if it exists: this script never overwrites',
     'cd "$out"',
-    'umask 077',
     ...planDirs(plan).map((d) => `mkdir -p ${quoteArg(d)}`),
     '',
   ];
   for (const step of plan.steps) lines.push(...stepLines(step, opts.tools, delimiter), '');
+  if (opts.state) lines.push(...stateLines(opts.state, opts.tools.openssl, delimiter), '');
   lines.push(
     '# Remove what only the run needed (unencrypted leaf keys, bundles), and open up the public files.',
     ...plan.scratch.map((d) => `rm -rf ${quoteArg(d)}`),
     ...plan.outputs.filter((o) => !o.private).map((o) => `chmod 644 ${quoteArg(o.path)}`),
+    ...(opts.state ? ['chmod 644 kafka-mtls.json'] : []),
     'echo "done: $(pwd)"',
     '',
   );
   return lines.join('\n');
+}
+
+/** Every secret variable a plan's steps read, in the order they first appear. */
+export function planSecretEnv(plan: Plan): string[] {
+  const names = new Set<string>();
+  for (const { action: a } of plan.steps) {
+    if (a.kind === 'exec') for (const n of a.secretEnv ?? []) names.add(n);
+    if (a.kind === 'write-secret') for (const e of a.entries) names.add(e.secretEnv);
+    if (a.kind === 'secret-manifest') for (const e of a.entries) if ('secretEnv' in e) names.add(e.secretEnv);
+    if (a.kind === 'write') for (const x of a.fill ?? []) names.add(x.secretEnv);
+  }
+  return [...names];
+}
+
+/** One variable, declared: its own value when set, else where the run took it from. */
+function secretLines(name: string, source: SecretSource): string[] {
+  if (source.kind === 'random') return [`export ${name}="$(openssl rand -base64 18 | tr '+/' '-_')"   # --generate-passwords`];
+  if (source.kind === 'file') {
+    const file = quoteArg(source.path);
+    return [`if [[ -z \${${name}:-} ]]; then ${name}=$(< ${file}); fi   # as the run: the file ${file}`, `export ${name}`];
+  }
+  if (source.name === name) return [`: "\${${name}:?set ${name}}"`, `export ${name}`];
+  const orElse = source.fallback
+    ? `else echo ${quoteArg(`warning: ${source.fallback.warning}`)} >&2; ${name}=${quoteArg(source.fallback.value)}`
+    : `else echo ${quoteArg(`set ${name} or ${source.name}`)} >&2; exit 2`;
+  return [`if [[ -z \${${name}:-} ]]; then`, `  if [[ -n \${${source.name}:-} ]]; then ${name}=$${source.name}; ${orElse}; fi`, 'fi', `export ${name}`];
+}
+
+/**
+ * kafka-mtls.json, as the run writes it: the description from the template,
+ * and each certificate's facts (subject, serial, fingerprint, expiry, key
+ * size, SANs) read back with openssl, as the run reads them.
+ */
+function stateLines(state: { template: string; caCert: string }, openssl: string, delimiter: string): string[] {
+  const o = quoteArg(openssl);
+  return [
+    '# kafka-mtls.json: what the directory holds, for kafka-mtls plan, apply and rotate-ca.',
+    `cat > .kafka-mtls.json.in <<'${delimiter}'`,
+    state.template.replace(/\n$/, ''),
+    delimiter,
+    'cert_record() {   # FILE [ISSUER_SHA256]: one certificate, as kafka-mtls.json records it',
+    '  local f=$1 subject serial sha end bits sans',
+    `  subject=$(${o} x509 -in "$f" -noout -subject -nameopt RFC2253); subject=\${subject#subject=}`,
+    '  subject=${subject//\\\\/\\\\\\\\}; subject=${subject//\\"/\\\\\\"}',
+    `  serial=$(${o} x509 -in "$f" -noout -serial); serial=\${serial#serial=}`,
+    `  sha=$(${o} x509 -in "$f" -noout -fingerprint -sha256); sha=\${sha#*=}`,
+    `  end=$(${o} x509 -in "$f" -noout -enddate); end=$(date -u -d "\${end#notAfter=}" +%Y-%m-%dT%H:%M:%S.000Z)`,
+    `  bits=$(${o} x509 -in "$f" -noout -text | sed -n 's/.*Public-Key: (\\([0-9]*\\) bit).*/\\1/p')`,
+    '  printf \'{"subject": "%s", "serial": "%s", "sha256": "%s", "notAfter": "%s", "keyBits": %s\' "$subject" "$serial" "$sha" "$end" "$bits"',
+    '  if [[ $# -gt 1 ]]; then',
+    `    sans=$(${o} x509 -in "$f" -noout -ext subjectAltName | sed -n '2s/^ *//p')`,
+    '    printf \', "sans": [%s], "issuerSha256": "%s"\' "$(sed \'s/[^,][^,]*/"&"/g; s/" /"/g\' <<< "$sans")" "$2"',
+    '  fi',
+    "  printf '}'",
+    '}',
+    `ca_sha=$(${o} x509 -in ${quoteArg(state.caCert)} -noout -fingerprint -sha256); ca_sha=\${ca_sha#*=}`,
+    'mark=\'^(.*)"@@KAFKA_MTLS_(NOW|CERT|LEAF) ?([^@]*)@@"(,?)$\'',
+    'while IFS= read -r line; do',
+    '  if [[ $line =~ $mark ]]; then',
+    '    head=${BASH_REMATCH[1]} kind=${BASH_REMATCH[2]} file=${BASH_REMATCH[3]} tail=${BASH_REMATCH[4]}',
+    '    case $kind in',
+    '      NOW) value="\\"$(date -u +%Y-%m-%dT%H:%M:%S.000Z)\\"" ;;',
+    '      CERT) value=$(cert_record "$file") ;;',
+    '      LEAF) value=$(cert_record "$file" "$ca_sha") ;;',
+    '    esac',
+    '    line=$head$value$tail',
+    '  fi',
+    "  printf '%s\\n' \"$line\"",
+    'done < .kafka-mtls.json.in > kafka-mtls.json',
+    'rm .kafka-mtls.json.in',
+  ];
 }
 
 function stepLines(step: Step, tools: Readonly<Record<Tool, string>>, delimiter: string): string[] {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { chmod, mkdir, rm, statfs } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeStatefulSet, type Cluster, type Identity } from '../cluster.js';
 import { CancelledError, OutputError, StepError, UsageError, type StepFailure } from '../errors.js';
@@ -19,7 +19,9 @@ import { defaultStoreType } from '../jdk.js';
 import { locate, preflight } from '../tools.js';
 import { carryJournals, publicParams, writeJournal, type Journal } from '../journal.js';
 import { asPhaseError, inPhase, ioHint, withAftermath } from '../output/io.js';
-import { planToScript } from '../script.js';
+import { planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../script.js';
+import { loadConfig } from '../config.js';
+import { layoutFiles } from '../plans/layouts.js';
 import { CA_KEY_PASSWORD_ENV } from '../byoca.js';
 import { GENERATED_PASSWORDS, generateSecrets, SHARED_PASSWORD } from '../passwords.js';
 import type { SecretEnv } from '../secrets.js';
@@ -124,20 +126,57 @@ export function buildPlan(params: Pick<GenerateParams, 'layout' | 'emit' | 'out'
   return build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment, passwords });
 }
 
-/** `generate --dry-run`: the plan as a bash script. Writes nothing. */
+/** `generate --dry-run`: the plan as a bash script, a faithful copy of the run. Writes nothing. */
 export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>): Promise<string> {
-  const { params, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
+  const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
+  const sources = await secretSources(raw, Object.keys(secrets));
+  const files = layoutFiles(params.layout);
+  const template = {
+    tool: 'kafka-mtls', version: 1, updatedAt: STATE_MARK.now, ...describedState(params, cluster),
+    caCert: STATE_MARK.ca(files.caCert),
+    certs: Object.fromEntries(cluster.identities.map((who) => [who.alias, STATE_MARK.leaf(files.cert(who))])),
+    // A field the state gains must be given here too: the script writes what the run writes.
+  } satisfies Record<Exclude<keyof State, 'rotation'>, unknown>;
   return planToScript(plan, {
     tools: params.tools,
-    passwordEnv: STORE_PASSWORD_ENV,
-    generatedEnv: Object.keys(secrets),
     defaultOut: params.out,
+    secrets: new Map(planSecretEnv(plan).map((name) => [name, sources(name)])),
+    state: { template: JSON.stringify(template, null, 2), caCert: files.caCert },
     header: [
       'kafka-mtls generate --dry-run: the plan, step by step, as a script.',
       `${params.brokers} broker(s)${params.config ? ` described by ${params.config}` : ` of ${params.name}`}, layout ${params.layout}, stores ${params.storeType}, validity ${params.validityDays} days.`,
-      'Nothing here holds a secret: openssl and keytool read the store password from the variable below.',
+      'Nothing here holds a secret: openssl and keytool read them from the variables below, set as the run sets them.',
     ].join('\n'),
   });
+}
+
+/**
+ * Where the run takes each secret, for the script to take it from the same
+ * place: the store password from PASSWORD (else the script's default), the
+ * password file or the config's; the CA key's passphrase from its option.
+ */
+async function secretSources(raw: RawGenerateOptions, generated: readonly string[]): Promise<(name: string) => SecretSource> {
+  const config = raw.config !== undefined ? await loadConfig(raw.config) : undefined;
+  const configDir = raw.config !== undefined ? dirname(resolve(raw.config)) : '';
+  const store: SecretSource =
+    raw.passwordFile !== undefined ? { kind: 'file', path: resolve(raw.passwordFile) }
+    : config?.password && 'env' in config.password ? { kind: 'env', name: config.password.env }
+    : config?.password && 'file' in config.password ? { kind: 'file', path: resolve(configDir, config.password.file) }
+    : { kind: 'env', name: 'PASSWORD', fallback: { value: SCRIPT_DEFAULTS.password, warning: 'neither PASSWORD nor KAFKA_MTLS_STORE_PASSWORD is set: using the script\'s default store password' } };
+  const ca = { ...config?.caFiles, ...raw };
+  const caKey: SecretSource =
+    ca.caKeyPasswordFile !== undefined ? { kind: 'file', path: resolve(ca.caKeyPasswordFile) }
+    : { kind: 'env', name: ca.caKeyPasswordEnv ?? CA_KEY_PASSWORD_ENV };
+  return (name) => (generated.includes(name) ? { kind: 'random' } : name === STORE_PASSWORD_ENV ? store : name === CA_KEY_PASSWORD_ENV ? caKey : { kind: 'env', name });
+}
+
+/** What kafka-mtls.json says of a run's cluster, beside the facts of its certificates. */
+function describedState(params: GenerateParams, cluster: Cluster, extra: readonly Identity[] = []) {
+  return {
+    layout: params.layout, storeType: params.storeType, ca: cluster.ca,
+    identities: [...cluster.identities, ...extra], deployment: params.deployment, emit: params.emit,
+    generatedPasswords: params.generatePasswords,
+  };
 }
 
 /** options -> params -> cluster -> plan -> run -> swap in. Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError. */
@@ -241,11 +280,7 @@ async function finishWork(r: StagedRun): Promise<void> {
   for (const f of plan.outputs) await chmod(join(stage.workDir, f.path), f.private ? 0o600 : 0o644);
   await r.finish?.(stage.workDir);
   // What the directory now holds, for a later plan or apply.
-  const what = {
-    layout: params.layout, storeType: params.storeType, ca: cluster.ca,
-    identities: [...cluster.identities, ...(r.extraIdentities ?? [])], deployment: params.deployment, emit: params.emit,
-    generatedPasswords: params.generatePasswords,
-  };
+  const what = describedState(params, cluster, r.extraIdentities);
   const state = await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed);
   await writeState(stage.workDir, r.stateOverride ? r.stateOverride(state) : state);
   await chmod(join(stage.workDir, STATE_FILE), 0o644);
