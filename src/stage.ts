@@ -17,7 +17,7 @@ export interface Stage {
   readonly workDir: string;
   /** Moves the old target aside (if any) and the work directory into place. */
   commit(): Promise<{ backup?: string }>;
-  /** Removes the work directory (or keeps it, renamed -kept-), leaving the target as it was; says where things stand. */
+  /** Removes the work directory (or keeps it, renamed -kept-), the target as it was; says where things stand. */
   abandon(keep: boolean): Promise<Aftermath>;
 }
 
@@ -62,11 +62,12 @@ async function swapIn(target: string, workDir: string): Promise<{ backup?: strin
       throw asPhaseError(`moving the new files into ${target}`, target, e);
     }
     // Neither rename can be undone now: the marker stays, for the next run to finish the swap.
-    throw new OutputError(`moving the new files into ${target} failed: ${(e as Error).message}`, ioHint(errnoCode(e), target), {
-      target,
-      keptWork: workDir,
-      targetNote: `${target} is missing: the old directory is ${backup} and the new one ${workDir}; the next kafka-mtls run on ${target} puts the new one in place (or mv it there yourself).`,
-    }, 'swapping in');
+    const targetNote =
+      `${target} is missing: the old directory is ${backup} and the new one ${workDir}; ` +
+      `the next kafka-mtls run on ${target} puts the new one in place (or mv it there yourself).`;
+    const message = `moving the new files into ${target} failed: ${(e as Error).message}`;
+    const aftermath = { target, keptWork: workDir, targetNote };
+    throw new OutputError(message, ioHint(errnoCode(e), target), aftermath, 'swapping in');
   }
   await removeSwapMarker(target);
   return { backup };
@@ -82,7 +83,8 @@ async function abandonWork(target: string, workDir: string, keep: boolean): Prom
     await rm(workDir, { recursive: true, force: true });
     return { target };
   } catch (e) {
-    return { target, workLeft: `${workDir} could not be removed (${(e as Error).message}); it holds unencrypted keys: remove it` };
+    const why = (e as Error).message;
+    return { target, workLeft: `${workDir} could not be removed (${why}); it holds unencrypted keys: remove it` };
   }
 }
 
@@ -104,7 +106,10 @@ async function freeBackupName(target: string, now: Date): Promise<string> {
  */
 export async function openCopyStage(
   target: string,
-  opts: { readonly prepare?: (workDir: string) => Promise<void>; readonly steps: (present: ReadonlySet<string>) => readonly Step[] },
+  opts: {
+    readonly prepare?: (workDir: string) => Promise<void>;
+    readonly steps: (present: ReadonlySet<string>) => readonly Step[];
+  },
 ): Promise<Stage> {
   await inPhase(`reading ${target}`, target, () => refuseLinks(target));
   const stage = await openStage(target);
@@ -115,7 +120,10 @@ export async function openCopyStage(
     await opts.prepare?.(stage.workDir);
     const present = new Set(await listFiles(stage.workDir));
     // keytool would add to an old keystore: what a step writes, and does not read, is removed first.
-    for (const s of opts.steps(present)) for (const f of s.writes) if (present.has(f) && !s.reads.includes(f)) await rm(join(stage.workDir, f), { force: true });
+    for (const s of opts.steps(present)) {
+      const stale = s.writes.filter((f) => present.has(f) && !s.reads.includes(f));
+      for (const f of stale) await rm(join(stage.workDir, f), { force: true });
+    }
   } catch (e) {
     const after = await stage.abandon(false);
     throw e instanceof OutputError ? withAftermath(e, after) : e;
@@ -128,7 +136,9 @@ export async function refuseLinks(dir: string, rel = ''): Promise<void> {
   for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${e.name}` : e.name;
     if (e.isSymbolicLink()) {
-      throw new UsageError('--out', `${join(dir, p)} is a symbolic link: kafka-mtls changes a directory in a copy and does not write through links; replace it with what it points to (cp -rL), then run again`);
+      const rule = 'kafka-mtls changes a directory in a copy and does not write through links; ' +
+        'replace it with what it points to (cp -rL), then run again';
+      throw new UsageError('--out', `${join(dir, p)} is a symbolic link: ${rule}`);
     }
     if (e.isDirectory()) await refuseLinks(dir, p);
   }

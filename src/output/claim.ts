@@ -19,7 +19,7 @@ export type Note = (text: string) => void;
 export async function claimTarget(target: string, command: string, note: Note): Promise<Claim> {
   // generate makes the parent; a missing one for apply or rotate-ca means no directory, which they report.
   if (command === 'generate') await makeParent(target);
-  else if (!(await stat(dirname(target)).then((s) => s.isDirectory(), () => false))) return { target, release: async () => undefined };
+  else if (!(await isDirectory(dirname(target)))) return { target, release: async () => undefined };
   const lock = await inPhase('taking the lock', dirname(target), () => acquireLock(target, command, note));
   try {
     await repairSwap(target, note);
@@ -32,7 +32,12 @@ export async function claimTarget(target: string, command: string, note: Note): 
 }
 
 /** Runs fn holding the target's claim, released on every way out. */
-export async function withClaim<T>(target: string, command: string, note: Note, fn: (claim: Claim) => Promise<T>): Promise<T> {
+export async function withClaim<T>(
+  target: string,
+  command: string,
+  note: Note,
+  fn: (claim: Claim) => Promise<T>,
+): Promise<T> {
   const claim = await claimTarget(target, command, note);
   try {
     return await fn(claim);
@@ -51,8 +56,12 @@ export async function targetOf(out: string | undefined): Promise<string> {
 async function makeParent(target: string): Promise<void> {
   for (let p = dirname(target); ; p = dirname(p)) {
     const st = await stat(p).catch(() => undefined);
-    if (st && !st.isDirectory()) throw new UsageError('--out', `${p} is a file, not a directory: --out must be a directory path`);
+    if (st && !st.isDirectory()) {
+      throw new UsageError('--out', `${p} is a file, not a directory: --out must be a directory path`);
+    }
     if (st || dirname(p) === p) break;
   }
   await inPhase('creating the parent directory', dirname(target), () => mkdir(dirname(target), { recursive: true }));
 }
+
+const isDirectory = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);

@@ -23,7 +23,8 @@ export function ioHint(code: string | undefined, where: string): string | undefi
       return `${where} is a mount point: mount its parent directory instead (docker run -v "$PWD:/work" …), ` +
         'so that the new directory can be swapped in.';
     case 'EXDEV':
-      return `${where} and its work directory are on different file systems: mount the parent of --out, not --out itself.`;
+      return `${where} and its work directory are on different file systems: ` +
+        'mount the parent of --out, not --out itself.';
     case 'EACCES':
     case 'EPERM':
       return `This user may not write ${where} or its parent directory: check their owner and permissions.`;

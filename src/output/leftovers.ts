@@ -60,7 +60,8 @@ export async function repairSwap(target: string, note: (text: string) => void): 
         note(`a run (PID ${m.pid}) was stopped while swapping in ${target}: its new directory is now in place${old}`);
       } else if (typeof m.backup === 'string' && (await exists(m.backup))) {
         await rename(m.backup, target);
-        note(`a run (PID ${m.pid}) was stopped while swapping in ${target}: the old directory is back in place from ${m.backup}`);
+        const back = `the old directory is back in place from ${m.backup}`;
+        note(`a run (PID ${m.pid}) was stopped while swapping in ${target}: ${back}`);
       }
     }
     await unlink(path);

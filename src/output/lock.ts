@@ -33,7 +33,8 @@ export function lockPath(target: string): string {
 /** Takes the lock of `target` or throws an OutputError naming its holder. */
 export async function acquireLock(target: string, command: string, note: (text: string) => void): Promise<Lock> {
   const path = lockPath(target);
-  const me: LockHolder = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), procStart: procStart(process.pid) };
+  const startedAt = new Date().toISOString();
+  const me: LockHolder = { pid: process.pid, host: hostname(), command, startedAt, procStart: procStart(process.pid) };
   const text = JSON.stringify(me) + '\n';
   // Written whole under a private name, then linked into place: link(2) fails if the lock exists, as O_EXCL
   // would, and a reader never sees a lock half written.
@@ -148,7 +149,7 @@ async function removeStale(path: string, seen: LockHolder): Promise<boolean> {
   }
   try {
     const again = await readHolder(path);
-    if (again === 'gone' || again === 'unreadable' || again.pid !== seen.pid || again.startedAt !== seen.startedAt) return false;
+    if (typeof again === 'string' || again.pid !== seen.pid || again.startedAt !== seen.startedAt) return false;
     await unlink(path);
     return true;
   } finally {
@@ -162,13 +163,17 @@ function describe(h: LockHolder): string {
 
 function busy(target: string, path: string, h: LockHolder | undefined): OutputError {
   if (!h) {
-    return new OutputError(`${target} is locked by ${path}, which is not a lock this version reads`, `If no kafka-mtls run is changing ${target}, remove ${path}.`);
+    return new OutputError(
+      `${target} is locked by ${path}, which is not a lock this version reads`,
+      `If no kafka-mtls run is changing ${target}, remove ${path}.`,
+    );
   }
   const elsewhere = h.host !== hostname();
   return new OutputError(
     `${target} is being changed by another kafka-mtls run: ${describe(h)}`,
     elsewhere
-      ? `Wait for it to finish. The run is on another host, so its lock cannot be checked from here: if it is over, remove ${path}.`
+      ? 'Wait for it to finish. The run is on another host, so its lock cannot be checked from here: ' +
+        `if it is over, remove ${path}.`
       : 'Wait for it to finish, then run again.',
   );
 }

@@ -1,5 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
-import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, statfs, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm } from 'node:fs/promises';
+import { stat, statfs, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CLI, runCli, snapshot, tempDir, type CliRun } from '../helpers/cli.js';
@@ -55,7 +56,8 @@ async function processesInside(dir: string): Promise<number[]> {
   const found: number[] = [];
   for (const p of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
     const paths = [await readlink(`/proc/${p}/cwd`).catch(() => '')];
-    for (const fd of await readdir(`/proc/${p}/fd`).catch(() => [] as string[])) paths.push(await readlink(`/proc/${p}/fd/${fd}`).catch(() => ''));
+    const fds = await readdir(`/proc/${p}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) paths.push(await readlink(`/proc/${p}/fd/${fd}`).catch(() => ''));
     if (paths.some((x) => x === dir || x.startsWith(`${dir}/`))) found.push(Number(p));
   }
   return found;
@@ -68,6 +70,11 @@ async function waitFor(what: () => Promise<boolean>, ms = 60_000): Promise<void>
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+const SINCE = '2026-11-30T10:00:00.000Z';
+/** A lock file's content, as kafka-mtls writes it. */
+const lockOf = (pid: number | undefined, host: string, command: string, extra: object = {}) =>
+  JSON.stringify({ pid, host, command, startedAt: SINCE, ...extra });
 
 /** A PID that no process has: one that has just ended. */
 async function deadPid(): Promise<number> {
@@ -83,17 +90,19 @@ describe('one run per directory at a time', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  test('two generates started together: one wins, the other exits 1 naming the holder; one output, no backup', async () => {
+  test('two generates at once: one wins, the other exits 1 naming the holder; one output, no backup', async () => {
     const runs = await Promise.all([gen(dir), gen(dir)]);
     expect(runs.map((r) => r.exitCode).sort()).toEqual([0, 1]);
     const loser = runs.find((r) => r.exitCode === 1)!;
-    expect(loser.stderr).toMatch(/is being changed by another kafka-mtls run: PID \d+ on \S+ \(`kafka-mtls generate`, since \d{4}-\d\d-\d\dT/);
+    expect(loser.stderr).toMatch(
+      /is being changed by another kafka-mtls run: PID \d+ on \S+ \(`kafka-mtls generate`, since \d{4}-\d\d-\d\dT/,
+    );
     runs.forEach(expectNoSecret);
     expect((await readdir(dir)).sort()).toEqual(['certs']);
     expect(await readdir(join(dir, 'certs/.kafka-mtls'))).toHaveLength(1);
   });
 
-  test('two applies started together: one wins, the other exits 1; exactly one backup, the change made once', async () => {
+  test('two applies at once: one wins, the other exits 1; exactly one backup, the change made once', async () => {
     const apply = () => runCli(['apply', '--brokers', '2'], { cwd: dir, env: ENV });
     const runs = await Promise.all([apply(), apply()]);
     expect(runs.map((r) => r.exitCode).sort()).toEqual([0, 1]);
@@ -112,13 +121,14 @@ describe('one run per directory at a time', () => {
   ])('a lock held by a live process refuses %s with exit 1, and is left as it was', async (_name, args) => {
     const holder = execa('sleep', ['60']);
     const lock = join(dir, '.certs.kafka-mtls.lock');
-    const text = JSON.stringify({ pid: holder.pid, host: hostname(), command: 'apply', startedAt: '2026-11-30T10:00:00.000Z' });
+    const text = lockOf(holder.pid, hostname(), 'apply');
     await writeFile(lock, text);
     try {
       const before = await snapshot(join(dir, 'certs'));
       const r = await runCli(args, { cwd: dir, env: ENV });
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toContain(`is being changed by another kafka-mtls run: PID ${holder.pid} on ${hostname()} (\`kafka-mtls apply\`, since 2026-11-30T10:00:00.000Z)`);
+      const holderIs = `PID ${holder.pid} on ${hostname()} (\`kafka-mtls apply\`, since ${SINCE})`;
+      expect(r.stderr).toContain(`is being changed by another kafka-mtls run: ${holderIs}`);
       expect(r.stderr).toContain('hint: Wait for it to finish');
       expectNoSecret(r);
       expect(await snapshot(join(dir, 'certs'))).toEqual(before);
@@ -134,7 +144,7 @@ describe('one run per directory at a time', () => {
     const other = execa('sleep', ['60']);
     const lock = join(dir, '.certs.kafka-mtls.lock');
     // procStart is the holder's start time in ticks since boot: 1 is long before this sleep began.
-    await writeFile(lock, JSON.stringify({ pid: other.pid, host: hostname(), command: 'apply', startedAt: '2026-11-30T10:00:00.000Z', procStart: '1' }));
+    await writeFile(lock, lockOf(other.pid, hostname(), 'apply', { procStart: '1' }));
     try {
       const r = await runCli(['apply', '--brokers', '2'], { cwd: dir, env: ENV });
       expect(r.exitCode).toBe(0);
@@ -148,7 +158,7 @@ describe('one run per directory at a time', () => {
 
   test('plan and verify need no lock and work beside one', async () => {
     const lock = join(dir, '.certs.kafka-mtls.lock');
-    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), command: 'apply', startedAt: new Date().toISOString() }));
+    await writeFile(lock, lockOf(process.pid, hostname(), 'apply'));
     try {
       expect((await runCli(['plan', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
       expect((await runCli(['verify'], { cwd: dir, env: ENV })).exitCode).toBe(0);
@@ -159,7 +169,7 @@ describe('one run per directory at a time', () => {
 
   test('a lock of another host cannot be checked: exit 1, and the hint says how to remove it', async () => {
     const lock = join(dir, '.certs.kafka-mtls.lock');
-    await writeFile(lock, JSON.stringify({ pid: 1, host: 'build-agent-7', command: 'generate', startedAt: '2026-11-30T10:00:00.000Z' }));
+    await writeFile(lock, lockOf(1, 'build-agent-7', 'generate'));
     try {
       const r = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
       expect(r.exitCode).toBe(1);
@@ -172,10 +182,10 @@ describe('one run per directory at a time', () => {
 
   test('a stale lock (its PID gone) is taken over with a note, and released at the end', async () => {
     const pid = await deadPid();
-    await writeFile(join(dir, '.certs.kafka-mtls.lock'), JSON.stringify({ pid, host: hostname(), command: 'generate', startedAt: '2026-11-30T10:00:00.000Z' }));
+    await writeFile(join(dir, '.certs.kafka-mtls.lock'), lockOf(pid, hostname(), 'generate'));
     const r = await runCli(['apply', '--brokers', '1', '--prune'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`note: took over the lock of ${join(dir, 'certs')}, left by PID ${pid} on ${hostname()}`);
+    expect(r.stderr).toContain(`note: took over the lock of ${join(dir, 'certs')}, left by PID ${pid} on ${hostname()} `);
     expect(r.stderr).toContain('which is no longer running');
     expectNoSecret(r);
     expect(await leftovers(dir)).toEqual([]);
@@ -191,24 +201,27 @@ describe('a killed run', () => {
 
   /** Starts generate and waits until its work directory holds files, so that it is mid-run. */
   async function startMidRun(): Promise<{ run: ResultPromise; work: string }> {
-    const run = execa(process.execPath, [CLI, 'generate', '--brokers', '3'], { cwd: dir, env: { ...ENV, NO_COLOR: '1' }, reject: false });
+    const env = { ...ENV, NO_COLOR: '1' };
+    const run = execa(process.execPath, [CLI, 'generate', '--brokers', '3'], { cwd: dir, env, reject: false });
     let work = '';
     await waitFor(async () => {
       const w = (await readdir(dir)).find((n) => n.includes('.kafka-mtls-work-'));
-      if (w && (await readdir(join(dir, w)).catch(() => [])).some((f) => f.endsWith('.key') || f === '.build')) work = join(dir, w);
+      const files = w ? await readdir(join(dir, w)).catch(() => [] as string[]) : [];
+      if (files.some((f) => f.endsWith('.key') || f === '.build')) work = join(dir, w!);
       return work !== '';
     });
     return { run, work };
   }
 
-  test('SIGKILL mid-run leaves its work directory; the next run removes it, says so, and no orphan remains', async () => {
+  test('SIGKILL mid-run leaves its work directory; the next run removes it, says so; no orphan remains', async () => {
     const { run, work } = await startMidRun();
     run.kill('SIGKILL');
     await run;
     expect((await stat(work)).isDirectory()).toBe(true);
     const r = await gen(dir);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`note: removed ${work}, left by a run that ended without cleaning up (PID ${run.pid}, no longer running)`);
+    const why = `left by a run that ended without cleaning up (PID ${run.pid}, no longer running)`;
+    expect(r.stderr).toContain(`note: removed ${work}, ${why}`);
     expect(r.stderr).toContain('note: took over the lock');
     expectNoSecret(r);
     await expect(stat(work)).rejects.toThrow();
@@ -242,7 +255,8 @@ describe('a killed run', () => {
     const r = await runCli(['apply', '--brokers', '1'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`note: a run (PID ${pid}) was stopped while swapping in ${certs}`);
-    expect(r.stderr).toContain(workLeft ? 'its new directory is now in place' : `the old directory is back in place from ${backup}`);
+    const now = workLeft ? 'its new directory is now in place' : `the old directory is back in place from ${backup}`;
+    expect(r.stderr).toContain(now);
     expect(r.stdout).toContain('Nothing to do');
     expect(await snapshot(certs)).toEqual(before);
     expect(await leftovers(dir)).toEqual([]);
@@ -260,7 +274,9 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
     expect((await gen(made)).exitCode).toBe(0);
   });
   afterAll(async () => {
-    for (const m of mounted.filter((x) => x.startsWith(dir)).reverse()) await execa('umount', ['-l', m], { reject: false });
+    for (const m of mounted.filter((x) => x.startsWith(dir)).reverse()) {
+      await execa('umount', ['-l', m], { reject: false });
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -278,9 +294,12 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
 
   const removed = 'The work directory was removed';
   const rows: Array<[string, () => Promise<string>, string[], RegExp, string]> = [
-    ['a disk already full', () => fullDisk('full0', 0), ['generate', '--brokers', '1'], /taking the lock failed: ENOSPC[^]*The disk holding \S+ is full: free some space/, ''],
-    ['a disk that fills during the steps', () => fullDisk('full48', 48), ['generate', '--brokers', '1'], /(step \S+ failed|failed: ENOSPC)[^]*The disk holding \S+ is full/, removed],
-    ['apply on a full disk', () => fullDisk('full8', 8), ['apply', '--brokers', '2'], /failed: ENOSPC[^]*The disk holding \S+ is full/, removed],
+    ['a disk already full', () => fullDisk('full0', 0), ['generate', '--brokers', '1'],
+      /taking the lock failed: ENOSPC[^]*The disk holding \S+ is full: free some space/, ''],
+    ['a disk that fills during the steps', () => fullDisk('full48', 48), ['generate', '--brokers', '1'],
+      /(step \S+ failed|failed: ENOSPC)[^]*The disk holding \S+ is full/, removed],
+    ['apply on a full disk', () => fullDisk('full8', 8), ['apply', '--brokers', '2'],
+      /failed: ENOSPC[^]*The disk holding \S+ is full/, removed],
   ];
   for (const [name, setup, args, sentence, aftermath] of rows) {
     withMount(name, async () => {
@@ -297,7 +316,7 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
     });
   }
 
-  withMount('an --out that is a mount point cannot be swapped: EBUSY, the mount hint, the work directory removed', async () => {
+  withMount('an --out that is a mount point cannot be swapped: EBUSY, the hint, the work directory removed', async () => {
     const parent = join(dir, 'mp');
     await mkdir(join(parent, 'certs'), { recursive: true });
     await mount(['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs'], join(parent, 'certs'));
@@ -317,11 +336,12 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
 
   const asRoot = process.getuid?.() === 0;
   if (!asRoot) console.log('skipping the EACCES test: it runs kafka-mtls as nobody, which needs root');
-  (asRoot ? test : test.skip)('a parent this user may not write: EACCES, the permission hint, nothing made', async () => {
+  (asRoot ? test : test.skip)('a parent this user may not write: EACCES, the hint, nothing made', async () => {
     const parent = join(dir, 'not-mine');
     await mkdir(parent, { mode: 0o755 });
     await execa('chmod', ['755', dir]);
-    const r = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, CLI, 'generate', '--brokers', '1'], {
+    const nobody = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+    const r = await execa('setpriv', [...nobody, process.execPath, CLI, 'generate', '--brokers', '1'], {
       cwd: parent, env: { ...ENV, NO_COLOR: '1' }, reject: false,
     });
     expect(r.exitCode).toBe(1);
@@ -355,7 +375,7 @@ describe('links: a directory holding a symbolic link is refused (exit 2), never 
   let dir: string;
   beforeAll(async () => {
     dir = await tempDir();
-    const r = await runCli(['generate', '--layout', 'confluent', '--brokers', '1', '--emit', 'none'], { cwd: dir, env: ENV });
+    const r = await gen(dir, '--layout', 'confluent', '--emit', 'none');
     expect(r.exitCode).toBe(0);
     await rename(join(dir, 'certs/mtls-kafka-0-creds'), join(dir, 'elsewhere'));
     await symlink(join(dir, 'elsewhere'), join(dir, 'certs/mtls-kafka-0-creds'));
@@ -370,7 +390,9 @@ describe('links: a directory holding a symbolic link is refused (exit 2), never 
     const listing = (await readdir(join(dir, 'certs'))).sort();
     const r = await runCli(args, { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain(`error: --out: ${join(dir, 'certs/mtls-kafka-0-creds')} is a symbolic link: kafka-mtls changes a directory in a copy and does not write through links`);
+    const link = join(dir, 'certs/mtls-kafka-0-creds');
+    const rule = 'kafka-mtls changes a directory in a copy and does not write through links';
+    expect(r.stderr).toContain(`error: --out: ${link} is a symbolic link: ${rule}`);
     expectNoSecret(r);
     expect(await snapshot(join(dir, 'elsewhere'))).toEqual(before);
     expect((await readdir(join(dir, 'certs'))).sort()).toEqual(listing);
@@ -387,7 +409,8 @@ describe('safe defaults', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const refused: Array<[string, (d: string) => Promise<string[]>, RegExp]> = [
-    ['--out . (the current directory)', async () => ['--out', '.'], /--out: \S+ is the current directory or holds it: generate would move it aside/],
+    ['--out . (the current directory)', async () => ['--out', '.'],
+      /--out: \S+ is the current directory or holds it: generate would move it aside/],
     ['--out .. (holding the current directory)', async () => ['--out', '..'], /is the current directory or holds it/],
     ['a directory holding .git', async (d) => {
       await mkdir(join(d, 'proj/.git'), { recursive: true });
@@ -399,7 +422,7 @@ describe('safe defaults', () => {
       await writeFile(join(d, 'mine/notes.txt'), 'mine\n');
       await writeFile(join(d, 'mine/ca.crt'), 'x\n');
       return ['--out', 'mine'];
-    }, /--out: \S+mine holds files that neither kafka-mtls nor mtls-kafka\.sh made \(notes\.txt\): generate would move them aside; choose another directory, or add --force/],
+    }, /--out: \S+mine holds files that neither kafka-mtls nor mtls-kafka\.sh made \(notes\.txt\): generate would move them aside/],
     ['a parent that is a file', async (d) => {
       await writeFile(join(d, 'afile'), 'x\n');
       return ['--out', 'afile/certs'];
@@ -448,7 +471,8 @@ describe('safe defaults', () => {
   ])('with umask %s (%s), directories are 0700 and files keep their documented modes', async (umask, layout) => {
     const cwd = await tempDir();
     try {
-      const r = await execa('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, CLI, 'generate', '--brokers', '1', '--layout', layout], { cwd, env: ENV, reject: false });
+      const args = [CLI, 'generate', '--brokers', '1', '--layout', layout];
+      const r = await execa('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, ...args], { cwd, env: ENV, reject: false });
       expect(r.exitCode).toBe(0);
       const mode = async (p: string) => ((await stat(join(cwd, 'certs', p))).mode & 0o777).toString(8);
       expect(await mode('.')).toBe('700');
@@ -471,12 +495,14 @@ describe('safe defaults', () => {
 
 describe('journals: every command that writes keeps the last five', () => {
   let dir: string;
-  const journals = () => readdir(join(dir, 'certs/.kafka-mtls')).then((n) => n.filter((x) => x.startsWith('run-')).sort());
+  const journals = async () => (await readdir(join(dir, 'certs/.kafka-mtls'))).filter((x) => x.startsWith('run-')).sort();
   beforeAll(async () => {
     dir = await tempDir();
     expect((await gen(dir)).exitCode).toBe(0);
     // Seven older journals, as if from earlier runs.
-    for (let i = 1; i <= 7; i++) await writeFile(join(dir, `certs/.kafka-mtls/run-20200101T00000${i}.000Z.json`), '{}\n');
+    for (let i = 1; i <= 7; i++) {
+      await writeFile(join(dir, `certs/.kafka-mtls/run-20200101T00000${i}.000Z.json`), '{}\n');
+    }
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
