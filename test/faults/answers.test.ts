@@ -185,6 +185,10 @@ describe('SANs mean the same from the flags and from a config file, and are writ
       'IP Address:1.2.3.4',
       'IP Address:0:0:0:0:0:0:0:1',
     ]);
+    // And plan, reading the same flags, finds nothing to change.
+    const plan = await runCli(['plan', '--brokers', '1', '--out', 'dups', ...sans.flatMap((s) => ['--san', s])], { cwd: dir, env: ENV });
+    expect(plan.stdout).toContain('0 to create, 0 to reissue, 0 to remove, 2 kept.');
+    expect(plan.exitCode).toBe(0);
   });
 });
 
