@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seaAsset } from './assets.js';
 
 /**
  * A strict renderer for the openssl config templates in templates/.
@@ -72,11 +73,11 @@ function lookup(values: Readonly<Record<string, TemplateValue>>, name: string): 
 const templateDir = fileURLToPath(new URL('../templates/', import.meta.url));
 const cache = new Map<string, string>();
 
-/** Reads templates/<name> (shipped beside dist/ in the package). */
+/** Reads templates/<name> (shipped beside dist/ in the package, or inside the single executable). */
 export function loadTemplate(name: 'ca.cnf' | 'leaf-req.cnf' | 'ext.cnf' | 'confluent-ca.cnf' | 'confluent-leaf.cnf'): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = readFileSync(templateDir + name, 'utf8');
+    text = seaAsset(`templates/${name}`)?.toString('utf8') ?? readFileSync(templateDir + name, 'utf8');
     cache.set(name, text);
   }
   return text;

@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, realpath } from 'node:fs/promises';
+import { constants, rmSync } from 'node:fs';
+import { access, mkdtemp, realpath, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { seaAsset } from '../assets.js';
 import { killGroup, spawnInGroup, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 
 /**
@@ -22,6 +24,24 @@ import { killGroup, spawnInGroup, type Exec, type ExecOutcome, type ExecRequest 
 
 /** Where `npm run build` puts KeytoolHost.class (the same from src/ and dist/). */
 export const HOST_CLASS_DIR = fileURLToPath(new URL('../../java/', import.meta.url));
+
+let seaClassDir: Promise<string> | undefined;
+
+/**
+ * java/ of the package; inside the single executable, a private directory (0700) the class is written
+ * to, since java loads classes from files. It is removed when the process exits.
+ */
+function hostClassDir(): Promise<string> {
+  const bytes = seaAsset('java/KeytoolHost.class');
+  if (!bytes) return Promise.resolve(HOST_CLASS_DIR);
+  seaClassDir ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kafka-mtls-host-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'KeytoolHost.class'), bytes, { mode: 0o600 });
+    return dir;
+  })();
+  return seaClassDir;
+}
 
 const HOST_JVM_OPTIONS = [
   // keytool's messages are localized; the checks and hints read the English ones.
@@ -193,7 +213,7 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
   const start = async (): Promise<HostProcess | { reason: string }> => {
     const java = await javaBeside(opts.keytool, opts.pathEnv);
     if (typeof java !== 'string') return java;
-    const classDir = opts.classDir ?? HOST_CLASS_DIR;
+    const classDir = opts.classDir ?? (await hostClassDir());
     const classFile = join(classDir, 'KeytoolHost.class');
     if (!(await access(classFile).then(() => true, () => false))) return { reason: `${classFile} is missing (npm run build compiles it)` };
     starts++;

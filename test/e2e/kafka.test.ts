@@ -1,7 +1,9 @@
 import { execa } from 'execa';
-import { readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { installedJdks } from '../helpers/jdk.js';
+import { describeWithSea, runSea, toolsOnlyPath } from '../helpers/sea.js';
 import { startCluster, type RunningCluster } from './cluster.js';
 import { kafkajsRoundtrip } from './kafkajs-client.js';
 
@@ -286,36 +288,38 @@ describe('CA rotation on a running 3-broker cluster, one rolling restart per pha
   }, 300_000);
 });
 
-/** Another JDK under /usr/lib/jvm whose keytool is not the default one, if any. */
-async function secondKeytool(): Promise<string | undefined> {
-  const dflt = await realpath(String((await execa('sh', ['-c', 'command -v keytool'])).stdout).trim());
-  const entries = await readdir('/usr/lib/jvm').catch(() => [] as string[]);
-  for (const e of entries.sort()) {
-    const kt = join('/usr/lib/jvm', e, 'bin/keytool');
-    const real = await realpath(kt).catch(() => undefined);
-    if (real && real !== dflt && (await stat(real)).isFile()) return kt;
+/** Starts a cluster on a drop-in directory's stores, creates the topic and makes a client round trip. */
+async function roundTripOn(stores: string, name: string): Promise<void> {
+  const cluster = await startCluster({ lib, dir: join(work, name), nodes: nodesOf(stores), truststore: join(stores, 'kafka.server.truststore.jks'), password: PASSWORD });
+  try {
+    const setup = await cluster.client('setup', clientProps(cluster, join(stores, 'mtls-kafka-0.keystore.jks'), join(stores, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
+    expect(setup.line).toMatch(/^OK topic/);
+    const r = await cluster.client('roundtrip', clientProps(cluster, join(stores, 'mtls-kafka-client.keystore.jks'), join(stores, 'kafka.client.truststore.jks')), TOPIC);
+    expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
+  } finally {
+    await cluster.stop();
   }
-  return undefined;
 }
 
-describe('the drop-in stores made with a second JDK\'s keytool', () => {
+/** A JDK other than the default one (JDK 17), if any: Temurin 25 here, whatever .ci/run could install in CI. */
+const secondJdk = (await installedJdks())[1];
+if (!secondJdk) process.stderr.write('skipped: no second JDK under /usr/lib/jvm: the second-JDK cluster test did not run\n');
+
+(secondJdk ? describe : describe.skip)(`the drop-in stores made with a second JDK's keytool (${secondJdk?.version})`, () => {
   test('run the cluster and a client round trip', async () => {
-    const keytool = await secondKeytool();
-    if (!keytool) {
-      console.warn('no second JDK under /usr/lib/jvm: nothing to compare');
-      return;
-    }
-    const jdk2 = await generate(join(work, 'jdk2'), ['--keytool', keytool]);
-    const cluster = await startCluster({ lib, dir: join(work, 'cluster-jdk2'), nodes: nodesOf(jdk2), truststore: join(jdk2, 'kafka.server.truststore.jks'), password: PASSWORD });
-    try {
-      const setup = await cluster.client('setup', clientProps(cluster, join(jdk2, 'mtls-kafka-0.keystore.jks'), join(jdk2, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
-      expect(setup.line).toMatch(/^OK topic/);
-      const r = await cluster.client('roundtrip', clientProps(cluster, join(jdk2, 'mtls-kafka-client.keystore.jks'), join(jdk2, 'kafka.client.truststore.jks')), TOPIC);
-      expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
-    } finally {
-      await cluster.stop();
-    }
+    await roundTripOn(await generate(join(work, 'jdk2'), ['--keytool', secondJdk!.keytool]), 'cluster-jdk2');
   }, 300_000);
+});
+
+describeWithSea()('a cluster on the stores the single executable made, with only openssl and a JDK on PATH', () => {
+  test('the brokers start and a client round trip works', async () => {
+    const dir = join(work, 'sea');
+    await execa('mkdir', ['-p', join(dir, 'run')]);
+    const env = { PATH: await toolsOnlyPath(join(dir, 'bin')), PASSWORD, HOME: dir };
+    const made = await runSea(['generate'], { cwd: join(dir, 'run'), env });
+    expect(made.exitCode).toBe(0);
+    await roundTripOn(join(dir, 'run/certs'), 'cluster-sea');
+  }, 400_000);
 });
 
 describe('a deliberately broken keystore', () => {
