@@ -166,6 +166,7 @@ export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
       lines.push(`    client certificate: ${r.clientCertRequested ? 'requested by the server' : 'not requested by the server'}`);
     }
     if (r.outcome.hint) lines.push(`    ${c.cyan('hint:')} ${r.outcome.hint}`);
+    if (r.also) lines.push(`    ${c.yellow('also:')} ${r.also.sentence}`, `    ${c.cyan('hint:')} ${r.also.hint}`);
   }
   return lines.join('\n') + '\n';
 }

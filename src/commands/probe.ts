@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { CancelledError, UsageError } from '../errors.js';
 import { readPassword } from '../params.js';
 import { attempt, oneLine, type Observation, type Protocol } from '../probe/handshake.js';
-import { classify, type Outcome, type ProbeContext } from '../probe/outcome.js';
+import { classify, nameMismatch, type Outcome, type ProbeContext } from '../probe/outcome.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import type { Secret } from '../secrets.js';
 import { preflight } from '../tools.js';
@@ -56,6 +56,8 @@ export interface ProtocolResult {
   readonly serverCert?: 'trusted' | 'untrusted' | 'not-checked';
   /** Whether a CertificateRequest came; undefined when the handshake did not get that far. */
   readonly clientCertRequested?: boolean;
+  /** When the server turned us down: a name its certificate does not cover, which would fail next. */
+  readonly also?: Outcome;
 }
 
 export interface ProbeResult {
@@ -135,7 +137,9 @@ function resultOf(o: Observation, ctx: ProbeContext): ProtocolResult {
   const leafOnly = o.leaf ? [{ subject: oneLine(o.leaf.subject), issuer: oneLine(o.leaf.issuer) }] : [];
   const chain = o.chain.length > 0 ? o.chain : leafOnly;
   const clientCertRequested = heard ? o.certRequested : undefined;
-  return { protocol: o.protocol, outcome, cipher: o.cipher, chain, serverCert, clientCertRequested };
+  const turnedDown = outcome.code === 'client-cert-required' || outcome.code === 'client-cert-rejected';
+  const also = turnedDown ? nameMismatch(o, ctx.name) : undefined;
+  return { protocol: o.protocol, outcome, cipher: o.cipher, chain, serverCert, clientCertRequested, also };
 }
 
 /** One context per protocol version; a client key that does not fit its certificate is bad usage. */

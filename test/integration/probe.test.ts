@@ -285,6 +285,17 @@ describe.each(rows)('$name', (row) => {
   }, 60_000);
 });
 
+test('turned down for want of a client certificate, by IP: the IP missing from the SANs is said too', async () => {
+  const port = await sServer('ours-broker', REQUIRE);
+  const r = await runCli(['probe', `127.0.0.1:${port}`, ...ours(), '--json'], { cwd: work, env: { PASSWORD: PW } });
+  expect(r.exitCode).toBe(1);
+  const results = JSON.parse(r.stdout).results;
+  expect(results.map((x: { outcome: { code: string } }) => x.outcome.code)).toEqual(['client-cert-required', 'client-cert-required']);
+  for (const x of results) {
+    expect(x.also).toMatchObject({ code: 'name-mismatch', sentence: expect.stringMatching(/does not cover the IP address 127\.0\.0\.1/) });
+  }
+});
+
 test('an accepted mutual-TLS probe shows the cipher, the chain, the trust and the request', async () => {
   const port = await sServer('ours-broker', REQUIRE);
   const r = await runCli(['probe', `127.0.0.1:${port}`, '--servername', BROKER, ...ours(), ...ourClient()], { cwd: work, env: { PASSWORD: PW } });
