@@ -15,7 +15,7 @@ import { listFiles } from '../files.js';
 import { GENERATED_PASSWORDS } from '../passwords.js';
 import { layoutFiles } from '../plans/layouts.js';
 import { readGeneratedSecrets, readState, STATE_FILE } from '../state.js';
-import { checkDirectory, type FileProblem } from '../verify/present.js';
+import { checkCaFiles, checkDirectory, type FileProblem } from '../verify/present.js';
 
 export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];
@@ -98,8 +98,22 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
     now: deps.now ?? new Date(),
     principalRules,
   });
-  if (state) findings.unshift(...(await checkDirectory(dir, state)).map(presenceFinding));
+  if (state) {
+    const [lost, ca] = await Promise.all([checkDirectory(dir, state), checkCaFiles(dir, state)]);
+    findings.unshift(...ca.map(caPresenceFinding), ...lost.map(presenceFinding));
+  }
   return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
+}
+
+/**
+ * The CA's files: without its certificate nothing can be reissued; without its key nothing can be signed, but the
+ * brokers do not need it, and some keep it offline: a warning.
+ */
+function caPresenceFinding(p: FileProblem): Finding {
+  const what = p.problem === 'missing' ? 'is missing' : `is unreadable (${p.detail})`;
+  return p.kind === 'cert'
+    ? { status: 'fail', target: p.path, check: 'present', message: `${p.what} ${what}: restore it from a backup (a CA is made only by generate, or replaced by rotate-ca)` }
+    : { status: 'warn', target: p.path, check: 'present', message: `${p.what} ${what}: plan, apply and rotate-ca cannot sign until it is back (the brokers do not need it)` };
 }
 
 /** A file kafka-mtls.json lists that is not there, or not what it should be. */

@@ -58,6 +58,17 @@ export async function checkDirectory(dir: string, state: State): Promise<FilePro
   return found.filter((p): p is FileProblem => p !== undefined);
 }
 
+/** The CA's certificate and key, which reissues are checked against and signed with: apply cannot make them again. */
+export async function checkCaFiles(dir: string, state: State): Promise<FileProblem[]> {
+  const files = layoutFiles(state.layout);
+  const expected: ExpectedFile[] = [
+    { path: files.caCert, kind: 'cert', what: 'the CA certificate' },
+    { path: files.caKey, kind: 'key', what: 'the CA\'s private key' },
+  ];
+  const found = await Promise.all(expected.map((f) => problemOf(dir, f)));
+  return found.filter((p): p is FileProblem => p !== undefined);
+}
+
 async function problemOf(dir: string, f: ExpectedFile): Promise<FileProblem | undefined> {
   let bytes: Buffer;
   try {
@@ -73,7 +84,7 @@ async function problemOf(dir: string, f: ExpectedFile): Promise<FileProblem | un
 /** What is wrong with a file's bytes for its kind, or undefined. */
 const CONTENT: Record<FileKind, (b: Buffer) => string | undefined> = {
   cert: (b) => (parses(() => new X509Certificate(b)) ? undefined : 'not a PEM certificate'),
-  key: (b) => (parses(() => createPrivateKey(b)) ? undefined : 'not a PEM private key'),
+  key: (b) => (encrypted(b) || parses(() => createPrivateKey(b)) ? undefined : 'not a PEM private key'),
   store: (b) => (isStore(b) ? undefined : 'neither a JKS nor a PKCS12 store'),
   secret: (b) => (b.toString('utf8').trim() === '' ? 'empty' : undefined),
 };
@@ -82,10 +93,14 @@ function parses(make: () => unknown): boolean {
   try {
     make();
     return true;
-  } catch (e) {
-    // An encrypted key is a key: whether its passphrase opens it is another check.
-    return (e as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE';
+  } catch {
+    return false;
   }
+}
+
+/** An encrypted key (your own CA's, with a passphrase) is a key: whether its passphrase opens it is another check. */
+function encrypted(b: Buffer): boolean {
+  return /^-----BEGIN ENCRYPTED PRIVATE KEY-----$|^Proc-Type: 4,ENCRYPTED$/m.test(b.toString('latin1'));
 }
 
 /**

@@ -255,3 +255,33 @@ describe('a listed file that is missing or unreadable', () => {
     expect((await cli('plan', ...shape)).exitCode).toBe(0);
   }, 240_000);
 });
+
+describe("the CA's files, which apply cannot make again", () => {
+  const damaged = async (name: string, file: string) => {
+    const root = join(work, `ca-${name}`);
+    await mkdir(root);
+    await cp(pristine, join(root, 'certs'), { recursive: true });
+    await rm(join(root, 'certs', file));
+    return root;
+  };
+
+  test('a deleted ca.crt: verify fails naming it, plan refuses (exit 2) and touches nothing', async () => {
+    const root = await damaged('crt', 'ca.crt');
+    const v = await runCli(['verify', 'certs'], { cwd: root, env: ENV });
+    expect(v.stdout).toMatch(/^FAIL +ca\.crt +present: the CA certificate is missing: restore it from a backup/m);
+    expect(v.exitCode).toBe(1);
+    const before = await snapshot(root);
+    const plan = await runCli(['plan', '--out', 'certs', '--brokers', '1'], { cwd: root, env: ENV });
+    expect(plan.stderr).toContain('ca.crt is missing or unreadable: there is no CA to sign with');
+    expect(plan.exitCode).toBe(2);
+    expect(await snapshot(root)).toEqual(before);
+  });
+
+  test('a deleted ca.key: verify warns (the brokers do not need it) and passes', async () => {
+    const root = await damaged('key', 'ca.key');
+    const v = await runCli(['verify', 'certs'], { cwd: root, env: ENV });
+    expect(v.stdout).toMatch(/^WARN +ca\.key +present: the CA's private key is missing: plan, apply and rotate-ca cannot sign until it is back/m);
+    expect(v.stdout).not.toMatch(/^FAIL/m);
+    expect(v.exitCode).toBe(0);
+  });
+});

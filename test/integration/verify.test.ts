@@ -126,6 +126,17 @@ describe('--host is checked as a TLS client checks it (RFC 6125; the CN never co
     expect([f.status, f.message]).toEqual(['pass', 'cover 1 host name(s)']);
   });
 
+  test('the issue\'s case: generate --san \'*.kafka.example.com\', then verify --host \'kafka-{i}.kafka.example.com\' passes', async () => {
+    const g = await runCli(['generate', '--out', 'wild', '--brokers', '2', '--san', '*.kafka.example.com'], { cwd: work, env: ENV });
+    expect(g.exitCode).toBe(0);
+    const r = await verify(join(work, 'wild'), '--host', 'kafka-{i}.kafka.example.com');
+    expect(failLines(r.stdout)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    const bare = await verify(join(work, 'wild'), '--host', 'kafka.example.com');
+    expect(failLines(bare.stdout)).toHaveLength(2);
+    expect(bare.exitCode).toBe(1);
+  }, 180_000);
+
   test('a wildcard is no host to connect to: exit 2', async () => {
     const r = await verify(dir, '--host', '*.kafka.example.com');
     expect(r.stderr).toMatch(/^error: --host: must be a DNS name/m);

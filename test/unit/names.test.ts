@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describeStatefulSet, principalOf, type Identity, type San } from '../../src/cluster.js';
 import { diffCluster, type Current } from '../../src/lifecycle/diff.js';
 import type { State } from '../../src/state.js';
-import { isStore } from '../../src/verify/present.js';
+import { checkCaFiles, isStore } from '../../src/verify/present.js';
 import { CERT_TEXT_ARGS, parseCertText, sameSan, servesSan, type CertWithPem } from '../../src/x509.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 
@@ -121,4 +121,19 @@ describe('isStore: a store by its bytes', () => {
   ])('%s', (_why, bytes, ok) => {
     expect(isStore(bytes)).toBe(ok);
   });
+});
+
+describe("checkCaFiles: the CA's key by its bytes", () => {
+  test('a certificate in its place is unreadable; an encrypted key (your own CA\'s) is a key', async () => {
+    const ca = join(dir, 'ca-dir');
+    await execa('mkdir', ['-p', ca]);
+    await execa('cp', [join(dir, 'plain.crt'), join(ca, 'ca.crt')]);
+    await execa('cp', [join(dir, 'plain.crt'), join(ca, 'ca.key')]);
+    const state = { layout: 'dropin', identities: [] } as unknown as State;
+    expect(await checkCaFiles(ca, state)).toEqual([{ path: 'ca.key', kind: 'key', what: "the CA's private key", problem: 'unreadable', detail: 'not a PEM private key' }]);
+    await execa('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-aes256', '-pass', 'env:KP', '-out', join(ca, 'ca.key')], { env: { KP: 'a-passphrase' } });
+    expect(await checkCaFiles(ca, state)).toEqual([]);
+    await rm(join(ca, 'ca.crt'));
+    expect(await checkCaFiles(ca, state)).toEqual([{ path: 'ca.crt', kind: 'cert', what: 'the CA certificate', problem: 'missing' }]);
+  }, 60_000);
 });
