@@ -75,7 +75,7 @@ export async function loadExternalCa(
   if (certPems.length !== 1) throw new UsageError(n.cert, `must hold exactly one PEM certificate; ${cert} holds ${certPems.length}`);
   const text = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: certPems[0] });
   if (!text.ok) throw new UsageError(n.cert, `is not a certificate openssl can read: ${text.stderr.trim().split('\n')[0]}`);
-  const info = parseCertText(text.stdout);
+  const info = parseCertText(text.raw.stdout);
   if (!info.isCa) throw new UsageError(n.cert, `is not a CA certificate: ${info.subject} has no basicConstraints CA:TRUE`);
   if (!info.keyUsage.includes('Certificate Sign')) throw new UsageError(n.cert, `is not a CA certificate: ${info.subject}'s keyUsage does not allow keyCertSign`);
   if (info.notAfter.getTime() < Date.now()) throw new UsageError(n.cert, `expired on ${info.notAfter.toISOString().slice(0, 10)}`);
@@ -84,7 +84,7 @@ export async function loadExternalCa(
   const pub = await capture('openssl', ['pkey', '-pubout', '-passin', `env:${CA_KEY_PASSWORD_ENV}`], { ...opts, input: keyText, secretEnv: [CA_KEY_PASSWORD_ENV] });
   if (!pub.ok) throw new UsageError(n.key, `openssl cannot read the key${keyPassword ? ' with that passphrase' : ''}: ${pub.stderr.trim().split('\n')[0]}`);
   const certPub = await capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: certPems[0] });
-  if (pub.stdout.trim() !== certPub.stdout.trim()) throw new UsageError(n.key, `does not match ${n.cert}: its public key is not ${info.subject}'s`);
+  if (pub.raw.stdout.trim() !== certPub.raw.stdout.trim()) throw new UsageError(n.key, `does not match ${n.cert}: its public key is not ${info.subject}'s`);
 
   const chainPems = pemBlocks(chainText).filter((p) => p.trim() !== certPems[0]!.trim());
   const selfSigned = info.subject === info.issuer;
@@ -94,14 +94,14 @@ export async function loadExternalCa(
   if (chainPems.length > 0) {
     const root = chainPems[chainPems.length - 1]!;
     const rootInfo = await capture('openssl', ['x509', '-noout', '-subject', '-issuer', '-nameopt', 'RFC2253'], { ...opts, input: root });
-    const [s, i] = rootInfo.stdout.split('\n').map((l) => l.replace(/^(subject|issuer)=/, '').trim());
+    const [s, i] = rootInfo.raw.stdout.split('\n').map((l) => l.replace(/^(subject|issuer)=/, '').trim());
     if (!rootInfo.ok || s !== i) throw new UsageError(n.chain, 'must end with the root: a self-signed certificate');
     // Without -partial_chain, openssl verify accepts only a chain that reaches a self-signed root.
     const strict = await capture('openssl', ['verify', '-x509_strict', '-CAfile', chain!, cert], opts);
     if (!strict.ok) throw new UsageError(n.chain, `does not lead from ${n.cert} to its root: ${(strict.stdout + strict.stderr).trim().split('\n').pop()}`);
     for (const pem of chainPems) {
       const above = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
-      if (above.ok) refuseWeak(n.chain, parseCertText(above.stdout));
+      if (above.ok) refuseWeak(n.chain, parseCertText(above.raw.stdout));
     }
   }
   return {

@@ -45,6 +45,14 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // Each warning once per run, however many parts of the command find the same thing.
+  const warned = new Set<string>();
+  const warn = (line: string) => {
+    if (warned.has(line)) return;
+    warned.add(line);
+    err(ce.yellow('warning: ') + line + '\n');
+  };
+
   let exitCode = 0;
   // --json: every failure is reported on stdout as JSON too, even one commander finds before any action runs.
   let json = argv.slice(2).includes('--json');
@@ -76,11 +84,7 @@ ${EXIT_HELP}`,
         env: process.env,
         signal: abort.signal,
         onNote: note,
-        onParams: (p) => {
-          if (p.defaultPassword) {
-            err(ce.yellow('warning: ') + 'neither PASSWORD nor --password-file is set: using the script\'s default store password\n');
-          }
-        },
+        warn,
         onEvent: json ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
       out(json ? JSON.stringify(summaryJson(result), null, 2) + '\n' : formatSummary(c, result));
@@ -102,7 +106,7 @@ Exit codes:
   2    bad usage`,
     )
     .action(async (dir: string, opts: RawVerifyOptions) => {
-      const result = await runVerify(dir, opts, { env: process.env });
+      const result = await runVerify(dir, opts, { env: process.env, warn });
       out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatFindings(c, result));
       if (result.failed) exitCode = 1;
     });
@@ -120,7 +124,7 @@ Exit codes:
   1    a file could not be read (not a known kind, or a wrong password)
   2    bad usage`)
     .action(async (files: string[], opts: RawInspectOptions) => {
-      const items = await runInspect(files, opts, { env: process.env });
+      const items = await runInspect(files, opts, { env: process.env, warn });
       out(opts.json ? JSON.stringify(items, null, 2) + '\n' : formatInspected(c, items));
       if (items.some((i) => i.kind === 'unreadable')) exitCode = 1;
     });
@@ -140,7 +144,7 @@ Exit codes:
   2    bad usage: nothing was connected to
   130  interrupted`)
     .action(async (target: string, opts: RawProbeOptions) => {
-      const result = await runProbe(target, opts, { env: process.env, signal: abort.signal });
+      const result = await runProbe(target, opts, { env: process.env, signal: abort.signal, warn });
       out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatProbe(c, result));
       if (!result.ok) exitCode = 1;
     });
@@ -159,7 +163,7 @@ Exit codes:
   1    a tool is missing
   2    bad usage, or the directory holds no kafka-mtls.json`)
     .action(async (opts: RawLifecycleOptions) => {
-      const r = await runLifecyclePlan(opts, { env: process.env });
+      const r = await runLifecyclePlan(opts, { env: process.env, warn });
       out(opts.json ? JSON.stringify({ dir: r.params.out, ca: r.current.ca.subject, changes: r.changes }, null, 2) + '\n' : formatChanges(c, r.params.out, r.current.ca.subject, r.changes));
       if (hasChanges(r.changes)) exitCode = EXIT_CHANGES;
     });
@@ -182,6 +186,7 @@ Exit codes:
         env: process.env,
         signal: abort.signal,
         onNote: note,
+        warn,
         onEvent: json ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
       if (json) out(JSON.stringify({ changes: r.changes, ...(r.run ? summaryJson(r.run) : { ok: true, out: null }) }, null, 2) + '\n');
@@ -209,6 +214,7 @@ Exit codes:
         env: process.env,
         signal: abort.signal,
         onNote: note,
+        warn: opts.dryRun ? undefined : warn,
         onEvent: json || opts.dryRun ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
       if (opts.dryRun) out(describePhase(r, { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' }));

@@ -6,7 +6,7 @@ import { brokerCn } from './cluster.js';
 import { LAYOUTS, loadConfig, type ClusterConfig, type Layout } from './config.js';
 import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from './deployment.js';
 import { UsageError } from './errors.js';
-import { Secret } from './secrets.js';
+import { Secret, weakness } from './secrets.js';
 import * as v from './validate.js';
 import type { KeytoolJvm } from './runner/runner.js';
 import { EMITS, type Emit } from './plans/emits.js';
@@ -349,4 +349,22 @@ export async function readPassword(file: string | undefined, env: NodeJS.Process
   if (fromEnv === '') throw new UsageError('PASSWORD', 'must not be empty (unset it to use the script\'s default password)');
   if (fromEnv !== undefined) return { secret: new Secret('store password', v.password('PASSWORD', fromEnv)), isDefault: false, from: 'PASSWORD' };
   return { secret: new Secret('store password', SCRIPT_DEFAULTS.password), isDefault: true, from: 'PASSWORD' };
+}
+
+/**
+ * The one-line warning about the shared password a command uses, if any: the
+ * script's default (anyone can guess it), or a weak one. `publicText` is what
+ * the run shows anyway (names, subjects): a password found in it is weak too.
+ */
+export function passwordWarning(
+  p: Pick<ReadPassword, 'secret' | 'isDefault' | 'from'>,
+  publicText = '',
+): string | undefined {
+  if (p.isDefault) {
+    return 'neither PASSWORD nor --password-file is set: ' +
+      'using the script\'s default store password "password", which anyone can guess';
+  }
+  const why = weakness(p.secret.reveal(), `${publicText}\n${Object.values(SCRIPT_DEFAULTS).join('\n')}`);
+  if (!why) return undefined;
+  return `the store password from ${p.from} is weak: ${why}; use a long random one (or --generate-passwords)`;
 }

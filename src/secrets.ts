@@ -33,14 +33,92 @@ export type SecretEnv = Readonly<Record<string, Secret>>;
 
 export const REDACTED = '***';
 
-/** Replaces every occurrence of every secret's value in `text` with ***. */
+/**
+ * Words of six letters or more (a password has at least six) that openssl and
+ * keytool print, taken from their real output (verbose runs of every layout and
+ * test/fixtures/outputs). A password equal to one of these, or to part of one,
+ * cannot be hidden in their output without being given away: `1 entries
+ * successfully ***` says the password is "imported".
+ */
+const TOOL_WORDS = `
+Algorithm Attributes AuthorityKeyIdentifier BasicConstraints CARoot CERTIFICATE Cannot Certificate Constraints
+Creation Criticality Crl_Sign DNSName DigitalSignature EMAILADDRESS Encrypted Exception ExtendedKeyUsages
+Extensions Failed FileNotFoundException HmacPBESHA256 IOException Import Importing Integrity Issuer Iteration
+KeyIdentifier KeyUsage Key_CertSign Key_Encipherment Keybag Keystore NoSuchAlgorithmException OPTION ObjectId
+Options PathLen PrivateKeyEntry Public Serial SerialNumber Shrouded Signature Subject SubjectAlternativeName
+SubjectKeyIdentifier SunPKCS11 Unsupported Version Warning access addprovider algorithm already argument available
+cacerts cancelled caroot certificate cipher classpath clientAuth command completed configure contains critical
+destkeystore deststoretype directory emailAddress entries environment establish exists expecting expired failed
+fingerprints format friendlyName fully-qualified hmacWithSHA256 identifier imported importkeystore incorrect
+industry invalid issuer keystore keytool length localKeyID lookup mechanism message migrate number object output
+parameter parseAlgParameters parsing password printf private process proprietary protected provider providerarg
+providerclass providername providerpath recommended request security self-signature serverAuth srckeystore
+standard storepass stores storetype subject successfully tampered through trustedCertEntry truststore unable
+undefined variable verbose verification verify withRSA writing Generating Verifying decrypt routines Enter phrase
+`.trim().split(/\s+/);
+
+/**
+ * Whether a secret's value is public anyway: part of a word the tools print,
+ * or of what the run shows of itself (its commands, titles, names, subjects).
+ */
+export function isPublicWord(value: string, publicText = ''): boolean {
+  return publicText.includes(value) || TOOL_WORDS.some((w) => w.includes(value));
+}
+
+/**
+ * Hides secrets in what is displayed (progress, failure reports, the journal,
+ * --json, --verbose); checks read the tools' real output. A secret that is a
+ * public word is left as the tools print it: replacing it would garble their
+ * messages and confirm the password (the weak-password warning says so).
+ */
+export class Redactor {
+  readonly #hidden: readonly string[];
+  constructor(secrets: SecretEnv, publicText = '') {
+    // Longest first, so that a secret containing another is replaced whole.
+    this.#hidden = [...new Set(Object.values(secrets).map((s) => s.reveal()))]
+      .filter((v) => v.length > 0 && !isPublicWord(v, publicText))
+      .sort((a, b) => b.length - a.length);
+  }
+  /** Whole text: a complete output, a line, a message. */
+  text(text: string): string {
+    let out = text;
+    for (const v of this.#hidden) out = out.split(v).join(REDACTED);
+    return out;
+  }
+  /**
+   * A stream redacted line by line, each line given whole to `onLine` (without
+   * its newline): a secret split across two writes is still found.
+   */
+  lines(onLine: (line: string) => void): { write(chunk: string): void; end(): void } {
+    let pending = '';
+    return {
+      write: (chunk) => {
+        const parts = (pending + chunk).split(/\r?\n/);
+        pending = parts.pop()!;
+        for (const line of parts) onLine(this.text(line));
+      },
+      end: () => {
+        if (pending !== '') onLine(this.text(pending));
+        pending = '';
+      },
+    };
+  }
+}
+
+/** Replaces every occurrence of every secret's value in `text` with ***, public words aside. */
 export function redact(text: string, secrets: SecretEnv): string {
-  let out = text;
-  // Longest first, so that a secret containing another is replaced whole.
-  const values = Object.values(secrets)
-    .map((s) => s.reveal())
-    .filter((v) => v.length > 0)
-    .sort((a, b) => b.length - a.length);
-  for (const v of values) out = out.split(v).join(REDACTED);
-  return out;
+  return new Redactor(secrets).text(text);
+}
+
+/**
+ * Why a password is weak, in a few words, or undefined: shorter than 10
+ * characters, a single word (with a few digits), or a word the tools print.
+ */
+export function weakness(value: string, publicText = ''): string | undefined {
+  if (isPublicWord(value, publicText)) {
+    return 'it is a word openssl, keytool or kafka-mtls print, so it shows in their output';
+  }
+  if (value.length < 10) return 'it is shorter than 10 characters';
+  if (/^[A-Za-z]+[0-9]{0,4}[^A-Za-z0-9]?$/.test(value)) return 'it is a single word';
+  return undefined;
 }

@@ -21,15 +21,19 @@ function ms(n: number | undefined): string {
   return n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`;
 }
 
-/** One line per finished step; with verbose, the command before and the output as it comes. */
+/**
+ * One line per finished step; with verbose, each step's command and output
+ * lines as they come, every line prefixed by its step (`[broker-0.sign] …`) and
+ * written whole, so that steps running at once never share a line.
+ */
 export function progressPrinter(c: ChalkInstance, write: (s: string) => void, verbose: boolean): (e: RunEvent) => void {
   return (e) => {
     if (e.kind === 'start') {
-      if (verbose) write(c.dim(`  $ ${e.command}\n`));
+      if (verbose) write(c.dim(`[${e.step.id}] $ ${e.command}`) + '\n');
       return;
     }
     if (e.kind === 'output') {
-      write(c.dim(e.text.replace(/^/gm, `    ${e.step.id} | `).replace(/ \| $/, '')) + (e.text.endsWith('\n') ? '' : '\n'));
+      if (verbose) write(c.dim(`[${e.step.id}] ${e.line}`) + '\n');
       return;
     }
     write(formatRecord(c, e.record) + '\n');

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeStatefulSet, type Cluster, type Identity } from '../cluster.js';
 import { CancelledError, OutputError, StepError, UsageError, type StepFailure } from '../errors.js';
-import { DEFAULT_EMITS, parseGenerateOptions, SCRIPT_DEFAULTS, type ParamFallbacks, type GenerateParams, type RawGenerateOptions } from '../params.js';
+import { DEFAULT_EMITS, parseGenerateOptions, passwordWarning, SCRIPT_DEFAULTS, type ParamFallbacks, type GenerateParams, type RawGenerateOptions } from '../params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
 import { runPlan, type RunEvent, type RunResult } from '../runner/runner.js';
@@ -44,8 +44,10 @@ export interface GenerateDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: RunEvent) => void;
-  /** Called once the options are valid, before any step runs (for the warning about the default password). */
+  /** Called once the options are valid, before any step runs. */
   readonly onParams?: (p: GenerateParams) => void;
+  /** A one-line warning for the user (the default or a weak password). */
+  readonly warn?: (line: string) => void;
   readonly exec?: Exec;
   /** What a run found and put right beside its target (a stale lock, a killed run's work directory), for stderr. */
   readonly onNote?: (text: string) => void;
@@ -104,7 +106,7 @@ export const KEYTOOL_JVM_OPTION = () =>
 /** options -> params -> cluster -> plan: everything before a file is touched. */
 export async function planGenerate(
   raw: RawGenerateOptions,
-  deps: Pick<GenerateDeps, 'env'>,
+  deps: Pick<GenerateDeps, 'env' | 'warn'>,
   opts: { requireTools: boolean; fallback?: ParamFallbacks },
 ): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan; secrets: SecretEnv }> {
   const params = await parseGenerateOptions(raw, deps.env, opts.fallback);
@@ -116,6 +118,10 @@ export async function planGenerate(
   const described: Cluster = params.configCluster ? { ...params.configCluster, storeType } : describeStatefulSet({ ...params, storeType });
   const cluster: Cluster = params.externalCa ? { ...described, ca: { ...described.ca, external: params.externalCa } } : described;
   const secrets = params.generatePasswords ? generateSecrets(cluster.identities) : {};
+  // Generated passwords leave the shared one unused: nothing to warn about.
+  const shared = { secret: params.password, isDefault: params.defaultPassword, from: params.passwordFrom };
+  const warning = params.generatePasswords ? undefined : passwordWarning(shared, JSON.stringify(cluster));
+  if (warning) deps.warn?.(warning);
   return { params: { ...params, storeType }, cluster, plan: buildPlan(params, cluster), secrets };
 }
 

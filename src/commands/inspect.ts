@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { readPassword } from '../params.js';
+import { passwordWarning, readPassword } from '../params.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { preflight } from '../tools.js';
 import { PASSWORD_ENV, readCert, readStore } from '../verify/read.js';
@@ -36,8 +36,13 @@ export type Inspected =
   | { readonly file: string; readonly kind: 'store'; readonly type: string; readonly entries: ReadonlyArray<{ alias: string; entryType: string; certs: readonly CertInfo[] }> }
   | { readonly file: string; readonly kind: 'unreadable'; readonly reason: string };
 
-export async function runInspect(files: string[], raw: RawInspectOptions, deps: { env: NodeJS.ProcessEnv }): Promise<Inspected[]> {
-  const { secret } = await readPassword(raw.passwordFile, deps.env);
+export async function runInspect(
+  files: string[],
+  raw: RawInspectOptions,
+  deps: { env: NodeJS.ProcessEnv; warn?: (line: string) => void },
+): Promise<Inspected[]> {
+  const shared = await readPassword(raw.passwordFile, deps.env);
+  const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
   const out: Inspected[] = [];
@@ -52,6 +57,12 @@ export async function runInspect(files: string[], raw: RawInspectOptions, deps: 
     const opts: CaptureOptions = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dirname(path) };
     out.push(Buffer.isBuffer(bytes) ? await inspectOne(path, bytes, opts) : bytes);
   }
+  // Certificates and CSRs need no password; stores and keys were opened with it.
+  const opened = out.some(
+    (i) => i.kind === 'store' || i.kind === 'unreadable' || (i.kind === 'private key' && i.encrypted),
+  );
+  const warning = opened ? passwordWarning(shared) : undefined;
+  if (warning) deps.warn?.(warning);
   return out;
 }
 
@@ -80,10 +91,10 @@ async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptions): Pr
     return {
       file,
       kind: 'csr',
-      subject: /Subject: (.*)$/m.exec(r.stdout)?.[1]?.trim() ?? '',
-      keyType: /Public Key Algorithm: (.*)$/m.exec(r.stdout)?.[1]?.trim() ?? '',
-      keyBits: Number(/Public-Key: \((\d+) bit\)/.exec(r.stdout)?.[1] ?? 0),
-      sans: (/Subject Alternative Name:.*\n\s+(.*)$/m.exec(r.stdout)?.[1] ?? '').split(', ').filter(Boolean),
+      subject: /Subject: (.*)$/m.exec(r.raw.stdout)?.[1]?.trim() ?? '',
+      keyType: /Public Key Algorithm: (.*)$/m.exec(r.raw.stdout)?.[1]?.trim() ?? '',
+      keyBits: Number(/Public-Key: \((\d+) bit\)/.exec(r.raw.stdout)?.[1] ?? 0),
+      sans: (/Subject Alternative Name:.*\n\s+(.*)$/m.exec(r.raw.stdout)?.[1] ?? '').split(', ').filter(Boolean),
     };
   }
   if (/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(text)) {
@@ -91,8 +102,8 @@ async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptions): Pr
     // -text_pub: only the public half is printed, whatever the file holds.
     const r = await capture('openssl', ['pkey', '-in', path, '-noout', '-text_pub', '-passin', `env:${PASSWORD_ENV}`], { ...opts, secretEnv: [PASSWORD_ENV] });
     if (!r.ok) return { file, kind: 'unreadable', reason: `cannot read the key${encrypted ? ' (is the password right?)' : ''}: ${r.stderr.trim().split('\n')[0]}` };
-    const bits = Number(/\((\d+) bit\)/.exec(r.stdout)?.[1] ?? 0);
-    return { file, kind: 'private key', keyType: /RSA|rsa/.test(r.stdout) || /Modulus/.test(r.stdout) ? 'RSA' : 'EC or other', keyBits: bits, encrypted };
+    const bits = Number(/\((\d+) bit\)/.exec(r.raw.stdout)?.[1] ?? 0);
+    return { file, kind: 'private key', keyType: /RSA|rsa/.test(r.raw.stdout) || /Modulus/.test(r.raw.stdout) ? 'RSA' : 'EC or other', keyBits: bits, encrypted };
   }
   const store = await readStore(path, opts);
   if (!store.opened) {

@@ -60,7 +60,7 @@ export interface LifecyclePlan {
   readonly changes: readonly Change[];
 }
 
-async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env'>, requireTools: boolean) {
+async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env' | 'warn'>, requireTools: boolean) {
   const { dir, state, fallback } = await openDirectory(raw.out);
   const planned = await planGenerate(raw, deps, { requireTools, fallback });
   const { params } = planned;
@@ -94,7 +94,10 @@ function diffOptions(raw: RawLifecycleOptions) {
   };
 }
 
-export async function runLifecyclePlan(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env'>): Promise<LifecyclePlan> {
+export async function runLifecyclePlan(
+  raw: RawLifecycleOptions,
+  deps: Pick<GenerateDeps, 'env' | 'warn'>,
+): Promise<LifecyclePlan> {
   const opts = diffOptions(raw);
   const { params, cluster, current } = await readCurrent(raw, deps, false);
   return { params, cluster, current, changes: diffCluster(cluster, current, opts) };

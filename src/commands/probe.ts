@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
 import { CancelledError, UsageError } from '../errors.js';
-import { readPassword } from '../params.js';
+import { passwordWarning, readPassword } from '../params.js';
 import { attempt, oneLine, type Observation, type Protocol } from '../probe/handshake.js';
 import { classify, nameMismatch, type Outcome, type ProbeContext } from '../probe/outcome.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
@@ -71,6 +71,8 @@ export interface ProbeResult {
 export interface ProbeDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly signal?: AbortSignal;
+  /** A one-line warning for the user (the default or a weak password, when a store is opened). */
+  readonly warn?: (line: string) => void;
 }
 
 const PROTOCOLS: readonly Protocol[] = ['TLSv1.3', 'TLSv1.2'];
@@ -115,12 +117,15 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   const named = raw.servername;
   const servername = named === undefined ? host : isIP(named) ? named : v.dnsName('--servername', named);
   const timeoutMs = v.wholeNumber('--timeout', raw.timeout ?? '10', 1, 300) * 1000;
-  const { secret } = await readPassword(raw.passwordFile, deps.env);
+  const shared = await readPassword(raw.passwordFile, deps.env);
+  const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };
   const secrets = { [PASSWORD_ENV]: secret };
   const opts: CaptureOptions = { tools, secrets, cwd: tmpdir(), timeoutMs, signal: deps.signal };
-  const ca = raw.ca === undefined ? undefined : await caPem(resolve(raw.ca), opts, deps);
-  const pem = raw.client === undefined ? undefined : await clientPem(resolve(raw.client), opts, deps);
+  // Only a store given as --ca or --client is opened with the password: then it is named if weak or the default.
+  const used = { ...deps, usedPassword: () => warnAbout(shared, deps) };
+  const ca = raw.ca === undefined ? undefined : await caPem(resolve(raw.ca), opts, used);
+  const pem = raw.client === undefined ? undefined : await clientPem(resolve(raw.client), opts, used);
   const client = pem === undefined ? undefined : { pem, path: raw.client! };
   const contexts = PROTOCOLS.map((protocol) => secureContext(protocol, ca, client, secret));
   const sentCert = pem !== undefined;
@@ -162,7 +167,14 @@ function secureContext(protocol: Protocol, ca?: string, client?: ClientPem, secr
 }
 
 /** The CA as PEM text: the file itself if it is PEM, else the trusted certificates of a truststore. */
-async function caPem(path: string, opts: CaptureOptions, deps: ProbeDeps): Promise<string> {
+function warnAbout(shared: Parameters<typeof passwordWarning>[0], deps: ProbeDeps): void {
+  const warning = passwordWarning(shared);
+  if (warning) deps.warn?.(warning);
+}
+
+type StoreDeps = ProbeDeps & { readonly usedPassword: () => void };
+
+async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
   const text = await readInput('--ca', path);
   if (text.includes('-----BEGIN')) {
     // Node skips a certificate it cannot parse: without this check a damaged CA file would read as "not trusted".
@@ -170,6 +182,7 @@ async function caPem(path: string, opts: CaptureOptions, deps: ProbeDeps): Promi
     if (certs.length === 0) throw new UsageError('--ca', `must hold a PEM certificate that parses: ${path}`);
     return certs.join('\n') + '\n';
   }
+  deps.usedPassword();
   await preflight(opts.tools, ['openssl', 'keytool'], deps.env);
   const store = await readStore(path, opts);
   cancelled(deps);
@@ -183,9 +196,10 @@ async function caPem(path: string, opts: CaptureOptions, deps: ProbeDeps): Promi
 }
 
 /** The client's certificate and key as PEM text, kept in memory: the file itself if PEM, else a PKCS12 keystore's. */
-async function clientPem(path: string, opts: CaptureOptions, deps: ProbeDeps): Promise<string> {
+async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
   const text = await readInput('--client', path);
   if (text.includes('-----BEGIN')) return text;
+  deps.usedPassword();
   await preflight(opts.tools, ['openssl'], deps.env);
   const args = ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nodes', '-clcerts'];
   const r = await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
@@ -194,7 +208,7 @@ async function clientPem(path: string, opts: CaptureOptions, deps: ProbeDeps): P
     const rule = 'must be a PEM file with certificate and key, or a PKCS12 keystore that opens with the password';
     throw new UsageError('--client', `${rule}: ${path}`);
   }
-  return r.stdout;
+  return r.raw.stdout;
 }
 
 function parses(pem: string): boolean {

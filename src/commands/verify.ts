@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { isIP } from 'node:net';
 import { brokerSans, type San } from '../cluster.js';
 import { UsageError } from '../errors.js';
-import { readPassword, SCRIPT_DEFAULTS, type RawCommonOptions } from '../params.js';
+import { passwordWarning, readPassword, SCRIPT_DEFAULTS, type RawCommonOptions } from '../params.js';
 import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../principal.js';
 import { preflight } from '../tools.js';
@@ -48,7 +48,11 @@ export interface VerifyResult {
   readonly failed: boolean;
 }
 
-export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { env: NodeJS.ProcessEnv; exec?: Exec; now?: Date }): Promise<VerifyResult> {
+export async function runVerify(
+  dirArg: string,
+  raw: RawVerifyOptions,
+  deps: { env: NodeJS.ProcessEnv; exec?: Exec; now?: Date; warn?: (line: string) => void },
+): Promise<VerifyResult> {
   const dir = resolve(dirArg);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError('[dir]', `must be a directory; ${dir} is not`);
@@ -66,7 +70,8 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
   for (const h of hosts) if (!isIP(h)) v.dnsName('--host', h.replaceAll('{i}', '0'));
   const asSan = (h: string): San => ({ kind: isIP(h) ? 'IP' : 'DNS', value: h });
   const principalRules = parseMappingRules(raw.principalRules ?? 'DEFAULT');
-  const { secret } = await readPassword(raw.passwordFile, deps.env);
+  const shared = await readPassword(raw.passwordFile, deps.env);
+  const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
 
@@ -77,6 +82,8 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: { e
   const pick = (kind: string) => files.filter((f) => new RegExp(`\\.${kind}\\.(jks|p12|pkcs12)$`).test(f));
   // A missing password file is a finding below, not a refusal: its store then fails to open, and says so.
   const generated = state?.generatedPasswords ? await readGeneratedSecrets(dir, state, { missing: 'skip' }) : undefined;
+  const warning = generated ? undefined : passwordWarning(shared);
+  if (warning) deps.warn?.(warning);
   const passwordOf = (file: string) => {
     if (!generated || !state) return secret;
     if (/\.truststore\./.test(file)) return generated[GENERATED_PASSWORDS.truststore] ?? secret;

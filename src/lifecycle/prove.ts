@@ -31,13 +31,24 @@ export function storesOf(state: State, shared: { readonly from: string; readonly
   const files = layoutFiles(state.layout);
   const { truststores } = trustFiles(state.layout, state, new Set());
   if (!state.generatedPasswords) {
-    return [...state.identities.map((who) => files.keystore(who)), ...truststores].map((file) => ({ file, env: STORE_PASSWORD_ENV, ...shared }));
+    const all = [...state.identities.map((who) => files.keystore(who)), ...truststores];
+    return all.map((file) => ({ file, env: STORE_PASSWORD_ENV, ...shared }));
   }
   const first = state.identities[0];
   return [
-    ...state.identities.map((who) => ({ file: files.keystore(who), env: GENERATED_PASSWORDS.keystore(who), from: files.creds(who).keystore, isDefault: false })),
+    ...state.identities.map((who) => ({
+      file: files.keystore(who),
+      env: GENERATED_PASSWORDS.keystore(who),
+      from: files.creds(who).keystore,
+      isDefault: false,
+    })),
     // readGeneratedSecrets reads the truststore password from the first identity's file.
-    ...(first ? truststores.map((file) => ({ file, env: GENERATED_PASSWORDS.truststore, from: files.creds(first).truststore, isDefault: false })) : []),
+    ...truststores.map((file) => ({
+      file,
+      env: GENERATED_PASSWORDS.truststore,
+      from: first ? files.creds(first).truststore : file,
+      isDefault: false,
+    })),
   ];
 }
 
@@ -47,7 +58,11 @@ type Verdict = 'opens' | 'refused' | 'unknown';
  * Opens every store at once; throws a UsageError naming the first that refuses its password. A store that is
  * missing, not a regular file, or that fails for another reason is not a password question: the run reports it.
  */
-export async function proveStorePasswords(dir: string, stores: readonly StoreToOpen[], opts: Omit<CaptureOptions, 'cwd'>): Promise<void> {
+export async function proveStorePasswords(
+  dir: string,
+  stores: readonly StoreToOpen[],
+  opts: Omit<CaptureOptions, 'cwd'>,
+): Promise<void> {
   const verdicts = await Promise.all(stores.map((s) => opensWith(join(dir, s.file), s.env, { ...opts, cwd: dir })));
   const refused = stores.filter((_, i) => verdicts[i] === 'refused');
   const first = refused[0];
@@ -55,12 +70,23 @@ export async function proveStorePasswords(dir: string, stores: readonly StoreToO
   const path = join(dir, first.file);
   const others = refused.length > 1 ? ` (and ${refused.length - 1} other store(s))` : '';
   if (first.isDefault) {
-    throw new UsageError(first.from, `is not set, and ${path}${others} does not open with the script's default password: set PASSWORD or --password-file to the password ${dir} was made with; nothing was changed`);
+    throw new UsageError(
+      first.from,
+      `is not set, and ${path}${others} does not open with the script's default password: ` +
+        `set PASSWORD or --password-file to the password ${dir} was made with; nothing was changed`,
+    );
   }
   if (first.env !== STORE_PASSWORD_ENV) {
-    throw new UsageError(join(dir, first.from), `the generated password it holds does not open ${path}${others}: restore the file from a backup of ${dir}; nothing was changed`);
+    throw new UsageError(
+      join(dir, first.from),
+      `the generated password it holds does not open ${path}${others}: ` +
+        `restore the file from a backup of ${dir}; nothing was changed`,
+    );
   }
-  throw new UsageError(first.from, `does not open ${path}${others}: give the password ${dir} was made with; nothing was changed`);
+  throw new UsageError(
+    first.from,
+    `does not open ${path}${others}: give the password ${dir} was made with; nothing was changed`,
+  );
 }
 
 /** JKS and JCEKS begin with a magic number; anything else is taken for PKCS12. */
@@ -70,12 +96,15 @@ const MAX_STORE_BYTES = 16 * 1024 * 1024;
 
 async function opensWith(path: string, env: string, opts: CaptureOptions): Promise<Verdict> {
   const bytes = await readRegularFile(path);
-  if (!bytes || bytes.length < 24) return 'unknown';
-  if (JAVA_STORE_MAGIC.includes(bytes.readUInt32BE(0))) return jksIntegrityHolds(bytes, opts.secrets[env]!.reveal()) ? 'opens' : 'refused';
+  if (!bytes || bytes.length < 24 || !opts.secrets[env]) return 'unknown';
+  if (JAVA_STORE_MAGIC.includes(bytes.readUInt32BE(0))) {
+    return jksIntegrityHolds(bytes, opts.secrets[env]!.reveal()) ? 'opens' : 'refused';
+  }
   // -noout: only the MAC is checked (and the certificate bags decrypted), nothing printed.
-  const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${env}`, '-noout'], { ...opts, secretEnv: [env] });
+  const args = ['pkcs12', '-in', path, '-passin', `env:${env}`, '-noout'];
+  const r = await capture('openssl', args, { ...opts, secretEnv: [env] });
   if (r.ok) return 'opens';
-  return /Mac verify error|invalid password/i.test(r.stderr) ? 'refused' : 'unknown';
+  return /Mac verify error|invalid password/i.test(r.raw.stderr) ? 'refused' : 'unknown';
 }
 
 async function readRegularFile(path: string): Promise<Buffer | undefined> {

@@ -1,4 +1,4 @@
-import { redact, type SecretEnv } from '../secrets.js';
+import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { execProcess, type Exec } from './exec.js';
 import type { Tool } from './step.js';
@@ -6,7 +6,8 @@ import type { Tool } from './step.js';
 /**
  * Runs one read-only tool command and returns its output, for commands that
  * look at files rather than make them (verify, inspect). Same rules as the
- * runner: secrets only in the child's environment, output redacted.
+ * runner: secrets only in the child's environment; stdout and stderr are
+ * redacted, to be shown; `raw` is what the tool wrote, for parsing only.
  */
 export interface CaptureOptions {
   readonly tools: Readonly<Record<Tool, string>>;
@@ -22,14 +23,19 @@ export interface Captured {
   readonly command: string;
   readonly ok: boolean;
   readonly exitCode?: number;
+  /** Redacted: what may be shown. */
   readonly stdout: string;
   readonly stderr: string;
+  /** What the tool wrote, for parsing and checks: never shown. */
+  readonly raw: { readonly stdout: string; readonly stderr: string };
 }
 
 export async function capture(tool: Tool, args: readonly string[], opts: CaptureOptions & { secretEnv?: readonly string[]; input?: string }): Promise<Captured> {
   const env: Record<string, string> = { LC_ALL: 'C' };
   for (const name of opts.secretEnv ?? []) env[name] = opts.secrets[name]!.reveal();
-  const command = redact(formatCommand(opts.tools[tool], args), opts.secrets);
+  const formatted = formatCommand(opts.tools[tool], args);
+  const redactor = new Redactor(opts.secrets, formatted);
+  const command = redactor.text(formatted);
   const out = await (opts.exec ?? execProcess)({
     file: opts.tools[tool],
     args,
@@ -39,9 +45,12 @@ export async function capture(tool: Tool, args: readonly string[], opts: Capture
     input: opts.input,
     signal: opts.signal,
   });
-  if (out.kind === 'not-started') return { command, ok: false, stdout: '', stderr: `${tool} could not be started (${out.code})` };
-  const stdout = redact(out.stdout, opts.secrets);
-  const stderr = redact(out.stderr, opts.secrets);
+  if (out.kind === 'not-started') {
+    const stderr = `${tool} could not be started (${out.code})`;
+    return { command, ok: false, stdout: '', stderr, raw: { stdout: '', stderr } };
+  }
   const exitCode = out.kind === 'exited' ? out.exitCode : undefined;
-  return { command, ok: exitCode === 0, exitCode, stdout, stderr };
+  const raw = { stdout: out.stdout, stderr: out.stderr };
+  const shown = { stdout: redactor.text(raw.stdout), stderr: redactor.text(raw.stderr) };
+  return { command, ok: exitCode === 0, exitCode, ...shown, raw };
 }

@@ -18,8 +18,17 @@ export interface StepRecord {
 
 const TAIL_LINES = 20;
 
+/**
+ * openssl's key-generation progress: lines of only . + * (and the `-----`
+ * that ends req's prompts). Thousands of them for a 4096-bit CA key; they say nothing.
+ */
+export function isProgressNoise(line: string): boolean {
+  return /^[.+*\s-]+$/.test(line) && line.trim() !== '';
+}
+
+/** The last lines of an output, key-generation progress aside. */
 export function tailLines(text: string, n = TAIL_LINES): string[] {
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const lines = text.replace(/\r\n/g, '\n').split('\n').filter((l) => !isProgressNoise(l));
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   return lines.slice(-n);
 }

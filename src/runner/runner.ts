@@ -2,18 +2,19 @@ import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FailureKind, StepFailure } from '../errors.js';
 import { findHint, TIMEOUT_HINT } from '../hints.js';
-import { redact, type SecretEnv } from '../secrets.js';
+import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { describeManifest, renderManifest } from './manifest.js';
 import { execProcess, type Exec, type ExecOutcome } from './exec.js';
 import { hostJvmOptions, keytoolHost } from './keytool-host.js';
-import { tailLines, type StepRecord } from './record.js';
+import { isProgressNoise, tailLines, type StepRecord } from './record.js';
 import { dependencies, type Plan, type Step, type Tool } from './step.js';
 
 export type RunEvent =
   | { readonly kind: 'start'; readonly step: Step; readonly command: string }
   | { readonly kind: 'finish'; readonly record: StepRecord }
-  | { readonly kind: 'output'; readonly step: Step; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+  /** One whole line of a step's output (--verbose), redacted, without key-generation progress noise. */
+  | { readonly kind: 'output'; readonly step: Step; readonly stream: 'stdout' | 'stderr'; readonly line: string };
 
 export interface RunOptions {
   readonly workDir: string;
@@ -63,6 +64,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
   // The JVM starts while the first keys are made: nothing needs keytool before the CA exists.
   host?.warm();
   const exec = host?.exec ?? baseExec;
+  const redactor = new Redactor(opts.secrets, publicText(plan, opts.tools));
   const now = opts.now ?? (() => new Date());
   const steps = plan.steps;
   const deps = dependencies(steps);
@@ -78,10 +80,10 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
 
   const runOne = async (i: number): Promise<void> => {
     const step = steps[i]!;
-    const command = redact(describeAction(step, opts.tools), opts.secrets);
+    const command = redactor.text(describeAction(step, opts.tools));
     opts.onEvent?.({ kind: 'start', step, command });
     const started = now();
-    const result = await performStep(step, command, opts, exec, stop.signal);
+    const result = await performStep(step, command, { ...opts, redactor }, exec, stop.signal);
     const record: StepRecord = {
       id: step.id,
       title: step.title,
@@ -122,7 +124,12 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
 
   const all = steps.map(
     (s, i): StepRecord =>
-      records[i] ?? { id: s.id, title: s.title, command: redact(describeAction(s, opts.tools), opts.secrets), outcome: 'not-run' },
+      records[i] ?? {
+        id: s.id,
+        title: s.title,
+        command: redactor.text(describeAction(s, opts.tools)),
+        outcome: 'not-run',
+      },
   );
   const fallback = host?.unavailable();
   const keytool = usesKeytool ? { jvm: host && !fallback ? ('shared' as const) : ('per-step' as const), ...(fallback ? { fallback } : {}) } : undefined;
@@ -139,6 +146,19 @@ export function startOrder(steps: readonly Step[], deps: readonly (readonly numb
   const depth: number[] = [];
   for (const [i, s] of steps.entries()) depth[i] = Math.max(0, ...deps[i]!.map((d) => depth[d]!)) + (s.action.kind === 'exec' ? 1 : 0);
   return steps.map((_, i) => i).sort((a, b) => depth[b]! - depth[a]! || a - b);
+}
+
+/**
+ * What a run shows of itself besides the tools' output: its commands, titles and
+ * the files it writes (subjects, names). A secret found here is public anyway.
+ */
+function publicText(plan: Plan, tools: Readonly<Record<Tool, string>>): string {
+  const parts: string[] = [];
+  for (const s of plan.steps) {
+    parts.push(s.id, s.title, describeAction(s, tools));
+    if (s.action.kind === 'write') parts.push(s.action.content);
+  }
+  return parts.join('\n');
 }
 
 /** The command a step runs, as a user would type it. */
@@ -168,10 +188,17 @@ interface StepResult {
   readonly failure?: StepFailure;
 }
 
-async function performStep(step: Step, command: string, opts: RunOptions, exec: Exec, signal: AbortSignal): Promise<StepResult> {
+async function performStep(
+  step: Step,
+  command: string,
+  opts: RunOptions & { redactor: Redactor },
+  exec: Exec,
+  signal: AbortSignal,
+): Promise<StepResult> {
+  const shown = (text: string) => opts.redactor.text(text);
   const fail = (kind: FailureKind, reason: string, extra: Partial<StepFailure> = {}): StepResult => ({
     record: { outcome: kind === 'cancelled' ? 'cancelled' : 'failed', exitCode: extra.exitCode },
-    failure: { stepId: step.id, title: step.title, command, kind, reason, outputTail: [], ...extra },
+    failure: { stepId: step.id, title: step.title, command, kind, reason: shown(reason), outputTail: [], ...extra },
   });
   const a = step.action;
   if (a.kind !== 'exec') {
@@ -208,6 +235,7 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
   }
 
   const env = processEnv(a.secretEnv ?? [], opts.secrets, `step ${step.id}`);
+  const streams = opts.streamOutput ? streamLines(step, opts) : undefined;
   const outcome: ExecOutcome = await exec({
     file: opts.tools[a.tool],
     args: a.args,
@@ -215,10 +243,10 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
     env,
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     signal,
-    onOutput: opts.streamOutput
-      ? (stream, text) => opts.onEvent?.({ kind: 'output', step, stream, text: redact(text, opts.secrets) })
-      : undefined,
+    onOutput: streams ? (stream, text) => streams[stream].write(text) : undefined,
   });
+  streams?.stdout.end();
+  streams?.stderr.end();
 
   if (outcome.kind === 'not-started') {
     return fail('not-started', `${opts.tools[a.tool]} could not be started (${outcome.code})`, {
@@ -228,8 +256,9 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
           : undefined,
     });
   }
-  const stdout = redact(outcome.stdout, opts.secrets);
-  const stderr = redact(outcome.stderr, opts.secrets);
+  // Checks read what the tool wrote; only what is shown (tails, reasons, details) is redacted.
+  const stdout = shown(outcome.stdout);
+  const stderr = shown(outcome.stderr);
   const outputTail = tailLines(stderr.trim() !== '' ? stderr : stdout);
   const tails = { stdoutTail: tailLines(stdout).join('\n'), stderrTail: tailLines(stderr).join('\n') };
   const withTails = (r: StepResult): StepResult => ({ ...r, record: { ...r.record, ...tails } });
@@ -241,7 +270,7 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
   if (outcome.kind === 'killed') {
     return withTails(fail('exit-code', `killed by ${outcome.signal}`, { outputTail }));
   }
-  const both = `${stderr}\n${stdout}`;
+  const both = `${outcome.stderr}\n${outcome.stdout}`;
   if (outcome.exitCode !== 0) {
     return withTails(
       fail('exit-code', `${a.tool} exited with code ${outcome.exitCode}`, {
@@ -258,12 +287,22 @@ async function performStep(step: Step, command: string, opts: RunOptions, exec: 
       return withTails(fail('file-missing', `${a.tool} exited 0 but did not write ${f}`, { exitCode: 0, outputTail }));
     }
   }
-  const out = { exitCode: 0, stdout, stderr };
+  const out = { exitCode: 0, stdout: outcome.stdout, stderr: outcome.stderr };
   const problem = step.check?.(out);
   if (problem !== undefined) {
     return withTails(fail('check-failed', problem, { exitCode: 0, outputTail, hint: findHint(both) }));
   }
-  return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: step.summarize?.(out) } };
+  const detail = step.summarize?.(out);
+  return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: detail === undefined ? undefined : shown(detail) } };
+}
+
+/** --verbose: a step's output as whole, redacted lines, one event each; openssl's key-generation dots left out. */
+function streamLines(step: Step, opts: RunOptions & { redactor: Redactor }) {
+  const stream = (name: 'stdout' | 'stderr') =>
+    opts.redactor.lines((line) => {
+      if (!isProgressNoise(line)) opts.onEvent?.({ kind: 'output', step, stream: name, line });
+    });
+  return { stdout: stream('stdout'), stderr: stream('stderr') };
 }
 
 /** A tool's environment: the C locale, and the secrets it names, by variable. */

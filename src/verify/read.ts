@@ -33,7 +33,7 @@ async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
 
 export async function readCert(pem: string, opts: CaptureOptions): Promise<CertInfo | undefined> {
   const r = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
-  return r.ok ? parseCertText(r.stdout) : undefined;
+  return r.ok ? parseCertText(r.raw.stdout) : undefined;
 }
 
 export async function readStore(path: string, opts: CaptureOptions): Promise<ReadStore> {
@@ -43,7 +43,7 @@ export async function readStore(path: string, opts: CaptureOptions): Promise<Rea
   let keyMatches: boolean | undefined;
   if (type === 'PKCS12') {
     const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nokeys', '-info'], { ...opts, secretEnv });
-    const listing = r.ok ? parseOpensslPkcs12(r.stdout, r.stderr) : undefined;
+    const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
     if (!listing) return { path, type, opened: false, error: lastLine(r.stderr || r.stdout), entries: [] };
     entries = [...listing.entries];
     const leaf = entries.find((e) => e.entryType === 'PrivateKeyEntry')?.certs[0]?.pem;
@@ -51,7 +51,7 @@ export async function readStore(path: string, opts: CaptureOptions): Promise<Rea
   } else {
     const r = await capture('keytool', ['-J-Duser.language=en', '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV], { ...opts, secretEnv });
     if (!r.ok) return { path, type, opened: false, error: lastLine(r.stdout + r.stderr), entries: [] };
-    entries = r.stdout
+    entries = r.raw.stdout
       .split(/^Alias name: /m)
       .slice(1)
       .map((block) => ({
@@ -74,10 +74,10 @@ async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOption
   const key = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nocerts', '-nodes'], { ...opts, secretEnv: [PASSWORD_ENV] });
   if (!key.ok) return false;
   const [fromKey, fromCert] = await Promise.all([
-    capture('openssl', ['pkey', '-pubout'], { ...opts, input: key.stdout }),
+    capture('openssl', ['pkey', '-pubout'], { ...opts, input: key.raw.stdout }),
     capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: leafPem }),
   ]);
-  return fromKey.ok && fromCert.ok && fromKey.stdout.trim() === fromCert.stdout.trim();
+  return fromKey.ok && fromCert.ok && fromKey.raw.stdout.trim() === fromCert.raw.stdout.trim();
 }
 
 function lastLine(text: string): string {

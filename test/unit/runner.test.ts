@@ -79,6 +79,27 @@ describe('runPlan', () => {
     expect(r.failure?.outputTail).toEqual(['error with ***']);
   });
 
+  test('checks read the tool\'s own output; only the tails shown are redacted', async () => {
+    const f = fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: 'OK Sekr1t-value\n', stderr: '' } });
+    const check = (o: { stdout: string }) => (o.stdout === 'OK Sekr1t-value\n' ? undefined : `saw ${o.stdout}`);
+    const r = await run(plan([step('a', { check, summarize: (o) => o.stdout.trim() })]), f.exec);
+    expect(r.failure).toBeUndefined();
+    expect(r.records[0]).toMatchObject({ outcome: 'ok', stdoutTail: 'OK ***', detail: 'OK ***' });
+  });
+
+  test('--verbose: whole lines, redacted, without key-generation progress, each an event of its step', async () => {
+    const events: string[] = [];
+    const exec = async (r: ExecRequest): Promise<ExecOutcome> => {
+      for (const chunk of ['.+++..+', '++*\nsecret Sekr1', 't-value here\nno newline']) r.onOutput?.('stderr', chunk);
+      return { kind: 'exited', exitCode: 0, stdout: '', stderr: '' };
+    };
+    await runPlan(plan([step('a')]), {
+      workDir: dir, tools: TOOLS, secrets: { PW: SECRET }, concurrency: 1, exec, streamOutput: true,
+      onEvent: (e) => e.kind === 'output' && events.push(`${e.step.id}|${e.stream}|${e.line}`),
+    });
+    expect(events).toEqual(['a|stderr|secret *** here', 'a|stderr|no newline']);
+  });
+
   test('stops at the first failure: later steps do not run, and dependents are not-run', async () => {
     const steps = [step('a', { writes: ['f'] }), step('b', { reads: ['f'] }), step('c')];
     const f = fakeExec({ a: { kind: 'exited', exitCode: 1, stdout: '', stderr: 'boom' } });

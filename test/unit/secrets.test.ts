@@ -1,0 +1,53 @@
+import { isPublicWord, Redactor, Secret, weakness } from '../../src/secrets.js';
+
+const secrets = (...values: string[]) => Object.fromEntries(values.map((v, i) => [`S${i}`, new Secret(`secret ${i}`, v)]));
+
+describe('Redactor', () => {
+  test('hides a secret anywhere in a text, the longest first', () => {
+    const r = new Redactor(secrets('Zq9-Xk2-Wv7', 'Zq9-Xk2-Wv7-Pp4'));
+    expect(r.text('a Zq9-Xk2-Wv7-Pp4 b Zq9-Xk2-Wv7 c')).toBe('a *** b *** c');
+  });
+
+  test('a secret split across writes is still hidden: lines are redacted whole', () => {
+    const lines: string[] = [];
+    const stream = new Redactor(secrets('Split-Secret-Pw-77')).lines((l) => lines.push(l));
+    for (const chunk of ['one\nthe password is Split-Se', 'cret-Pw', '-77, wrong\r\nlast without newline']) stream.write(chunk);
+    expect(lines).toEqual(['one', 'the password is ***, wrong']);
+    stream.end();
+    expect(lines).toEqual(['one', 'the password is ***, wrong', 'last without newline']);
+  });
+
+  test.each([
+    ['imported', 'Import command completed:  1 entries successfully imported, 0 entries failed or cancelled'],
+    ['password', 'Mac verify error: invalid password?'],
+    ['successfully', 'Entry for alias ca.crt successfully imported.'],
+  ])('a password that is a word the tools print (%s) is left as they print it: *** would give it away', (pw, line) => {
+    expect(new Redactor(secrets(pw)).text(line)).toBe(line);
+  });
+
+  test('a password found in what the run shows of itself (its names) is public too', () => {
+    expect(isPublicWord('mtls-kafka', 'keytool -alias mtls-kafka-0')).toBe(true);
+    expect(new Redactor(secrets('mtls-kafka'), '-alias mtls-kafka-0').text('Entry for alias mtls-kafka-0 successfully imported.')).toBe(
+      'Entry for alias mtls-kafka-0 successfully imported.',
+    );
+    expect(new Redactor(secrets('mtls-kafka')).text('mtls-kafka-0')).toBe('***-0');
+    const subject = 'subject=C = KR, O = Organization, OU = OrganizationUnit';
+    expect(new Redactor(secrets('Organization'), '[ dn ]\nO = Organization\n').text(subject)).toBe(subject);
+  });
+});
+
+describe('weakness', () => {
+  test.each([
+    ['imported', /a word openssl, keytool or kafka-mtls print/],
+    ['password', /a word openssl, keytool or kafka-mtls print/],
+    ['Verify', /a word openssl, keytool or kafka-mtls print/],
+    ['s3cret', /shorter than 10 characters/],
+    ['Kubernetes2024!', /a single word/],
+  ])('%s is weak', (pw, why) => {
+    expect(weakness(pw)).toMatch(why);
+  });
+
+  test.each(['Proof-Of-Pw-31', 'correct horse battery', 'f8Hq2-ZpW9x'])('%s is not', (pw) => {
+    expect(weakness(pw)).toBeUndefined();
+  });
+});
