@@ -125,7 +125,9 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
     throw new UsageError('--ca-key-password-env', `${dir}/ca.key is your CA's encrypted key: give its passphrase with --ca-key-password-env or --ca-key-password-file`);
   }
   const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
-  await proveStorePasswords(dir, storesOf(current.state, shared), { tools: params.tools, secrets: { [STORE_PASSWORD_ENV]: params.password, ...secrets }, exec: deps.exec });
+  // Before anything is staged: a wrong password would re-lock every store with itself.
+  const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
+  await proveStorePasswords(dir, storesOf(current.state, shared), { tools: params.tools, secrets: storeSecrets, exec: deps.exec });
   const changes = diffCluster(cluster, current, opts);
   if (!hasChanges(changes)) return { changes };
   deps.onParams?.(params);

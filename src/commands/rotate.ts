@@ -86,7 +86,9 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   }
   if (raw.dryRun) return { phase, plan, state };
   const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
-  await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets: { [STORE_PASSWORD_ENV]: params.password, ...secrets }, exec: deps.exec });
+  // Before anything is staged: a wrong password would re-lock every store with itself.
+  const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
+  await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets: storeSecrets, exec: deps.exec });
 
   const stage = await openCopyStage(dir, {
     prepare: async (work) => {
