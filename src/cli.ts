@@ -178,7 +178,7 @@ Examples:
 Exit codes:
   0    applied, or nothing to do (the directory is untouched)
   1    a step failed: nothing was changed
-  2    bad usage, or the directory holds no kafka-mtls.json
+  2    bad usage, the directory holds no kafka-mtls.json, or a store does not open with its password
   130  interrupted: nothing was changed`)
     .action(async (opts: RawLifecycleOptions) => {
       json = opts.json === true;
@@ -206,7 +206,7 @@ Runbook (one rolling restart of the brokers after each phase):
 Exit codes:
   0    the phase was applied (or, with --dry-run, shown)
   1    a step failed: nothing was changed
-  2    bad usage, or the phase is out of order
+  2    bad usage, the phase is out of order, or a store does not open with its password
   130  interrupted: nothing was changed`)
     .action(async (phase: string, opts: RawRotateOptions) => {
       json = opts.json === true;
