@@ -79,10 +79,20 @@ export class Redactor {
       .filter((v) => v.length > 0 && !isPublicWord(v, publicText))
       .sort((a, b) => b.length - a.length);
   }
-  /** Whole text: a complete output, a line, a message. */
-  text(text: string): string {
+  /**
+   * Whole text: a complete output, a line, a message. When `cut` (by default,
+   * a text that does not end its last line), the end may be the first part of a
+   * secret whose rest was never written (a process killed mid-write): hidden too.
+   */
+  text(text: string, cut = !text.endsWith('\n')): string {
     let out = text;
     for (const v of this.#hidden) out = out.split(v).join(REDACTED);
+    if (!cut) return out;
+    for (const v of this.#hidden) {
+      for (let k = v.length - 1; k >= Math.min(3, v.length); k--) {
+        if (out.endsWith(v.slice(0, k))) return out.slice(0, out.length - k) + REDACTED;
+      }
+    }
     return out;
   }
   /**
@@ -95,10 +105,10 @@ export class Redactor {
       write: (chunk) => {
         const parts = (pending + chunk).split(/\r?\n/);
         pending = parts.pop()!;
-        for (const line of parts) onLine(this.text(line));
+        for (const line of parts) onLine(this.text(line, false));
       },
       end: () => {
-        if (pending !== '') onLine(this.text(pending));
+        if (pending !== '') onLine(this.text(pending, true));
         pending = '';
       },
     };

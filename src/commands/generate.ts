@@ -103,12 +103,16 @@ export function generateCommand(): Command {
 export const KEYTOOL_JVM_OPTION = () =>
   new Option('--keytool-jvm <mode>', 'shared: run the keytool steps one after another in one JVM (the JDK\'s keytool class, same arguments); per-step: start keytool for each step (default shared)').choices(['shared', 'per-step']);
 
-/** options -> params -> cluster -> plan: everything before a file is touched. */
+/**
+ * options -> params -> cluster -> plan: everything before a file is touched; and
+ * the warning about the shared password, for the caller to give once the
+ * password has passed what it must (apply and rotate-ca prove it first).
+ */
 export async function planGenerate(
   raw: RawGenerateOptions,
-  deps: Pick<GenerateDeps, 'env' | 'warn'>,
+  deps: Pick<GenerateDeps, 'env'>,
   opts: { requireTools: boolean; fallback?: ParamFallbacks },
-): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan; secrets: SecretEnv }> {
+): Promise<{ params: GenerateParams; cluster: Cluster; plan: Plan; secrets: SecretEnv; warning?: string }> {
   const params = await parseGenerateOptions(raw, deps.env, opts.fallback);
   if (opts.requireTools) await preflight(params.tools, ['openssl', 'keytool'], deps.env);
   // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
@@ -121,8 +125,7 @@ export async function planGenerate(
   // Generated passwords leave the shared one unused: nothing to warn about.
   const shared = { secret: params.password, isDefault: params.defaultPassword, from: params.passwordFrom };
   const warning = params.generatePasswords ? undefined : passwordWarning(shared, JSON.stringify(cluster));
-  if (warning) deps.warn?.(warning);
-  return { params: { ...params, storeType }, cluster, plan: buildPlan(params, cluster), secrets };
+  return { params: { ...params, storeType }, cluster, plan: buildPlan(params, cluster), secrets, warning };
 }
 
 /** The layout's plan for a cluster. */
@@ -188,7 +191,8 @@ function describedState(params: GenerateParams, cluster: Cluster, extra: readonl
 /** options -> params -> cluster -> plan -> run -> swap in. Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError. */
 export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
   const started = new Date();
-  const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: true });
+  const { params, cluster, plan, secrets, warning } = await planGenerate(raw, deps, { requireTools: true });
+  if (warning) deps.warn?.(warning);
   if (params.caKeyPassword && !params.externalCa) throw new UsageError(raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file', 'needs --ca-cert and --ca-key');
   deps.onParams?.(params);
   await inPhase('reading the existing --out', params.out, () => checkGenerateTarget(params.out, raw.force === true));

@@ -60,7 +60,7 @@ export interface LifecyclePlan {
   readonly changes: readonly Change[];
 }
 
-async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env' | 'warn'>, requireTools: boolean) {
+async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'env'>, requireTools: boolean) {
   const { dir, state, fallback } = await openDirectory(raw.out);
   const planned = await planGenerate(raw, deps, { requireTools, fallback });
   const { params } = planned;
@@ -83,7 +83,7 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
   const certs = Object.fromEntries(state.identities.map((who, i) => [who.alias, found[i]]));
   // Generated passwords are kept: read back from the directory; new identities get new ones.
   const secrets = params.generatePasswords ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state)) : {};
-  return { dir, params, cluster, plan, secrets, current: { state, ca, certs, problems } };
+  return { dir, params, cluster, plan, secrets, current: { state, ca, certs, problems }, warning: planned.warning };
 }
 
 function diffOptions(raw: RawLifecycleOptions) {
@@ -99,7 +99,8 @@ export async function runLifecyclePlan(
   deps: Pick<GenerateDeps, 'env' | 'warn'>,
 ): Promise<LifecyclePlan> {
   const opts = diffOptions(raw);
-  const { params, cluster, current } = await readCurrent(raw, deps, false);
+  const { params, cluster, current, warning } = await readCurrent(raw, deps, false);
+  if (warning) deps.warn?.(warning);
   return { params, cluster, current, changes: diffCluster(cluster, current, opts) };
 }
 
@@ -117,7 +118,7 @@ export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Pr
 async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promise<ApplyResult> {
   const started = new Date();
   const opts = diffOptions(raw);
-  const { dir, params, cluster, plan, current, secrets } = await readCurrent(raw, deps, true);
+  const { dir, params, cluster, plan, current, secrets, warning } = await readCurrent(raw, deps, true);
   if (current.state.rotation) {
     throw new UsageError('apply', `a CA rotation is in progress in ${dir} (last phase: ${current.state.rotation.phase === 'started' ? 'start' : 'reissue'}): finish it with rotate-ca first`);
   }
@@ -128,6 +129,7 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
   // Before anything is staged: a wrong password would re-lock every store with itself.
   const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
   await proveStorePasswords(dir, storesOf(current.state, shared), { tools: params.tools, secrets: storeSecrets, exec: deps.exec });
+  if (warning) deps.warn?.(warning);
   const changes = diffCluster(cluster, current, opts);
   if (!hasChanges(changes)) return { changes };
   deps.onParams?.(params);

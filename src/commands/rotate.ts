@@ -64,7 +64,7 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   checkOrder(phase, state);
   if (state.ca.external) throw new UsageError(`rotate-ca ${phase}`, `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`);
 
-  const { params } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keytoolJvm: raw.keytoolJvm, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
+  const { params, warning } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keytoolJvm: raw.keytoolJvm, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
   const present = new Set(await listFiles(dir));
   const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
   const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
@@ -89,6 +89,7 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   // Before anything is staged: a wrong password would re-lock every store with itself.
   const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
   await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets: storeSecrets, exec: deps.exec });
+  if (warning) deps.warn?.(warning);
 
   const stage = await openCopyStage(dir, {
     prepare: async (work) => {

@@ -17,6 +17,16 @@ describe('Redactor', () => {
     expect(lines).toEqual(['one', 'the password is ***, wrong', 'last without newline']);
   });
 
+  test('output cut in the middle of a secret (a process killed mid-write) does not show its first part', () => {
+    const lines: string[] = [];
+    const stream = new Redactor(secrets('Split-Secret-Pw-77')).lines((l) => lines.push(l));
+    stream.write('the password is Split-Se');
+    stream.end();
+    expect(lines).toEqual(['the password is ***']);
+    expect(new Redactor(secrets('Split-Secret-Pw-77')).text('tail: Split-Secr')).toBe('tail: ***');
+    expect(new Redactor(secrets('Split-Secret-Pw-77')).text('a whole line ends in Spl\n')).toBe('a whole line ends in Spl\n');
+  });
+
   test.each([
     ['imported', 'Import command completed:  1 entries successfully imported, 0 entries failed or cancelled'],
     ['password', 'Mac verify error: invalid password?'],
