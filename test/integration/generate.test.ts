@@ -384,7 +384,10 @@ describe('--emit server-properties,compose with --properties-passwords', () => {
     // The compose block of the drop-in layout names credentials files it writes beside the stores.
     expect(snap['mtls-kafka-0_keystore_creds']).toMatch(/^600 /);
     expect(await readFile(join(dir, 'lit/mtls-kafka-0_sslkey_creds'), 'utf8')).toBe(`${pw}\n`);
-    expect(await readFile(join(dir, 'lit/docker-compose.mtls.yml'), 'utf8')).toContain('- "./.:/etc/kafka/secrets"');
+    // Each broker mounts its own files, never the directory that holds ca.key.
+    const compose = await readFile(join(dir, 'lit/docker-compose.mtls.yml'), 'utf8');
+    expect(compose).toContain('- "./mtls-kafka-0.keystore.jks:/etc/kafka/secrets/mtls-kafka-0.keystore.jks:ro"');
+    expect(compose).not.toContain('- "./.:/etc/kafka/secrets"');
 
     const ph = await runCli([...args, '--properties-passwords', 'placeholder', '--out', 'ph'], { cwd: dir, env: { PASSWORD: pw } });
     expect(ph.exitCode).toBe(0);
