@@ -1,6 +1,6 @@
 /**
  * Every openssl subcommand and option kafka-mtls runs, in steps (src/steps/openssl.ts) and in the
- * read-only commands (byoca, verify, inspect, probe). The port supports OpenSSL 1.1.1 and 3.x, so each
+ * read-only commands (byoca, verify, inspect, probe, the password proof of apply and rotate-ca). The port supports OpenSSL 1.1.1 and 3.x, so each
  * option here must exist in both: test/unit/openssl-options.test.ts checks the list against the 1.1.1
  * manual pages (test/fixtures/openssl-1.1.1/options.json), and test/fixtures/openssl-1.1.1/openssl runs
  * the integration suite refusing anything else. Add an option here before using it.
@@ -15,13 +15,9 @@ export const OPENSSL_OPTIONS_USED: Readonly<Record<string, readonly string[]>> =
   verify: ['-x509_strict', '-purpose', '-CAfile', '-untrusted'],
   pkcs12: [
     '-export', '-in', '-inkey', '-certfile', '-name', '-out', '-passout', '-keypbe', '-certpbe', '-macalg', '-noiter',
-    '-nomaciter', '-chain', '-CAfile', '-passin', '-nokeys', '-info', '-nocerts', '-nodes', '-clcerts',
+    '-nomaciter', '-chain', '-CAfile', '-passin', '-nokeys', '-info', '-nocerts', '-nodes', '-clcerts', '-noout',
   ],
   pkey: ['-pubout', '-passin', '-in', '-noout', '-text_pub'],
-  s_client: [
-    '-connect', '-tls1_3', '-tls1_2', '-showcerts', '-noservername', '-servername', '-verify_ip', '-verify_hostname',
-    '-CAfile', '-cert', '-key', '-verify_return_error', '-ign_eof',
-  ],
 };
 
 /** The options of `args` (an openssl argv, subcommand first) that the list above does not hold. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeStatefulSet, type Cluster } from '../../src/cluster.js';
@@ -53,6 +53,25 @@ describe('the openssl options kafka-mtls uses', () => {
     expect(steps.length).toBeGreaterThan(0);
     const unlisted = steps.flatMap((s) => (s.action.kind === 'exec' ? unlistedOptions(s.action.args).map((o) => `${s.id}: ${o}`) : []));
     expect(unlisted).toEqual([]);
+  });
+
+  test('every openssl argv written in the source uses only listed options', () => {
+    // Array literals that start with an openssl subcommand: the commands byoca, verify, inspect, probe and
+    // the password proof run (the plans' steps are checked above, built).
+    const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    const commands = Object.keys(OPENSSL_OPTIONS_USED).filter((c) => c !== 'version').join('|');
+    const argv = new RegExp(`\\[\\s*'(${commands})'\\s*,([^\\]]*)\\]`, 'g');
+    const found: string[] = [];
+    let arrays = 0;
+    for (const f of files) {
+      for (const m of readFileSync(join(ROOT, 'src', f), 'utf8').matchAll(argv)) {
+        arrays++;
+        const options = [...m[2]!.matchAll(/'(-[A-Za-z][^']*)'/g)].map((o) => o[1]!);
+        found.push(...unlistedOptions([m[1]!, ...options]).map((o) => `src/${f}: ${m[1]} ${o}`));
+      }
+    }
+    expect(arrays).toBeGreaterThan(8);
+    expect(found).toEqual([]);
   });
 
   test('the scratch PKCS12 bundle keytool imports uses algorithms every JDK reads, without -legacy', () => {
