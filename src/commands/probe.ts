@@ -35,12 +35,15 @@ export interface RawProbeOptions {
 
 export function probeCommand(): Command {
   return new Command('probe')
-    .description('Connect to a Kafka TLS listener with TLS 1.3 and 1.2 and report what it presents and asks for')
+    .description(
+      'Connect to a Kafka TLS listener with TLS 1.3 and 1.2: does it accept us, our client certificate included, ' +
+        'and if not, why',
+    )
     .argument('<host:port>', 'the listener, e.g. mtls-kafka-0.mtls-kafka-headless:9093')
     .option('--ca <file>', 'CA to verify the server against: a PEM file or a truststore')
     .option('--client <file>', 'present this client certificate: a PKCS12 keystore, or a PEM file with certificate and key')
     .option('--servername <name>', 'SNI and the name to verify (default: HOST)')
-    .option('--timeout <seconds>', 'give up after this long', '10')
+    .option('--timeout <seconds>', 'give up on a connection after this long (1 to 300)', '10')
     .option('--password-file <file>', 'file holding the store password (default: env PASSWORD, else "password")')
     .option('--json', 'print the result as JSON')
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)');
