@@ -235,3 +235,35 @@ describe('--verbose', () => {
     expect(at('[ca.create] $ openssl req')).toBeLessThan(at('✓ ca.create'));
   }, 120_000);
 });
+
+describe('the script\'s default password is named, once, by every command that uses it', () => {
+  let dir: string;
+  const DEFAULT =
+    'warning: neither PASSWORD nor --password-file is set: ' +
+    'using the script\'s default store password "password", which anyone can guess';
+  const unset = { PASSWORD: undefined };
+  beforeAll(async () => (dir = await tempDir()));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['generate', ['generate', '--brokers', '1'], 0],
+    ['plan', ['plan', '--brokers', '1'], 0],
+    ['apply', ['apply', '--brokers', '1'], 0],
+    ['verify', ['verify', 'certs'], 0],
+    ['inspect (a store)', ['inspect', 'certs/kafka.server.truststore.jks'], 0],
+    ['probe (a truststore as --ca)', ['probe', '127.0.0.1:1', '--ca', 'certs/kafka.server.truststore.jks', '--timeout', '2'], 1],
+    ['rotate-ca start', ['rotate-ca', 'start'], 0],
+  ] as const)('%s', async (_name, args, exit) => {
+    const r = await runCli([...args], { cwd: dir, env: unset });
+    expect(r.exitCode).toBe(exit);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toEqual([DEFAULT]);
+  }, 120_000);
+
+  test('a command that opens no store does not warn: inspect of a certificate, rotate-ca --dry-run', async () => {
+    for (const args of [['inspect', 'certs/ca.crt'], ['rotate-ca', 'reissue', '--dry-run']]) {
+      const r = await runCli(args, { cwd: dir, env: unset });
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+  }, 120_000);
+});
