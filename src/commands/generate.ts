@@ -58,7 +58,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function generateCommand(): Command {
   return new Command('generate')
     .description('Make the CA, broker and client keystores and truststores of mtls-kafka.sh, checked step by step')
-    .option('--out <dir>', 'output directory; an existing one is kept as <dir>.bak-<UTC timestamp>', 'certs')
+    .option(
+      '--out <dir>',
+      'output directory; an existing one (made by kafka-mtls or mtls-kafka.sh, else --force) is kept as <dir>.bak-<UTC timestamp>',
+      'certs',
+    )
     .option('--brokers <n>', `number of brokers, 1 to 999 (env KAFKA_BROKER_COUNT; default ${SCRIPT_DEFAULTS.brokers})`)
     .option('--validity <days>', `validity of every certificate in days (env VALIDITY; default ${SCRIPT_DEFAULTS.validity})`)
     .option('--ca-validity <days>', 'validity of the CA certificate in days (default: --validity)')
