@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ExternalCa } from './cluster.js';
 import { UsageError } from './errors.js';
 import { readPassword } from './params.js';
+import { readBoundedText } from './options/read-file.js';
 import { capture } from './runner/capture.js';
 import { Secret, type SecretEnv } from './secrets.js';
 import { parseCertText, pemBlocks, CERT_TEXT_ARGS, type CertInfo } from './x509.js';
@@ -58,10 +58,7 @@ export async function loadExternalCa(
   const cert = resolve(raw.caCert);
   const key = resolve(raw.caKey);
   const chain = raw.caChain === undefined ? undefined : resolve(raw.caChain);
-  const read = (option: string, file: string) =>
-    readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError(option, `must be a readable file; ${file}: ${e.code ?? e.message}`);
-    });
+  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option });
   const [certText, keyText, chainText] = await Promise.all([read(n.cert, cert), read(n.key, key), chain ? read(n.chain, chain) : Promise.resolve('')]);
 
   const keyPassword = await keyPasswordOf(raw, env, n);

@@ -16,21 +16,28 @@ const NEXT_STEP: Record<Phase, string> = {
   finish: 'Roll the brokers: the old CA is no longer trusted anywhere.',
 };
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
+import { cancelReadsOn } from './options/cancel.js';
 import type { RawGenerateOptions } from './params.js';
 import { formatAftermath, formatChanges, formatFailure, formatFindings, formatInspected, formatProbe, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:
  * 0 success, 1 a step failed (or a tool is missing, or the output could not be swapped in),
- * 2 bad usage, 3 a bug, 130 interrupted.
+ * 2 bad usage, 3 a bug, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.
  */
 const EXIT_HELP = `
 Exit codes:
   0    success
   1    a step failed, a tool is missing, or the output could not be written
-  2    bad usage: an option or variable broke a rule; nothing was touched
+  2    bad usage: an option, variable or input file broke a rule; nothing was touched
   3    a bug in kafka-mtls
-  130  interrupted; nothing was touched`;
+  130  interrupted (SIGINT, Ctrl-C); nothing was touched
+  143  terminated (SIGTERM); nothing was touched
+  129  hung up (SIGHUP); nothing was touched
+A signal that arrives once the new directory is being swapped in lets the swap finish.`;
+
+/** The signals that cancel a run; each exits with its own code (SIGNAL_EXIT_CODES). */
+const HANDLED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
@@ -40,10 +47,16 @@ async function main(argv: string[]): Promise<number> {
 
   const note = (text: string) => err(`${ce.yellow('note:')} ${text}\n`);
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  // The first signal decides the exit code; the abort's reason carries its name to whoever stops.
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received ??= signal;
+    abort.abort(signal);
+  };
   // 'on', not 'once': a second Ctrl-C must not end the process before the work directory is removed.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of HANDLED_SIGNALS) process.on(s, onSignal);
+  // Option and file reading, and the commands that only look (verify, inspect, probe), stop on it too.
+  cancelReadsOn(abort.signal);
 
   // Each warning once per run, however many parts of the command find the same thing.
   const warned = new Set<string>();
@@ -225,12 +238,14 @@ Exit codes:
 
   try {
     await program.parseAsync(argv);
-  } catch (e) {
+    if (received) note(`${received} arrived after the point of no return: the command completed.`);
+  } catch (caught) {
+    // A run stopped by the runner knows only that it was cancelled: the signal is ours to name.
+    const e = caught instanceof CancelledError && !caught.signal && received ? new CancelledError(caught.aftermath, received) : caught;
     exitCode = report(e, err, ce);
     if (json && exitCode !== 0) out(JSON.stringify(failureJson(e, exitCode), null, 2) + '\n');
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of HANDLED_SIGNALS) process.off(s, onSignal);
   }
   return exitCode;
 }
@@ -250,7 +265,7 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
     return e.exitCode;
   }
   if (e instanceof CancelledError) {
-    err(`${c.yellow('cancelled.')}${e.aftermath ? ` ${formatAftermath(e.aftermath)}` : ''}\n`);
+    err(`${c.yellow(`cancelled${e.signal ? ` (${e.signal})` : ''}.`)} ${e.aftermath ? formatAftermath(e.aftermath) : 'Nothing was touched.'}\n`);
     return e.exitCode;
   }
   if (e instanceof ToolMissingError || e instanceof OutputError) {
@@ -272,7 +287,7 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
 function failureJson(e: unknown, exitCode: number): Record<string, unknown> {
   const head = { ok: false, exitCode };
   if (e instanceof StepError) return { ...head, failure: { ...e.failure, message: e.message }, ...e.aftermath };
-  if (e instanceof CancelledError) return { ...head, failure: { kind: 'cancelled', message: 'cancelled: nothing was changed' }, ...e.aftermath };
+  if (e instanceof CancelledError) return { ...head, failure: { kind: 'cancelled', signal: e.signal, message: 'cancelled: nothing was changed' }, ...e.aftermath };
   if (e instanceof CommanderError) return { ...head, failure: { kind: 'usage', message: e.message.replace(/^error: /, '') } };
   if (e instanceof UsageError) return { ...head, failure: { kind: 'usage', message: e.message, option: e.option, rule: e.rule } };
   if (e instanceof ToolMissingError) return { ...head, failure: { kind: 'tool-missing', message: e.message, tool: e.tool, hint: e.hint } };

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { RawCaOptions } from './byoca.js';
 import { brokerCn, brokerSans, type Cluster, type Dn, type DnAttr, type Identity, type San, type StoreType } from './cluster.js';
@@ -6,6 +5,8 @@ import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } f
 import { UsageError } from './errors.js';
 import { EMITS, type Emit } from './plans/emits.js';
 import * as v from './validate.js';
+import { throwIfCancelled } from './options/cancel.js';
+import { readBoundedText } from './options/read-file.js';
 
 /**
  * `generate --config FILE`: the cluster described once, in YAML or JSON
@@ -126,23 +127,54 @@ function readName(f: Field, raw: string): string {
 }
 
 export async function loadConfig(file: string): Promise<ClusterConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError('--config', `must be a readable file; ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = await readBoundedText(file, { kind: 'config', option: '--config' });
   // Loaded here, not at start-up: most runs read no config file.
-  const { LineCounter, parseDocument } = await import('yaml');
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const at = lines.linePos(e.pos[0]);
-    const line = ` at line ${at.line}, column ${at.col}`;
-    throw new UsageError(`--config ${file}`, `is not valid YAML or JSON${line}: ${e.message.split('\n')[0]}`);
+  const yaml = await import('yaml');
+  const lines = new yaml.LineCounter();
+  const fail = (pos: number, rule: string): never => {
+    const at = lines.linePos(pos);
+    throw new UsageError(`--config ${file}`, `is not valid YAML or JSON at line ${at.line}, column ${at.col}: ${rule}`);
+  };
+  // Keys are checked for duplicates below, in one pass: the yaml package compares each key with every other.
+  const doc = yaml.parseDocument(text, { prettyErrors: false, uniqueKeys: false, lineCounter: lines });
+  throwIfCancelled();
+  if (doc.errors.length > 0) fail(doc.errors[0]!.pos[0], doc.errors[0]!.message.split('\n')[0]!);
+  checkCounts(file, doc.contents);
+  yaml.visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const { key } of map.items) {
+        if (!yaml.isScalar(key)) continue;
+        const k = String(key.value);
+        if (seen.has(k)) fail(key.range?.[0] ?? 0, `the key ${JSON.stringify(k)} appears twice in one mapping`);
+        seen.add(k);
+      }
+    },
+  });
+  let json: Json;
+  try {
+    json = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // The yaml package refuses an alias bomb ("billion laughs") with a ReferenceError.
+    throw new UsageError(`--config ${file}`, `cannot be expanded: ${(e as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions)`);
   }
-  return readConfig(file, doc.toJS() as Json);
+  return readConfig(file, json);
+}
+
+/** yaml's own default, named: a config has no reason to repeat a node more often. */
+const MAX_ALIAS_COUNT = 100;
+/** The cap of --brokers, applied to a config's brokers and clients before anything is built from them. */
+const MAX_IDENTITIES = 999;
+
+function checkCounts(file: string, root: unknown): void {
+  if (!root || typeof root !== 'object' || !('get' in root)) return;
+  const node = root as { get(key: string, keepScalar: true): unknown };
+  for (const [key, what] of [['brokers', 'brokers'], ['clients', 'clients']] as const) {
+    const items = (node.get(key, true) as { items?: unknown[] } | undefined)?.items;
+    if (items && items.length > MAX_IDENTITIES) {
+      throw new UsageError(`--config ${file}: ${key}`, `must name at most ${MAX_IDENTITIES} ${what} (the cap of --brokers); it names ${items.length}`);
+    }
+  }
 }
 
 const TOP = ['layout', 'validity', 'keyBits', 'storeType', 'password', 'ca', 'subject', 'statefulSet', 'brokers', 'clients', 'listeners', 'interBrokerListener', 'mountPath', 'propertiesPasswords', 'kubernetes', 'emit'] as const;

@@ -78,12 +78,24 @@ export class StepError extends Error {
   }
 }
 
-/** The run was interrupted (Ctrl-C, SIGTERM). Exit code 130. No aftermath for a command that writes nothing (probe). */
+/** The exit code of each signal kafka-mtls handles: 128 + its number, as a shell reports it. */
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/**
+ * The run was interrupted (Ctrl-C, SIGTERM, SIGHUP) before its output was swapped in.
+ * Exit code 130, 143 or 129. No aftermath when no work directory had been made yet, or the command
+ * writes nothing (probe).
+ */
 export class CancelledError extends Error {
-  readonly exitCode = 130;
-  constructor(readonly aftermath?: Aftermath) {
+  constructor(
+    readonly aftermath?: Aftermath,
+    readonly signal?: NodeJS.Signals,
+  ) {
     super('cancelled');
     this.name = 'CancelledError';
+  }
+  get exitCode(): number {
+    return SIGNAL_EXIT_CODES[this.signal as keyof typeof SIGNAL_EXIT_CODES] ?? 130;
   }
 }
 

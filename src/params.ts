@@ -1,4 +1,4 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from './cluster.js';
 import { loadExternalCa, type CaOptionNames, type RawCaOptions } from './byoca.js';
@@ -10,6 +10,7 @@ import { Secret, weakness } from './secrets.js';
 import * as v from './validate.js';
 import type { KeytoolJvm } from './runner/runner.js';
 import { EMITS, type Emit } from './plans/emits.js';
+import { readBoundedText } from './options/read-file.js';
 
 /** Options every command shares: the StatefulSet's names (which hosts a broker serves), the tools, the password. */
 export interface RawCommonOptions {
@@ -332,12 +333,7 @@ export interface ReadPassword {
 /** The one place a password file or PASSWORD is read (a bounded reader can replace readFile here alone). */
 export async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv, option = '--password-file'): Promise<ReadPassword> {
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw new UsageError(option, `must be a readable file; ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const text = await readBoundedText(file, { kind: 'password', option });
     // One trailing newline is the file's, not the password's (echo pw > file).
     const value = text.replace(/\r?\n$/, '');
     if (/[\r\n]/.test(value)) throw new UsageError(option, 'must hold the password on a single line');

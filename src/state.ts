@@ -1,4 +1,4 @@
-import { readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ParamFallbacks } from './params.js';
 import type { CaSpec, Identity, StoreType } from './cluster.js';
@@ -13,6 +13,7 @@ import type { CertInfo } from './x509.js';
 import type { Rotation } from './lifecycle/rotate.js';
 import { GENERATED_PASSWORDS } from './passwords.js';
 import { Secret, type SecretEnv } from './secrets.js';
+import { isMissingFile, readBoundedText } from './options/read-file.js';
 
 /**
  * kafka-mtls.json, in the output directory: what the directory holds and how
@@ -88,22 +89,16 @@ export async function writeState(dir: string, state: State): Promise<void> {
   await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
 }
 
-/** A state file lists a few KiB per identity: 16 MiB is far above any real one, and bounds what a run reads. */
-const STATE_MAX_BYTES = 16 * 1024 * 1024;
-
 /** The directory's state file, checked field by field (see model/state-schema.ts); undefined when there is none. */
 export async function readState(dir: string): Promise<State | undefined> {
   const path = join(dir, STATE_FILE);
-  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw new UsageError(path, `cannot be read: ${e.code ?? e.message}`);
-  });
-  if (!st) return undefined;
-  if (!st.isFile()) throw new UsageError(path, 'must be a regular file');
-  if (st.size > STATE_MAX_BYTES) throw new UsageError(path, `is ${st.size} bytes; a state file is at most ${STATE_MAX_BYTES} bytes`);
-  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(path, `cannot be read: ${e.code ?? e.message}`);
-  });
+  let text: string;
+  try {
+    text = await readBoundedText(path, { kind: 'state', option: path });
+  } catch (e) {
+    if (isMissingFile(e)) return undefined;
+    throw e;
+  }
   return parseState(text, dir, path);
 }
 
@@ -125,7 +120,8 @@ export async function readGeneratedSecrets(dir: string, state: State, opts: { mi
   const files = layoutFiles(state.layout);
   const out: Record<string, Secret> = {};
   const read = async (name: string, label: string, file: string) => {
-    const text = await readFile(join(dir, file), 'utf8').catch(() => {
+    const text = await readBoundedText(join(dir, file), { kind: 'password', option: '--out' }).catch((e) => {
+      if (!isMissingFile(e)) throw e;
       if (opts.missing === 'skip') return undefined;
       throw new UsageError('--out', `${join(dir, file)} is missing: it holds a generated password this directory needs`);
     });

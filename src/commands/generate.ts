@@ -15,6 +15,7 @@ import { EMITS } from '../plans/emits.js';
 import { openStage, type Stage } from '../stage.js';
 import { withClaim } from '../output/claim.js';
 import { checkGenerateTarget } from '../output/target.js';
+import { throwIfCancelled } from '../options/cancel.js';
 import { defaultStoreType } from '../jdk.js';
 import { locate, preflight } from '../tools.js';
 import { carryJournals, publicParams, writeJournal, type Journal } from '../journal.js';
@@ -199,6 +200,7 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   if (warning) deps.warn?.(warning);
   if (params.caKeyPassword && !params.externalCa) throw new UsageError(raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file', 'needs --ca-cert and --ca-key');
   deps.onParams?.(params);
+  throwIfCancelled(deps.signal);
   await inPhase('reading the existing --out', params.out, () => checkGenerateTarget(params.out, raw.force === true));
   return withClaim(params.out, 'generate', deps.onNote ?? (() => undefined), async () => {
     const stage = await openStage(params.out);
@@ -235,6 +237,8 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
     const result = await runInWork(r);
     const journal = await inPhase('writing the journal', params.out, () => writeJournal(stage.workDir, journalOf(r, result)));
     await inPhase('finishing the work directory', params.out, () => finishWork(r));
+    // The last moment a signal cancels: once the swap begins, it completes.
+    throwIfCancelled(r.deps.signal);
     const { backup } = await stage.commit();
     return {
       params, cluster: r.cluster, plan: r.plan, records: result.records, backup,

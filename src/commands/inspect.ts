@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { readBounded } from '../options/read-file.js';
 import { passwordWarning, readPassword } from '../params.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { preflight } from '../tools.js';
@@ -49,10 +49,12 @@ export async function runInspect(
   // Each file gets its answer: one that cannot be read is reported as such, and the others still are.
   for (const f of files) {
     const path = resolve(f);
-    const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-      // A refusal of what is not a regular file (a FIFO, a device) stays a usage error.
-      if (e instanceof UsageError) throw e;
-      return { file: basename(path), kind: 'unreadable' as const, reason: `cannot be read: ${ioReason(e)}` };
+    // Any kind of file may be given: the largest cap, a store's.
+    const bytes = await readBounded(path, { kind: 'store', option: '<file>' }).catch((e: unknown) => {
+      // What is not a regular file (a FIFO, a device) or is over the cap stays a usage error; a missing one is an answer.
+      const cause = e instanceof UsageError ? (e.cause as NodeJS.ErrnoException | undefined) : undefined;
+      if (!cause?.code) throw e;
+      return { file: basename(path), kind: 'unreadable' as const, reason: `cannot be read: ${ioReason(cause)}` };
     });
     const opts: CaptureOptions = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dirname(path) };
     out.push(Buffer.isBuffer(bytes) ? await inspectOne(path, bytes, opts) : bytes);
@@ -105,7 +107,7 @@ async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptions): Pr
     const bits = Number(/\((\d+) bit\)/.exec(r.raw.stdout)?.[1] ?? 0);
     return { file, kind: 'private key', keyType: /RSA|rsa/.test(r.raw.stdout) || /Modulus/.test(r.raw.stdout) ? 'RSA' : 'EC or other', keyBits: bits, encrypted };
   }
-  const store = await readStore(path, opts);
+  const store = await readStore(path, opts, '<file>');
   if (!store.opened) {
     const wrongPassword = /Mac verify|password was incorrect|tampered/i.test(store.error ?? '');
     return { file, kind: 'unreadable', reason: wrongPassword ? `a ${store.type} store that does not open with the password: ${store.error}` : 'not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store' };

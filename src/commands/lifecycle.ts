@@ -1,8 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Cluster } from '../cluster.js';
 import { UsageError } from '../errors.js';
+import { readBoundedText } from '../options/read-file.js';
 import { diffCluster, hasChanges, type Change, type Current } from '../lifecycle/diff.js';
 import { restrictPlan } from '../lifecycle/partial.js';
 import type { GenerateParams, RawGenerateOptions } from '../params.js';
@@ -72,8 +73,9 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
   if (params.storeType !== state.storeType) throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
   const files = layoutFiles(state.layout);
   const opts = { tools: params.tools, secrets: {}, cwd: dir };
+  // A certificate that is missing, or not a regular file of PEM size, is one to reissue.
   const read = async (f: string): Promise<CertWithPem | undefined> => {
-    const pem = await readFile(join(dir, f), 'utf8').catch(() => '');
+    const pem = await readBoundedText(join(dir, f), { kind: 'pem', option: '--out' }).catch((e) => (e instanceof UsageError ? '' : Promise.reject(e)));
     const info = await readCert(pem, opts);
     return info && { ...info, pem };
   };

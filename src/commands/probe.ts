@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
@@ -7,6 +6,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
 import { CancelledError, UsageError } from '../errors.js';
 import { passwordWarning, readPassword } from '../params.js';
+import { readBoundedText } from '../options/read-file.js';
 import { attempt, oneLine, type Observation, type Protocol } from '../probe/handshake.js';
 import { classify, nameMismatch, type Outcome, type ProbeContext } from '../probe/outcome.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
@@ -187,7 +187,7 @@ async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promi
   }
   deps.usedPassword();
   await preflight(opts.tools, ['openssl', 'keytool'], deps.env);
-  const store = await readStore(path, opts);
+  const store = await readStore(path, opts, '--ca');
   cancelled(deps);
   const trusted = store.entries.filter((e) => e.entryType === 'trustedCertEntry');
   const pems = trusted.flatMap((e) => e.certs.map((c) => c.pem ?? ''));
@@ -222,10 +222,9 @@ function parses(pem: string): boolean {
   }
 }
 
+/** A PEM file or a store: a regular file of at most a store's cap. */
 async function readInput(option: string, path: string): Promise<string> {
-  return readFile(path, 'latin1').catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(option, `must be a readable file; ${path}: ${e.code ?? e.message}`);
-  });
+  return readBoundedText(path, { kind: 'store', option }, 'latin1');
 }
 
 function cancelled(deps: ProbeDeps): void {

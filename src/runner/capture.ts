@@ -1,3 +1,5 @@
+import { CancelledError } from '../errors.js';
+import { currentSignal, signalName, throwIfCancelled } from '../options/cancel.js';
 import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { execProcess, type Exec } from './exec.js';
@@ -8,6 +10,7 @@ import type { Tool } from './step.js';
  * look at files rather than make them (verify, inspect). Same rules as the
  * runner: secrets only in the child's environment; stdout and stderr are
  * redacted, to be shown; `raw` is what the tool wrote, for parsing only.
+ * Throws CancelledError when the signal stops it.
  */
 export interface CaptureOptions {
   readonly tools: Readonly<Record<Tool, string>>;
@@ -15,7 +18,7 @@ export interface CaptureOptions {
   readonly cwd: string;
   readonly exec?: Exec;
   readonly timeoutMs?: number;
-  /** Ends the command (SIGTERM, then SIGKILL) when aborted. */
+  /** Stops the command; the run's signal (src/options/cancel.ts) when unset. */
   readonly signal?: AbortSignal;
 }
 
@@ -36,6 +39,8 @@ export async function capture(tool: Tool, args: readonly string[], opts: Capture
   const formatted = formatCommand(opts.tools[tool], args);
   const redactor = new Redactor(opts.secrets, formatted);
   const command = redactor.text(formatted);
+  const signal = opts.signal ?? currentSignal();
+  throwIfCancelled(signal);
   const out = await (opts.exec ?? execProcess)({
     file: opts.tools[tool],
     args,
@@ -43,8 +48,10 @@ export async function capture(tool: Tool, args: readonly string[], opts: Capture
     env,
     timeoutMs: opts.timeoutMs ?? 60_000,
     input: opts.input,
-    signal: opts.signal,
+    signal,
   });
+  // A signal ends the command that looks: what it would have found no longer matters.
+  if (out.kind === 'cancelled') throw new CancelledError(undefined, signalName(signal));
   if (out.kind === 'not-started') {
     const stderr = `${tool} could not be started (${out.code})`;
     return { command, ok: false, stdout: '', stderr, raw: { stdout: '', stderr } };

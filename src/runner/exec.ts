@@ -5,7 +5,7 @@ export interface ExecRequest {
   readonly file: string;
   readonly args: readonly string[];
   readonly cwd: string;
-  /** Added to the parent's environment. */
+  /** Added to the parent's environment (less the JVM options that choose a language: childEnv). */
   readonly env: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
@@ -64,6 +64,30 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * The variables every JVM reads its options from. _JAVA_OPTIONS is applied
+ * after the command line, so a `-Duser.language=ko` there beats keytool's
+ * `-J-Duser.language=en` and the host's own, and keytool answers in Korean
+ * to checks that read English. They stay for what else they carry (proxies,
+ * memory, certificates), less the options that choose a language.
+ */
+const JVM_OPTION_VARIABLES = ['_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
+const LOCALE_OPTION = /(^|\s)-Duser\.(language|country|region|variant|script)(\.(display|format))?=\S*/g;
+
+/** A child's environment: the parent's with `extra` added, and no JVM option that picks keytool's language. */
+export function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of JVM_OPTION_VARIABLES) {
+    const value = env[name];
+    if (value === undefined) continue;
+    const kept = value.replace(LOCALE_OPTION, '').trim();
+    // Left empty, the JVM would still print "Picked up _JAVA_OPTIONS:" on every start.
+    if (kept === '') delete env[name];
+    else env[name] = kept;
+  }
+  return env;
+}
+
 /** After a timeout or a cancel, SIGTERM; SIGKILL if the process is still there this much later. */
 const FORCE_KILL_AFTER_MS = 2000;
 
@@ -87,7 +111,7 @@ export const execProcess: Exec = (req) =>
     try {
       child = spawnInGroup(req.file, req.args, {
         cwd: req.cwd,
-        env: { ...process.env, ...req.env },
+        env: childEnv(req.env),
         // Without input, stdin is closed: a tool that prompts (keytool asking for
         // a password it did not get) must fail at once instead of hanging.
         stdio: [req.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],

@@ -2,11 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { seaAsset } from '../assets.js';
-import { killGroup, spawnInGroup, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
+import { childEnv, killGroup, spawnInGroup, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 
 /**
  * keytool steps run in one JVM (java/KeytoolHost.java) instead of one JVM
@@ -89,7 +89,11 @@ export async function javaBeside(keytool: string, pathEnv = process.env.PATH ?? 
     if (!found) return { reason: `${keytool} is not on PATH` };
     path = found;
   }
-  const java = join(dirname(await realpath(path).catch(() => path)), 'java');
+  // Symlinks resolved (/usr/bin/keytool -> the JDK's bin/keytool): the host must run that JDK's keytool class,
+  // and only a file that is a JDK's keytool says which JDK. /bin/false has a java beside it on most systems.
+  const real = await realpath(path).catch(() => path);
+  if (basename(real) !== 'keytool') return { reason: `${path} is not a JDK's keytool (it is ${real}), so the host cannot stand in for it` };
+  const java = join(dirname(real), 'java');
   return (await firstExecutable([java])) ?? { reason: `${path} has no java beside it` };
 }
 
@@ -219,7 +223,7 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     starts++;
     const child = spawnInGroup(java, [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'], {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: childEnv(opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const host = new HostProcess(child);

@@ -1,5 +1,7 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { checkRegularFile } from '../options/read-file.js';
 import { parseOpensslPkcs12, type StoreEntry } from '../stores.js';
 import { CERT_TEXT_ARGS, parseCertText, pemBlocks, type CertInfo } from '../x509.js';
 
@@ -21,7 +23,7 @@ const PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
 
 /** JKS and JCEKS files start with a magic number; anything else is taken for PKCS12 (DER). */
 async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
-  const fh = await open(path, 'r');
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const b = Buffer.alloc(4);
     await fh.read(b, 0, 4, 0);
@@ -36,7 +38,10 @@ export async function readCert(pem: string, opts: CaptureOptions): Promise<CertI
   return r.ok ? parseCertText(r.raw.stdout) : undefined;
 }
 
-export async function readStore(path: string, opts: CaptureOptions): Promise<ReadStore> {
+/** `option` names the input in an error: a store that is not a regular file, or too large, is refused (exit 2). */
+export async function readStore(path: string, opts: CaptureOptions, option = '[dir]'): Promise<ReadStore> {
+  // keytool and openssl read the store by its path: a FIFO would keep them waiting until the time-out.
+  await checkRegularFile(path, { kind: 'store', option });
   const type = await storeType(path);
   const secretEnv = [PASSWORD_ENV];
   let entries: StoreEntry[];

@@ -62,8 +62,8 @@ const BAD: BadInput[] = [
   { name: 'a host name with an underscore', args: ['kafka_0:9093'], sentence: /^error: <host:port>: must be a DNS name .*, got "kafka_0"$/ },
   { name: '--timeout 0', args: ['kafka-0:9093', '--timeout', '0'], sentence: /^error: --timeout: must be a whole number from 1 to 300, got "0"$/ },
   { name: 'a --servername that is not a name', args: ['kafka-0:9093', '--servername', 'kafka 0'], sentence: /^error: --servername: must be a DNS name .*, got "kafka 0"$/ },
-  { name: 'a --ca that does not exist', args: ['kafka-0:9093', '--ca', 'nope.crt'], sentence: /^error: --ca: must be a readable file; \/\S+\/nope\.crt: ENOENT$/ },
-  { name: 'a --ca that is a directory', args: ['kafka-0:9093', '--ca', 'a-directory'], sentence: /^error: --ca: must be a readable file; \/\S+\/a-directory: EISDIR$/ },
+  { name: 'a --ca that does not exist', args: ['kafka-0:9093', '--ca', 'nope.crt'], sentence: /^error: --ca: must be a readable file; \/\S+\/nope\.crt does not exist$/ },
+  { name: 'a --ca that is a directory', args: ['kafka-0:9093', '--ca', 'a-directory'], sentence: /^error: --ca: must be a regular file; \/\S+\/a-directory is a directory$/ },
   { name: 'a --ca whose PEM is damaged', args: ['kafka-0:9093', '--ca', 'damaged.crt'], sentence: /^error: --ca: must hold a PEM certificate that parses: \/\S+\/damaged\.crt$/ },
   { name: 'a --ca that is neither PEM nor a store', args: ['kafka-0:9093', '--ca', 'notes.txt'], sentence: /^error: --ca: must be a PEM CA, or a truststore that opens with the password and holds a CA: \/\S+\/notes\.txt$/ },
   {
@@ -79,7 +79,7 @@ const BAD: BadInput[] = [
     sentence: /^error: --client: must be a PEM file with certificate and key, or a PKCS12 keystore that opens with the password: \/\S+\/certs\/mtls-kafka-client\.keystore\.jks$/,
   },
   { name: 'a PEM --client without its key', args: ['kafka-0:9093', '--client', 'cert-only.pem'], sentence: /^error: --client: must hold a certificate and the private key that belongs to it: cert-only\.pem \(.+\)$/ },
-  { name: 'a --password-file that does not exist', args: ['kafka-0:9093', '--password-file', 'pw.txt'], sentence: /^error: --password-file: must be a readable file; pw\.txt: ENOENT$/ },
+  { name: 'a --password-file that does not exist', args: ['kafka-0:9093', '--password-file', 'pw.txt'], sentence: /^error: --password-file: must be a readable file; pw\.txt does not exist$/ },
 ];
 
 describe.each(BAD)('$name', (bad) => {
@@ -98,7 +98,7 @@ describe.each(BAD)('$name', (bad) => {
   }, 60_000);
 });
 
-describe.each([['SIGINT', 130]] as const)('%s while probing a listener that never answers', (signal, exitCode) => {
+describe.each([['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const)('%s while probing a listener that never answers', (signal, exitCode) => {
   test(`ends the connection and exits ${exitCode} at once`, async () => {
     const connections = accepted.length;
     const args = [CLI, 'probe', target(), '--timeout', '60', '--ca', join(certs, 'ca.crt')];
@@ -109,7 +109,7 @@ describe.each([['SIGINT', 130]] as const)('%s while probing a listener that neve
     child.kill(signal);
     const r = await child;
     expect(Date.now() - sentAt).toBeLessThan(5000);
-    expect({ exit: r.exitCode, stderr: String(r.stderr).trim() }).toEqual({ exit: exitCode, stderr: 'cancelled.' });
+    expect({ exit: r.exitCode, stderr: String(r.stderr).trim() }).toEqual({ exit: exitCode, stderr: `cancelled (${signal}). Nothing was touched.` });
     expect(accepted.length).toBe(connections + 1);
     for (let i = 0; i < 40 && !accepted.at(-1)!.closed; i++) await new Promise((r) => setTimeout(r, 50));
     expect(accepted.at(-1)!.closed).toBe(true);

@@ -120,7 +120,7 @@ describe('a state file that is not a small regular file', () => {
     await truncate(join(certs, 'kafka-mtls.json'), 17 * 1024 * 1024);
     const before = await snapshot(root);
     const r = await runCli(['plan', '--out', 'certs', '--brokers', '1'], { cwd: root, env: ENV });
-    expect(r.stderr).toContain(`error: ${certs}/kafka-mtls.json: is 17825792 bytes; a state file is at most 16777216 bytes`);
+    expect(r.stderr).toContain(`error: ${certs}/kafka-mtls.json: must be at most 16 MiB (a state file); ${certs}/kafka-mtls.json is larger`);
     expect(r.exitCode).toBe(2);
     expect(await snapshot(root)).toEqual(before);
   });
