@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { readBounded } from '../options/read-file.js';
 import { join } from 'node:path';
 import type { Identity } from '../cluster.js';
 import { confluentIdentityFiles } from '../plans/confluent.js';
@@ -72,14 +73,18 @@ export async function checkCaFiles(dir: string, state: State): Promise<FileProbl
 async function problemOf(dir: string, f: ExpectedFile): Promise<FileProblem | undefined> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(join(dir, f.path));
+    // Bounded: a FIFO or a device in a listed file's place must not hang verify or plan.
+    bytes = await readBounded(join(dir, f.path), { kind: READ_KIND[f.kind], option: f.path });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? { ...f, problem: 'missing' } : { ...f, problem: 'unreadable', detail: code ?? (e as Error).message };
+    if (!(e instanceof UsageError)) throw e;
+    const code = (e.cause as NodeJS.ErrnoException | undefined)?.code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { ...f, problem: 'missing' } : { ...f, problem: 'unreadable', detail: code ?? e.rule };
   }
   const wrong = CONTENT[f.kind](bytes);
   return wrong ? { ...f, problem: 'unreadable', detail: wrong } : undefined;
 }
+
+const READ_KIND: Record<FileKind, 'pem' | 'store' | 'password'> = { cert: 'pem', key: 'pem', store: 'store', secret: 'password' };
 
 /** What is wrong with a file's bytes for its kind, or undefined. */
 const CONTENT: Record<FileKind, (b: Buffer) => string | undefined> = {
