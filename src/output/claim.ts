@@ -52,16 +52,28 @@ export async function targetOf(out: string | undefined): Promise<string> {
   return realpath(given).catch(() => given);
 }
 
-/** The parent of --out, made if missing; one that is a file is bad input, found before anything is made. */
+/**
+ * The parent of --out, made if missing; one that is a file is bad input, found before anything is made.
+ * Made one level at a time, not with mkdir's recursive option: that loops for ever, deaf to signals,
+ * where mkdir answers ENOENT below an existing directory (--out /proc/x/certs).
+ */
 async function makeParent(target: string): Promise<void> {
+  const missing: string[] = [];
   for (let p = dirname(target); ; p = dirname(p)) {
     const st = await stat(p).catch(() => undefined);
     if (st && !st.isDirectory()) {
       throw new UsageError('--out', `${p} is a file, not a directory: --out must be a directory path`);
     }
     if (st || dirname(p) === p) break;
+    missing.unshift(p);
   }
-  await inPhase('creating the parent directory', dirname(target), () => mkdir(dirname(target), { recursive: true }));
+  for (const p of missing) {
+    await inPhase('creating the parent directory', p, () =>
+      mkdir(p).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      }),
+    );
+  }
 }
 
 const isDirectory = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);

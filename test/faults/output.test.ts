@@ -443,6 +443,20 @@ describe('safe defaults', () => {
     }
   });
 
+  test('a parent mkdir cannot make (--out /proc/x/certs) fails at once, exit 1, naming the phase', async () => {
+    const cwd = await tempDir();
+    try {
+      const started = Date.now();
+      const r = await runCli(['generate', '--brokers', '1', '--out', '/proc/kafka-mtls-x/certs'], { cwd, env: ENV });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/creating the parent directory failed: ENOENT[^\n]*\/proc\/kafka-mtls-x/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expectNoSecret(r);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
   test('--force replaces a directory holding .git, kept whole as the backup', async () => {
     await mkdir(join(dir, 'proj/.git'), { recursive: true });
     await writeFile(join(dir, 'proj/.git/HEAD'), 'ref: refs/heads/main\n');
