@@ -110,9 +110,12 @@ function tooLarge(path: string, opts: ReadFileOptions): UsageError {
   return new UsageError(opts.option, `must be at most ${formatBytes(cap.bytes)} (${cap.what}); ${path} is larger`);
 }
 
-/** Errors of our own pass through; an errno becomes a sentence naming the file. */
+/**
+ * Errors of our own pass through; an errno becomes a sentence naming the file. Told by its `code`, not by
+ * `instanceof Error`: an fs error made in another realm (jest's VM modules) is no instance of this one's Error.
+ */
 function readError(e: unknown, path: string, opts: ReadFileOptions): Error {
-  if (e instanceof UsageError || !(e instanceof Error) || !('code' in e)) return e as Error;
+  if (e instanceof UsageError || typeof e !== 'object' || e === null || !('code' in e)) return e as Error;
   const code = (e as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code})`;
   return Object.assign(new UsageError(opts.option, `must be a readable file; ${path} ${why}`), { cause: e });
