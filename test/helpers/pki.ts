@@ -76,3 +76,25 @@ export async function listStore(path: string, password: string, keytool = 'keyto
     .sort((a, b) => a.alias.localeCompare(b.alias));
   return { type, entries };
 }
+
+/** An openssl config for a CA of one's own: a root (-extensions root), an issuing CA under it, and a leaf that is no CA. */
+export const OWN_CA_CNF = `[req]
+prompt = no
+distinguished_name = dn
+x509_extensions = root
+[dn]
+O = Acme
+CN = Acme Root CA
+[root]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[issuing]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[notca]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+`;

@@ -2,31 +2,11 @@ import { execa } from 'execa';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, snapshot, tempDir } from '../helpers/cli.js';
-import { listStore } from '../helpers/pki.js';
+import { listStore, OWN_CA_CNF as CNF } from '../helpers/pki.js';
 
 const PW = 'Byo-Store-Pw-1';
 const ENV = { PASSWORD: PW, ISSUING_PW: 'issuing-pass' };
 
-const CNF = `[req]
-prompt = no
-distinguished_name = dn
-x509_extensions = root
-[dn]
-O = Acme
-CN = Acme Root CA
-[root]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[issuing]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[notca]
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature
-`;
 
 /** An operator's PKI: a root, an issuing CA under it (key encrypted), and a certificate that is not a CA. */
 async function makePki(dir: string): Promise<void> {

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { OWN_CA_CNF as PKI } from '../helpers/pki.js';
 
 /**
  * `generate --dry-run` is a faithful copy of the run: the script, run with
@@ -12,23 +13,6 @@ import { runCli, tempDir } from '../helpers/cli.js';
 const PW = 'Dry-Run-Store-Pw-3';
 const ENV = { PASSWORD: PW, ISSUING_PW: 'issuing-passphrase' };
 
-const PKI = `[req]
-prompt = no
-distinguished_name = dn
-x509_extensions = root
-[dn]
-O = Acme
-CN = Acme Root CA
-[root]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[issuing]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-`;
 
 /** A root and an issuing CA under it whose key is encrypted, its passphrase in ISSUING_PW. */
 async function makePki(dir: string): Promise<void> {
