@@ -15,7 +15,9 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const SCRIPT = path.resolve(ROOT, '../shared/reference/mtls-kafka.sh');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const runs = Number(argv.runs ?? 5);
-const brokerCounts = String(argv.brokers ?? '3,24').split(',').map(Number);
+const brokerCounts = String(argv.brokers ?? '3,24')
+  .split(',')
+  .map(Number);
 const PASSWORD = 'password';
 const VALIDITY = 730;
 
@@ -39,7 +41,13 @@ async function measure(kind, brokers) {
     // As a user runs it: the bin, whose #! line gives node its flags.
     cmd = [CLI, 'generate'];
   }
-  const env = { ...process.env, PASSWORD, VALIDITY: String(VALIDITY), KAFKA_BROKER_COUNT: String(brokers), NO_COLOR: '1' };
+  const env = {
+    ...process.env,
+    PASSWORD,
+    VALIDITY: String(VALIDITY),
+    KAFKA_BROKER_COUNT: String(brokers),
+    NO_COLOR: '1',
+  };
   const r = await $({ cwd: dir, env, nothrow: true })`/usr/bin/time -v -o ${timing} ${cmd}`;
   if (r.exitCode !== 0) throw new Error(`${kind} failed with exit ${r.exitCode}:\n${r.stdout}${r.stderr}`);
   const files = await fs.readdir(path.join(dir, 'certs'));
@@ -70,7 +78,14 @@ async function machine() {
   const cpuModel = os.cpus()[0]?.model ?? 'unknown';
   const java = (await $`java -version`.nothrow()).stderr.split('\n')[0];
   const openssl = (await $`openssl version`).stdout.trim();
-  return { cores: os.availableParallelism(), cpuModel, memGiB: Math.round(os.totalmem() / 2 ** 30), java, openssl, node: process.version };
+  return {
+    cores: os.availableParallelism(),
+    cpuModel,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    java,
+    openssl,
+    node: process.version,
+  };
 }
 
 const m = await machine();
@@ -91,12 +106,21 @@ for (const brokers of brokerCounts) {
     // Expected: the script's ca.srl (the port gives random serials), the port's state file and journal directory.
     const only = (x, y) => x.files.filter((f) => !y.files.includes(f)).sort();
     const differ = [...only(a, b).map((f) => `-${f}`), ...only(b, a).map((f) => `+${f}`)].join(' ');
-    if (differ !== '-ca.srl +.kafka-mtls +kafka-mtls.json') console.log(`  note: the port's files differ from the script's: ${differ}`);
+    if (differ !== '-ca.srl +.kafka-mtls +kafka-mtls.json')
+      console.log(`  note: the port's files differ from the script's: ${differ}`);
   }
   results.push({
     brokers,
-    script: { wall: median(pairs.map((p) => p.a.wall)), cpu: median(pairs.map((p) => p.a.cpu)), rss: median(pairs.map((p) => p.a.rssMiB)) },
-    port: { wall: median(pairs.map((p) => p.b.wall)), cpu: median(pairs.map((p) => p.b.cpu)), rss: median(pairs.map((p) => p.b.rssMiB)) },
+    script: {
+      wall: median(pairs.map((p) => p.a.wall)),
+      cpu: median(pairs.map((p) => p.a.cpu)),
+      rss: median(pairs.map((p) => p.a.rssMiB)),
+    },
+    port: {
+      wall: median(pairs.map((p) => p.b.wall)),
+      cpu: median(pairs.map((p) => p.b.cpu)),
+      rss: median(pairs.map((p) => p.b.rssMiB)),
+    },
     ratios: pairs.map((p) => p.a.wall / p.b.wall),
     peakScript: Math.max(...pairs.map((p) => p.a.rssMiB)),
     peakPort: Math.max(...pairs.map((p) => p.b.rssMiB)),
@@ -135,7 +159,11 @@ ${table}
 `;
   // Earlier tables and the analysis below them are kept as they are (move the old table there by hand).
   const old = await fs.readFile(path.resolve(argv.write), 'utf8').catch(() => '');
-  const kept = ['## Earlier runs', '## What bounds the port'].map((h) => old.indexOf(h)).filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? -1;
+  const kept =
+    ['## Earlier runs', '## What bounds the port']
+      .map((h) => old.indexOf(h))
+      .filter((i) => i >= 0)
+      .sort((a, b) => a - b)[0] ?? -1;
   await fs.writeFile(path.resolve(argv.write), kept >= 0 ? `${doc}\n${old.slice(kept)}` : doc);
   console.log(`\nwrote ${argv.write}`);
 }

@@ -6,7 +6,16 @@
 // (src/assets.ts reads them), injected with postject into a copy of this node binary.
 // Run `npm run build` first (build:bin does). Linux x86-64 here: the file runs where this node runs.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -27,7 +36,11 @@ const withoutTopLevelAwait = {
     b.onLoad({ filter: /[\\/]dist[\\/]cli\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (!TLA.test(text)) return { errors: [{ text: `${args.path} no longer ends with the expected main() call` }] };
-      return { contents: text.replace(/^#!.*\n/, '').replace(TLA, 'main(process.argv).then((code) => { process.exitCode = code; });') };
+      return {
+        contents: text
+          .replace(/^#!.*\n/, '')
+          .replace(TLA, 'main(process.argv).then((code) => { process.exitCode = code; });'),
+      };
     });
   },
 };
@@ -47,7 +60,9 @@ await build({
   logLevel: 'warning',
 });
 
-const assets = Object.fromEntries(readdirSync(`${root}templates`).map((f) => [`templates/${f}`, `${root}templates/${f}`]));
+const assets = Object.fromEntries(
+  readdirSync(`${root}templates`).map((f) => [`templates/${f}`, `${root}templates/${f}`]),
+);
 const hostClass = `${root}java/KeytoolHost.class`;
 if (existsSync(hostClass)) assets['java/KeytoolHost.class'] = hostClass;
 else console.warn('build-bin: java/KeytoolHost.class is missing (no javac); keytool steps will run one JVM each');
@@ -68,8 +83,12 @@ rmSync(out, { force: true });
 copyFileSync(process.execPath, out);
 chmodSync(out, 0o755);
 run(process.execPath, [
-  `${root}node_modules/postject/dist/cli.js`, out, 'NODE_SEA_BLOB', `${work}sea-prep.blob`,
-  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  `${root}node_modules/postject/dist/cli.js`,
+  out,
+  'NODE_SEA_BLOB',
+  `${work}sea-prep.blob`,
+  '--sentinel-fuse',
+  'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
 ]);
 rmSync(work, { recursive: true, force: true });
 console.log(`build-bin: ${out.slice(root.length)} (${(readFileSync(out).length / 2 ** 20).toFixed(1)} MiB)`);

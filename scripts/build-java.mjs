@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('../java/', import.meta.url));
-const r = spawnSync('javac', ['--release', '8', '-Xlint:-options', '-d', dir, `${dir}KeytoolHost.java`], { stdio: 'inherit' });
+const r = spawnSync('javac', ['--release', '8', '-Xlint:-options', '-d', dir, `${dir}KeytoolHost.java`], {
+  stdio: 'inherit',
+});
 if (r.error) {
   console.warn(`build-java: javac not found (${r.error.message}); keytool steps will run one JVM each`);
 } else if (r.status !== 0) {

@@ -18,7 +18,10 @@ async function capture(id, cmd) {
   const r = typeof cmd.nothrow === 'function' ? await cmd.nothrow() : await cmd;
   if (r.exitCode === 0) throw new Error(`${id}: expected a failure`);
   // openssl's key-generation progress (lines of . + * -) is random noise: leave it out, so captures diff cleanly.
-  const text = (r.stdout + r.stderr).split('\n').filter((l) => !/^[.+*-]+$/.test(l)).join('\n');
+  const text = (r.stdout + r.stderr)
+    .split('\n')
+    .filter((l) => !/^[.+*-]+$/.test(l))
+    .join('\n');
   await fs.writeFile(path.join(out, `${id}.txt`), text);
   console.log(`${id}: exit ${r.exitCode}`);
 }
@@ -35,20 +38,47 @@ await fs.writeFile('bad.key', 'garbage\n');
 await capture('keytool-wrong-password-pkcs12', $`keytool ${KT} -list -keystore ks.p12 -storepass:env W`);
 await capture('keytool-wrong-password-jks', $`keytool ${KT} -list -keystore ks.jks -storetype JKS -storepass:env W`);
 await capture('openssl-mac-verify', $`openssl pkcs12 -in ks.p12 -passin env:W -nokeys`);
-await capture('keytool-chain-not-established', $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias leaf -file leaf.crt`);
+await capture(
+  'keytool-chain-not-established',
+  $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias leaf -file leaf.crt`,
+);
 await $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias ca.crt -file ca.crt`;
-await capture('keytool-alias-exists', $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias ca.crt -file ca.crt`);
-await capture('keytool-not-x509', $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias x -file leaf.csr`);
+await capture(
+  'keytool-alias-exists',
+  $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias ca.crt -file ca.crt`,
+);
+await capture(
+  'keytool-not-x509',
+  $`keytool ${KT} -importcert -noprompt -keystore ks.p12 -storepass:env P -alias x -file leaf.csr`,
+);
 await capture('openssl-private-key', $`openssl x509 -req -in leaf.csr -CA ca.crt -CAkey bad.key -out never.crt`);
 await capture('openssl-local-issuer', $`openssl verify -CAfile other.crt leaf.crt`);
-await capture('keytool-missing-env', $`keytool ${KT} -list -keystore ks.p12 -storepass:env NOT_SET_ANYWHERE < /dev/null`);
+await capture(
+  'keytool-missing-env',
+  $`keytool ${KT} -list -keystore ks.p12 -storepass:env NOT_SET_ANYWHERE < /dev/null`,
+);
 
 // An expired CA and a CA not yet valid, made with `openssl ca -selfsign`, which takes explicit dates.
-await fs.writeFile('ca.cnf', [
-  '[ca]', 'default_ca = d', '[d]', 'database = index.txt', 'serial = serial.txt', 'new_certs_dir = .', 'default_md = sha256',
-  'policy = p', 'unique_subject = no', '[p]', 'commonName = supplied', '[v3_ca]', 'basicConstraints = critical, CA:TRUE',
-  'keyUsage = critical, keyCertSign, cRLSign', '',
-].join('\n'));
+await fs.writeFile(
+  'ca.cnf',
+  [
+    '[ca]',
+    'default_ca = d',
+    '[d]',
+    'database = index.txt',
+    'serial = serial.txt',
+    'new_certs_dir = .',
+    'default_md = sha256',
+    'policy = p',
+    'unique_subject = no',
+    '[p]',
+    'commonName = supplied',
+    '[v3_ca]',
+    'basicConstraints = critical, CA:TRUE',
+    'keyUsage = critical, keyCertSign, cRLSign',
+    '',
+  ].join('\n'),
+);
 await fs.writeFile('index.txt', '');
 await fs.writeFile('serial.txt', '1000\n');
 await $`openssl req -new -newkey rsa:2048 -noenc -keyout dated.key -out dated.csr -subj /CN=dated-ca`;
@@ -61,18 +91,30 @@ await capture('openssl-not-yet-valid', $`openssl verify -CAfile future-ca.pem da
 
 // Output that cannot be written: a path under a regular file (root ignores permissions, so not a read-only directory).
 await fs.writeFile('a-file', '');
-await capture('openssl-cannot-write', $`openssl req -new -newkey rsa:2048 -noenc -keyout a-file/k.pem -out a-file/r.csr -subj /CN=x`);
-await capture('keytool-cannot-write', $`keytool ${KT} -importcert -noprompt -alias a -file ca.crt -keystore a-file/t.p12 -storepass:env P`);
+await capture(
+  'openssl-cannot-write',
+  $`openssl req -new -newkey rsa:2048 -noenc -keyout a-file/k.pem -out a-file/r.csr -subj /CN=x`,
+);
+await capture(
+  'keytool-cannot-write',
+  $`keytool ${KT} -importcert -noprompt -alias a -file ca.crt -keystore a-file/t.p12 -storepass:env P`,
+);
 
 // PKCS12 algorithms this keytool cannot read: the messages an older JDK (before 8u301 or 11.0.12) gives
 // for the AES/PBES2 encryption and SHA-256 MAC that current keytools and openssl 3 write.
-await capture('keytool-pkcs12-cipher-unsupported', (async () => {
-  await $`openssl pkcs12 -export -in dated-leaf.pem -inkey dl.key -name x -out camellia.p12 -passout env:P -keypbe CAMELLIA-256-CBC -certpbe CAMELLIA-256-CBC`;
-  return $`keytool ${KT} -list -keystore camellia.p12 -storepass:env P`.nothrow();
-})());
-await capture('keytool-pkcs12-mac-unsupported', (async () => {
-  await $`openssl pkcs12 -export -in dated-leaf.pem -inkey dl.key -name x -out sha3mac.p12 -passout env:P -macalg sha3-256`;
-  return $`keytool ${KT} -list -keystore sha3mac.p12 -storepass:env P`.nothrow();
-})());
+await capture(
+  'keytool-pkcs12-cipher-unsupported',
+  (async () => {
+    await $`openssl pkcs12 -export -in dated-leaf.pem -inkey dl.key -name x -out camellia.p12 -passout env:P -keypbe CAMELLIA-256-CBC -certpbe CAMELLIA-256-CBC`;
+    return $`keytool ${KT} -list -keystore camellia.p12 -storepass:env P`.nothrow();
+  })(),
+);
+await capture(
+  'keytool-pkcs12-mac-unsupported',
+  (async () => {
+    await $`openssl pkcs12 -export -in dated-leaf.pem -inkey dl.key -name x -out sha3mac.p12 -passout env:P -macalg sha3-256`;
+    return $`keytool ${KT} -list -keystore sha3mac.p12 -storepass:env P`.nothrow();
+  })(),
+);
 
 await fs.remove(dir);

@@ -15,10 +15,18 @@ const { Secret } = await import(path.join(ROOT, 'dist/secrets.js'));
 
 const runs = Number(argv.runs ?? 5);
 const params = {
-  brokers: 1, validityDays: 730, caValidityDays: 730, name: 'mtls-kafka', headlessService: 'mtls-kafka-headless',
-  namespace: 'axplatform', clusterDomain: 'svc.cluster.local', clientName: 'mtls-kafka-client',
+  brokers: 1,
+  validityDays: 730,
+  caValidityDays: 730,
+  name: 'mtls-kafka',
+  headlessService: 'mtls-kafka-headless',
+  namespace: 'axplatform',
+  clusterDomain: 'svc.cluster.local',
+  clientName: 'mtls-kafka-client',
   subject: { country: 'KR', state: 'Seoul', locality: 'Confluent', org: 'Organization', orgUnit: 'OrganizationUnit' },
-  ca: { cn: 'Kafka-Security-CA', state: 'SEOUL', email: 'my@email.com' }, extraSans: [], storeType: 'pkcs12',
+  ca: { cn: 'Kafka-Security-CA', state: 'SEOUL', email: 'my@email.com' },
+  extraSans: [],
+  storeType: 'pkcs12',
 };
 const kinds = new Map();
 for (let r = 0; r < runs; r++) {
@@ -26,8 +34,10 @@ for (let r = 0; r < runs; r++) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kmtls-parts-'));
   for (const d of plan.scratch) await fs.mkdirp(path.join(dir, d));
   const result = await runPlan(plan, {
-    workDir: dir, tools: { openssl: 'openssl', keytool: 'keytool' },
-    secrets: { [STORE_PASSWORD_ENV]: new Secret('store password', 'password') }, concurrency: 1,
+    workDir: dir,
+    tools: { openssl: 'openssl', keytool: 'keytool' },
+    secrets: { [STORE_PASSWORD_ENV]: new Secret('store password', 'password') },
+    concurrency: 1,
   });
   if (result.failure) throw new Error(`step ${result.failure.stepId} failed: ${result.failure.reason}`);
   for (const rec of result.records) {

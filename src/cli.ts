@@ -4,21 +4,39 @@ import { dryRunGenerate, generateCommand, runGenerate } from './commands/generat
 import { runVerify, verifyCommand, type RawVerifyOptions } from './commands/verify.js';
 import { inspectCommand, runInspect, type RawInspectOptions } from './commands/inspect.js';
 import { probeCommand, runProbe, type RawProbeOptions } from './commands/probe.js';
-import { applyCommand, EXIT_CHANGES, planCommand, runApply, runLifecyclePlan, type RawLifecycleOptions } from './commands/lifecycle.js';
+import {
+  applyCommand,
+  EXIT_CHANGES,
+  planCommand,
+  runApply,
+  runLifecyclePlan,
+  type RawLifecycleOptions,
+} from './commands/lifecycle.js';
 import { hasChanges } from './lifecycle/diff.js';
 import { describePhase, rotateCommand, runRotate, type RawRotateOptions } from './commands/rotate.js';
 import type { Phase } from './lifecycle/rotate.js';
 import { VERSION } from './version.js';
 
 const NEXT_STEP: Record<Phase, string> = {
-  start: 'Roll the brokers (and update clients\' truststores), then run rotate-ca reissue.',
+  start: "Roll the brokers (and update clients' truststores), then run rotate-ca reissue.",
   reissue: 'Roll the brokers and give clients their new keystores, then run rotate-ca finish.',
   finish: 'Roll the brokers: the old CA is no longer trusted anywhere.',
 };
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import { cancelReadsOn } from './options/cancel.js';
 import type { RawGenerateOptions } from './params.js';
-import { formatAftermath, formatChanges, formatFailure, formatFindings, formatInspected, formatProbe, formatSummary, makeChalk, progressPrinter, summaryJson } from './ui.js';
+import {
+  formatAftermath,
+  formatChanges,
+  formatFailure,
+  formatFindings,
+  formatInspected,
+  formatProbe,
+  formatSummary,
+  makeChalk,
+  progressPrinter,
+  summaryJson,
+} from './ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:
@@ -127,7 +145,9 @@ Exit codes:
 
   const inspect = inspectCommand()
     .exitOverride()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   kafka-mtls inspect certs/ca.crt certs/ca-request-mtls-kafka-0
   PASSWORD=... kafka-mtls inspect certs/mtls-kafka-0.keystore.jks --json
@@ -135,7 +155,8 @@ Examples:
 Exit codes:
   0    every file was read
   1    a file could not be read (not a known kind, or a wrong password)
-  2    bad usage`)
+  2    bad usage`,
+    )
     .action(async (files: string[], opts: RawInspectOptions) => {
       const items = await runInspect(files, opts, { env: process.env, warn });
       out(opts.json ? JSON.stringify(items, null, 2) + '\n' : formatInspected(c, items));
@@ -145,7 +166,9 @@ Exit codes:
 
   const probe = probeCommand()
     .exitOverride()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   kafka-mtls probe mtls-kafka-0.mtls-kafka-headless:9093 --ca certs/ca.crt
   PASSWORD=... kafka-mtls probe kafka-1-external:19093 --ca certs/kafka.client.truststore.jks --client certs/mtls-kafka-client.keystore.jks
@@ -155,7 +178,8 @@ Exit codes:
        without --client, the listener lets a client without a certificate in (it does not enforce mTLS)
   1    anything else: the outcome per version says what, and the hint what to do
   2    bad usage: nothing was connected to
-  130  interrupted`)
+  130  interrupted`,
+    )
     .action(async (target: string, opts: RawProbeOptions) => {
       const result = await runProbe(target, opts, { env: process.env, signal: abort.signal, warn });
       out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatProbe(c, result));
@@ -165,7 +189,9 @@ Exit codes:
 
   const plan = planCommand()
     .exitOverride()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   kafka-mtls plan --brokers 5                  # ./certs made with 3: two to create
   kafka-mtls plan --config cluster.yaml --renew-before 60 --json
@@ -174,17 +200,24 @@ Exit codes:
   0    nothing would change
   10   something would change (apply would do it)
   1    a tool is missing
-  2    bad usage, or the directory holds no kafka-mtls.json`)
+  2    bad usage, or the directory holds no kafka-mtls.json`,
+    )
     .action(async (opts: RawLifecycleOptions) => {
       const r = await runLifecyclePlan(opts, { env: process.env, warn });
-      out(opts.json ? JSON.stringify({ dir: r.params.out, ca: r.current.ca.subject, changes: r.changes }, null, 2) + '\n' : formatChanges(c, r.params.out, r.current.ca.subject, r.changes));
+      out(
+        opts.json
+          ? JSON.stringify({ dir: r.params.out, ca: r.current.ca.subject, changes: r.changes }, null, 2) + '\n'
+          : formatChanges(c, r.params.out, r.current.ca.subject, r.changes),
+      );
       if (hasChanges(r.changes)) exitCode = EXIT_CHANGES;
     });
   program.addCommand(plan);
 
   const apply = applyCommand()
     .exitOverride()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   PASSWORD=... kafka-mtls apply --brokers 5    # adds mtls-kafka-3 and -4, signed by the existing CA
 
@@ -192,7 +225,8 @@ Exit codes:
   0    applied, or nothing to do (the directory is untouched)
   1    a step failed: nothing was changed
   2    bad usage, the directory holds no kafka-mtls.json, or a store does not open with its password
-  130  interrupted: nothing was changed`)
+  130  interrupted: nothing was changed`,
+    )
     .action(async (opts: RawLifecycleOptions) => {
       json = opts.json === true;
       const r = await runApply(opts, {
@@ -202,15 +236,24 @@ Exit codes:
         warn,
         onEvent: json ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
-      if (json) out(JSON.stringify({ changes: r.changes, ...(r.run ? summaryJson(r.run) : { ok: true, out: null }) }, null, 2) + '\n');
+      if (json)
+        out(
+          JSON.stringify({ changes: r.changes, ...(r.run ? summaryJson(r.run) : { ok: true, out: null }) }, null, 2) +
+            '\n',
+        );
       else if (!r.run) out('Nothing to do: every certificate is kept as it is.\n');
-      else out(formatChanges(c, r.run.params.out, '', r.changes).split('\n').slice(1).join('\n') + formatSummary(c, r.run));
+      else
+        out(
+          formatChanges(c, r.run.params.out, '', r.changes).split('\n').slice(1).join('\n') + formatSummary(c, r.run),
+        );
     });
   program.addCommand(apply);
 
   const rotate = rotateCommand()
     .exitOverride()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Runbook (one rolling restart of the brokers after each phase):
   kafka-mtls rotate-ca start     # new CA in every truststore; roll brokers and clients' truststores
   kafka-mtls rotate-ca reissue   # every certificate from the new CA; roll brokers, give clients their new keystores
@@ -220,7 +263,8 @@ Exit codes:
   0    the phase was applied (or, with --dry-run, shown)
   1    a step failed: nothing was changed
   2    bad usage, the phase is out of order, or a store does not open with its password
-  130  interrupted: nothing was changed`)
+  130  interrupted: nothing was changed`,
+    )
     .action(async (phase: string, opts: RawRotateOptions) => {
       json = opts.json === true;
       const r = await runRotate(phase, opts, {
@@ -230,7 +274,8 @@ Exit codes:
         warn: opts.dryRun ? undefined : warn,
         onEvent: json || opts.dryRun ? undefined : progressPrinter(c, out, opts.verbose === true),
       });
-      if (opts.dryRun) out(describePhase(r, { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' }));
+      if (opts.dryRun)
+        out(describePhase(r, { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' }));
       else if (json) out(JSON.stringify({ phase: r.phase, ...summaryJson(r.run!) }, null, 2) + '\n');
       else out(formatSummary(c, r.run!) + `rotate-ca ${r.phase} done. ${NEXT_STEP[r.phase as Phase]}\n`);
     });
@@ -241,7 +286,10 @@ Exit codes:
     if (received) note(`${received} arrived after the point of no return: the command completed.`);
   } catch (caught) {
     // A run stopped by the runner knows only that it was cancelled: the signal is ours to name.
-    const e = caught instanceof CancelledError && !caught.signal && received ? new CancelledError(caught.aftermath, received) : caught;
+    const e =
+      caught instanceof CancelledError && !caught.signal && received
+        ? new CancelledError(caught.aftermath, received)
+        : caught;
     exitCode = report(e, err, ce);
     if (json && exitCode !== 0) out(JSON.stringify(failureJson(e, exitCode), null, 2) + '\n');
   } finally {
@@ -265,7 +313,9 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
     return e.exitCode;
   }
   if (e instanceof CancelledError) {
-    err(`${c.yellow(`cancelled${e.signal ? ` (${e.signal})` : ''}.`)} ${e.aftermath ? formatAftermath(e.aftermath) : 'Nothing was touched.'}\n`);
+    err(
+      `${c.yellow(`cancelled${e.signal ? ` (${e.signal})` : ''}.`)} ${e.aftermath ? formatAftermath(e.aftermath) : 'Nothing was touched.'}\n`,
+    );
     return e.exitCode;
   }
   if (e instanceof ToolMissingError || e instanceof OutputError) {
@@ -275,7 +325,9 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
     if (e instanceof OutputError && e.aftermath) err(`${formatAftermath(e.aftermath)}\n`);
     return e.exitCode;
   }
-  err(`${c.red('bug:')} kafka-mtls failed unexpectedly; please report this with the output below.\n${(e as Error)?.stack ?? String(e)}\n`);
+  err(
+    `${c.red('bug:')} kafka-mtls failed unexpectedly; please report this with the output below.\n${(e as Error)?.stack ?? String(e)}\n`,
+  );
   return 3;
 }
 
@@ -287,12 +339,28 @@ function report(e: unknown, err: (s: string) => void, c: ReturnType<typeof makeC
 function failureJson(e: unknown, exitCode: number): Record<string, unknown> {
   const head = { ok: false, exitCode };
   if (e instanceof StepError) return { ...head, failure: { ...e.failure, message: e.message }, ...e.aftermath };
-  if (e instanceof CancelledError) return { ...head, failure: { kind: 'cancelled', signal: e.signal, message: 'cancelled: nothing was changed' }, ...e.aftermath };
-  if (e instanceof CommanderError) return { ...head, failure: { kind: 'usage', message: e.message.replace(/^error: /, '') } };
-  if (e instanceof UsageError) return { ...head, failure: { kind: 'usage', message: e.message, option: e.option, rule: e.rule } };
-  if (e instanceof ToolMissingError) return { ...head, failure: { kind: 'tool-missing', message: e.message, tool: e.tool, hint: e.hint } };
-  if (e instanceof OutputError) return { ...head, failure: { kind: 'output', message: e.message, hint: e.hint ?? null, phase: e.phase ?? null }, ...e.aftermath };
-  return { ...head, failure: { kind: exitCode === 3 ? 'bug' : 'error', message: e instanceof Error ? e.message : String(e) } };
+  if (e instanceof CancelledError)
+    return {
+      ...head,
+      failure: { kind: 'cancelled', signal: e.signal, message: 'cancelled: nothing was changed' },
+      ...e.aftermath,
+    };
+  if (e instanceof CommanderError)
+    return { ...head, failure: { kind: 'usage', message: e.message.replace(/^error: /, '') } };
+  if (e instanceof UsageError)
+    return { ...head, failure: { kind: 'usage', message: e.message, option: e.option, rule: e.rule } };
+  if (e instanceof ToolMissingError)
+    return { ...head, failure: { kind: 'tool-missing', message: e.message, tool: e.tool, hint: e.hint } };
+  if (e instanceof OutputError)
+    return {
+      ...head,
+      failure: { kind: 'output', message: e.message, hint: e.hint ?? null, phase: e.phase ?? null },
+      ...e.aftermath,
+    };
+  return {
+    ...head,
+    failure: { kind: exitCode === 3 ? 'bug' : 'error', message: e instanceof Error ? e.message : String(e) },
+  };
 }
 
 // A reader that stops early (`kafka-mtls generate --dry-run | head`) is not an error.

@@ -68,7 +68,14 @@ export interface Cluster {
 
 /** The script's leaf subject order: C, ST, L, O, OU, then CN (keytool's -dname order). */
 export function scriptDn(s: SubjectFields, cn: string): Dn {
-  return [['C', s.country], ['ST', s.state], ['L', s.locality], ['O', s.org], ['OU', s.orgUnit], ['CN', cn]];
+  return [
+    ['C', s.country],
+    ['ST', s.state],
+    ['L', s.locality],
+    ['O', s.org],
+    ['OU', s.orgUnit],
+    ['CN', cn],
+  ];
 }
 
 export interface StatefulSetParams {
@@ -89,7 +96,10 @@ export interface StatefulSetParams {
 const dns = (value: string): San => ({ kind: 'DNS', value });
 
 /** The SANs mtls-kafka.sh writes into ext<i>.cnf, in the same order. */
-export function brokerSans(p: Pick<StatefulSetParams, 'name' | 'headlessService' | 'namespace' | 'clusterDomain' | 'extraSans'>, i: number): San[] {
+export function brokerSans(
+  p: Pick<StatefulSetParams, 'name' | 'headlessService' | 'namespace' | 'clusterDomain' | 'extraSans'>,
+  i: number,
+): San[] {
   const pod = `${p.name}-${i}.${p.headlessService}`;
   // A --san that repeats one of the script's names (or another --san) is written once.
   return uniqueSans([
@@ -143,5 +153,8 @@ export function describeStatefulSet(p: StatefulSetParams): Cluster {
  * emailAddress (which Java would print as an OID and hex).
  */
 export function principalOf(subject: Dn): string {
-  return [...subject].reverse().map(([k, v]) => `${k}=${v}`).join(',');
+  return [...subject]
+    .reverse()
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

@@ -1,6 +1,15 @@
 import { dirname, resolve } from 'node:path';
 import type { RawCaOptions } from './byoca.js';
-import { brokerCn, brokerSans, type Cluster, type Dn, type DnAttr, type Identity, type San, type StoreType } from './cluster.js';
+import {
+  brokerCn,
+  brokerSans,
+  type Cluster,
+  type Dn,
+  type DnAttr,
+  type Identity,
+  type San,
+  type StoreType,
+} from './cluster.js';
 import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } from './deployment.js';
 import { UsageError } from './errors.js';
 import { EMITS, type Emit } from './plans/emits.js';
@@ -31,11 +40,34 @@ export interface ClusterConfig {
 
 /** The write-up's names, the defaults of the confluent layout when the config names none. */
 export const CONFLUENT_DEFAULTS = {
-  caSubject: [['C', 'US'], ['O', 'Confluent'], ['L', 'MountainView'], ['CN', 'confluent-ca']] as Dn,
-  subject: [['C', 'US'], ['O', 'CONFLUENT'], ['L', 'MountainView']] as Dn,
+  caSubject: [
+    ['C', 'US'],
+    ['O', 'Confluent'],
+    ['L', 'MountainView'],
+    ['CN', 'confluent-ca'],
+  ] as Dn,
+  subject: [
+    ['C', 'US'],
+    ['O', 'CONFLUENT'],
+    ['L', 'MountainView'],
+  ] as Dn,
 };
-const SCRIPT_SUBJECT: Dn = [['C', 'KR'], ['ST', 'Seoul'], ['L', 'Confluent'], ['O', 'Organization'], ['OU', 'OrganizationUnit']];
-const SCRIPT_CA: Dn = [['C', 'KR'], ['ST', 'SEOUL'], ['L', 'Confluent'], ['O', 'Organization'], ['OU', 'OrganizationUnit'], ['CN', 'Kafka-Security-CA'], ['emailAddress', 'my@email.com']];
+const SCRIPT_SUBJECT: Dn = [
+  ['C', 'KR'],
+  ['ST', 'Seoul'],
+  ['L', 'Confluent'],
+  ['O', 'Organization'],
+  ['OU', 'OrganizationUnit'],
+];
+const SCRIPT_CA: Dn = [
+  ['C', 'KR'],
+  ['ST', 'SEOUL'],
+  ['L', 'Confluent'],
+  ['O', 'Organization'],
+  ['OU', 'OrganizationUnit'],
+  ['CN', 'Kafka-Security-CA'],
+  ['emailAddress', 'my@email.com'],
+];
 
 type Json = unknown;
 
@@ -60,13 +92,15 @@ export class Field {
     return this.value !== undefined && this.value !== null;
   }
   object(keys: readonly string[]): Field {
-    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) this.fail('must be a mapping (key: value)');
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value))
+      this.fail('must be a mapping (key: value)');
     const unknown = Object.keys(this.value).filter((k) => !keys.includes(k));
     if (unknown.length > 0) this.at(unknown[0]!).fail(`is not a known field; known here: ${keys.join(', ')}`);
     return this;
   }
   entries(): Array<[string, Field]> {
-    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) this.fail('must be a mapping (key: value)');
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value))
+      this.fail('must be a mapping (key: value)');
     return Object.keys(this.value).map((k) => [k, this.at(k)]);
   }
   list(): Field[] {
@@ -103,7 +137,11 @@ export const DN_ATTRS: readonly DnAttr[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'em
 function readDn(f: Field, opts: { cn: 'required' | 'forbidden'; email: boolean }): Dn {
   const dn = f.entries().map(([k, field]): [DnAttr, string] => {
     if (!DN_ATTRS.includes(k as DnAttr) || (k === 'emailAddress' && !opts.email)) {
-      field.fail(`is not a subject attribute here; use ${DN_ATTRS.filter((a) => opts.email || a !== 'emailAddress').filter((a) => opts.cn === 'required' || a !== 'CN').join(', ')}`);
+      field.fail(
+        `is not a subject attribute here; use ${DN_ATTRS.filter((a) => opts.email || a !== 'emailAddress')
+          .filter((a) => opts.cn === 'required' || a !== 'CN')
+          .join(', ')}`,
+      );
     }
     if (k === 'CN' && opts.cn === 'forbidden') field.fail('is set per broker and client: their names are their CNs');
     const value = field.string();
@@ -156,7 +194,10 @@ export async function loadConfig(file: string): Promise<ClusterConfig> {
     json = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     // The yaml package refuses an alias bomb ("billion laughs") with a ReferenceError.
-    throw new UsageError(`--config ${file}`, `cannot be expanded: ${(e as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions)`);
+    throw new UsageError(
+      `--config ${file}`,
+      `cannot be expanded: ${(e as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions)`,
+    );
   }
   return readConfig(file, json);
 }
@@ -169,33 +210,67 @@ const MAX_IDENTITIES = 999;
 function checkCounts(file: string, root: unknown): void {
   if (!root || typeof root !== 'object' || !('get' in root)) return;
   const node = root as { get(key: string, keepScalar: true): unknown };
-  for (const [key, what] of [['brokers', 'brokers'], ['clients', 'clients']] as const) {
+  for (const [key, what] of [
+    ['brokers', 'brokers'],
+    ['clients', 'clients'],
+  ] as const) {
     const items = (node.get(key, true) as { items?: unknown[] } | undefined)?.items;
     if (items && items.length > MAX_IDENTITIES) {
-      throw new UsageError(`--config ${file}: ${key}`, `must name at most ${MAX_IDENTITIES} ${what} (the cap of --brokers); it names ${items.length}`);
+      throw new UsageError(
+        `--config ${file}: ${key}`,
+        `must name at most ${MAX_IDENTITIES} ${what} (the cap of --brokers); it names ${items.length}`,
+      );
     }
   }
 }
 
-const TOP = ['layout', 'validity', 'keyBits', 'storeType', 'password', 'ca', 'subject', 'statefulSet', 'brokers', 'clients', 'listeners', 'interBrokerListener', 'mountPath', 'propertiesPasswords', 'kubernetes', 'emit'] as const;
+const TOP = [
+  'layout',
+  'validity',
+  'keyBits',
+  'storeType',
+  'password',
+  'ca',
+  'subject',
+  'statefulSet',
+  'brokers',
+  'clients',
+  'listeners',
+  'interBrokerListener',
+  'mountPath',
+  'propertiesPasswords',
+  'kubernetes',
+  'emit',
+] as const;
 
 export function readConfig(file: string, json: Json): ClusterConfig {
   const root = new Field(file, '', json).object(TOP);
   const at = (k: (typeof TOP)[number]) => root.at(k);
-  const layout = at('layout').present ? at('layout').rule(() => v.oneOf('x', at('layout').string(), LAYOUTS)) : undefined;
+  const layout = at('layout').present
+    ? at('layout').rule(() => v.oneOf('x', at('layout').string(), LAYOUTS))
+    : undefined;
   const confluent = layout === 'confluent';
   const validityDays = at('validity').present ? at('validity').int(1, 36500) : confluent ? 365 : 730;
   const keyBits = at('keyBits').present ? at('keyBits').rule(() => keySize(at('keyBits'))) : 2048;
-  const storeType = at('storeType').present ? at('storeType').rule(() => v.oneOf('x', at('storeType').string(), ['auto', 'jks', 'pkcs12'] as const)) : undefined;
+  const storeType = at('storeType').present
+    ? at('storeType').rule(() => v.oneOf('x', at('storeType').string(), ['auto', 'jks', 'pkcs12'] as const))
+    : undefined;
 
   let password: ClusterConfig['password'];
   if (at('password').present) {
     const p = at('password').object(['env', 'file']);
-    if (p.at('env').present === p.at('file').present) p.fail('must name exactly one of env (a variable) or file (a path); the password itself is never written in the config');
-    password = p.at('env').present ? { env: p.at('env').rule(() => envName(p.at('env').string())) } : { file: p.at('file').string() };
+    if (p.at('env').present === p.at('file').present)
+      p.fail(
+        'must name exactly one of env (a variable) or file (a path); the password itself is never written in the config',
+      );
+    password = p.at('env').present
+      ? { env: p.at('env').rule(() => envName(p.at('env').string())) }
+      : { file: p.at('file').string() };
   }
 
-  const caField = at('ca').present ? at('ca').object(['subject', 'validity', 'keyBits', 'cert', 'key', 'chain', 'keyPassword']) : undefined;
+  const caField = at('ca').present
+    ? at('ca').object(['subject', 'validity', 'keyBits', 'cert', 'key', 'chain', 'keyPassword'])
+    : undefined;
   let caFiles: RawCaOptions | undefined;
   if (caField && (caField.at('cert').present || caField.at('key').present)) {
     // Checked as the flags are, by loadExternalCa; here only their shape, and paths from beside the file.
@@ -203,32 +278,62 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     let pw: Pick<RawCaOptions, 'caKeyPasswordEnv' | 'caKeyPasswordFile'> = {};
     if (caField.at('keyPassword').present) {
       const p = caField.at('keyPassword').object(['env', 'file']);
-      if (p.at('env').present === p.at('file').present) p.fail('must name exactly one of env (a variable) or file (a path)');
-      pw = p.at('env').present ? { caKeyPasswordEnv: p.at('env').rule(() => envName(p.at('env').string())) } : { caKeyPasswordFile: resolve(dirname(file), p.at('file').string()) };
+      if (p.at('env').present === p.at('file').present)
+        p.fail('must name exactly one of env (a variable) or file (a path)');
+      pw = p.at('env').present
+        ? { caKeyPasswordEnv: p.at('env').rule(() => envName(p.at('env').string())) }
+        : { caKeyPasswordFile: resolve(dirname(file), p.at('file').string()) };
     }
     caFiles = { caCert: path('cert'), caKey: path('key'), caChain: path('chain'), ...pw };
   }
   const ca = {
-    subject: caField?.at('subject').present ? readDn(caField.at('subject'), { cn: 'required', email: true }) : confluent ? CONFLUENT_DEFAULTS.caSubject : SCRIPT_CA,
+    subject: caField?.at('subject').present
+      ? readDn(caField.at('subject'), { cn: 'required', email: true })
+      : confluent
+        ? CONFLUENT_DEFAULTS.caSubject
+        : SCRIPT_CA,
     validityDays: caField?.at('validity').present ? caField.at('validity').int(1, 36500) : validityDays,
     keyBits: caField?.at('keyBits').present ? caField.at('keyBits').rule(() => keySize(caField.at('keyBits'))) : 4096,
   };
   if (validityDays > ca.validityDays) {
-    (at('validity').present ? at('validity') : caField!.at('validity')).fail(`must be at most ca.validity (${ca.validityDays} days): ${v.OUTLIVE}, got ${validityDays}`);
+    (at('validity').present ? at('validity') : caField!.at('validity')).fail(
+      `must be at most ca.validity (${ca.validityDays} days): ${v.OUTLIVE}, got ${validityDays}`,
+    );
   }
-  const subject = at('subject').present ? readDn(at('subject'), { cn: 'forbidden', email: false }) : confluent ? CONFLUENT_DEFAULTS.subject : SCRIPT_SUBJECT;
+  const subject = at('subject').present
+    ? readDn(at('subject'), { cn: 'forbidden', email: false })
+    : confluent
+      ? CONFLUENT_DEFAULTS.subject
+      : SCRIPT_SUBJECT;
   const leaf = (role: Identity['role'], id: string, name: string, sans: San[], cn = name): Identity => ({
-    role, id, alias: name, subject: [...subject, ['CN', cn]], sans, keyBits, validityDays,
+    role,
+    id,
+    alias: name,
+    subject: [...subject, ['CN', cn]],
+    sans,
+    keyBits,
+    validityDays,
   });
 
-  if (at('statefulSet').present === at('brokers').present) root.fail('must describe the brokers with exactly one of statefulSet (the script\'s naming) or brokers (a name and host names per broker)');
+  if (at('statefulSet').present === at('brokers').present)
+    root.fail(
+      "must describe the brokers with exactly one of statefulSet (the script's naming) or brokers (a name and host names per broker)",
+    );
   let brokers: Identity[];
   let namespace: string | undefined;
   let defaultClient = 'client';
   if (at('statefulSet').present) {
-    const s = at('statefulSet').object(['name', 'headlessService', 'namespace', 'clusterDomain', 'replicas', 'extraSans']);
+    const s = at('statefulSet').object([
+      'name',
+      'headlessService',
+      'namespace',
+      'clusterDomain',
+      'replicas',
+      'extraSans',
+    ]);
     const name = s.at('name').present ? readName(s.at('name'), s.at('name').string()) : 'mtls-kafka';
-    const str = (k: string, dflt: string, check: (raw: string) => string) => (s.at(k).present ? s.at(k).rule(() => check(s.at(k).string())) : dflt);
+    const str = (k: string, dflt: string, check: (raw: string) => string) =>
+      s.at(k).present ? s.at(k).rule(() => check(s.at(k).string())) : dflt;
     const headlessService = str('headlessService', `${name}-headless`, (r) => v.dnsLabel('x', r));
     namespace = str('namespace', 'axplatform', (r) => v.dnsLabel('x', r));
     const clusterDomain = str('clusterDomain', 'svc.cluster.local', (r) => v.dnsName('x', r));
@@ -236,8 +341,11 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     const extraSans = s.at('extraSans').present ? s.at('extraSans').list().map(readSan) : [];
     const names = { name, headlessService, namespace, clusterDomain, extraSans };
     const cn = brokerCn(names, replicas - 1);
-    if (cn.length > 64) s.fail(`makes the broker common name ${cn.length} characters long ("${cn}"); at most 64 are allowed`);
-    brokers = Array.from({ length: replicas }, (_, i) => leaf('broker', `broker-${i}`, `${name}-${i}`, brokerSans(names, i), brokerCn(names, i)));
+    if (cn.length > 64)
+      s.fail(`makes the broker common name ${cn.length} characters long ("${cn}"); at most 64 are allowed`);
+    brokers = Array.from({ length: replicas }, (_, i) =>
+      leaf('broker', `broker-${i}`, `${name}-${i}`, brokerSans(names, i), brokerCn(names, i)),
+    );
     defaultClient = `${name}-client`;
   } else {
     const entries = at('brokers').entries();
@@ -251,25 +359,45 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     });
   }
 
-  const clientNames = at('clients').present ? at('clients').list().map((c) => readName(c, c.string())) : [defaultClient];
+  const clientNames = at('clients').present
+    ? at('clients')
+        .list()
+        .map((c) => readName(c, c.string()))
+    : [defaultClient];
   if (clientNames.length === 0) at('clients').fail('must name at least one client');
-  const clients = clientNames.map((name, i) => leaf('client', i === 0 ? 'client' : `client-${i}`, name, [{ kind: 'DNS', value: name }]));
+  const clients = clientNames.map((name, i) =>
+    leaf('client', i === 0 ? 'client' : `client-${i}`, name, [{ kind: 'DNS', value: name }]),
+  );
   const all = [...brokers, ...clients];
   const dup = all.find((x, i) => all.findIndex((y) => y.alias === x.alias) !== i);
-  if (dup) (dup.role === 'client' ? at('clients') : root).fail(`names ${dup.alias} twice: every broker and client needs its own name (it is the alias and the file names)`);
+  if (dup)
+    (dup.role === 'client' ? at('clients') : root).fail(
+      `names ${dup.alias} twice: every broker and client needs its own name (it is the alias and the file names)`,
+    );
 
   const deployment: { -readonly [K in keyof Deployment]?: Deployment[K] } = {};
   if (at('listeners').present) {
-    const listeners = at('listeners').list().map((l): Listener => {
-      l.object(['name', 'port', 'protocol', 'host']);
-      const name = l.at('name').string();
-      if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name)) l.at('name').fail(`must be a listener name in capitals (A-Z, 0-9, _), got ${JSON.stringify(name)}`);
-      const protocol = l.at('protocol').present ? l.at('protocol').rule(() => v.oneOf('x', l.at('protocol').string(), ['ssl', 'sasl_ssl'] as const)).toUpperCase() as Listener['protocol'] : 'SSL';
-      const host = l.at('host').present ? l.at('host').int(0, 99) : 0;
-      const short = brokers.find((b) => b.sans.length <= host);
-      if (short) l.at('host').fail(`is the index of a broker host name to advertise, but ${short.alias} has only ${short.sans.length}`);
-      return { name, port: l.at('port').int(1, 65535), protocol, host };
-    });
+    const listeners = at('listeners')
+      .list()
+      .map((l): Listener => {
+        l.object(['name', 'port', 'protocol', 'host']);
+        const name = l.at('name').string();
+        if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name))
+          l.at('name').fail(`must be a listener name in capitals (A-Z, 0-9, _), got ${JSON.stringify(name)}`);
+        const protocol = l.at('protocol').present
+          ? (l
+              .at('protocol')
+              .rule(() => v.oneOf('x', l.at('protocol').string(), ['ssl', 'sasl_ssl'] as const))
+              .toUpperCase() as Listener['protocol'])
+          : 'SSL';
+        const host = l.at('host').present ? l.at('host').int(0, 99) : 0;
+        const short = brokers.find((b) => b.sans.length <= host);
+        if (short)
+          l.at('host').fail(
+            `is the index of a broker host name to advertise, but ${short.alias} has only ${short.sans.length}`,
+          );
+        return { name, port: l.at('port').int(1, 65535), protocol, host };
+      });
     if (listeners.length === 0) at('listeners').fail('must name at least one listener');
     const names = listeners.map((l) => l.name);
     if (new Set(names).size !== names.length) at('listeners').fail('must not name a listener twice');
@@ -279,32 +407,44 @@ export function readConfig(file: string, json: Json): ClusterConfig {
   if (at('interBrokerListener').present) {
     const name = at('interBrokerListener').string();
     const known = (deployment.listeners ?? [{ name: 'SSL' }]).map((l) => l.name);
-    if (!known.includes(name)) at('interBrokerListener').fail(`must be one of the listeners (${known.join(', ')}), got ${JSON.stringify(name)}`);
+    if (!known.includes(name))
+      at('interBrokerListener').fail(`must be one of the listeners (${known.join(', ')}), got ${JSON.stringify(name)}`);
     deployment.interBrokerListener = name;
   }
   if (at('mountPath').present) {
     const m = at('mountPath').string();
-    if (!/^\/[A-Za-z0-9._/-]*$/.test(m)) at('mountPath').fail(`must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(m)}`);
+    if (!/^\/[A-Za-z0-9._/-]*$/.test(m))
+      at('mountPath').fail(`must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(m)}`);
     deployment.mountPath = m;
   }
-  if (at('propertiesPasswords').present) deployment.passwords = at('propertiesPasswords').rule(() => v.oneOf('x', at('propertiesPasswords').string(), PASSWORD_STYLES)) as PasswordStyle;
+  if (at('propertiesPasswords').present)
+    deployment.passwords = at('propertiesPasswords').rule(() =>
+      v.oneOf('x', at('propertiesPasswords').string(), PASSWORD_STYLES),
+    ) as PasswordStyle;
   if (at('kubernetes').present) {
     const k = at('kubernetes').object(['namespace']);
-    if (k.at('namespace').present) namespace = k.at('namespace').rule(() => v.dnsLabel('x', k.at('namespace').string()));
+    if (k.at('namespace').present)
+      namespace = k.at('namespace').rule(() => v.dnsLabel('x', k.at('namespace').string()));
   }
   if (namespace) deployment.namespace = namespace;
-  const emit = at('emit').present ? at('emit').list().map((e) => e.rule(() => v.oneOf('x', e.string(), EMITS))) : undefined;
+  const emit = at('emit').present
+    ? at('emit')
+        .list()
+        .map((e) => e.rule(() => v.oneOf('x', e.string(), EMITS)))
+    : undefined;
 
   return { layout, cluster: { ca, identities: all }, storeType, password, deployment, emit, caFiles };
 }
 
 export function keySize(f: Field): number {
   const bits = f.int(2048, 8192);
-  if (![2048, 3072, 4096, 8192].includes(bits)) f.fail(`must be an RSA key size of 2048, 3072, 4096 or 8192 bits, got ${bits}`);
+  if (![2048, 3072, 4096, 8192].includes(bits))
+    f.fail(`must be an RSA key size of 2048, 3072, 4096 or 8192 bits, got ${bits}`);
   return bits;
 }
 
 function envName(raw: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) throw new UsageError('x', `must be an environment variable name, got ${JSON.stringify(raw)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw))
+    throw new UsageError('x', `must be an environment variable name, got ${JSON.stringify(raw)}`);
   return raw;
 }

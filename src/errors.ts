@@ -32,7 +32,11 @@ export class ToolMissingError extends Error {
 
 /** A tool that is there, in a version kafka-mtls cannot drive (LibreSSL, OpenSSL before 1.1.1). */
 export class ToolVersionError extends ToolMissingError {
-  constructor(tool: string, readonly found: string, hint: string) {
+  constructor(
+    tool: string,
+    readonly found: string,
+    hint: string,
+  ) {
     super(tool, `it is ${found}, which kafka-mtls does not support`, hint);
     this.message = `${tool} is ${found}, which kafka-mtls does not support`;
     this.name = 'ToolVersionError';
@@ -40,7 +44,8 @@ export class ToolVersionError extends ToolMissingError {
 }
 
 /** How a step failed, in the order the runner tests for it. */
-export type FailureKind = 'not-started' | 'timed-out' | 'cancelled' | 'exit-code' | 'io-error' | 'file-missing' | 'check-failed';
+export type FailureKind =
+  'not-started' | 'timed-out' | 'cancelled' | 'exit-code' | 'io-error' | 'file-missing' | 'check-failed';
 
 export interface StepFailure {
   readonly stepId: string;

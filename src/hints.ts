@@ -68,7 +68,8 @@ export const HINTS: readonly HintEntry[] = [
   },
   {
     id: 'keytool-cannot-write',
-    pattern: /FileNotFoundException: .*\((Permission denied|Not a directory|No such file or directory|Read-only file system)\)/,
+    pattern:
+      /FileNotFoundException: .*\((Permission denied|Not a directory|No such file or directory|Read-only file system)\)/,
     hint: 'keytool cannot write the store: the directory is missing or not writable. Check --out and its parent directory.',
   },
   {
@@ -79,7 +80,7 @@ export const HINTS: readonly HintEntry[] = [
   {
     id: 'keytool-pkcs12-mac-unsupported',
     pattern: /Integrity check failed: java\.security\.NoSuchAlgorithmException/,
-    hint: 'This keytool cannot check the PKCS12 store\'s integrity MAC (JDKs before 8u301 and 11.0.12 lack HmacPBESHA256). Use a newer JDK (--keytool).',
+    hint: "This keytool cannot check the PKCS12 store's integrity MAC (JDKs before 8u301 and 11.0.12 lack HmacPBESHA256). Use a newer JDK (--keytool).",
   },
   {
     id: 'keytool-missing-env',

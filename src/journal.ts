@@ -28,11 +28,14 @@ export interface Journal {
 /** The parameters as a journal or --json shows them: every value but the password, and where the password came from. */
 export function publicParams(p: GenerateParams): Record<string, unknown> {
   const { password: _password, defaultPassword, ...rest } = p;
-  return { ...rest, password: defaultPassword ? 'the script\'s default' : 'given (not recorded)' };
+  return { ...rest, password: defaultPassword ? "the script's default" : 'given (not recorded)' };
 }
 
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '.$1Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d+)Z$/, '.$1Z');
 }
 
 /** Writes the journal into dir/.kafka-mtls (0700, the file 0600, whatever the umask); returns its path. */

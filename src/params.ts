@@ -103,7 +103,13 @@ export const SCRIPT_DEFAULTS = {
  * A flag wins over the script's environment variable, which wins over the
  * script's default. Errors name the flag, and the variable when the value came from it.
  */
-function pick(flag: string, flagValue: string | undefined, env: NodeJS.ProcessEnv, envName: string | undefined, fallback: string): [string, string] {
+function pick(
+  flag: string,
+  flagValue: string | undefined,
+  env: NodeJS.ProcessEnv,
+  envName: string | undefined,
+  fallback: string,
+): [string, string] {
   if (flagValue !== undefined) return [flagValue, flag];
   const fromEnv = envName ? env[envName] : undefined;
   if (fromEnv !== undefined && fromEnv !== '') return [fromEnv, `${flag} (from ${envName})`];
@@ -112,10 +118,23 @@ function pick(flag: string, flagValue: string | undefined, env: NodeJS.ProcessEn
 
 /** Flags that describe the cluster: a config file describes it instead. */
 const SHAPE_FLAGS: ReadonlyArray<[keyof RawGenerateOptions, string]> = [
-  ['brokers', '--brokers'], ['validity', '--validity'], ['caValidity', '--ca-validity'], ['name', '--name'],
-  ['headlessService', '--headless-service'], ['namespace', '--namespace'], ['clusterDomain', '--cluster-domain'],
-  ['clientName', '--client-name'], ['san', '--san'], ['country', '--country'], ['state', '--state'], ['caState', '--ca-state'],
-  ['locality', '--locality'], ['org', '--org'], ['orgUnit', '--org-unit'], ['caCn', '--ca-cn'], ['caEmail', '--ca-email'],
+  ['brokers', '--brokers'],
+  ['validity', '--validity'],
+  ['caValidity', '--ca-validity'],
+  ['name', '--name'],
+  ['headlessService', '--headless-service'],
+  ['namespace', '--namespace'],
+  ['clusterDomain', '--cluster-domain'],
+  ['clientName', '--client-name'],
+  ['san', '--san'],
+  ['country', '--country'],
+  ['state', '--state'],
+  ['caState', '--ca-state'],
+  ['locality', '--locality'],
+  ['org', '--org'],
+  ['orgUnit', '--org-unit'],
+  ['caCn', '--ca-cn'],
+  ['caEmail', '--ca-email'],
 ];
 
 /** What each layout adds unless --emit or the config says otherwise. */
@@ -134,22 +153,36 @@ export interface ParamFallbacks {
 }
 
 /** Fallbacks stand in for the layout's defaults: plan and apply take them from the directory's state file. */
-export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.ProcessEnv, fallback: ParamFallbacks = {}): Promise<GenerateParams> {
+export async function parseGenerateOptions(
+  raw: RawGenerateOptions,
+  env: NodeJS.ProcessEnv,
+  fallback: ParamFallbacks = {},
+): Promise<GenerateParams> {
   let config: ClusterConfig | undefined;
   if (raw.config !== undefined) {
     const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
-    if (clash) throw new UsageError(clash[1], 'cannot be combined with --config: the config file describes the cluster; set it there');
+    if (clash)
+      throw new UsageError(
+        clash[1],
+        'cannot be combined with --config: the config file describes the cluster; set it there',
+      );
     config = await loadConfig(raw.config);
   }
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
   const base = await parseFlags(raw, config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env);
-  const layout: Layout = raw.layout !== undefined ? v.oneOf('--layout', raw.layout, LAYOUTS) : (config?.layout ?? fallback.layout ?? 'dropin');
+  const layout: Layout =
+    raw.layout !== undefined
+      ? v.oneOf('--layout', raw.layout, LAYOUTS)
+      : (config?.layout ?? fallback.layout ?? 'dropin');
   const storeType: StoreType =
     raw.storeType !== undefined
       ? v.oneOf('--store-type', raw.storeType, ['auto', 'jks', 'pkcs12'] as const)
       : (config?.storeType ?? fallback.storeType ?? (layout === 'confluent' ? 'pkcs12' : 'auto'));
   if (layout === 'confluent' && storeType !== 'pkcs12') {
-    throw new UsageError(raw.storeType !== undefined ? '--store-type' : `--config ${raw.config}: storeType`, 'must be pkcs12 with the confluent layout (its stores are .pkcs12 files)');
+    throw new UsageError(
+      raw.storeType !== undefined ? '--store-type' : `--config ${raw.config}: storeType`,
+      'must be pkcs12 with the confluent layout (its stores are .pkcs12 files)',
+    );
   }
   const emit = raw.emit !== undefined ? parseEmit(raw.emit) : (config?.emit ?? fallback.emit ?? DEFAULT_EMITS[layout]);
 
@@ -160,15 +193,27 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     ...fallback.deployment,
     ...config?.deployment,
     ...(raw.mountPath !== undefined ? { mountPath: mountPath(raw.mountPath) } : {}),
-    ...(raw.propertiesPasswords !== undefined ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) } : {}),
+    ...(raw.propertiesPasswords !== undefined
+      ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) }
+      : {}),
   };
   // Your own CA: from the flags, else from the config file (its errors then name the file's fields).
   const fromConfig = config?.caFiles && raw.caCert === undefined && raw.caKey === undefined;
   const byo = fromConfig
-    ? await loadExternalCa({ ...config!.caFiles, ...pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']) }, env, base.tools.openssl, configCaNames(raw.config!))
+    ? await loadExternalCa(
+        { ...config!.caFiles, ...pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']) },
+        env,
+        base.tools.openssl,
+        configCaNames(raw.config!),
+      )
     : await loadExternalCa(raw, env, base.tools.openssl);
 
-  if (byo.notAfter) leavesWithin(byo.notAfter, config ? config.cluster.identities[0]!.validityDays : base.validityDays, config ? `--config ${raw.config}: validity` : '--validity');
+  if (byo.notAfter)
+    leavesWithin(
+      byo.notAfter,
+      config ? config.cluster.identities[0]!.validityDays : base.validityDays,
+      config ? `--config ${raw.config}: validity` : '--validity',
+    );
 
   let { password, defaultPassword, passwordFrom } = base;
   if (raw.passwordFile === undefined && config?.password) {
@@ -176,11 +221,20 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
     defaultPassword = false;
   }
 
-  const extras = { externalCa: byo.external, caKeyPassword: byo.keyPassword, generatePasswords: raw.generatePasswords === true || fallback.generatePasswords === true };
-  if (extras.generatePasswords && raw.passwordFile !== undefined) throw new UsageError('--generate-passwords', 'cannot be combined with --password-file: the passwords are made for you');
+  const extras = {
+    externalCa: byo.external,
+    caKeyPassword: byo.keyPassword,
+    generatePasswords: raw.generatePasswords === true || fallback.generatePasswords === true,
+  };
+  if (extras.generatePasswords && raw.passwordFile !== undefined)
+    throw new UsageError(
+      '--generate-passwords',
+      'cannot be combined with --password-file: the passwords are made for you',
+    );
   // Generated passwords need none given: the shared one then only opens nothing.
   if (extras.generatePasswords) defaultPassword = false;
-  if (!config) return { ...base, layout, storeType, emit, deployment, password, defaultPassword, passwordFrom, ...extras };
+  if (!config)
+    return { ...base, layout, storeType, emit, deployment, password, defaultPassword, passwordFrom, ...extras };
   const brokers = config.cluster.identities.filter((i) => i.role === 'broker');
   const client = config.cluster.identities.find((i) => i.role === 'client')!;
   return {
@@ -209,13 +263,22 @@ export async function parseGenerateOptions(raw: RawGenerateOptions, env: NodeJS.
 function leavesWithin(caNotAfter: Date, days: number, option: string): void {
   const fits = Math.floor((caNotAfter.getTime() - Date.now()) / 86_400_000);
   if (days > fits) {
-    throw new UsageError(option, `must be at most ${fits} days: your CA (--ca-cert) expires on ${caNotAfter.toISOString().slice(0, 10)}, and ${v.OUTLIVE}; got ${days}`);
+    throw new UsageError(
+      option,
+      `must be at most ${fits} days: your CA (--ca-cert) expires on ${caNotAfter.toISOString().slice(0, 10)}, and ${v.OUTLIVE}; got ${days}`,
+    );
   }
 }
 
 function configCaNames(file: string): CaOptionNames {
   const at = (field: string) => `--config ${file}: ca.${field}`;
-  return { cert: at('cert'), key: at('key'), chain: at('chain'), passwordEnv: at('keyPassword.env'), passwordFile: at('keyPassword.file') };
+  return {
+    cert: at('cert'),
+    key: at('key'),
+    chain: at('chain'),
+    passwordEnv: at('keyPassword.env'),
+    passwordFile: at('keyPassword.file'),
+  };
 }
 
 function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
@@ -223,38 +286,59 @@ function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K
 }
 
 function parseEmit(raw: string): Emit[] {
-  const items = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (items.length === 1 && items[0] === 'none') return [];
   return [...new Set(items.map((e) => v.oneOf('--emit', e, EMITS)))];
 }
 
 function mountPath(raw: string): string {
-  if (!/^\/[A-Za-z0-9._/-]*$/.test(raw)) throw new UsageError('--mount-path', `must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(raw)}`);
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(raw))
+    throw new UsageError(
+      '--mount-path',
+      `must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(raw)}`,
+    );
   return raw;
 }
 
-async function configPassword(file: string, p: NonNullable<ClusterConfig['password']>, env: NodeJS.ProcessEnv): Promise<{ secret: Secret; from: string }> {
+async function configPassword(
+  file: string,
+  p: NonNullable<ClusterConfig['password']>,
+  env: NodeJS.ProcessEnv,
+): Promise<{ secret: Secret; from: string }> {
   if ('env' in p) {
     const value = env[p.env];
     if (value === undefined) throw new UsageError(`--config ${file}: password.env`, `names ${p.env}, which is not set`);
     if (value === '') throw new UsageError(`${p.env} (password.env of ${file})`, 'must not be empty');
-    return { secret: new Secret('store password', v.password(`${p.env} (password.env of ${file})`, value)), from: `${p.env} (password.env of ${file})` };
+    return {
+      secret: new Secret('store password', v.password(`${p.env} (password.env of ${file})`, value)),
+      from: `${p.env} (password.env of ${file})`,
+    };
   }
   // A relative path is read from beside the config file, wherever the command runs.
   const { secret, from } = await readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
   return { secret, from };
 }
 
-type FlagParams = Omit<GenerateParams, 'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword' | 'generatePasswords'>;
+type FlagParams = Omit<
+  GenerateParams,
+  'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword' | 'generatePasswords'
+>;
 
 async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
   const D = SCRIPT_DEFAULTS;
   const brokers = v.wholeNumber(...swap(pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers)), 1, 999);
   const [validityOption, validityRaw] = swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity));
   const validityDays = v.wholeNumber(validityOption, validityRaw, 1, 36500);
-  const caValidityDays = raw.caValidity === undefined ? validityDays : v.wholeNumber('--ca-validity', raw.caValidity, 1, 36500);
+  const caValidityDays =
+    raw.caValidity === undefined ? validityDays : v.wholeNumber('--ca-validity', raw.caValidity, 1, 36500);
   if (validityDays > caValidityDays) {
-    throw new UsageError(validityOption, `must be at most --ca-validity (${caValidityDays} days): ${v.OUTLIVE}, got ${validityDays}`);
+    throw new UsageError(
+      validityOption,
+      `must be at most --ca-validity (${caValidityDays} days): ${v.OUTLIVE}, got ${validityDays}`,
+    );
   }
   const name = v.dnsLabel('--name', raw.name ?? D.name);
   const headlessService = v.dnsLabel('--headless-service', raw.headlessService ?? `${name}-headless`);
@@ -276,15 +360,22 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
   // The longest broker CN must fit X.509's 64-character limit on a common name (RFC 5280 ub-common-name).
   const longestCn = brokerCn({ name, headlessService }, brokers - 1);
   if (longestCn.length > 64) {
-    throw new UsageError('--name/--headless-service', `make the broker common name ${longestCn.length} characters long ("${longestCn}"); at most 64 are allowed`);
+    throw new UsageError(
+      '--name/--headless-service',
+      `make the broker common name ${longestCn.length} characters long ("${longestCn}"); at most 64 are allowed`,
+    );
   }
   for (let i = 0; i < brokers; i += brokers - 1 || 1) {
-    v.dnsName('--name/--headless-service/--namespace/--cluster-domain', `${brokerCn({ name, headlessService }, i)}.${namespace}.${clusterDomain}`);
+    v.dnsName(
+      '--name/--headless-service/--namespace/--cluster-domain',
+      `${brokerCn({ name, headlessService }, i)}.${namespace}.${clusterDomain}`,
+    );
   }
 
   const given = resolve(raw.out ?? 'certs');
   const existing = await stat(given).catch(() => undefined);
-  if (existing && !existing.isDirectory()) throw new UsageError('--out', `must be a directory or not exist yet; ${given} is a file`);
+  if (existing && !existing.isDirectory())
+    throw new UsageError('--out', `must be a directory or not exist yet; ${given} is a file`);
   // A symlink to a directory stays a symlink: the swap happens at the directory it points to.
   const out = existing ? await realpath(given) : given;
 
@@ -308,8 +399,14 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
     passwordFrom: from,
     keepWork: raw.keepWork === true,
     verbose: raw.verbose === true,
-    tools: { openssl: nonEmpty('--openssl', raw.openssl ?? 'openssl'), keytool: nonEmpty('--keytool', raw.keytool ?? 'keytool') },
-    keytoolJvm: raw.keytoolJvm === undefined ? 'shared' : v.oneOf('--keytool-jvm', raw.keytoolJvm, ['shared', 'per-step'] as const),
+    tools: {
+      openssl: nonEmpty('--openssl', raw.openssl ?? 'openssl'),
+      keytool: nonEmpty('--keytool', raw.keytool ?? 'keytool'),
+    },
+    keytoolJvm:
+      raw.keytoolJvm === undefined
+        ? 'shared'
+        : v.oneOf('--keytool-jvm', raw.keytoolJvm, ['shared', 'per-step'] as const),
   };
 }
 
@@ -331,19 +428,33 @@ export interface ReadPassword {
 }
 
 /** The one place a password file or PASSWORD is read (a bounded reader can replace readFile here alone). */
-export async function readPassword(file: string | undefined, env: NodeJS.ProcessEnv, option = '--password-file'): Promise<ReadPassword> {
+export async function readPassword(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+  option = '--password-file',
+): Promise<ReadPassword> {
   if (file !== undefined) {
     const text = await readBoundedText(file, { kind: 'password', option });
     // One trailing newline is the file's, not the password's (echo pw > file).
     const value = text.replace(/\r?\n$/, '');
     if (/[\r\n]/.test(value)) throw new UsageError(option, 'must hold the password on a single line');
     if (value === '') throw new UsageError(option, `must not be empty; ${file} holds no password`);
-    return { secret: new Secret('store password', v.password(option, value)), isDefault: false, from: `${option} ${file}` };
+    return {
+      secret: new Secret('store password', v.password(option, value)),
+      isDefault: false,
+      from: `${option} ${file}`,
+    };
   }
   const fromEnv = env.PASSWORD;
   // Set but empty is a mistake (PASSWORD=$(cat missing-file)), never a request for the default.
-  if (fromEnv === '') throw new UsageError('PASSWORD', 'must not be empty (unset it to use the script\'s default password)');
-  if (fromEnv !== undefined) return { secret: new Secret('store password', v.password('PASSWORD', fromEnv)), isDefault: false, from: 'PASSWORD' };
+  if (fromEnv === '')
+    throw new UsageError('PASSWORD', "must not be empty (unset it to use the script's default password)");
+  if (fromEnv !== undefined)
+    return {
+      secret: new Secret('store password', v.password('PASSWORD', fromEnv)),
+      isDefault: false,
+      from: 'PASSWORD',
+    };
   return { secret: new Secret('store password', SCRIPT_DEFAULTS.password), isDefault: true, from: 'PASSWORD' };
 }
 
@@ -357,8 +468,10 @@ export function passwordWarning(
   publicText = '',
 ): string | undefined {
   if (p.isDefault) {
-    return 'neither PASSWORD nor --password-file is set: ' +
-      'using the script\'s default store password "password", which anyone can guess';
+    return (
+      'neither PASSWORD nor --password-file is set: ' +
+      'using the script\'s default store password "password", which anyone can guess'
+    );
   }
   const why = weakness(p.secret.reveal(), `${publicText}\n${Object.values(SCRIPT_DEFAULTS).join('\n')}`);
   if (!why) return undefined;

@@ -19,7 +19,11 @@ export interface StorePasswords {
 export const STORE_PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
 export const TRUSTSTORE_PASSWORD_ENV = 'KAFKA_MTLS_TRUSTSTORE_PASSWORD';
 
-export const SHARED_PASSWORD: StorePasswords = { generated: false, keystore: () => STORE_PASSWORD_ENV, truststore: STORE_PASSWORD_ENV };
+export const SHARED_PASSWORD: StorePasswords = {
+  generated: false,
+  keystore: () => STORE_PASSWORD_ENV,
+  truststore: STORE_PASSWORD_ENV,
+};
 
 export const GENERATED_PASSWORDS: StorePasswords = {
   generated: true,

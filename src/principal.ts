@@ -7,7 +7,9 @@ import { UsageError } from './errors.js';
  * principal; DEFAULT gives the subject unchanged; when none applies, Kafka
  * refuses the connection.
  */
-export type MappingRule = { readonly kind: 'default' } | { readonly kind: 'rule'; readonly pattern: string; readonly replacement: string; readonly toCase?: 'L' | 'U' };
+export type MappingRule =
+  | { readonly kind: 'default' }
+  | { readonly kind: 'rule'; readonly pattern: string; readonly replacement: string; readonly toCase?: 'L' | 'U' };
 
 const RULE = /\s*(?:(DEFAULT)|RULE:((?:\\.|[^\\/])*)\/((?:\\.|[^\\/])*)\/([LU]?))\s*(?:,|$)/y;
 
@@ -18,16 +20,27 @@ export function parseMappingRules(text: string): MappingRule[] {
     const at = RULE.lastIndex;
     const m = RULE.exec(text);
     if (!m || RULE.lastIndex === at) {
-      throw new UsageError('--principal-rules', `must be DEFAULT or RULE:pattern/replacement/[L|U], separated by commas; cannot read from "${text.slice(at)}"`);
+      throw new UsageError(
+        '--principal-rules',
+        `must be DEFAULT or RULE:pattern/replacement/[L|U], separated by commas; cannot read from "${text.slice(at)}"`,
+      );
     }
     if (m[1]) rules.push({ kind: 'default' });
     else {
       try {
         new RegExp(m[2]!);
       } catch (e) {
-        throw new UsageError('--principal-rules', `has a pattern that is not a regular expression: ${(e as Error).message}`);
+        throw new UsageError(
+          '--principal-rules',
+          `has a pattern that is not a regular expression: ${(e as Error).message}`,
+        );
       }
-      rules.push({ kind: 'rule', pattern: m[2]!, replacement: m[3]!, toCase: (m[4] || undefined) as 'L' | 'U' | undefined });
+      rules.push({
+        kind: 'rule',
+        pattern: m[2]!,
+        replacement: m[3]!,
+        toCase: (m[4] || undefined) as 'L' | 'U' | undefined,
+      });
     }
   }
   return rules.length > 0 ? rules : [{ kind: 'default' }];

@@ -4,7 +4,11 @@ import { quoteArg } from './runner/command.js';
 
 /** Where the run took a secret from, so the script takes it from the same place. */
 export type SecretSource =
-  | { readonly kind: 'env'; readonly name: string; readonly fallback?: { readonly value: string; readonly warning: string } }
+  | {
+      readonly kind: 'env';
+      readonly name: string;
+      readonly fallback?: { readonly value: string; readonly warning: string };
+    }
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'random' };
 
@@ -22,7 +26,11 @@ export interface ScriptOptions {
 }
 
 /** `"@@KAFKA_MTLS_CERT file@@"` (the CA) or `"@@KAFKA_MTLS_LEAF file@@"` in a state template; `@@KAFKA_MTLS_NOW@@` the time. */
-export const STATE_MARK = { now: '@@KAFKA_MTLS_NOW@@', ca: (f: string) => `@@KAFKA_MTLS_CERT ${f}@@`, leaf: (f: string) => `@@KAFKA_MTLS_LEAF ${f}@@` };
+export const STATE_MARK = {
+  now: '@@KAFKA_MTLS_NOW@@',
+  ca: (f: string) => `@@KAFKA_MTLS_CERT ${f}@@`,
+  leaf: (f: string) => `@@KAFKA_MTLS_LEAF ${f}@@`,
+};
 
 /**
  * A plan as a bash script a user can read, run and cut short to bisect a
@@ -74,16 +82,25 @@ export function planSecretEnv(plan: Plan): string[] {
 
 /** One variable, declared: its own value when set, else where the run took it from. */
 function secretLines(name: string, source: SecretSource): string[] {
-  if (source.kind === 'random') return [`export ${name}="$(openssl rand -base64 18 | tr '+/' '-_')"   # --generate-passwords`];
+  if (source.kind === 'random')
+    return [`export ${name}="$(openssl rand -base64 18 | tr '+/' '-_')"   # --generate-passwords`];
   if (source.kind === 'file') {
     const file = quoteArg(source.path);
-    return [`if [[ -z \${${name}:-} ]]; then ${name}=$(< ${file}); fi   # as the run: the file ${file}`, `export ${name}`];
+    return [
+      `if [[ -z \${${name}:-} ]]; then ${name}=$(< ${file}); fi   # as the run: the file ${file}`,
+      `export ${name}`,
+    ];
   }
   if (source.name === name) return [`: "\${${name}:?set ${name}}"`, `export ${name}`];
   const orElse = source.fallback
     ? `else echo ${quoteArg(`warning: ${source.fallback.warning}`)} >&2; ${name}=${quoteArg(source.fallback.value)}`
     : `else echo ${quoteArg(`set ${name} or ${source.name}`)} >&2; exit 2`;
-  return [`if [[ -z \${${name}:-} ]]; then`, `  if [[ -n \${${source.name}:-} ]]; then ${name}=$${source.name}; ${orElse}; fi`, 'fi', `export ${name}`];
+  return [
+    `if [[ -z \${${name}:-} ]]; then`,
+    `  if [[ -n \${${source.name}:-} ]]; then ${name}=$${source.name}; ${orElse}; fi`,
+    'fi',
+    `export ${name}`,
+  ];
 }
 
 /**
@@ -125,7 +142,7 @@ function stateLines(state: { template: string; caCert: string }, openssl: string
     '    esac',
     '    line=$head$value$tail',
     '  fi',
-    "  printf '%s\\n' \"$line\"",
+    '  printf \'%s\\n\' "$line"',
     'done < .kafka-mtls.json.in > kafka-mtls.json',
     'rm .kafka-mtls.json.in',
   ];

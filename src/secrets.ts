@@ -55,7 +55,9 @@ parameter parseAlgParameters parsing password printf private process proprietary
 providerclass providername providerpath recommended request security self-signature serverAuth srckeystore
 standard storepass stores storetype subject successfully tampered through trustedCertEntry truststore unable
 undefined variable verbose verification verify withRSA writing Generating Verifying decrypt routines Enter phrase
-`.trim().split(/\s+/);
+`
+  .trim()
+  .split(/\s+/);
 
 /**
  * Whether a secret's value is public anyway: part of a word the tools print,

@@ -42,7 +42,10 @@ async function swapIn(target: string, workDir: string): Promise<{ backup?: strin
   await inPhase('swapping in', target, async () => {
     await chmod(workDir, 0o700);
   });
-  const existed = await lstat(target).then(() => true, () => false);
+  const existed = await lstat(target).then(
+    () => true,
+    () => false,
+  );
   const backup = existed ? await freeBackupName(target, new Date()) : undefined;
   await inPhase('swapping in', target, () => writeSwapMarker(target, { pid: process.pid, work: workDir, backup }));
   if (backup) {
@@ -56,7 +59,12 @@ async function swapIn(target: string, workDir: string): Promise<{ backup?: strin
   try {
     await rename(workDir, target);
   } catch (e) {
-    const undone = backup ? await rename(backup, target).then(() => true, () => false) : true;
+    const undone = backup
+      ? await rename(backup, target).then(
+          () => true,
+          () => false,
+        )
+      : true;
     if (undone) {
       await removeSwapMarker(target);
       throw asPhaseError(`moving the new files into ${target}`, target, e);
@@ -77,7 +85,10 @@ async function abandonWork(target: string, workDir: string, keep: boolean): Prom
   if (keep) {
     // Renamed so that the next run, which removes the work directories of killed runs, leaves it alone.
     const kept = workDir.replace(/\.kafka-mtls-work-(?=[^/]*$)/, '.kafka-mtls-kept-');
-    return rename(workDir, kept).then(() => ({ target, keptWork: kept }), () => ({ target, keptWork: workDir }));
+    return rename(workDir, kept).then(
+      () => ({ target, keptWork: kept }),
+      () => ({ target, keptWork: workDir }),
+    );
   }
   try {
     await rm(workDir, { recursive: true, force: true });
@@ -90,7 +101,10 @@ async function abandonWork(target: string, workDir: string, keep: boolean): Prom
 
 /** certs.bak-20261128T012243Z, with -1, -2 … when runs fall in the same second. */
 async function freeBackupName(target: string, now: Date): Promise<string> {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const base = `${target}.bak-${stamp}`;
   const taken = new Set(await readdir(dirname(target)));
   if (!taken.has(basename(base))) return base;
@@ -136,7 +150,8 @@ export async function refuseLinks(dir: string, rel = ''): Promise<void> {
   for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${e.name}` : e.name;
     if (e.isSymbolicLink()) {
-      const rule = 'kafka-mtls changes a directory in a copy and does not write through links; ' +
+      const rule =
+        'kafka-mtls changes a directory in a copy and does not write through links; ' +
         'replace it with what it points to (cp -rL), then run again';
       throw new UsageError('--out', `${join(dir, p)} is a symbolic link: ${rule}`);
     }

@@ -56,7 +56,13 @@ export interface State {
 }
 
 export function certRecord(info: CertInfo): CertRecord {
-  return { subject: info.subject, serial: info.serial, sha256: info.sha256, notAfter: info.notAfter.toISOString(), keyBits: info.keyBits };
+  return {
+    subject: info.subject,
+    serial: info.serial,
+    sha256: info.sha256,
+    notAfter: info.notAfter.toISOString(),
+    keyBits: info.keyBits,
+  };
 }
 
 /** Reads the certificates a run left in dir and describes them. */
@@ -75,14 +81,28 @@ export async function describeDirectory(
     return info;
   };
   // One openssl per certificate, all at once: a few milliseconds each.
-  const [ca, ...infos] = await Promise.all([read(files.caCert), ...what.identities.map((who) => read(files.cert(who)))]);
+  const [ca, ...infos] = await Promise.all([
+    read(files.caCert),
+    ...what.identities.map((who) => read(files.cert(who))),
+  ]);
   const certs: Record<string, IdentityRecord> = {};
   for (const [i, who] of what.identities.entries()) {
     const info = infos[i]!;
     const kept = previous?.certs[who.alias] && signed && !signed.has(who.alias);
-    certs[who.alias] = { ...certRecord(info), sans: info.sans, issuerSha256: kept ? previous.certs[who.alias]!.issuerSha256 : ca!.sha256 };
+    certs[who.alias] = {
+      ...certRecord(info),
+      sans: info.sans,
+      issuerSha256: kept ? previous.certs[who.alias]!.issuerSha256 : ca!.sha256,
+    };
   }
-  return { tool: 'kafka-mtls', version: 1, updatedAt: new Date().toISOString(), ...what, caCert: certRecord(ca!), certs };
+  return {
+    tool: 'kafka-mtls',
+    version: 1,
+    updatedAt: new Date().toISOString(),
+    ...what,
+    caCert: certRecord(ca!),
+    certs,
+  };
 }
 
 export async function writeState(dir: string, state: State): Promise<void> {
@@ -116,19 +136,28 @@ export async function parseState(text: string, dir: string, label: string): Prom
 }
 
 /** The generated passwords of a directory, read back from its credentials files (apply and rotate-ca keep them). */
-export async function readGeneratedSecrets(dir: string, state: State, opts: { missing: 'fail' | 'skip' } = { missing: 'fail' }): Promise<SecretEnv> {
+export async function readGeneratedSecrets(
+  dir: string,
+  state: State,
+  opts: { missing: 'fail' | 'skip' } = { missing: 'fail' },
+): Promise<SecretEnv> {
   const files = layoutFiles(state.layout);
   const out: Record<string, Secret> = {};
   const read = async (name: string, label: string, file: string) => {
     const text = await readBoundedText(join(dir, file), { kind: 'password', option: '--out' }).catch((e) => {
       if (!isMissingFile(e)) throw e;
       if (opts.missing === 'skip') return undefined;
-      throw new UsageError('--out', `${join(dir, file)} is missing: it holds a generated password this directory needs`);
+      throw new UsageError(
+        '--out',
+        `${join(dir, file)} is missing: it holds a generated password this directory needs`,
+      );
     });
     if (text !== undefined) out[name] = new Secret(label, text.replace(/\r?\n$/, ''));
   };
-  for (const who of state.identities) await read(GENERATED_PASSWORDS.keystore(who), `${who.alias} keystore password`, files.creds(who).keystore);
-  if (state.identities[0]) await read(GENERATED_PASSWORDS.truststore, 'truststore password', files.creds(state.identities[0]).truststore);
+  for (const who of state.identities)
+    await read(GENERATED_PASSWORDS.keystore(who), `${who.alias} keystore password`, files.creds(who).keystore);
+  if (state.identities[0])
+    await read(GENERATED_PASSWORDS.truststore, 'truststore password', files.creds(state.identities[0]).truststore);
   return out;
 }
 
@@ -137,11 +166,23 @@ export async function readGeneratedSecrets(dir: string, state: State, opts: { mi
  * its state, and the defaults it gives: its layout, store type, outputs,
  * deployment and password style.
  */
-export async function openDirectory(out: string | undefined): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
+export async function openDirectory(
+  out: string | undefined,
+): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
   const given = resolve(out ?? 'certs');
   const dir = await realpath(given).catch(() => given);
   const state = await readState(dir);
-  if (!state) throw new UsageError('--out', `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`);
-  const fallback = { layout: state.layout, storeType: state.storeType, emit: state.emit, deployment: state.deployment, generatePasswords: state.generatedPasswords };
+  if (!state)
+    throw new UsageError(
+      '--out',
+      `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`,
+    );
+  const fallback = {
+    layout: state.layout,
+    storeType: state.storeType,
+    emit: state.emit,
+    deployment: state.deployment,
+    generatePasswords: state.generatedPasswords,
+  };
   return { dir, state, fallback };
 }

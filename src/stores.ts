@@ -45,7 +45,10 @@ export function parseKeytoolList(text: string): StoreListing | undefined {
  * built by issuer name as Java's PKCS12KeyStore does, and a trusted entry for
  * each certificate with Oracle's trusted-key-usage attribute. Java lower-cases aliases.
  */
-export function parseOpensslPkcs12(stdout: string, stderr: string): (StoreListing & { readonly keyBags: number }) | undefined {
+export function parseOpensslPkcs12(
+  stdout: string,
+  stderr: string,
+): (StoreListing & { readonly keyBags: number }) | undefined {
   if (!/^MAC: /m.test(stderr)) return undefined;
   const keyBags = (stderr.match(/^(Shrouded )?Keybag/gm) ?? []).length;
   const bags = stdout
@@ -62,7 +65,7 @@ export function parseOpensslPkcs12(stdout: string, stderr: string): (StoreListin
     }));
   const chainOf = (leaf: StoreCert): StoreCert[] => {
     const chain = [leaf];
-    for (let cur = leaf; cur.owner !== cur.issuer && chain.length < 10; ) {
+    for (let cur = leaf; cur.owner !== cur.issuer && chain.length < 10;) {
       const next = bags.find((b) => b.owner === cur.issuer);
       if (!next) break;
       chain.push(next);
@@ -71,8 +74,12 @@ export function parseOpensslPkcs12(stdout: string, stderr: string): (StoreListin
     return chain;
   };
   const entries: StoreEntry[] = [
-    ...bags.filter((b) => b.keyed).map((b) => ({ alias: b.alias, entryType: 'PrivateKeyEntry' as const, certs: chainOf(b) })),
-    ...bags.filter((b) => b.trusted && !b.keyed).map((b) => ({ alias: b.alias, entryType: 'trustedCertEntry' as const, certs: [b] })),
+    ...bags
+      .filter((b) => b.keyed)
+      .map((b) => ({ alias: b.alias, entryType: 'PrivateKeyEntry' as const, certs: chainOf(b) })),
+    ...bags
+      .filter((b) => b.trusted && !b.keyed)
+      .map((b) => ({ alias: b.alias, entryType: 'trustedCertEntry' as const, certs: [b] })),
   ];
   return { type: 'PKCS12', entries, keyBags };
 }
@@ -88,7 +95,8 @@ export interface ExpectedEntry {
 }
 
 /** keytool prints "CN=a, O=b", openssl's RFC 2253 option "CN=a,O=b": compared without the blanks and case. */
-const sameName = (a: string, b: string) => a.replace(/,\s+/g, ',').toLowerCase() === b.replace(/,\s+/g, ',').toLowerCase();
+const sameName = (a: string, b: string) =>
+  a.replace(/,\s+/g, ',').toLowerCase() === b.replace(/,\s+/g, ',').toLowerCase();
 
 export interface ExpectedStore {
   /** 'PKCS12' or 'JKS'; undefined accepts what the JDK's keytool makes by default. */
@@ -114,8 +122,10 @@ export function compareStore(listing: StoreListing | undefined, want: ExpectedSt
       return `entry ${w.alias} has a chain of ${got.certs.length} certificate(s), expected ${w.chainLength}`;
     }
     const first = got.certs[0];
-    if (w.owner !== undefined && !(first && sameName(first.owner, w.owner))) return `entry ${w.alias}'s owner is ${first?.owner ?? 'missing'}, expected ${w.owner}`;
-    if (w.issuer !== undefined && !(first && sameName(first.issuer, w.issuer))) return `entry ${w.alias}'s issuer is ${first?.issuer ?? 'missing'}, expected ${w.issuer}`;
+    if (w.owner !== undefined && !(first && sameName(first.owner, w.owner)))
+      return `entry ${w.alias}'s owner is ${first?.owner ?? 'missing'}, expected ${w.owner}`;
+    if (w.issuer !== undefined && !(first && sameName(first.issuer, w.issuer)))
+      return `entry ${w.alias}'s issuer is ${first?.issuer ?? 'missing'}, expected ${w.issuer}`;
     const top = got.certs[got.certs.length - 1];
     if (w.entryType === 'PrivateKeyEntry' && top && top.owner !== top.issuer) {
       return `entry ${w.alias}'s chain ends at ${top.owner}, which is not a self-signed CA`;
@@ -125,6 +135,8 @@ export function compareStore(listing: StoreListing | undefined, want: ExpectedSt
 }
 
 export function describeListing(listing: StoreListing): string {
-  const parts = listing.entries.map((e) => (e.entryType === 'PrivateKeyEntry' ? `${e.alias} (key, chain ${e.certs.length})` : `${e.alias} (trusted)`));
+  const parts = listing.entries.map((e) =>
+    e.entryType === 'PrivateKeyEntry' ? `${e.alias} (key, chain ${e.certs.length})` : `${e.alias} (trusted)`,
+  );
   return `${listing.type}: ${parts.join(', ')}`;
 }

@@ -26,7 +26,8 @@ export class TemplateError extends Error {
 }
 
 const PLACEHOLDER = /\{\{([a-z_][a-z0-9_]*)\}\}/g;
-const SAFE_VALUE = /^[^\s$#[\]\\="';{}\x00-\x1f\x7f](?:[^$#[\]\\="';{}\x00-\x1f\x7f]*[^\s$#[\]\\="';{}\x00-\x1f\x7f])?$/u;
+const SAFE_VALUE =
+  /^[^\s$#[\]\\="';{}\x00-\x1f\x7f](?:[^$#[\]\\="';{}\x00-\x1f\x7f]*[^\s$#[\]\\="';{}\x00-\x1f\x7f])?$/u;
 const SAFE_KEY = /^[A-Za-z][A-Za-z0-9_.]*$/;
 
 function checkValue(name: string, value: string): string {
@@ -74,7 +75,9 @@ const templateDir = fileURLToPath(new URL('../templates/', import.meta.url));
 const cache = new Map<string, string>();
 
 /** Reads templates/<name> (shipped beside dist/ in the package, or inside the single executable). */
-export function loadTemplate(name: 'ca.cnf' | 'leaf-req.cnf' | 'ext.cnf' | 'confluent-ca.cnf' | 'confluent-leaf.cnf'): string {
+export function loadTemplate(
+  name: 'ca.cnf' | 'leaf-req.cnf' | 'ext.cnf' | 'confluent-ca.cnf' | 'confluent-leaf.cnf',
+): string {
   let text = cache.get(name);
   if (text === undefined) {
     text = seaAsset(`templates/${name}`)?.toString('utf8') ?? readFileSync(templateDir + name, 'utf8');

@@ -7,7 +7,8 @@ import type { Tool } from './runner/step.js';
 
 const INSTALL_HINT: Record<Tool, string> = {
   openssl: 'install openssl (Debian: apt-get install openssl), or pass --openssl PATH',
-  keytool: 'install a JDK, which ships keytool (Debian: apt-get install openjdk-17-jdk-headless), or pass --keytool PATH',
+  keytool:
+    'install a JDK, which ships keytool (Debian: apt-get install openjdk-17-jdk-headless), or pass --keytool PATH',
 };
 
 async function isExecutable(path: string): Promise<boolean> {
@@ -43,7 +44,9 @@ export async function preflight(
   const wanted = new Set(needed);
   for (const tool of wanted) {
     if (!(await locate(tools[tool], env))) {
-      const where = tools[tool].includes('/') ? `${tools[tool]} is not an executable file` : `${tools[tool]} is not on PATH`;
+      const where = tools[tool].includes('/')
+        ? `${tools[tool]} is not an executable file`
+        : `${tools[tool]} is not on PATH`;
       throw new ToolMissingError(tool, where, INSTALL_HINT[tool]);
     }
   }
@@ -70,11 +73,22 @@ export function classifyOpensslVersion(text: string): { readonly supported: bool
 }
 
 async function checkOpensslVersion(openssl: string, exec: Exec): Promise<void> {
-  const out = await exec({ file: openssl, args: ['version'], cwd: process.cwd(), env: { LC_ALL: 'C' }, timeoutMs: 10_000 });
+  const out = await exec({
+    file: openssl,
+    args: ['version'],
+    cwd: process.cwd(),
+    env: { LC_ALL: 'C' },
+    timeoutMs: 10_000,
+  });
   if (out.kind !== 'exited' || out.exitCode !== 0) return;
   const v = classifyOpensslVersion(out.stdout);
   if (!v.supported) {
-    const install = 'install OpenSSL (Debian/Ubuntu: apt-get install openssl; Alpine: apk add openssl; macOS: brew install openssl@3)';
-    throw new ToolVersionError('openssl', v.found!, `kafka-mtls needs ${OPENSSL_NEEDED}: ${install}, or pass --openssl PATH`);
+    const install =
+      'install OpenSSL (Debian/Ubuntu: apt-get install openssl; Alpine: apk add openssl; macOS: brew install openssl@3)';
+    throw new ToolVersionError(
+      'openssl',
+      v.found!,
+      `kafka-mtls needs ${OPENSSL_NEEDED}: ${install}, or pass --openssl PATH`,
+    );
   }
 }

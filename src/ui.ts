@@ -12,7 +12,8 @@ import type { CertInfo } from './x509.js';
 
 /** The only chalk import: every colour decision is made here. NO_COLOR (https://no-color.org) turns colour off. */
 export function makeChalk(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstance {
-  const off = (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb' || (!isTTY && !env.FORCE_COLOR);
+  const off =
+    (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb' || (!isTTY && !env.FORCE_COLOR);
   return new Chalk({ level: off ? 0 : 1 });
 }
 
@@ -105,7 +106,7 @@ export function formatAftermath(after: Aftermath): string {
     ? `The work directory is left: ${after.workLeft}.`
     : after.keptWork
       ? `The work directory is kept for debugging: ${after.keptWork} (the run's journal is in its .kafka-mtls/; its .build/ holds unencrypted leaf keys: remove it when done)`
-      : 'The work directory was removed (--keep-work keeps it, with the run\'s journal).';
+      : "The work directory was removed (--keep-work keeps it, with the run's journal).";
   return `Nothing in ${after.target} was changed. ${kept}`;
 }
 
@@ -139,15 +140,30 @@ function certLines(c: CertInfo, indent: string): string[] {
 export function formatInspected(c: ChalkInstance, items: readonly Inspected[]): string {
   const lines: string[] = [];
   for (const it of items) {
-    lines.push(c.bold(`${it.file}: ${it.kind === 'store' ? `${it.type} store, ${it.entries.length} entries` : it.kind}`));
-    if (it.kind === 'certificate') it.certs.forEach((cert, i) => lines.push(...(it.certs.length > 1 ? [`  certificate ${i + 1}:`] : []), ...certLines(cert, '  ')));
-    if (it.kind === 'csr') lines.push(`  subject:      ${it.subject}`, `  key:          ${it.keyType} ${it.keyBits} bits`, `  SANs asked:   ${it.sans.join(', ') || '(none)'}`);
-    if (it.kind === 'private key') lines.push(`  key:          ${it.keyType} ${it.keyBits} bits${it.encrypted ? ', encrypted' : ', not encrypted'}`);
+    lines.push(
+      c.bold(`${it.file}: ${it.kind === 'store' ? `${it.type} store, ${it.entries.length} entries` : it.kind}`),
+    );
+    if (it.kind === 'certificate')
+      it.certs.forEach((cert, i) =>
+        lines.push(...(it.certs.length > 1 ? [`  certificate ${i + 1}:`] : []), ...certLines(cert, '  ')),
+      );
+    if (it.kind === 'csr')
+      lines.push(
+        `  subject:      ${it.subject}`,
+        `  key:          ${it.keyType} ${it.keyBits} bits`,
+        `  SANs asked:   ${it.sans.join(', ') || '(none)'}`,
+      );
+    if (it.kind === 'private key')
+      lines.push(`  key:          ${it.keyType} ${it.keyBits} bits${it.encrypted ? ', encrypted' : ', not encrypted'}`);
     if (it.kind === 'unreadable') lines.push(`  ${c.red(it.reason)}`);
     if (it.kind === 'store') {
       for (const e of it.entries) {
-        lines.push(`  alias ${e.alias}: ${e.entryType}${e.entryType === 'PrivateKeyEntry' ? `, chain of ${e.certs.length}` : ''}`);
-        e.certs.forEach((cert, i) => lines.push(...(e.certs.length > 1 ? [`    [${i}]`] : []), ...certLines(cert, '    ')));
+        lines.push(
+          `  alias ${e.alias}: ${e.entryType}${e.entryType === 'PrivateKeyEntry' ? `, chain of ${e.certs.length}` : ''}`,
+        );
+        e.certs.forEach((cert, i) =>
+          lines.push(...(e.certs.length > 1 ? [`    [${i}]`] : []), ...certLines(cert, '    ')),
+        );
       }
     }
     lines.push('');
@@ -158,7 +174,11 @@ export function formatInspected(c: ChalkInstance, items: readonly Inspected[]): 
 /** probe: per protocol, the outcome in one line, then what the server presented and asked for, then the hint. */
 export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
   const lines = [c.bold(`${p.target} (SNI and verified name: ${p.servername})`)];
-  const SERVER_CERT = { trusted: 'trusted (--ca)', untrusted: 'not trusted (--ca)', 'not-checked': 'not checked (no --ca)' };
+  const SERVER_CERT = {
+    trusted: 'trusted (--ca)',
+    untrusted: 'not trusted (--ca)',
+    'not-checked': 'not checked (no --ca)',
+  };
   for (const r of p.results) {
     const code = r.outcome.code;
     const mark = code === 'accepted' ? c.green('✓') : code === 'protocol-unsupported' ? c.dim('-') : c.red('✗');
@@ -167,7 +187,9 @@ export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
     r.chain.forEach((x, i) => lines.push(`    chain[${i}] ${x.subject}`, `             issued by ${x.issuer}`));
     if (r.serverCert) lines.push(`    server certificate: ${SERVER_CERT[r.serverCert]}`);
     if (r.clientCertRequested !== undefined) {
-      lines.push(`    client certificate: ${r.clientCertRequested ? 'requested by the server' : 'not requested by the server'}`);
+      lines.push(
+        `    client certificate: ${r.clientCertRequested ? 'requested by the server' : 'not requested by the server'}`,
+      );
     }
     if (r.outcome.hint) lines.push(`    ${c.cyan('hint:')} ${r.outcome.hint}`);
     if (r.also) lines.push(`    ${c.yellow('also:')} ${r.also.sentence}`, `    ${c.cyan('hint:')} ${r.also.hint}`);
@@ -175,7 +197,13 @@ export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
   return lines.join('\n') + '\n';
 }
 
-const CHANGE_MARK: Record<Change['kind'], string> = { create: '+', reissue: '~', recreate: '*', keep: '=', remove: '-' };
+const CHANGE_MARK: Record<Change['kind'], string> = {
+  create: '+',
+  reissue: '~',
+  recreate: '*',
+  keep: '=',
+  remove: '-',
+};
 
 /** `plan`'s report, and the head of `apply`'s: one line per identity. */
 export function formatChanges(c: ChalkInstance, dir: string, caSubject: string, changes: readonly Change[]): string {
@@ -188,6 +216,8 @@ export function formatChanges(c: ChalkInstance, dir: string, caSubject: string, 
   }
   const count = (k: Change['kind']) => changes.filter((x) => x.kind === k).length;
   const recreate = count('recreate') > 0 ? `, ${count('recreate')} to recreate` : '';
-  lines.push(`${count('create')} to create, ${count('reissue')} to reissue${recreate}, ${count('remove')} to remove, ${count('keep')} kept.`);
+  lines.push(
+    `${count('create')} to create, ${count('reissue')} to reissue${recreate}, ${count('remove')} to remove, ${count('keep')} kept.`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -25,7 +25,10 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** A Kubernetes-style name: one lower-case RFC 1123 DNS label. */
 export function dnsLabel(option: string, raw: string): string {
   if (!LABEL.test(raw)) {
-    throw new UsageError(option, `must be a DNS label (a-z, 0-9 and '-', 1 to 63 characters, starting and ending with a letter or digit), got ${show(raw)}`);
+    throw new UsageError(
+      option,
+      `must be a DNS label (a-z, 0-9 and '-', 1 to 63 characters, starting and ending with a letter or digit), got ${show(raw)}`,
+    );
   }
   return raw;
 }
@@ -36,7 +39,10 @@ export function dnsName(option: string, raw: string, opts: { wildcard?: boolean 
   const labels = name.split('.');
   const ok = raw.length <= 253 && labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
   if (!ok) {
-    throw new UsageError(option, `must be a DNS name (labels of a-z, 0-9 and '-', separated by dots${opts.wildcard ? ', optionally starting with *.' : ''}), got ${show(raw)}`);
+    throw new UsageError(
+      option,
+      `must be a DNS name (labels of a-z, 0-9 and '-', separated by dots${opts.wildcard ? ', optionally starting with *.' : ''}), got ${show(raw)}`,
+    );
   }
   return raw;
 }
@@ -52,8 +58,13 @@ export function san(raw: string, option = '--san'): San {
   const value = m ? m[2]! : raw;
   const kind = m ? (m[1]!.toUpperCase() as 'DNS' | 'IP') : isIP(value.split('%')[0]!) ? 'IP' : 'DNS';
   if (kind === 'IP') {
-    if (value.includes('%')) throw new UsageError(option, `must be an IP address without a zone (%interface): a certificate holds addresses only, got ${show(raw)}`);
-    if (!isIPv4(value) && !isIPv6(value)) throw new UsageError(option, `IP: must be followed by an IPv4 or IPv6 address, got ${show(raw)}`);
+    if (value.includes('%'))
+      throw new UsageError(
+        option,
+        `must be an IP address without a zone (%interface): a certificate holds addresses only, got ${show(raw)}`,
+      );
+    if (!isIPv4(value) && !isIPv6(value))
+      throw new UsageError(option, `IP: must be followed by an IPv4 or IPv6 address, got ${show(raw)}`);
     return { kind, value };
   }
   return { kind, value: dnsName(option, value, { wildcard: true }) };
@@ -94,7 +105,8 @@ export function subjectField(option: string, raw: string): string {
 }
 
 export function countryCode(option: string, raw: string): string {
-  if (!/^[A-Z]{2}$/.test(raw)) throw new UsageError(option, `must be a two-letter ISO 3166 country code in capitals (e.g. KR), got ${show(raw)}`);
+  if (!/^[A-Z]{2}$/.test(raw))
+    throw new UsageError(option, `must be a two-letter ISO 3166 country code in capitals (e.g. KR), got ${show(raw)}`);
   return raw;
 }
 
@@ -111,10 +123,13 @@ export function emailAddress(option: string, raw: string): string {
  * PKCS12 keys, so a store one of them writes would not open in the other.
  */
 export function password(option: string, raw: string): string {
-  if (raw.length < 6) throw new UsageError(option, 'must be at least 6 characters (keytool\'s minimum)');
+  if (raw.length < 6) throw new UsageError(option, "must be at least 6 characters (keytool's minimum)");
   if (raw.length > 128) throw new UsageError(option, 'must be at most 128 characters');
   if (!/^[\x20-\x7e]+$/.test(raw)) {
-    throw new UsageError(option, 'must be printable ASCII: openssl and keytool encode other characters differently in PKCS12 stores');
+    throw new UsageError(
+      option,
+      'must be printable ASCII: openssl and keytool encode other characters differently in PKCS12 stores',
+    );
   }
   return raw;
 }
@@ -131,7 +146,10 @@ export function oneOf<T extends string>(option: string, raw: string, allowed: re
  */
 export function fileStem(option: string, raw: string): string {
   if (raw.length > 64 || !/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(raw) || raw.includes('..')) {
-    throw new UsageError(option, `must be a file-name stem (letters, digits, . _ -; not starting with . or -; no ..), got ${show(raw)}`);
+    throw new UsageError(
+      option,
+      `must be a file-name stem (letters, digits, . _ -; not starting with . or -; no ..), got ${show(raw)}`,
+    );
   }
   return raw;
 }

@@ -21,14 +21,30 @@ export interface CertInfo {
 }
 
 /** The arguments that make openssl print what parseCertText reads; the certificate comes on stdin. */
-export const CERT_TEXT_ARGS = ['x509', '-noout', '-text', '-fingerprint', '-sha256', '-nameopt', 'RFC2253', '-certopt', 'no_sigdump'] as const;
+export const CERT_TEXT_ARGS = [
+  'x509',
+  '-noout',
+  '-text',
+  '-fingerprint',
+  '-sha256',
+  '-nameopt',
+  'RFC2253',
+  '-certopt',
+  'no_sigdump',
+] as const;
 
 function extension(text: string, name: string): string | undefined {
   const m = new RegExp(`^\\s+${name}:.*\\n\\s+(.*)$`, 'm').exec(text);
   return m?.[1]?.trim();
 }
 
-const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
 
 export function parseCertText(text: string): CertInfo {
   const field = (re: RegExp) => re.exec(text)?.[1]?.trim() ?? '';
@@ -37,7 +53,9 @@ export function parseCertText(text: string): CertInfo {
     subject: field(/^\s+Subject: (.*)$/m),
     issuer: field(/^\s+Issuer: (.*)$/m),
     version: Number(field(/^\s+Version: (\d+)/m)),
-    serial: (/Serial Number:\s*\n\s+([0-9a-f:]+)/i.exec(text)?.[1] ?? field(/Serial Number: (\S+)/)).replace(/:/g, '').toUpperCase(),
+    serial: (/Serial Number:\s*\n\s+([0-9a-f:]+)/i.exec(text)?.[1] ?? field(/Serial Number: (\S+)/))
+      .replace(/:/g, '')
+      .toUpperCase(),
     notBefore: new Date(field(/Not Before\s*: (.*)$/m)),
     notAfter: new Date(field(/Not After\s*: (.*)$/m)),
     signatureAlgorithm: field(/^\s+Signature Algorithm: (.*)$/m),
@@ -68,7 +86,8 @@ export type CertWithPem = CertInfo & { readonly pem: string };
 export function servesSan(pem: string, san: { readonly kind: 'DNS' | 'IP'; readonly value: string }): boolean {
   const cert = new X509Certificate(pem);
   if (san.kind === 'IP') return cert.checkIP(san.value) !== undefined;
-  if (san.value.startsWith('*.')) return sanList(cert).some((s) => s.kind === 'DNS' && s.value.toLowerCase() === san.value.toLowerCase());
+  if (san.value.startsWith('*.'))
+    return sanList(cert).some((s) => s.kind === 'DNS' && s.value.toLowerCase() === san.value.toLowerCase());
   return cert.checkHost(san.value, { subject: 'never' }) !== undefined;
 }
 

@@ -4,7 +4,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeStatefulSet, type Cluster, type Identity } from '../cluster.js';
 import { CancelledError, OutputError, StepError, UsageError, type StepFailure } from '../errors.js';
-import { DEFAULT_EMITS, parseGenerateOptions, passwordWarning, SCRIPT_DEFAULTS, type ParamFallbacks, type GenerateParams, type RawGenerateOptions } from '../params.js';
+import {
+  DEFAULT_EMITS,
+  parseGenerateOptions,
+  passwordWarning,
+  SCRIPT_DEFAULTS,
+  type ParamFallbacks,
+  type GenerateParams,
+  type RawGenerateOptions,
+} from '../params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
 import { runPlan, type RunEvent, type RunResult } from '../runner/runner.js';
@@ -65,40 +73,86 @@ export function generateCommand(): Command {
       'certs',
     )
     .option('--brokers <n>', `number of brokers, 1 to 999 (env KAFKA_BROKER_COUNT; default ${SCRIPT_DEFAULTS.brokers})`)
-    .option('--validity <days>', `validity of every certificate in days (env VALIDITY; default ${SCRIPT_DEFAULTS.validity})`)
+    .option(
+      '--validity <days>',
+      `validity of every certificate in days (env VALIDITY; default ${SCRIPT_DEFAULTS.validity})`,
+    )
     .option('--ca-validity <days>', 'validity of the CA certificate in days (default: --validity)')
-    .option('--password-file <file>', 'file holding the store and key password (default: env PASSWORD, else "password")')
+    .option(
+      '--password-file <file>',
+      'file holding the store and key password (default: env PASSWORD, else "password")',
+    )
     .option('--name <name>', `StatefulSet name (default ${SCRIPT_DEFAULTS.name})`)
     .option('--headless-service <name>', 'headless Service name (default <name>-headless)')
     .option('--namespace <ns>', `Kubernetes namespace (default ${SCRIPT_DEFAULTS.namespace})`)
     .option('--cluster-domain <domain>', `cluster DNS domain (default ${SCRIPT_DEFAULTS.clusterDomain})`)
     .option('--client-name <name>', 'client identity: alias, CN and file names (default <name>-client)')
-    .option('--san <value>', 'extra SAN on every broker certificate: a DNS name, DNS:name or IP:address (repeatable)', collect)
+    .option(
+      '--san <value>',
+      'extra SAN on every broker certificate: a DNS name, DNS:name or IP:address (repeatable)',
+      collect,
+    )
     .option('--country <CC>', `subject C (default ${SCRIPT_DEFAULTS.country})`)
-    .option('--state <state>', `subject ST of the leaves (default ${SCRIPT_DEFAULTS.state}) and of the CA unless --ca-state`)
+    .option(
+      '--state <state>',
+      `subject ST of the leaves (default ${SCRIPT_DEFAULTS.state}) and of the CA unless --ca-state`,
+    )
     .option('--ca-state <state>', `subject ST of the CA (default ${SCRIPT_DEFAULTS.caState}, or --state when given)`)
     .option('--locality <city>', `subject L (default ${SCRIPT_DEFAULTS.locality})`)
     .option('--org <org>', `subject O (default ${SCRIPT_DEFAULTS.org})`)
     .option('--org-unit <unit>', `subject OU (default ${SCRIPT_DEFAULTS.orgUnit})`)
     .option('--ca-cn <cn>', `CA common name (default ${SCRIPT_DEFAULTS.caCn})`)
     .option('--ca-email <address>', `CA emailAddress (default ${SCRIPT_DEFAULTS.caEmail})`)
-    .option('--ca-cert <file>', 'your own CA\'s certificate (PEM): sign with it instead of making a CA; needs --ca-key')
-    .option('--ca-key <file>', 'your own CA\'s private key (PEM, PKCS#8 or PKCS#1, may be encrypted)')
-    .option('--ca-chain <file>', 'when --ca-cert is an intermediate: the certificates above it, up to and including the root')
+    .option('--ca-cert <file>', "your own CA's certificate (PEM): sign with it instead of making a CA; needs --ca-key")
+    .option('--ca-key <file>', "your own CA's private key (PEM, PKCS#8 or PKCS#1, may be encrypted)")
+    .option(
+      '--ca-chain <file>',
+      'when --ca-cert is an intermediate: the certificates above it, up to and including the root',
+    )
     .option('--ca-key-password-env <var>', 'environment variable holding the passphrase of an encrypted --ca-key')
     .option('--ca-key-password-file <file>', 'file holding the passphrase of an encrypted --ca-key')
-    .option('--config <file>', 'describe the cluster in a YAML or JSON file (brokers and their host names, clients, subjects, listeners...) instead of the flags above')
-    .addOption(new Option('--layout <layout>', 'dropin: the files of mtls-kafka.sh; confluent: the write-up\'s PKCS12 flow, a <name>-creds directory per broker and client (default dropin, or the config\'s)').choices(['dropin', 'confluent']))
-    .addOption(new Option('--store-type <type>', 'keystore and truststore type: auto is the JDK keytool\'s default (PKCS12 on JDK 9+), as the script (default auto; pkcs12 with --layout confluent)').choices(['auto', 'jks', 'pkcs12']))
-    .option('--emit <list>', `extra outputs, comma-separated, or none: ${EMITS.join(', ')} (default: none for dropin, ${DEFAULT_EMITS.confluent.join(',')} for confluent)`)
-    .option('--mount-path <dir>', 'where brokers and clients see their files, for the paths in server.properties and client.properties (default: the output directory)')
-    .addOption(new Option('--properties-passwords <style>', 'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, or literal (0600)').choices(['provider', 'placeholder', 'literal']))
-    .option('--generate-passwords', 'a random password for each keystore and one for the truststores, written to 0600 credentials files, instead of one shared password')
+    .option(
+      '--config <file>',
+      'describe the cluster in a YAML or JSON file (brokers and their host names, clients, subjects, listeners...) instead of the flags above',
+    )
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        "dropin: the files of mtls-kafka.sh; confluent: the write-up's PKCS12 flow, a <name>-creds directory per broker and client (default dropin, or the config's)",
+      ).choices(['dropin', 'confluent']),
+    )
+    .addOption(
+      new Option(
+        '--store-type <type>',
+        "keystore and truststore type: auto is the JDK keytool's default (PKCS12 on JDK 9+), as the script (default auto; pkcs12 with --layout confluent)",
+      ).choices(['auto', 'jks', 'pkcs12']),
+    )
+    .option(
+      '--emit <list>',
+      `extra outputs, comma-separated, or none: ${EMITS.join(', ')} (default: none for dropin, ${DEFAULT_EMITS.confluent.join(',')} for confluent)`,
+    )
+    .option(
+      '--mount-path <dir>',
+      'where brokers and clients see their files, for the paths in server.properties and client.properties (default: the output directory)',
+    )
+    .addOption(
+      new Option(
+        '--properties-passwords <style>',
+        'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, or literal (0600)',
+      ).choices(['provider', 'placeholder', 'literal']),
+    )
+    .option(
+      '--generate-passwords',
+      'a random password for each keystore and one for the truststores, written to 0600 credentials files, instead of one shared password',
+    )
     .option('--keep-work', 'on failure, keep the work directory and print its path')
     .option('--force', 'replace an --out that neither kafka-mtls nor mtls-kafka.sh made (it is still kept as a backup)')
-    .option('--verbose', 'print every step\'s command and output')
+    .option('--verbose', "print every step's command and output")
     .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
-    .option('--json', 'print a machine-readable summary (or failure) on stdout instead of progress and the human summary')
+    .option(
+      '--json',
+      'print a machine-readable summary (or failure) on stdout instead of progress and the human summary',
+    )
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
     .option('--keytool <path>', 'keytool to run (default: keytool on PATH)')
     .addOption(KEYTOOL_JVM_OPTION());
@@ -106,7 +160,10 @@ export function generateCommand(): Command {
 
 /** Shared by the commands that run keytool steps. */
 export const KEYTOOL_JVM_OPTION = () =>
-  new Option('--keytool-jvm <mode>', 'shared: run the keytool steps one after another in one JVM (the JDK\'s keytool class, same arguments); per-step: start keytool for each step (default shared)').choices(['shared', 'per-step']);
+  new Option(
+    '--keytool-jvm <mode>',
+    "shared: run the keytool steps one after another in one JVM (the JDK's keytool class, same arguments); per-step: start keytool for each step (default shared)",
+  ).choices(['shared', 'per-step']);
 
 /**
  * options -> params -> cluster -> plan: everything before a file is touched; and
@@ -124,8 +181,12 @@ export async function planGenerate(
   const keytoolPath = await locate(params.tools.keytool, deps.env);
   const detected = keytoolPath ? await defaultStoreType(keytoolPath) : undefined;
   const storeType = params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType;
-  const described: Cluster = params.configCluster ? { ...params.configCluster, storeType } : describeStatefulSet({ ...params, storeType });
-  const cluster: Cluster = params.externalCa ? { ...described, ca: { ...described.ca, external: params.externalCa } } : described;
+  const described: Cluster = params.configCluster
+    ? { ...params.configCluster, storeType }
+    : describeStatefulSet({ ...params, storeType });
+  const cluster: Cluster = params.externalCa
+    ? { ...described, ca: { ...described.ca, external: params.externalCa } }
+    : described;
   const secrets = params.generatePasswords ? generateSecrets(cluster.identities) : {};
   // Generated passwords leave the shared one unused: nothing to warn about.
   const shared = { secret: params.password, isDefault: params.defaultPassword, from: params.passwordFrom };
@@ -134,7 +195,10 @@ export async function planGenerate(
 }
 
 /** The layout's plan for a cluster. */
-export function buildPlan(params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment' | 'generatePasswords'>, cluster: Cluster): Plan {
+export function buildPlan(
+  params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment' | 'generatePasswords'>,
+  cluster: Cluster,
+): Plan {
   const build = params.layout === 'confluent' ? buildConfluentPlan : buildDropInPlan;
   const passwords = params.generatePasswords ? GENERATED_PASSWORDS : SHARED_PASSWORD;
   return build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment, passwords });
@@ -146,7 +210,10 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
   const sources = await secretSources(raw, Object.keys(secrets));
   const files = layoutFiles(params.layout);
   const template = {
-    tool: 'kafka-mtls', version: 1, updatedAt: STATE_MARK.now, ...describedState(params, cluster),
+    tool: 'kafka-mtls',
+    version: 1,
+    updatedAt: STATE_MARK.now,
+    ...describedState(params, cluster),
     caCert: STATE_MARK.ca(files.caCert),
     certs: Object.fromEntries(cluster.identities.map((who) => [who.alias, STATE_MARK.leaf(files.cert(who))])),
     // A field the state gains must be given here too: the script writes what the run writes.
@@ -169,26 +236,52 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
  * place: the store password from PASSWORD (else the script's default), the
  * password file or the config's; the CA key's passphrase from its option.
  */
-async function secretSources(raw: RawGenerateOptions, generated: readonly string[]): Promise<(name: string) => SecretSource> {
+async function secretSources(
+  raw: RawGenerateOptions,
+  generated: readonly string[],
+): Promise<(name: string) => SecretSource> {
   const config = raw.config !== undefined ? await loadConfig(raw.config) : undefined;
   const configDir = raw.config !== undefined ? dirname(resolve(raw.config)) : '';
   const store: SecretSource =
-    raw.passwordFile !== undefined ? { kind: 'file', path: resolve(raw.passwordFile) }
-    : config?.password && 'env' in config.password ? { kind: 'env', name: config.password.env }
-    : config?.password && 'file' in config.password ? { kind: 'file', path: resolve(configDir, config.password.file) }
-    : { kind: 'env', name: 'PASSWORD', fallback: { value: SCRIPT_DEFAULTS.password, warning: 'neither PASSWORD nor KAFKA_MTLS_STORE_PASSWORD is set: using the script\'s default store password' } };
+    raw.passwordFile !== undefined
+      ? { kind: 'file', path: resolve(raw.passwordFile) }
+      : config?.password && 'env' in config.password
+        ? { kind: 'env', name: config.password.env }
+        : config?.password && 'file' in config.password
+          ? { kind: 'file', path: resolve(configDir, config.password.file) }
+          : {
+              kind: 'env',
+              name: 'PASSWORD',
+              fallback: {
+                value: SCRIPT_DEFAULTS.password,
+                warning:
+                  "neither PASSWORD nor KAFKA_MTLS_STORE_PASSWORD is set: using the script's default store password",
+              },
+            };
   const ca = { ...config?.caFiles, ...raw };
   const caKey: SecretSource =
-    ca.caKeyPasswordFile !== undefined ? { kind: 'file', path: resolve(ca.caKeyPasswordFile) }
-    : { kind: 'env', name: ca.caKeyPasswordEnv ?? CA_KEY_PASSWORD_ENV };
-  return (name) => (generated.includes(name) ? { kind: 'random' } : name === STORE_PASSWORD_ENV ? store : name === CA_KEY_PASSWORD_ENV ? caKey : { kind: 'env', name });
+    ca.caKeyPasswordFile !== undefined
+      ? { kind: 'file', path: resolve(ca.caKeyPasswordFile) }
+      : { kind: 'env', name: ca.caKeyPasswordEnv ?? CA_KEY_PASSWORD_ENV };
+  return (name) =>
+    generated.includes(name)
+      ? { kind: 'random' }
+      : name === STORE_PASSWORD_ENV
+        ? store
+        : name === CA_KEY_PASSWORD_ENV
+          ? caKey
+          : { kind: 'env', name };
 }
 
 /** What kafka-mtls.json says of a run's cluster, beside the facts of its certificates. */
 function describedState(params: GenerateParams, cluster: Cluster, extra: readonly Identity[] = []) {
   return {
-    layout: params.layout, storeType: params.storeType, ca: cluster.ca,
-    identities: [...cluster.identities, ...extra], deployment: params.deployment, emit: params.emit,
+    layout: params.layout,
+    storeType: params.storeType,
+    ca: cluster.ca,
+    identities: [...cluster.identities, ...extra],
+    deployment: params.deployment,
+    emit: params.emit,
     generatedPasswords: params.generatePasswords,
   };
 }
@@ -198,7 +291,11 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   const started = new Date();
   const { params, cluster, plan, secrets, warning } = await planGenerate(raw, deps, { requireTools: true });
   if (warning) deps.warn?.(warning);
-  if (params.caKeyPassword && !params.externalCa) throw new UsageError(raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file', 'needs --ca-cert and --ca-key');
+  if (params.caKeyPassword && !params.externalCa)
+    throw new UsageError(
+      raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file',
+      'needs --ca-cert and --ca-key',
+    );
   deps.onParams?.(params);
   throwIfCancelled(deps.signal);
   await inPhase('reading the existing --out', params.out, () => checkGenerateTarget(params.out, raw.force === true));
@@ -235,13 +332,19 @@ export async function runStaged(r: StagedRun): Promise<GenerateResult> {
   const umask = process.umask(0o077);
   try {
     const result = await runInWork(r);
-    const journal = await inPhase('writing the journal', params.out, () => writeJournal(stage.workDir, journalOf(r, result)));
+    const journal = await inPhase('writing the journal', params.out, () =>
+      writeJournal(stage.workDir, journalOf(r, result)),
+    );
     await inPhase('finishing the work directory', params.out, () => finishWork(r));
     // The last moment a signal cancels: once the swap begins, it completes.
     throwIfCancelled(r.deps.signal);
     const { backup } = await stage.commit();
     return {
-      params, cluster: r.cluster, plan: r.plan, records: result.records, backup,
+      params,
+      cluster: r.cluster,
+      plan: r.plan,
+      records: result.records,
+      backup,
       journal: join(params.out, relative(stage.workDir, journal)),
       durationMs: Date.now() - r.started.getTime(),
       keytool: result.keytool,
@@ -262,7 +365,11 @@ async function runInWork(r: StagedRun): Promise<RunResult> {
   const result = await runPlan(plan, {
     workDir: stage.workDir,
     tools: params.tools,
-    secrets: { [STORE_PASSWORD_ENV]: params.password, ...(params.caKeyPassword ? { [CA_KEY_PASSWORD_ENV]: params.caKeyPassword } : {}), ...r.secrets },
+    secrets: {
+      [STORE_PASSWORD_ENV]: params.password,
+      ...(params.caKeyPassword ? { [CA_KEY_PASSWORD_ENV]: params.caKeyPassword } : {}),
+      ...r.secrets,
+    },
     concurrency: availableParallelism(),
     signal: deps.signal,
     exec: deps.exec,
@@ -299,7 +406,13 @@ async function finishWork(r: StagedRun): Promise<void> {
   await r.finish?.(stage.workDir);
   // What the directory now holds, for a later plan or apply.
   const what = describedState(params, cluster, r.extraIdentities);
-  const state = await describeDirectory(stage.workDir, what, { tools: params.tools, secrets: {} }, r.previous, r.signed);
+  const state = await describeDirectory(
+    stage.workDir,
+    what,
+    { tools: params.tools, secrets: {} },
+    r.previous,
+    r.signed,
+  );
   await writeState(stage.workDir, r.stateOverride ? r.stateOverride(state) : state);
   await chmod(join(stage.workDir, STATE_FILE), 0o644);
   await carryJournals(params.out, stage.workDir);

@@ -31,9 +31,27 @@ export function inspectCommand(): Command {
 
 export type Inspected =
   | { readonly file: string; readonly kind: 'certificate'; readonly certs: readonly CertInfo[] }
-  | { readonly file: string; readonly kind: 'csr'; readonly subject: string; readonly keyType: string; readonly keyBits: number; readonly sans: readonly string[] }
-  | { readonly file: string; readonly kind: 'private key'; readonly keyType: string; readonly keyBits: number; readonly encrypted: boolean }
-  | { readonly file: string; readonly kind: 'store'; readonly type: string; readonly entries: ReadonlyArray<{ alias: string; entryType: string; certs: readonly CertInfo[] }> }
+  | {
+      readonly file: string;
+      readonly kind: 'csr';
+      readonly subject: string;
+      readonly keyType: string;
+      readonly keyBits: number;
+      readonly sans: readonly string[];
+    }
+  | {
+      readonly file: string;
+      readonly kind: 'private key';
+      readonly keyType: string;
+      readonly keyBits: number;
+      readonly encrypted: boolean;
+    }
+  | {
+      readonly file: string;
+      readonly kind: 'store';
+      readonly type: string;
+      readonly entries: ReadonlyArray<{ alias: string; entryType: string; certs: readonly CertInfo[] }>;
+    }
   | { readonly file: string; readonly kind: 'unreadable'; readonly reason: string };
 
 export async function runInspect(
@@ -69,7 +87,12 @@ export async function runInspect(
 }
 
 function ioReason(e: NodeJS.ErrnoException): string {
-  const known: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'a part of its path is not a directory' };
+  const known: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of its path is not a directory',
+  };
   return (e.code && known[e.code]) ?? e.code ?? e.message;
 }
 
@@ -82,8 +105,13 @@ async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptions): Pr
     // A block that only looks like a certificate is not one: the file is not what it claims.
     const bad = certs.findIndex((c) => c === undefined);
     if (blocks.length === 0 || bad >= 0) {
-      const which = blocks.length === 0 ? 'its CERTIFICATE block has no END line' : `certificate ${bad + 1} of ${blocks.length}`;
-      return { file, kind: 'unreadable', reason: `a PEM file whose certificate openssl cannot read (${which}): not DER inside, or damaged` };
+      const which =
+        blocks.length === 0 ? 'its CERTIFICATE block has no END line' : `certificate ${bad + 1} of ${blocks.length}`;
+      return {
+        file,
+        kind: 'unreadable',
+        reason: `a PEM file whose certificate openssl cannot read (${which}): not DER inside, or damaged`,
+      };
     }
     return { file, kind: 'certificate', certs: certs as CertInfo[] };
   }
@@ -102,15 +130,40 @@ async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptions): Pr
   if (/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(text)) {
     const encrypted = /ENCRYPTED/.test(text);
     // -text_pub: only the public half is printed, whatever the file holds.
-    const r = await capture('openssl', ['pkey', '-in', path, '-noout', '-text_pub', '-passin', `env:${PASSWORD_ENV}`], { ...opts, secretEnv: [PASSWORD_ENV] });
-    if (!r.ok) return { file, kind: 'unreadable', reason: `cannot read the key${encrypted ? ' (is the password right?)' : ''}: ${r.stderr.trim().split('\n')[0]}` };
+    const r = await capture('openssl', ['pkey', '-in', path, '-noout', '-text_pub', '-passin', `env:${PASSWORD_ENV}`], {
+      ...opts,
+      secretEnv: [PASSWORD_ENV],
+    });
+    if (!r.ok)
+      return {
+        file,
+        kind: 'unreadable',
+        reason: `cannot read the key${encrypted ? ' (is the password right?)' : ''}: ${r.stderr.trim().split('\n')[0]}`,
+      };
     const bits = Number(/\((\d+) bit\)/.exec(r.raw.stdout)?.[1] ?? 0);
-    return { file, kind: 'private key', keyType: /RSA|rsa/.test(r.raw.stdout) || /Modulus/.test(r.raw.stdout) ? 'RSA' : 'EC or other', keyBits: bits, encrypted };
+    return {
+      file,
+      kind: 'private key',
+      keyType: /RSA|rsa/.test(r.raw.stdout) || /Modulus/.test(r.raw.stdout) ? 'RSA' : 'EC or other',
+      keyBits: bits,
+      encrypted,
+    };
   }
   const store = await readStore(path, opts, '<file>');
   if (!store.opened) {
     const wrongPassword = /Mac verify|password was incorrect|tampered/i.test(store.error ?? '');
-    return { file, kind: 'unreadable', reason: wrongPassword ? `a ${store.type} store that does not open with the password: ${store.error}` : 'not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store' };
+    return {
+      file,
+      kind: 'unreadable',
+      reason: wrongPassword
+        ? `a ${store.type} store that does not open with the password: ${store.error}`
+        : 'not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store',
+    };
   }
-  return { file, kind: 'store', type: store.type, entries: store.entries.map((e) => ({ alias: e.alias, entryType: e.entryType, certs: e.infos })) };
+  return {
+    file,
+    kind: 'store',
+    type: store.type,
+    entries: store.entries.map((e) => ({ alias: e.alias, entryType: e.entryType, certs: e.infos })),
+  };
 }

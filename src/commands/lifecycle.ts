@@ -17,7 +17,14 @@ import { checkDirectory } from '../verify/present.js';
 import { readCert } from '../verify/read.js';
 import type { CertWithPem } from '../x509.js';
 import * as v from '../validate.js';
-import { buildPlan, generateCommand, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
+import {
+  buildPlan,
+  generateCommand,
+  planGenerate,
+  runStaged,
+  type GenerateDeps,
+  type GenerateResult,
+} from './generate.js';
 
 /**
  * `plan` and `apply`: change an existing directory without regenerating its
@@ -42,14 +49,23 @@ function withLifecycleOptions(cmd: Command): Command {
 
 export function planCommand(): Command {
   const base = generateCommand();
-  const cmd = withLifecycleOptions(new Command('plan').description('Compare the cluster (flags or --config) with an existing directory: what apply would create, reissue, keep or remove'));
-  for (const o of base.options) if (!['--keep-work', '--verbose', '--dry-run', '--force'].includes(o.long!)) cmd.addOption(o as Option);
+  const cmd = withLifecycleOptions(
+    new Command('plan').description(
+      'Compare the cluster (flags or --config) with an existing directory: what apply would create, reissue, keep or remove',
+    ),
+  );
+  for (const o of base.options)
+    if (!['--keep-work', '--verbose', '--dry-run', '--force'].includes(o.long!)) cmd.addOption(o as Option);
   return cmd;
 }
 
 export function applyCommand(): Command {
   const base = generateCommand();
-  const cmd = withLifecycleOptions(new Command('apply').description('Carry out the plan: add and reissue certificates with the existing CA, keep the rest byte for byte, back up the old directory'));
+  const cmd = withLifecycleOptions(
+    new Command('apply').description(
+      'Carry out the plan: add and reissue certificates with the existing CA, keep the rest byte for byte, back up the old directory',
+    ),
+  );
   for (const o of base.options) if (!['--dry-run', '--force'].includes(o.long!)) cmd.addOption(o as Option);
   return cmd;
 }
@@ -69,22 +85,32 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
   const external = params.externalCa ?? state.ca.external;
   const cluster: Cluster = external ? { ...planned.cluster, ca: { ...planned.cluster.ca, external } } : planned.cluster;
   const plan = external === params.externalCa ? planned.plan : buildPlan(params, cluster);
-  if (params.layout !== state.layout) throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
-  if (params.storeType !== state.storeType) throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
+  if (params.layout !== state.layout)
+    throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
+  if (params.storeType !== state.storeType)
+    throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
   const files = layoutFiles(state.layout);
   const opts = { tools: params.tools, secrets: {}, cwd: dir };
   // A certificate that is missing, or not a regular file of PEM size, is one to reissue.
   const read = async (f: string): Promise<CertWithPem | undefined> => {
-    const pem = await readBoundedText(join(dir, f), { kind: 'pem', option: '--out' }).catch((e) => (e instanceof UsageError ? '' : Promise.reject(e)));
+    const pem = await readBoundedText(join(dir, f), { kind: 'pem', option: '--out' }).catch((e) =>
+      e instanceof UsageError ? '' : Promise.reject(e),
+    );
     const info = await readCert(pem, opts);
     return info && { ...info, pem };
   };
   const ca = await read(files.caCert);
-  if (!ca) throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
-  const [found, problems] = await Promise.all([Promise.all(state.identities.map((who) => read(files.cert(who)))), checkDirectory(dir, state)]);
+  if (!ca)
+    throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
+  const [found, problems] = await Promise.all([
+    Promise.all(state.identities.map((who) => read(files.cert(who)))),
+    checkDirectory(dir, state),
+  ]);
   const certs = Object.fromEntries(state.identities.map((who, i) => [who.alias, found[i]]));
   // Generated passwords are kept: read back from the directory; new identities get new ones.
-  const secrets = params.generatePasswords ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state)) : {};
+  const secrets = params.generatePasswords
+    ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state))
+    : {};
   return { dir, params, cluster, plan, secrets, current: { state, ca, certs, problems }, warning: planned.warning };
 }
 
@@ -122,15 +148,25 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
   const opts = diffOptions(raw);
   const { dir, params, cluster, plan, current, secrets, warning } = await readCurrent(raw, deps, true);
   if (current.state.rotation) {
-    throw new UsageError('apply', `a CA rotation is in progress in ${dir} (last phase: ${current.state.rotation.phase === 'started' ? 'start' : 'reissue'}): finish it with rotate-ca first`);
+    throw new UsageError(
+      'apply',
+      `a CA rotation is in progress in ${dir} (last phase: ${current.state.rotation.phase === 'started' ? 'start' : 'reissue'}): finish it with rotate-ca first`,
+    );
   }
   if (cluster.ca.external?.keyEncrypted && !params.caKeyPassword) {
-    throw new UsageError('--ca-key-password-env', `${dir}/ca.key is your CA's encrypted key: give its passphrase with --ca-key-password-env or --ca-key-password-file`);
+    throw new UsageError(
+      '--ca-key-password-env',
+      `${dir}/ca.key is your CA's encrypted key: give its passphrase with --ca-key-password-env or --ca-key-password-file`,
+    );
   }
   const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
   // Before anything is staged: a wrong password would re-lock every store with itself.
   const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
-  await proveStorePasswords(dir, storesOf(current.state, shared), { tools: params.tools, secrets: storeSecrets, exec: deps.exec });
+  await proveStorePasswords(dir, storesOf(current.state, shared), {
+    tools: params.tools,
+    secrets: storeSecrets,
+    exec: deps.exec,
+  });
   if (warning) deps.warn?.(warning);
   const changes = diffCluster(cluster, current, opts);
   if (!hasChanges(changes)) return { changes };
@@ -141,9 +177,13 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
   const broken = new Set(current.problems.map((p) => p.path));
   const usable = (present: ReadonlySet<string>) => new Set([...present].filter((f) => !broken.has(f)));
   let partial = plan;
-  const stage = await openCopyStage(dir, { steps: (present) => (partial = restrictPlan(plan, cluster, only, usable(present))).steps });
+  const stage = await openCopyStage(dir, {
+    steps: (present) => (partial = restrictPlan(plan, cluster, only, usable(present))).steps,
+  });
 
-  const removed = changes.filter((c) => c.kind === 'remove').map((c) => current.state.identities.find((i) => i.alias === c.alias)!);
+  const removed = changes
+    .filter((c) => c.kind === 'remove')
+    .map((c) => current.state.identities.find((i) => i.alias === c.alias)!);
   const keptUndescribed = changes
     .filter((c) => c.kind === 'keep' && !cluster.identities.some((i) => i.alias === c.alias))
     .map((c) => current.state.identities.find((i) => i.alias === c.alias)!);
@@ -161,7 +201,8 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
     secrets,
     extraIdentities: keptUndescribed,
     finish: async (work) => {
-      for (const who of removed) for (const f of files.owned(who)) await rm(join(work, f), { recursive: true, force: true });
+      for (const who of removed)
+        for (const f of files.owned(who)) await rm(join(work, f), { recursive: true, force: true });
     },
   });
   return { changes, run };

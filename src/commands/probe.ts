@@ -41,7 +41,10 @@ export function probeCommand(): Command {
     )
     .argument('<host:port>', 'the listener, e.g. mtls-kafka-0.mtls-kafka-headless:9093')
     .option('--ca <file>', 'CA to verify the server against: a PEM file or a truststore')
-    .option('--client <file>', 'present this client certificate: a PKCS12 keystore, or a PEM file with certificate and key')
+    .option(
+      '--client <file>',
+      'present this client certificate: a PKCS12 keystore, or a PEM file with certificate and key',
+    )
     .option('--servername <name>', 'SNI and the name to verify (default: HOST)')
     .option('--timeout <seconds>', 'give up on a connection after this long (1 to 300)', '10')
     .option('--password-file <file>', 'file holding the store password (default: env PASSWORD, else "password")')

@@ -5,7 +5,17 @@ import { Command } from 'commander';
 import type { Cluster } from '../cluster.js';
 import { UsageError } from '../errors.js';
 import { restrictPlan } from '../lifecycle/partial.js';
-import { checkOrder, finishPlan, nextSubject, PHASES, PREVIOUS, reissueMoves, skipInReissue, startPlan, type Phase } from '../lifecycle/rotate.js';
+import {
+  checkOrder,
+  finishPlan,
+  nextSubject,
+  PHASES,
+  PREVIOUS,
+  reissueMoves,
+  skipInReissue,
+  startPlan,
+  type Phase,
+} from '../lifecycle/rotate.js';
 import type { RawGenerateOptions } from '../params.js';
 import { confluentFiles } from '../plans/confluent.js';
 import { describeAction } from '../runner/runner.js';
@@ -16,7 +26,14 @@ import { openDirectory, readGeneratedSecrets, type State } from '../state.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../passwords.js';
 import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
 import * as v from '../validate.js';
-import { buildPlan, KEYTOOL_JVM_OPTION, planGenerate, runStaged, type GenerateDeps, type GenerateResult } from './generate.js';
+import {
+  buildPlan,
+  KEYTOOL_JVM_OPTION,
+  planGenerate,
+  runStaged,
+  type GenerateDeps,
+  type GenerateResult,
+} from './generate.js';
 
 /**
  * `rotate-ca start|reissue|finish`: replace the CA of a running cluster
@@ -24,21 +41,26 @@ import { buildPlan, KEYTOOL_JVM_OPTION, planGenerate, runStaged, type GenerateDe
  * apply: in a copy of the directory, swapped in with a backup, or not at all.
  */
 
-export interface RawRotateOptions extends Pick<RawGenerateOptions, 'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keytoolJvm' | 'keepWork' | 'verbose'> {
+export interface RawRotateOptions extends Pick<
+  RawGenerateOptions,
+  'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keytoolJvm' | 'keepWork' | 'verbose'
+> {
   dryRun?: boolean;
   json?: boolean;
 }
 
 export function rotateCommand(): Command {
   return new Command('rotate-ca')
-    .description('Replace the CA without downtime: start (new CA in every truststore), reissue (every leaf from the new CA), finish (old CA out of the truststores)')
+    .description(
+      'Replace the CA without downtime: start (new CA in every truststore), reissue (every leaf from the new CA), finish (old CA out of the truststores)',
+    )
     .argument('<phase>', 'start, reissue or finish')
     .option('--out <dir>', 'the directory to rotate', 'certs')
     .option('--password-file <file>', 'file holding the store password (default: env PASSWORD)')
     .option('--dry-run', 'print what the phase would do, and write nothing')
     .option('--json', 'print a JSON summary')
     .option('--keep-work', 'on failure, keep the work directory')
-    .option('--verbose', 'print every step\'s command and output')
+    .option('--verbose', "print every step's command and output")
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
     .option('--keytool <path>', 'keytool to run (default: keytool on PATH)')
     .addOption(KEYTOOL_JVM_OPTION());
@@ -55,16 +77,34 @@ export interface RotateResult {
 export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
   const phase = v.oneOf('<phase>', phaseArg, PHASES);
   if (raw.dryRun) return rotateClaimed(phase, raw, deps);
-  return withClaim(await targetOf(raw.out), `rotate-ca ${phase}`, deps.onNote ?? (() => undefined), () => rotateClaimed(phase, raw, deps));
+  return withClaim(await targetOf(raw.out), `rotate-ca ${phase}`, deps.onNote ?? (() => undefined), () =>
+    rotateClaimed(phase, raw, deps),
+  );
 }
 
 async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
   const started = new Date();
   const { dir, state, fallback } = await openDirectory(raw.out);
   checkOrder(phase, state);
-  if (state.ca.external) throw new UsageError(`rotate-ca ${phase}`, `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`);
+  if (state.ca.external)
+    throw new UsageError(
+      `rotate-ca ${phase}`,
+      `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`,
+    );
 
-  const { params, warning } = await planGenerate({ out: dir, passwordFile: raw.passwordFile, openssl: raw.openssl, keytool: raw.keytool, keytoolJvm: raw.keytoolJvm, keepWork: raw.keepWork, verbose: raw.verbose }, deps, { requireTools: !raw.dryRun, fallback });
+  const { params, warning } = await planGenerate(
+    {
+      out: dir,
+      passwordFile: raw.passwordFile,
+      openssl: raw.openssl,
+      keytool: raw.keytool,
+      keytoolJvm: raw.keytoolJvm,
+      keepWork: raw.keepWork,
+      verbose: raw.verbose,
+    },
+    deps,
+    { requireTools: !raw.dryRun, fallback },
+  );
   const present = new Set(await listFiles(dir));
   const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
   const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
@@ -79,16 +119,37 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
     const signing: Cluster = { ...cluster, ca: nextCa };
     const full = buildPlan(params, signing);
     const partial = restrictPlan(full, signing, new Set(state.identities.map((i) => i.alias)), present, skipInReissue);
-    const extra = state.layout === 'confluent'
-      ? [{ id: 'ca.pem', title: `Write ${confluentFiles.caPem}: the new CA certificate, then its key (0600)`, action: { kind: 'concat' as const, from: [confluentFiles.caCert, confluentFiles.caKey], to: confluentFiles.caPem }, reads: [confluentFiles.caCert, confluentFiles.caKey], writes: [confluentFiles.caPem] }]
-      : [];
-    plan = { ...partial, steps: [...extra, ...partial.steps], outputs: [...partial.outputs, ...(extra.length ? [{ path: confluentFiles.caPem, private: true }] : [])] };
+    const extra =
+      state.layout === 'confluent'
+        ? [
+            {
+              id: 'ca.pem',
+              title: `Write ${confluentFiles.caPem}: the new CA certificate, then its key (0600)`,
+              action: {
+                kind: 'concat' as const,
+                from: [confluentFiles.caCert, confluentFiles.caKey],
+                to: confluentFiles.caPem,
+              },
+              reads: [confluentFiles.caCert, confluentFiles.caKey],
+              writes: [confluentFiles.caPem],
+            },
+          ]
+        : [];
+    plan = {
+      ...partial,
+      steps: [...extra, ...partial.steps],
+      outputs: [...partial.outputs, ...(extra.length ? [{ path: confluentFiles.caPem, private: true }] : [])],
+    };
   }
   if (raw.dryRun) return { phase, plan, state };
   const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
   // Before anything is staged: a wrong password would re-lock every store with itself.
   const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
-  await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets: storeSecrets, exec: deps.exec });
+  await proveStorePasswords(dir, storesOf(state, shared), {
+    tools: params.tools,
+    secrets: storeSecrets,
+    exec: deps.exec,
+  });
   if (warning) deps.warn?.(warning);
 
   const stage = await openCopyStage(dir, {
@@ -96,7 +157,10 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
       if (phase === 'reissue') {
         for (const [from, to] of reissueMoves(state.layout)) {
           await rename(join(work, from), join(work, to)).catch(() => {
-            throw new UsageError('rotate-ca reissue', `${join(dir, from)} is missing: rotate-ca start made it; restore the directory from its backup`);
+            throw new UsageError(
+              'rotate-ca reissue',
+              `${join(dir, from)} is missing: rotate-ca start made it; restore the directory from its backup`,
+            );
           });
         }
       }
@@ -129,8 +193,10 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
 /** --dry-run: the phase's steps and commands. */
 export function describePhase(r: RotateResult, tools: { openssl: string; keytool: string }): string {
   const head: Record<Phase, string> = {
-    start: 'rotate-ca start would make a new CA and add it to every truststore beside the old one; keystores stay as they are:',
-    reissue: 'rotate-ca reissue would make the new CA the signing CA (ca.crt, ca.key; the old one becomes ca-previous.*) and reissue every certificate with it; truststores keep both CAs:',
+    start:
+      'rotate-ca start would make a new CA and add it to every truststore beside the old one; keystores stay as they are:',
+    reissue:
+      'rotate-ca reissue would make the new CA the signing CA (ca.crt, ca.key; the old one becomes ca-previous.*) and reissue every certificate with it; truststores keep both CAs:',
     finish: 'rotate-ca finish would remove the old CA from every truststore (and ca-previous.*):',
   };
   const lines = [head[r.phase]];

@@ -27,16 +27,25 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function verifyCommand(): Command {
   return new Command('verify')
-    .description('Check a certs directory (made by kafka-mtls, by mtls-kafka.sh or by hand) against the rules Kafka applies')
+    .description(
+      'Check a certs directory (made by kafka-mtls, by mtls-kafka.sh or by hand) against the rules Kafka applies',
+    )
     .argument('[dir]', 'the directory holding *.keystore.jks and *.truststore.jks', 'certs')
     .option('--password-file <file>', 'file holding the store password (default: env PASSWORD, else "password")')
     .option('--name <name>', `StatefulSet name: brokers are <name>-<i> (default ${SCRIPT_DEFAULTS.name})`)
     .option('--headless-service <name>', 'headless Service name (default <name>-headless)')
     .option('--namespace <ns>', `Kubernetes namespace (default ${SCRIPT_DEFAULTS.namespace})`)
     .option('--cluster-domain <domain>', `cluster DNS domain (default ${SCRIPT_DEFAULTS.clusterDomain})`)
-    .option('--client-name <name>', 'the client\'s alias (default <name>-client)')
-    .option('--host <name>', 'a host name every broker certificate must cover, {i} for the broker\'s index (repeatable; default: the StatefulSet names)', collect)
-    .option('--principal-rules <rules>', 'the brokers\' ssl.principal.mapping.rules, to show the principal Kafka will use (default: DEFAULT)')
+    .option('--client-name <name>', "the client's alias (default <name>-client)")
+    .option(
+      '--host <name>',
+      "a host name every broker certificate must cover, {i} for the broker's index (repeatable; default: the StatefulSet names)",
+      collect,
+    )
+    .option(
+      '--principal-rules <rules>',
+      "the brokers' ssl.principal.mapping.rules, to show the principal Kafka will use (default: DEFAULT)",
+    )
     .option('--json', 'print the findings as JSON')
     .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
     .option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
@@ -90,15 +99,31 @@ export async function runVerify(
     const who = state.identities.find((i) => layoutFiles(state.layout).keystore(i) === file);
     return (who && generated[GENERATED_PASSWORDS.keystore(who)]) ?? secret;
   };
-  const read = (f: string) => readStore(join(dir, f), { tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec }).then((s) => ({ ...s, name: f }));
-  const [keystores, truststores] = await Promise.all([Promise.all(pick('keystore').map(read)), Promise.all(pick('truststore').map(read))]);
+  const read = (f: string) =>
+    readStore(join(dir, f), { tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec }).then(
+      (s) => ({ ...s, name: f }),
+    );
+  const [keystores, truststores] = await Promise.all([
+    Promise.all(pick('keystore').map(read)),
+    Promise.all(pick('truststore').map(read)),
+  ]);
   const byAlias = new Map((state?.identities ?? []).map((i) => [i.alias.toLowerCase(), i]));
   const brokerIndex = (alias: string) => new RegExp(`^${name}-(\\d+)$`).exec(alias)?.[1];
   const findings = applyRules(keystores, truststores, {
     roleOf: (alias) =>
-      state ? (byAlias.get(alias)?.role ?? 'unknown') : brokerIndex(alias) !== undefined ? 'broker' : alias === clientAlias ? 'client' : 'unknown',
+      state
+        ? (byAlias.get(alias)?.role ?? 'unknown')
+        : brokerIndex(alias) !== undefined
+          ? 'broker'
+          : alias === clientAlias
+            ? 'client'
+            : 'unknown',
     brokerHosts: (alias) => {
-      const i = brokerIndex(alias) ?? String(state?.identities.filter((x) => x.role === 'broker').findIndex((x) => x.alias.toLowerCase() === alias) ?? 0);
+      const i =
+        brokerIndex(alias) ??
+        String(
+          state?.identities.filter((x) => x.role === 'broker').findIndex((x) => x.alias.toLowerCase() === alias) ?? 0,
+        );
       if (hosts.length > 0) return hosts.map((h) => asSan(h.replaceAll('{i}', i)));
       return byAlias.get(alias)?.sans ?? brokerSans(naming, Number(i));
     },
@@ -119,12 +144,27 @@ export async function runVerify(
 function caPresenceFinding(p: FileProblem): Finding {
   const what = p.problem === 'missing' ? 'is missing' : `is unreadable (${p.detail})`;
   return p.kind === 'cert'
-    ? { status: 'fail', target: p.path, check: 'present', message: `${p.what} ${what}: restore it from a backup (a CA is made only by generate, or replaced by rotate-ca)` }
-    : { status: 'warn', target: p.path, check: 'present', message: `${p.what} ${what}: plan, apply and rotate-ca cannot sign until it is back (the brokers do not need it)` };
+    ? {
+        status: 'fail',
+        target: p.path,
+        check: 'present',
+        message: `${p.what} ${what}: restore it from a backup (a CA is made only by generate, or replaced by rotate-ca)`,
+      }
+    : {
+        status: 'warn',
+        target: p.path,
+        check: 'present',
+        message: `${p.what} ${what}: plan, apply and rotate-ca cannot sign until it is back (the brokers do not need it)`,
+      };
 }
 
 /** A file kafka-mtls.json lists that is not there, or not what it should be. */
 function presenceFinding(p: FileProblem): Finding {
   const what = p.problem === 'missing' ? 'is missing' : `is unreadable (${p.detail})`;
-  return { status: 'fail', target: p.path, check: 'present', message: `${p.what}, listed in ${STATE_FILE}, ${what}: kafka-mtls apply makes it again` };
+  return {
+    status: 'fail',
+    target: p.path,
+    check: 'present',
+    message: `${p.what}, listed in ${STATE_FILE}, ${what}: kafka-mtls apply makes it again`,
+  };
 }

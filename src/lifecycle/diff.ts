@@ -53,11 +53,20 @@ export function diffCluster(wanted: Cluster, current: Current, opts: DiffOptions
     }
     // A lost file means a lost key or store: the identity is issued again, by the same CA.
     const lost = current.problems.filter((p) => p.alias === who.alias).map(problemText);
-    const reasons = [...lost, ...(cert ? reissueReasons(who, cert, current, opts) : lost.length > 0 ? [] : ['its certificate is unreadable'])];
+    const reasons = [
+      ...lost,
+      ...(cert ? reissueReasons(who, cert, current, opts) : lost.length > 0 ? [] : ['its certificate is unreadable']),
+    ];
     changes.push({ alias: who.alias, role: who.role, kind: reasons.length > 0 ? 'reissue' : 'keep', reasons });
   }
   // A shared file (the drop-in truststores) is made again from the CA; no certificate changes.
-  for (const p of current.problems.filter((x) => x.alias === undefined)) changes.push({ alias: p.path, role: 'shared', kind: 'recreate', reasons: [problemText(p).slice(p.path.length + 1)] });
+  for (const p of current.problems.filter((x) => x.alias === undefined))
+    changes.push({
+      alias: p.path,
+      role: 'shared',
+      kind: 'recreate',
+      reasons: [problemText(p).slice(p.path.length + 1)],
+    });
   for (const had of current.state.identities) {
     if (wantedAliases.has(had.alias)) continue;
     changes.push(
@@ -82,10 +91,17 @@ function reissueReasons(who: Identity, cert: CertWithPem, current: Current, opts
   }
   const daysLeft = Math.floor((cert.notAfter.getTime() - opts.now.getTime()) / 86_400_000);
   if (daysLeft < opts.renewBeforeDays) {
-    reasons.push(daysLeft < 0 ? `expired on ${day(cert.notAfter)}` : `expires on ${day(cert.notAfter)}, within ${opts.renewBeforeDays} days`);
+    reasons.push(
+      daysLeft < 0
+        ? `expired on ${day(cert.notAfter)}`
+        : `expires on ${day(cert.notAfter)}, within ${opts.renewBeforeDays} days`,
+    );
   }
   if (cert.issuer !== current.ca.subject) reasons.push(`signed by another CA (${cert.issuer})`);
-  else if (current.state.certs[who.alias]?.issuerSha256 && current.state.certs[who.alias]!.issuerSha256 !== current.ca.sha256) {
+  else if (
+    current.state.certs[who.alias]?.issuerSha256 &&
+    current.state.certs[who.alias]!.issuerSha256 !== current.ca.sha256
+  ) {
     reasons.push('signed by another CA with the same name');
   }
   if (cert.keyBits < who.keyBits) reasons.push(`key too weak: RSA ${cert.keyBits}, ${who.keyBits} wanted`);

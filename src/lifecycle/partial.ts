@@ -14,7 +14,13 @@ const CA_STEPS = new Set<string>(CA_STEP_IDS);
 /** Steps that make a file from the CA alone: kept when the file is there, made again when it is missing. */
 const SHARED_STEPS = new Set<string>(['ca.pem', 'truststore.create', 'truststore.client']);
 
-export function restrictPlan(plan: Plan, cluster: Cluster, only: ReadonlySet<string>, present: ReadonlySet<string>, skip: (s: Step) => boolean = () => false): Plan {
+export function restrictPlan(
+  plan: Plan,
+  cluster: Cluster,
+  only: ReadonlySet<string>,
+  present: ReadonlySet<string>,
+  skip: (s: Step) => boolean = () => false,
+): Plan {
   const others = cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id);
   const ofOther = (s: Step) => others.some((id) => s.id.startsWith(`${id}.`) || s.id.endsWith(`.${id}`));
   const written = new Set<string>();

@@ -40,7 +40,8 @@ export function checkOrder(phase: Phase, state: State): void {
   const at = state.rotation?.phase;
   const need: Record<Phase, typeof at> = { start: undefined, reissue: 'started', finish: 'reissued' };
   if (at === need[phase]) return;
-  const now = at === undefined ? 'no rotation has started' : `the last phase run was ${at === 'started' ? 'start' : 'reissue'}`;
+  const now =
+    at === undefined ? 'no rotation has started' : `the last phase run was ${at === 'started' ? 'start' : 'reissue'}`;
   const next = at === undefined ? 'start' : at === 'started' ? 'reissue' : 'finish';
   throw new UsageError(`rotate-ca ${phase}`, `cannot run now: ${now}; the next phase is rotate-ca ${next}`);
 }
@@ -55,44 +56,116 @@ export function nextSubject(dn: Dn): Dn {
 }
 
 /** Every truststore the layout holds, and the PEM CA files (--emit pem) that clients trust. */
-export function trustFiles(layout: Layout, cluster: Pick<Cluster, 'identities'>, present: ReadonlySet<string>): { truststores: string[]; pems: string[] } {
+export function trustFiles(
+  layout: Layout,
+  cluster: Pick<Cluster, 'identities'>,
+  present: ReadonlySet<string>,
+): { truststores: string[]; pems: string[] } {
   if (layout === 'confluent') {
     return {
       truststores: cluster.identities.map((who) => confluentIdentityFiles(who).truststore),
-      pems: cluster.identities.map((who) => posix.join(confluentFiles.dir(who), 'ca.pem')).filter((f) => present.has(f)),
+      pems: cluster.identities
+        .map((who) => posix.join(confluentFiles.dir(who), 'ca.pem'))
+        .filter((f) => present.has(f)),
     };
   }
-  return { truststores: [dropInFiles.serverTruststore, dropInFiles.clientTruststore], pems: ['ca.pem'].filter((f) => present.has(f)) };
+  return {
+    truststores: [dropInFiles.serverTruststore, dropInFiles.clientTruststore],
+    pems: ['ca.pem'].filter((f) => present.has(f)),
+  };
 }
 
 /** The truststores made anew, holding exactly these CAs (alias, certificate file), and the PEM bundles of the same. */
-export function trustSteps(storeType: Cluster['storeType'], cas: ReadonlyArray<readonly [string, string]>, files: { truststores: string[]; pems: string[] }, passwordEnv: string): Step[] {
+export function trustSteps(
+  storeType: Cluster['storeType'],
+  cas: ReadonlyArray<readonly [string, string]>,
+  files: { truststores: string[]; pems: string[] },
+  passwordEnv: string,
+): Step[] {
   const base = `${SCRATCH}/truststore`;
   const steps: Step[] = cas.map(([alias, cert], i) =>
-    importTrustedCert({ id: `truststore.add-${i}`, title: `Add ${cert} to the new truststore as ${alias.toLowerCase()}`, store: base, alias, cert, storeType, passwordEnv }),
+    importTrustedCert({
+      id: `truststore.add-${i}`,
+      title: `Add ${cert} to the new truststore as ${alias.toLowerCase()}`,
+      store: base,
+      alias,
+      cert,
+      storeType,
+      passwordEnv,
+    }),
   );
   const entries: ExpectedEntry[] = cas.map(([alias]) => ({ alias, entryType: 'trustedCertEntry' }));
   steps.push(storeCheck('truststore.check', base, storeType, passwordEnv, entries));
-  files.truststores.forEach((t, i) => steps.push({ id: `truststore.copy-${i}`, title: `Replace ${t}`, action: { kind: 'copy', from: base, to: t }, reads: [base], writes: [t] }));
+  files.truststores.forEach((t, i) =>
+    steps.push({
+      id: `truststore.copy-${i}`,
+      title: `Replace ${t}`,
+      action: { kind: 'copy', from: base, to: t },
+      reads: [base],
+      writes: [t],
+    }),
+  );
   files.pems.forEach((p, i) =>
-    steps.push({ id: `pem.ca-${i}`, title: `Write ${p}: ${cas.map(([, c]) => c).join(' + ')}`, action: { kind: 'concat', from: cas.map(([, c]) => c), to: p }, reads: cas.map(([, c]) => c), writes: [p] }),
+    steps.push({
+      id: `pem.ca-${i}`,
+      title: `Write ${p}: ${cas.map(([, c]) => c).join(' + ')}`,
+      action: { kind: 'concat', from: cas.map(([, c]) => c), to: p },
+      reads: cas.map(([, c]) => c),
+      writes: [p],
+    }),
   );
   return steps;
 }
 
 /** rotate-ca start: the new CA, and truststores that hold both. */
-export function startPlan(state: State, nextCa: CaSpec, present: ReadonlySet<string>, truststorePasswordEnv: string): Plan {
-  const config = renderTemplate(loadTemplate(state.layout === 'confluent' ? 'confluent-ca.cnf' : 'ca.cnf'), { ca_bits: String(nextCa.keyBits), dn: { lines: nextCa.subject } });
+export function startPlan(
+  state: State,
+  nextCa: CaSpec,
+  present: ReadonlySet<string>,
+  truststorePasswordEnv: string,
+): Plan {
+  const config = renderTemplate(loadTemplate(state.layout === 'confluent' ? 'confluent-ca.cnf' : 'ca.cnf'), {
+    ca_bits: String(nextCa.keyBits),
+    dn: { lines: nextCa.subject },
+  });
   const caCert = state.layout === 'confluent' ? confluentFiles.caCert : dropInFiles.caCert;
   const steps: Step[] = [
-    { id: 'ca-next.config', title: `Write ${NEXT.config}`, action: { kind: 'write', path: NEXT.config, content: config }, reads: [], writes: [NEXT.config] },
-    { ...createCa({ config: NEXT.config, key: NEXT.key, cert: NEXT.cert, bits: nextCa.keyBits, days: nextCa.validityDays }), id: 'ca-next.create' },
+    {
+      id: 'ca-next.config',
+      title: `Write ${NEXT.config}`,
+      action: { kind: 'write', path: NEXT.config, content: config },
+      reads: [],
+      writes: [NEXT.config],
+    },
+    {
+      ...createCa({
+        config: NEXT.config,
+        key: NEXT.key,
+        cert: NEXT.cert,
+        bits: nextCa.keyBits,
+        days: nextCa.validityDays,
+      }),
+      id: 'ca-next.create',
+    },
     { ...checkCa(NEXT.cert), id: 'ca-next.check' },
-    ...trustSteps(state.storeType, [[TRUSTSTORE_ALIAS, caCert], [NEXT_ALIAS, NEXT.cert]], trustFiles(state.layout, state, present), truststorePasswordEnv),
+    ...trustSteps(
+      state.storeType,
+      [
+        [TRUSTSTORE_ALIAS, caCert],
+        [NEXT_ALIAS, NEXT.cert],
+      ],
+      trustFiles(state.layout, state, present),
+      truststorePasswordEnv,
+    ),
   ];
   return {
     steps,
-    outputs: [{ path: NEXT.config, private: false }, { path: NEXT.key, private: true }, { path: NEXT.cert, private: false }, ...trustOutputs(state, present)],
+    outputs: [
+      { path: NEXT.config, private: false },
+      { path: NEXT.key, private: true },
+      { path: NEXT.cert, private: false },
+      ...trustOutputs(state, present),
+    ],
     scratch: [SCRATCH],
   };
 }
@@ -100,12 +173,24 @@ export function startPlan(state: State, nextCa: CaSpec, present: ReadonlySet<str
 /** rotate-ca finish: truststores with the new CA alone, as a fresh generate makes them. */
 export function finishPlan(state: State, present: ReadonlySet<string>, truststorePasswordEnv: string): Plan {
   const caCert = state.layout === 'confluent' ? confluentFiles.caCert : dropInFiles.caCert;
-  return { steps: trustSteps(state.storeType, [[TRUSTSTORE_ALIAS, caCert]], trustFiles(state.layout, state, present), truststorePasswordEnv), outputs: trustOutputs(state, present), scratch: [SCRATCH] };
+  return {
+    steps: trustSteps(
+      state.storeType,
+      [[TRUSTSTORE_ALIAS, caCert]],
+      trustFiles(state.layout, state, present),
+      truststorePasswordEnv,
+    ),
+    outputs: trustOutputs(state, present),
+    scratch: [SCRATCH],
+  };
 }
 
 function trustOutputs(state: State, present: ReadonlySet<string>) {
   const f = trustFiles(state.layout, state, present);
-  return [...f.truststores.map((path) => ({ path, private: true })), ...f.pems.map((path) => ({ path, private: false }))];
+  return [
+    ...f.truststores.map((path) => ({ path, private: true })),
+    ...f.pems.map((path) => ({ path, private: false })),
+  ];
 }
 
 /** In reissue, the full plan's truststore and CA-PEM steps are left out: the truststores keep trusting both CAs. */

@@ -17,7 +17,21 @@ import * as v from '../validate.js';
  * failure names the field: `kafka-mtls.json: identities[2].alias: …`.
  */
 
-const TOP = ['tool', 'version', 'updatedAt', 'layout', 'storeType', 'ca', 'identities', 'deployment', 'emit', 'generatedPasswords', 'caCert', 'certs', 'rotation'] as const;
+const TOP = [
+  'tool',
+  'version',
+  'updatedAt',
+  'layout',
+  'storeType',
+  'ca',
+  'identities',
+  'deployment',
+  'emit',
+  'generatedPasswords',
+  'caCert',
+  'certs',
+  'rotation',
+] as const;
 /** The versions of the state file this kafka-mtls reads. */
 export const STATE_VERSIONS = [1] as const;
 
@@ -25,10 +39,17 @@ export const STATE_VERSIONS = [1] as const;
 export function checkState(json: unknown, dir: string, label: string): State {
   const root = new Field(label, '', json, label);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) root.fail('must be a JSON object');
-  if (root.at('tool').value !== 'kafka-mtls') root.at('tool').fail(`must be "kafka-mtls": this is not a kafka-mtls state file, got ${JSON.stringify(root.at('tool').value)}`);
+  if (root.at('tool').value !== 'kafka-mtls')
+    root
+      .at('tool')
+      .fail(`must be "kafka-mtls": this is not a kafka-mtls state file, got ${JSON.stringify(root.at('tool').value)}`);
   const version = root.at('version').value;
   if (!STATE_VERSIONS.includes(version as 1)) {
-    root.at('version').fail(`must be a state file version this kafka-mtls reads (${STATE_VERSIONS.join(', ')}), got ${JSON.stringify(version)}`);
+    root
+      .at('version')
+      .fail(
+        `must be a state file version this kafka-mtls reads (${STATE_VERSIONS.join(', ')}), got ${JSON.stringify(version)}`,
+      );
   }
   root.object(TOP);
   const at = (k: (typeof TOP)[number]) => root.at(k);
@@ -45,7 +66,9 @@ export function checkState(json: unknown, dir: string, label: string): State {
     ca: readCaSpec(at('ca')),
     identities,
     deployment: readDeployment(at('deployment'), identities),
-    emit: at('emit').list().map((f) => f.rule(() => v.oneOf('x', f.string(), EMITS))),
+    emit: at('emit')
+      .list()
+      .map((f) => f.rule(() => v.oneOf('x', f.string(), EMITS))),
     ...(at('generatedPasswords').present ? { generatedPasswords: at('generatedPasswords').boolean() } : {}),
     caCert: readCertRecord(at('caCert')),
     certs: readCertRecords(at('certs'), identities),
@@ -60,13 +83,26 @@ function readIdentity(f: Field, i: number, all: readonly Field[]): Identity {
   const role = f.at('role').rule(() => v.oneOf('x', f.at('role').string(), ['broker', 'client'] as const));
   const id = f.at('id').string();
   const idRule = role === 'broker' ? /^broker-(0|[1-9][0-9]{0,5})$/ : /^client(-[1-9][0-9]{0,5})?$/;
-  if (!idRule.test(id)) f.at('id').fail(`must be ${role === 'broker' ? 'broker-<n>' : 'client or client-<n>'} for a ${role}, got ${JSON.stringify(id)}`);
+  if (!idRule.test(id))
+    f.at('id').fail(
+      `must be ${role === 'broker' ? 'broker-<n>' : 'client or client-<n>'} for a ${role}, got ${JSON.stringify(id)}`,
+    );
   const alias = f.at('alias').rule(() => v.fileStem('x', f.at('alias').string()));
   // keytool keeps aliases in lower case: two that differ only in case would be one entry.
-  const twin = all.slice(0, i).findIndex((o) => String(o.at('alias').value).toLowerCase() === alias.toLowerCase() || o.at('id').value === id);
+  const twin = all
+    .slice(0, i)
+    .findIndex((o) => String(o.at('alias').value).toLowerCase() === alias.toLowerCase() || o.at('id').value === id);
   if (twin >= 0) f.fail(`has the same alias or id as identities[${twin}]: every broker and client needs its own`);
   const sans = f.at('sans').list().map(readSan);
-  return { role, id, alias, subject: readDn(f.at('subject')), sans, keyBits: keySize(f.at('keyBits')), validityDays: f.at('validityDays').int(1, 36500) };
+  return {
+    role,
+    id,
+    alias,
+    subject: readDn(f.at('subject')),
+    sans,
+    keyBits: keySize(f.at('keyBits')),
+    validityDays: f.at('validityDays').int(1, 36500),
+  };
 }
 
 function readSan(f: Field): San {
@@ -98,7 +134,12 @@ function readDn(f: Field): Dn {
 function readCaSpec(f: Field): CaSpec {
   f.object(['subject', 'external', 'keyBits', 'validityDays']);
   const external = f.at('external').present ? readExternalCa(f.at('external')) : undefined;
-  return { subject: readDn(f.at('subject')), ...(external ? { external } : {}), keyBits: keySize(f.at('keyBits')), validityDays: f.at('validityDays').int(1, 36500) };
+  return {
+    subject: readDn(f.at('subject')),
+    ...(external ? { external } : {}),
+    keyBits: keySize(f.at('keyBits')),
+    validityDays: f.at('validityDays').int(1, 36500),
+  };
 }
 
 /**
@@ -109,12 +150,14 @@ function readExternalCa(f: Field): ExternalCa {
   f.object(['cert', 'key', 'chain', 'certPem', 'chainPems', 'subject', 'keyEncrypted']);
   const path = (k: string) => {
     const p = f.at(k).string();
-    if (!isAbsolute(p) || /[\0-\x1f]/.test(p)) f.at(k).fail(`must be the absolute path your CA's file was given as, got ${JSON.stringify(p)}`);
+    if (!isAbsolute(p) || /[\0-\x1f]/.test(p))
+      f.at(k).fail(`must be the absolute path your CA's file was given as, got ${JSON.stringify(p)}`);
     return p;
   };
   const pem = (g: Field) => {
     const s = g.string();
-    if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/.test(s.trim() + '\n')) g.fail('must be one PEM certificate');
+    if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/.test(s.trim() + '\n'))
+      g.fail('must be one PEM certificate');
     return s;
   };
   return {
@@ -131,20 +174,31 @@ function readExternalCa(f: Field): ExternalCa {
 function readDeployment(f: Field, identities: readonly Identity[]): Deployment {
   f.object(['listeners', 'interBrokerListener', 'mountPath', 'namespace', 'passwords']);
   const fewest = Math.min(...identities.filter((i) => i.role === 'broker').map((i) => i.sans.length), 99);
-  const listeners = f.at('listeners').list().map((l): Listener => {
-    l.object(['name', 'port', 'protocol', 'host']);
-    const name = l.at('name').string();
-    if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name)) l.at('name').fail(`must be a listener name in capitals (A-Z, 0-9, _), got ${JSON.stringify(name)}`);
-    const protocol = l.at('protocol').string() as Listener['protocol'];
-    if (protocol !== 'SSL' && protocol !== 'SASL_SSL') l.at('protocol').fail(`must be SSL or SASL_SSL, got ${JSON.stringify(protocol)}`);
-    return { name, port: l.at('port').int(1, 65535), protocol, host: l.at('host').int(0, Math.max(fewest - 1, 0)) };
-  });
+  const listeners = f
+    .at('listeners')
+    .list()
+    .map((l): Listener => {
+      l.object(['name', 'port', 'protocol', 'host']);
+      const name = l.at('name').string();
+      if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name))
+        l.at('name').fail(`must be a listener name in capitals (A-Z, 0-9, _), got ${JSON.stringify(name)}`);
+      const protocol = l.at('protocol').string() as Listener['protocol'];
+      if (protocol !== 'SSL' && protocol !== 'SASL_SSL')
+        l.at('protocol').fail(`must be SSL or SASL_SSL, got ${JSON.stringify(protocol)}`);
+      return { name, port: l.at('port').int(1, 65535), protocol, host: l.at('host').int(0, Math.max(fewest - 1, 0)) };
+    });
   if (listeners.length === 0) f.at('listeners').fail('must name at least one listener');
   const inter = f.at('interBrokerListener').string();
-  if (!listeners.some((l) => l.name === inter)) f.at('interBrokerListener').fail(`must be one of the listeners (${listeners.map((l) => l.name).join(', ')}), got ${JSON.stringify(inter)}`);
+  if (!listeners.some((l) => l.name === inter))
+    f.at('interBrokerListener').fail(
+      `must be one of the listeners (${listeners.map((l) => l.name).join(', ')}), got ${JSON.stringify(inter)}`,
+    );
   const mountPath = f.at('mountPath').present ? f.at('mountPath').string() : undefined;
-  if (mountPath !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(mountPath)) f.at('mountPath').fail(`must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(mountPath)}`);
-  const namespace = f.at('namespace').present ? f.at('namespace').rule(() => v.dnsLabel('x', f.at('namespace').string())) : undefined;
+  if (mountPath !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(mountPath))
+    f.at('mountPath').fail(`must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(mountPath)}`);
+  const namespace = f.at('namespace').present
+    ? f.at('namespace').rule(() => v.dnsLabel('x', f.at('namespace').string()))
+    : undefined;
   return {
     listeners,
     interBrokerListener: inter,
@@ -156,8 +210,15 @@ function readDeployment(f: Field, identities: readonly Identity[]): Deployment {
 
 function readCertRecord(f: Field): CertRecord {
   const serial = f.at('serial').string();
-  if (!/^[0-9A-F]{1,64}$/i.test(serial)) f.at('serial').fail(`must be a certificate serial in hex, got ${JSON.stringify(serial)}`);
-  return { subject: text(f.at('subject')), serial, sha256: fingerprint(f.at('sha256')), notAfter: date(f.at('notAfter')), keyBits: f.at('keyBits').int(512, 16384) };
+  if (!/^[0-9A-F]{1,64}$/i.test(serial))
+    f.at('serial').fail(`must be a certificate serial in hex, got ${JSON.stringify(serial)}`);
+  return {
+    subject: text(f.at('subject')),
+    serial,
+    sha256: fingerprint(f.at('sha256')),
+    notAfter: date(f.at('notAfter')),
+    keyBits: f.at('keyBits').int(512, 16384),
+  };
 }
 
 function readCertRecords(f: Field, identities: readonly Identity[]): Record<string, IdentityRecord> {
@@ -165,7 +226,11 @@ function readCertRecords(f: Field, identities: readonly Identity[]): Record<stri
   for (const [alias, r] of f.entries()) {
     if (!identities.some((i) => i.alias === alias)) r.fail('is not the alias of an identity the file lists');
     r.object(['subject', 'serial', 'sha256', 'notAfter', 'keyBits', 'sans', 'issuerSha256']);
-    out[alias] = { ...readCertRecord(r), sans: r.at('sans').list().map(text), issuerSha256: fingerprint(r.at('issuerSha256')) };
+    out[alias] = {
+      ...readCertRecord(r),
+      sans: r.at('sans').list().map(text),
+      issuerSha256: fingerprint(r.at('issuerSha256')),
+    };
   }
   return out;
 }
@@ -174,7 +239,9 @@ function readRotation(f: Field): Rotation {
   f.object(['phase', 'previousCa', 'nextCa']);
   const phase = f.at('phase').string() as Rotation['phase'];
   if (phase !== 'started' && phase !== 'reissued') {
-    f.at('phase').fail(`must be a rotate-ca phase this kafka-mtls records (started, reissued), got ${JSON.stringify(phase)}`);
+    f.at('phase').fail(
+      `must be a rotate-ca phase this kafka-mtls records (started, reissued), got ${JSON.stringify(phase)}`,
+    );
   }
   return { phase, previousCa: readCaSpec(f.at('previousCa')), nextCa: readCaSpec(f.at('nextCa')) };
 }
@@ -188,9 +255,19 @@ function checkPaths(state: State, dir: string, f: Field): void {
   const root = resolve(dir);
   state.identities.forEach((who, i) => {
     const creds = files.creds(who);
-    for (const p of [files.cert(who), files.keystore(who), ...files.owned(who), creds.keystore, creds.key, creds.truststore]) {
+    for (const p of [
+      files.cert(who),
+      files.keystore(who),
+      ...files.owned(who),
+      creds.keystore,
+      creds.key,
+      creds.truststore,
+    ]) {
       const rel = relative(root, resolve(root, p));
-      if (isAbsolute(p) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) f.at(i).at('alias').fail(`names the file ${JSON.stringify(p)}, which is not inside ${root}`);
+      if (isAbsolute(p) || rel === '' || rel.startsWith('..') || isAbsolute(rel))
+        f.at(i)
+          .at('alias')
+          .fail(`names the file ${JSON.stringify(p)}, which is not inside ${root}`);
     }
   });
 }
@@ -203,12 +280,14 @@ function text(f: Field): string {
 
 function fingerprint(f: Field): string {
   const s = f.string();
-  if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i.test(s)) f.fail(`must be a SHA-256 fingerprint (32 hex bytes separated by colons), got ${JSON.stringify(s)}`);
+  if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i.test(s))
+    f.fail(`must be a SHA-256 fingerprint (32 hex bytes separated by colons), got ${JSON.stringify(s)}`);
   return s;
 }
 
 function date(f: Field): string {
   const s = f.string();
-  if (!/^\d{4}-\d\d-\d\dT/.test(s) || Number.isNaN(Date.parse(s))) f.fail(`must be an ISO 8601 date and time, got ${JSON.stringify(s)}`);
+  if (!/^\d{4}-\d\d-\d\dT/.test(s) || Number.isNaN(Date.parse(s)))
+    f.fail(`must be an ISO 8601 date and time, got ${JSON.stringify(s)}`);
   return s;
 }

@@ -59,7 +59,11 @@ export async function readBounded(path: string, opts: ReadFileOptions): Promise<
   }
 }
 
-export async function readBoundedText(path: string, opts: ReadFileOptions, encoding: BufferEncoding = 'utf8'): Promise<string> {
+export async function readBoundedText(
+  path: string,
+  opts: ReadFileOptions,
+  encoding: BufferEncoding = 'utf8',
+): Promise<string> {
   return (await readBounded(path, opts)).toString(encoding);
 }
 
@@ -96,7 +100,13 @@ async function openRegular(path: string, opts: ReadFileOptions): Promise<FileHan
   }
 }
 
-function nonRegular(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function nonRegular(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isSocket()) return 'a socket';
@@ -117,7 +127,12 @@ function tooLarge(path: string, opts: ReadFileOptions): UsageError {
 function readError(e: unknown, path: string, opts: ReadFileOptions): Error {
   if (e instanceof UsageError || typeof e !== 'object' || e === null || !('code' in e)) return e as Error;
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code})`;
+  const why =
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EACCES'
+        ? 'is not readable (permission denied)'
+        : `cannot be read (${code})`;
   return Object.assign(new UsageError(opts.option, `must be a readable file; ${path} ${why}`), { cause: e });
 }
 

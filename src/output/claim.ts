@@ -76,4 +76,8 @@ async function makeParent(target: string): Promise<void> {
   }
 }
 
-const isDirectory = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
+const isDirectory = (p: string) =>
+  stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );

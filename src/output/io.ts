@@ -20,11 +20,15 @@ export function ioHint(code: string | undefined, where: string): string | undefi
     case 'EROFS':
       return `${where} is on a read-only file system: choose an --out on a writable one, or remount it read-write.`;
     case 'EBUSY':
-      return `${where} is a mount point: mount its parent directory instead (docker run -v "$PWD:/work" …), ` +
-        'so that the new directory can be swapped in.';
+      return (
+        `${where} is a mount point: mount its parent directory instead (docker run -v "$PWD:/work" …), ` +
+        'so that the new directory can be swapped in.'
+      );
     case 'EXDEV':
-      return `${where} and its work directory are on different file systems: ` +
-        'mount the parent of --out, not --out itself.';
+      return (
+        `${where} and its work directory are on different file systems: ` +
+        'mount the parent of --out, not --out itself.'
+      );
     case 'EACCES':
     case 'EPERM':
       return `This user may not write ${where} or its parent directory: check their owner and permissions.`;

@@ -34,7 +34,11 @@ export async function removeSwapMarker(target: string): Promise<void> {
   await unlink(swapMarkerPath(target)).catch(() => undefined);
 }
 
-const exists = (p: string) => lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * A swap renames the target to its backup, then the work directory to the

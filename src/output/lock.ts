@@ -142,7 +142,10 @@ async function removeStale(path: string, seen: LockHolder): Promise<boolean> {
   } catch (e) {
     if (errnoCode(e) !== 'EEXIST') throw e;
     // Another run is taking it over; a guard older than a few seconds was left by a killed one.
-    const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(guard).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > 5000) await unlink(guard).catch(() => undefined);
     else await new Promise((r) => setTimeout(r, 50));
     return false;
@@ -173,7 +176,7 @@ function busy(target: string, path: string, h: LockHolder | undefined): OutputEr
     `${target} is being changed by another kafka-mtls run: ${describe(h)}`,
     elsewhere
       ? 'Wait for it to finish. The run is on another host, so its lock cannot be checked from here: ' +
-        `if it is over, remove ${path}.`
+          `if it is over, remove ${path}.`
       : 'Wait for it to finish, then run again.',
   );
 }

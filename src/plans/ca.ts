@@ -14,7 +14,14 @@ export const CHAIN_FILE = 'ca-chain.crt';
 export const ROOT_FILE = 'ca-root.crt';
 
 /** Step ids that make or bring the CA: an apply keeps the CA it has. */
-export const CA_STEP_IDS = ['ca.config', 'ca.create', 'ca.import-cert', 'ca.import-key', 'ca.chain', 'ca.root'] as const;
+export const CA_STEP_IDS = [
+  'ca.config',
+  'ca.create',
+  'ca.import-cert',
+  'ca.import-key',
+  'ca.chain',
+  'ca.root',
+] as const;
 
 export interface CaFiles {
   readonly steps: Step[];
@@ -33,25 +40,65 @@ export function caFiles(ca: CaSpec, f: { caConfig: string; caKey: string; caCert
   const ext = ca.external;
   if (!ext) {
     return {
-      steps: [config, createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, bits: ca.keyBits, days: ca.validityDays })],
-      outputs: [{ path: f.caConfig, private: false }, { path: f.caKey, private: true }, { path: f.caCert, private: false }],
+      steps: [
+        config,
+        createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, bits: ca.keyBits, days: ca.validityDays }),
+      ],
+      outputs: [
+        { path: f.caConfig, private: false },
+        { path: f.caKey, private: true },
+        { path: f.caCert, private: false },
+      ],
       anchor: f.caCert,
       bundle: f.caCert,
       chainLength: 2,
     };
   }
-  const write = (id: string, path: string, content: string, title: string): Step => ({ id, title: `Write ${path}: ${title}`, action: { kind: 'write', path, content }, reads: [], writes: [path] });
+  const write = (id: string, path: string, content: string, title: string): Step => ({
+    id,
+    title: `Write ${path}: ${title}`,
+    action: { kind: 'write', path, content },
+    reads: [],
+    writes: [path],
+  });
   const steps: Step[] = [
     write('ca.import-cert', f.caCert, `${ext.certPem.trim()}\n`, `your CA's certificate (${ext.subject})`),
-    { id: 'ca.import-key', title: `Copy your CA's key to ${f.caKey} (0600${ext.keyEncrypted ? ', still encrypted' : ''})`, action: { kind: 'copy', from: ext.key, to: f.caKey }, reads: [ext.key], writes: [f.caKey] },
+    {
+      id: 'ca.import-key',
+      title: `Copy your CA's key to ${f.caKey} (0600${ext.keyEncrypted ? ', still encrypted' : ''})`,
+      action: { kind: 'copy', from: ext.key, to: f.caKey },
+      reads: [ext.key],
+      writes: [f.caKey],
+    },
   ];
-  const outputs: OutputFile[] = [{ path: f.caKey, private: true }, { path: f.caCert, private: false }];
+  const outputs: OutputFile[] = [
+    { path: f.caKey, private: true },
+    { path: f.caCert, private: false },
+  ];
   const keyPasswordEnv = ext.keyEncrypted ? CA_KEY_PASSWORD_ENV : undefined;
-  if (ext.chainPems.length === 0) return { steps, outputs, anchor: f.caCert, bundle: f.caCert, chainLength: 2, keyPasswordEnv };
+  if (ext.chainPems.length === 0)
+    return { steps, outputs, anchor: f.caCert, bundle: f.caCert, chainLength: 2, keyPasswordEnv };
   steps.push(
-    write('ca.chain', CHAIN_FILE, [ext.certPem, ...ext.chainPems].map((p) => `${p.trim()}\n`).join(''), 'your CA, then the certificates above it up to the root'),
-    write('ca.root', ROOT_FILE, `${ext.chainPems[ext.chainPems.length - 1]!.trim()}\n`, 'the root, which the truststores hold'),
+    write(
+      'ca.chain',
+      CHAIN_FILE,
+      [ext.certPem, ...ext.chainPems].map((p) => `${p.trim()}\n`).join(''),
+      'your CA, then the certificates above it up to the root',
+    ),
+    write(
+      'ca.root',
+      ROOT_FILE,
+      `${ext.chainPems[ext.chainPems.length - 1]!.trim()}\n`,
+      'the root, which the truststores hold',
+    ),
   );
   outputs.push({ path: CHAIN_FILE, private: false }, { path: ROOT_FILE, private: false });
-  return { steps, outputs, anchor: ROOT_FILE, bundle: CHAIN_FILE, chainLength: 2 + ext.chainPems.length, keyPasswordEnv };
+  return {
+    steps,
+    outputs,
+    anchor: ROOT_FILE,
+    bundle: CHAIN_FILE,
+    chainLength: 2 + ext.chainPems.length,
+    keyPasswordEnv,
+  };
 }

@@ -3,7 +3,14 @@ import { principalOf, type Cluster, type Identity } from '../cluster.js';
 import { DEFAULT_DEPLOYMENT } from '../deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
-import { checkCa, checkPkcs12Store, createLeafRequest, exportPkcs12Chain, signLeaf, verifyLeaf } from '../steps/openssl.js';
+import {
+  checkCa,
+  checkPkcs12Store,
+  createLeafRequest,
+  exportPkcs12Chain,
+  signLeaf,
+  verifyLeaf,
+} from '../steps/openssl.js';
 import { loadTemplate, renderTemplate } from '../templates.js';
 import { randomSerialHex, type DropInOptions } from './dropin.js';
 import { SHARED_PASSWORD } from '../passwords.js';
@@ -42,7 +49,11 @@ export function confluentIdentityFiles(who: Identity): IdentityFiles & { config:
     p12: at(`${who.alias}.p12`),
     keystore: at(`kafka.${who.alias}.keystore.pkcs12`),
     truststore: at(`kafka.${who.alias}.truststore.pkcs12`),
-    creds: { keystore: at(`${who.alias}_keystore_creds`), key: at(`${who.alias}_sslkey_creds`), truststore: at(`${who.alias}_truststore_creds`) },
+    creds: {
+      keystore: at(`${who.alias}_keystore_creds`),
+      key: at(`${who.alias}_sslkey_creds`),
+      truststore: at(`${who.alias}_truststore_creds`),
+    },
   };
 }
 
@@ -52,7 +63,13 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
   const pws = opts.passwords ?? SHARED_PASSWORD;
   const ca = cluster.ca;
   const trustBase = `${SCRATCH}/truststore.pkcs12`;
-  const write = (id: string, path: string, content: string): Step => ({ id, title: `Write ${path}`, action: { kind: 'write', path, content }, reads: [], writes: [path] });
+  const write = (id: string, path: string, content: string): Step => ({
+    id,
+    title: `Write ${path}`,
+    action: { kind: 'write', path, content },
+    reads: [],
+    writes: [path],
+  });
   const secret = (id: string, path: string, title: string, secretEnv: string): Step => ({
     id,
     title: `Write ${path}: ${title} (0600)`,
@@ -61,7 +78,15 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
     writes: [path],
   });
 
-  const caf = caFiles(ca, f, write('ca.config', f.caConfig, renderTemplate(loadTemplate('confluent-ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } })));
+  const caf = caFiles(
+    ca,
+    f,
+    write(
+      'ca.config',
+      f.caConfig,
+      renderTemplate(loadTemplate('confluent-ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } }),
+    ),
+  );
   const steps: Step[] = [...caf.steps];
   for (const who of cluster.identities) {
     const w = confluentIdentityFiles(who);
@@ -81,7 +106,13 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
   }
   steps.push(
     checkCa(f.caCert),
-    { id: 'ca.pem', title: `Write ${f.caPem}: the CA certificate, then its key, as the write-up builds it (0600)`, action: { kind: 'concat', from: [f.caCert, f.caKey], to: f.caPem }, reads: [f.caCert, f.caKey], writes: [f.caPem] },
+    {
+      id: 'ca.pem',
+      title: `Write ${f.caPem}: the CA certificate, then its key, as the write-up builds it (0600)`,
+      action: { kind: 'concat', from: [f.caCert, f.caKey], to: f.caPem },
+      reads: [f.caCert, f.caKey],
+      writes: [f.caPem],
+    },
     importTrustedCert({
       id: 'truststore.create',
       title: `Make the truststore: the CA as ${TRUSTSTORE_ALIAS.toLowerCase()}`,
@@ -91,7 +122,12 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
       storeType: 'pkcs12',
       passwordEnv: pws.truststore,
     }),
-    checkPkcs12Store({ id: 'truststore.check', store: trustBase, passwordEnv: pws.truststore, expect: { type: 'PKCS12', entries: [{ alias: TRUSTSTORE_ALIAS, entryType: 'trustedCertEntry' }] } }),
+    checkPkcs12Store({
+      id: 'truststore.check',
+      store: trustBase,
+      passwordEnv: pws.truststore,
+      expect: { type: 'PKCS12', entries: [{ alias: TRUSTSTORE_ALIAS, entryType: 'trustedCertEntry' }] },
+    }),
   );
 
   for (const who of cluster.identities) {
@@ -99,30 +135,99 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
     const pw = pws.keystore(who);
     steps.push(
       signLeaf({
-        id: who.id, alias: who.alias, csr: w.csr, ext: w.config, extensions: 'v3_req', caCert: f.caCert, caKey: f.caKey,
-        out: w.cert, days: who.validityDays, serialHex: serial(), caKeyPasswordEnv: caf.keyPasswordEnv,
+        id: who.id,
+        alias: who.alias,
+        csr: w.csr,
+        ext: w.config,
+        extensions: 'v3_req',
+        caCert: f.caCert,
+        caKey: f.caKey,
+        out: w.cert,
+        days: who.validityDays,
+        serialHex: serial(),
+        caKeyPasswordEnv: caf.keyPasswordEnv,
       }),
-      verifyLeaf({ id: who.id, alias: who.alias, caCert: caf.anchor, untrusted: caf.bundle !== caf.anchor ? caf.bundle : undefined, cert: w.cert, purpose: who.role === 'broker' ? 'sslserver' : 'sslclient' }),
+      verifyLeaf({
+        id: who.id,
+        alias: who.alias,
+        caCert: caf.anchor,
+        untrusted: caf.bundle !== caf.anchor ? caf.bundle : undefined,
+        cert: w.cert,
+        purpose: who.role === 'broker' ? 'sslserver' : 'sslclient',
+      }),
       // The write-up's -CAfile ca.pem; with your own intermediate CA, the chain up to the root.
-      exportPkcs12Chain({ id: who.id, alias: who.alias, cert: w.cert, key: w.key, caCert: f.caCert, caFile: caf.bundle !== caf.anchor ? caf.bundle : f.caPem, out: w.p12, passwordEnv: pw }),
-      importKeyEntry({ id: who.id, alias: who.alias, source: w.p12, store: w.keystore, storeType: 'pkcs12', passwordEnv: pw, fresh: true }),
+      exportPkcs12Chain({
+        id: who.id,
+        alias: who.alias,
+        cert: w.cert,
+        key: w.key,
+        caCert: f.caCert,
+        caFile: caf.bundle !== caf.anchor ? caf.bundle : f.caPem,
+        out: w.p12,
+        passwordEnv: pw,
+      }),
+      importKeyEntry({
+        id: who.id,
+        alias: who.alias,
+        source: w.p12,
+        store: w.keystore,
+        storeType: 'pkcs12',
+        passwordEnv: pw,
+        fresh: true,
+      }),
       // The write-up's check, `keytool -list -v`: one PrivateKeyEntry, a chain of 2, owner and issuer as planned.
       checkStore({
         id: `${who.id}.check`,
         store: w.keystore,
         storeType: 'pkcs12',
         passwordEnv: pw,
-        expect: { type: 'PKCS12', entries: [{ alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: caf.chainLength, owner: principalOf(who.subject), issuer: ca.external?.subject ?? principalOf(ca.subject) }] },
+        expect: {
+          type: 'PKCS12',
+          entries: [
+            {
+              alias: who.alias,
+              entryType: 'PrivateKeyEntry',
+              chainLength: caf.chainLength,
+              owner: principalOf(who.subject),
+              issuer: ca.external?.subject ?? principalOf(ca.subject),
+            },
+          ],
+        },
       }),
-      { id: `${who.id}.truststore`, title: `Copy the truststore to ${w.truststore}`, action: { kind: 'copy', from: trustBase, to: w.truststore }, reads: [trustBase], writes: [w.truststore] },
-      secret(`${who.id}.keystore-creds`, w.creds!.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)', pw),
+      {
+        id: `${who.id}.truststore`,
+        title: `Copy the truststore to ${w.truststore}`,
+        action: { kind: 'copy', from: trustBase, to: w.truststore },
+        reads: [trustBase],
+        writes: [w.truststore],
+      },
+      secret(
+        `${who.id}.keystore-creds`,
+        w.creds!.keystore,
+        'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)',
+        pw,
+      ),
       secret(`${who.id}.sslkey-creds`, w.creds!.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', pw),
-      secret(`${who.id}.truststore-creds`, w.creds!.truststore, 'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)', pws.truststore),
+      secret(
+        `${who.id}.truststore-creds`,
+        w.creds!.truststore,
+        'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)',
+        pws.truststore,
+      ),
     );
   }
 
-  const layout: LayoutView = { caCert: caf.anchor, chain: [caf.bundle], storeType: 'PKCS12', files: confluentIdentityFiles };
-  const extra = emitSteps(cluster, layout, opts.emit ?? [], { outDir: opts.outDir ?? '.', deployment: opts.deployment ?? DEFAULT_DEPLOYMENT, passwords: pws });
+  const layout: LayoutView = {
+    caCert: caf.anchor,
+    chain: [caf.bundle],
+    storeType: 'PKCS12',
+    files: confluentIdentityFiles,
+  };
+  const extra = emitSteps(cluster, layout, opts.emit ?? [], {
+    outDir: opts.outDir ?? '.',
+    deployment: opts.deployment ?? DEFAULT_DEPLOYMENT,
+    passwords: pws,
+  });
   // The layout writes the credentials files itself; the compose output names them and writes no second copy.
   steps.push(...extra.steps.filter((s) => !steps.some((t) => t.id === s.id)));
 
@@ -146,5 +251,11 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
     }),
   ];
   for (const o of extra.outputs) if (!outputs.some((x) => x.path === o.path)) outputs.push(o);
-  return { steps, outputs, scratch: [SCRATCH], usage: extra.usage, secretEnv: caf.keyPasswordEnv ? [caf.keyPasswordEnv] : [] };
+  return {
+    steps,
+    outputs,
+    scratch: [SCRATCH],
+    usage: extra.usage,
+    secretEnv: caf.keyPasswordEnv ? [caf.keyPasswordEnv] : [],
+  };
 }

@@ -26,7 +26,12 @@ export const dropInFiles = {
   csr: (who: Identity) => `ca-request-${who.alias}`,
   signed: (who: Identity) => `ca-signed-${who.alias}`,
   // The script's names: ext<i>.cnf per broker, extclient.cnf for its one client; further clients get ext<alias>.cnf.
-  ext: (who: Identity) => (who.role === 'broker' ? `ext${who.id.slice('broker-'.length)}.cnf` : who.id === 'client' ? 'extclient.cnf' : `ext${who.alias}.cnf`),
+  ext: (who: Identity) =>
+    who.role === 'broker'
+      ? `ext${who.id.slice('broker-'.length)}.cnf`
+      : who.id === 'client'
+        ? 'extclient.cnf'
+        : `ext${who.alias}.cnf`,
 };
 
 /** Trusted-entry aliases the script's keytool commands give (keytool stores aliases in lower case). */
@@ -72,10 +77,13 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
   const caf = caFiles(
     ca,
     f,
-    write('ca.config', f.caConfig, renderTemplate(loadTemplate('ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } })),
+    write(
+      'ca.config',
+      f.caConfig,
+      renderTemplate(loadTemplate('ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } }),
+    ),
   );
   const steps: Step[] = [...caf.steps];
-
 
   for (const who of cluster.identities) {
     steps.push(
@@ -84,17 +92,33 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
         scratch(who, 'req.cnf'),
         renderTemplate(loadTemplate('leaf-req.cnf'), { dn: { lines: who.subject } }),
       ),
-      write(`${who.id}.ext`, f.ext(who), renderTemplate(loadTemplate('ext.cnf'), { alt_names: { lines: altNameLines(who) } })),
+      write(
+        `${who.id}.ext`,
+        f.ext(who),
+        renderTemplate(loadTemplate('ext.cnf'), { alt_names: { lines: altNameLines(who) } }),
+      ),
     );
   }
   for (const who of cluster.identities) {
     steps.push(
-      createLeafRequest({ id: who.id, alias: who.alias, config: scratch(who, 'req.cnf'), key: scratch(who, 'key'), csr: f.csr(who), bits: who.keyBits }),
+      createLeafRequest({
+        id: who.id,
+        alias: who.alias,
+        config: scratch(who, 'req.cnf'),
+        key: scratch(who, 'key'),
+        csr: f.csr(who),
+        bits: who.keyBits,
+      }),
     );
   }
 
   const bases = pws.generated
-    ? cluster.identities.map((who) => ({ id: `${who.id}.base`, who: `${who.alias}'s keystore`, store: baseOf(who), env: pws.keystore(who) }))
+    ? cluster.identities.map((who) => ({
+        id: `${who.id}.base`,
+        who: `${who.alias}'s keystore`,
+        store: baseOf(who),
+        env: pws.keystore(who),
+      }))
     : [{ id: 'stores.trust-base', who: 'every keystore', store: trustBase, env: pws.keystore(cluster.identities[0]!) }];
   steps.push(
     checkCa(f.caCert),
@@ -126,11 +150,34 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     const pw = pws.keystore(who);
     steps.push(
       signLeaf({
-        id: who.id, alias: who.alias, csr: f.csr(who), ext: f.ext(who), caCert: f.caCert, caKey: f.caKey,
-        out: f.signed(who), days: who.validityDays, serialHex: serial(), caKeyPasswordEnv: caf.keyPasswordEnv,
+        id: who.id,
+        alias: who.alias,
+        csr: f.csr(who),
+        ext: f.ext(who),
+        caCert: f.caCert,
+        caKey: f.caKey,
+        out: f.signed(who),
+        days: who.validityDays,
+        serialHex: serial(),
+        caKeyPasswordEnv: caf.keyPasswordEnv,
       }),
-      verifyLeaf({ id: who.id, alias: who.alias, caCert: caf.anchor, untrusted: caf.bundle !== caf.anchor ? caf.bundle : undefined, cert: f.signed(who), purpose: who.role === 'broker' ? 'sslserver' : 'sslclient' }),
-      exportPkcs12({ id: who.id, alias: who.alias, cert: f.signed(who), key: scratch(who, 'key'), caCert: caf.bundle, out: scratch(who, 'p12'), passwordEnv: pw }),
+      verifyLeaf({
+        id: who.id,
+        alias: who.alias,
+        caCert: caf.anchor,
+        untrusted: caf.bundle !== caf.anchor ? caf.bundle : undefined,
+        cert: f.signed(who),
+        purpose: who.role === 'broker' ? 'sslserver' : 'sslclient',
+      }),
+      exportPkcs12({
+        id: who.id,
+        alias: who.alias,
+        cert: f.signed(who),
+        key: scratch(who, 'key'),
+        caCert: caf.bundle,
+        out: scratch(who, 'p12'),
+        passwordEnv: pw,
+      }),
       {
         id: `${who.id}.keystore`,
         title: `Start ${keystore} from the base holding the CA`,
@@ -138,7 +185,14 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
         reads: [baseOf(who)],
         writes: [keystore],
       },
-      importKeyEntry({ id: who.id, alias: who.alias, source: scratch(who, 'p12'), store: keystore, storeType: type, passwordEnv: pw }),
+      importKeyEntry({
+        id: who.id,
+        alias: who.alias,
+        source: scratch(who, 'p12'),
+        store: keystore,
+        storeType: type,
+        passwordEnv: pw,
+      }),
       storeCheck(`${who.id}.check`, keystore, type, pw, [
         { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: caf.chainLength },
         { alias: KEYSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
@@ -147,7 +201,9 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
   }
 
   steps.push(
-    storeCheck('truststore.check', f.serverTruststore, type, pws.truststore, [{ alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' }]),
+    storeCheck('truststore.check', f.serverTruststore, type, pws.truststore, [
+      { alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
+    ]),
     {
       // The two truststores hold the same single entry: a copy saves a JVM start.
       id: 'truststore.client',
@@ -189,7 +245,13 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
     { path: f.clientTruststore, private: true },
     ...extra.outputs,
   ];
-  return { steps, outputs, scratch: [SCRATCH], usage: extra.usage, secretEnv: caf.keyPasswordEnv ? [caf.keyPasswordEnv] : [] };
+  return {
+    steps,
+    outputs,
+    scratch: [SCRATCH],
+    usage: extra.usage,
+    secretEnv: caf.keyPasswordEnv ? [caf.keyPasswordEnv] : [],
+  };
 }
 
 /**
@@ -197,9 +259,21 @@ export function buildDropInPlan(cluster: Cluster, opts: DropInOptions = {}): Pla
  * milliseconds; a JKS store (or one whose type is left to keytool) needs
  * `keytool -list`, another JVM start.
  */
-export function storeCheck(id: string, store: string, type: Cluster['storeType'], passwordEnv: string, entries: ExpectedStore['entries']): Step {
+export function storeCheck(
+  id: string,
+  store: string,
+  type: Cluster['storeType'],
+  passwordEnv: string,
+  entries: ExpectedStore['entries'],
+): Step {
   if (type === 'pkcs12') return checkPkcs12Store({ id, store, passwordEnv, expect: { type: 'PKCS12', entries } });
-  return checkStore({ id, store, storeType: type, passwordEnv, expect: { type: type === 'jks' ? 'JKS' : undefined, entries } });
+  return checkStore({
+    id,
+    store,
+    storeType: type,
+    passwordEnv,
+    expect: { type: type === 'jks' ? 'JKS' : undefined, entries },
+  });
 }
 
 /** [alt_names] lines numbered per kind, as the script writes them: DNS.1, DNS.2, …, IP.1, … */

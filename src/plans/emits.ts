@@ -11,7 +11,14 @@ import type { StorePasswords } from '../passwords.js';
  */
 
 export type Emit = 'pem' | 'principals' | 'client-properties' | 'server-properties' | 'compose' | 'kubernetes';
-export const EMITS: readonly Emit[] = ['pem', 'principals', 'client-properties', 'server-properties', 'compose', 'kubernetes'];
+export const EMITS: readonly Emit[] = [
+  'pem',
+  'principals',
+  'client-properties',
+  'server-properties',
+  'compose',
+  'kubernetes',
+];
 
 /** Where one identity's files are, relative to the output directory. */
 export interface IdentityFiles {
@@ -76,7 +83,11 @@ const FILE_PROVIDER = 'org.apache.kafka.common.config.provider.FileConfigProvide
 /** cp-kafka's credentials files for an identity whose layout has none of its own (the drop-in's flat directory). */
 export function flatCreds(who: Identity, dir = ''): CredsFiles {
   const at = (f: string) => posix.join(dir, f);
-  return { keystore: at(`${who.alias}_keystore_creds`), key: at(`${who.alias}_sslkey_creds`), truststore: at(`${who.alias}_truststore_creds`) };
+  return {
+    keystore: at(`${who.alias}_keystore_creds`),
+    key: at(`${who.alias}_sslkey_creds`),
+    truststore: at(`${who.alias}_truststore_creds`),
+  };
 }
 
 export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly Emit[], ctx: EmitContext): Emitted {
@@ -91,10 +102,33 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     for (const f of files) if (!outputs.some((o) => o.path === f.path)) outputs.push(f);
   };
   const write = (id: string, path: string, title: string, content: string) =>
-    add({ id, title: `Write ${path}${title ? `: ${title}` : ''}`, action: { kind: 'write', path, content }, reads: [], writes: [path] }, { path, private: false });
+    add(
+      {
+        id,
+        title: `Write ${path}${title ? `: ${title}` : ''}`,
+        action: { kind: 'write', path, content },
+        reads: [],
+        writes: [path],
+      },
+      { path, private: false },
+    );
   const pws = ctx.passwords;
-  const writeSecret = (id: string, path: string, title: string, entries: ReadonlyArray<{ key?: string; secretEnv: string }>) =>
-    add({ id, title: `Write ${path}: ${title} (0600)`, action: { kind: 'write-secret', path, entries }, reads: [], writes: [path] }, { path, private: true });
+  const writeSecret = (
+    id: string,
+    path: string,
+    title: string,
+    entries: ReadonlyArray<{ key?: string; secretEnv: string }>,
+  ) =>
+    add(
+      {
+        id,
+        title: `Write ${path}: ${title} (0600)`,
+        action: { kind: 'write-secret', path, entries },
+        reads: [],
+        writes: [path],
+      },
+      { path, private: true },
+    );
 
   /** Where a process reading the identity's settings finds one of its files. */
   const seen = (who: Identity, file: string) => {
@@ -109,8 +143,9 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   const credentials = (who: Identity) => {
     const dir = layout.files(who).dir;
     const own = dir !== '' || pws.generated;
-    const path = dir === '' && pws.generated ? `${who.alias}.credentials.properties` : posix.join(dir, CREDENTIALS_FILE);
-    writeSecret(`credentials${own ? `.${who.id}` : ''}`, path, 'the store passwords, for Kafka\'s FileConfigProvider', [
+    const path =
+      dir === '' && pws.generated ? `${who.alias}.credentials.properties` : posix.join(dir, CREDENTIALS_FILE);
+    writeSecret(`credentials${own ? `.${who.id}` : ''}`, path, "the store passwords, for Kafka's FileConfigProvider", [
       { key: 'keystore.password', secretEnv: pws.keystore(who) },
       { key: 'key.password', secretEnv: pws.keystore(who) },
       { key: 'truststore.password', secretEnv: pws.truststore },
@@ -123,28 +158,57 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   const password = (who: Identity): PasswordRefs | undefined => {
     if (ctx.deployment.passwords !== 'provider') return undefined;
     const file = seen(who, credentials(who));
-    return { keystore: `\${file:${file}:keystore.password}`, key: `\${file:${file}:key.password}`, truststore: `\${file:${file}:truststore.password}` };
+    return {
+      keystore: `\${file:${file}:keystore.password}`,
+      key: `\${file:${file}:key.password}`,
+      truststore: `\${file:${file}:truststore.password}`,
+    };
   };
   /** A properties file: with literal passwords the runner fills the placeholders in, and the file is a secret. */
   const writeProperties = (who: Identity, id: string, path: string, title: string, content: string) => {
     if (ctx.deployment.passwords !== 'literal') return write(id, path, title, content);
     const fill = pws.generated
-      ? [{ marker: KEYSTORE_PLACEHOLDER, secretEnv: pws.keystore(who) }, { marker: TRUSTSTORE_PLACEHOLDER, secretEnv: pws.truststore }]
+      ? [
+          { marker: KEYSTORE_PLACEHOLDER, secretEnv: pws.keystore(who) },
+          { marker: TRUSTSTORE_PLACEHOLDER, secretEnv: pws.truststore },
+        ]
       : [{ marker: PASSWORD_PLACEHOLDER, secretEnv: pws.truststore }];
-    add({ id, title: `Write ${path}: ${title}, with the passwords (0600)`, action: { kind: 'write', path, content, fill }, reads: [], writes: [path] }, { path, private: true });
+    add(
+      {
+        id,
+        title: `Write ${path}: ${title}, with the passwords (0600)`,
+        action: { kind: 'write', path, content, fill },
+        reads: [],
+        writes: [path],
+      },
+      { path, private: true },
+    );
   };
   const creds = (who: Identity) => {
     const c = layout.files(who).creds ?? flatCreds(who, layout.files(who).dir);
-    writeSecret(`${who.id}.keystore-creds`, c.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)', [{ secretEnv: pws.keystore(who) }]);
-    writeSecret(`${who.id}.sslkey-creds`, c.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', [{ secretEnv: pws.keystore(who) }]);
-    writeSecret(`${who.id}.truststore-creds`, c.truststore, 'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)', [{ secretEnv: pws.truststore }]);
+    writeSecret(`${who.id}.keystore-creds`, c.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)', [
+      { secretEnv: pws.keystore(who) },
+    ]);
+    writeSecret(`${who.id}.sslkey-creds`, c.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', [
+      { secretEnv: pws.keystore(who) },
+    ]);
+    writeSecret(
+      `${who.id}.truststore-creds`,
+      c.truststore,
+      'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)',
+      [{ secretEnv: pws.truststore }],
+    );
     return c;
   };
   // With a password per keystore, every identity has its cp-kafka credentials files: apply and rotate-ca read them back.
   if (pws.generated) for (const who of cluster.identities) creds(who);
   const pem = (who: Identity) => {
     const dir = layout.files(who).dir;
-    return { ca: posix.join(dir, 'ca.pem'), chain: posix.join(dir, `${who.alias}.chain.pem`), key: posix.join(dir, `${who.alias}.key.pem`) };
+    return {
+      ca: posix.join(dir, 'ca.pem'),
+      chain: posix.join(dir, `${who.alias}.chain.pem`),
+      key: posix.join(dir, `${who.alias}.key.pem`),
+    };
   };
 
   if (want.has('pem')) {
@@ -152,9 +216,36 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
       const f = layout.files(who);
       const p = pem(who);
       // Copied before the scratch directory (and its unencrypted keys) is removed at the end of the run.
-      add({ id: `pem.ca${f.dir ? `.${who.id}` : ''}`, title: `Write ${p.ca}: the CA certificate alone`, action: { kind: 'copy', from: layout.caCert, to: p.ca }, reads: [layout.caCert], writes: [p.ca] }, { path: p.ca, private: false });
-      add({ id: `${who.id}.pem-chain`, title: `Write ${p.chain}: the certificate, then the CA`, action: { kind: 'concat', from: [f.cert, ...layout.chain], to: p.chain }, reads: [f.cert, ...layout.chain], writes: [p.chain] }, { path: p.chain, private: false });
-      add({ id: `${who.id}.pem-key`, title: `Write ${p.key}: the private key, PKCS#8, unencrypted (0600)`, action: { kind: 'copy', from: f.key, to: p.key }, reads: [f.key], writes: [p.key] }, { path: p.key, private: true });
+      add(
+        {
+          id: `pem.ca${f.dir ? `.${who.id}` : ''}`,
+          title: `Write ${p.ca}: the CA certificate alone`,
+          action: { kind: 'copy', from: layout.caCert, to: p.ca },
+          reads: [layout.caCert],
+          writes: [p.ca],
+        },
+        { path: p.ca, private: false },
+      );
+      add(
+        {
+          id: `${who.id}.pem-chain`,
+          title: `Write ${p.chain}: the certificate, then the CA`,
+          action: { kind: 'concat', from: [f.cert, ...layout.chain], to: p.chain },
+          reads: [f.cert, ...layout.chain],
+          writes: [p.chain],
+        },
+        { path: p.chain, private: false },
+      );
+      add(
+        {
+          id: `${who.id}.pem-key`,
+          title: `Write ${p.key}: the private key, PKCS#8, unencrypted (0600)`,
+          action: { kind: 'copy', from: f.key, to: p.key },
+          reads: [f.key],
+          writes: [p.key],
+        },
+        { path: p.key, private: true },
+      );
     }
     const client = clients[0];
     const broker = brokers[0];
@@ -174,8 +265,18 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   if (want.has('client-properties')) {
     for (const who of clients) {
       const f = layout.files(who);
-      const path = f.dir ? posix.join(f.dir, 'client.properties') : clients.length === 1 ? 'client.properties' : `${who.alias}.client.properties`;
-      writeProperties(who, `${who.id}.properties`, path, `settings for Java clients as ${who.alias}`, clientProperties(who, layout, seen, password(who), placeholders, brokers, ctx.deployment));
+      const path = f.dir
+        ? posix.join(f.dir, 'client.properties')
+        : clients.length === 1
+          ? 'client.properties'
+          : `${who.alias}.client.properties`;
+      writeProperties(
+        who,
+        `${who.id}.properties`,
+        path,
+        `settings for Java clients as ${who.alias}`,
+        clientProperties(who, layout, seen, password(who), placeholders, brokers, ctx.deployment),
+      );
     }
   }
 
@@ -184,13 +285,19 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     for (const who of brokers) {
       const f = layout.files(who);
       const path = f.dir ? posix.join(f.dir, 'server.properties') : `${who.alias}.server.properties`;
-      writeProperties(who, `${who.id}.server-properties`, path, `${who.alias}'s SSL settings for server.properties`, serverProperties(who, layout, seen, password(who), placeholders, ctx.deployment, superUsers));
+      writeProperties(
+        who,
+        `${who.id}.server-properties`,
+        path,
+        `${who.alias}'s SSL settings for server.properties`,
+        serverProperties(who, layout, seen, password(who), placeholders, ctx.deployment, superUsers),
+      );
     }
   }
 
   if (want.has('compose')) {
     const services = brokers.map((who) => composeService(who, layout, creds(who), ctx.deployment, cluster));
-    write('compose', COMPOSE_FILE, 'each broker\'s environment block for the cp-kafka image', composeFile(services));
+    write('compose', COMPOSE_FILE, "each broker's environment block for the cp-kafka image", composeFile(services));
   }
 
   if (want.has('kubernetes')) {
@@ -204,7 +311,11 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
           id: `${who.id}.k8s-stores`,
           title: `Write ${stores}: Secret ${who.alias}-stores with the keystore, truststore and their passwords (0600)`,
           action: {
-            kind: 'secret-manifest', path: stores, name: `${who.alias}-stores`, type: 'Opaque', ...base,
+            kind: 'secret-manifest',
+            path: stores,
+            name: `${who.alias}-stores`,
+            type: 'Opaque',
+            ...base,
             entries: [
               { key: posix.basename(f.keystore), files: [f.keystore] },
               { key: posix.basename(f.truststore), files: [f.truststore] },
@@ -223,7 +334,11 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
           id: `${who.id}.k8s-tls`,
           title: `Write ${tls}: Secret ${who.alias}-tls with tls.crt (chain), tls.key (PKCS#8) and ca.crt (0600)`,
           action: {
-            kind: 'secret-manifest', path: tls, name: `${who.alias}-tls`, type: 'kubernetes.io/tls', ...base,
+            kind: 'secret-manifest',
+            path: tls,
+            name: `${who.alias}-tls`,
+            type: 'kubernetes.io/tls',
+            ...base,
             entries: [
               { key: 'tls.crt', files: [f.cert, ...layout.chain] },
               { key: 'tls.key', files: [f.key] },
@@ -265,12 +380,21 @@ function listenerLines(who: Identity, d: Deployment): Record<string, string> {
 }
 
 function superUsersLine(cluster: Cluster): string {
-  return cluster.identities.filter((i) => i.role === 'broker').map((b) => `User:${principalOf(b.subject)}`).join(';');
+  return cluster.identities
+    .filter((i) => i.role === 'broker')
+    .map((b) => `User:${principalOf(b.subject)}`)
+    .join(';');
 }
 
 type Seen = (who: Identity, file: string) => string;
 
-function storeLines(who: Identity, layout: LayoutView, seen: Seen, refs: PasswordRefs, comment: string | undefined): string[] {
+function storeLines(
+  who: Identity,
+  layout: LayoutView,
+  seen: Seen,
+  refs: PasswordRefs,
+  comment: string | undefined,
+): string[] {
   const f = layout.files(who);
   return [
     ...(layout.storeType ? [`ssl.keystore.type=${layout.storeType}`] : []),
@@ -289,17 +413,35 @@ function providerLines(refs: PasswordRefs | undefined): string[] {
 }
 
 /** The passwords' lines: ${file:} references, else placeholders (replaced by the runner when literal). */
-function passwordLines(who: Identity, layout: LayoutView, seen: Seen, refs: PasswordRefs | undefined, placeholders: PasswordRefs, d: Deployment): string[] {
-  const comment = refs === undefined && d.passwords === 'placeholder' ? `# Replace ${[...new Set(Object.values(placeholders))].join(' and ')} with the password(s).` : undefined;
+function passwordLines(
+  who: Identity,
+  layout: LayoutView,
+  seen: Seen,
+  refs: PasswordRefs | undefined,
+  placeholders: PasswordRefs,
+  d: Deployment,
+): string[] {
+  const comment =
+    refs === undefined && d.passwords === 'placeholder'
+      ? `# Replace ${[...new Set(Object.values(placeholders))].join(' and ')} with the password(s).`
+      : undefined;
   return storeLines(who, layout, seen, refs ?? placeholders, comment);
 }
 
-function serverProperties(who: Identity, layout: LayoutView, seen: Seen, password: PasswordRefs | undefined, placeholders: PasswordRefs, d: Deployment, superUsers: string): string {
+function serverProperties(
+  who: Identity,
+  layout: LayoutView,
+  seen: Seen,
+  password: PasswordRefs | undefined,
+  placeholders: PasswordRefs,
+  d: Deployment,
+  superUsers: string,
+): string {
   const listeners = listenerLines(who, d);
   const sasl = d.listeners.filter((l) => l.protocol === 'SASL_SSL');
   return [
     `# SSL settings for broker ${who.alias} (User:${principalOf(who.subject)}), written by kafka-mtls.`,
-    '# Merge into the broker\'s server.properties; with KRaft, add the controller listener to',
+    "# Merge into the broker's server.properties; with KRaft, add the controller listener to",
     '# listeners and listener.security.protocol.map as your controllers need.',
     ...Object.entries(listeners).map(([k, v]) => `${k}=${v}`),
     ...passwordLines(who, layout, seen, password, placeholders, d),
@@ -317,7 +459,15 @@ function serverProperties(who: Identity, layout: LayoutView, seen: Seen, passwor
   ].join('\n');
 }
 
-function clientProperties(who: Identity, layout: LayoutView, seen: Seen, password: PasswordRefs | undefined, placeholders: PasswordRefs, brokers: readonly Identity[], d: Deployment): string {
+function clientProperties(
+  who: Identity,
+  layout: LayoutView,
+  seen: Seen,
+  password: PasswordRefs | undefined,
+  placeholders: PasswordRefs,
+  brokers: readonly Identity[],
+  d: Deployment,
+): string {
   const bootstrap = brokers.map((b) => bootstrapOf(b, d)).join(',');
   return [
     `# Kafka client settings for ${who.alias} (User:${principalOf(who.subject)}), written by kafka-mtls.`,
@@ -325,7 +475,7 @@ function clientProperties(who: Identity, layout: LayoutView, seen: Seen, passwor
     `#bootstrap.servers=${bootstrap}`,
     'security.protocol=SSL',
     ...passwordLines(who, layout, seen, password, placeholders, d),
-    '# Hostname verification stays on (the default): connect by the names in the brokers\' SANs.',
+    "# Hostname verification stays on (the default): connect by the names in the brokers' SANs.",
     'ssl.endpoint.identification.algorithm=https',
     ...providerLines(password),
     '',
@@ -339,7 +489,13 @@ interface ComposeService {
 }
 
 /** The cp-kafka image's environment, as the write-up sets it: store file names and credentials files under /etc/kafka/secrets. */
-function composeService(who: Identity, layout: LayoutView, c: CredsFiles, d: Deployment, cluster: Cluster): ComposeService {
+function composeService(
+  who: Identity,
+  layout: LayoutView,
+  c: CredsFiles,
+  d: Deployment,
+  cluster: Cluster,
+): ComposeService {
   const f = layout.files(who);
   const rel = (file: string) => posix.relative(f.dir, file);
   const listeners = listenerLines(who, d);
@@ -354,7 +510,12 @@ function composeService(who: Identity, layout: LayoutView, c: CredsFiles, d: Dep
     ['KAFKA_SSL_TRUSTSTORE_FILENAME', rel(f.truststore)],
     ['KAFKA_SSL_TRUSTSTORE_CREDENTIALS', rel(c.truststore)],
     ['KAFKA_SSL_CLIENT_AUTH', 'required'],
-    ...(layout.storeType ? ([['KAFKA_SSL_KEYSTORE_TYPE', layout.storeType], ['KAFKA_SSL_TRUSTSTORE_TYPE', layout.storeType]] as Array<[string, string]>) : []),
+    ...(layout.storeType
+      ? ([
+          ['KAFKA_SSL_KEYSTORE_TYPE', layout.storeType],
+          ['KAFKA_SSL_TRUSTSTORE_TYPE', layout.storeType],
+        ] as Array<[string, string]>)
+      : []),
     ['KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM', 'https'],
     ['KAFKA_SUPER_USERS', superUsersLine(cluster)],
   ];
@@ -362,14 +523,16 @@ function composeService(who: Identity, layout: LayoutView, c: CredsFiles, d: Dep
   // every key, ca.key included, so there the broker gets just its stores and credentials files, read-only.
   const volumes = f.dir
     ? [`./${f.dir}:/etc/kafka/secrets`]
-    : [f.keystore, f.truststore, c.keystore, c.key, c.truststore].map((file) => `./${file}:/etc/kafka/secrets/${rel(file)}:ro`);
+    : [f.keystore, f.truststore, c.keystore, c.key, c.truststore].map(
+        (file) => `./${file}:/etc/kafka/secrets/${rel(file)}:ro`,
+      );
   return { name: who.alias, environment: env, volumes };
 }
 
 function composeFile(services: readonly ComposeService[]): string {
   // Values are JSON strings: valid YAML scalars whatever they hold.
   return [
-    '# Each broker\'s TLS settings for the cp-kafka image, written by kafka-mtls.',
+    "# Each broker's TLS settings for the cp-kafka image, written by kafka-mtls.",
     '# Merge with your compose file (service names must match):',
     `#   docker compose -f docker-compose.yml -f ${COMPOSE_FILE} up -d`,
     'services:',
@@ -392,7 +555,7 @@ function principalsText(cluster: Cluster): string {
     '# (ssl.principal.mapping.rules=DEFAULT). ACLs and super.users name these.',
     ...cluster.identities.map((i) => `${i.alias.padEnd(width)}  User:${principalOf(i.subject)}`),
     '',
-    '# For the brokers\' server.properties:',
+    "# For the brokers' server.properties:",
     `super.users=${superUsersLine(cluster)}`,
     '',
   ].join('\n');

@@ -23,7 +23,11 @@ export function layoutFiles(layout: Layout): LayoutFiles {
       caKey: confluentFiles.caKey,
       cert: (who) => confluentIdentityFiles(who).cert,
       keystore: (who) => confluentIdentityFiles(who).keystore,
-      owned: (who) => [confluentFiles.dir(who), `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`],
+      owned: (who) => [
+        confluentFiles.dir(who),
+        `kubernetes/${who.alias}-stores.yaml`,
+        `kubernetes/${who.alias}-tls.yaml`,
+      ],
       creds: (who) => confluentIdentityFiles(who).creds!,
     };
   }
@@ -34,10 +38,20 @@ export function layoutFiles(layout: Layout): LayoutFiles {
     cert: (who) => f.signed(who),
     keystore: (who) => f.keystore(who),
     owned: (who) => [
-      f.keystore(who), f.csr(who), f.ext(who), f.signed(who),
-      `${who.alias}.chain.pem`, `${who.alias}.key.pem`, `${who.alias}.server.properties`, `${who.alias}.client.properties`,
-      `${who.alias}_keystore_creds`, `${who.alias}_sslkey_creds`, `${who.alias}_truststore_creds`,
-      `kubernetes/${who.alias}-stores.yaml`, `kubernetes/${who.alias}-tls.yaml`, `${who.alias}.credentials.properties`,
+      f.keystore(who),
+      f.csr(who),
+      f.ext(who),
+      f.signed(who),
+      `${who.alias}.chain.pem`,
+      `${who.alias}.key.pem`,
+      `${who.alias}.server.properties`,
+      `${who.alias}.client.properties`,
+      `${who.alias}_keystore_creds`,
+      `${who.alias}_sslkey_creds`,
+      `${who.alias}_truststore_creds`,
+      `kubernetes/${who.alias}-stores.yaml`,
+      `kubernetes/${who.alias}-tls.yaml`,
+      `${who.alias}.credentials.properties`,
     ],
     creds: (who) => flatCreds(who),
   };

@@ -71,12 +71,12 @@ const REJECTED_HINT: Readonly<Record<number, string>> = {
     'the server refused the certificate itself: check with kafka-mtls inspect that it is a client certificate ' +
     '(extendedKeyUsage clientAuth)',
   43: 'the server does not accept this kind of certificate: check its key usages with kafka-mtls inspect',
-  49: 'the server knows the certificate but denies access to it: check the server\'s principal rules',
-  51: 'the server could not check the certificate\'s signature: the key in --client may not belong to its certificate',
+  49: "the server knows the certificate but denies access to it: check the server's principal rules",
+  51: "the server could not check the certificate's signature: the key in --client may not belong to its certificate",
 };
 const UNKNOWN_CA_HINT =
-  'the server\'s truststore (ssl.truststore.location) does not hold the CA that signed --client: ' +
-  'use a keystore signed by the cluster\'s CA, or import that CA into the brokers\' truststores and restart them';
+  "the server's truststore (ssl.truststore.location) does not hold the CA that signed --client: " +
+  "use a keystore signed by the cluster's CA, or import that CA into the brokers' truststores and restart them";
 
 const NOT_TLS_CODES = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
@@ -104,7 +104,8 @@ function fromAlert(o: Observation, ctx: ProbeContext, n: number): Outcome {
     return {
       code: 'protocol-unsupported',
       sentence: `the server does not speak ${o.protocol}: ${said}`,
-      hint: `fine if ssl.enabled.protocols leaves ${o.protocol} out on purpose: clients must then use the other ` +
+      hint:
+        `fine if ssl.enabled.protocols leaves ${o.protocol} out on purpose: clients must then use the other ` +
         'version',
       alert,
     };
@@ -129,7 +130,7 @@ function fromAlert(o: Observation, ctx: ProbeContext, n: number): Outcome {
   return {
     code: 'handshake-failed',
     sentence: `the server ended the ${o.protocol} handshake: ${said}`,
-    hint: 'the server\'s log says why; check ssl.cipher.suites and ssl.enabled.protocols on the listener',
+    hint: "the server's log says why; check ssl.cipher.suites and ssl.enabled.protocols on the listener",
     alert,
   };
 }
@@ -151,19 +152,20 @@ function fromError(o: Observation, ctx: ProbeContext, code: string): Outcome {
     return {
       code: 'unresolved',
       sentence: `cannot resolve ${ctx.host}${code === 'EAI_AGAIN' ? ' (the DNS server did not answer)' : ''}`,
-      hint: 'check the name; a Kubernetes service name resolves only inside its cluster: connect to an address this ' +
-        'machine resolves and give the certificate\'s name with --servername',
+      hint:
+        'check the name; a Kubernetes service name resolves only inside its cluster: connect to an address this ' +
+        "machine resolves and give the certificate's name with --servername",
     };
   }
   if (code === 'ECONNREFUSED') {
     return {
       code: 'refused',
       sentence: `connection refused: nothing listens on ${where}`,
-      hint: 'check the port (the listener\'s port in the broker\'s listeners setting) and that the broker is up',
+      hint: "check the port (the listener's port in the broker's listeners setting) and that the broker is up",
     };
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') {
-    const hint = 'check the address and this machine\'s network';
+    const hint = "check the address and this machine's network";
     return { code: 'unreachable', sentence: `no route to ${ctx.host}`, hint };
   }
   if (code === 'ETIMEDOUT') return timedOut(o, ctx);
@@ -174,20 +176,20 @@ function fromError(o: Observation, ctx: ProbeContext, code: string): Outcome {
       sentence: `${where} answered, but not in TLS (${o.error!.reason ?? o.error!.message})`,
       hint:
         'this port is a plaintext listener (PLAINTEXT or SASL_PLAINTEXT) or another service: ' +
-        'probe the SSL listener\'s port',
+        "probe the SSL listener's port",
     };
   }
   if (code === 'ECONNRESET' || code === 'EPIPE') {
     return {
       code: 'not-tls',
       sentence: `${where} closed the connection without a TLS answer`,
-      hint: 'a plaintext Kafka listener (PLAINTEXT or SASL_PLAINTEXT) does this: probe the SSL listener\'s port',
+      hint: "a plaintext Kafka listener (PLAINTEXT or SASL_PLAINTEXT) does this: probe the SSL listener's port",
     };
   }
   return {
     code: 'handshake-failed',
     sentence: `the ${o.protocol} handshake failed: ${o.error!.message}`,
-    hint: 'check that this is the listener\'s TLS port and that --ca and --client are the files meant for it',
+    hint: "check that this is the listener's TLS port and that --ca and --client are the files meant for it",
   };
 }
 
@@ -220,7 +222,7 @@ function closedAfterHandshake(o: Observation, ctx: ProbeContext): Outcome {
   return {
     code: 'handshake-failed',
     sentence: 'the server closed the connection right after the handshake',
-    hint: 'the server\'s log says why',
+    hint: "the server's log says why",
   };
 }
 
@@ -253,7 +255,7 @@ function fromHandshake(o: Observation, ctx: ProbeContext): Outcome {
 }
 
 const EVIDENCE: Readonly<Record<NonNullable<Observation['evidence']>, (ms: number) => string>> = {
-  handshake: () => 'a TLS 1.2 handshake includes the server\'s verdict',
+  handshake: () => "a TLS 1.2 handshake includes the server's verdict",
   'session-ticket': () => 'the server sent a session ticket after the handshake',
   answer: () => 'the server answered a Kafka request',
   quiet: (ms) => `no alert came within ${ms} ms of the handshake`,
@@ -262,24 +264,24 @@ const EVIDENCE: Readonly<Record<NonNullable<Observation['evidence']>, (ms: numbe
 const UNTRUSTED: Readonly<Record<string, [string, string]>> = {
   CERT_HAS_EXPIRED: [
     'its certificate has expired',
-    'reissue the broker\'s certificate (kafka-mtls plan, then apply) and restart it',
+    "reissue the broker's certificate (kafka-mtls plan, then apply) and restart it",
   ],
   CERT_NOT_YET_VALID: ['its certificate is not valid yet', 'check the clocks of this machine and of whoever issued it'],
   DEPTH_ZERO_SELF_SIGNED_CERT: [
     'it presents a self-signed certificate that --ca does not hold',
-    'give the server a certificate signed by the cluster\'s CA, or pass the CA it uses as --ca',
+    "give the server a certificate signed by the cluster's CA, or pass the CA it uses as --ca",
   ],
   SELF_SIGNED_CERT_IN_CHAIN: [
     'its chain ends in a CA that --ca does not hold',
-    'pass the CA that signed the server\'s certificate as --ca, or reissue the server\'s certificate from yours',
+    "pass the CA that signed the server's certificate as --ca, or reissue the server's certificate from yours",
   ],
 };
 
 function untrusted(code: string): Outcome {
   const [why, what] = UNTRUSTED[code] ?? [
     'its certificate was not signed by a CA in --ca',
-    'pass the CA that signed it as --ca (kafka-mtls inspect shows the issuer), or reissue the server\'s ' +
-      'certificate from yours; if an intermediate signed it, the server\'s keystore must hold the chain',
+    "pass the CA that signed it as --ca (kafka-mtls inspect shows the issuer), or reissue the server's " +
+      "certificate from yours; if an intermediate signed it, the server's keystore must hold the chain",
   ];
   return { code: 'server-untrusted', sentence: `server certificate not trusted: ${why} (${code})`, hint: what };
 }

@@ -33,7 +33,11 @@ export interface Captured {
   readonly raw: { readonly stdout: string; readonly stderr: string };
 }
 
-export async function capture(tool: Tool, args: readonly string[], opts: CaptureOptions & { secretEnv?: readonly string[]; input?: string }): Promise<Captured> {
+export async function capture(
+  tool: Tool,
+  args: readonly string[],
+  opts: CaptureOptions & { secretEnv?: readonly string[]; input?: string },
+): Promise<Captured> {
   const env: Record<string, string> = { LC_ALL: 'C' };
   for (const name of opts.secretEnv ?? []) env[name] = opts.secrets[name]!.reveal();
   const formatted = formatCommand(opts.tools[tool], args);

@@ -81,7 +81,10 @@ export interface KeytoolHostOptions {
 }
 
 /** The `java` of the JDK a keytool belongs to, or why there is none. */
-export async function javaBeside(keytool: string, pathEnv = process.env.PATH ?? ''): Promise<string | { readonly reason: string }> {
+export async function javaBeside(
+  keytool: string,
+  pathEnv = process.env.PATH ?? '',
+): Promise<string | { readonly reason: string }> {
   let path = keytool;
   if (!keytool.includes('/')) {
     const dirs = pathEnv.split(':').filter((d) => d !== '');
@@ -92,7 +95,8 @@ export async function javaBeside(keytool: string, pathEnv = process.env.PATH ?? 
   // Symlinks resolved (/usr/bin/keytool -> the JDK's bin/keytool): the host must run that JDK's keytool class,
   // and only a file that is a JDK's keytool says which JDK. /bin/false has a java beside it on most systems.
   const real = await realpath(path).catch(() => path);
-  if (basename(real) !== 'keytool') return { reason: `${path} is not a JDK's keytool (it is ${real}), so the host cannot stand in for it` };
+  if (basename(real) !== 'keytool')
+    return { reason: `${path} is not a JDK's keytool (it is ${real}), so the host cannot stand in for it` };
   const java = join(dirname(real), 'java');
   return (await firstExecutable([java])) ?? { reason: `${path} has no java beside it` };
 }
@@ -109,7 +113,9 @@ async function firstExecutable(paths: readonly string[]): Promise<string | undef
   return undefined;
 }
 
-type Reply = { readonly kind: 'done'; readonly exitCode: number; readonly stdout: string; readonly stderr: string } | { readonly kind: 'exit'; readonly stdout: string; readonly stderr: string };
+type Reply =
+  | { readonly kind: 'done'; readonly exitCode: number; readonly stdout: string; readonly stderr: string }
+  | { readonly kind: 'exit'; readonly stdout: string; readonly stderr: string };
 
 /** One running KeytoolHost JVM. */
 class HostProcess {
@@ -186,7 +192,8 @@ function decode(field: string | undefined): string {
 
 function parseReply(line: string): Reply | undefined {
   const [kind, ...rest] = line.split(' ');
-  if (kind === 'done' && rest.length === 3) return { kind, exitCode: Number(rest[0]), stdout: decode(rest[1]), stderr: decode(rest[2]) };
+  if (kind === 'done' && rest.length === 3)
+    return { kind, exitCode: Number(rest[0]), stdout: decode(rest[1]), stderr: decode(rest[2]) };
   if (kind === 'exit' && rest.length === 2) return { kind, stdout: decode(rest[0]), stderr: decode(rest[1]) };
   return undefined;
 }
@@ -219,13 +226,23 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     if (typeof java !== 'string') return java;
     const classDir = opts.classDir ?? (await hostClassDir());
     const classFile = join(classDir, 'KeytoolHost.class');
-    if (!(await access(classFile).then(() => true, () => false))) return { reason: `${classFile} is missing (npm run build compiles it)` };
+    if (
+      !(await access(classFile).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return { reason: `${classFile} is missing (npm run build compiles it)` };
     starts++;
-    const child = spawnInGroup(java, [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'], {
-      cwd: opts.cwd,
-      env: childEnv(opts.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnInGroup(
+      java,
+      [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'],
+      {
+        cwd: opts.cwd,
+        env: childEnv(opts.env),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const host = new HostProcess(child);
     const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);
     const first = await host.nextLine();

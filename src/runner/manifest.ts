@@ -30,7 +30,9 @@ export function describeManifest(a: SecretManifestAction): string {
   const lines = [
     ...header(a).map((l) => `echo ${quoteArg(l)}`),
     ...a.entries.map((e) =>
-      'files' in e ? `echo "  ${e.key}: $(cat ${e.files.map(quoteArg).join(' ')} | base64 -w0)"` : `echo "  ${e.key}: $(printf '%s' "$${e.secretEnv}" | base64 -w0)"`,
+      'files' in e
+        ? `echo "  ${e.key}: $(cat ${e.files.map(quoteArg).join(' ')} | base64 -w0)"`
+        : `echo "  ${e.key}: $(printf '%s' "$${e.secretEnv}" | base64 -w0)"`,
     ),
   ];
   return `{ ${lines.join('; ')}; } > ${quoteArg(a.path)}`;

@@ -28,7 +28,10 @@ export function isProgressNoise(line: string): boolean {
 
 /** The last lines of an output, key-generation progress aside. */
 export function tailLines(text: string, n = TAIL_LINES): string[] {
-  const lines = text.replace(/\r\n/g, '\n').split('\n').filter((l) => !isProgressNoise(l));
+  const lines = text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .filter((l) => !isProgressNoise(l));
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   return lines.slice(-n);
 }

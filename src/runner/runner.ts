@@ -59,7 +59,12 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
   const usesKeytool = keytoolSteps > 0;
   const host =
     usesKeytool && opts.keytoolJvm === 'shared'
-      ? keytoolHost(baseExec, { keytool: opts.tools.keytool, cwd: opts.workDir, env: processEnv(keytoolSecrets(plan), opts.secrets, 'keytool host'), jvmOptions: hostJvmOptions(keytoolSteps) })
+      ? keytoolHost(baseExec, {
+          keytool: opts.tools.keytool,
+          cwd: opts.workDir,
+          env: processEnv(keytoolSecrets(plan), opts.secrets, 'keytool host'),
+          jvmOptions: hostJvmOptions(keytoolSteps),
+        })
       : undefined;
   // The JVM starts while the first keys are made: nothing needs keytool before the CA exists.
   host?.warm();
@@ -132,7 +137,9 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
       },
   );
   const fallback = host?.unavailable();
-  const keytool = usesKeytool ? { jvm: host && !fallback ? ('shared' as const) : ('per-step' as const), ...(fallback ? { fallback } : {}) } : undefined;
+  const keytool = usesKeytool
+    ? { jvm: host && !fallback ? ('shared' as const) : ('per-step' as const), ...(fallback ? { fallback } : {}) }
+    : undefined;
   return { records: all, failure, cancelled: opts.signal?.aborted === true, ...(keytool ? { keytool } : {}) };
 }
 
@@ -144,7 +151,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
  */
 export function startOrder(steps: readonly Step[], deps: readonly (readonly number[])[]): number[] {
   const depth: number[] = [];
-  for (const [i, s] of steps.entries()) depth[i] = Math.max(0, ...deps[i]!.map((d) => depth[d]!)) + (s.action.kind === 'exec' ? 1 : 0);
+  for (const [i, s] of steps.entries())
+    depth[i] = Math.max(0, ...deps[i]!.map((d) => depth[d]!)) + (s.action.kind === 'exec' ? 1 : 0);
   return steps.map((_, i) => i).sort((a, b) => depth[b]! - depth[a]! || a - b);
 }
 
@@ -172,10 +180,14 @@ export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>
     case 'concat':
       return `${formatCommand('cat', a.from)} > ${formatCommand(a.to, [])}`;
     case 'write':
-      return a.fill ? `write ${a.path}, with ${a.fill.map((x) => `${x.marker} replaced by $${x.secretEnv}`).join(', ')}` : `write ${a.path}`;
+      return a.fill
+        ? `write ${a.path}, with ${a.fill.map((x) => `${x.marker} replaced by $${x.secretEnv}`).join(', ')}`
+        : `write ${a.path}`;
     case 'write-secret': {
       // Runnable as it stands (the --dry-run script): bash doubles the backslashes, as Properties wants.
-      const lines = a.entries.map((e) => (e.key === undefined ? `"\$${e.secretEnv}"` : `"${e.key}=\${${e.secretEnv}//\\\\/\\\\\\\\}"`));
+      const lines = a.entries.map((e) =>
+        e.key === undefined ? `"\$${e.secretEnv}"` : `"${e.key}=\${${e.secretEnv}//\\\\/\\\\\\\\}"`,
+      );
       return `printf '%s\\n' ${lines.join(' ')} > ${formatCommand(a.path, [])}`;
     }
     case 'secret-manifest':
@@ -225,7 +237,8 @@ async function performStep(
         await writeFile(join(opts.workDir, a.path), renderManifest(a, data), { mode: 0o600 });
       } else if (a.fill) {
         let text = a.content;
-        for (const x of a.fill) text = text.split(x.marker).join(propertiesEscape(secretValue(opts.secrets, step, x.secretEnv)));
+        for (const x of a.fill)
+          text = text.split(x.marker).join(propertiesEscape(secretValue(opts.secrets, step, x.secretEnv)));
         await writeFile(join(opts.workDir, a.path), text, { mode: 0o600 });
       } else await writeFile(join(opts.workDir, a.path), a.content);
     } catch (e) {
@@ -264,7 +277,12 @@ async function performStep(
   const withTails = (r: StepResult): StepResult => ({ ...r, record: { ...r.record, ...tails } });
 
   if (outcome.kind === 'timed-out') {
-    return withTails(fail('timed-out', `timed out after ${Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s`, { outputTail, hint: TIMEOUT_HINT }));
+    return withTails(
+      fail('timed-out', `timed out after ${Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s`, {
+        outputTail,
+        hint: TIMEOUT_HINT,
+      }),
+    );
   }
   if (outcome.kind === 'cancelled') return withTails(fail('cancelled', 'cancelled', { outputTail }));
   if (outcome.kind === 'killed') {
@@ -320,7 +338,8 @@ function processEnv(names: readonly string[], secrets: SecretEnv, who: string): 
 /** Every secret a keytool step of the plan reads. */
 function keytoolSecrets(plan: Plan): string[] {
   const names = new Set<string>();
-  for (const s of plan.steps) if (s.action.kind === 'exec' && s.action.tool === 'keytool') for (const n of s.action.secretEnv ?? []) names.add(n);
+  for (const s of plan.steps)
+    if (s.action.kind === 'exec' && s.action.tool === 'keytool') for (const n of s.action.secretEnv ?? []) names.add(n);
   return [...names];
 }
 
@@ -338,7 +357,8 @@ function secretValue(secrets: SecretEnv, step: Step, name: string): string {
 
 function fileHint(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'The file or its directory is not writable: check permissions and free space.';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return 'The file or its directory is not writable: check permissions and free space.';
   if (code === 'ENOSPC') return 'The disk is full.';
   return undefined;
 }

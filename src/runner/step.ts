@@ -41,7 +41,8 @@ export interface WriteSecretAction {
 }
 
 /** One entry of a Kubernetes Secret: files' bytes, joined, or a secret's value. */
-export type ManifestEntry = { readonly key: string; readonly files: readonly string[] } | { readonly key: string; readonly secretEnv: string };
+export type ManifestEntry =
+  { readonly key: string; readonly files: readonly string[] } | { readonly key: string; readonly secretEnv: string };
 
 /**
  * A Kubernetes Secret manifest whose data are files the run made (base64) and

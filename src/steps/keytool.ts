@@ -45,15 +45,27 @@ export function importTrustedCert(s: ImportCertSpec): Step {
       tool: 'keytool',
       secretEnv: [s.passwordEnv],
       args: [
-        ...JVM_OPTIONS, '-importcert',
+        ...JVM_OPTIONS,
+        '-importcert',
         // -noprompt: otherwise keytool asks "Trust this certificate?" on standard input.
-        '-noprompt', '-alias', s.alias, '-file', s.cert, '-keystore', s.store,
-        ...storeTypeArgs('-storetype', s.storeType), '-storepass:env', s.passwordEnv,
+        '-noprompt',
+        '-alias',
+        s.alias,
+        '-file',
+        s.cert,
+        '-keystore',
+        s.store,
+        ...storeTypeArgs('-storetype', s.storeType),
+        '-storepass:env',
+        s.passwordEnv,
       ],
     },
     reads: [s.cert],
     writes: [s.store],
-    check: (o) => (/Certificate was added to keystore/.test(o.stdout + o.stderr) ? undefined : 'keytool did not confirm "Certificate was added to keystore"'),
+    check: (o) =>
+      /Certificate was added to keystore/.test(o.stdout + o.stderr)
+        ? undefined
+        : 'keytool did not confirm "Certificate was added to keystore"',
   };
 }
 
@@ -78,15 +90,28 @@ export function importKeyEntry(s: ImportKeystoreSpec): Step {
       tool: 'keytool',
       secretEnv: [s.passwordEnv],
       args: [
-        ...JVM_OPTIONS, '-importkeystore', '-noprompt',
-        '-srckeystore', s.source, '-srcstoretype', 'PKCS12', '-srcstorepass:env', s.passwordEnv,
-        '-destkeystore', s.store, ...storeTypeArgs('-deststoretype', s.storeType), '-deststorepass:env', s.passwordEnv,
+        ...JVM_OPTIONS,
+        '-importkeystore',
+        '-noprompt',
+        '-srckeystore',
+        s.source,
+        '-srcstoretype',
+        'PKCS12',
+        '-srcstorepass:env',
+        s.passwordEnv,
+        '-destkeystore',
+        s.store,
+        ...storeTypeArgs('-deststoretype', s.storeType),
+        '-deststorepass:env',
+        s.passwordEnv,
       ],
     },
     reads: s.fresh ? [s.source] : [s.source, s.store],
     writes: [s.store],
     check: (o) =>
-      /Import command completed:\s+1 entries successfully imported, 0 entries failed or cancelled/.test(o.stdout + o.stderr)
+      /Import command completed:\s+1 entries successfully imported, 0 entries failed or cancelled/.test(
+        o.stdout + o.stderr,
+      )
         ? undefined
         : 'keytool did not confirm "1 entries successfully imported, 0 entries failed"',
   };
@@ -108,7 +133,16 @@ export function checkStore(s: ListSpec): Step {
       kind: 'exec',
       tool: 'keytool',
       secretEnv: [s.passwordEnv],
-      args: [...JVM_OPTIONS, '-list', '-v', '-keystore', s.store, ...storeTypeArgs('-storetype', s.storeType), '-storepass:env', s.passwordEnv],
+      args: [
+        ...JVM_OPTIONS,
+        '-list',
+        '-v',
+        '-keystore',
+        s.store,
+        ...storeTypeArgs('-storetype', s.storeType),
+        '-storepass:env',
+        s.passwordEnv,
+      ],
     },
     (o) => parseKeytoolList(o.stdout),
   );

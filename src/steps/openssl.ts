@@ -24,7 +24,22 @@ export function createCa(s: CaCreateSpec): Step {
       tool: 'openssl',
       // -nodes: the CA key is written unencrypted, as the script's `encrypt_key = no` did. OpenSSL 3 calls it
       // -noenc and keeps -nodes; 1.1.1 knows only -nodes.
-      args: ['req', '-new', '-x509', '-newkey', `rsa:${s.bits}`, '-nodes', '-keyout', s.key, '-out', s.cert, '-days', String(s.days), '-config', s.config],
+      args: [
+        'req',
+        '-new',
+        '-x509',
+        '-newkey',
+        `rsa:${s.bits}`,
+        '-nodes',
+        '-keyout',
+        s.key,
+        '-out',
+        s.cert,
+        '-days',
+        String(s.days),
+        '-config',
+        s.config,
+      ],
     },
     reads: [s.config],
     writes: [s.key, s.cert],
@@ -36,7 +51,11 @@ export function checkCa(cert: string): Step {
   return {
     id: 'ca.check',
     title: 'Check the CA certificate is a v3 CA (CA:TRUE, keyCertSign)',
-    action: { kind: 'exec', tool: 'openssl', args: ['x509', '-in', cert, '-noout', '-ext', 'basicConstraints,keyUsage'] },
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      args: ['x509', '-in', cert, '-noout', '-ext', 'basicConstraints,keyUsage'],
+    },
     reads: [cert],
     writes: [],
     check: (o) => {
@@ -65,12 +84,28 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
       kind: 'exec',
       tool: 'openssl',
       // -verify checks the new CSR's self-signature and prints a line that proves it.
-      args: ['req', '-new', '-newkey', `rsa:${s.bits}`, '-nodes', '-keyout', s.key, '-out', s.csr, '-config', s.config, '-verify'],
+      args: [
+        'req',
+        '-new',
+        '-newkey',
+        `rsa:${s.bits}`,
+        '-nodes',
+        '-keyout',
+        s.key,
+        '-out',
+        s.csr,
+        '-config',
+        s.config,
+        '-verify',
+      ],
     },
     reads: [s.config],
     writes: [s.key, s.csr],
     // OpenSSL 3 says "Certificate request self-signature verify OK", 1.1.1 "verify OK" (apps/req.c).
-    check: expectLine(/^(?:Certificate request self-signature )?verify OK$/m, 'openssl did not confirm the request\'s self-signature'),
+    check: expectLine(
+      /^(?:Certificate request self-signature )?verify OK$/m,
+      "openssl did not confirm the request's self-signature",
+    ),
   };
 }
 
@@ -100,24 +135,54 @@ export function signLeaf(s: SignSpec): Step {
       tool: 'openssl',
       ...(s.caKeyPasswordEnv ? { secretEnv: [s.caKeyPasswordEnv] } : {}),
       args: [
-        'x509', '-req', '-in', s.csr, '-CA', s.caCert, '-CAkey', s.caKey, ...(s.caKeyPasswordEnv ? ['-passin', `env:${s.caKeyPasswordEnv}`] : []), '-out', s.out,
-        '-days', String(s.days), '-sha256', '-set_serial', `0x${s.serialHex}`, '-extfile', s.ext,
+        'x509',
+        '-req',
+        '-in',
+        s.csr,
+        '-CA',
+        s.caCert,
+        '-CAkey',
+        s.caKey,
+        ...(s.caKeyPasswordEnv ? ['-passin', `env:${s.caKeyPasswordEnv}`] : []),
+        '-out',
+        s.out,
+        '-days',
+        String(s.days),
+        '-sha256',
+        '-set_serial',
+        `0x${s.serialHex}`,
+        '-extfile',
+        s.ext,
         ...(s.extensions ? ['-extensions', s.extensions] : []),
       ],
     },
     reads: [s.csr, s.ext, s.caCert, s.caKey],
     writes: [s.out],
     // OpenSSL 3 says "Certificate request self-signature ok", 1.1.1 "Signature ok" (apps/x509.c).
-    check: expectLine(/^(?:Certificate request self-signature ok|Signature ok)$/m, 'openssl did not confirm the request\'s signature before signing'),
+    check: expectLine(
+      /^(?:Certificate request self-signature ok|Signature ok)$/m,
+      "openssl did not confirm the request's signature before signing",
+    ),
   };
 }
 
-export function verifyLeaf(s: { id: string; alias: string; caCert: string; cert: string; purpose: 'sslserver' | 'sslclient'; untrusted?: string }): Step {
+export function verifyLeaf(s: {
+  id: string;
+  alias: string;
+  caCert: string;
+  cert: string;
+  purpose: 'sslserver' | 'sslclient';
+  untrusted?: string;
+}): Step {
   const untrusted = s.untrusted ? ['-untrusted', s.untrusted] : [];
   return {
     id: `${s.id}.verify`,
     title: `Verify ${s.alias}'s certificate against the ${s.untrusted ? 'root, through the CA chain' : 'CA'} (${s.purpose})`,
-    action: { kind: 'exec', tool: 'openssl', args: ['verify', '-x509_strict', '-purpose', s.purpose, '-CAfile', s.caCert, ...untrusted, s.cert] },
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      args: ['verify', '-x509_strict', '-purpose', s.purpose, '-CAfile', s.caCert, ...untrusted, s.cert],
+    },
     reads: [s.caCert, s.cert, ...(s.untrusted ? [s.untrusted] : [])],
     writes: [],
     check: (o) => (o.stdout.trim() === `${s.cert}: OK` ? undefined : `openssl verify did not print "${s.cert}: OK"`),
@@ -148,11 +213,30 @@ export function exportPkcs12(s: Pkcs12Spec): Step {
       tool: 'openssl',
       secretEnv: [s.passwordEnv],
       args: [
-        'pkcs12', '-export', '-in', s.cert, '-inkey', s.key, '-certfile', s.caCert, '-name', s.alias, '-out', s.out,
-        '-passout', `env:${s.passwordEnv}`, '-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1',
+        'pkcs12',
+        '-export',
+        '-in',
+        s.cert,
+        '-inkey',
+        s.key,
+        '-certfile',
+        s.caCert,
+        '-name',
+        s.alias,
+        '-out',
+        s.out,
+        '-passout',
+        `env:${s.passwordEnv}`,
+        '-keypbe',
+        'PBE-SHA1-3DES',
+        '-certpbe',
+        'PBE-SHA1-3DES',
+        '-macalg',
+        'sha1',
         // A scratch bundle, read once by keytool and removed with the unencrypted key beside it:
         // one key-derivation round instead of 2048 saves keytool's time, not the output's strength.
-        '-noiter', '-nomaciter',
+        '-noiter',
+        '-nomaciter',
       ],
     },
     reads: [s.cert, s.key, s.caCert],
@@ -174,7 +258,23 @@ export function exportPkcs12Chain(s: Pkcs12Spec & { readonly caFile: string }): 
       kind: 'exec',
       tool: 'openssl',
       secretEnv: [s.passwordEnv],
-      args: ['pkcs12', '-export', '-in', s.cert, '-inkey', s.key, '-chain', '-CAfile', s.caFile, '-name', s.alias, '-out', s.out, '-passout', `env:${s.passwordEnv}`],
+      args: [
+        'pkcs12',
+        '-export',
+        '-in',
+        s.cert,
+        '-inkey',
+        s.key,
+        '-chain',
+        '-CAfile',
+        s.caFile,
+        '-name',
+        s.alias,
+        '-out',
+        s.out,
+        '-passout',
+        `env:${s.passwordEnv}`,
+      ],
     },
     reads: [s.cert, s.key, s.caFile],
     writes: [s.out],
@@ -206,7 +306,9 @@ export function checkPkcs12Store(s: Pkcs12CheckSpec): Step {
     (o) => parseOpensslPkcs12(o.stdout, o.stderr),
     (listing) => {
       const keyEntries = listing.entries.filter((e) => e.entryType === 'PrivateKeyEntry').length;
-      return listing.keyBags !== keyEntries ? `the store holds ${listing.keyBags} private key(s) but ${keyEntries} certificate(s) paired with a key` : undefined;
+      return listing.keyBags !== keyEntries
+        ? `the store holds ${listing.keyBags} private key(s) but ${keyEntries} certificate(s) paired with a key`
+        : undefined;
     },
   );
 }

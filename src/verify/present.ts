@@ -35,18 +35,30 @@ export interface FileProblem extends ExpectedFile {
 /** The files an identity needs, as the directory's layout names them. */
 export function expectedFiles(state: State, who: Identity): ExpectedFile[] {
   const files = layoutFiles(state.layout);
-  const of = (path: string, kind: FileKind, what: string, alias: string | undefined = who.alias): ExpectedFile => ({ path, kind, what: `${who.alias}'s ${what}`, alias });
+  const of = (path: string, kind: FileKind, what: string, alias: string | undefined = who.alias): ExpectedFile => ({
+    path,
+    kind,
+    what: `${who.alias}'s ${what}`,
+    alias,
+  });
   const out = [of(files.keystore(who), 'store', 'keystore'), of(files.cert(who), 'cert', 'certificate')];
   if (state.layout === 'confluent') {
     const c = confluentIdentityFiles(who);
     out.push(of(c.truststore, 'store', 'truststore'), of(c.key!, 'key', 'private key'));
   } else {
     const shared = who.role === 'broker' ? dropInFiles.serverTruststore : dropInFiles.clientTruststore;
-    out.push({ path: shared, kind: 'store', what: `the ${who.role === 'broker' ? 'brokers\'' : 'clients\''} truststore` });
+    out.push({
+      path: shared,
+      kind: 'store',
+      what: `the ${who.role === 'broker' ? "brokers'" : "clients'"} truststore`,
+    });
   }
   if (state.layout === 'confluent' || state.generatedPasswords) {
     const creds = files.creds(who);
-    out.push(of(creds.keystore, 'secret', 'keystore password file'), of(creds.truststore, 'secret', 'truststore password file'));
+    out.push(
+      of(creds.keystore, 'secret', 'keystore password file'),
+      of(creds.truststore, 'secret', 'truststore password file'),
+    );
   }
   return out;
 }
@@ -54,7 +66,9 @@ export function expectedFiles(state: State, who: Identity): ExpectedFile[] {
 /** Every expected file that is missing or not what it should be, each shared file once. */
 export async function checkDirectory(dir: string, state: State): Promise<FileProblem[]> {
   const seen = new Set<string>();
-  const expected = state.identities.flatMap((who) => expectedFiles(state, who)).filter((f) => !seen.has(f.path) && seen.add(f.path));
+  const expected = state.identities
+    .flatMap((who) => expectedFiles(state, who))
+    .filter((f) => !seen.has(f.path) && seen.add(f.path));
   const found = await Promise.all(expected.map(async (f) => problemOf(dir, f)));
   return found.filter((p): p is FileProblem => p !== undefined);
 }
@@ -64,7 +78,7 @@ export async function checkCaFiles(dir: string, state: State): Promise<FileProbl
   const files = layoutFiles(state.layout);
   const expected: ExpectedFile[] = [
     { path: files.caCert, kind: 'cert', what: 'the CA certificate' },
-    { path: files.caKey, kind: 'key', what: 'the CA\'s private key' },
+    { path: files.caKey, kind: 'key', what: "the CA's private key" },
   ];
   const found = await Promise.all(expected.map((f) => problemOf(dir, f)));
   return found.filter((p): p is FileProblem => p !== undefined);
@@ -78,13 +92,20 @@ async function problemOf(dir: string, f: ExpectedFile): Promise<FileProblem | un
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const code = (e.cause as NodeJS.ErrnoException | undefined)?.code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? { ...f, problem: 'missing' } : { ...f, problem: 'unreadable', detail: code ?? e.rule };
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? { ...f, problem: 'missing' }
+      : { ...f, problem: 'unreadable', detail: code ?? e.rule };
   }
   const wrong = CONTENT[f.kind](bytes);
   return wrong ? { ...f, problem: 'unreadable', detail: wrong } : undefined;
 }
 
-const READ_KIND: Record<FileKind, 'pem' | 'store' | 'password'> = { cert: 'pem', key: 'pem', store: 'store', secret: 'password' };
+const READ_KIND: Record<FileKind, 'pem' | 'store' | 'password'> = {
+  cert: 'pem',
+  key: 'pem',
+  store: 'store',
+  secret: 'password',
+};
 
 /** What is wrong with a file's bytes for its kind, or undefined. */
 const CONTENT: Record<FileKind, (b: Buffer) => string | undefined> = {

@@ -47,14 +47,21 @@ export async function readStore(path: string, opts: CaptureOptions, option = '[d
   let entries: StoreEntry[];
   let keyMatches: boolean | undefined;
   if (type === 'PKCS12') {
-    const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nokeys', '-info'], { ...opts, secretEnv });
+    const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nokeys', '-info'], {
+      ...opts,
+      secretEnv,
+    });
     const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
     if (!listing) return { path, type, opened: false, error: lastLine(r.stderr || r.stdout), entries: [] };
     entries = [...listing.entries];
     const leaf = entries.find((e) => e.entryType === 'PrivateKeyEntry')?.certs[0]?.pem;
     if (leaf) keyMatches = await keyMatchesCert(path, leaf, opts);
   } else {
-    const r = await capture('keytool', ['-J-Duser.language=en', '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV], { ...opts, secretEnv });
+    const r = await capture(
+      'keytool',
+      ['-J-Duser.language=en', '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV],
+      { ...opts, secretEnv },
+    );
     if (!r.ok) return { path, type, opened: false, error: lastLine(r.stdout + r.stderr), entries: [] };
     entries = r.raw.stdout
       .split(/^Alias name: /m)
@@ -68,7 +75,9 @@ export async function readStore(path: string, opts: CaptureOptions, option = '[d
   const withInfos = await Promise.all(
     entries.map(async (e) => ({
       ...e,
-      infos: (await Promise.all(e.certs.map((c) => (c.pem ? readCert(c.pem, opts) : undefined)))).filter((x): x is CertInfo => x !== undefined),
+      infos: (await Promise.all(e.certs.map((c) => (c.pem ? readCert(c.pem, opts) : undefined)))).filter(
+        (x): x is CertInfo => x !== undefined,
+      ),
     })),
   );
   return { path, type, opened: true, entries: withInfos, keyMatches };
@@ -76,7 +85,11 @@ export async function readStore(path: string, opts: CaptureOptions, option = '[d
 
 /** Compares the public key of the store's private key with the leaf certificate's. The key only passes through pipes. */
 async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOptions): Promise<boolean> {
-  const key = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nocerts', '-nodes'], { ...opts, secretEnv: [PASSWORD_ENV] });
+  const key = await capture(
+    'openssl',
+    ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nocerts', '-nodes'],
+    { ...opts, secretEnv: [PASSWORD_ENV] },
+  );
   if (!key.ok) return false;
   const [fromKey, fromCert] = await Promise.all([
     capture('openssl', ['pkey', '-pubout'], { ...opts, input: key.raw.stdout }),

@@ -33,7 +33,11 @@ const DAY = 86_400_000;
 /** Kafka's JDKs refuse smaller RSA keys (jdk.certpath.disabledAlgorithms): the floor verify and --ca-cert apply. */
 export const MIN_RSA_BITS = 2048;
 
-export function applyRules(keystores: readonly ReadStore[], truststores: readonly ReadStore[], x: Expectations): Finding[] {
+export function applyRules(
+  keystores: readonly ReadStore[],
+  truststores: readonly ReadStore[],
+  x: Expectations,
+): Finding[] {
   const out: Finding[] = [];
   const name = (s: ReadStore) => s.name ?? s.path.split('/').pop()!;
   const trusted = new Map<string, string>(); // sha256 -> truststore file
@@ -44,16 +48,41 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
     seen.add(c.sha256);
     return certFindings(target, c, x.now);
   };
-  if (keystores.length === 0) out.push({ status: 'fail', target: '(directory)', check: 'stores', message: 'no keystore (*.keystore.jks, *.keystore.p12, *.keystore.pkcs12) found' });
-  if (truststores.length === 0) out.push({ status: 'fail', target: '(directory)', check: 'stores', message: 'no truststore (*.truststore.jks, *.truststore.p12, *.truststore.pkcs12) found' });
+  if (keystores.length === 0)
+    out.push({
+      status: 'fail',
+      target: '(directory)',
+      check: 'stores',
+      message: 'no keystore (*.keystore.jks, *.keystore.p12, *.keystore.pkcs12) found',
+    });
+  if (truststores.length === 0)
+    out.push({
+      status: 'fail',
+      target: '(directory)',
+      check: 'stores',
+      message: 'no truststore (*.truststore.jks, *.truststore.p12, *.truststore.pkcs12) found',
+    });
 
   for (const ts of truststores) {
     if (!opens(ts, out, name(ts))) continue;
     const keys = ts.entries.filter((e) => e.entryType !== 'trustedCertEntry');
     const cas = ts.entries.filter((e) => e.entryType === 'trustedCertEntry');
-    if (keys.length > 0) out.push({ status: 'fail', target: name(ts), check: 'truststore', message: `holds key entries (${keys.map((k) => k.alias).join(', ')}): a truststore should hold only CA certificates` });
-    else if (cas.length === 0) out.push({ status: 'fail', target: name(ts), check: 'truststore', message: 'holds no trusted certificate' });
-    else out.push({ status: 'pass', target: name(ts), check: 'truststore', message: `holds ${cas.map((c) => c.alias).join(', ')} and nothing else` });
+    if (keys.length > 0)
+      out.push({
+        status: 'fail',
+        target: name(ts),
+        check: 'truststore',
+        message: `holds key entries (${keys.map((k) => k.alias).join(', ')}): a truststore should hold only CA certificates`,
+      });
+    else if (cas.length === 0)
+      out.push({ status: 'fail', target: name(ts), check: 'truststore', message: 'holds no trusted certificate' });
+    else
+      out.push({
+        status: 'pass',
+        target: name(ts),
+        check: 'truststore',
+        message: `holds ${cas.map((c) => c.alias).join(', ')} and nothing else`,
+      });
     for (const e of cas) {
       const ca = e.infos[0];
       if (!ca) continue;
@@ -67,7 +96,12 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
     if (!opens(ks, out, name(ks))) continue;
     const keyEntries = ks.entries.filter((e) => e.entryType === 'PrivateKeyEntry');
     if (keyEntries.length !== 1) {
-      out.push({ status: 'fail', target: name(ks), check: 'key entry', message: `holds ${keyEntries.length} key entries; a Kafka keystore needs exactly one` });
+      out.push({
+        status: 'fail',
+        target: name(ks),
+        check: 'key entry',
+        message: `holds ${keyEntries.length} key entries; a Kafka keystore needs exactly one`,
+      });
       continue;
     }
     const entry = keyEntries[0]!;
@@ -76,7 +110,12 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
     out.push(chainFinding(target, entry.infos, trusted));
     out.push(
       ks.keyMatches === undefined
-        ? { status: 'warn', target, check: 'key matches', message: `not checked for ${ks.type} stores (keytool cannot export a private key)` }
+        ? {
+            status: 'warn',
+            target,
+            check: 'key matches',
+            message: `not checked for ${ks.type} stores (keytool cannot export a private key)`,
+          }
         : ks.keyMatches
           ? { status: 'pass', target, check: 'key matches', message: 'the private key matches the certificate' }
           : { status: 'fail', target, check: 'key matches', message: 'the private key does not match the certificate' },
@@ -91,7 +130,12 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
     const principal = mapPrincipal(leaf.subject, x.principalRules);
     out.push(
       principal === undefined
-        ? { status: 'fail', target, check: 'principal', message: `no ssl.principal.mapping.rules rule applies to ${leaf.subject}: Kafka refuses the connection` }
+        ? {
+            status: 'fail',
+            target,
+            check: 'principal',
+            message: `no ssl.principal.mapping.rules rule applies to ${leaf.subject}: Kafka refuses the connection`,
+          }
         : { status: 'pass', target, check: 'principal', message: `Kafka sees User:${principal}` },
     );
   }
@@ -99,17 +143,25 @@ export function applyRules(keystores: readonly ReadStore[], truststores: readonl
 }
 
 function opens(s: ReadStore, out: Finding[], target: string): boolean {
-  if (s.opened) out.push({ status: 'pass', target, check: 'opens', message: `${s.type} store opens with the password` });
+  if (s.opened)
+    out.push({ status: 'pass', target, check: 'opens', message: `${s.type} store opens with the password` });
   else out.push({ status: 'fail', target, check: 'opens', message: `does not open with the password: ${s.error}` });
   return s.opened;
 }
 
 function caFinding(target: string, ca: CertInfo): Finding {
   if (ca.version === 1 && !ca.hasBasicConstraints) {
-    return { status: 'warn', target, check: 'CA', message: 'an X.509 v1 CA with no extensions (as mtls-kafka.sh makes): Java trusts it as an anchor, but it states neither CA:TRUE nor keyCertSign; regenerate the CA with kafka-mtls' };
+    return {
+      status: 'warn',
+      target,
+      check: 'CA',
+      message:
+        'an X.509 v1 CA with no extensions (as mtls-kafka.sh makes): Java trusts it as an anchor, but it states neither CA:TRUE nor keyCertSign; regenerate the CA with kafka-mtls',
+    };
   }
   if (!ca.isCa) return { status: 'fail', target, check: 'CA', message: 'not a CA: no basicConstraints CA:TRUE' };
-  if (!ca.keyUsage.includes('Certificate Sign')) return { status: 'fail', target, check: 'CA', message: 'a CA without keyUsage keyCertSign' };
+  if (!ca.keyUsage.includes('Certificate Sign'))
+    return { status: 'fail', target, check: 'CA', message: 'a CA without keyUsage keyCertSign' };
   return { status: 'pass', target, check: 'CA', message: `v${ca.version} CA (CA:TRUE, keyCertSign): ${ca.subject}` };
 }
 
@@ -117,31 +169,74 @@ function chainFinding(target: string, chain: readonly CertInfo[], trusted: Reado
   const top = chain[chain.length - 1];
   if (!top) return { status: 'fail', target, check: 'chain', message: 'the key entry has no certificate' };
   if (top.subject !== top.issuer) {
-    return { status: 'fail', target, check: 'chain', message: `the chain stops at ${top.subject}, issued by ${top.issuer}, which it does not include: import the CA before the signed certificate` };
+    return {
+      status: 'fail',
+      target,
+      check: 'chain',
+      message: `the chain stops at ${top.subject}, issued by ${top.issuer}, which it does not include: import the CA before the signed certificate`,
+    };
   }
   const where = trusted.get(top.sha256);
-  if (!where) return { status: 'fail', target, check: 'chain', message: `the chain ends at ${top.subject}, which no truststore holds` };
-  return { status: 'pass', target, check: 'chain', message: `${chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ')}, trusted by ${where}` };
+  if (!where)
+    return {
+      status: 'fail',
+      target,
+      check: 'chain',
+      message: `the chain ends at ${top.subject}, which no truststore holds`,
+    };
+  return {
+    status: 'pass',
+    target,
+    check: 'chain',
+    message: `${chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ')}, trusted by ${where}`,
+  };
 }
 
 function ekuFinding(target: string, leaf: CertInfo, role: 'broker' | 'client' | 'unknown'): Finding {
   const eku = leaf.extKeyUsage;
-  if (eku.length === 0) return { status: 'warn', target, check: 'extendedKeyUsage', message: 'none: the certificate may be used for anything' };
+  if (eku.length === 0)
+    return {
+      status: 'warn',
+      target,
+      check: 'extendedKeyUsage',
+      message: 'none: the certificate may be used for anything',
+    };
   const need = role === 'broker' ? [SERVER_AUTH, CLIENT_AUTH] : [CLIENT_AUTH];
   const missing = need.filter((u) => !eku.includes(u));
   if (missing.length > 0) {
-    const why = role === 'broker' ? 'a broker presents its certificate as a server to clients and as a client to the other brokers' : 'a client presents its certificate as a client';
-    return { status: 'fail', target, check: 'extendedKeyUsage', message: `lacks ${missing.map((m) => (m === SERVER_AUTH ? 'serverAuth' : 'clientAuth')).join(' and ')}: ${why}` };
+    const why =
+      role === 'broker'
+        ? 'a broker presents its certificate as a server to clients and as a client to the other brokers'
+        : 'a client presents its certificate as a client';
+    return {
+      status: 'fail',
+      target,
+      check: 'extendedKeyUsage',
+      message: `lacks ${missing.map((m) => (m === SERVER_AUTH ? 'serverAuth' : 'clientAuth')).join(' and ')}: ${why}`,
+    };
   }
-  return { status: 'pass', target, check: 'extendedKeyUsage', message: `${role === 'unknown' ? 'not a known broker or client alias; ' : ''}${eku.join(', ')}` };
+  return {
+    status: 'pass',
+    target,
+    check: 'extendedKeyUsage',
+    message: `${role === 'unknown' ? 'not a known broker or client alias; ' : ''}${eku.join(', ')}`,
+  };
 }
 
 function sanFinding(target: string, pem: string, leaf: CertInfo, hosts: readonly San[]): Finding {
   const missing = hosts.filter((h) => !servesSan(pem, h));
   if (missing.length > 0) {
     const onlyDns = missing.filter((h) => h.kind === 'IP' && leaf.sans.includes(`DNS:${h.value}`)).map((h) => h.value);
-    const why = onlyDns.length > 0 ? ` (${onlyDns.join(', ')}: listed only as a DNS name; a client connecting to an IP address matches IP SANs only)` : '';
-    return { status: 'fail', target, check: 'SANs', message: `missing ${missing.map((h) => h.value).join(', ')}${why}: a client connecting by that name fails hostname verification` };
+    const why =
+      onlyDns.length > 0
+        ? ` (${onlyDns.join(', ')}: listed only as a DNS name; a client connecting to an IP address matches IP SANs only)`
+        : '';
+    return {
+      status: 'fail',
+      target,
+      check: 'SANs',
+      message: `missing ${missing.map((h) => h.value).join(', ')}${why}: a client connecting by that name fails hostname verification`,
+    };
   }
   return { status: 'pass', target, check: 'SANs', message: `cover ${hosts.length} host name(s)` };
 }
@@ -149,12 +244,27 @@ function sanFinding(target: string, pem: string, leaf: CertInfo, hosts: readonly
 function certFindings(target: string, c: CertInfo, now: Date): Finding[] {
   const out: Finding[] = [];
   const days = Math.floor((c.notAfter.getTime() - now.getTime()) / DAY);
-  if (c.notBefore.getTime() > now.getTime()) out.push({ status: 'fail', target, check: 'validity', message: `not valid before ${c.notBefore.toISOString()}` });
-  else if (days < 0) out.push({ status: 'fail', target, check: 'validity', message: `expired on ${c.notAfter.toISOString()}` });
-  else if (days < 30) out.push({ status: 'warn', target, check: 'validity', message: `expires in ${days} days (${c.notAfter.toISOString()})` });
+  if (c.notBefore.getTime() > now.getTime())
+    out.push({ status: 'fail', target, check: 'validity', message: `not valid before ${c.notBefore.toISOString()}` });
+  else if (days < 0)
+    out.push({ status: 'fail', target, check: 'validity', message: `expired on ${c.notAfter.toISOString()}` });
+  else if (days < 30)
+    out.push({
+      status: 'warn',
+      target,
+      check: 'validity',
+      message: `expires in ${days} days (${c.notAfter.toISOString()})`,
+    });
   else out.push({ status: 'pass', target, check: 'validity', message: `expires in ${days} days` });
-  if (weakRsa(c)) out.push({ status: 'fail', target, check: 'key size', message: `RSA ${c.keyBits}: under ${MIN_RSA_BITS} bits` });
-  if (sha1Signed(c)) out.push({ status: 'fail', target, check: 'signature', message: `${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs` });
+  if (weakRsa(c))
+    out.push({ status: 'fail', target, check: 'key size', message: `RSA ${c.keyBits}: under ${MIN_RSA_BITS} bits` });
+  if (sha1Signed(c))
+    out.push({
+      status: 'fail',
+      target,
+      check: 'signature',
+      message: `${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs`,
+    });
   return out;
 }
 

@@ -37,7 +37,11 @@ export interface RunningCluster {
   readonly hostsFile: string;
   readonly clientPorts: readonly number[];
   /** Runs the e2e Java client; resolves with its one-line result. */
-  client(mode: 'setup' | 'roundtrip', props: Record<string, string>, ...args: string[]): Promise<{ ok: boolean; line: string }>;
+  client(
+    mode: 'setup' | 'roundtrip',
+    props: Record<string, string>,
+    ...args: string[]
+  ): Promise<{ ok: boolean; line: string }>;
   /** Stops node i and starts it again on the same configuration (and so on whatever store files are now at its paths). */
   restart(i: number): Promise<void>;
   stop(): Promise<void>;
@@ -45,10 +49,14 @@ export interface RunningCluster {
 
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<import('node:net').Server>((resolve) => {
+          const s = createServer();
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -80,9 +88,11 @@ rootLogger.appenderRef.console.ref = stderr
 `;
 
 export function propsText(p: Record<string, string>): string {
-  return Object.entries(p)
-    .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(p)
+      .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
+      .join('\n') + '\n'
+  );
 }
 
 export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
@@ -94,17 +104,23 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   const internalPort = (i: number) => ports[n + i]!;
   const controllerPort = (i: number) => ports[2 * n + i]!;
   const hostsFile = join(spec.dir, 'hosts');
-  await writeFile(hostsFile, `127.0.0.1 localhost ${spec.nodes.map((x) => x.host).join(' ')} ${(spec.extraHosts ?? []).join(' ')}\n`);
+  await writeFile(
+    hostsFile,
+    `127.0.0.1 localhost ${spec.nodes.map((x) => x.host).join(' ')} ${(spec.extraHosts ?? []).join(' ')}\n`,
+  );
   await writeFile(join(spec.dir, 'log4j2.properties'), LOG4J);
   await writeFile(join(spec.dir, 'log4j2-client.properties'), LOG4J_CLIENT);
   const clusterId = randomBytes(16).toString('base64url');
   const voters = spec.nodes.map((x, i) => `${i}@${x.host}:${controllerPort(i)}`).join(',');
   const jvm = (logDir: string) => [
-    '-Xms64m', '-Xmx512m', '-XX:+UseSerialGC',
+    '-Xms64m',
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
     `-Djdk.net.hosts.file=${hostsFile}`,
     `-Dlog4j2.configurationFile=${join(spec.dir, 'log4j2.properties')}`,
     `-Dkafka.logs.dir=${logDir}`,
-    '-cp', `${spec.lib}/*`,
+    '-cp',
+    `${spec.lib}/*`,
   ];
 
   const configs = await Promise.all(
@@ -150,7 +166,11 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   // Format each node's storage (Kafka's kafka-storage.sh format).
   await Promise.all(
     configs.map(({ nodeDir, config }) =>
-      execa(JAVA, [...jvm(nodeDir), 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', config], { timeout: 60_000 }),
+      execa(
+        JAVA,
+        [...jvm(nodeDir), 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', config],
+        { timeout: 60_000 },
+      ),
     ),
   );
 
@@ -162,7 +182,13 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
     clearTimeout(killer);
     await rm(spec.dir, { recursive: true, force: true });
   };
-  const launch = (i: number) => execa(JAVA, [...jvm(configs[i]!.nodeDir), 'kafka.Kafka', configs[i]!.config], { reject: false, stdout: 'ignore', stderr: 'ignore', cleanup: true });
+  const launch = (i: number) =>
+    execa(JAVA, [...jvm(configs[i]!.nodeDir), 'kafka.Kafka', configs[i]!.config], {
+      reject: false,
+      stdout: 'ignore',
+      stderr: 'ignore',
+      cleanup: true,
+    });
   for (const i of configs.keys()) procs.push(launch(i));
 
   const logOf = (i: number) => readFile(join(configs[i]!.nodeDir, 'server.log'), 'utf8').catch(() => '');
@@ -171,15 +197,24 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   try {
     for (;;) {
       const logs = await Promise.all(spec.nodes.map((_, i) => logOf(i)));
-      const exited = await Promise.all(procs.map((p) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 0))])));
+      const exited = await Promise.all(
+        procs.map((p) =>
+          Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 0))]),
+        ),
+      );
       const dead = exited.findIndex(Boolean);
-      if (dead >= 0) throw new Error(`broker ${spec.nodes[dead]!.host} (node ${dead}) exited during start-up:\n${tail(logs[dead]!)}`);
+      if (dead >= 0)
+        throw new Error(
+          `broker ${spec.nodes[dead]!.host} (node ${dead}) exited during start-up:\n${tail(logs[dead]!)}`,
+        );
       if (logs.every((l) => /Kafka Server started/.test(l))) break;
       if (Date.now() > deadline) {
         const late = logs.map((l, i) => (/Kafka Server started/.test(l) ? -1 : i)).filter((i) => i >= 0);
         // A node that came up can still fail to talk TLS to the others: show the SSL errors of all.
         const details = spec.nodes.map((x, i) => `--- ${x.host} (node ${i}) ---\n${tail(logs[i]!)}`).join('\n');
-        throw new Error(`brokers ${late.map((i) => spec.nodes[i]!.host).join(', ')} did not start within ${timeout / 1000} s\n${details}`);
+        throw new Error(
+          `brokers ${late.map((i) => spec.nodes[i]!.host).join(', ')} did not start within ${timeout / 1000} s\n${details}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -199,14 +234,25 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
       const r = await execa(
         JAVA,
         [
-          '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
+          '-Xmx256m',
+          '-XX:+UseSerialGC',
+          '-XX:TieredStopAtLevel=1',
           `-Djdk.net.hosts.file=${hostsFile}`,
           `-Dlog4j2.configurationFile=${join(spec.dir, 'log4j2-client.properties')}`,
-          '-cp', `${spec.lib}/*`, 'E2eClient', mode, file, ...args,
+          '-cp',
+          `${spec.lib}/*`,
+          'E2eClient',
+          mode,
+          file,
+          ...args,
         ],
         { reject: false, timeout: 120_000 },
       );
-      const line = String(r.stdout).split('\n').filter((l) => /^(OK|FAILED) /.test(l)).pop() ?? `no result line (exit ${r.exitCode}): ${r.stdout} ${r.stderr}`;
+      const line =
+        String(r.stdout)
+          .split('\n')
+          .filter((l) => /^(OK|FAILED) /.test(l))
+          .pop() ?? `no result line (exit ${r.exitCode}): ${r.stdout} ${r.stderr}`;
       return { ok: r.exitCode === 0 && line.startsWith('OK '), line };
     },
     async restart(i) {
@@ -221,9 +267,16 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
       for (;;) {
         const log = await logOf(i);
         if (started(log) > before) return;
-        const exited = await Promise.race([procs[i]!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 0))]);
-        if (exited) throw new Error(`broker ${spec.nodes[i]!.host} (node ${i}) exited during its restart:\n${tail(log)}`);
-        if (Date.now() > until) throw new Error(`broker ${spec.nodes[i]!.host} (node ${i}) did not restart within ${timeout / 1000} s:\n${tail(log)}`);
+        const exited = await Promise.race([
+          procs[i]!.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 0)),
+        ]);
+        if (exited)
+          throw new Error(`broker ${spec.nodes[i]!.host} (node ${i}) exited during its restart:\n${tail(log)}`);
+        if (Date.now() > until)
+          throw new Error(
+            `broker ${spec.nodes[i]!.host} (node ${i}) did not restart within ${timeout / 1000} s:\n${tail(log)}`,
+          );
         await new Promise((r) => setTimeout(r, 500));
       }
     },
@@ -234,6 +287,8 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
 /** The last lines of a broker log, plus every SSL or handshake error in it: what a user needs to see first. */
 function tail(log: string): string {
   const lines = log.split('\n');
-  const tls = lines.filter((l) => /SSL|handshake|PKIX|certificate|Authentication/i.test(l) && /ERROR|WARN|Exception/.test(l)).slice(-8);
+  const tls = lines
+    .filter((l) => /SSL|handshake|PKIX|certificate|Authentication/i.test(l) && /ERROR|WARN|Exception/.test(l))
+    .slice(-8);
   return [...(tls.length ? ['TLS errors:', ...tls, 'log tail:'] : []), ...lines.slice(-25)].join('\n');
 }

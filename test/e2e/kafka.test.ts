@@ -33,15 +33,26 @@ async function generate(out: string, extra: string[] = []): Promise<string> {
 }
 
 const nodesOf = (certs: string, keystoreDir: (i: number) => string = () => certs) =>
-  [0, 1, 2].map((i) => ({ host: NS_HOST(i), keystore: join(keystoreDir(i), `mtls-kafka-${i}.keystore.jks`), principal: BROKER_PRINCIPAL(i) }));
+  [0, 1, 2].map((i) => ({
+    host: NS_HOST(i),
+    keystore: join(keystoreDir(i), `mtls-kafka-${i}.keystore.jks`),
+    principal: BROKER_PRINCIPAL(i),
+  }));
 
-function clientProps(cluster: RunningCluster, keystore: string | undefined, truststore: string, bootstrap = cluster.bootstrap): Record<string, string> {
+function clientProps(
+  cluster: RunningCluster,
+  keystore: string | undefined,
+  truststore: string,
+  bootstrap = cluster.bootstrap,
+): Record<string, string> {
   return {
     'bootstrap.servers': bootstrap,
     'security.protocol': 'SSL',
     'ssl.truststore.location': truststore,
     'ssl.truststore.password': PASSWORD,
-    ...(keystore ? { 'ssl.keystore.location': keystore, 'ssl.keystore.password': PASSWORD, 'ssl.key.password': PASSWORD } : {}),
+    ...(keystore
+      ? { 'ssl.keystore.location': keystore, 'ssl.keystore.password': PASSWORD, 'ssl.key.password': PASSWORD }
+      : {}),
     'request.timeout.ms': '15000',
     'default.api.timeout.ms': '30000',
     'max.block.ms': '30000',
@@ -54,10 +65,56 @@ async function intruderKeystore(certs: string): Promise<string> {
   const dir = join(work, 'intruder');
   const env = { PW: PASSWORD };
   await execa('mkdir', ['-p', dir]);
-  await execa('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'r.csr'), '-subj', '/C=KR/ST=Seoul/L=Confluent/O=Organization/OU=OrganizationUnit/CN=intruder']);
+  await execa('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    join(dir, 'k.pem'),
+    '-out',
+    join(dir, 'r.csr'),
+    '-subj',
+    '/C=KR/ST=Seoul/L=Confluent/O=Organization/OU=OrganizationUnit/CN=intruder',
+  ]);
   await execa('sh', ['-c', `printf 'extendedKeyUsage = clientAuth\\n' > ${dir}/ext.cnf`]);
-  await execa('openssl', ['x509', '-req', '-in', join(dir, 'r.csr'), '-CA', join(certs, 'ca.crt'), '-CAkey', join(certs, 'ca.key'), '-out', join(dir, 'c.pem'), '-days', '2', '-extfile', join(dir, 'ext.cnf')]);
-  await execa('openssl', ['pkcs12', '-export', '-in', join(dir, 'c.pem'), '-inkey', join(dir, 'k.pem'), '-certfile', join(certs, 'ca.crt'), '-name', 'intruder', '-out', join(dir, 'intruder.p12'), '-passout', 'env:PW'], { env });
+  await execa('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    join(dir, 'r.csr'),
+    '-CA',
+    join(certs, 'ca.crt'),
+    '-CAkey',
+    join(certs, 'ca.key'),
+    '-out',
+    join(dir, 'c.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    join(dir, 'ext.cnf'),
+  ]);
+  await execa(
+    'openssl',
+    [
+      'pkcs12',
+      '-export',
+      '-in',
+      join(dir, 'c.pem'),
+      '-inkey',
+      join(dir, 'k.pem'),
+      '-certfile',
+      join(certs, 'ca.crt'),
+      '-name',
+      'intruder',
+      '-out',
+      join(dir, 'intruder.p12'),
+      '-passout',
+      'env:PW',
+    ],
+    { env },
+  );
   return join(dir, 'intruder.p12');
 }
 
@@ -65,7 +122,10 @@ beforeAll(async () => {
   const fetched = await execa('bash', [join(ROOT, 'scripts/fetch-kafka.sh')], { stderr: 'inherit' });
   lib = String(fetched.stdout).trim().split('\n').pop()!;
   work = await tempDir('kmtls-e2e-');
-  [certs, other] = await Promise.all([generate(join(work, 'certs'), ['--emit', 'pem,client-properties']), generate(join(work, 'other'), ['--ca-cn', 'Another-CA'])]);
+  [certs, other] = await Promise.all([
+    generate(join(work, 'certs'), ['--emit', 'pem,client-properties']),
+    generate(join(work, 'other'), ['--ca-cn', 'Another-CA']),
+  ]);
 }, 600_000);
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -85,7 +145,12 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
       extraHosts: ['kafka-elsewhere.example'],
     });
     // The admin is broker 0's identity: a super user.
-    const setup = await cluster.client('setup', clientProps(cluster, join(certs, 'mtls-kafka-0.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
+    const setup = await cluster.client(
+      'setup',
+      clientProps(cluster, join(certs, 'mtls-kafka-0.keystore.jks'), join(certs, 'kafka.client.truststore.jks')),
+      TOPIC,
+      CLIENT_PRINCIPAL,
+    );
     setupLine = setup.line;
     if (!setup.ok) throw new Error(`setup failed: ${setup.line}`);
   }, 300_000);
@@ -99,7 +164,11 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
   });
 
   test('the generated client keystore and truststore produce and consume through all three brokers', async () => {
-    const r = await cluster.client('roundtrip', clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC);
+    const r = await cluster.client(
+      'roundtrip',
+      clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')),
+      TOPIC,
+    );
     expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
   });
 
@@ -112,7 +181,11 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
         .filter((l) => l && !l.startsWith('#'))
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
-    const r = await cluster.client('roundtrip', { ...props, 'bootstrap.servers': cluster.bootstrap, 'request.timeout.ms': '15000', 'max.block.ms': '30000' }, TOPIC);
+    const r = await cluster.client(
+      'roundtrip',
+      { ...props, 'bootstrap.servers': cluster.bootstrap, 'request.timeout.ms': '15000', 'max.block.ms': '30000' },
+      TOPIC,
+    );
     expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
   });
 
@@ -128,47 +201,81 @@ describe('a 3-broker KRaft cluster on the drop-in stores', () => {
     expect(line).toBe('OK kafkajs produced and consumed 3 messages');
   });
 
-  test('kafka-mtls probe sees the broker\'s chain, verified for its name, with mutual TLS on', async () => {
+  test("kafka-mtls probe sees the broker's chain, verified for its name, with mutual TLS on", async () => {
     const r = await runCli(
-      ['probe', `127.0.0.1:${cluster.clientPorts[0]}`, '--servername', NS_HOST(0), '--ca', join(certs, 'kafka.client.truststore.jks'), '--client', join(certs, 'mtls-kafka-client.keystore.jks')],
+      [
+        'probe',
+        `127.0.0.1:${cluster.clientPorts[0]}`,
+        '--servername',
+        NS_HOST(0),
+        '--ca',
+        join(certs, 'kafka.client.truststore.jks'),
+        '--client',
+        join(certs, 'mtls-kafka-client.keystore.jks'),
+      ],
       { cwd: work, env: { PASSWORD } },
     );
     expect(r.exitCode).toBe(0);
     // The broker's verdict comes after the TLS 1.3 handshake: a session ticket or its ApiVersions answer.
-    expect(r.stdout).toMatch(/✓ TLSv1\.3: accepted: the server asked for our client certificate and accepted it \(the server (sent a session ticket|answered a Kafka request)/);
+    expect(r.stdout).toMatch(
+      /✓ TLSv1\.3: accepted: the server asked for our client certificate and accepted it \(the server (sent a session ticket|answered a Kafka request)/,
+    );
     expect(r.stdout).toMatch(/server certificate: trusted \(--ca\)/);
     expect(r.stdout).toMatch(/client certificate: requested by the server/);
   });
 
   test('kafka-mtls probe without a client certificate: the broker requires one, exit 1', async () => {
-    const r = await runCli(['probe', `127.0.0.1:${cluster.clientPorts[0]}`, '--servername', NS_HOST(0), '--ca', join(certs, 'ca.crt')], { cwd: work, env: { PASSWORD } });
+    const r = await runCli(
+      ['probe', `127.0.0.1:${cluster.clientPorts[0]}`, '--servername', NS_HOST(0), '--ca', join(certs, 'ca.crt')],
+      { cwd: work, env: { PASSWORD } },
+    );
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/✗ TLSv1\.3: the server requires a client certificate and we sent none/);
   });
 
   test('a client with no certificate is refused in the TLS handshake', async () => {
-    const r = await cluster.client('roundtrip', clientProps(cluster, undefined, join(certs, 'kafka.client.truststore.jks')), TOPIC);
+    const r = await cluster.client(
+      'roundtrip',
+      clientProps(cluster, undefined, join(certs, 'kafka.client.truststore.jks')),
+      TOPIC,
+    );
     expect(r.ok).toBe(false);
     // Under TLS 1.3 the broker's verdict on the client certificate comes after the client's Finished.
-    expect(r.line).toMatch(/SslAuthenticationException: .*SSLHandshakeException: Received fatal alert: bad_certificate/);
+    expect(r.line).toMatch(
+      /SslAuthenticationException: .*SSLHandshakeException: Received fatal alert: bad_certificate/,
+    );
   });
 
   test('a client whose certificate comes from another CA is refused in the TLS handshake', async () => {
-    const r = await cluster.client('roundtrip', clientProps(cluster, join(other, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')), TOPIC);
+    const r = await cluster.client(
+      'roundtrip',
+      clientProps(cluster, join(other, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks')),
+      TOPIC,
+    );
     expect(r.ok).toBe(false);
     // Under TLS 1.3 the broker's verdict on the client certificate comes after the client's Finished.
-    expect(r.line).toMatch(/SslAuthenticationException: .*SSLHandshakeException: Received fatal alert: bad_certificate/);
+    expect(r.line).toMatch(
+      /SslAuthenticationException: .*SSLHandshakeException: Received fatal alert: bad_certificate/,
+    );
   });
 
-  test('a client connecting to a name not in the broker\'s SANs fails hostname verification', async () => {
-    const props = clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(certs, 'kafka.client.truststore.jks'), `kafka-elsewhere.example:${cluster.clientPorts[0]}`);
+  test("a client connecting to a name not in the broker's SANs fails hostname verification", async () => {
+    const props = clientProps(
+      cluster,
+      join(certs, 'mtls-kafka-client.keystore.jks'),
+      join(certs, 'kafka.client.truststore.jks'),
+      `kafka-elsewhere.example:${cluster.clientPorts[0]}`,
+    );
     const r = await cluster.client('roundtrip', props, TOPIC);
     expect(r.ok).toBe(false);
     expect(r.line).toMatch(/No subject alternative DNS name matching kafka-elsewhere\.example found/);
   });
 
   test('a client of the same CA whose principal has no ACL is denied by the authorizer, not by TLS', async () => {
-    const props = { ...clientProps(cluster, await intruderKeystore(certs), join(certs, 'kafka.client.truststore.jks')), 'ssl.keystore.type': 'PKCS12' };
+    const props = {
+      ...clientProps(cluster, await intruderKeystore(certs), join(certs, 'kafka.client.truststore.jks')),
+      'ssl.keystore.type': 'PKCS12',
+    };
     const r = await cluster.client('roundtrip', props, TOPIC);
     expect(r.ok).toBe(false);
     expect(r.line).toMatch(/TopicAuthorizationException: Not authorized to access topics: \[e2e-mtls\]/);
@@ -202,20 +309,40 @@ describe('a 3-broker cluster on the confluent layout, configured by the generate
 
   beforeAll(async () => {
     await writeFile(join(work, 'confluent.yaml'), CONFIG);
-    const r = await runCli(['generate', '--config', 'confluent.yaml', '--out', 'tls'], { cwd: work, env: { E2E_CONFLUENT_PW: PASSWORD } });
+    const r = await runCli(['generate', '--config', 'confluent.yaml', '--out', 'tls'], {
+      cwd: work,
+      env: { E2E_CONFLUENT_PW: PASSWORD },
+    });
     if (r.exitCode !== 0) throw new Error(`kafka-mtls generate failed: ${r.stdout}${r.stderr}`);
     tls = join(work, 'tls');
     const nodes = await Promise.all(
       [1, 2, 3].map(async (i) => {
         const fragment = await readProps(join(tls, `kafka-${i}-creds/server.properties`));
         // The fragment's TLS settings as written (stores, ${file:} passwords, client auth, super.users); the harness keeps its own ports.
-        const props = Object.fromEntries(Object.entries(fragment).filter(([k]) => /^(ssl\.|config\.providers|super\.users)/.test(k)));
-        return { host: `kafka-${i}`, keystore: props['ssl.keystore.location']!, principal: principal(`kafka-${i}`), props };
+        const props = Object.fromEntries(
+          Object.entries(fragment).filter(([k]) => /^(ssl\.|config\.providers|super\.users)/.test(k)),
+        );
+        return {
+          host: `kafka-${i}`,
+          keystore: props['ssl.keystore.location']!,
+          principal: principal(`kafka-${i}`),
+          props,
+        };
       }),
     );
     expect(nodes[0]!.props['ssl.keystore.password']).toMatch(/^\$\{file:/);
-    cluster = await startCluster({ lib, dir: join(work, 'cluster-confluent'), nodes, truststore: join(tls, 'kafka-1-creds/kafka.kafka-1.truststore.pkcs12'), password: PASSWORD });
-    const admin = clientProps(cluster, join(tls, 'kafka-1-creds/kafka.kafka-1.keystore.pkcs12'), join(tls, 'kafka-1-creds/kafka.kafka-1.truststore.pkcs12'));
+    cluster = await startCluster({
+      lib,
+      dir: join(work, 'cluster-confluent'),
+      nodes,
+      truststore: join(tls, 'kafka-1-creds/kafka.kafka-1.truststore.pkcs12'),
+      password: PASSWORD,
+    });
+    const admin = clientProps(
+      cluster,
+      join(tls, 'kafka-1-creds/kafka.kafka-1.keystore.pkcs12'),
+      join(tls, 'kafka-1-creds/kafka.kafka-1.truststore.pkcs12'),
+    );
     const setup = await cluster.client('setup', admin, TOPIC, principal('app'));
     if (!setup.ok) throw new Error(`setup failed: ${setup.line}`);
   }, 300_000);
@@ -226,18 +353,37 @@ describe('a 3-broker cluster on the confluent layout, configured by the generate
   test('the app client produces and consumes on its client.properties as written', async () => {
     const props = await readProps(join(tls, 'app-creds/client.properties'));
     expect(Object.values(props).join('\n')).not.toContain(PASSWORD);
-    const r = await cluster.client('roundtrip', { ...props, 'bootstrap.servers': cluster.bootstrap, 'request.timeout.ms': '15000', 'max.block.ms': '30000' }, TOPIC);
+    const r = await cluster.client(
+      'roundtrip',
+      { ...props, 'bootstrap.servers': cluster.bootstrap, 'request.timeout.ms': '15000', 'max.block.ms': '30000' },
+      TOPIC,
+    );
     expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
   });
 
-  test('kafkajs produces and consumes on the app\'s PEM files', async () => {
+  test("kafkajs produces and consumes on the app's PEM files", async () => {
     const d = join(tls, 'app-creds');
-    const line = await kafkajsRoundtrip({ bootstrap: cluster.bootstrap, ca: join(d, 'ca.pem'), cert: join(d, 'app.chain.pem'), key: join(d, 'app.key.pem'), topic: TOPIC, partitions: 3 });
+    const line = await kafkajsRoundtrip({
+      bootstrap: cluster.bootstrap,
+      ca: join(d, 'ca.pem'),
+      cert: join(d, 'app.chain.pem'),
+      key: join(d, 'app.key.pem'),
+      topic: TOPIC,
+      partitions: 3,
+    });
     expect(line).toBe('OK kafkajs produced and consumed 3 messages');
   });
 
-  test('a client with the drop-in set\'s certificate (another CA) is refused', async () => {
-    const r = await cluster.client('roundtrip', clientProps(cluster, join(certs, 'mtls-kafka-client.keystore.jks'), join(tls, 'app-creds/kafka.app.truststore.pkcs12')), TOPIC);
+  test("a client with the drop-in set's certificate (another CA) is refused", async () => {
+    const r = await cluster.client(
+      'roundtrip',
+      clientProps(
+        cluster,
+        join(certs, 'mtls-kafka-client.keystore.jks'),
+        join(tls, 'app-creds/kafka.app.truststore.pkcs12'),
+      ),
+      TOPIC,
+    );
     expect(r.ok).toBe(false);
     expect(r.line).toMatch(/SslAuthenticationException/);
   });
@@ -248,7 +394,8 @@ describe('CA rotation on a running 3-broker cluster, one rolling restart per pha
   let oldClient: string;
   let cluster: RunningCluster;
   const OK = 'OK produced and consumed 3 messages on partitions [0, 1, 2]';
-  const roundtrip = (keystore: string) => cluster.client('roundtrip', clientProps(cluster, keystore, join(rot, 'kafka.client.truststore.jks')), TOPIC);
+  const roundtrip = (keystore: string) =>
+    cluster.client('roundtrip', clientProps(cluster, keystore, join(rot, 'kafka.client.truststore.jks')), TOPIC);
   const phase = async (name: string) => {
     const r = await runCli(['rotate-ca', name, '--out', rot], { cwd: work, env: { PASSWORD } });
     if (r.exitCode !== 0) throw new Error(`rotate-ca ${name} failed: ${r.stdout}${r.stderr}`);
@@ -260,8 +407,19 @@ describe('CA rotation on a running 3-broker cluster, one rolling restart per pha
     // The client keeps its old-CA keystore throughout; it takes each phase's truststore.
     oldClient = join(work, 'old-client.keystore.jks');
     await execa('cp', [join(rot, 'mtls-kafka-client.keystore.jks'), oldClient]);
-    cluster = await startCluster({ lib, dir: join(work, 'cluster-rotate'), nodes: nodesOf(rot), truststore: join(rot, 'kafka.server.truststore.jks'), password: PASSWORD });
-    const setup = await cluster.client('setup', clientProps(cluster, join(rot, 'mtls-kafka-0.keystore.jks'), join(rot, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
+    cluster = await startCluster({
+      lib,
+      dir: join(work, 'cluster-rotate'),
+      nodes: nodesOf(rot),
+      truststore: join(rot, 'kafka.server.truststore.jks'),
+      password: PASSWORD,
+    });
+    const setup = await cluster.client(
+      'setup',
+      clientProps(cluster, join(rot, 'mtls-kafka-0.keystore.jks'), join(rot, 'kafka.client.truststore.jks')),
+      TOPIC,
+      CLIENT_PRINCIPAL,
+    );
     if (!setup.ok) throw new Error(`setup failed: ${setup.line}`);
   }, 300_000);
   afterAll(async () => {
@@ -290,11 +448,26 @@ describe('CA rotation on a running 3-broker cluster, one rolling restart per pha
 
 /** Starts a cluster on a drop-in directory's stores, creates the topic and makes a client round trip. */
 async function roundTripOn(stores: string, name: string): Promise<void> {
-  const cluster = await startCluster({ lib, dir: join(work, name), nodes: nodesOf(stores), truststore: join(stores, 'kafka.server.truststore.jks'), password: PASSWORD });
+  const cluster = await startCluster({
+    lib,
+    dir: join(work, name),
+    nodes: nodesOf(stores),
+    truststore: join(stores, 'kafka.server.truststore.jks'),
+    password: PASSWORD,
+  });
   try {
-    const setup = await cluster.client('setup', clientProps(cluster, join(stores, 'mtls-kafka-0.keystore.jks'), join(stores, 'kafka.client.truststore.jks')), TOPIC, CLIENT_PRINCIPAL);
+    const setup = await cluster.client(
+      'setup',
+      clientProps(cluster, join(stores, 'mtls-kafka-0.keystore.jks'), join(stores, 'kafka.client.truststore.jks')),
+      TOPIC,
+      CLIENT_PRINCIPAL,
+    );
     expect(setup.line).toMatch(/^OK topic/);
-    const r = await cluster.client('roundtrip', clientProps(cluster, join(stores, 'mtls-kafka-client.keystore.jks'), join(stores, 'kafka.client.truststore.jks')), TOPIC);
+    const r = await cluster.client(
+      'roundtrip',
+      clientProps(cluster, join(stores, 'mtls-kafka-client.keystore.jks'), join(stores, 'kafka.client.truststore.jks')),
+      TOPIC,
+    );
     expect(r.line).toBe('OK produced and consumed 3 messages on partitions [0, 1, 2]');
   } finally {
     await cluster.stop();
@@ -303,13 +476,17 @@ async function roundTripOn(stores: string, name: string): Promise<void> {
 
 /** A JDK other than the default one (JDK 17), if any: Temurin 25 here, whatever .ci/run could install in CI. */
 const secondJdk = (await installedJdks())[1];
-if (!secondJdk) process.stderr.write('skipped: no second JDK under /usr/lib/jvm: the second-JDK cluster test did not run\n');
+if (!secondJdk)
+  process.stderr.write('skipped: no second JDK under /usr/lib/jvm: the second-JDK cluster test did not run\n');
 
-(secondJdk ? describe : describe.skip)(`the drop-in stores made with a second JDK's keytool (${secondJdk?.version})`, () => {
-  test('run the cluster and a client round trip', async () => {
-    await roundTripOn(await generate(join(work, 'jdk2'), ['--keytool', secondJdk!.keytool]), 'cluster-jdk2');
-  }, 300_000);
-});
+(secondJdk ? describe : describe.skip)(
+  `the drop-in stores made with a second JDK's keytool (${secondJdk?.version})`,
+  () => {
+    test('run the cluster and a client round trip', async () => {
+      await roundTripOn(await generate(join(work, 'jdk2'), ['--keytool', secondJdk!.keytool]), 'cluster-jdk2');
+    }, 300_000);
+  },
+);
 
 describeWithSea()('a cluster on the stores the single executable made, with only openssl and a JDK on PATH', () => {
   test('the brokers start and a client round trip works', async () => {

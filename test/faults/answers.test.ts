@@ -36,12 +36,60 @@ keyUsage = critical, keyCertSign, cRLSign
 async function makeCas(dir: string): Promise<void> {
   await writeFile(join(dir, 'ca.cnf'), CA_CNF);
   const selfSigned = (name: string, bits: number, days: number) =>
-    openssl(dir, ['req', '-x509', '-new', '-newkey', `rsa:${bits}`, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', String(days), '-config', 'ca.cnf', '-subj', `/O=Acme/CN=${name}`]);
+    openssl(dir, [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      `rsa:${bits}`,
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      String(days),
+      '-config',
+      'ca.cnf',
+      '-subj',
+      `/O=Acme/CN=${name}`,
+    ]);
   await selfSigned('weak', 1024, 3650);
   await selfSigned('shortlived', 2048, 100);
   await selfSigned('weakroot', 1024, 3650);
-  await openssl(dir, ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'issuing.key', '-out', 'issuing.csr', '-subj', '/O=Acme/CN=issuing']);
-  await openssl(dir, ['x509', '-req', '-in', 'issuing.csr', '-CA', 'weakroot.crt', '-CAkey', 'weakroot.key', '-out', 'issuing.crt', '-days', '3000', '-extfile', 'ca.cnf', '-extensions', 'issuing', '-set_serial', '0x77']);
+  await openssl(dir, [
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'issuing.key',
+    '-out',
+    'issuing.csr',
+    '-subj',
+    '/O=Acme/CN=issuing',
+  ]);
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'issuing.csr',
+    '-CA',
+    'weakroot.crt',
+    '-CAkey',
+    'weakroot.key',
+    '-out',
+    'issuing.crt',
+    '-days',
+    '3000',
+    '-extfile',
+    'ca.cnf',
+    '-extensions',
+    'issuing',
+    '-set_serial',
+    '0x77',
+  ]);
 }
 
 /** Whether this machine lets the tests mount a tmpfs (root, not in a locked-down container). */
@@ -99,7 +147,7 @@ describe('generate refuses what would fail later, before anything is touched (ex
       says: '--validity: must be at most --ca-validity (10 days): a certificate that outlives its CA fails verification from the day the CA expires, got 3000',
     },
     {
-      name: 'leaves that outlive the CA, VALIDITY from the script\'s variable',
+      name: "leaves that outlive the CA, VALIDITY from the script's variable",
       args: ['--ca-validity', '10'],
       env: { VALIDITY: '3000' },
       says: '--validity (from VALIDITY): must be at most --ca-validity (10 days): a certificate that outlives its CA fails verification from the day the CA expires, got 3000',
@@ -142,7 +190,21 @@ describe('generate refuses what would fail later, before anything is touched (ex
   });
 
   test('your own CA that leaves room is accepted when --validity fits it', async () => {
-    const r = await runCli(['generate', '--brokers', '1', '--ca-cert', 'shortlived.crt', '--ca-key', 'shortlived.key', '--validity', '90', '--dry-run'], { cwd: dir, env: ENV });
+    const r = await runCli(
+      [
+        'generate',
+        '--brokers',
+        '1',
+        '--ca-cert',
+        'shortlived.crt',
+        '--ca-key',
+        'shortlived.key',
+        '--validity',
+        '90',
+        '--dry-run',
+      ],
+      { cwd: dir, env: ENV },
+    );
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/-days 90 /);
@@ -169,11 +231,24 @@ describe('SANs mean the same from the flags and from a config file, and are writ
     expect(altNames(config.stdout)).toBe(altNames(flags.stdout));
   });
 
-  test('the same name as DNS: and bare, in another case, or as one of the script\'s names, is in the certificate once', async () => {
-    const sans = ['extra.example.com', 'DNS:Extra.Example.com', 'mtls-kafka', '1.2.3.4', 'IP:1.2.3.4', 'IP:::1', 'IP:0:0::1'];
-    const r = await runCli(['generate', '--brokers', '1', '--out', 'dups', ...sans.flatMap((s) => ['--san', s])], { cwd: dir, env: ENV });
+  test("the same name as DNS: and bare, in another case, or as one of the script's names, is in the certificate once", async () => {
+    const sans = [
+      'extra.example.com',
+      'DNS:Extra.Example.com',
+      'mtls-kafka',
+      '1.2.3.4',
+      'IP:1.2.3.4',
+      'IP:::1',
+      'IP:0:0::1',
+    ];
+    const r = await runCli(['generate', '--brokers', '1', '--out', 'dups', ...sans.flatMap((s) => ['--san', s])], {
+      cwd: dir,
+      env: ENV,
+    });
     expect(r.exitCode).toBe(0);
-    const text = String((await openssl(dir, ['x509', '-in', 'dups/ca-signed-mtls-kafka-0', '-noout', '-ext', 'subjectAltName'])).stdout);
+    const text = String(
+      (await openssl(dir, ['x509', '-in', 'dups/ca-signed-mtls-kafka-0', '-noout', '-ext', 'subjectAltName'])).stdout,
+    );
     const listed = text.split('\n')[1]!.trim().split(', ');
     expect(listed).toEqual([
       'DNS:mtls-kafka-0.mtls-kafka-headless.axplatform.svc.cluster.local',
@@ -186,7 +261,10 @@ describe('SANs mean the same from the flags and from a config file, and are writ
       'IP Address:0:0:0:0:0:0:0:1',
     ]);
     // And plan, reading the same flags, finds nothing to change.
-    const plan = await runCli(['plan', '--brokers', '1', '--out', 'dups', ...sans.flatMap((s) => ['--san', s])], { cwd: dir, env: ENV });
+    const plan = await runCli(['plan', '--brokers', '1', '--out', 'dups', ...sans.flatMap((s) => ['--san', s])], {
+      cwd: dir,
+      env: ENV,
+    });
     expect(plan.stdout).toContain('0 to create, 0 to reissue, 0 to remove, 2 kept.');
     expect(plan.exitCode).toBe(0);
   });
@@ -197,37 +275,84 @@ describe('inspect: every file gets its answer', () => {
   beforeAll(async () => {
     dir = await tempDir();
     await writeFile(join(dir, 'ca.cnf'), CA_CNF);
-    await openssl(dir, ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'good.key', '-out', 'good.crt', '-days', '30', '-config', 'ca.cnf']);
-    await writeFile(join(dir, 'garbage.pem'), '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGUgYXQgYWxs\n-----END CERTIFICATE-----\n');
+    await openssl(dir, [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'good.key',
+      '-out',
+      'good.crt',
+      '-days',
+      '30',
+      '-config',
+      'ca.cnf',
+    ]);
+    await writeFile(
+      join(dir, 'garbage.pem'),
+      '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGUgYXQgYWxs\n-----END CERTIFICATE-----\n',
+    );
     const good = await readFile(join(dir, 'good.crt'), 'utf8');
-    await writeFile(join(dir, 'half.pem'), `${good}-----BEGIN CERTIFICATE-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END CERTIFICATE-----\n`);
+    await writeFile(
+      join(dir, 'half.pem'),
+      `${good}-----BEGIN CERTIFICATE-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END CERTIFICATE-----\n`,
+    );
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const rows = [
-    { name: 'a PEM with garbage inside a certificate block', files: ['garbage.pem'], says: ['garbage.pem: unreadable', '  a PEM file whose certificate openssl cannot read (certificate 1 of 1): not DER inside, or damaged'] },
-    { name: 'a good certificate followed by a damaged one', files: ['half.pem'], says: ['half.pem: unreadable', '  a PEM file whose certificate openssl cannot read (certificate 2 of 2): not DER inside, or damaged'] },
-    { name: 'one missing file among several', files: ['good.crt', 'missing.pem', 'good.crt'], says: ['missing.pem: unreadable', '  cannot be read: no such file'] },
+    {
+      name: 'a PEM with garbage inside a certificate block',
+      files: ['garbage.pem'],
+      says: [
+        'garbage.pem: unreadable',
+        '  a PEM file whose certificate openssl cannot read (certificate 1 of 1): not DER inside, or damaged',
+      ],
+    },
+    {
+      name: 'a good certificate followed by a damaged one',
+      files: ['half.pem'],
+      says: [
+        'half.pem: unreadable',
+        '  a PEM file whose certificate openssl cannot read (certificate 2 of 2): not DER inside, or damaged',
+      ],
+    },
+    {
+      name: 'one missing file among several',
+      files: ['good.crt', 'missing.pem', 'good.crt'],
+      says: ['missing.pem: unreadable', '  cannot be read: no such file'],
+    },
   ];
 
-  test.each(rows.map((r) => [r.name, r] as const))('%s: reported unreadable, exit 1, the other files still reported', async (_n, row) => {
-    const before = await snapshot(dir);
-    const r = await runCli(['inspect', ...row.files], { cwd: dir, env: ENV });
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toBe('');
-    const lines = r.stdout.split('\n');
-    const at = lines.indexOf(row.says[0]!);
-    expect(lines.slice(at, at + 2)).toEqual(row.says);
-    expect(lines.filter((l) => /^\S+: /.test(l))).toHaveLength(row.files.length);
-    expect(lines.filter((l) => l === 'good.crt: certificate')).toHaveLength(row.files.filter((f) => f === 'good.crt').length);
-    expect(r.stdout).not.toContain(PW);
-    expect(await snapshot(dir)).toEqual(before);
-  });
+  test.each(rows.map((r) => [r.name, r] as const))(
+    '%s: reported unreadable, exit 1, the other files still reported',
+    async (_n, row) => {
+      const before = await snapshot(dir);
+      const r = await runCli(['inspect', ...row.files], { cwd: dir, env: ENV });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.split('\n');
+      const at = lines.indexOf(row.says[0]!);
+      expect(lines.slice(at, at + 2)).toEqual(row.says);
+      expect(lines.filter((l) => /^\S+: /.test(l))).toHaveLength(row.files.length);
+      expect(lines.filter((l) => l === 'good.crt: certificate')).toHaveLength(
+        row.files.filter((f) => f === 'good.crt').length,
+      );
+      expect(r.stdout).not.toContain(PW);
+      expect(await snapshot(dir)).toEqual(before);
+    },
+  );
 
   test('--json: one item per file, the missing one unreadable', async () => {
     const r = await runCli(['inspect', 'good.crt', 'missing.pem', '--json'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject([{ file: 'good.crt', kind: 'certificate' }, { file: 'missing.pem', kind: 'unreadable', reason: 'cannot be read: no such file' }]);
+    expect(JSON.parse(r.stdout)).toMatchObject([
+      { file: 'good.crt', kind: 'certificate' },
+      { file: 'missing.pem', kind: 'unreadable', reason: 'cannot be read: no such file' },
+    ]);
   });
 });
 
@@ -240,11 +365,42 @@ describe('--json: a failure of every kind is one JSON object on stdout', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const rows: Array<{ name: string; args: string[]; env?: Record<string, string>; exitCode: number; kind: string; message: RegExp }> = [
-    { name: 'an option commander does not know', args: ['generate', '--bogus'], exitCode: 2, kind: 'usage', message: /^unknown option '--bogus'$/ },
-    { name: 'a value that breaks a rule', args: ['generate', '--brokers', '0'], exitCode: 2, kind: 'usage', message: /^--brokers: must be a whole number from 1 to 999, got "0"$/ },
-    { name: 'a bad argument of verify', args: ['verify', 'nowhere'], exitCode: 2, kind: 'usage', message: /^\[dir\]: must be a directory/ },
-    { name: 'a missing tool', args: ['generate', '--openssl', '/nonexistent/openssl'], exitCode: 1, kind: 'tool-missing', message: /^openssl not found: \/nonexistent\/openssl is not an executable file$/ },
+  const rows: Array<{
+    name: string;
+    args: string[];
+    env?: Record<string, string>;
+    exitCode: number;
+    kind: string;
+    message: RegExp;
+  }> = [
+    {
+      name: 'an option commander does not know',
+      args: ['generate', '--bogus'],
+      exitCode: 2,
+      kind: 'usage',
+      message: /^unknown option '--bogus'$/,
+    },
+    {
+      name: 'a value that breaks a rule',
+      args: ['generate', '--brokers', '0'],
+      exitCode: 2,
+      kind: 'usage',
+      message: /^--brokers: must be a whole number from 1 to 999, got "0"$/,
+    },
+    {
+      name: 'a bad argument of verify',
+      args: ['verify', 'nowhere'],
+      exitCode: 2,
+      kind: 'usage',
+      message: /^\[dir\]: must be a directory/,
+    },
+    {
+      name: 'a missing tool',
+      args: ['generate', '--openssl', '/nonexistent/openssl'],
+      exitCode: 1,
+      kind: 'tool-missing',
+      message: /^openssl not found: \/nonexistent\/openssl is not an executable file$/,
+    },
     {
       name: 'a step that fails',
       args: ['generate', '--brokers', '1', '--keytool-jvm', 'per-step'],
@@ -257,9 +413,16 @@ describe('--json: a failure of every kind is one JSON object on stdout', () => {
 
   test.each(rows.map((r) => [r.name, r] as const))('%s', async (_n, row) => {
     const before = await snapshot(dir);
-    const r = await runCli([...row.args, '--json'], { cwd: dir, env: { ...ENV, REAL_KEYTOOL: realKeytool, ...row.env } });
+    const r = await runCli([...row.args, '--json'], {
+      cwd: dir,
+      env: { ...ENV, REAL_KEYTOOL: realKeytool, ...row.env },
+    });
     expect(r.exitCode).toBe(row.exitCode);
-    const report = JSON.parse(r.stdout) as { ok: boolean; exitCode: number; failure: { kind: string; message: string } };
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      exitCode: number;
+      failure: { kind: string; message: string };
+    };
     expect(report).toMatchObject({ ok: false, exitCode: row.exitCode, failure: { kind: row.kind } });
     expect(report.failure.message).toMatch(row.message);
     expect(r.stdout + r.stderr).not.toContain(PW);
@@ -281,18 +444,29 @@ describe('--json: a failure of every kind is one JSON object on stdout', () => {
     } finally {
       await execa('umount', [mnt]);
       await rm(mnt, { recursive: true, force: true });
-      for (const f of await readdir(dir)) if (f.startsWith('.mnt.kafka-mtls-work')) await rm(join(dir, f), { recursive: true, force: true });
+      for (const f of await readdir(dir))
+        if (f.startsWith('.mnt.kafka-mtls-work')) await rm(join(dir, f), { recursive: true, force: true });
     }
   });
 
   test('cancelled (SIGINT during the run): the same shape, exit 130', async () => {
-    const child = execa(process.execPath, [join(import.meta.dirname, '../../dist/cli.js'), 'generate', '--brokers', '3', '--json'], { cwd: dir, env: { ...ENV, NO_COLOR: '1' }, reject: false });
+    const child = execa(
+      process.execPath,
+      [join(import.meta.dirname, '../../dist/cli.js'), 'generate', '--brokers', '3', '--json'],
+      { cwd: dir, env: { ...ENV, NO_COLOR: '1' }, reject: false },
+    );
     // Interrupted once the run is under way: its work directory exists.
-    while (!(await readdir(dir)).some((f) => f.includes('kafka-mtls-work'))) await new Promise((r) => setTimeout(r, 100));
+    while (!(await readdir(dir)).some((f) => f.includes('kafka-mtls-work')))
+      await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
-    expect(JSON.parse(String(r.stdout))).toMatchObject({ ok: false, exitCode: 130, failure: { kind: 'cancelled', message: 'cancelled: nothing was changed' }, target: join(dir, 'certs') });
+    expect(JSON.parse(String(r.stdout))).toMatchObject({
+      ok: false,
+      exitCode: 130,
+      failure: { kind: 'cancelled', message: 'cancelled: nothing was changed' },
+      target: join(dir, 'certs'),
+    });
     expect(await snapshot(dir)).toEqual({});
   });
 });
@@ -311,9 +485,11 @@ describe('a missing tool', () => {
 });
 
 describe('--version', () => {
-  test('is the package\'s own version, whatever npm_package_version says', async () => {
+  test("is the package's own version, whatever npm_package_version says", async () => {
     const dir = await tempDir();
-    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
     const r = await runCli(['--version'], { cwd: dir, env: { npm_package_version: '9.9.9-another-project' } });
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim()).toBe(pkg.version);
@@ -329,8 +505,26 @@ describe('a step that times out', () => {
     await writeFile(slow, '#!/bin/sh\nexec sleep 30\n');
     await chmod(slow, 0o755);
     const result = await runPlan(
-      { steps: [{ id: 'ca.create', title: 'Create the CA', action: { kind: 'exec', tool: 'openssl', args: ['version'] }, reads: [], writes: [] }], outputs: [], scratch: [] },
-      { workDir: dir, tools: { openssl: slow, keytool: 'keytool' }, secrets: { KAFKA_MTLS_STORE_PASSWORD: new Secret('store password', PW) }, concurrency: 1, timeoutMs: 500 },
+      {
+        steps: [
+          {
+            id: 'ca.create',
+            title: 'Create the CA',
+            action: { kind: 'exec', tool: 'openssl', args: ['version'] },
+            reads: [],
+            writes: [],
+          },
+        ],
+        outputs: [],
+        scratch: [],
+      },
+      {
+        workDir: dir,
+        tools: { openssl: slow, keytool: 'keytool' },
+        secrets: { KAFKA_MTLS_STORE_PASSWORD: new Secret('store password', PW) },
+        concurrency: 1,
+        timeoutMs: 500,
+      },
     );
     expect(result.failure).toMatchObject({ kind: 'timed-out', reason: 'timed out after 1 s', hint: TIMEOUT_HINT });
     const shown = formatFailure(makeChalk({ NO_COLOR: '1' }, false), result.failure!, { target: dir });
@@ -340,15 +534,25 @@ describe('a step that times out', () => {
 });
 
 describe('the drop-in compose output', () => {
-  test('mounts each broker\'s own stores and credentials files, read-only, never ca.key', async () => {
+  test("mounts each broker's own stores and credentials files, read-only, never ca.key", async () => {
     const dir = await tempDir();
     const r = await runCli(['generate', '--brokers', '2', '--emit', 'compose'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
-    const compose = parseYaml(await readFile(join(dir, 'certs', 'docker-compose.mtls.yml'), 'utf8')) as { services: Record<string, { volumes: string[] }> };
+    const compose = parseYaml(await readFile(join(dir, 'certs', 'docker-compose.mtls.yml'), 'utf8')) as {
+      services: Record<string, { volumes: string[] }>;
+    };
     expect(Object.keys(compose.services)).toEqual(['mtls-kafka-0', 'mtls-kafka-1']);
     for (const [name, svc] of Object.entries(compose.services)) {
       const sources = svc.volumes.map((v) => v.split(':')[0]!);
-      expect(sources.sort()).toEqual([`./${name}.keystore.jks`, `./${name}_keystore_creds`, `./${name}_sslkey_creds`, `./${name}_truststore_creds`, './kafka.server.truststore.jks'].sort());
+      expect(sources.sort()).toEqual(
+        [
+          `./${name}.keystore.jks`,
+          `./${name}_keystore_creds`,
+          `./${name}_sslkey_creds`,
+          `./${name}_truststore_creds`,
+          './kafka.server.truststore.jks',
+        ].sort(),
+      );
       expect(svc.volumes.every((v) => v.endsWith(':ro'))).toBe(true);
       // Each mounted file exists where compose (run in the directory) looks for it.
       for (const s of sources) await expect(readFile(join(dir, 'certs', s))).resolves.toBeDefined();

@@ -27,7 +27,10 @@ beforeAll(async () => {
   await writeFile(join(dir, 'certs/ca.crt'), 'not a certificate\n');
   for (const [version] of FAKES) {
     const fake = join(dir, `${version.split(' ')[1]}`);
-    await writeFile(fake, `#!/bin/sh\n[ "$1" = version ] && { echo '${version}'; exit 0; }\necho "fake openssl ran: $*" >&2; exit 99\n`);
+    await writeFile(
+      fake,
+      `#!/bin/sh\n[ "$1" = version ] && { echo '${version}'; exit 0; }\necho "fake openssl ran: $*" >&2; exit 99\n`,
+    );
     await chmod(fake, 0o755);
   }
 });

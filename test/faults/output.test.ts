@@ -185,7 +185,9 @@ describe('one run per directory at a time', () => {
     await writeFile(join(dir, '.certs.kafka-mtls.lock'), lockOf(pid, hostname(), 'generate'));
     const r = await runCli(['apply', '--brokers', '1', '--prune'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`note: took over the lock of ${join(dir, 'certs')}, left by PID ${pid} on ${hostname()} `);
+    expect(r.stderr).toContain(
+      `note: took over the lock of ${join(dir, 'certs')}, left by PID ${pid} on ${hostname()} `,
+    );
     expect(r.stderr).toContain('which is no longer running');
     expectNoSecret(r);
     expect(await leftovers(dir)).toEqual([]);
@@ -294,12 +296,27 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
 
   const removed = 'The work directory was removed';
   const rows: Array<[string, () => Promise<string>, string[], RegExp, string]> = [
-    ['a disk already full', () => fullDisk('full0', 0), ['generate', '--brokers', '1'],
-      /taking the lock failed: ENOSPC[^]*The disk holding \S+ is full: free some space/, ''],
-    ['a disk that fills during the steps', () => fullDisk('full48', 48), ['generate', '--brokers', '1'],
-      /(step \S+ failed|failed: ENOSPC)[^]*The disk holding \S+ is full/, removed],
-    ['apply on a full disk', () => fullDisk('full8', 8), ['apply', '--brokers', '2'],
-      /failed: ENOSPC[^]*The disk holding \S+ is full/, removed],
+    [
+      'a disk already full',
+      () => fullDisk('full0', 0),
+      ['generate', '--brokers', '1'],
+      /taking the lock failed: ENOSPC[^]*The disk holding \S+ is full: free some space/,
+      '',
+    ],
+    [
+      'a disk that fills during the steps',
+      () => fullDisk('full48', 48),
+      ['generate', '--brokers', '1'],
+      /(step \S+ failed|failed: ENOSPC)[^]*The disk holding \S+ is full/,
+      removed,
+    ],
+    [
+      'apply on a full disk',
+      () => fullDisk('full8', 8),
+      ['apply', '--brokers', '2'],
+      /failed: ENOSPC[^]*The disk holding \S+ is full/,
+      removed,
+    ],
   ];
   for (const [name, setup, args, sentence, aftermath] of rows) {
     withMount(name, async () => {
@@ -316,23 +333,29 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
     });
   }
 
-  withMount('an --out that is a mount point cannot be swapped: EBUSY, the hint, the work directory removed', async () => {
-    const parent = join(dir, 'mp');
-    await mkdir(join(parent, 'certs'), { recursive: true });
-    await mount(['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs'], join(parent, 'certs'));
-    await cp(join(made, 'certs'), join(parent, 'certs'), { recursive: true, preserveTimestamps: true });
-    const before = await snapshot(join(parent, 'certs'));
-    for (const args of [['generate', '--brokers', '1'], ['apply', '--brokers', '2']]) {
-      const r = await runCli(args, { cwd: parent, env: ENV });
-      expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(/error: moving \S+certs aside to certs\.bak-\S+ failed: EBUSY/);
-      expect(r.stderr).toContain('is a mount point: mount its parent directory instead');
-      expect(r.stderr).toContain(`Nothing in ${join(parent, 'certs')} was changed. The work directory was removed`);
-      expectNoSecret(r);
-      expect(await snapshot(join(parent, 'certs'))).toEqual(before);
-      expect(await leftovers(parent)).toEqual([]);
-    }
-  });
+  withMount(
+    'an --out that is a mount point cannot be swapped: EBUSY, the hint, the work directory removed',
+    async () => {
+      const parent = join(dir, 'mp');
+      await mkdir(join(parent, 'certs'), { recursive: true });
+      await mount(['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs'], join(parent, 'certs'));
+      await cp(join(made, 'certs'), join(parent, 'certs'), { recursive: true, preserveTimestamps: true });
+      const before = await snapshot(join(parent, 'certs'));
+      for (const args of [
+        ['generate', '--brokers', '1'],
+        ['apply', '--brokers', '2'],
+      ]) {
+        const r = await runCli(args, { cwd: parent, env: ENV });
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr).toMatch(/error: moving \S+certs aside to certs\.bak-\S+ failed: EBUSY/);
+        expect(r.stderr).toContain('is a mount point: mount its parent directory instead');
+        expect(r.stderr).toContain(`Nothing in ${join(parent, 'certs')} was changed. The work directory was removed`);
+        expectNoSecret(r);
+        expect(await snapshot(join(parent, 'certs'))).toEqual(before);
+        expect(await leftovers(parent)).toEqual([]);
+      }
+    },
+  );
 
   const asRoot = process.getuid?.() === 0;
   if (!asRoot) console.log('skipping the EACCES test: it runs kafka-mtls as nobody, which needs root');
@@ -342,7 +365,9 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
     await execa('chmod', ['755', dir]);
     const nobody = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
     const r = await execa('setpriv', [...nobody, process.execPath, CLI, 'generate', '--brokers', '1'], {
-      cwd: parent, env: { ...ENV, NO_COLOR: '1' }, reject: false,
+      cwd: parent,
+      env: { ...ENV, NO_COLOR: '1' },
+      reject: false,
     });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^error: taking the lock failed: EACCES/);
@@ -360,7 +385,11 @@ describe('I/O failures are reports: exit 1, the phase or step, a hint, the targe
     await mount(['--bind', src], ro);
     await execa('mount', ['-o', 'remount,ro,bind', ro]);
     const before = await snapshot(join(ro, 'certs'));
-    for (const args of [['generate', '--brokers', '1'], ['apply', '--brokers', '2'], ['rotate-ca', 'start']]) {
+    for (const args of [
+      ['generate', '--brokers', '1'],
+      ['apply', '--brokers', '2'],
+      ['rotate-ca', 'start'],
+    ]) {
       const r = await runCli(args, { cwd: ro, env: ENV });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/taking the lock failed: EROFS/);
@@ -409,24 +438,39 @@ describe('safe defaults', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const refused: Array<[string, (d: string) => Promise<string[]>, RegExp]> = [
-    ['--out . (the current directory)', async () => ['--out', '.'],
-      /--out: \S+ is the current directory or holds it: generate would move it aside/],
+    [
+      '--out . (the current directory)',
+      async () => ['--out', '.'],
+      /--out: \S+ is the current directory or holds it: generate would move it aside/,
+    ],
     ['--out .. (holding the current directory)', async () => ['--out', '..'], /is the current directory or holds it/],
-    ['a directory holding .git', async (d) => {
-      await mkdir(join(d, 'proj/.git'), { recursive: true });
-      await writeFile(join(d, 'proj/.git/HEAD'), 'ref: refs/heads/main\n');
-      return ['--out', 'proj'];
-    }, /--out: \S+proj holds \.git: generate would move the repository aside; choose another directory, or add --force/],
-    ['a directory of other files', async (d) => {
-      await mkdir(join(d, 'mine'));
-      await writeFile(join(d, 'mine/notes.txt'), 'mine\n');
-      await writeFile(join(d, 'mine/ca.crt'), 'x\n');
-      return ['--out', 'mine'];
-    }, /--out: \S+mine holds files that neither kafka-mtls nor mtls-kafka\.sh made \(notes\.txt\): generate would move them aside/],
-    ['a parent that is a file', async (d) => {
-      await writeFile(join(d, 'afile'), 'x\n');
-      return ['--out', 'afile/certs'];
-    }, /--out: \S+afile is a file, not a directory/],
+    [
+      'a directory holding .git',
+      async (d) => {
+        await mkdir(join(d, 'proj/.git'), { recursive: true });
+        await writeFile(join(d, 'proj/.git/HEAD'), 'ref: refs/heads/main\n');
+        return ['--out', 'proj'];
+      },
+      /--out: \S+proj holds \.git: generate would move the repository aside; choose another directory, or add --force/,
+    ],
+    [
+      'a directory of other files',
+      async (d) => {
+        await mkdir(join(d, 'mine'));
+        await writeFile(join(d, 'mine/notes.txt'), 'mine\n');
+        await writeFile(join(d, 'mine/ca.crt'), 'x\n');
+        return ['--out', 'mine'];
+      },
+      /--out: \S+mine holds files that neither kafka-mtls nor mtls-kafka\.sh made \(notes\.txt\): generate would move them aside/,
+    ],
+    [
+      'a parent that is a file',
+      async (d) => {
+        await writeFile(join(d, 'afile'), 'x\n');
+        return ['--out', 'afile/certs'];
+      },
+      /--out: \S+afile is a file, not a directory/,
+    ],
   ];
   test.each(refused)('refused with exit 2, nothing touched: %s', async (_name, setup, sentence) => {
     const cwd = await tempDir();
@@ -466,12 +510,25 @@ describe('safe defaults', () => {
     expect(await readFile(join(dir, backup, '.git/HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
   });
 
-  test('the script\'s own ./certs (ca.srl included) is replaced as a drop-in', async () => {
+  test("the script's own ./certs (ca.srl included) is replaced as a drop-in", async () => {
     const certs = join(dir, 'certs');
     await mkdir(certs);
-    const names = ['openssl.cnf', 'ca.crt', 'ca.key', 'ca.srl', 'ext0.cnf', 'extclient.cnf', 'mtls-kafka-0.keystore.jks',
-      'ca-request-mtls-kafka-0', 'ca-signed-mtls-kafka-0', 'kafka.server.truststore.jks', 'mtls-kafka-client.keystore.jks',
-      'ca-request-mtls-kafka-client', 'ca-signed-mtls-kafka-client', 'kafka.client.truststore.jks'];
+    const names = [
+      'openssl.cnf',
+      'ca.crt',
+      'ca.key',
+      'ca.srl',
+      'ext0.cnf',
+      'extclient.cnf',
+      'mtls-kafka-0.keystore.jks',
+      'ca-request-mtls-kafka-0',
+      'ca-signed-mtls-kafka-0',
+      'kafka.server.truststore.jks',
+      'mtls-kafka-client.keystore.jks',
+      'ca-request-mtls-kafka-client',
+      'ca-signed-mtls-kafka-client',
+      'kafka.client.truststore.jks',
+    ];
     for (const n of names) await writeFile(join(certs, n), `${n}\n`);
     const r = await gen(dir);
     expect(r.exitCode).toBe(0);
@@ -486,7 +543,11 @@ describe('safe defaults', () => {
     const cwd = await tempDir();
     try {
       const args = [CLI, 'generate', '--brokers', '1', '--layout', layout];
-      const r = await execa('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, ...args], { cwd, env: ENV, reject: false });
+      const r = await execa('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, ...args], {
+        cwd,
+        env: ENV,
+        reject: false,
+      });
       expect(r.exitCode).toBe(0);
       const mode = async (p: string) => ((await stat(join(cwd, 'certs', p))).mode & 0o777).toString(8);
       expect(await mode('.')).toBe('700');
@@ -509,7 +570,8 @@ describe('safe defaults', () => {
 
 describe('journals: every command that writes keeps the last five', () => {
   let dir: string;
-  const journals = async () => (await readdir(join(dir, 'certs/.kafka-mtls'))).filter((x) => x.startsWith('run-')).sort();
+  const journals = async () =>
+    (await readdir(join(dir, 'certs/.kafka-mtls'))).filter((x) => x.startsWith('run-')).sort();
   beforeAll(async () => {
     dir = await tempDir();
     expect((await gen(dir)).exitCode).toBe(0);

@@ -79,10 +79,14 @@ describe('a store-rewriting command with the wrong password: exit 2, one sentenc
     ['rotate-ca', 'finish'],
   ];
   // In runbook order: each phase is refused with every bad password, then run with the right one, as an operator would.
-  test.each(phases)('%s %s', async (...args) => {
-    for (const bad of BAD) await expectRefused(dir, args, bad);
-    if (args[0] === 'rotate-ca') expect((await runCli([...args], { cwd: dir, env: ENV })).exitCode).toBe(0);
-  }, 240_000);
+  test.each(phases)(
+    '%s %s',
+    async (...args) => {
+      for (const bad of BAD) await expectRefused(dir, args, bad);
+      if (args[0] === 'rotate-ca') expect((await runCli([...args], { cwd: dir, env: ENV })).exitCode).toBe(0);
+    },
+    240_000,
+  );
 });
 
 describe('stores of other kinds and passwords of other origins', () => {
@@ -104,7 +108,10 @@ describe('stores of other kinds and passwords of other origins', () => {
 
   test('generated passwords: a credentials file that no longer opens its keystore is named', async () => {
     const certs = join(dir, 'certs');
-    const made = await runCli(['generate', '--brokers', '1', '--generate-passwords'], { cwd: dir, env: { PASSWORD: undefined } });
+    const made = await runCli(['generate', '--brokers', '1', '--generate-passwords'], {
+      cwd: dir,
+      env: { PASSWORD: undefined },
+    });
     expect(made.exitCode).toBe(0);
     await writeFile(join(certs, 'mtls-kafka-0_keystore_creds'), 'Edited-By-Hand-7\n');
     await expectRefused(dir, ['apply', '--brokers', '2'], {
@@ -116,7 +123,7 @@ describe('stores of other kinds and passwords of other origins', () => {
     await rm(certs, { recursive: true });
   }, 240_000);
 
-  test('the confluent layout: each creds directory\'s stores are opened', async () => {
+  test("the confluent layout: each creds directory's stores are opened", async () => {
     const made = await runCli(['generate', '--brokers', '1', '--layout', 'confluent'], { cwd: dir, env: ENV });
     expect(made.exitCode).toBe(0);
     await expectRefused(dir, ['apply', '--brokers', '2'], BAD[0]!);
@@ -144,7 +151,7 @@ describe('PASSWORD set but empty is refused by every command that reads it', () 
     const before = await snapshot(dir);
     const r = await runCli(args, { cwd: dir, env: { PASSWORD: '' } });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('error: PASSWORD: must not be empty (unset it to use the script\'s default password)');
+    expect(r.stderr.trim()).toBe("error: PASSWORD: must not be empty (unset it to use the script's default password)");
     expect(await snapshot(dir)).toEqual(before);
   });
 });
@@ -157,7 +164,8 @@ async function shownBy(dir: string, out: string, r: { stdout: string; stderr: st
 }
 
 const count = (text: string, word: string) => text.split(word).length - 1;
-const WEAK = /^warning: the store password from PASSWORD is weak: .*; use a long random one \(or --generate-passwords\)$/;
+const WEAK =
+  /^warning: the store password from PASSWORD is weak: .*; use a long random one \(or --generate-passwords\)$/;
 
 describe('a password that is a word the tools print: the run works, nothing gives it away, a warning says it is weak', () => {
   let dir: string;
@@ -196,10 +204,10 @@ describe('a password that is a word the tools print: the run works, nothing give
     240_000,
   );
 
-  test('alias is shorter than keytool\'s minimum: refused before anything runs', async () => {
+  test("alias is shorter than keytool's minimum: refused before anything runs", async () => {
     const r = await runCli(['generate', '--out', 'alias'], { cwd: dir, env: { PASSWORD: 'alias' } });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('error: PASSWORD: must be at least 6 characters (keytool\'s minimum)');
+    expect(r.stderr.trim()).toBe("error: PASSWORD: must be at least 6 characters (keytool's minimum)");
   });
 });
 
@@ -236,7 +244,7 @@ describe('--verbose', () => {
   }, 120_000);
 });
 
-describe('the script\'s default password is named, once, by every command that uses it', () => {
+describe("the script's default password is named, once, by every command that uses it", () => {
   let dir: string;
   const DEFAULT =
     'warning: neither PASSWORD nor --password-file is set: ' +
@@ -251,16 +259,27 @@ describe('the script\'s default password is named, once, by every command that u
     ['apply', ['apply', '--brokers', '1'], 0],
     ['verify', ['verify', 'certs'], 0],
     ['inspect (a store)', ['inspect', 'certs/kafka.server.truststore.jks'], 0],
-    ['probe (a truststore as --ca)', ['probe', '127.0.0.1:1', '--ca', 'certs/kafka.server.truststore.jks', '--timeout', '2'], 1],
+    [
+      'probe (a truststore as --ca)',
+      ['probe', '127.0.0.1:1', '--ca', 'certs/kafka.server.truststore.jks', '--timeout', '2'],
+      1,
+    ],
     ['rotate-ca start', ['rotate-ca', 'start'], 0],
-  ] as const)('%s', async (_name, args, exit) => {
-    const r = await runCli([...args], { cwd: dir, env: unset });
-    expect(r.exitCode).toBe(exit);
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toEqual([DEFAULT]);
-  }, 120_000);
+  ] as const)(
+    '%s',
+    async (_name, args, exit) => {
+      const r = await runCli([...args], { cwd: dir, env: unset });
+      expect(r.exitCode).toBe(exit);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toEqual([DEFAULT]);
+    },
+    120_000,
+  );
 
   test('a command that opens no store does not warn: inspect of a certificate, rotate-ca --dry-run', async () => {
-    for (const args of [['inspect', 'certs/ca.crt'], ['rotate-ca', 'reissue', '--dry-run']]) {
+    for (const args of [
+      ['inspect', 'certs/ca.crt'],
+      ['rotate-ca', 'reissue', '--dry-run'],
+    ]) {
       const r = await runCli(args, { cwd: dir, env: unset });
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toBe('');

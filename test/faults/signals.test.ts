@@ -29,7 +29,9 @@ async function processesIn(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-    const cmd = await import('node:fs/promises').then((fs) => fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).catch(() => '');
+    const cmd = await import('node:fs/promises')
+      .then((fs) => fs.readFile(`/proc/${pid}/cmdline`, 'utf8'))
+      .catch(() => '');
     if (cwd.startsWith(dir) || cmd.includes(dir)) found.push(`${pid} ${cmd.replace(/\0/g, ' ')}`);
   }
   return found;
@@ -51,54 +53,77 @@ interface Moment {
   readonly reached: (dir: string, child: ResultPromise) => Promise<boolean>;
 }
 
-const exists = (p: string) => import('node:fs/promises').then((fs) => fs.access(p)).then(() => true, () => false);
+const exists = (p: string) =>
+  import('node:fs/promises')
+    .then((fs) => fs.access(p))
+    .then(
+      () => true,
+      () => false,
+    );
 const hasChild = async (pid: number | undefined) =>
   (await execa('pgrep', ['-P', String(pid)], { reject: false })).stdout.trim() !== '';
 
 /** The moments: while byoca's checks run openssl, while the steps run (probe's own: test/faults/probe.test.ts). */
 const MOMENTS: Record<string, Moment> = {
   'reading and checking options (your CA, by openssl)': {
-    args: (d) => ['generate', '--ca-cert', join(d, 'in/ca.crt'), '--ca-key', join(d, 'in/ca.key'), '--openssl', join(FAKE_BIN, 'slow-tool'), '--out', join(d, 'certs')],
+    args: (d) => [
+      'generate',
+      '--ca-cert',
+      join(d, 'in/ca.crt'),
+      '--ca-key',
+      join(d, 'in/ca.key'),
+      '--openssl',
+      join(FAKE_BIN, 'slow-tool'),
+      '--out',
+      join(d, 'certs'),
+    ],
     env: (d) => ({ SLOW_TOOL_MARKER: join(d, 'tmp/openssl-started') }),
     reached: (d) => exists(join(d, 'tmp/openssl-started')),
   },
   'the steps': {
     args: (d) => ['generate', '--brokers', '2', '--out', join(d, 'certs')],
-    reached: async (d, child) => (await readdir(d)).some((f) => f.startsWith('.certs.kafka-mtls-work-')) && (await hasChild(child.pid)),
+    reached: async (d, child) =>
+      (await readdir(d)).some((f) => f.startsWith('.certs.kafka-mtls-work-')) && (await hasChild(child.pid)),
   },
 };
 
 const ROWS = Object.keys(MOMENTS).flatMap((m) => (Object.keys(CODES) as Sig[]).map((s) => [m, s] as const));
 
-test.each(ROWS)('%s, then %s: its exit code, nothing touched, nothing left', async (moment, sig) => {
-  const m = MOMENTS[moment]!;
-  const dir = join(root, `${moment.split(' ')[0]}-${sig}`);
-  await mkdir(join(dir, 'certs'), { recursive: true });
-  await mkdir(join(dir, 'in'));
-  await mkdir(join(dir, 'tmp'));
-  await writeFile(join(dir, 'certs/ca.crt'), 'an earlier run\'s CA, to be kept\n');
-  await writeFile(join(dir, 'in/ca.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-  await writeFile(join(dir, 'in/ca.key'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
-  const before = await snapshot(join(dir, 'certs'));
-  const child = execa(process.execPath, [CLI, ...m.args(dir)], {
-    cwd: dir,
-    env: { NO_COLOR: '1', PASSWORD: PW, TMPDIR: join(dir, 'tmp'), ...m.env?.(dir) },
-    reject: false,
-    stdin: 'ignore',
-  });
-  await until(moment, () => m.reached(dir, child));
-  const sent = Date.now();
-  child.kill(sig);
-  const r = await child;
-  expect(Date.now() - sent).toBeLessThan(15_000);
-  expect(r.signal).toBeUndefined();
-  expect(r.stderr).toMatch(new RegExp(`^cancelled \\(${sig}\\)\\. `, 'm'));
-  expect(r.exitCode).toBe(CODES[sig]);
-  expect(String(r.stdout) + String(r.stderr)).not.toContain(PW);
-  expect(await snapshot(join(dir, 'certs'))).toEqual(before);
-  expect((await readdir(dir)).sort()).toEqual(['certs', 'in', 'tmp']);
-  expect((await readdir(join(dir, 'tmp'))).filter((f) => f !== 'openssl-started')).toEqual([]);
-  // A child killed by SIGTERM is given two seconds before SIGKILL.
-  await until('the children to end', async () => (await processesIn(dir)).length === 0, 10_000).catch(() => undefined);
-  expect(await processesIn(dir)).toEqual([]);
-}, 300_000);
+test.each(ROWS)(
+  '%s, then %s: its exit code, nothing touched, nothing left',
+  async (moment, sig) => {
+    const m = MOMENTS[moment]!;
+    const dir = join(root, `${moment.split(' ')[0]}-${sig}`);
+    await mkdir(join(dir, 'certs'), { recursive: true });
+    await mkdir(join(dir, 'in'));
+    await mkdir(join(dir, 'tmp'));
+    await writeFile(join(dir, 'certs/ca.crt'), "an earlier run's CA, to be kept\n");
+    await writeFile(join(dir, 'in/ca.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    await writeFile(join(dir, 'in/ca.key'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+    const before = await snapshot(join(dir, 'certs'));
+    const child = execa(process.execPath, [CLI, ...m.args(dir)], {
+      cwd: dir,
+      env: { NO_COLOR: '1', PASSWORD: PW, TMPDIR: join(dir, 'tmp'), ...m.env?.(dir) },
+      reject: false,
+      stdin: 'ignore',
+    });
+    await until(moment, () => m.reached(dir, child));
+    const sent = Date.now();
+    child.kill(sig);
+    const r = await child;
+    expect(Date.now() - sent).toBeLessThan(15_000);
+    expect(r.signal).toBeUndefined();
+    expect(r.stderr).toMatch(new RegExp(`^cancelled \\(${sig}\\)\\. `, 'm'));
+    expect(r.exitCode).toBe(CODES[sig]);
+    expect(String(r.stdout) + String(r.stderr)).not.toContain(PW);
+    expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+    expect((await readdir(dir)).sort()).toEqual(['certs', 'in', 'tmp']);
+    expect((await readdir(join(dir, 'tmp'))).filter((f) => f !== 'openssl-started')).toEqual([]);
+    // A child killed by SIGTERM is given two seconds before SIGKILL.
+    await until('the children to end', async () => (await processesIn(dir)).length === 0, 10_000).catch(
+      () => undefined,
+    );
+    expect(await processesIn(dir)).toEqual([]);
+  },
+  300_000,
+);

@@ -71,19 +71,47 @@ const ROWS: Row[] = [
     edit: set((s) => (s.identities[0].sans[0].value = 'ok.example.com\nDNS.99 = evil.example.com')),
     says: /identities\[0\]\.sans\[0\]\.value: must be a DNS name/,
   },
-  { name: 'a wrong type: identities as a mapping', edit: set((s) => (s.identities = {})), says: /identities: must be a list/ },
-  { name: 'a wrong type: generatedPasswords as a string', edit: set((s) => (s.generatedPasswords = 'yes')), says: /generatedPasswords: must be true or false, got "yes"/ },
-  { name: 'an unknown layout', edit: set((s) => (s.layout = 'flat')), says: /layout: must be one of dropin, confluent, got "flat"/ },
-  { name: 'an unknown store type', edit: set((s) => (s.storeType = 'jceks')), says: /storeType: must be one of auto, jks, pkcs12, got "jceks"/ },
+  {
+    name: 'a wrong type: identities as a mapping',
+    edit: set((s) => (s.identities = {})),
+    says: /identities: must be a list/,
+  },
+  {
+    name: 'a wrong type: generatedPasswords as a string',
+    edit: set((s) => (s.generatedPasswords = 'yes')),
+    says: /generatedPasswords: must be true or false, got "yes"/,
+  },
+  {
+    name: 'an unknown layout',
+    edit: set((s) => (s.layout = 'flat')),
+    says: /layout: must be one of dropin, confluent, got "flat"/,
+  },
+  {
+    name: 'an unknown store type',
+    edit: set((s) => (s.storeType = 'jceks')),
+    says: /storeType: must be one of auto, jks, pkcs12, got "jceks"/,
+  },
   {
     name: 'an unknown rotation phase',
     edit: set((s) => (s.rotation = { phase: 'halfway', previousCa: s.ca, nextCa: s.ca })),
     says: /rotation\.phase: must be a rotate-ca phase this kafka-mtls records \(started, reissued\), got "halfway"/,
   },
-  { name: 'an unknown version', edit: set((s) => (s.version = 7)), says: /version: must be a state file version this kafka-mtls reads \(1\), got 7/ },
-  { name: 'another tool\'s JSON', edit: () => ({ name: 'my-app', version: '1.0.0' }), says: /tool: must be "kafka-mtls": this is not a kafka-mtls state file/ },
+  {
+    name: 'an unknown version',
+    edit: set((s) => (s.version = 7)),
+    says: /version: must be a state file version this kafka-mtls reads \(1\), got 7/,
+  },
+  {
+    name: "another tool's JSON",
+    edit: () => ({ name: 'my-app', version: '1.0.0' }),
+    says: /tool: must be "kafka-mtls": this is not a kafka-mtls state file/,
+  },
   { name: 'an unknown field', edit: set((s) => (s.hooks = ['rm -rf /'])), says: /hooks: is not a known field/ },
-  { name: 'a cert record for an identity it does not list', edit: set((s) => (s.certs.ghost = s.certs['mtls-kafka-0'])), says: /certs\.ghost: is not the alias of an identity the file lists/ },
+  {
+    name: 'a cert record for an identity it does not list',
+    edit: set((s) => (s.certs.ghost = s.certs['mtls-kafka-0'])),
+    says: /certs\.ghost: is not the alias of an identity the file lists/,
+  },
   { name: 'bad JSON', edit: (s) => JSON.stringify(s).slice(0, 200), says: /is not valid JSON/ },
   { name: 'an empty file', edit: () => '', says: /is not valid JSON/ },
   { name: 'JSON that is a list', edit: () => '[]', says: /\(top level\): must be a JSON object/ },
@@ -101,7 +129,9 @@ const run = async (name: string, row: Row, args: string[]) => {
 
 // apply --prune deletes what the state lists: every row is tried on it.
 describe('apply --prune refuses a bad state file (exit 2, the field named, nothing touched)', () => {
-  test.each(ROWS.map((r) => [r.name, r] as const))('%s', (name, row) => run(name, row, ['apply', '--out', 'certs', '--brokers', '1', '--prune']));
+  test.each(ROWS.map((r) => [r.name, r] as const))('%s', (name, row) =>
+    run(name, row, ['apply', '--out', 'certs', '--brokers', '1', '--prune']),
+  );
 });
 
 // The other readers share the one reader; a few rows show each of them refusing.
@@ -120,7 +150,9 @@ describe('a state file that is not a small regular file', () => {
     await truncate(join(certs, 'kafka-mtls.json'), 17 * 1024 * 1024);
     const before = await snapshot(root);
     const r = await runCli(['plan', '--out', 'certs', '--brokers', '1'], { cwd: root, env: ENV });
-    expect(r.stderr).toContain(`error: ${certs}/kafka-mtls.json: must be at most 16 MiB (a state file); ${certs}/kafka-mtls.json is larger`);
+    expect(r.stderr).toContain(
+      `error: ${certs}/kafka-mtls.json: must be at most 16 MiB (a state file); ${certs}/kafka-mtls.json is larger`,
+    );
     expect(r.exitCode).toBe(2);
     expect(await snapshot(root)).toEqual(before);
   });
@@ -170,9 +202,16 @@ const LOSSES: Loss[] = [
     layout: 'dropin',
     file: 'mtls-kafka-0.keystore.jks',
     damage: gone,
-    verifySays: /present: mtls-kafka-0's keystore, listed in kafka-mtls\.json, is missing: kafka-mtls apply makes it again$/,
+    verifySays:
+      /present: mtls-kafka-0's keystore, listed in kafka-mtls\.json, is missing: kafka-mtls apply makes it again$/,
     planSays: /~ reissue mtls-kafka-0 +mtls-kafka-0\.keystore\.jks missing$/m,
-    untouched: ['ca.crt', 'ca.key', 'mtls-kafka-client.keystore.jks', 'kafka.server.truststore.jks', 'kafka.client.truststore.jks'],
+    untouched: [
+      'ca.crt',
+      'ca.key',
+      'mtls-kafka-client.keystore.jks',
+      'kafka.server.truststore.jks',
+      'kafka.client.truststore.jks',
+    ],
   },
   {
     name: 'a deleted truststore',
@@ -181,25 +220,46 @@ const LOSSES: Loss[] = [
     damage: gone,
     verifySays: /present: the brokers' truststore, listed in kafka-mtls\.json, is missing/,
     planSays: /\* recreate kafka\.server\.truststore\.jks +missing$/m,
-    untouched: ['ca.crt', 'ca.key', 'mtls-kafka-0.keystore.jks', 'mtls-kafka-client.keystore.jks', 'ca-signed-mtls-kafka-0', 'kafka.client.truststore.jks'],
+    untouched: [
+      'ca.crt',
+      'ca.key',
+      'mtls-kafka-0.keystore.jks',
+      'mtls-kafka-client.keystore.jks',
+      'ca-signed-mtls-kafka-0',
+      'kafka.client.truststore.jks',
+    ],
   },
   {
     name: 'a truststore overwritten with text',
     layout: 'dropin',
     file: 'kafka.client.truststore.jks',
     damage: garbled,
-    verifySays: /present: the clients' truststore, listed in kafka-mtls\.json, is unreadable \(neither a JKS nor a PKCS12 store\)/,
+    verifySays:
+      /present: the clients' truststore, listed in kafka-mtls\.json, is unreadable \(neither a JKS nor a PKCS12 store\)/,
     planSays: /\* recreate kafka\.client\.truststore\.jks +unreadable \(neither a JKS nor a PKCS12 store\)$/m,
-    untouched: ['ca.crt', 'ca.key', 'mtls-kafka-0.keystore.jks', 'mtls-kafka-client.keystore.jks', 'kafka.server.truststore.jks'],
+    untouched: [
+      'ca.crt',
+      'ca.key',
+      'mtls-kafka-0.keystore.jks',
+      'mtls-kafka-client.keystore.jks',
+      'kafka.server.truststore.jks',
+    ],
   },
   {
     name: 'a truncated certificate',
     layout: 'dropin',
     file: 'ca-signed-mtls-kafka-client',
     damage: halved,
-    verifySays: /present: mtls-kafka-client's certificate, listed in kafka-mtls\.json, is unreadable \(not a PEM certificate\)/,
+    verifySays:
+      /present: mtls-kafka-client's certificate, listed in kafka-mtls\.json, is unreadable \(not a PEM certificate\)/,
     planSays: /~ reissue mtls-kafka-client +ca-signed-mtls-kafka-client unreadable \(not a PEM certificate\)/m,
-    untouched: ['ca.crt', 'ca.key', 'mtls-kafka-0.keystore.jks', 'kafka.server.truststore.jks', 'kafka.client.truststore.jks'],
+    untouched: [
+      'ca.crt',
+      'ca.key',
+      'mtls-kafka-0.keystore.jks',
+      'kafka.server.truststore.jks',
+      'kafka.client.truststore.jks',
+    ],
   },
   {
     name: 'a deleted private key (confluent layout)',
@@ -215,45 +275,52 @@ const LOSSES: Loss[] = [
 describe('a listed file that is missing or unreadable', () => {
   let confluent: string;
   beforeAll(async () => {
-    const r = await runCli(['generate', '--out', 'confluent', '--layout', 'confluent', '--brokers', '1'], { cwd: work, env: ENV });
+    const r = await runCli(['generate', '--out', 'confluent', '--layout', 'confluent', '--brokers', '1'], {
+      cwd: work,
+      env: ENV,
+    });
     if (r.exitCode !== 0) throw new Error(r.stderr);
     confluent = join(work, 'confluent');
   }, 120_000);
 
-  test.each(LOSSES.map((l) => [l.name, l] as const))('%s: verify fails naming it, plan reissues, apply restores it', async (name, loss) => {
-    const root = join(work, `loss-${name.replace(/\W+/g, '-')}`);
-    const certs = join(root, 'certs');
-    await mkdir(root);
-    await cp(loss.layout === 'dropin' ? pristine : confluent, certs, { recursive: true });
-    await loss.damage(join(certs, loss.file));
-    const cli = (...args: string[]) => runCli(args, { cwd: root, env: ENV });
-    const shape = ['--out', 'certs', '--brokers', '1'];
+  test.each(LOSSES.map((l) => [l.name, l] as const))(
+    '%s: verify fails naming it, plan reissues, apply restores it',
+    async (name, loss) => {
+      const root = join(work, `loss-${name.replace(/\W+/g, '-')}`);
+      const certs = join(root, 'certs');
+      await mkdir(root);
+      await cp(loss.layout === 'dropin' ? pristine : confluent, certs, { recursive: true });
+      await loss.damage(join(certs, loss.file));
+      const cli = (...args: string[]) => runCli(args, { cwd: root, env: ENV });
+      const shape = ['--out', 'certs', '--brokers', '1'];
 
-    const v = await cli('verify', 'certs');
-    expect(v.exitCode).toBe(1);
-    const fails = v.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
-    expect(fails[0]).toMatch(new RegExp(`^FAIL +${loss.file.replace(/\./g, '\\.')} +${loss.verifySays.source}`));
+      const v = await cli('verify', 'certs');
+      expect(v.exitCode).toBe(1);
+      const fails = v.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
+      expect(fails[0]).toMatch(new RegExp(`^FAIL +${loss.file.replace(/\./g, '\\.')} +${loss.verifySays.source}`));
 
-    const before = await snapshot(certs);
-    const plan = await cli('plan', ...shape);
-    expect(plan.stdout).toMatch(loss.planSays);
-    expect(plan.exitCode).toBe(10);
-    expect(await snapshot(certs)).toEqual(before);
+      const before = await snapshot(certs);
+      const plan = await cli('plan', ...shape);
+      expect(plan.stdout).toMatch(loss.planSays);
+      expect(plan.exitCode).toBe(10);
+      expect(await snapshot(certs)).toEqual(before);
 
-    const apply = await cli('apply', ...shape);
-    expect(apply.stderr).toBe('');
-    expect(apply.exitCode).toBe(0);
-    expect(apply.stdout + apply.stderr).not.toContain(PW);
-    const after = await snapshot(certs);
-    for (const f of loss.untouched) expect([f, after[f]]).toEqual([f, before[f]]);
-    expect(after[loss.file]).toBeDefined();
-    expect(after[loss.file]).not.toEqual(before[loss.file]);
+      const apply = await cli('apply', ...shape);
+      expect(apply.stderr).toBe('');
+      expect(apply.exitCode).toBe(0);
+      expect(apply.stdout + apply.stderr).not.toContain(PW);
+      const after = await snapshot(certs);
+      for (const f of loss.untouched) expect([f, after[f]]).toEqual([f, before[f]]);
+      expect(after[loss.file]).toBeDefined();
+      expect(after[loss.file]).not.toEqual(before[loss.file]);
 
-    const again = await cli('verify', 'certs');
-    expect(again.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
-    expect(again.exitCode).toBe(0);
-    expect((await cli('plan', ...shape)).exitCode).toBe(0);
-  }, 240_000);
+      const again = await cli('verify', 'certs');
+      expect(again.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+      expect(again.exitCode).toBe(0);
+      expect((await cli('plan', ...shape)).exitCode).toBe(0);
+    },
+    240_000,
+  );
 });
 
 describe("the CA's files, which apply cannot make again", () => {
@@ -280,7 +347,9 @@ describe("the CA's files, which apply cannot make again", () => {
   test('a deleted ca.key: verify warns (the brokers do not need it) and passes', async () => {
     const root = await damaged('key', 'ca.key');
     const v = await runCli(['verify', 'certs'], { cwd: root, env: ENV });
-    expect(v.stdout).toMatch(/^WARN +ca\.key +present: the CA's private key is missing: plan, apply and rotate-ca cannot sign until it is back/m);
+    expect(v.stdout).toMatch(
+      /^WARN +ca\.key +present: the CA's private key is missing: plan, apply and rotate-ca cannot sign until it is back/m,
+    );
     expect(v.stdout).not.toMatch(/^FAIL/m);
     expect(v.exitCode).toBe(0);
   });

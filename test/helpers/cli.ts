@@ -14,7 +14,9 @@ export const SCRIPT = resolve(ROOT, '../shared/reference/mtls-kafka.sh');
  * fresh clone without it they are reported as skipped, with one line saying why; under CI (CI=true) its
  * absence fails the run instead, since CI is where parity must be proven.
  */
-export const SCRIPT_ABSENT = existsSync(SCRIPT) ? undefined : `${SCRIPT} is absent: the tests that compare with the original script are skipped`;
+export const SCRIPT_ABSENT = existsSync(SCRIPT)
+  ? undefined
+  : `${SCRIPT} is absent: the tests that compare with the original script are skipped`;
 
 /** `describe`, or `describe.skip` when the script is absent outside CI; under CI a failing test names it. */
 export const describeWithScript = (): jest.Describe => (scriptPresentOrCi() ? describe : describe.skip);
@@ -52,7 +54,10 @@ export interface CliRun {
 }
 
 /** Runs the built CLI as a user would: a real process, real openssl and keytool. */
-export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<CliRun> {
   const r = await execa(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
     env: { NO_COLOR: '1', ...cliEnv(opts.env) },
@@ -80,7 +85,9 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
         await walk(p, r);
       } else {
         const st = await stat(p);
-        out[r] = `${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(await readFile(p)).digest('hex')}`;
+        out[r] = `${(st.mode & 0o777).toString(8)} ${createHash('sha256')
+          .update(await readFile(p))
+          .digest('hex')}`;
       }
     }
   };
@@ -90,5 +97,7 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
 
 /** Files whose bytes or mode differ between two snapshots (and files only in one), the journal aside. */
 export function changedFiles(a: Record<string, string>, b: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !k.startsWith('.kafka-mtls/') && a[k] !== b[k]).sort();
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((k) => !k.startsWith('.kafka-mtls/') && a[k] !== b[k])
+    .sort();
 }

@@ -25,9 +25,14 @@ async function describeJdk(keytool: string): Promise<Jdk | undefined> {
 
 /** The JDK of `keytool` on PATH first, then every other JDK under /usr/lib/jvm, one entry per JDK home. */
 export async function installedJdks(): Promise<Jdk[]> {
-  const onPath = await promisify(execFile)('sh', ['-c', 'command -v keytool']).then((r) => r.stdout.trim(), () => '');
+  const onPath = await promisify(execFile)('sh', ['-c', 'command -v keytool']).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
   const entries = await readdir('/usr/lib/jvm').catch(() => [] as string[]);
-  const candidates = [onPath, ...entries.sort().map((e) => join('/usr/lib/jvm', e, 'bin/keytool'))].filter((k) => k !== '');
+  const candidates = [onPath, ...entries.sort().map((e) => join('/usr/lib/jvm', e, 'bin/keytool'))].filter(
+    (k) => k !== '',
+  );
   const jdks: Jdk[] = [];
   for (const k of candidates) {
     const jdk = await describeJdk(k);

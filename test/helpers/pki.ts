@@ -21,8 +21,12 @@ async function openssl(args: string[], env: Record<string, string> = {}): Promis
 
 export async function certFacts(path: string): Promise<CertFacts> {
   const text = await openssl(['x509', '-in', path, '-noout', '-text', '-nameopt', 'RFC2253']);
-  const subject = (await openssl(['x509', '-in', path, '-noout', '-subject', '-nameopt', 'RFC2253'])).replace(/^subject=/, '').trim();
-  const issuer = (await openssl(['x509', '-in', path, '-noout', '-issuer', '-nameopt', 'RFC2253'])).replace(/^issuer=/, '').trim();
+  const subject = (await openssl(['x509', '-in', path, '-noout', '-subject', '-nameopt', 'RFC2253']))
+    .replace(/^subject=/, '')
+    .trim();
+  const issuer = (await openssl(['x509', '-in', path, '-noout', '-issuer', '-nameopt', 'RFC2253']))
+    .replace(/^issuer=/, '')
+    .trim();
   const after = (label: string) => {
     const m = new RegExp(`${label}:.*\\n\\s+(.*)`).exec(text);
     return m ? m[1]!.trim() : '';
@@ -57,11 +61,19 @@ export interface ListedEntry {
 }
 
 /** Opens a store with keytool (password through the environment) and lists its entries. */
-export async function listStore(path: string, password: string, keytool = 'keytool'): Promise<{ type: string; entries: ListedEntry[] }> {
-  const r = await execa(keytool, ['-J-Duser.language=en', '-list', '-v', '-keystore', path, '-storepass:env', 'KMTLS_TEST_PW'], {
-    env: { KMTLS_TEST_PW: password },
-    reject: false,
-  });
+export async function listStore(
+  path: string,
+  password: string,
+  keytool = 'keytool',
+): Promise<{ type: string; entries: ListedEntry[] }> {
+  const r = await execa(
+    keytool,
+    ['-J-Duser.language=en', '-list', '-v', '-keystore', path, '-storepass:env', 'KMTLS_TEST_PW'],
+    {
+      env: { KMTLS_TEST_PW: password },
+      reject: false,
+    },
+  );
   if (r.exitCode !== 0) throw new Error(`keytool -list ${path} failed: ${r.stdout}${r.stderr}`);
   const out = String(r.stdout);
   const type = /Keystore type: (\S+)/.exec(out)![1]!;

@@ -6,7 +6,9 @@ import { ROOT } from './cli.js';
 
 /** The single executable of `npm run build:bin`. */
 export const SEA_BIN = join(ROOT, 'bin/kafka-mtls');
-export const SEA_ABSENT = existsSync(SEA_BIN) ? undefined : `${SEA_BIN} is absent (npm run build:bin makes it): its tests are skipped`;
+export const SEA_ABSENT = existsSync(SEA_BIN)
+  ? undefined
+  : `${SEA_BIN} is absent (npm run build:bin makes it): its tests are skipped`;
 
 /** `describe`, or `describe.skip` with one line saying why when the file was not built; under CI its absence fails. */
 export function describeWithSea(): jest.Describe {
@@ -36,6 +38,13 @@ export async function toolsOnlyPath(dir: string): Promise<string> {
 
 /** Runs the single executable with nothing of the environment but `env` (env -i), PATH included. */
 export async function runSea(args: string[], opts: { cwd: string; env: Record<string, string> }) {
-  const r = await execa(SEA_BIN, args, { cwd: opts.cwd, env: { NO_COLOR: '1', ...opts.env }, extendEnv: false, reject: false, stdin: 'ignore', timeout: 300_000 });
+  const r = await execa(SEA_BIN, args, {
+    cwd: opts.cwd,
+    env: { NO_COLOR: '1', ...opts.env },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: 300_000,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

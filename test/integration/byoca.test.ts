@@ -7,21 +7,95 @@ import { listStore, OWN_CA_CNF as CNF } from '../helpers/pki.js';
 const PW = 'Byo-Store-Pw-1';
 const ENV = { PASSWORD: PW, ISSUING_PW: 'issuing-pass' };
 
-
 /** An operator's PKI: a root, an issuing CA under it (key encrypted), and a certificate that is not a CA. */
 async function makePki(dir: string): Promise<void> {
   const o = (args: string[]) => execa('openssl', args, { cwd: dir, env: ENV });
   await writeFile(join(dir, 'pki.cnf'), CNF);
-  await o(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.crt', '-days', '3700', '-config', 'pki.cnf']);
-  await o(['req', '-new', '-newkey', 'rsa:2048', '-keyout', 'issuing.key', '-out', 'issuing.csr', '-subj', '/O=Acme/CN=Acme Kafka Issuing CA', '-passout', 'env:ISSUING_PW']);
-  await o(['x509', '-req', '-in', 'issuing.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-out', 'issuing.crt', '-days', '3650', '-extfile', 'pki.cnf', '-extensions', 'issuing', '-set_serial', '0x1001']);
-  await o(['x509', '-req', '-in', 'issuing.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-out', 'notca.crt', '-days', '3650', '-extfile', 'pki.cnf', '-extensions', 'notca', '-set_serial', '0x1002']);
+  await o([
+    'req',
+    '-x509',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'root.key',
+    '-out',
+    'root.crt',
+    '-days',
+    '3700',
+    '-config',
+    'pki.cnf',
+  ]);
+  await o([
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-keyout',
+    'issuing.key',
+    '-out',
+    'issuing.csr',
+    '-subj',
+    '/O=Acme/CN=Acme Kafka Issuing CA',
+    '-passout',
+    'env:ISSUING_PW',
+  ]);
+  await o([
+    'x509',
+    '-req',
+    '-in',
+    'issuing.csr',
+    '-CA',
+    'root.crt',
+    '-CAkey',
+    'root.key',
+    '-out',
+    'issuing.crt',
+    '-days',
+    '3650',
+    '-extfile',
+    'pki.cnf',
+    '-extensions',
+    'issuing',
+    '-set_serial',
+    '0x1001',
+  ]);
+  await o([
+    'x509',
+    '-req',
+    '-in',
+    'issuing.csr',
+    '-CA',
+    'root.crt',
+    '-CAkey',
+    'root.key',
+    '-out',
+    'notca.crt',
+    '-days',
+    '3650',
+    '-extfile',
+    'pki.cnf',
+    '-extensions',
+    'notca',
+    '-set_serial',
+    '0x1002',
+  ]);
 }
 
 describe('your own CA: an intermediate with an encrypted key', () => {
   let dir: string;
   let certs: string;
-  const byo = ['--ca-cert', 'issuing.crt', '--ca-key', 'issuing.key', '--ca-chain', 'root.crt', '--ca-key-password-env', 'ISSUING_PW'];
+  const byo = [
+    '--ca-cert',
+    'issuing.crt',
+    '--ca-key',
+    'issuing.key',
+    '--ca-chain',
+    'root.crt',
+    '--ca-key-password-env',
+    'ISSUING_PW',
+  ];
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -41,14 +115,38 @@ describe('your own CA: an intermediate with an encrypted key', () => {
     ]);
     const chain = join(certs, 'mtls-kafka-1.chain.pem');
     expect((await readFile(chain, 'utf8')).match(/BEGIN CERTIFICATE/g)).toHaveLength(3);
-    const v = await execa('openssl', ['verify', '-x509_strict', '-CAfile', join(dir, 'root.crt'), '-untrusted', chain, chain], { reject: false });
+    const v = await execa(
+      'openssl',
+      ['verify', '-x509_strict', '-CAfile', join(dir, 'root.crt'), '-untrusted', chain, chain],
+      { reject: false },
+    );
     expect(v.stdout.trim()).toBe(`${chain}: OK`);
-    const issuer = await execa('openssl', ['x509', '-in', join(certs, 'ca-signed-mtls-kafka-1'), '-noout', '-issuer', '-nameopt', 'RFC2253']);
+    const issuer = await execa('openssl', [
+      'x509',
+      '-in',
+      join(certs, 'ca-signed-mtls-kafka-1'),
+      '-noout',
+      '-issuer',
+      '-nameopt',
+      'RFC2253',
+    ]);
     expect(issuer.stdout).toBe('issuer=CN=Acme Kafka Issuing CA,O=Acme');
   });
 
   test('truststores hold the root alone; the CA key stays encrypted, 0600; no CA was made', async () => {
-    const ts = await execa('keytool', ['-J-Duser.language=en', '-list', '-v', '-keystore', join(certs, 'kafka.server.truststore.jks'), '-storepass:env', 'PASSWORD'], { env: ENV });
+    const ts = await execa(
+      'keytool',
+      [
+        '-J-Duser.language=en',
+        '-list',
+        '-v',
+        '-keystore',
+        join(certs, 'kafka.server.truststore.jks'),
+        '-storepass:env',
+        'PASSWORD',
+      ],
+      { env: ENV },
+    );
     expect(ts.stdout.match(/^Owner: .*$/gm)).toEqual(['Owner: CN=Acme Root CA, O=Acme']);
     expect(await readFile(join(certs, 'ca.key'), 'utf8')).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     const snap = await snapshot(certs);
@@ -58,7 +156,7 @@ describe('your own CA: an intermediate with an encrypted key', () => {
     expect(snap['openssl.cnf']).toBeUndefined();
   });
 
-  test('apply adds a broker signed by the same intermediate; it needs the key\'s passphrase', async () => {
+  test("apply adds a broker signed by the same intermediate; it needs the key's passphrase", async () => {
     const refused = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/ca\.key is your CA's encrypted key: give its passphrase/);
@@ -78,7 +176,10 @@ describe('your own CA from a config file', () => {
     await writeFile(join(dir, 'good.yaml'), config('issuing.crt'));
     await writeFile(join(dir, 'bad.yaml'), config('notca.crt'));
     const elsewhere = await tempDir();
-    const r = await runCli(['generate', '--config', join(dir, 'good.yaml'), '--out', 'tls'], { cwd: elsewhere, env: ENV });
+    const r = await runCli(['generate', '--config', join(dir, 'good.yaml'), '--out', 'tls'], {
+      cwd: elsewhere,
+      env: ENV,
+    });
     expect(r.exitCode).toBe(0);
     const ks = await listStore(join(elsewhere, 'tls/kafka-1-creds/kafka.kafka-1.keystore.pkcs12'), PW);
     expect(ks.entries).toEqual([{ alias: 'kafka-1', entryType: 'PrivateKeyEntry', chainLength: 3 }]);
@@ -99,11 +200,49 @@ describe('your own CA, refused before anything is touched', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test.each([
-    ['a certificate that is not a CA', ['--ca-cert', 'notca.crt', '--ca-key', 'issuing.key', '--ca-chain', 'root.crt', '--ca-key-password-env', 'ISSUING_PW'], /^error: --ca-cert: is not a CA certificate: CN=Acme Kafka Issuing CA,O=Acme has no basicConstraints CA:TRUE$/],
-    ['a key that is not the CA\'s', ['--ca-cert', 'issuing.crt', '--ca-key', 'root.key', '--ca-chain', 'root.crt'], /^error: --ca-key: does not match --ca-cert/],
-    ['an intermediate without its chain', ['--ca-cert', 'issuing.crt', '--ca-key', 'issuing.key', '--ca-key-password-env', 'ISSUING_PW'], /^error: --ca-chain: is needed: --ca-cert is issued by CN=Acme Root CA,O=Acme/],
-    ['an encrypted key without its passphrase', ['--ca-cert', 'issuing.crt', '--ca-key', 'issuing.key', '--ca-chain', 'root.crt'], /^error: --ca-key: is encrypted: give its passphrase/],
-    ['a chain that is not the CA\'s', ['--ca-cert', 'issuing.crt', '--ca-key', 'issuing.key', '--ca-chain', 'notca.crt', '--ca-key-password-env', 'ISSUING_PW'], /^error: --ca-chain: must end with the root/],
+    [
+      'a certificate that is not a CA',
+      [
+        '--ca-cert',
+        'notca.crt',
+        '--ca-key',
+        'issuing.key',
+        '--ca-chain',
+        'root.crt',
+        '--ca-key-password-env',
+        'ISSUING_PW',
+      ],
+      /^error: --ca-cert: is not a CA certificate: CN=Acme Kafka Issuing CA,O=Acme has no basicConstraints CA:TRUE$/,
+    ],
+    [
+      "a key that is not the CA's",
+      ['--ca-cert', 'issuing.crt', '--ca-key', 'root.key', '--ca-chain', 'root.crt'],
+      /^error: --ca-key: does not match --ca-cert/,
+    ],
+    [
+      'an intermediate without its chain',
+      ['--ca-cert', 'issuing.crt', '--ca-key', 'issuing.key', '--ca-key-password-env', 'ISSUING_PW'],
+      /^error: --ca-chain: is needed: --ca-cert is issued by CN=Acme Root CA,O=Acme/,
+    ],
+    [
+      'an encrypted key without its passphrase',
+      ['--ca-cert', 'issuing.crt', '--ca-key', 'issuing.key', '--ca-chain', 'root.crt'],
+      /^error: --ca-key: is encrypted: give its passphrase/,
+    ],
+    [
+      "a chain that is not the CA's",
+      [
+        '--ca-cert',
+        'issuing.crt',
+        '--ca-key',
+        'issuing.key',
+        '--ca-chain',
+        'notca.crt',
+        '--ca-key-password-env',
+        'ISSUING_PW',
+      ],
+      /^error: --ca-chain: must end with the root/,
+    ],
   ])('%s: exit 2, one line, nothing written', async (_name, args, message) => {
     const before = await readdir(dir);
     const r = await runCli(['generate', ...args], { cwd: dir, env: ENV });

@@ -41,7 +41,7 @@ async function openssl(args: string[], env: Record<string, string> = {}) {
   return execa('openssl', args, { env, reject: false });
 }
 
-describe('generate --layout confluent (the write-up\'s two brokers, from a config file)', () => {
+describe("generate --layout confluent (the write-up's two brokers, from a config file)", () => {
   let dir: string;
   let out: string;
   let run: { exitCode: number; stdout: string; stderr: string };
@@ -50,7 +50,10 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
   beforeAll(async () => {
     dir = await tempDir();
     await writeFile(join(dir, 'cluster.yaml'), CONFIG);
-    run = await runCli(['generate', '--config', 'cluster.yaml', '--out', 'tls'], { cwd: dir, env: { CONFLUENT_PW: PW, PASSWORD: undefined } });
+    run = await runCli(['generate', '--config', 'cluster.yaml', '--out', 'tls'], {
+      cwd: dir,
+      env: { CONFLUENT_PW: PW, PASSWORD: undefined },
+    });
     out = join(dir, 'tls');
     snap = await snapshot(out);
   }, 120_000);
@@ -60,23 +63,48 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('kafka-1     CN=kafka-1,L=MountainView,O=CONFLUENT,C=US');
-    expect(run.stdout).toContain(`kcat -b kafka-1-external:19093 -X security.protocol=ssl -X ssl.ca.location=${out}/app-client-creds/ca.pem`);
+    expect(run.stdout).toContain(
+      `kcat -b kafka-1-external:19093 -X security.protocol=ssl -X ssl.ca.location=${out}/app-client-creds/ca.pem`,
+    );
     expect(run.stdout).toContain(`cert: fs.readFileSync('${out}/app-client-creds/app-client.chain.pem', 'utf8')`);
   });
 
   test('every file of the write-up is there, keys, stores and credentials 0600', () => {
-    const files = (who: string) => [
-      `${who}.cnf 644`, `${who}.key 600`, `${who}.csr 644`, `${who}.crt 644`, `${who}.p12 600`,
-      `kafka.${who}.keystore.pkcs12 600`, `kafka.${who}.truststore.pkcs12 600`,
-      `${who}_keystore_creds 600`, `${who}_sslkey_creds 600`, `${who}_truststore_creds 600`,
-      `kafka-mtls-credentials.properties 600`, `ca.pem 644`, `${who}.chain.pem 644`, `${who}.key.pem 600`,
-    ].map((f) => `${who}-creds/${f}`);
+    const files = (who: string) =>
+      [
+        `${who}.cnf 644`,
+        `${who}.key 600`,
+        `${who}.csr 644`,
+        `${who}.crt 644`,
+        `${who}.p12 600`,
+        `kafka.${who}.keystore.pkcs12 600`,
+        `kafka.${who}.truststore.pkcs12 600`,
+        `${who}_keystore_creds 600`,
+        `${who}_sslkey_creds 600`,
+        `${who}_truststore_creds 600`,
+        `kafka-mtls-credentials.properties 600`,
+        `ca.pem 644`,
+        `${who}.chain.pem 644`,
+        `${who}.key.pem 600`,
+      ].map((f) => `${who}-creds/${f}`);
     const want = [
-      'ca.cnf 644', 'ca.key 600', 'ca.crt 644', 'ca.pem 600', 'docker-compose.mtls.yml 644', 'principals.txt 644', 'kafka-mtls.json 644',
-      ...files('kafka-1'), 'kafka-1-creds/server.properties 644',
-      ...files('kafka-2'), 'kafka-2-creds/server.properties 644',
-      ...files('app-client'), 'app-client-creds/client.properties 644',
-      ...['kafka-1', 'kafka-2', 'app-client'].flatMap((w) => [`kubernetes/${w}-stores.yaml 600`, `kubernetes/${w}-tls.yaml 600`]),
+      'ca.cnf 644',
+      'ca.key 600',
+      'ca.crt 644',
+      'ca.pem 600',
+      'docker-compose.mtls.yml 644',
+      'principals.txt 644',
+      'kafka-mtls.json 644',
+      ...files('kafka-1'),
+      'kafka-1-creds/server.properties 644',
+      ...files('kafka-2'),
+      'kafka-2-creds/server.properties 644',
+      ...files('app-client'),
+      'app-client-creds/client.properties 644',
+      ...['kafka-1', 'kafka-2', 'app-client'].flatMap((w) => [
+        `kubernetes/${w}-stores.yaml 600`,
+        `kubernetes/${w}-tls.yaml 600`,
+      ]),
     ];
     const got = Object.entries(snap)
       .filter(([f, v]) => v !== 'dir' && !f.startsWith('.kafka-mtls/'))
@@ -84,8 +112,10 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
     expect(got.sort()).toEqual(want.sort());
   });
 
-  test('ca.pem is the CA certificate then its key, and the CA follows the write-up\'s [v3_ca]', async () => {
-    const [crt, key, pem] = await Promise.all(['ca.crt', 'ca.key', 'ca.pem'].map((f) => readFile(join(out, f), 'utf8')));
+  test("ca.pem is the CA certificate then its key, and the CA follows the write-up's [v3_ca]", async () => {
+    const [crt, key, pem] = await Promise.all(
+      ['ca.crt', 'ca.key', 'ca.pem'].map((f) => readFile(join(out, f), 'utf8')),
+    );
     expect(pem).toBe(crt + key);
     const text = String((await openssl(['x509', '-in', join(out, 'ca.crt'), '-noout', '-text'])).stdout);
     expect(text).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:TRUE/);
@@ -97,7 +127,19 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
 
   test('keytool -list -v of each keystore: one PrivateKeyEntry, a chain of 2, owner and issuer as the write-up shows', async () => {
     for (const who of ['kafka-1', 'kafka-2', 'app-client']) {
-      const r = await execa('keytool', ['-J-Duser.language=en', '-list', '-v', '-keystore', join(out, `${who}-creds/kafka.${who}.keystore.pkcs12`), '-storepass:env', 'PW'], { env: { PW } });
+      const r = await execa(
+        'keytool',
+        [
+          '-J-Duser.language=en',
+          '-list',
+          '-v',
+          '-keystore',
+          join(out, `${who}-creds/kafka.${who}.keystore.pkcs12`),
+          '-storepass:env',
+          'PW',
+        ],
+        { env: { PW } },
+      );
       expect(r.stdout).toMatch(/^Keystore type: PKCS12$/m);
       expect(r.stdout).toMatch(/^Your keystore contains 1 entry$/m);
       expect(r.stdout).toContain(`Alias name: ${who}\n`);
@@ -112,7 +154,7 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
     expect(facts.keyUsage).toBe('Digital Signature, Key Encipherment');
   });
 
-  test('every PKCS12 openssl made opens with the password in openssl and in the JDK\'s keytool', async () => {
+  test("every PKCS12 openssl made opens with the password in openssl and in the JDK's keytool", async () => {
     for (const who of ['kafka-1', 'kafka-2', 'app-client']) {
       const p12 = join(out, `${who}-creds/${who}.p12`);
       const info = await openssl(['pkcs12', '-in', p12, '-info', '-nokeys', '-passin', 'env:PW'], { PW });
@@ -120,7 +162,9 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
       expect(String(info.stdout).match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2); // -chain: leaf and CA
       const listed = await listStore(p12, PW);
       expect(listed.entries).toEqual([{ alias: who, entryType: 'PrivateKeyEntry', chainLength: 2 }]);
-      expect((await openssl(['pkcs12', '-in', p12, '-info', '-nokeys', '-passin', 'pass:wrong-password'])).exitCode).not.toBe(0);
+      expect(
+        (await openssl(['pkcs12', '-in', p12, '-info', '-nokeys', '-passin', 'pass:wrong-password'])).exitCode,
+      ).not.toBe(0);
       const trust = await listStore(join(out, `${who}-creds/kafka.${who}.truststore.pkcs12`), PW);
       expect(trust.entries).toEqual([{ alias: 'caroot', entryType: 'trustedCertEntry', chainLength: 1 }]);
     }
@@ -149,16 +193,21 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
     const d = join(out, 'kafka-1-creds');
     const p = properties(await readFile(join(d, 'server.properties'), 'utf8'));
     expect(p['listeners']).toBe('BROKER://0.0.0.0:9092,SSL://0.0.0.0:19093,SASL_SSL://0.0.0.0:19094');
-    expect(p['advertised.listeners']).toBe('BROKER://kafka-1:9092,SSL://kafka-1-external:19093,SASL_SSL://kafka-1-external:19094');
+    expect(p['advertised.listeners']).toBe(
+      'BROKER://kafka-1:9092,SSL://kafka-1-external:19093,SASL_SSL://kafka-1-external:19094',
+    );
     expect(p['listener.security.protocol.map']).toBe('BROKER:SSL,SSL:SSL,SASL_SSL:SASL_SSL');
     expect(p['inter.broker.listener.name']).toBe('BROKER');
     expect(p['ssl.client.auth']).toBe('required');
     expect(p['listener.name.sasl_ssl.ssl.client.auth']).toBe('none');
     expect(p['ssl.endpoint.identification.algorithm']).toBe('https');
-    expect(p['super.users']).toBe('User:CN=kafka-1,L=MountainView,O=CONFLUENT,C=US;User:CN=kafka-2,L=MountainView,O=CONFLUENT,C=US');
+    expect(p['super.users']).toBe(
+      'User:CN=kafka-1,L=MountainView,O=CONFLUENT,C=US;User:CN=kafka-2,L=MountainView,O=CONFLUENT,C=US',
+    );
     expect(p['ssl.keystore.location']).toBe(join(d, 'kafka.kafka-1.keystore.pkcs12'));
     expect(p['ssl.truststore.location']).toBe(join(d, 'kafka.kafka-1.truststore.pkcs12'));
-    for (const k of ['ssl.keystore.location', 'ssl.truststore.location']) expect(snap[p[k]!.slice(out.length + 1)]).toMatch(/^600 /);
+    for (const k of ['ssl.keystore.location', 'ssl.truststore.location'])
+      expect(snap[p[k]!.slice(out.length + 1)]).toMatch(/^600 /);
     for (const k of ['ssl.keystore.password', 'ssl.key.password', 'ssl.truststore.password']) {
       const ref = /^\$\{file:(.+):(.+)\}$/.exec(p[k]!);
       expect(ref).not.toBeNull();
@@ -169,7 +218,7 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
     expect(client['ssl.keystore.location']).toBe(join(out, 'app-client-creds/kafka.app-client.keystore.pkcs12'));
   });
 
-  test('the compose block is YAML with the write-up\'s variables, naming files that exist in the mounted directory', async () => {
+  test("the compose block is YAML with the write-up's variables, naming files that exist in the mounted directory", async () => {
     const doc = parseYaml(await readFile(join(out, 'docker-compose.mtls.yml'), 'utf8')) as {
       services: Record<string, { environment: Record<string, string>; volumes: string[] }>;
     };
@@ -177,27 +226,42 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
     const svc = doc.services['kafka-2']!;
     expect(svc.volumes).toEqual(['./kafka-2-creds:/etc/kafka/secrets']);
     const env = svc.environment;
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe('BROKER://kafka-2:9092,SSL://kafka-2-external:19093,SASL_SSL://kafka-2-external:19094');
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe(
+      'BROKER://kafka-2:9092,SSL://kafka-2-external:19093,SASL_SSL://kafka-2-external:19094',
+    );
     expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('BROKER:SSL,SSL:SSL,SASL_SSL:SASL_SSL');
     expect(env.KAFKA_SSL_CLIENT_AUTH).toBe('required');
     const mounted = await readdir(join(out, 'kafka-2-creds'));
-    for (const k of ['KAFKA_SSL_KEYSTORE_FILENAME', 'KAFKA_SSL_KEYSTORE_CREDENTIALS', 'KAFKA_SSL_KEY_CREDENTIALS', 'KAFKA_SSL_TRUSTSTORE_FILENAME', 'KAFKA_SSL_TRUSTSTORE_CREDENTIALS']) {
+    for (const k of [
+      'KAFKA_SSL_KEYSTORE_FILENAME',
+      'KAFKA_SSL_KEYSTORE_CREDENTIALS',
+      'KAFKA_SSL_KEY_CREDENTIALS',
+      'KAFKA_SSL_TRUSTSTORE_FILENAME',
+      'KAFKA_SSL_TRUSTSTORE_CREDENTIALS',
+    ]) {
       expect(mounted).toContain(env[k]);
     }
     expect(env.KAFKA_SSL_KEY_CREDENTIALS).toBe('kafka-2_sslkey_creds');
   });
 
-  test('verify reads the layout from the state file and passes it: every creds directory\'s stores, SANs from the description', async () => {
+  test("verify reads the layout from the state file and passes it: every creds directory's stores, SANs from the description", async () => {
     const r = await runCli(['verify', 'tls'], { cwd: dir, env: { PASSWORD: PW } });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/PASS +kafka-2-creds\/kafka\.kafka-2\.keystore\.pkcs12 kafka-2 +SANs: cover 3 host name/);
-    expect(r.stdout).toMatch(/PASS +app-client-creds\/kafka\.app-client\.keystore\.pkcs12 app-client +extendedKeyUsage: /);
+    expect(r.stdout).toMatch(
+      /PASS +app-client-creds\/kafka\.app-client\.keystore\.pkcs12 app-client +extendedKeyUsage: /,
+    );
     expect(r.stdout).toMatch(/0 failed/);
   });
 
-  test('the Kubernetes Secrets hold the stores, the passwords and the PEM, in the config\'s namespace', async () => {
+  test("the Kubernetes Secrets hold the stores, the passwords and the PEM, in the config's namespace", async () => {
     const stores = parseYaml(await readFile(join(out, 'kubernetes/kafka-1-stores.yaml'), 'utf8'));
-    expect(stores).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'kafka-1-stores', namespace: 'kafka' } });
+    expect(stores).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name: 'kafka-1-stores', namespace: 'kafka' },
+    });
     const b64 = (f: string) => readFile(join(out, f)).then((b) => b.toString('base64'));
     expect(stores.data['kafka.kafka-1.keystore.pkcs12']).toBe(await b64('kafka-1-creds/kafka.kafka-1.keystore.pkcs12'));
     expect(Buffer.from(stores.data['keystore.password'], 'base64').toString()).toBe(PW);
@@ -210,10 +274,12 @@ describe('generate --layout confluent (the write-up\'s two brokers, from a confi
 });
 
 describe('Kubernetes Secrets of a config file with no namespace', () => {
-  test('carry none: kubectl applies them to the context\'s namespace', async () => {
+  test("carry none: kubectl applies them to the context's namespace", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'c.yaml'), 'layout: confluent\nbrokers:\n  kafka-1: [kafka-1]\nemit: [kubernetes]\n');
-    expect((await runCli(['generate', '--config', 'c.yaml', '--out', 'tls'], { cwd: dir, env: { PASSWORD: PW } })).exitCode).toBe(0);
+    expect(
+      (await runCli(['generate', '--config', 'c.yaml', '--out', 'tls'], { cwd: dir, env: { PASSWORD: PW } })).exitCode,
+    ).toBe(0);
     const secret = parseYaml(await readFile(join(dir, 'tls/kubernetes/kafka-1-tls.yaml'), 'utf8'));
     expect(secret.metadata).toEqual({ name: 'kafka-1-tls', labels: { 'app.kubernetes.io/managed-by': 'kafka-mtls' } });
     await rm(dir, { recursive: true, force: true });
@@ -222,14 +288,34 @@ describe('Kubernetes Secrets of a config file with no namespace', () => {
 
 describe('a config file that breaks a rule', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['a broker host that is not a name', 'brokers:\n  kafka-1: [kafka-1, "bad host"]\n', /^error: --config bad\.yaml: brokers\.kafka-1\[1\]: must be a DNS name/],
-    ['an unknown field', 'brokers:\n  kafka-1: [kafka-1]\nbroker: 3\n', /^error: --config bad\.yaml: broker: is not a known field/],
-    ['a password written inline', 'password: secret\nbrokers:\n  kafka-1: [kafka-1]\n', /^error: --config bad\.yaml: password: must be a mapping/],
-    ['a subject value that would inject config', 'subject: {O: "x\\n[ v3_req ]"}\nbrokers:\n  kafka-1: [kafka-1]\n', /^error: --config bad\.yaml: subject\.O: must be 1 to 64 letters/],
-    ['a listener advertising a host the broker lacks', 'brokers:\n  kafka-1: [kafka-1]\nlisteners:\n  - {name: SSL, port: 9093, host: 1}\n', /^error: --config bad\.yaml: listeners\[0\]\.host: is the index of a broker host name/],
+    [
+      'a broker host that is not a name',
+      'brokers:\n  kafka-1: [kafka-1, "bad host"]\n',
+      /^error: --config bad\.yaml: brokers\.kafka-1\[1\]: must be a DNS name/,
+    ],
+    [
+      'an unknown field',
+      'brokers:\n  kafka-1: [kafka-1]\nbroker: 3\n',
+      /^error: --config bad\.yaml: broker: is not a known field/,
+    ],
+    [
+      'a password written inline',
+      'password: secret\nbrokers:\n  kafka-1: [kafka-1]\n',
+      /^error: --config bad\.yaml: password: must be a mapping/,
+    ],
+    [
+      'a subject value that would inject config',
+      'subject: {O: "x\\n[ v3_req ]"}\nbrokers:\n  kafka-1: [kafka-1]\n',
+      /^error: --config bad\.yaml: subject\.O: must be 1 to 64 letters/,
+    ],
+    [
+      'a listener advertising a host the broker lacks',
+      'brokers:\n  kafka-1: [kafka-1]\nlisteners:\n  - {name: SSL, port: 9093, host: 1}\n',
+      /^error: --config bad\.yaml: listeners\[0\]\.host: is the index of a broker host name/,
+    ],
     ['YAML that does not parse', 'brokers: [\n', /^error: --config bad\.yaml: is not valid YAML or JSON at line/],
   ];
-  test.each(cases)('%s: exit 2, the field\'s path, nothing written', async (_name, text, message) => {
+  test.each(cases)("%s: exit 2, the field's path, nothing written", async (_name, text, message) => {
     const dir = await tempDir();
     await writeFile(join(dir, 'bad.yaml'), text);
     const r = await runCli(['generate', '--config', 'bad.yaml'], { cwd: dir });

@@ -13,27 +13,93 @@ import { OWN_CA_CNF as PKI } from '../helpers/pki.js';
 const PW = 'Dry-Run-Store-Pw-3';
 const ENV = { PASSWORD: PW, ISSUING_PW: 'issuing-passphrase' };
 
-
 /** A root and an issuing CA under it whose key is encrypted, its passphrase in ISSUING_PW. */
 async function makePki(dir: string): Promise<void> {
   const o = (args: string[]) => execa('openssl', args, { cwd: dir, env: ENV });
   await writeFile(join(dir, 'pki.cnf'), PKI);
-  await o(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.crt', '-days', '3700', '-config', 'pki.cnf']);
-  await o(['req', '-new', '-newkey', 'rsa:2048', '-keyout', 'issuing.key', '-out', 'issuing.csr', '-subj', '/O=Acme/CN=Acme Issuing CA', '-passout', 'env:ISSUING_PW']);
-  await o(['x509', '-req', '-in', 'issuing.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-out', 'issuing.crt', '-days', '3650', '-extfile', 'pki.cnf', '-extensions', 'issuing', '-set_serial', '0x2001']);
+  await o([
+    'req',
+    '-x509',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'root.key',
+    '-out',
+    'root.crt',
+    '-days',
+    '3700',
+    '-config',
+    'pki.cnf',
+  ]);
+  await o([
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-keyout',
+    'issuing.key',
+    '-out',
+    'issuing.csr',
+    '-subj',
+    '/O=Acme/CN=Acme Issuing CA',
+    '-passout',
+    'env:ISSUING_PW',
+  ]);
+  await o([
+    'x509',
+    '-req',
+    '-in',
+    'issuing.csr',
+    '-CA',
+    'root.crt',
+    '-CAkey',
+    'root.key',
+    '-out',
+    'issuing.crt',
+    '-days',
+    '3650',
+    '-extfile',
+    'pki.cnf',
+    '-extensions',
+    'issuing',
+    '-set_serial',
+    '0x2001',
+  ]);
 }
 
 /** The commands a run starts, serials aside (each run draws its own). */
 const commands = (lines: readonly string[]) =>
-  lines.filter((l) => /^(openssl|keytool) /.test(l)).map((l) => l.replace(/-set_serial 0x[0-9a-f]+/, '-set_serial <random>')).sort();
+  lines
+    .filter((l) => /^(openssl|keytool) /.test(l))
+    .map((l) => l.replace(/-set_serial 0x[0-9a-f]+/, '-set_serial <random>'))
+    .sort();
 
 const cases: Array<[string, string[], Record<string, string>]> = [
   ['the drop-in', [], {}],
   ['the confluent layout', ['--layout', 'confluent'], {}],
   ['--generate-passwords', ['--generate-passwords'], {}],
-  ['an encrypted CA of your own', ['--ca-cert', 'issuing.crt', '--ca-key', 'issuing.key', '--ca-chain', 'root.crt', '--ca-key-password-env', 'ISSUING_PW'], {}],
+  [
+    'an encrypted CA of your own',
+    [
+      '--ca-cert',
+      'issuing.crt',
+      '--ca-key',
+      'issuing.key',
+      '--ca-chain',
+      'root.crt',
+      '--ca-key-password-env',
+      'ISSUING_PW',
+    ],
+    {},
+  ],
   // The script as the user runs it: PASSWORD unset, the script's own variable instead.
-  ['the drop-in, given KAFKA_MTLS_STORE_PASSWORD instead of PASSWORD', [], { PASSWORD: '', KAFKA_MTLS_STORE_PASSWORD: PW }],
+  [
+    'the drop-in, given KAFKA_MTLS_STORE_PASSWORD instead of PASSWORD',
+    [],
+    { PASSWORD: '', KAFKA_MTLS_STORE_PASSWORD: PW },
+  ],
 ];
 
 describe('the --dry-run script is a faithful copy of the run', () => {
@@ -55,7 +121,13 @@ describe('the --dry-run script is a faithful copy of the run', () => {
     await writeFile(join(dir, `${at}.sh`), dry.stdout);
 
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/', ...ENV, ...scriptEnv };
-    const script = await execa('bash', [`${at}.sh`, `${at}-script`], { cwd: dir, env, extendEnv: false, reject: false, all: true });
+    const script = await execa('bash', [`${at}.sh`, `${at}-script`], {
+      cwd: dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     expect(script.exitCode).toBe(0);
     expect(String(script.all)).not.toMatch(/warning|No environment variable|Cannot find environment variable/);
     const out = join(dir, `${at}-script`);
@@ -71,11 +143,16 @@ describe('the --dry-run script is a faithful copy of the run', () => {
     // The run itself, with the same flags: its journal records the commands the script holds.
     const run = await runCli(['generate', '--out', `${at}-run`, ...flags], { cwd: dir, env: ENV });
     expect(run.exitCode).toBe(0);
-    const [journal] = (await execa('bash', ['-c', `ls ${at}-run/.kafka-mtls/run-*.json`], { cwd: dir })).stdout.split('\n');
-    const steps = (JSON.parse(await readFile(join(dir, journal!), 'utf8')) as { steps: Array<{ command: string }> }).steps;
+    const [journal] = (await execa('bash', ['-c', `ls ${at}-run/.kafka-mtls/run-*.json`], { cwd: dir })).stdout.split(
+      '\n',
+    );
+    const steps = (JSON.parse(await readFile(join(dir, journal!), 'utf8')) as { steps: Array<{ command: string }> })
+      .steps;
     expect(commands(dry.stdout.split('\n'))).toEqual(commands(steps.map((s) => s.command)));
     // And the two directories hold the same files.
-    const files = async (d: string) => (await execa('bash', ['-c', 'find . -path ./.kafka-mtls -prune -o -type f -print | sort'], { cwd: join(dir, d) })).stdout;
+    const files = async (d: string) =>
+      (await execa('bash', ['-c', 'find . -path ./.kafka-mtls -prune -o -type f -print | sort'], { cwd: join(dir, d) }))
+        .stdout;
     expect(await files(`${at}-script`)).toBe(await files(`${at}-run`));
   });
 });

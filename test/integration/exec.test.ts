@@ -11,18 +11,32 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const sh = (script: string, over: Partial<ExecRequest> = {}): ExecRequest => ({
-  file: 'sh', args: ['-c', script], cwd: dir, env: { LC_ALL: 'C' }, timeoutMs: 10_000, ...over,
+  file: 'sh',
+  args: ['-c', script],
+  cwd: dir,
+  env: { LC_ALL: 'C' },
+  timeoutMs: 10_000,
+  ...over,
 });
 
-test('returns the exit code and both streams, in the work directory, with the given environment on top of the parent\'s', async () => {
-  const r = await execProcess(sh('pwd; echo "$KMTLS_X:${PATH:+path}"; echo oops >&2; exit 3', { env: { KMTLS_X: 'given' } }));
+test("returns the exit code and both streams, in the work directory, with the given environment on top of the parent's", async () => {
+  const r = await execProcess(
+    sh('pwd; echo "$KMTLS_X:${PATH:+path}"; echo oops >&2; exit 3', { env: { KMTLS_X: 'given' } }),
+  );
   expect(r).toEqual({ kind: 'exited', exitCode: 3, stdout: `${dir}\ngiven:path\n`, stderr: 'oops\n' });
 });
 
 test('gives a command its input, and closes standard input when there is none', async () => {
-  expect(await execProcess(sh('cat', { input: 'a PEM\n' }))).toMatchObject({ kind: 'exited', exitCode: 0, stdout: 'a PEM\n' });
+  expect(await execProcess(sh('cat', { input: 'a PEM\n' }))).toMatchObject({
+    kind: 'exited',
+    exitCode: 0,
+    stdout: 'a PEM\n',
+  });
   // A prompt must fail at once, not wait: read gets end of file.
-  expect(await execProcess(sh('if read line; then echo read; else echo eof; fi'))).toMatchObject({ exitCode: 0, stdout: 'eof\n' });
+  expect(await execProcess(sh('if read line; then echo read; else echo eof; fi'))).toMatchObject({
+    exitCode: 0,
+    stdout: 'eof\n',
+  });
 });
 
 test('streams output as it comes, for --verbose', async () => {
@@ -31,7 +45,7 @@ test('streams output as it comes, for --verbose', async () => {
   expect(seen.sort()).toEqual(['stderr:two\n', 'stdout:one\n']);
 });
 
-test('a tool that is not there has not started, with the system\'s code', async () => {
+test("a tool that is not there has not started, with the system's code", async () => {
   const r = await execProcess({ ...sh(''), file: 'kafka-mtls-no-such-tool' });
   expect(r).toMatchObject({ kind: 'not-started', code: 'ENOENT' });
 });

@@ -18,7 +18,10 @@ describe('kafka-mtls generate', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    first = await runCli(['generate', '--brokers', '2', '--san', 'kafka.example.com', '--san', 'IP:127.0.0.1'], { cwd: dir, env: ENV });
+    first = await runCli(['generate', '--brokers', '2', '--san', 'kafka.example.com', '--san', 'IP:127.0.0.1'], {
+      cwd: dir,
+      env: ENV,
+    });
     firstSnapshot = await snapshot(join(dir, 'certs'));
   }, 120_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -26,7 +29,9 @@ describe('kafka-mtls generate', () => {
   test('succeeds and prints each principal', () => {
     expect(first.stderr).toBe('');
     expect(first.exitCode).toBe(0);
-    expect(first.stdout).toContain('CN=mtls-kafka-1.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR');
+    expect(first.stdout).toContain(
+      'CN=mtls-kafka-1.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR',
+    );
     expect(first.stdout).toMatch(/✓ broker-0\.import/);
   });
 
@@ -78,7 +83,7 @@ describe('kafka-mtls generate', () => {
     expect(text).not.toContain(PW);
   });
 
-  test('a second run keeps the first run\'s files, unchanged, as a backup', async () => {
+  test("a second run keeps the first run's files, unchanged, as a backup", async () => {
     const second = await runCli(['generate', '--brokers', '1'], { cwd: dir, env: ENV });
     expect(second.exitCode).toBe(0);
     const backups = (await readdir(dir)).filter((f) => /^certs\.bak-\d{8}T\d{6}Z(-\d+)?$/.test(f));
@@ -101,7 +106,7 @@ describe('a step that fails midway', () => {
     dir = await tempDir();
     await mkdir(join(dir, 'certs'));
     await writeFile(join(dir, 'certs/ca.key'), 'the previous CA key, which must survive\n', { mode: 0o600 });
-    await writeFile(join(dir, 'certs/ca.srl'), 'a file of the script\'s: 01\n');
+    await writeFile(join(dir, 'certs/ca.srl'), "a file of the script's: 01\n");
     before = await snapshot(join(dir, 'certs'));
     env = {
       ...ENV,
@@ -132,7 +137,12 @@ describe('a step that fails midway', () => {
     const r = await runCli(['generate', '--brokers', '1', '--json'], { cwd: dir, env });
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ ok: false, exitCode: 1, target: join(dir, 'certs'), failure: { kind: 'exit-code', exitCode: 1 } });
+    expect(report).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      target: join(dir, 'certs'),
+      failure: { kind: 'exit-code', exitCode: 1 },
+    });
     expect(report.failure.stepId).toMatch(/\.import$/);
     expect(r.stdout).not.toContain(PW);
     expect(await snapshot(join(dir, 'certs'))).toEqual(before);
@@ -146,7 +156,10 @@ describe('a step that fails midway', () => {
     expect((await stat(kept!)).isDirectory()).toBe(true);
     expect(await readdir(kept!)).toContain('ca.crt');
     const [journal] = await readdir(join(kept!, '.kafka-mtls'));
-    expect(JSON.parse(await readFile(join(kept!, '.kafka-mtls', journal!), 'utf8'))).toMatchObject({ outcome: 'failed', failure: { kind: 'exit-code' } });
+    expect(JSON.parse(await readFile(join(kept!, '.kafka-mtls', journal!), 'utf8'))).toMatchObject({
+      outcome: 'failed',
+      failure: { kind: 'exit-code' },
+    });
     expect(await snapshot(join(dir, 'certs'))).toEqual(before);
     await rm(kept!, { recursive: true });
   });
@@ -166,22 +179,57 @@ describe('bad input', () => {
 
   test.each<[string, string[], Record<string, string>, RegExp]>([
     ['a short PASSWORD', [], { PASSWORD: 'abc' }, /^error: PASSWORD: must be at least 6 characters/],
-    ['a short password file', ['--password-file', 'short-pw'], {}, /^error: --password-file: must be at least 6 characters/],
-    ['a missing password file', ['--password-file', 'nope'], {}, /^error: --password-file: must be a readable file; nope does not exist/],
-    ['a broker count of 0', ['--brokers', '0'], ENV, /^error: --brokers: must be a whole number from 1 to 999, got "0"/],
+    [
+      'a short password file',
+      ['--password-file', 'short-pw'],
+      {},
+      /^error: --password-file: must be at least 6 characters/,
+    ],
+    [
+      'a missing password file',
+      ['--password-file', 'nope'],
+      {},
+      /^error: --password-file: must be a readable file; nope does not exist/,
+    ],
+    [
+      'a broker count of 0',
+      ['--brokers', '0'],
+      ENV,
+      /^error: --brokers: must be a whole number from 1 to 999, got "0"/,
+    ],
     ['a broker count of 1000', ['--brokers', '1000'], ENV, /^error: --brokers: must be a whole number from 1 to 999/],
-    ['a broker count that is not a number', [], { ...ENV, KAFKA_BROKER_COUNT: '3; rm -rf /' }, /^error: --brokers \(from KAFKA_BROKER_COUNT\): must be a whole number/],
-    ['a validity that is not a positive whole number', [], { ...ENV, VALIDITY: '-5' }, /^error: --validity \(from VALIDITY\): must be a whole number from 1 to 36500/],
+    [
+      'a broker count that is not a number',
+      [],
+      { ...ENV, KAFKA_BROKER_COUNT: '3; rm -rf /' },
+      /^error: --brokers \(from KAFKA_BROKER_COUNT\): must be a whole number/,
+    ],
+    [
+      'a validity that is not a positive whole number',
+      [],
+      { ...ENV, VALIDITY: '-5' },
+      /^error: --validity \(from VALIDITY\): must be a whole number from 1 to 36500/,
+    ],
     ['a fractional validity', ['--validity', '1.5'], ENV, /^error: --validity: must be a whole number/],
     ['a name that is not a DNS label', ['--name', 'Kafka_Cluster'], ENV, /^error: --name: must be a DNS label/],
     ['a namespace with a newline', ['--namespace', 'ns\n[v3_ca]'], ENV, /^error: --namespace: must be a DNS label/],
     ['a malformed --san', ['--san', 'bad name,DNS:x'], ENV, /^error: --san: must be a DNS name/],
-    ['a malformed IP --san', ['--san', 'IP:300.1.1.1'], ENV, /^error: --san: IP: must be followed by an IPv4 or IPv6 address/],
+    [
+      'a malformed IP --san',
+      ['--san', 'IP:300.1.1.1'],
+      ENV,
+      /^error: --san: IP: must be followed by an IPv4 or IPv6 address/,
+    ],
     ['an org with config syntax', ['--org', 'Acme\nCN = evil'], ENV, /^error: --org: must be 1 to 64 letters/],
     ['an org unit with a $', ['--org-unit', '$ENV::HOME'], ENV, /^error: --org-unit: must be 1 to 64 letters/],
     ['a country of three letters', ['--country', 'KOR'], ENV, /^error: --country: must be a two-letter/],
     ['an unknown store type', ['--store-type', 'bks'], ENV, /--store-type <type>' argument 'bks' is invalid/],
-    ['an unknown --emit', ['--emit', 'pem,jks'], ENV, /^error: --emit: must be one of pem, principals, client-properties, server-properties, compose, kubernetes, got "jks"/],
+    [
+      'an unknown --emit',
+      ['--emit', 'pem,jks'],
+      ENV,
+      /^error: --emit: must be one of pem, principals, client-properties, server-properties, compose, kubernetes, got "jks"/,
+    ],
     ['an unknown option', ['--password', 'x'], ENV, /unknown option '--password'/],
     ['an --out that is a file', ['--out', 'short-pw'], ENV, /^error: --out: must be a directory or not exist yet/],
   ])('%s: exit 2, one line naming the option, nothing touched', async (_name, args, env, message) => {
@@ -230,7 +278,9 @@ describe('--emit pem,principals', () => {
       expect(fromKey.stdout).toBe(fromCert.stdout);
     }
     const principals = await readFile(join(certs, 'principals.txt'), 'utf8');
-    expect(principals).toMatch(/^mtls-kafka-client +User:CN=mtls-kafka-client,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m);
+    expect(principals).toMatch(
+      /^mtls-kafka-client +User:CN=mtls-kafka-client,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m,
+    );
     expect(principals).toMatch(
       /^super\.users=User:CN=mtls-kafka-0\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR;User:CN=mtls-kafka-1\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m,
     );
@@ -242,18 +292,27 @@ describe('--emit client-properties', () => {
   test('writes client.properties with ${file:} references and the password only in a 0600 credentials file, escaped for Properties', async () => {
     const dir = await tempDir();
     const pw = 'back\\slash pw';
-    const r = await runCli(['generate', '--brokers', '1', '--emit', 'client-properties'], { cwd: dir, env: { PASSWORD: pw } });
+    const r = await runCli(['generate', '--brokers', '1', '--emit', 'client-properties'], {
+      cwd: dir,
+      env: { PASSWORD: pw },
+    });
     expect(r.exitCode).toBe(0);
     const certs = join(dir, 'certs');
     const props = await readFile(join(certs, 'client.properties'), 'utf8');
     expect(props).not.toContain(pw);
     expect(props).toContain(`ssl.keystore.location=${certs}/mtls-kafka-client.keystore.jks`);
-    expect(props).toContain(`ssl.truststore.password=\${file:${certs}/kafka-mtls-credentials.properties:truststore.password}`);
-    expect(props).toMatch(/^config\.providers\.file\.class=org\.apache\.kafka\.common\.config\.provider\.FileConfigProvider$/m);
+    expect(props).toContain(
+      `ssl.truststore.password=\${file:${certs}/kafka-mtls-credentials.properties:truststore.password}`,
+    );
+    expect(props).toMatch(
+      /^config\.providers\.file\.class=org\.apache\.kafka\.common\.config\.provider\.FileConfigProvider$/m,
+    );
     expect((await snapshot(certs))['kafka-mtls-credentials.properties']).toMatch(/^600 /);
     // java.util.Properties reads a backslash as an escape: the file doubles it.
     const escaped = 'back\\\\slash pw';
-    expect(await readFile(join(certs, 'kafka-mtls-credentials.properties'), 'utf8')).toBe(`keystore.password=${escaped}\nkey.password=${escaped}\ntruststore.password=${escaped}\n`);
+    expect(await readFile(join(certs, 'kafka-mtls-credentials.properties'), 'utf8')).toBe(
+      `keystore.password=${escaped}\nkey.password=${escaped}\ntruststore.password=${escaped}\n`,
+    );
     await rm(dir, { recursive: true, force: true });
   });
 });
@@ -277,7 +336,10 @@ describe('an --out that is a symlink to a directory', () => {
 describe('--store-type jks', () => {
   test('makes JKS stores that open with the password and hold the same entries', async () => {
     const dir = await tempDir();
-    const r = await runCli(['generate', '--brokers', '1', '--store-type', 'jks', '--out', 'out/jks'], { cwd: dir, env: ENV });
+    const r = await runCli(['generate', '--brokers', '1', '--store-type', 'jks', '--out', 'out/jks'], {
+      cwd: dir,
+      env: ENV,
+    });
     expect(r.exitCode).toBe(0);
     const ks = await listStore(join(dir, 'out/jks/mtls-kafka-0.keystore.jks'), PW);
     expect(ks.type).toBe('JKS');
@@ -303,7 +365,12 @@ describe('--dry-run', () => {
     expect(r.stdout).toMatch(/^keytool .* -importkeystore .*-srcstorepass:env KAFKA_MTLS_STORE_PASSWORD/m);
     expect(r.stdout).not.toContain(PW);
     await writeFile(join(dir, 'plan.sh'), r.stdout);
-    const ran = await execa('bash', ['plan.sh', 'by-hand'], { cwd: dir, env: { KAFKA_MTLS_STORE_PASSWORD: PW }, reject: false, all: true });
+    const ran = await execa('bash', ['plan.sh', 'by-hand'], {
+      cwd: dir,
+      env: { KAFKA_MTLS_STORE_PASSWORD: PW },
+      reject: false,
+      all: true,
+    });
     expect(ran.exitCode).toBe(0);
     const out = join(dir, 'by-hand');
     expect(await verifies(join(out, 'ca.crt'), join(out, 'ca-signed-mtls-kafka-0'))).toBe(true);
@@ -317,7 +384,11 @@ describe('--dry-run', () => {
     expect(verified.exitCode).toBe(0);
     expect(verified.stdout).toMatch(/: \d+ passed, 0 warnings, 0 failed$/m);
     // Run again into the same directory: the script refuses rather than overwrite.
-    const again = await execa('bash', ['plan.sh', 'by-hand'], { cwd: dir, env: { KAFKA_MTLS_STORE_PASSWORD: PW }, reject: false });
+    const again = await execa('bash', ['plan.sh', 'by-hand'], {
+      cwd: dir,
+      env: { KAFKA_MTLS_STORE_PASSWORD: PW },
+      reject: false,
+    });
     expect(again.exitCode).not.toBe(0);
     await rm(dir, { recursive: true, force: true });
   });
@@ -326,7 +397,11 @@ describe('--dry-run', () => {
 describe('output to a reader that stops early', () => {
   test('is not an error: no EPIPE trace, exit 0', async () => {
     // 300 brokers: a plan far larger than a pipe's buffer, so the write does hit the closed pipe.
-    const r = await execa("bash", ["-c", `set -o pipefail; "${process.execPath}" "${CLI}" generate --dry-run --brokers 300 | head -1`], { env: ENV, reject: false });
+    const r = await execa(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" generate --dry-run --brokers 300 | head -1`],
+      { env: ENV, reject: false },
+    );
     expect(r.exitCode).toBe(0);
     expect(String(r.stdout)).toBe('#!/usr/bin/env bash');
     expect(String(r.stderr)).not.toMatch(/EPIPE|Unhandled/);
@@ -340,7 +415,9 @@ describe('--json', () => {
     expect(r.exitCode).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ ok: true, out: join(dir, 'certs'), backup: null, storeType: 'pkcs12' });
-    expect(summary.principals['mtls-kafka-0']).toBe('CN=mtls-kafka-0.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR');
+    expect(summary.principals['mtls-kafka-0']).toBe(
+      'CN=mtls-kafka-0.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR',
+    );
     expect(summary.files).toContain('mtls-kafka-client.keystore.jks');
     await rm(dir, { recursive: true, force: true });
   });
@@ -372,8 +449,19 @@ describe('--emit server-properties,compose with --properties-passwords', () => {
   test('literal: the password in a 0600 server.properties, escaped for Properties; placeholder: a marker and no password', async () => {
     const dir = await tempDir();
     const pw = 'lit\\eral-pw';
-    const args = ['generate', '--brokers', '1', '--emit', 'server-properties,compose', '--mount-path', '/etc/kafka/secrets'];
-    const lit = await runCli([...args, '--properties-passwords', 'literal', '--out', 'lit'], { cwd: dir, env: { PASSWORD: pw } });
+    const args = [
+      'generate',
+      '--brokers',
+      '1',
+      '--emit',
+      'server-properties,compose',
+      '--mount-path',
+      '/etc/kafka/secrets',
+    ];
+    const lit = await runCli([...args, '--properties-passwords', 'literal', '--out', 'lit'], {
+      cwd: dir,
+      env: { PASSWORD: pw },
+    });
     expect(lit.exitCode).toBe(0);
     const text = await readFile(join(dir, 'lit/mtls-kafka-0.server.properties'), 'utf8');
     expect(text.match(/=lit\\\\eral-pw$/gm)).toHaveLength(3);
@@ -389,7 +477,10 @@ describe('--emit server-properties,compose with --properties-passwords', () => {
     expect(compose).toContain('- "./mtls-kafka-0.keystore.jks:/etc/kafka/secrets/mtls-kafka-0.keystore.jks:ro"');
     expect(compose).not.toContain('- "./.:/etc/kafka/secrets"');
 
-    const ph = await runCli([...args, '--properties-passwords', 'placeholder', '--out', 'ph'], { cwd: dir, env: { PASSWORD: pw } });
+    const ph = await runCli([...args, '--properties-passwords', 'placeholder', '--out', 'ph'], {
+      cwd: dir,
+      env: { PASSWORD: pw },
+    });
     expect(ph.exitCode).toBe(0);
     const placeholder = await readFile(join(dir, 'ph/mtls-kafka-0.server.properties'), 'utf8');
     expect(placeholder).toContain('ssl.keystore.password=<store-password>');
@@ -408,21 +499,34 @@ describe('--keytool-jvm', () => {
 
   test('shared (the default) and per-step make the same stores, and --json says which ran', async () => {
     const entries = async (out: string) =>
-      Promise.all(['mtls-kafka-0.keystore.jks', 'mtls-kafka-client.keystore.jks', 'kafka.server.truststore.jks'].map(async (f) => (await listStore(join(dir, out, f), PW)).entries.map((e) => [e.alias, e.entryType, e.chainLength])));
+      Promise.all(
+        ['mtls-kafka-0.keystore.jks', 'mtls-kafka-client.keystore.jks', 'kafka.server.truststore.jks'].map(async (f) =>
+          (await listStore(join(dir, out, f), PW)).entries.map((e) => [e.alias, e.entryType, e.chainLength]),
+        ),
+      );
     const shared = await runCli(['generate', '--brokers', '1', '--out', 'shared', '--json'], { cwd: dir, env: ENV });
-    const perStep = await runCli(['generate', '--brokers', '1', '--out', 'per-step', '--json', '--keytool-jvm', 'per-step'], { cwd: dir, env: ENV });
+    const perStep = await runCli(
+      ['generate', '--brokers', '1', '--out', 'per-step', '--json', '--keytool-jvm', 'per-step'],
+      { cwd: dir, env: ENV },
+    );
     expect([shared.exitCode, perStep.exitCode]).toEqual([0, 0]);
     expect(JSON.parse(shared.stdout).keytool).toEqual({ jvm: 'shared' });
     expect(JSON.parse(perStep.stdout).keytool).toEqual({ jvm: 'per-step' });
     expect(await entries('shared')).toEqual(await entries('per-step'));
-    expect((await entries('shared'))[0]).toEqual([['ca.crt', 'trustedCertEntry', 1], ['mtls-kafka-0', 'PrivateKeyEntry', 2]]);
+    expect((await entries('shared'))[0]).toEqual([
+      ['ca.crt', 'trustedCertEntry', 1],
+      ['mtls-kafka-0', 'PrivateKeyEntry', 2],
+    ]);
   });
 
-  test('a keytool that is not a JDK\'s runs per step, and the summary says why', async () => {
+  test("a keytool that is not a JDK's runs per step, and the summary says why", async () => {
     const bin = join(dir, 'bin');
     await mkdir(bin, { recursive: true });
     await writeFile(join(bin, 'keytool'), `#!/bin/sh\nexec "${await whichReal('keytool')}" "$@"\n`, { mode: 0o755 });
-    const r = await runCli(['generate', '--brokers', '1', '--out', 'wrapped', '--keytool', join(bin, 'keytool')], { cwd: dir, env: ENV });
+    const r = await runCli(['generate', '--brokers', '1', '--out', 'wrapped', '--keytool', join(bin, 'keytool')], {
+      cwd: dir,
+      env: ENV,
+    });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`note: keytool ran one JVM per step: ${join(bin, 'keytool')} has no java beside it`);
   });

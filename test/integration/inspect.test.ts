@@ -7,20 +7,29 @@ let work: string;
 
 beforeAll(async () => {
   work = await tempDir('kmtls-inspect-');
-  for (const [out, type] of [['p12', 'pkcs12'], ['jks', 'jks']]) {
-    const r = await runCli(['generate', '--out', out!, '--brokers', '1', '--store-type', type!], { cwd: work, env: { PASSWORD: PW } });
+  for (const [out, type] of [
+    ['p12', 'pkcs12'],
+    ['jks', 'jks'],
+  ]) {
+    const r = await runCli(['generate', '--out', out!, '--brokers', '1', '--store-type', type!], {
+      cwd: work,
+      env: { PASSWORD: PW },
+    });
     if (r.exitCode !== 0) throw new Error(r.stderr);
   }
 }, 120_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-const inspect = (files: string[], env: Record<string, string> = { PASSWORD: PW }) => runCli(['inspect', ...files.map((f) => join(work, f))], { cwd: work, env });
+const inspect = (files: string[], env: Record<string, string> = { PASSWORD: PW }) =>
+  runCli(['inspect', ...files.map((f) => join(work, f))], { cwd: work, env });
 
 test('a certificate: subject, issuer, serial, validity, key, usages, SANs, fingerprint', async () => {
   const r = await inspect(['p12/ca-signed-mtls-kafka-0']);
   expect(r.exitCode).toBe(0);
   expect(r.stdout).toMatch(/^ca-signed-mtls-kafka-0: certificate$/m);
-  expect(r.stdout).toMatch(/subject: +CN=mtls-kafka-0\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m);
+  expect(r.stdout).toMatch(
+    /subject: +CN=mtls-kafka-0\.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR$/m,
+  );
   expect(r.stdout).toMatch(/issuer: +emailAddress=my@email\.com,CN=Kafka-Security-CA,/m);
   expect(r.stdout).toMatch(/serial: +[0-9A-F]{32} +\(X\.509 v3\)/);
   expect(r.stdout).toMatch(/validity: .* \(729 days left\)/);
@@ -39,7 +48,10 @@ test('a CSR and a private key, which is never printed', async () => {
 });
 
 test('PKCS12 and JKS keystores: type, aliases, entry types, each certificate', async () => {
-  for (const [dir, type] of [['p12', 'PKCS12'], ['jks', 'JKS']]) {
+  for (const [dir, type] of [
+    ['p12', 'PKCS12'],
+    ['jks', 'JKS'],
+  ]) {
     const r = await inspect([`${dir}/mtls-kafka-0.keystore.jks`]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^mtls-kafka-0\\.keystore\\.jks: ${type} store, 2 entries$`, 'm'));
@@ -54,12 +66,21 @@ test('a store with the wrong password, or a file of no known kind, exits 1 and s
   expect(wrong.stdout).toMatch(/a PKCS12 store that does not open with the password/);
   const other = await inspect(['p12/ext0.cnf']);
   expect(other.exitCode).toBe(1);
-  expect(other.stdout).toMatch(/^ext0\.cnf: unreadable\n +not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store$/m);
+  expect(other.stdout).toMatch(
+    /^ext0\.cnf: unreadable\n +not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store$/m,
+  );
 });
 
 test('--json', async () => {
-  const r = await runCli(['inspect', '--json', join(work, 'p12/kafka.client.truststore.jks')], { cwd: work, env: { PASSWORD: PW } });
+  const r = await runCli(['inspect', '--json', join(work, 'p12/kafka.client.truststore.jks')], {
+    cwd: work,
+    env: { PASSWORD: PW },
+  });
   const [item] = JSON.parse(r.stdout);
-  expect(item).toMatchObject({ kind: 'store', type: 'PKCS12', entries: [{ alias: 'caroot', entryType: 'trustedCertEntry' }] });
+  expect(item).toMatchObject({
+    kind: 'store',
+    type: 'PKCS12',
+    entries: [{ alias: 'caroot', entryType: 'trustedCertEntry' }],
+  });
   expect(item.entries[0].certs[0].isCa).toBe(true);
 });

@@ -25,7 +25,10 @@ afterAll(async () => {
 
 async function generateWith(jdk: Jdk): Promise<string> {
   const out = join(work, `jdk-${jdk.version}`);
-  const r = await runCli(['generate', '--brokers', '1', '--out', out, '--keytool', jdk.keytool, '--json'], { cwd: work, env: { PASSWORD: PW } });
+  const r = await runCli(['generate', '--brokers', '1', '--out', out, '--keytool', jdk.keytool, '--json'], {
+    cwd: work,
+    env: { PASSWORD: PW },
+  });
   expect(r.stderr).toBe('');
   expect(r.exitCode).toBe(0);
   const summary = JSON.parse(r.stdout) as { storeType: string; keytool: { jvm: string } };
@@ -49,11 +52,16 @@ test('a JDK is installed', () => {
   expect(first).toBeDefined();
 });
 
-(first ? test : test.skip)(`the default JDK (${first?.version}, ${first?.keytool}): generate and verify`, async () => {
-  await checkWith(first!, await generateWith(first!));
-}, 300_000);
+(first ? test : test.skip)(
+  `the default JDK (${first?.version}, ${first?.keytool}): generate and verify`,
+  async () => {
+    await checkWith(first!, await generateWith(first!));
+  },
+  300_000,
+);
 
-if (others.length === 0) process.stderr.write('skipped: no second JDK under /usr/lib/jvm: the second-JDK test did not run\n');
+if (others.length === 0)
+  process.stderr.write('skipped: no second JDK under /usr/lib/jvm: the second-JDK test did not run\n');
 (others.length > 0 ? describe : describe.skip)('other JDKs', () => {
   test.each(others.length > 0 ? others.map((j) => [j.version, j] as const) : [['none', first!] as const])(
     'JDK %s: generate and verify with its keytool',

@@ -13,16 +13,54 @@ const ENV = { LC_ALL: 'C', HOST_PW: PW };
 let dir: string;
 beforeAll(async () => {
   dir = await tempDir();
-  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=host test CA', '-days', '2'], { cwd: dir });
+  await execa(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-subj',
+      '/CN=host test CA',
+      '-days',
+      '2',
+    ],
+    { cwd: dir },
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const request = (args: string[], over: Partial<ExecRequest> = {}): ExecRequest => ({
-  file: 'keytool', args, cwd: dir, env: ENV, timeoutMs: 60_000, ...over,
+  file: 'keytool',
+  args,
+  cwd: dir,
+  env: ENV,
+  timeoutMs: 60_000,
+  ...over,
 });
 const importCa = (store: string, alias = 'caroot') =>
-  request(['-J-XX:TieredStopAtLevel=1', '-importcert', '-noprompt', '-alias', alias, '-file', 'ca.crt', '-keystore', store, '-storetype', 'PKCS12', '-storepass:env', 'HOST_PW']);
-const list = (store: string, passwordVar = 'HOST_PW') => request(['-list', '-keystore', store, '-storepass:env', passwordVar]);
+  request([
+    '-J-XX:TieredStopAtLevel=1',
+    '-importcert',
+    '-noprompt',
+    '-alias',
+    alias,
+    '-file',
+    'ca.crt',
+    '-keystore',
+    store,
+    '-storetype',
+    'PKCS12',
+    '-storepass:env',
+    'HOST_PW',
+  ]);
+const list = (store: string, passwordVar = 'HOST_PW') =>
+  request(['-list', '-keystore', store, '-storepass:env', passwordVar]);
 
 /** Counts what reaches the per-process exec, to show what the host did not take. */
 function counting(): { exec: Exec; calls: ExecRequest[] } {
@@ -30,7 +68,7 @@ function counting(): { exec: Exec; calls: ExecRequest[] } {
   return { calls, exec: (req) => (calls.push(req), execProcess(req)) };
 }
 
-test('runs keytool commands one after another in one JVM, with keytool\'s own output', async () => {
+test("runs keytool commands one after another in one JVM, with keytool's own output", async () => {
   const fallback = counting();
   const host = keytoolHost(fallback.exec, { keytool: 'keytool', cwd: dir, env: ENV });
   try {
@@ -41,7 +79,10 @@ test('runs keytool commands one after another in one JVM, with keytool\'s own ou
     expect(listed.kind === 'exited' && listed.stdout).toMatch(/other, .*trustedCertEntry/);
     expect(b).toMatchObject({ kind: 'exited', exitCode: 0 });
     // The stores are real PKCS12 files that a keytool process reads.
-    const check = await execa('keytool', ['-list', '-keystore', 'a.p12', '-storepass:env', 'HOST_PW'], { cwd: dir, env: ENV });
+    const check = await execa('keytool', ['-list', '-keystore', 'a.p12', '-storepass:env', 'HOST_PW'], {
+      cwd: dir,
+      env: ENV,
+    });
     expect(check.stdout).toMatch(/caroot, .*trustedCertEntry/);
     expect(host.starts()).toBe(1);
     expect(fallback.calls).toHaveLength(0);
@@ -51,13 +92,15 @@ test('runs keytool commands one after another in one JVM, with keytool\'s own ou
   }
 });
 
-test('a keytool error gives exit code 1 and keytool\'s message, and the next command gets a new JVM', async () => {
+test("a keytool error gives exit code 1 and keytool's message, and the next command gets a new JVM", async () => {
   const host = keytoolHost(execProcess, { keytool: 'keytool', cwd: dir, env: { ...ENV, WRONG: 'not-the-password' } });
   try {
     await host.exec(importCa('c.p12'));
     const bad = await host.exec(list('c.p12', 'WRONG'));
     expect(bad).toMatchObject({ kind: 'exited', exitCode: 1 });
-    expect(bad.kind === 'exited' && bad.stdout).toContain('keytool error: java.io.IOException: keystore password was incorrect');
+    expect(bad.kind === 'exited' && bad.stdout).toContain(
+      'keytool error: java.io.IOException: keystore password was incorrect',
+    );
     const good = await host.exec(list('c.p12'));
     expect(good).toMatchObject({ kind: 'exited', exitCode: 0 });
     expect(host.starts()).toBe(2);
@@ -128,7 +171,12 @@ test('without a java beside keytool, keytool runs as processes and the reason is
 
 test('without the compiled host class, keytool runs as processes', async () => {
   const fallback = counting();
-  const host = keytoolHost(fallback.exec, { keytool: 'keytool', cwd: dir, env: ENV, classDir: join(dir, 'no-such-dir') });
+  const host = keytoolHost(fallback.exec, {
+    keytool: 'keytool',
+    cwd: dir,
+    env: ENV,
+    classDir: join(dir, 'no-such-dir'),
+  });
   try {
     expect(await host.exec(importCa('noclass.p12'))).toMatchObject({ kind: 'exited', exitCode: 0 });
     expect(host.unavailable()).toMatch(/KeytoolHost\.class is missing/);

@@ -43,8 +43,17 @@ describe('plan and apply on the drop-in layout', () => {
   test('growing from 3 to 5 brokers: plan says so (exit 10), apply leaves brokers 0-2 and the CA byte-identical', async () => {
     const plan = await runCli(['plan', '--brokers', '5', '--json'], { cwd: dir, env: ENV });
     expect(plan.exitCode).toBe(10);
-    const kinds = Object.fromEntries(JSON.parse(plan.stdout).changes.map((c: { alias: string; kind: string }) => [c.alias, c.kind]));
-    expect(kinds).toEqual({ 'mtls-kafka-0': 'keep', 'mtls-kafka-1': 'keep', 'mtls-kafka-2': 'keep', 'mtls-kafka-3': 'create', 'mtls-kafka-4': 'create', 'mtls-kafka-client': 'keep' });
+    const kinds = Object.fromEntries(
+      JSON.parse(plan.stdout).changes.map((c: { alias: string; kind: string }) => [c.alias, c.kind]),
+    );
+    expect(kinds).toEqual({
+      'mtls-kafka-0': 'keep',
+      'mtls-kafka-1': 'keep',
+      'mtls-kafka-2': 'keep',
+      'mtls-kafka-3': 'create',
+      'mtls-kafka-4': 'create',
+      'mtls-kafka-client': 'keep',
+    });
 
     const before = await snapshot(certs);
     const r = await runCli(['apply', '--brokers', '5'], { cwd: dir, env: ENV });
@@ -52,8 +61,16 @@ describe('plan and apply on the drop-in layout', () => {
     expect(r.exitCode).toBe(0);
     const after = await snapshot(certs);
     expect(changed(before, after)).toEqual([
-      'ca-request-mtls-kafka-3', 'ca-request-mtls-kafka-4', 'ca-signed-mtls-kafka-3', 'ca-signed-mtls-kafka-4',
-      'ext3.cnf', 'ext4.cnf', 'kafka-mtls.json', 'mtls-kafka-3.keystore.jks', 'mtls-kafka-4.keystore.jks', 'principals.txt',
+      'ca-request-mtls-kafka-3',
+      'ca-request-mtls-kafka-4',
+      'ca-signed-mtls-kafka-3',
+      'ca-signed-mtls-kafka-4',
+      'ext3.cnf',
+      'ext4.cnf',
+      'kafka-mtls.json',
+      'mtls-kafka-3.keystore.jks',
+      'mtls-kafka-4.keystore.jks',
+      'principals.txt',
     ]);
     expect(await verifies(join(certs, 'ca.crt'), join(certs, 'ca-signed-mtls-kafka-4'))).toBe(true);
     expect((await listStore(join(certs, 'mtls-kafka-4.keystore.jks'), PW)).entries).toEqual([
@@ -69,7 +86,28 @@ describe('plan and apply on the drop-in layout', () => {
 
   test('a certificate about to expire is reissued, the others kept', async () => {
     // Broker 2's certificate re-signed by the same CA for 5 days, as an operator's hand-made renewal might have.
-    await execa('openssl', ['x509', '-req', '-in', 'ca-request-mtls-kafka-2', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-out', 'ca-signed-mtls-kafka-2', '-days', '5', '-set_serial', '0x7fab01', '-extfile', 'ext2.cnf'], { cwd: certs });
+    await execa(
+      'openssl',
+      [
+        'x509',
+        '-req',
+        '-in',
+        'ca-request-mtls-kafka-2',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-out',
+        'ca-signed-mtls-kafka-2',
+        '-days',
+        '5',
+        '-set_serial',
+        '0x7fab01',
+        '-extfile',
+        'ext2.cnf',
+      ],
+      { cwd: certs },
+    );
     const plan = await runCli(['plan', '--brokers', '5'], { cwd: dir, env: ENV });
     expect(plan.exitCode).toBe(10);
     expect(plan.stdout).toMatch(/~ reissue mtls-kafka-2 +expires on \d{4}-\d\d-\d\d, within 30 days/);
@@ -80,7 +118,12 @@ describe('plan and apply on the drop-in layout', () => {
     const r = await runCli(['apply', '--brokers', '5'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
     const after = await snapshot(certs);
-    expect(changed(before, after)).toEqual(['ca-request-mtls-kafka-2', 'ca-signed-mtls-kafka-2', 'kafka-mtls.json', 'mtls-kafka-2.keystore.jks']);
+    expect(changed(before, after)).toEqual([
+      'ca-request-mtls-kafka-2',
+      'ca-signed-mtls-kafka-2',
+      'kafka-mtls.json',
+      'mtls-kafka-2.keystore.jks',
+    ]);
     expect((await certFacts(join(certs, 'ca-signed-mtls-kafka-2'))).validityDays).toBe(730);
   }, 120_000);
 
@@ -101,7 +144,11 @@ describe('plan and apply on the drop-in layout', () => {
     const files = await readdir(certs);
     expect(files.filter((f) => f.includes('mtls-kafka-4') || f === 'ext4.cnf')).toEqual([]);
     expect(files).toContain('mtls-kafka-3.keystore.jks');
-    expect(JSON.parse(await readFile(join(certs, 'kafka-mtls.json'), 'utf8')).identities.map((i: { alias: string }) => i.alias)).not.toContain('mtls-kafka-4');
+    expect(
+      JSON.parse(await readFile(join(certs, 'kafka-mtls.json'), 'utf8')).identities.map(
+        (i: { alias: string }) => i.alias,
+      ),
+    ).not.toContain('mtls-kafka-4');
   }, 60_000);
 
   test('plan on a directory kafka-mtls did not make: exit 2', async () => {
@@ -117,7 +164,8 @@ describe('plan and apply on the drop-in layout', () => {
 describe('plan and apply on the confluent layout from a config file', () => {
   test('a changed host list reissues exactly that broker; the others and the CA stay byte-identical', async () => {
     const dir = await tempDir();
-    const config = (hosts2: string) => `layout: confluent\nbrokers:\n  kafka-1: [kafka-1, kafka-1-external]\n  kafka-2: [${hosts2}]\nclients: [app]\n`;
+    const config = (hosts2: string) =>
+      `layout: confluent\nbrokers:\n  kafka-1: [kafka-1, kafka-1-external]\n  kafka-2: [${hosts2}]\nclients: [app]\n`;
     await writeFile(join(dir, 'c.yaml'), config('kafka-2, kafka-2-external'));
     expect((await runCli(['generate', '--config', 'c.yaml', '--out', 'tls'], { cwd: dir, env: ENV })).exitCode).toBe(0);
     const before = await snapshot(join(dir, 'tls'));
@@ -129,9 +177,27 @@ describe('plan and apply on the confluent layout from a config file', () => {
     expect(r.exitCode).toBe(0);
     const after = await snapshot(join(dir, 'tls'));
     const diff = changed(before, after);
-    expect(diff.every((f) => f.startsWith('kafka-2-creds/') || f === 'kafka-mtls.json' || f === 'principals.txt' || f === 'docker-compose.mtls.yml')).toBe(true);
-    expect(diff).toEqual(expect.arrayContaining(['kafka-2-creds/kafka-2.crt', 'kafka-2-creds/kafka.kafka-2.keystore.pkcs12', 'kafka-mtls.json']));
-    expect((await certFacts(join(dir, 'tls/kafka-2-creds/kafka-2.crt'))).sans).toEqual(['DNS:kafka-2', 'DNS:kafka-2-external', 'IP Address:10.1.2.3']);
+    expect(
+      diff.every(
+        (f) =>
+          f.startsWith('kafka-2-creds/') ||
+          f === 'kafka-mtls.json' ||
+          f === 'principals.txt' ||
+          f === 'docker-compose.mtls.yml',
+      ),
+    ).toBe(true);
+    expect(diff).toEqual(
+      expect.arrayContaining([
+        'kafka-2-creds/kafka-2.crt',
+        'kafka-2-creds/kafka.kafka-2.keystore.pkcs12',
+        'kafka-mtls.json',
+      ]),
+    );
+    expect((await certFacts(join(dir, 'tls/kafka-2-creds/kafka-2.crt'))).sans).toEqual([
+      'DNS:kafka-2',
+      'DNS:kafka-2-external',
+      'IP Address:10.1.2.3',
+    ]);
     const ks = await listStore(join(dir, 'tls/kafka-2-creds/kafka.kafka-2.keystore.pkcs12'), PW);
     expect(ks.entries).toEqual([{ alias: 'kafka-2', entryType: 'PrivateKeyEntry', chainLength: 2 }]);
     await rm(dir, { recursive: true, force: true });
@@ -142,7 +208,10 @@ describe('--generate-passwords', () => {
   test('each keystore opens with its own random password, the truststores with theirs; apply keeps them and gives a new broker its own', async () => {
     const dir = await tempDir();
     const certs = join(dir, 'certs');
-    const r = await runCli(['generate', '--brokers', '2', '--generate-passwords', '--emit', 'client-properties,kubernetes'], { cwd: dir, env: { PASSWORD: undefined } });
+    const r = await runCli(
+      ['generate', '--brokers', '2', '--generate-passwords', '--emit', 'client-properties,kubernetes'],
+      { cwd: dir, env: { PASSWORD: undefined } },
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe(''); // no warning about the default password: none is used
     const read = (f: string) => readFile(join(certs, f), 'utf8').then((t) => t.trim());
@@ -153,12 +222,17 @@ describe('--generate-passwords', () => {
     expect(pw0).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(await read('mtls-kafka-0_sslkey_creds')).toBe(pw0);
     expect((await snapshot(certs))['mtls-kafka-0_keystore_creds']).toMatch(/^600 /);
-    expect((await listStore(join(certs, 'mtls-kafka-0.keystore.jks'), pw0)).entries.map((e) => e.alias)).toEqual(['ca.crt', 'mtls-kafka-0']);
+    expect((await listStore(join(certs, 'mtls-kafka-0.keystore.jks'), pw0)).entries.map((e) => e.alias)).toEqual([
+      'ca.crt',
+      'mtls-kafka-0',
+    ]);
     await expect(listStore(join(certs, 'mtls-kafka-0.keystore.jks'), pw1)).rejects.toThrow();
     expect((await listStore(join(certs, 'kafka.client.truststore.jks'), trust)).entries).toHaveLength(1);
     // client.properties reads the client's own credentials file.
     const props = await readFile(join(certs, 'client.properties'), 'utf8');
-    expect(props).toContain(`ssl.keystore.password=\${file:${certs}/mtls-kafka-client.credentials.properties:keystore.password}`);
+    expect(props).toContain(
+      `ssl.keystore.password=\${file:${certs}/mtls-kafka-client.credentials.properties:keystore.password}`,
+    );
     expect(await readFile(join(certs, 'mtls-kafka-client.credentials.properties'), 'utf8')).toBe(
       `keystore.password=${await read('mtls-kafka-client_keystore_creds')}\nkey.password=${await read('mtls-kafka-client_keystore_creds')}\ntruststore.password=${trust}\n`,
     );
@@ -173,7 +247,10 @@ describe('--generate-passwords', () => {
     expect(await read('mtls-kafka-0_keystore_creds')).toBe(pw0);
     const pw2 = await read('mtls-kafka-2_keystore_creds');
     expect([pw0, pw1, trust]).not.toContain(pw2);
-    expect((await listStore(join(certs, 'mtls-kafka-2.keystore.jks'), pw2)).entries.map((e) => e.alias)).toEqual(['ca.crt', 'mtls-kafka-2']);
+    expect((await listStore(join(certs, 'mtls-kafka-2.keystore.jks'), pw2)).entries.map((e) => e.alias)).toEqual([
+      'ca.crt',
+      'mtls-kafka-2',
+    ]);
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });

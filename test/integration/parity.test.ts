@@ -40,8 +40,15 @@ async function runPort(dir: string, p: Params): Promise<string> {
   return join(dir, 'certs');
 }
 
-const leafNames = (p: Params) => [...Array.from({ length: p.brokers }, (_, i) => `mtls-kafka-${i}`), 'mtls-kafka-client'];
-const stores = (p: Params) => [...leafNames(p).map((n) => `${n}.keystore.jks`), 'kafka.server.truststore.jks', 'kafka.client.truststore.jks'];
+const leafNames = (p: Params) => [
+  ...Array.from({ length: p.brokers }, (_, i) => `mtls-kafka-${i}`),
+  'mtls-kafka-client',
+];
+const stores = (p: Params) => [
+  ...leafNames(p).map((n) => `${n}.keystore.jks`),
+  'kafka.server.truststore.jks',
+  'kafka.client.truststore.jks',
+];
 
 describeWithScript().each<Params>([
   { password: 'password', validity: 730, brokers: 3 },
@@ -65,7 +72,7 @@ describeWithScript().each<Params>([
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  test('the same file names, but for the serial file the script leaves behind and the port\'s run journal and state file', async () => {
+  test("the same file names, but for the serial file the script leaves behind and the port's run journal and state file", async () => {
     const theirs = (await readdir(script)).filter((f) => f !== 'ca.srl').sort();
     const ours = (await readdir(port)).filter((f) => f !== '.kafka-mtls' && f !== 'kafka-mtls.json').sort();
     expect(await readdir(port)).toEqual(expect.arrayContaining(['.kafka-mtls', 'kafka-mtls.json']));
@@ -87,13 +94,26 @@ describeWithScript().each<Params>([
 
   test('every leaf has the same principal, SANs, key usages, key size and validity', async () => {
     for (const n of leafNames(p)) {
-      const [a, b] = await Promise.all([certFacts(join(script, `ca-signed-${n}`)), certFacts(join(port, `ca-signed-${n}`))]);
-      const comparable = (f: typeof a) => ({ leaf: n, subject: f.subject, sans: f.sans, keyUsage: f.keyUsage, extKeyUsage: f.extKeyUsage, keyBits: f.keyBits, validityDays: f.validityDays });
+      const [a, b] = await Promise.all([
+        certFacts(join(script, `ca-signed-${n}`)),
+        certFacts(join(port, `ca-signed-${n}`)),
+      ]);
+      const comparable = (f: typeof a) => ({
+        leaf: n,
+        subject: f.subject,
+        sans: f.sans,
+        keyUsage: f.keyUsage,
+        extKeyUsage: f.extKeyUsage,
+        keyBits: f.keyBits,
+        validityDays: f.validityDays,
+      });
       expect(comparable(b)).toEqual(comparable(a));
       expect(b.validityDays).toBe(p.validity);
     }
     const broker0 = await certFacts(join(port, 'ca-signed-mtls-kafka-0'));
-    expect(broker0.subject).toBe('CN=mtls-kafka-0.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR');
+    expect(broker0.subject).toBe(
+      'CN=mtls-kafka-0.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR',
+    );
     expect(broker0.keyBits).toBe(2048);
     expect(broker0.serialBits).toBeGreaterThanOrEqual(64);
   });
@@ -106,9 +126,22 @@ describeWithScript().each<Params>([
     expect(b.keyBits).toBe(4096);
     expect(b.validityDays).toBe(a.validityDays);
     expect(a.subject).toContain('OU=OrganizationUnit/emailAddress=my@email.com');
-    expect(b.subject).toBe('emailAddress=my@email.com,CN=Kafka-Security-CA,OU=OrganizationUnit,O=Organization,L=Confluent,ST=SEOUL,C=KR');
+    expect(b.subject).toBe(
+      'emailAddress=my@email.com,CN=Kafka-Security-CA,OU=OrganizationUnit,O=Organization,L=Confluent,ST=SEOUL,C=KR',
+    );
     expect(b.keyUsage).toBe('Certificate Sign, CRL Sign');
-    const text = String((await execa('openssl', ['x509', '-in', join(port, 'ca.crt'), '-noout', '-ext', 'basicConstraints,subjectKeyIdentifier'])).stdout);
+    const text = String(
+      (
+        await execa('openssl', [
+          'x509',
+          '-in',
+          join(port, 'ca.crt'),
+          '-noout',
+          '-ext',
+          'basicConstraints,subjectKeyIdentifier',
+        ])
+      ).stdout,
+    );
     expect(text).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
     expect(text).toMatch(/Subject Key Identifier/);
   });

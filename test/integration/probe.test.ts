@@ -39,7 +39,9 @@ async function sServer(cert: string, flags: string[], host = '127.0.0.1'): Promi
   for (let tries = 0; tries < 3; tries++) {
     const port = await freePort();
     const args = ['s_server', '-accept', `${host}:${port}`, '-cert', pem[`${cert}.crt`]!, '-key', pem[`${cert}.key`]!];
-    const p = spawn('openssl', [...args, '-CAfile', pem['ours-ca']!, '-quiet', ...flags], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const p = spawn('openssl', [...args, '-CAfile', pem['ours-ca']!, '-quiet', ...flags], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     servers.push(p);
     for (let i = 0; i < 50 && p.exitCode === null; i++) {
       if (await accepts(port, host)) return port;
@@ -74,8 +76,14 @@ async function extract(dir: string, store: string, name: string): Promise<void> 
 
 beforeAll(async () => {
   work = await tempDir('kmtls-probe-');
-  for (const [name, extra] of [['ours', ['--san', 'IP:127.0.0.2']], ['other', ['--ca-cn', 'Another-CA']]] as const) {
-    const r = await runCli(['generate', '--brokers', '1', '--out', name, ...extra], { cwd: work, env: { PASSWORD: PW } });
+  for (const [name, extra] of [
+    ['ours', ['--san', 'IP:127.0.0.2']],
+    ['other', ['--ca-cn', 'Another-CA']],
+  ] as const) {
+    const r = await runCli(['generate', '--brokers', '1', '--out', name, ...extra], {
+      cwd: work,
+      env: { PASSWORD: PW },
+    });
     if (r.exitCode !== 0) throw new Error(r.stderr);
     await extract(join(work, name), 'mtls-kafka-0.keystore.jks', `${name}-broker`);
     await extract(join(work, name), 'mtls-kafka-client.keystore.jks', `${name}-client`);
@@ -118,10 +126,14 @@ interface Row {
 const rows: Row[] = [
   {
     name: 'mutual TLS required, no client certificate sent',
-    setup: async () => ({ target: `127.0.0.1:${await sServer('ours-broker', REQUIRE)}`, args: ['--servername', BROKER, ...ours()] }),
+    setup: async () => ({
+      target: `127.0.0.1:${await sServer('ours-broker', REQUIRE)}`,
+      args: ['--servername', BROKER, ...ours()],
+    }),
     exitCode: 1,
     codes: ['client-cert-required', 'client-cert-required'],
-    sentence: /^the server requires a client certificate and we sent none \(alert "(certificate required|handshake failure)"\)$/,
+    sentence:
+      /^the server requires a client certificate and we sent none \(alert "(certificate required|handshake failure)"\)$/,
     hint: /enforces mutual TLS: pass --client with a keystore signed by a CA its truststore holds/,
   },
   {
@@ -155,7 +167,8 @@ const rows: Row[] = [
     exitCode: 1,
     codes: ['server-untrusted', 'server-untrusted'],
     // s_server sends the leaf alone when its -CAfile does not hold the leaf's issuer.
-    sentence: /^server certificate not trusted: its certificate was not signed by a CA in --ca \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/,
+    sentence:
+      /^server certificate not trusted: its certificate was not signed by a CA in --ca \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/,
     hint: /pass the CA that signed it as --ca \(kafka-mtls inspect shows the issuer\)/,
   },
   {
@@ -171,7 +184,10 @@ const rows: Row[] = [
   },
   {
     name: 'a server certificate without the IP address asked for',
-    setup: async () => ({ target: `127.0.0.1:${await sServer('ours-broker', REQUIRE)}`, args: [...ours(), ...ourClient()] }),
+    setup: async () => ({
+      target: `127.0.0.1:${await sServer('ours-broker', REQUIRE)}`,
+      args: [...ours(), ...ourClient()],
+    }),
     exitCode: 1,
     codes: ['name-mismatch', 'name-mismatch'],
     sentence: /^the server's certificate does not cover the IP address 127\.0\.0\.1; it has .*IP Address:127\.0\.0\.2/,
@@ -179,7 +195,10 @@ const rows: Row[] = [
   },
   {
     name: 'a server that does not ask for a client certificate, probed with one',
-    setup: async () => ({ target: `127.0.0.1:${await sServer('ours-broker', [])}`, args: ['--servername', BROKER, ...ours(), ...ourClient()] }),
+    setup: async () => ({
+      target: `127.0.0.1:${await sServer('ours-broker', [])}`,
+      args: ['--servername', BROKER, ...ours(), ...ourClient()],
+    }),
     exitCode: 1,
     codes: ['client-cert-not-requested', 'client-cert-not-requested'],
     sentence: /^the server did not ask for a client certificate: the connection works, but it is not mutual TLS$/,
@@ -187,7 +206,10 @@ const rows: Row[] = [
   },
   {
     name: 'a plain TCP server that answers garbage',
-    setup: async () => ({ target: `127.0.0.1:${await netServer((s) => s.end('HTTP/1.0 400 Bad Request\r\n\r\n'))}`, args: [] }),
+    setup: async () => ({
+      target: `127.0.0.1:${await netServer((s) => s.end('HTTP/1.0 400 Bad Request\r\n\r\n'))}`,
+      args: [],
+    }),
     exitCode: 1,
     codes: ['not-tls', 'not-tls'],
     sentence: /^127\.0\.0\.1:\d+ answered, but not in TLS \(wrong version number\)$/,
@@ -230,10 +252,14 @@ const rows: Row[] = [
   },
   {
     name: 'no client certificate required, none sent: accepted, and said not to be mutual TLS',
-    setup: async () => ({ target: `127.0.0.1:${await sServer('ours-broker', [])}`, args: ['--servername', BROKER, ...ours()] }),
+    setup: async () => ({
+      target: `127.0.0.1:${await sServer('ours-broker', [])}`,
+      args: ['--servername', BROKER, ...ours()],
+    }),
     exitCode: 0,
     codes: ['accepted', 'accepted'],
-    sentence: /^accepted without a client certificate: the server did not ask for one \(ssl\.client\.auth=none\), so this listener does not enforce mutual TLS/,
+    sentence:
+      /^accepted without a client certificate: the server did not ask for one \(ssl\.client\.auth=none\), so this listener does not enforce mutual TLS/,
     hint: /to test mutual TLS pass --client/,
   },
   {
@@ -244,26 +270,30 @@ const rows: Row[] = [
     }),
     exitCode: 0,
     codes: ['accepted', 'accepted'],
-    sentence: /^accepted: the server asked for our client certificate and accepted it \(the server sent a session ticket after the handshake\)$/,
+    sentence:
+      /^accepted: the server asked for our client certificate and accepted it \(the server sent a session ticket after the handshake\)$/,
   },
   {
     name: 'mutual TLS by IP address (PEM CA and client), with no session tickets: the quiet after the handshake decides',
     setup: async () => {
       const port = await sServer('ours-broker', [...REQUIRE, '-num_tickets', '0'], '127.0.0.2');
-      const both = (await readFile(pem['ours-client.crt']!, 'utf8')) + (await readFile(pem['ours-client.key']!, 'utf8'));
+      const both =
+        (await readFile(pem['ours-client.crt']!, 'utf8')) + (await readFile(pem['ours-client.key']!, 'utf8'));
       await writeFile(join(work, 'client.pem'), both, { mode: 0o600 });
       return { target: `127.0.0.2:${port}`, args: ['--ca', pem['ours-ca']!, '--client', join(work, 'client.pem')] };
     },
     exitCode: 0,
     codes: ['accepted', 'accepted'],
-    sentence: /^accepted: the server asked for our client certificate and accepted it \(no alert came within \d+ ms of the handshake\)$/,
+    sentence:
+      /^accepted: the server asked for our client certificate and accepted it \(no alert came within \d+ ms of the handshake\)$/,
   },
 ];
 
 describe.each(rows)('$name', (row) => {
   test(`exit ${row.exitCode}, ${row.codes.join(' / ')}, in words and in JSON`, async () => {
     const { target, args } = await row.setup();
-    const probe = (extra: string[]) => runCli(['probe', target, ...args, ...extra], { cwd: work, env: { PASSWORD: PW } });
+    const probe = (extra: string[]) =>
+      runCli(['probe', target, ...args, ...extra], { cwd: work, env: { PASSWORD: PW } });
     const json = await probe(['--json']);
     const human = await probe([]);
     for (const r of [json, human]) {
@@ -290,17 +320,28 @@ test('turned down for want of a client certificate, by IP: the IP missing from t
   const r = await runCli(['probe', `127.0.0.1:${port}`, ...ours(), '--json'], { cwd: work, env: { PASSWORD: PW } });
   expect(r.exitCode).toBe(1);
   const results = JSON.parse(r.stdout).results;
-  expect(results.map((x: { outcome: { code: string } }) => x.outcome.code)).toEqual(['client-cert-required', 'client-cert-required']);
+  expect(results.map((x: { outcome: { code: string } }) => x.outcome.code)).toEqual([
+    'client-cert-required',
+    'client-cert-required',
+  ]);
   for (const x of results) {
-    expect(x.also).toMatchObject({ code: 'name-mismatch', sentence: expect.stringMatching(/does not cover the IP address 127\.0\.0\.1/) });
+    expect(x.also).toMatchObject({
+      code: 'name-mismatch',
+      sentence: expect.stringMatching(/does not cover the IP address 127\.0\.0\.1/),
+    });
   }
 });
 
 test('an accepted mutual-TLS probe shows the cipher, the chain, the trust and the request', async () => {
   const port = await sServer('ours-broker', REQUIRE);
-  const r = await runCli(['probe', `127.0.0.1:${port}`, '--servername', BROKER, ...ours(), ...ourClient()], { cwd: work, env: { PASSWORD: PW } });
+  const r = await runCli(['probe', `127.0.0.1:${port}`, '--servername', BROKER, ...ours(), ...ourClient()], {
+    cwd: work,
+    env: { PASSWORD: PW },
+  });
   expect(r.exitCode).toBe(0);
-  expect(r.stdout).toMatch(/^✓ TLSv1\.3: accepted.*\n {4}cipher TLS_AES_\S+\n {4}chain\[0\] .*CN=mtls-kafka-0\.mtls-kafka-headless\n/m);
+  expect(r.stdout).toMatch(
+    /^✓ TLSv1\.3: accepted.*\n {4}cipher TLS_AES_\S+\n {4}chain\[0\] .*CN=mtls-kafka-0\.mtls-kafka-headless\n/m,
+  );
   expect(r.stdout).toMatch(/^✓ TLSv1\.2: accepted.*\n {4}cipher TLS_ECDHE_\S+\n/m);
   expect(r.stdout).toMatch(/server certificate: trusted \(--ca\)\n {4}client certificate: requested by the server/);
 });

@@ -26,7 +26,10 @@ export function readmeBlocks(markdown: string): Block[] {
     const open = /^```(\w*)\s*$/.exec(lines[i]!);
     if (!open) continue;
     const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
-    const before = lines.slice(0, i).reverse().find((l) => l.trim() !== '');
+    const before = lines
+      .slice(0, i)
+      .reverse()
+      .find((l) => l.trim() !== '');
     const notRun = /^<!-- not run: (.+?) -->$/.exec(before?.trim() ?? '')?.[1];
     blocks.push({ line: i + 1, lang: open[1]!, text: lines.slice(i + 1, end).join('\n'), notRun });
     i = end;
@@ -43,7 +46,21 @@ for (const b of skipped) console.log(`README line ${b.line}: not run: ${b.notRun
 
 describe('readmeBlocks', () => {
   test('finds fenced blocks, their language and a not-run reason just before them', () => {
-    const md = ['text', '```sh', 'echo a', '```', '', '<!-- not run: needs docker -->', '', '```sh', 'docker ps', '```', '```', 'out', '```'].join('\n');
+    const md = [
+      'text',
+      '```sh',
+      'echo a',
+      '```',
+      '',
+      '<!-- not run: needs docker -->',
+      '',
+      '```sh',
+      'docker ps',
+      '```',
+      '```',
+      'out',
+      '```',
+    ].join('\n');
     expect(readmeBlocks(md)).toEqual([
       { line: 2, lang: 'sh', text: 'echo a', notRun: undefined },
       { line: 8, lang: 'sh', text: 'docker ps', notRun: 'needs docker' },
@@ -52,7 +69,7 @@ describe('readmeBlocks', () => {
   });
 });
 
-describe('the README\'s examples run as written', () => {
+describe("the README's examples run as written", () => {
   let dir: string;
   let env: Record<string, string>;
   beforeAll(async () => {
@@ -67,7 +84,9 @@ describe('the README\'s examples run as written', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test('every yaml or json block is a named file, or says why it is not run', () => {
-    const unnamed = blocks.filter((b) => FILES.includes(b.lang) && !b.notRun && !/^# [\w.-]+\.(ya?ml|json)$/.test(b.text.split('\n')[0]!));
+    const unnamed = blocks.filter(
+      (b) => FILES.includes(b.lang) && !b.notRun && !/^# [\w.-]+\.(ya?ml|json)$/.test(b.text.split('\n')[0]!),
+    );
     expect(unnamed.map((b) => `README line ${b.line}`)).toEqual([]);
   });
 
@@ -85,9 +104,23 @@ describe('the README\'s examples run as written', () => {
       });
       continue;
     }
-    test(title, async () => {
-      const r = await execa('bash', ['-euo', 'pipefail', '-c', b.text], { cwd: dir, env, extendEnv: false, reject: false, all: true, timeout: 280_000 });
-      if (r.exitCode !== 0) throw new Error(`README line ${b.line} exited ${r.exitCode}:\n${b.text}\n--- output ---\n${String(r.all).slice(-3000)}`);
-    }, 300_000);
+    test(
+      title,
+      async () => {
+        const r = await execa('bash', ['-euo', 'pipefail', '-c', b.text], {
+          cwd: dir,
+          env,
+          extendEnv: false,
+          reject: false,
+          all: true,
+          timeout: 280_000,
+        });
+        if (r.exitCode !== 0)
+          throw new Error(
+            `README line ${b.line} exited ${r.exitCode}:\n${b.text}\n--- output ---\n${String(r.all).slice(-3000)}`,
+          );
+      },
+      300_000,
+    );
   }
 });

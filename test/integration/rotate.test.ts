@@ -8,10 +8,19 @@ const PW = 'Rotate-Pw-5';
 const ENV = { PASSWORD: PW };
 
 async function owners(store: string): Promise<string[]> {
-  const r = await execa('keytool', ['-J-Duser.language=en', '-list', '-v', '-keystore', store, '-storepass:env', 'PASSWORD'], { env: ENV });
-  return [...String(r.stdout).matchAll(/^Alias name: (.*)\n[\s\S]*?^Owner: (.*)$/gm)].map((m) => `${m[1]} ${/CN=([^,]*)/.exec(m[2]!)![1]}`).sort();
+  const r = await execa(
+    'keytool',
+    ['-J-Duser.language=en', '-list', '-v', '-keystore', store, '-storepass:env', 'PASSWORD'],
+    { env: ENV },
+  );
+  return [...String(r.stdout).matchAll(/^Alias name: (.*)\n[\s\S]*?^Owner: (.*)$/gm)]
+    .map((m) => `${m[1]} ${/CN=([^,]*)/.exec(m[2]!)![1]}`)
+    .sort();
 }
-const issuerCn = async (cert: string) => /CN=([^,]*)/.exec(String((await execa('openssl', ['x509', '-in', cert, '-noout', '-issuer', '-nameopt', 'RFC2253'])).stdout))![1];
+const issuerCn = async (cert: string) =>
+  /CN=([^,]*)/.exec(
+    String((await execa('openssl', ['x509', '-in', cert, '-noout', '-issuer', '-nameopt', 'RFC2253'])).stdout),
+  )![1];
 const changed = changedFiles;
 
 describe('rotate-ca on the drop-in layout', () => {
@@ -28,7 +37,9 @@ describe('rotate-ca on the drop-in layout', () => {
     for (const phase of ['reissue', 'finish']) {
       const r = await runCli(['rotate-ca', phase], { cwd: dir, env: ENV });
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toBe(`error: rotate-ca ${phase}: cannot run now: no rotation has started; the next phase is rotate-ca start`);
+      expect(r.stderr).toBe(
+        `error: rotate-ca ${phase}: cannot run now: no rotation has started; the next phase is rotate-ca start`,
+      );
     }
   });
 
@@ -42,7 +53,15 @@ describe('rotate-ca on the drop-in layout', () => {
     const r = await runCli(['rotate-ca', 'start'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
     const after = await snapshot(certs);
-    expect(changed(before, after)).toEqual(['ca-next.cnf', 'ca-next.crt', 'ca-next.key', 'ca.pem', 'kafka-mtls.json', 'kafka.client.truststore.jks', 'kafka.server.truststore.jks']);
+    expect(changed(before, after)).toEqual([
+      'ca-next.cnf',
+      'ca-next.crt',
+      'ca-next.key',
+      'ca.pem',
+      'kafka-mtls.json',
+      'kafka.client.truststore.jks',
+      'kafka.server.truststore.jks',
+    ]);
     for (const t of ['kafka.server.truststore.jks', 'kafka.client.truststore.jks']) {
       expect(await owners(join(certs, t))).toEqual(['caroot Kafka-Security-CA', 'caroot-next Kafka-Security-CA v2']);
     }
@@ -50,7 +69,9 @@ describe('rotate-ca on the drop-in layout', () => {
     const again = await runCli(['rotate-ca', 'start'], { cwd: dir, env: ENV });
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toMatch(/the last phase run was start; the next phase is rotate-ca reissue/);
-    expect((await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV })).stderr).toMatch(/a CA rotation is in progress/);
+    expect((await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV })).stderr).toMatch(
+      /a CA rotation is in progress/,
+    );
   }, 60_000);
 
   test('reissue signs every leaf with the new CA; the truststores still trust both', async () => {
@@ -63,7 +84,10 @@ describe('rotate-ca on the drop-in layout', () => {
     expect(after['ca.crt']).toBe(before['ca-next.crt']);
     for (const who of ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client']) {
       expect(await issuerCn(join(certs, `ca-signed-${who}`))).toBe('Kafka-Security-CA v2');
-      expect(await owners(join(certs, `${who}.keystore.jks`))).toEqual(['ca.crt Kafka-Security-CA v2', `${who} ${who === 'mtls-kafka-client' ? who : `${who}.mtls-kafka-headless`}`]);
+      expect(await owners(join(certs, `${who}.keystore.jks`))).toEqual([
+        'ca.crt Kafka-Security-CA v2',
+        `${who} ${who === 'mtls-kafka-client' ? who : `${who}.mtls-kafka-headless`}`,
+      ]);
       expect(await issuerCn(join(certs, `${who}.chain.pem`))).toBe('Kafka-Security-CA v2');
     }
   }, 60_000);
@@ -74,7 +98,9 @@ describe('rotate-ca on the drop-in layout', () => {
     const files = await readdir(certs);
     expect(files.filter((f) => /^ca-(previous|next)/.test(f))).toEqual([]);
     for (const t of ['kafka.server.truststore.jks', 'kafka.client.truststore.jks']) {
-      expect((await listStore(join(certs, t), PW)).entries).toEqual([{ alias: 'caroot', entryType: 'trustedCertEntry', chainLength: 1 }]);
+      expect((await listStore(join(certs, t), PW)).entries).toEqual([
+        { alias: 'caroot', entryType: 'trustedCertEntry', chainLength: 1 },
+      ]);
       expect(await owners(join(certs, t))).toEqual(['caroot Kafka-Security-CA v2']);
     }
     expect(await readFile(join(certs, 'ca.pem'), 'utf8')).toBe(await readFile(join(certs, 'ca.crt'), 'utf8'));
@@ -87,17 +113,20 @@ describe('rotate-ca on the drop-in layout', () => {
 });
 
 describe('rotate-ca on the confluent layout', () => {
-  test('the three phases: both CAs in every creds directory\'s truststore, then leaves and ca.pem from the new CA, then the new CA alone', async () => {
+  test("the three phases: both CAs in every creds directory's truststore, then leaves and ca.pem from the new CA, then the new CA alone", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'c.yaml'), 'layout: confluent\nbrokers:\n  kafka-1: [kafka-1]\nclients: [app]\n');
     expect((await runCli(['generate', '--config', 'c.yaml', '--out', 'tls'], { cwd: dir, env: ENV })).exitCode).toBe(0);
     const tls = join(dir, 'tls');
     const trust = (who: string) => join(tls, `${who}-creds/kafka.${who}.truststore.pkcs12`);
     expect((await runCli(['rotate-ca', 'start', '--out', 'tls'], { cwd: dir, env: ENV })).exitCode).toBe(0);
-    for (const who of ['kafka-1', 'app']) expect(await owners(trust(who))).toEqual(['caroot confluent-ca', 'caroot-next confluent-ca v2']);
+    for (const who of ['kafka-1', 'app'])
+      expect(await owners(trust(who))).toEqual(['caroot confluent-ca', 'caroot-next confluent-ca v2']);
     expect((await runCli(['rotate-ca', 'reissue', '--out', 'tls'], { cwd: dir, env: ENV })).exitCode).toBe(0);
     expect(await issuerCn(join(tls, 'kafka-1-creds/kafka-1.crt'))).toBe('confluent-ca v2');
-    const [crt, key, pem] = await Promise.all(['ca.crt', 'ca.key', 'ca.pem'].map((f) => readFile(join(tls, f), 'utf8')));
+    const [crt, key, pem] = await Promise.all(
+      ['ca.crt', 'ca.key', 'ca.pem'].map((f) => readFile(join(tls, f), 'utf8')),
+    );
     expect(pem).toBe(crt + key);
     expect(await owners(trust('app'))).toEqual(['caroot confluent-ca', 'caroot-next confluent-ca v2']);
     expect((await runCli(['rotate-ca', 'finish', '--out', 'tls'], { cwd: dir, env: ENV })).exitCode).toBe(0);

@@ -11,7 +11,13 @@ import { describeWithSea, runSea, toolsOnlyPath } from '../helpers/sea.js';
  * the original script makes, which `verify` passes.
  */
 const PASSWORD = 'Sea-Passw0rd';
-const STORES = ['mtls-kafka-0.keystore.jks', 'mtls-kafka-1.keystore.jks', 'mtls-kafka-client.keystore.jks', 'kafka.server.truststore.jks', 'kafka.client.truststore.jks'];
+const STORES = [
+  'mtls-kafka-0.keystore.jks',
+  'mtls-kafka-1.keystore.jks',
+  'mtls-kafka-client.keystore.jks',
+  'kafka.server.truststore.jks',
+  'kafka.client.truststore.jks',
+];
 
 describeWithSea()('the single executable, with only openssl and a JDK', () => {
   let dir: string;
@@ -55,26 +61,41 @@ describeWithSea()('the single executable, with only openssl and a JDK', () => {
     expect(r.stdout).toMatch(/: \d+ passed, 0 warnings, 0 failed$/m);
   });
 
-  (SCRIPT_ABSENT ? test.skip : test)('the same files, stores, entries and leaf certificates as the original script', async () => {
-    await execa('mkdir', [join(dir, 'script')]);
-    const original = (await readFile(SCRIPT, 'utf8')).replace(/^PASSWORD=.*$/m, `PASSWORD='${PASSWORD}'`).replace(/^KAFKA_BROKER_COUNT=.*$/m, 'KAFKA_BROKER_COUNT=2');
-    await writeFile(join(dir, 'script/s.sh'), original);
-    await execa('bash', ['s.sh'], { cwd: join(dir, 'script') });
-    const names = async (d: string) => (await readdir(d)).filter((f) => !['ca.srl', '.kafka-mtls', 'kafka-mtls.json'].includes(f)).sort();
-    expect(await names(join(dir, 'port/certs'))).toEqual(await names(join(dir, 'script/certs')));
-    for (const store of STORES) {
-      const shape = async (d: string) => {
-        const s = await listStore(join(dir, d, 'certs', store), PASSWORD);
-        return { type: s.type, entries: s.entries.map((e) => [e.alias, e.entryType, e.chainLength]).sort() };
-      };
-      expect([store, await shape('port')]).toEqual([store, await shape('script')]);
-    }
-    for (const leaf of ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client']) {
-      const facts = async (d: string) => {
-        const f = await certFacts(join(dir, d, 'certs', `ca-signed-${leaf}`));
-        return { leaf, subject: f.subject, sans: f.sans, keyUsage: f.keyUsage, extKeyUsage: f.extKeyUsage, keyBits: f.keyBits, validityDays: f.validityDays };
-      };
-      expect(await facts('port')).toEqual(await facts('script'));
-    }
-  }, 600_000);
+  (SCRIPT_ABSENT ? test.skip : test)(
+    'the same files, stores, entries and leaf certificates as the original script',
+    async () => {
+      await execa('mkdir', [join(dir, 'script')]);
+      const original = (await readFile(SCRIPT, 'utf8'))
+        .replace(/^PASSWORD=.*$/m, `PASSWORD='${PASSWORD}'`)
+        .replace(/^KAFKA_BROKER_COUNT=.*$/m, 'KAFKA_BROKER_COUNT=2');
+      await writeFile(join(dir, 'script/s.sh'), original);
+      await execa('bash', ['s.sh'], { cwd: join(dir, 'script') });
+      const names = async (d: string) =>
+        (await readdir(d)).filter((f) => !['ca.srl', '.kafka-mtls', 'kafka-mtls.json'].includes(f)).sort();
+      expect(await names(join(dir, 'port/certs'))).toEqual(await names(join(dir, 'script/certs')));
+      for (const store of STORES) {
+        const shape = async (d: string) => {
+          const s = await listStore(join(dir, d, 'certs', store), PASSWORD);
+          return { type: s.type, entries: s.entries.map((e) => [e.alias, e.entryType, e.chainLength]).sort() };
+        };
+        expect([store, await shape('port')]).toEqual([store, await shape('script')]);
+      }
+      for (const leaf of ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client']) {
+        const facts = async (d: string) => {
+          const f = await certFacts(join(dir, d, 'certs', `ca-signed-${leaf}`));
+          return {
+            leaf,
+            subject: f.subject,
+            sans: f.sans,
+            keyUsage: f.keyUsage,
+            extKeyUsage: f.extKeyUsage,
+            keyBits: f.keyBits,
+            validityDays: f.validityDays,
+          };
+        };
+        expect(await facts('port')).toEqual(await facts('script'));
+      }
+    },
+    600_000,
+  );
 });

@@ -24,26 +24,110 @@ async function copyOfFresh(name: string): Promise<string> {
  * CA: `ext` sets its extensions, `chain` whether the CA goes into the store,
  * `dates` makes it with openssl ca and these start and end dates.
  */
-async function handMadeKeystore(dir: string, o: { ext: string; chain: boolean; dates?: [string, string] }): Promise<void> {
+async function handMadeKeystore(
+  dir: string,
+  o: { ext: string; chain: boolean; dates?: [string, string] },
+): Promise<void> {
   const tmp = join(dir, '..', `${Date.now()}-${Math.random().toString(16).slice(2)}`);
   await mkdir(tmp);
   await writeFile(join(tmp, 'ext.cnf'), `${o.ext}\n`);
-  await execa('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr', '-subj', '/C=KR/ST=Seoul/L=Confluent/O=Organization/OU=OrganizationUnit/CN=mtls-kafka-0.mtls-kafka-headless'], { cwd: tmp });
+  await execa(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'k.pem',
+      '-out',
+      'r.csr',
+      '-subj',
+      '/C=KR/ST=Seoul/L=Confluent/O=Organization/OU=OrganizationUnit/CN=mtls-kafka-0.mtls-kafka-headless',
+    ],
+    { cwd: tmp },
+  );
   if (o.dates) {
-    await writeFile(join(tmp, 'ca.cnf'), '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nserial = serial.txt\nnew_certs_dir = .\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n');
+    await writeFile(
+      join(tmp, 'ca.cnf'),
+      '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nserial = serial.txt\nnew_certs_dir = .\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n',
+    );
     await writeFile(join(tmp, 'index.txt'), '');
     await writeFile(join(tmp, 'serial.txt'), '1000\n');
-    await execa('openssl', ['ca', '-batch', '-config', 'ca.cnf', '-cert', join(dir, 'ca.crt'), '-keyfile', join(dir, 'ca.key'), '-in', 'r.csr', '-out', 'c.pem', '-startdate', o.dates[0], '-enddate', o.dates[1], '-extfile', 'ext.cnf', '-notext'], { cwd: tmp });
+    await execa(
+      'openssl',
+      [
+        'ca',
+        '-batch',
+        '-config',
+        'ca.cnf',
+        '-cert',
+        join(dir, 'ca.crt'),
+        '-keyfile',
+        join(dir, 'ca.key'),
+        '-in',
+        'r.csr',
+        '-out',
+        'c.pem',
+        '-startdate',
+        o.dates[0],
+        '-enddate',
+        o.dates[1],
+        '-extfile',
+        'ext.cnf',
+        '-notext',
+      ],
+      { cwd: tmp },
+    );
   } else {
-    await execa('openssl', ['x509', '-req', '-in', 'r.csr', '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-out', 'c.pem', '-days', '30', '-extfile', 'ext.cnf'], { cwd: tmp });
+    await execa(
+      'openssl',
+      [
+        'x509',
+        '-req',
+        '-in',
+        'r.csr',
+        '-CA',
+        join(dir, 'ca.crt'),
+        '-CAkey',
+        join(dir, 'ca.key'),
+        '-out',
+        'c.pem',
+        '-days',
+        '30',
+        '-extfile',
+        'ext.cnf',
+      ],
+      { cwd: tmp },
+    );
   }
   const chain = o.chain ? ['-certfile', join(dir, 'ca.crt')] : [];
   await rm(join(dir, 'mtls-kafka-0.keystore.jks'));
-  await execa('openssl', ['pkcs12', '-export', '-in', 'c.pem', '-inkey', 'k.pem', ...chain, '-name', 'mtls-kafka-0', '-out', join(dir, 'mtls-kafka-0.keystore.jks'), '-passout', 'env:PW'], { cwd: tmp, env: { PW } });
+  await execa(
+    'openssl',
+    [
+      'pkcs12',
+      '-export',
+      '-in',
+      'c.pem',
+      '-inkey',
+      'k.pem',
+      ...chain,
+      '-name',
+      'mtls-kafka-0',
+      '-out',
+      join(dir, 'mtls-kafka-0.keystore.jks'),
+      '-passout',
+      'env:PW',
+    ],
+    { cwd: tmp, env: { PW } },
+  );
   await rm(tmp, { recursive: true });
 }
 
-const SANS = 'subjectAltName = DNS:mtls-kafka-0.mtls-kafka-headless.axplatform.svc.cluster.local, DNS:mtls-kafka-0.mtls-kafka-headless, DNS:mtls-kafka-0.mtls-kafka-headless.axplatform, DNS:mtls-kafka.mtls-kafka-headless, DNS:mtls-kafka';
+const SANS =
+  'subjectAltName = DNS:mtls-kafka-0.mtls-kafka-headless.axplatform.svc.cluster.local, DNS:mtls-kafka-0.mtls-kafka-headless, DNS:mtls-kafka-0.mtls-kafka-headless.axplatform, DNS:mtls-kafka.mtls-kafka-headless, DNS:mtls-kafka';
 
 const verify = (dir: string, ...args: string[]) => runCli(['verify', dir, ...args], { cwd: work, env: ENV });
 const failLines = (out: string) => out.split('\n').filter((l) => l.startsWith('FAIL'));
@@ -60,35 +144,56 @@ test('passes on a fresh generate, with each principal', async () => {
   const r = await verify(fresh);
   expect(r.exitCode).toBe(0);
   expect(r.stdout).not.toMatch(/^(FAIL|WARN)/m);
-  expect(r.stdout).toMatch(/^PASS +mtls-kafka-1\.keystore\.jks mtls-kafka-1 +chain: mtls-kafka-1\.mtls-kafka-headless -> Kafka-Security-CA, trusted by/m);
-  expect(r.stdout).toMatch(/principal: Kafka sees User:CN=mtls-kafka-client,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR/);
+  expect(r.stdout).toMatch(
+    /^PASS +mtls-kafka-1\.keystore\.jks mtls-kafka-1 +chain: mtls-kafka-1\.mtls-kafka-headless -> Kafka-Security-CA, trusted by/m,
+  );
+  expect(r.stdout).toMatch(
+    /principal: Kafka sees User:CN=mtls-kafka-client,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR/,
+  );
   expect(r.stdout).toMatch(/: \d+ passed, 0 warnings, 0 failed$/m);
 });
 
-testWithScript()('passes on the original script\'s output, warning about its v1 CA', async () => {
-  const dir = join(work, 'script');
-  await mkdir(dir);
-  await writeFile(join(dir, 's.sh'), (await readFile(SCRIPT, 'utf8')).replace(/^PASSWORD=.*$/m, `PASSWORD='${PW}'`).replace(/^KAFKA_BROKER_COUNT=.*$/m, 'KAFKA_BROKER_COUNT=1'));
-  await execa('bash', ['s.sh'], { cwd: dir });
-  const r = await verify(join(dir, 'certs'));
-  expect(r.exitCode).toBe(0);
-  expect(r.stdout).toMatch(/^WARN +kafka\.(client|server)\.truststore\.jks caroot +CA: an X\.509 v1 CA with no extensions/m);
-  expect(failLines(r.stdout)).toEqual([]);
-}, 120_000);
+testWithScript()(
+  "passes on the original script's output, warning about its v1 CA",
+  async () => {
+    const dir = join(work, 'script');
+    await mkdir(dir);
+    await writeFile(
+      join(dir, 's.sh'),
+      (await readFile(SCRIPT, 'utf8'))
+        .replace(/^PASSWORD=.*$/m, `PASSWORD='${PW}'`)
+        .replace(/^KAFKA_BROKER_COUNT=.*$/m, 'KAFKA_BROKER_COUNT=1'),
+    );
+    await execa('bash', ['s.sh'], { cwd: dir });
+    const r = await verify(join(dir, 'certs'));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(
+      /^WARN +kafka\.(client|server)\.truststore\.jks caroot +CA: an X\.509 v1 CA with no extensions/m,
+    );
+    expect(failLines(r.stdout)).toEqual([]);
+  },
+  120_000,
+);
 
 test('fails a broker certificate without clientAuth', async () => {
   const dir = await copyOfFresh('no-client-auth');
   await handMadeKeystore(dir, { ext: `extendedKeyUsage = serverAuth\n${SANS}`, chain: true });
   const r = await verify(dir);
   expect(r.exitCode).toBe(1);
-  expect(failLines(r.stdout)).toEqual([expect.stringMatching(/^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +extendedKeyUsage: lacks clientAuth: a broker presents its certificate .* to the other brokers$/)]);
+  expect(failLines(r.stdout)).toEqual([
+    expect.stringMatching(
+      /^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +extendedKeyUsage: lacks clientAuth: a broker presents its certificate .* to the other brokers$/,
+    ),
+  ]);
 });
 
-test('fails when a broker\'s SANs miss a host it must serve', async () => {
+test("fails when a broker's SANs miss a host it must serve", async () => {
   const r = await verify(fresh, '--host', 'kafka-{i}.example.com');
   expect(r.exitCode).toBe(1);
   expect(failLines(r.stdout)).toEqual([
-    expect.stringMatching(/^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +SANs: missing kafka-0\.example\.com: a client connecting by that name fails hostname verification$/),
+    expect.stringMatching(
+      /^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +SANs: missing kafka-0\.example\.com: a client connecting by that name fails hostname verification$/,
+    ),
     expect.stringMatching(/^FAIL +mtls-kafka-1\.keystore\.jks mtls-kafka-1 +SANs: missing kafka-1\.example\.com/),
   ]);
 });
@@ -97,19 +202,32 @@ describe('--host is checked as a TLS client checks it (RFC 6125; the CN never co
   let dir: string;
   beforeAll(async () => {
     dir = await copyOfFresh('wildcard');
-    await handMadeKeystore(dir, { ext: 'extendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = DNS:*.kafka.example.com, IP:10.0.0.5, DNS:10.0.0.6', chain: true });
+    await handMadeKeystore(dir, {
+      ext: 'extendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = DNS:*.kafka.example.com, IP:10.0.0.5, DNS:10.0.0.6',
+      chain: true,
+    });
   }, 60_000);
   /** Broker 0's SAN finding (broker 1 keeps its generated SANs). */
   const sanFinding = async (host: string) => {
     const r = await verify(dir, '--json', '--host', host);
-    const found = JSON.parse(r.stdout).findings.find((f: { check: string; target: string }) => f.check === 'SANs' && f.target.startsWith('mtls-kafka-0.'));
+    const found = JSON.parse(r.stdout).findings.find(
+      (f: { check: string; target: string }) => f.check === 'SANs' && f.target.startsWith('mtls-kafka-0.'),
+    );
     return { exitCode: r.exitCode, ...found };
   };
 
   test.each([
-    ['two labels below the wildcard', 'a.kafka-{i}.kafka.example.com', 'missing a.kafka-0.kafka.example.com: a client connecting by that name fails hostname verification'],
-    ['the wildcard\'s bare domain', 'kafka.example.com', 'missing kafka.example.com: a client'],
-    ['an IP the certificate lists only as a DNS name', '10.0.0.6', 'missing 10.0.0.6 (10.0.0.6: listed only as a DNS name; a client connecting to an IP address matches IP SANs only)'],
+    [
+      'two labels below the wildcard',
+      'a.kafka-{i}.kafka.example.com',
+      'missing a.kafka-0.kafka.example.com: a client connecting by that name fails hostname verification',
+    ],
+    ["the wildcard's bare domain", 'kafka.example.com', 'missing kafka.example.com: a client'],
+    [
+      'an IP the certificate lists only as a DNS name',
+      '10.0.0.6',
+      'missing 10.0.0.6 (10.0.0.6: listed only as a DNS name; a client connecting to an IP address matches IP SANs only)',
+    ],
   ])('fails %s', async (_why, host, message) => {
     const f = await sanFinding(host);
     expect(f.status).toBe('fail');
@@ -126,8 +244,11 @@ describe('--host is checked as a TLS client checks it (RFC 6125; the CN never co
     expect([f.status, f.message]).toEqual(['pass', 'cover 1 host name(s)']);
   });
 
-  test('the issue\'s case: generate --san \'*.kafka.example.com\', then verify --host \'kafka-{i}.kafka.example.com\' passes', async () => {
-    const g = await runCli(['generate', '--out', 'wild', '--brokers', '2', '--san', '*.kafka.example.com'], { cwd: work, env: ENV });
+  test("the issue's case: generate --san '*.kafka.example.com', then verify --host 'kafka-{i}.kafka.example.com' passes", async () => {
+    const g = await runCli(['generate', '--out', 'wild', '--brokers', '2', '--san', '*.kafka.example.com'], {
+      cwd: work,
+      env: ENV,
+    });
     expect(g.exitCode).toBe(0);
     const r = await verify(join(work, 'wild'), '--host', 'kafka-{i}.kafka.example.com');
     expect(failLines(r.stdout)).toEqual([]);
@@ -146,10 +267,18 @@ describe('--host is checked as a TLS client checks it (RFC 6125; the CN never co
 
 test('fails an expired certificate', async () => {
   const dir = await copyOfFresh('expired');
-  await handMadeKeystore(dir, { ext: `extendedKeyUsage = serverAuth, clientAuth\n${SANS}`, chain: true, dates: ['20200101000000Z', '20200201000000Z'] });
+  await handMadeKeystore(dir, {
+    ext: `extendedKeyUsage = serverAuth, clientAuth\n${SANS}`,
+    chain: true,
+    dates: ['20200101000000Z', '20200201000000Z'],
+  });
   const r = await verify(dir);
   expect(r.exitCode).toBe(1);
-  expect(failLines(r.stdout)).toEqual([expect.stringMatching(/^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +validity: expired on 2020-02-01T00:00:00\.000Z$/)]);
+  expect(failLines(r.stdout)).toEqual([
+    expect.stringMatching(
+      /^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +validity: expired on 2020-02-01T00:00:00\.000Z$/,
+    ),
+  ]);
 });
 
 test('fails a keystore whose chain lacks the CA', async () => {
@@ -157,7 +286,11 @@ test('fails a keystore whose chain lacks the CA', async () => {
   await handMadeKeystore(dir, { ext: `extendedKeyUsage = serverAuth, clientAuth\n${SANS}`, chain: false });
   const r = await verify(dir);
   expect(r.exitCode).toBe(1);
-  expect(failLines(r.stdout)).toEqual([expect.stringMatching(/^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +chain: the chain stops at CN=mtls-kafka-0\.mtls-kafka-headless,.* which it does not include/)]);
+  expect(failLines(r.stdout)).toEqual([
+    expect.stringMatching(
+      /^FAIL +mtls-kafka-0\.keystore\.jks mtls-kafka-0 +chain: the chain stops at CN=mtls-kafka-0\.mtls-kafka-headless,.* which it does not include/,
+    ),
+  ]);
 });
 
 test('fails every store on a wrong password, naming the check', async () => {
@@ -165,19 +298,25 @@ test('fails every store on a wrong password, naming the check', async () => {
   expect(r.exitCode).toBe(1);
   const fails = failLines(r.stdout);
   expect(fails).toHaveLength(5);
-  for (const l of fails) expect(l).toMatch(/opens: does not open with the password: .*(Mac verify error|invalid password)/);
+  for (const l of fails)
+    expect(l).toMatch(/opens: does not open with the password: .*(Mac verify error|invalid password)/);
 });
 
-test('fails when the truststores do not hold the keystores\' CA', async () => {
+test("fails when the truststores do not hold the keystores' CA", async () => {
   const dir = await copyOfFresh('foreign-truststore');
-  const other = await runCli(['generate', '--out', 'other', '--brokers', '1', '--ca-cn', 'Another-CA'], { cwd: work, env: ENV });
+  const other = await runCli(['generate', '--out', 'other', '--brokers', '1', '--ca-cn', 'Another-CA'], {
+    cwd: work,
+    env: ENV,
+  });
   expect(other.exitCode).toBe(0);
-  for (const t of ['kafka.server.truststore.jks', 'kafka.client.truststore.jks']) await cp(join(work, 'other', t), join(dir, t));
+  for (const t of ['kafka.server.truststore.jks', 'kafka.client.truststore.jks'])
+    await cp(join(work, 'other', t), join(dir, t));
   const r = await verify(dir);
   expect(r.exitCode).toBe(1);
   const fails = failLines(r.stdout);
   expect(fails).toHaveLength(3);
-  for (const l of fails) expect(l).toMatch(/chain: the chain ends at .*CN=Kafka-Security-CA.*, which no truststore holds$/);
+  for (const l of fails)
+    expect(l).toMatch(/chain: the chain ends at .*CN=Kafka-Security-CA.*, which no truststore holds$/);
 }, 60_000);
 
 test('--principal-rules shows the principal Kafka will use, and fails a subject no rule maps', async () => {
@@ -187,5 +326,7 @@ test('--principal-rules shows the principal Kafka will use, and fails a subject 
   const unmapped = await verify(fresh, '--principal-rules', 'RULE:^CN=mtls-kafka-client,.*$/client/');
   expect(unmapped.exitCode).toBe(1);
   expect(failLines(unmapped.stdout)).toHaveLength(2);
-  expect(failLines(unmapped.stdout)[0]).toMatch(/principal: no ssl\.principal\.mapping\.rules rule applies to CN=mtls-kafka-0\.mtls-kafka-headless,.*: Kafka refuses the connection$/);
+  expect(failLines(unmapped.stdout)[0]).toMatch(
+    /principal: no ssl\.principal\.mapping\.rules rule applies to CN=mtls-kafka-0\.mtls-kafka-headless,.*: Kafka refuses the connection$/,
+  );
 });

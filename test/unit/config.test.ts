@@ -20,19 +20,37 @@ const failure = (json: unknown): string => {
 };
 
 describe('readConfig', () => {
-  test('statefulSet with no fields is the script\'s cluster: the drop-in\'s defaults are one description', () => {
+  test("statefulSet with no fields is the script's cluster: the drop-in's defaults are one description", () => {
     const c = readConfig('c.yaml', { statefulSet: {} });
     expect(c.cluster).toEqual({ ca: SCRIPT.ca, identities: SCRIPT.identities });
     expect(c.deployment.namespace).toBe('axplatform');
   });
 
   test('brokers by name: the name is the CN and alias, the hosts are the SANs in order, IPs recognised', () => {
-    const c = readConfig('c.yaml', { layout: 'confluent', brokers: { 'kafka-1': ['kafka-1', 'kafka-1-external', '192.0.2.7'] }, clients: ['a', 'b'] });
+    const c = readConfig('c.yaml', {
+      layout: 'confluent',
+      brokers: { 'kafka-1': ['kafka-1', 'kafka-1-external', '192.0.2.7'] },
+      clients: ['a', 'b'],
+    });
     const [b, a, bb] = c.cluster.identities;
-    expect(b!.subject).toEqual([['C', 'US'], ['O', 'CONFLUENT'], ['L', 'MountainView'], ['CN', 'kafka-1']]);
-    expect(b!.sans).toEqual([{ kind: 'DNS', value: 'kafka-1' }, { kind: 'DNS', value: 'kafka-1-external' }, { kind: 'IP', value: '192.0.2.7' }]);
+    expect(b!.subject).toEqual([
+      ['C', 'US'],
+      ['O', 'CONFLUENT'],
+      ['L', 'MountainView'],
+      ['CN', 'kafka-1'],
+    ]);
+    expect(b!.sans).toEqual([
+      { kind: 'DNS', value: 'kafka-1' },
+      { kind: 'DNS', value: 'kafka-1-external' },
+      { kind: 'IP', value: '192.0.2.7' },
+    ]);
     expect([a!.id, a!.alias, bb!.id, bb!.alias]).toEqual(['client', 'a', 'client-1', 'b']);
-    expect(c.cluster.ca.subject).toEqual([['C', 'US'], ['O', 'Confluent'], ['L', 'MountainView'], ['CN', 'confluent-ca']]);
+    expect(c.cluster.ca.subject).toEqual([
+      ['C', 'US'],
+      ['O', 'Confluent'],
+      ['L', 'MountainView'],
+      ['CN', 'confluent-ca'],
+    ]);
   });
 
   test.each([
@@ -45,18 +63,30 @@ describe('readConfig', () => {
     [{ brokers: { k: ['k'] }, ca: { keyBits: 1024 } }, /ca\.keyBits: must be a whole number from 2048 to 8192/],
     [{ brokers: { k: ['k'] }, password: { env: 'A', file: 'b' } }, /password: must name exactly one of env/],
     [{ brokers: { k: ['k'] }, password: { env: 'A B' } }, /password\.env: must be an environment variable name/],
-    [{ brokers: { k: ['k'] }, listeners: [{ name: 'ssl', port: 9093 }] }, /listeners\[0\]\.name: must be a listener name in capitals/],
-    [{ brokers: { k: ['k'] }, listeners: [{ name: 'SSL', port: 70000 }] }, /listeners\[0\]\.port: must be a whole number from 1 to 65535/],
-    [{ brokers: { k: ['k'] }, interBrokerListener: 'INTERNAL' }, /interBrokerListener: must be one of the listeners \(SSL\)/],
+    [
+      { brokers: { k: ['k'] }, listeners: [{ name: 'ssl', port: 9093 }] },
+      /listeners\[0\]\.name: must be a listener name in capitals/,
+    ],
+    [
+      { brokers: { k: ['k'] }, listeners: [{ name: 'SSL', port: 70000 }] },
+      /listeners\[0\]\.port: must be a whole number from 1 to 65535/,
+    ],
+    [
+      { brokers: { k: ['k'] }, interBrokerListener: 'INTERNAL' },
+      /interBrokerListener: must be one of the listeners \(SSL\)/,
+    ],
     [{ brokers: { k: ['k'] }, mountPath: 'relative/dir' }, /mountPath: must be an absolute path/],
     [{ brokers: { k: ['k'] }, emit: ['pem', 'jks'] }, /emit\[1\]: must be one of pem/],
-    [{ statefulSet: { name: 'a-very-long-statefulset-name-for-kafka', replicas: 10 } }, /statefulSet: makes the broker common name 88 characters long/],
-  ])('%j is refused with the field\'s path', (json, message) => {
+    [
+      { statefulSet: { name: 'a-very-long-statefulset-name-for-kafka', replicas: 10 } },
+      /statefulSet: makes the broker common name 88 characters long/,
+    ],
+  ])("%j is refused with the field's path", (json, message) => {
     expect(failure(json)).toMatch(new RegExp(`^--config c\\.yaml: ${message.source}`));
   });
 });
 
-describe('the README\'s config examples', () => {
+describe("the README's config examples", () => {
   const readme = readFileSync(join(ROOT_DIR, 'README.md'), 'utf8');
   const examples = [...readme.matchAll(/```yaml\n# (\S+)\n([\s\S]*?)```/g)].map((m) => [m[1]!, parse(m[2]!)] as const);
 
@@ -65,14 +95,21 @@ describe('the README\'s config examples', () => {
     for (const [name, json] of examples) expect(() => readConfig(name, json)).not.toThrow();
   });
 
-  test('the StatefulSet example is exactly the script\'s cluster', () => {
-    expect(readConfig('statefulset.yaml', examples[0]![1]).cluster).toEqual({ ca: SCRIPT.ca, identities: SCRIPT.identities });
+  test("the StatefulSet example is exactly the script's cluster", () => {
+    expect(readConfig('statefulset.yaml', examples[0]![1]).cluster).toEqual({
+      ca: SCRIPT.ca,
+      identities: SCRIPT.identities,
+    });
   });
 
-  test('the compose example is the write-up\'s: kafka-1 and kafka-2 with their external names, the BROKER listener between them', () => {
+  test("the compose example is the write-up's: kafka-1 and kafka-2 with their external names, the BROKER listener between them", () => {
     const c = readConfig('compose.yaml', examples[1]![1]);
     expect(c.layout).toBe('confluent');
-    expect(c.cluster.identities.map((i) => `${i.alias}:${i.sans.map((s) => s.value).join('+')}`)).toEqual(['kafka-1:kafka-1+kafka-1-external', 'kafka-2:kafka-2+kafka-2-external', 'app:app']);
+    expect(c.cluster.identities.map((i) => `${i.alias}:${i.sans.map((s) => s.value).join('+')}`)).toEqual([
+      'kafka-1:kafka-1+kafka-1-external',
+      'kafka-2:kafka-2+kafka-2-external',
+      'app:app',
+    ]);
     expect(c.deployment.interBrokerListener).toBe('BROKER');
   });
 });

@@ -5,11 +5,14 @@ import { findHint, HINTS } from '../../src/hints.js';
 const OUTPUTS = join(import.meta.dirname, '../fixtures/outputs');
 
 describe('the hint table', () => {
-  test.each(HINTS.map((h) => [h.id, h] as const))('%s matches the real tool\'s captured output, and is the first entry that does', (id, entry) => {
-    const text = readFileSync(join(OUTPUTS, `${id}.txt`), 'utf8');
-    expect(entry.pattern.test(text)).toBe(true);
-    expect(findHint(text)).toBe(entry.hint);
-  });
+  test.each(HINTS.map((h) => [h.id, h] as const))(
+    "%s matches the real tool's captured output, and is the first entry that does",
+    (id, entry) => {
+      const text = readFileSync(join(OUTPUTS, `${id}.txt`), 'utf8');
+      expect(entry.pattern.test(text)).toBe(true);
+      expect(findHint(text)).toBe(entry.hint);
+    },
+  );
 
   test('every captured output has an entry', () => {
     const ids = new Set(HINTS.map((h) => h.id));

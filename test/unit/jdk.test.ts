@@ -35,11 +35,38 @@ describe('defaultStoreType', () => {
     expect(await defaultStoreType(await fakeJdk('odd', 'conf/security', 'keystore.type=bks'))).toBeUndefined();
   });
 
-  test('agrees with what this machine\'s keytool makes when no type is named', async () => {
+  test("agrees with what this machine's keytool makes when no type is named", async () => {
     const keytool = String((await execa('sh', ['-c', 'command -v keytool'])).stdout).trim();
     const store = join(dir, 'probe.store');
-    await execa(keytool, ['-J-Duser.language=en', '-genkeypair', '-keyalg', 'RSA', '-keysize', '2048', '-alias', 'a', '-dname', 'CN=a', '-keystore', store, '-storepass:env', 'PW', '-keypass:env', 'PW'], { env: { PW: 'password' } });
-    const listed = String((await execa(keytool, ['-J-Duser.language=en', '-list', '-keystore', store, '-storepass:env', 'PW'], { env: { PW: 'password' } })).stdout);
+    await execa(
+      keytool,
+      [
+        '-J-Duser.language=en',
+        '-genkeypair',
+        '-keyalg',
+        'RSA',
+        '-keysize',
+        '2048',
+        '-alias',
+        'a',
+        '-dname',
+        'CN=a',
+        '-keystore',
+        store,
+        '-storepass:env',
+        'PW',
+        '-keypass:env',
+        'PW',
+      ],
+      { env: { PW: 'password' } },
+    );
+    const listed = String(
+      (
+        await execa(keytool, ['-J-Duser.language=en', '-list', '-keystore', store, '-storepass:env', 'PW'], {
+          env: { PW: 'password' },
+        })
+      ).stdout,
+    );
     const made = /Keystore type: (\S+)/.exec(listed)![1]!.toLowerCase();
     expect(await defaultStoreType(keytool)).toBe(made);
   });

@@ -17,8 +17,31 @@ let dir: string;
 const certs: Record<string, CertWithPem> = {};
 
 async function makeCert(name: string, sans: string): Promise<void> {
-  await writeFile(join(dir, `${name}.cnf`), `[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = kafka-0.kafka.example.com\n[ext]\nsubjectAltName = ${sans}\n`);
-  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-noenc', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '400', '-config', `${name}.cnf`, '-extensions', 'ext'], { cwd: dir });
+  await writeFile(
+    join(dir, `${name}.cnf`),
+    `[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = kafka-0.kafka.example.com\n[ext]\nsubjectAltName = ${sans}\n`,
+  );
+  await execa(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-noenc',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '400',
+      '-config',
+      `${name}.cnf`,
+      '-extensions',
+      'ext',
+    ],
+    { cwd: dir },
+  );
   const pem = (await execa('cat', [`${name}.crt`], { cwd: dir })).stdout;
   const text = (await execa('openssl', [...CERT_TEXT_ARGS], { input: pem })).stdout;
   certs[name] = { ...parseCertText(text), pem };
@@ -72,39 +95,77 @@ describe("plan's SAN diff judges names as TLS does", () => {
   const state = { identities: [broker], certs: {} } as unknown as State;
   const withSans = (sans: San[]) => ({ ...cluster, identities: [{ ...broker, sans } as Identity] });
   const diff = (cert: CertWithPem, sans: San[], problems: Current['problems'] = []) => {
-    const current: Current = { state, ca: { ...cert, subject: cert.issuer }, certs: { [broker.alias]: { ...cert, subject: principalOf(broker.subject) } }, problems };
-    return diffCluster(withSans(sans), current, { now: new Date(), renewBeforeDays: 30, prune: false }).find((c) => c.alias === broker.alias)!;
+    const current: Current = {
+      state,
+      ca: { ...cert, subject: cert.issuer },
+      certs: { [broker.alias]: { ...cert, subject: principalOf(broker.subject) } },
+      problems,
+    };
+    return diffCluster(withSans(sans), current, { now: new Date(), renewBeforeDays: 30, prune: false }).find(
+      (c) => c.alias === broker.alias,
+    )!;
   };
   const sanReasons = (c: { reasons: readonly string[] }) => c.reasons.filter((r) => r.startsWith('SANs'));
 
   test('a bare domain the wildcard does not cover is a change, and so is the wildcard nothing wants', () => {
-    expect(sanReasons(diff(certs.wildcard!, [dns('kafka.example.com'), ip('10.0.0.5'), dns('10.0.0.6'), ip('::1')]))).toEqual([
-      'SANs changed: +DNS:kafka.example.com -DNS:*.kafka.example.com',
-    ]);
+    expect(
+      sanReasons(diff(certs.wildcard!, [dns('kafka.example.com'), ip('10.0.0.5'), dns('10.0.0.6'), ip('::1')])),
+    ).toEqual(['SANs changed: +DNS:kafka.example.com -DNS:*.kafka.example.com']);
   });
 
   test('an IP wanted where the certificate has it only as a DNS name is a change', () => {
-    expect(sanReasons(diff(certs.wildcard!, [dns('*.kafka.example.com'), ip('10.0.0.5'), ip('10.0.0.6'), ip('::1')]))).toEqual([
-      'SANs changed: +IP Address:10.0.0.6 -DNS:10.0.0.6',
-    ]);
+    expect(
+      sanReasons(diff(certs.wildcard!, [dns('*.kafka.example.com'), ip('10.0.0.5'), ip('10.0.0.6'), ip('::1')])),
+    ).toEqual(['SANs changed: +IP Address:10.0.0.6 -DNS:10.0.0.6']);
   });
 
   test('the same SANs, IPv6 written short and names in other case, are no change', () => {
-    expect(sanReasons(diff(certs.wildcard!, [dns('*.Kafka.example.com'), ip('10.0.0.5'), dns('10.0.0.6'), ip('0::1')]))).toEqual([]);
+    expect(
+      sanReasons(diff(certs.wildcard!, [dns('*.Kafka.example.com'), ip('10.0.0.5'), dns('10.0.0.6'), ip('0::1')])),
+    ).toEqual([]);
   });
 
   test('a host the wildcard already serves is no change', () => {
-    expect(sanReasons(diff(certs.wildcard!, [dns('*.kafka.example.com'), dns('kafka-3.kafka.example.com'), ip('10.0.0.5'), dns('10.0.0.6'), ip('::1')]))).toEqual([]);
+    expect(
+      sanReasons(
+        diff(certs.wildcard!, [
+          dns('*.kafka.example.com'),
+          dns('kafka-3.kafka.example.com'),
+          ip('10.0.0.5'),
+          dns('10.0.0.6'),
+          ip('::1'),
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test('a lost file of the identity reissues it, naming the file; a lost shared file is recreated', () => {
     const sans = [dns('kafka-0.kafka.example.com')];
     expect(diff(certs.plain!, sans)).toMatchObject({ kind: 'keep', reasons: [] });
-    const lost = { path: 'mtls-kafka-0.keystore.jks', kind: 'store', what: "mtls-kafka-0's keystore", alias: broker.alias, problem: 'missing' } as const;
-    expect(diff(certs.plain!, sans, [lost])).toMatchObject({ kind: 'reissue', reasons: ['mtls-kafka-0.keystore.jks missing'] });
-    const shared = { path: 'kafka.server.truststore.jks', kind: 'store', what: 'the brokers\' truststore', problem: 'unreadable', detail: 'EISDIR' } as const;
+    const lost = {
+      path: 'mtls-kafka-0.keystore.jks',
+      kind: 'store',
+      what: "mtls-kafka-0's keystore",
+      alias: broker.alias,
+      problem: 'missing',
+    } as const;
+    expect(diff(certs.plain!, sans, [lost])).toMatchObject({
+      kind: 'reissue',
+      reasons: ['mtls-kafka-0.keystore.jks missing'],
+    });
+    const shared = {
+      path: 'kafka.server.truststore.jks',
+      kind: 'store',
+      what: "the brokers' truststore",
+      problem: 'unreadable',
+      detail: 'EISDIR',
+    } as const;
     const current: Current = { state, ca: certs.plain!, certs: {}, problems: [shared] };
-    expect(diffCluster(cluster, current, { now: new Date(), renewBeforeDays: 30, prune: false }).filter((c) => c.kind === 'recreate')).toEqual([
+    expect(
+      diffCluster(cluster, current, { now: new Date(), renewBeforeDays: 30, prune: false }).filter(
+        (c) => c.kind === 'recreate',
+      ),
+    ).toEqual([
       { alias: 'kafka.server.truststore.jks', role: 'shared', kind: 'recreate', reasons: ['unreadable (EISDIR)'] },
     ]);
   });
@@ -114,7 +175,11 @@ describe('isStore: a store by its bytes', () => {
   test.each([
     ['empty: no', Buffer.alloc(0), false],
     ['text: no', Buffer.from('this is not a store\n'), false],
-    ['a DER SEQUENCE whose length runs past the end (truncated): no', Buffer.from([0x30, 0x82, 0x10, 0x00, 0x02, 0x01, 0x03, 0x30]), false],
+    [
+      'a DER SEQUENCE whose length runs past the end (truncated): no',
+      Buffer.from([0x30, 0x82, 0x10, 0x00, 0x02, 0x01, 0x03, 0x30]),
+      false,
+    ],
     ['a DER SEQUENCE of version 2: no', Buffer.from([0x30, 0x06, 0x02, 0x01, 0x02, 0x30, 0x01, 0x00]), false],
     ['a PFX header whose length matches: yes', Buffer.from([0x30, 0x06, 0x02, 0x01, 0x03, 0x30, 0x01, 0x00]), true],
     ['the JKS magic with content: yes', Buffer.concat([Buffer.from([0xfe, 0xed, 0xfe, 0xed]), Buffer.alloc(60)]), true],
@@ -124,16 +189,41 @@ describe('isStore: a store by its bytes', () => {
 });
 
 describe("checkCaFiles: the CA's key by its bytes", () => {
-  test('a certificate in its place is unreadable; an encrypted key (your own CA\'s) is a key', async () => {
+  test("a certificate in its place is unreadable; an encrypted key (your own CA's) is a key", async () => {
     const ca = join(dir, 'ca-dir');
     await execa('mkdir', ['-p', ca]);
     await execa('cp', [join(dir, 'plain.crt'), join(ca, 'ca.crt')]);
     await execa('cp', [join(dir, 'plain.crt'), join(ca, 'ca.key')]);
     const state = { layout: 'dropin', identities: [] } as unknown as State;
-    expect(await checkCaFiles(ca, state)).toEqual([{ path: 'ca.key', kind: 'key', what: "the CA's private key", problem: 'unreadable', detail: 'not a PEM private key' }]);
-    await execa('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-aes256', '-pass', 'env:KP', '-out', join(ca, 'ca.key')], { env: { KP: 'a-passphrase' } });
+    expect(await checkCaFiles(ca, state)).toEqual([
+      {
+        path: 'ca.key',
+        kind: 'key',
+        what: "the CA's private key",
+        problem: 'unreadable',
+        detail: 'not a PEM private key',
+      },
+    ]);
+    await execa(
+      'openssl',
+      [
+        'genpkey',
+        '-algorithm',
+        'RSA',
+        '-pkeyopt',
+        'rsa_keygen_bits:2048',
+        '-aes256',
+        '-pass',
+        'env:KP',
+        '-out',
+        join(ca, 'ca.key'),
+      ],
+      { env: { KP: 'a-passphrase' } },
+    );
     expect(await checkCaFiles(ca, state)).toEqual([]);
     await rm(join(ca, 'ca.crt'));
-    expect(await checkCaFiles(ca, state)).toEqual([{ path: 'ca.crt', kind: 'cert', what: 'the CA certificate', problem: 'missing' }]);
+    expect(await checkCaFiles(ca, state)).toEqual([
+      { path: 'ca.crt', kind: 'cert', what: 'the CA certificate', problem: 'missing' },
+    ]);
   }, 60_000);
 });

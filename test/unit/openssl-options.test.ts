@@ -23,7 +23,15 @@ const ownCa: Cluster = {
   ...script,
   ca: {
     ...script.ca,
-    external: { cert: '/ca/ca.crt', key: '/ca/ca.key', chain: '/ca/root.crt', certPem: '', chainPems: ['x'], subject: 'CN=Own CA', keyEncrypted: true },
+    external: {
+      cert: '/ca/ca.crt',
+      key: '/ca/ca.key',
+      chain: '/ca/root.crt',
+      certPem: '',
+      chainPems: ['x'],
+      subject: 'CN=Own CA',
+      keyEncrypted: true,
+    },
   },
 };
 const PLANS: Array<[string, Plan]> = [
@@ -35,11 +43,14 @@ const PLANS: Array<[string, Plan]> = [
 ];
 
 describe('the openssl options kafka-mtls uses', () => {
-  test.each(Object.entries(OPENSSL_OPTIONS_USED))('openssl %s: every option is in the 1.1.1 manual page', (command, used) => {
-    const known = [...(MAN_1_1_1.commands[command] ?? []), ...(MAN_1_1_1.digests[command] ?? [])];
-    expect(MAN_1_1_1.commands[command]).toBeDefined();
-    expect(used.filter((o) => !known.includes(o))).toEqual([]);
-  });
+  test.each(Object.entries(OPENSSL_OPTIONS_USED))(
+    'openssl %s: every option is in the 1.1.1 manual page',
+    (command, used) => {
+      const known = [...(MAN_1_1_1.commands[command] ?? []), ...(MAN_1_1_1.digests[command] ?? [])];
+      expect(MAN_1_1_1.commands[command]).toBeDefined();
+      expect(used.filter((o) => !known.includes(o))).toEqual([]);
+    },
+  );
 
   test('options OpenSSL 3 added are not in the 1.1.1 lists (the lists can say no)', () => {
     expect(MAN_1_1_1.commands.req).not.toContain('-noenc');
@@ -51,7 +62,9 @@ describe('the openssl options kafka-mtls uses', () => {
   test.each(PLANS)('every openssl step of the %s plan uses only listed options', (_name, plan) => {
     const steps = plan.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'openssl');
     expect(steps.length).toBeGreaterThan(0);
-    const unlisted = steps.flatMap((s) => (s.action.kind === 'exec' ? unlistedOptions(s.action.args).map((o) => `${s.id}: ${o}`) : []));
+    const unlisted = steps.flatMap((s) =>
+      s.action.kind === 'exec' ? unlistedOptions(s.action.args).map((o) => `${s.id}: ${o}`) : [],
+    );
     expect(unlisted).toEqual([]);
   });
 
@@ -59,7 +72,9 @@ describe('the openssl options kafka-mtls uses', () => {
     // Array literals that start with an openssl subcommand: the commands byoca, verify, inspect, probe and
     // the password proof run (the plans' steps are checked above, built).
     const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
-    const commands = Object.keys(OPENSSL_OPTIONS_USED).filter((c) => c !== 'version').join('|');
+    const commands = Object.keys(OPENSSL_OPTIONS_USED)
+      .filter((c) => c !== 'version')
+      .join('|');
     const argv = new RegExp(`\\[\\s*'(${commands})'\\s*,([^\\]]*)\\]`, 'g');
     const found: string[] = [];
     let arrays = 0;
@@ -80,7 +95,11 @@ describe('the openssl options kafka-mtls uses', () => {
     for (const s of bundles) {
       const args = s.action.kind === 'exec' ? s.action.args : [];
       const after = (flag: string) => args[args.indexOf(flag) + 1];
-      expect([after('-keypbe'), after('-certpbe'), after('-macalg')]).toEqual(['PBE-SHA1-3DES', 'PBE-SHA1-3DES', 'sha1']);
+      expect([after('-keypbe'), after('-certpbe'), after('-macalg')]).toEqual([
+        'PBE-SHA1-3DES',
+        'PBE-SHA1-3DES',
+        'sha1',
+      ]);
       expect(args).not.toContain('-legacy');
     }
   });

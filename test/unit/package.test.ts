@@ -16,7 +16,9 @@ interface PackFile {
 
 let files: PackFile[];
 beforeAll(async () => {
-  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
+  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+  });
   files = (JSON.parse(stdout) as Array<{ files: PackFile[] }>)[0]!.files;
 }, 60_000);
 
@@ -24,7 +26,16 @@ test('ships the CLI, its templates, the keytool host class, README and LICENSE',
   const paths = files.map((f) => f.path);
   const templates = readdirSync(join(ROOT, 'templates')).map((t) => `templates/${t}`);
   expect(templates.length).toBeGreaterThan(0);
-  expect(paths).toEqual(expect.arrayContaining(['dist/cli.js', 'java/KeytoolHost.class', 'LICENSE', 'README.md', 'package.json', ...templates]));
+  expect(paths).toEqual(
+    expect.arrayContaining([
+      'dist/cli.js',
+      'java/KeytoolHost.class',
+      'LICENSE',
+      'README.md',
+      'package.json',
+      ...templates,
+    ]),
+  );
   expect(files.find((f) => f.path === 'dist/cli.js')!.mode & 0o111).not.toBe(0);
 });
 

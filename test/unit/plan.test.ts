@@ -31,13 +31,30 @@ describe('the drop-in plan', () => {
   test('leaves exactly the files mtls-kafka.sh makes (but its serial file)', () => {
     const leaves = ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-2', 'mtls-kafka-client'];
     const expected = [
-      'openssl.cnf', 'ca.key', 'ca.crt', 'kafka.server.truststore.jks', 'kafka.client.truststore.jks',
+      'openssl.cnf',
+      'ca.key',
+      'ca.crt',
+      'kafka.server.truststore.jks',
+      'kafka.client.truststore.jks',
       ...leaves.flatMap((l) => [`${l}.keystore.jks`, `ca-request-${l}`, `ca-signed-${l}`]),
-      'ext0.cnf', 'ext1.cnf', 'ext2.cnf', 'extclient.cnf',
+      'ext0.cnf',
+      'ext1.cnf',
+      'ext2.cnf',
+      'extclient.cnf',
     ];
     expect(plan.outputs.map((o) => o.path).sort()).toEqual(expected.sort());
-    expect(plan.outputs.filter((o) => o.private).map((o) => o.path).sort()).toEqual(
-      ['ca.key', 'kafka.client.truststore.jks', 'kafka.server.truststore.jks', ...leaves.map((l) => `${l}.keystore.jks`)].sort(),
+    expect(
+      plan.outputs
+        .filter((o) => o.private)
+        .map((o) => o.path)
+        .sort(),
+    ).toEqual(
+      [
+        'ca.key',
+        'kafka.client.truststore.jks',
+        'kafka.server.truststore.jks',
+        ...leaves.map((l) => `${l}.keystore.jks`),
+      ].sort(),
     );
   });
 
@@ -50,7 +67,8 @@ describe('the drop-in plan', () => {
     for (const s of plan.steps) {
       const args = execArgs(s);
       for (const [i, a] of args.entries()) {
-        if (/^-(storepass|keypass|srcstorepass|deststorepass|destkeypass|srckeypass)$/.test(a)) throw new Error(`${s.id} passes ${a} on the command line`);
+        if (/^-(storepass|keypass|srcstorepass|deststorepass|destkeypass|srckeypass)$/.test(a))
+          throw new Error(`${s.id} passes ${a} on the command line`);
         if (/^-(storepass|srcstorepass|deststorepass):/.test(a)) expect(a.endsWith(':env')).toBe(true);
         if (a === '-passout' || a === '-passin') expect(args[i + 1]).toBe(`env:${STORE_PASSWORD_ENV}`);
       }
@@ -70,22 +88,38 @@ describe('the drop-in plan', () => {
 
   test('a keystore is imported into only after the copy of the CA base, and checked after the import', () => {
     const check = ancestors('broker-2.check');
-    for (const id of ['stores.trust-base', 'broker-2.keystore', 'broker-2.pkcs12', 'broker-2.import', 'broker-2.sign']) {
+    for (const id of [
+      'stores.trust-base',
+      'broker-2.keystore',
+      'broker-2.pkcs12',
+      'broker-2.import',
+      'broker-2.sign',
+    ]) {
       expect([id, check.has(id)]).toEqual([id, true]);
     }
     expect(ancestors('broker-2.import').has('broker-2.keystore')).toBe(true);
   });
 
   test('every certificate gets its own random serial: no shared serial file', () => {
-    const serials = plan.steps.filter((s) => s.id.endsWith('.sign')).map((s) => execArgs(s)[execArgs(s).indexOf('-set_serial') + 1]);
+    const serials = plan.steps
+      .filter((s) => s.id.endsWith('.sign'))
+      .map((s) => execArgs(s)[execArgs(s).indexOf('-set_serial') + 1]);
     expect(new Set(serials).size).toBe(4);
     expect(plan.steps.flatMap(execArgs)).not.toContain('-CAcreateserial');
   });
 
   test('keytool starts once per keystore, plus the CA base and the truststore; PKCS12 stores are checked by openssl', () => {
-    const keytoolSteps = (p: typeof plan) => p.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'keytool').map((s) => s.id);
+    const keytoolSteps = (p: typeof plan) =>
+      p.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'keytool').map((s) => s.id);
     const pkcs12 = buildDropInPlan(describeStatefulSet({ ...PARAMS, storeType: 'pkcs12' }));
-    expect(keytoolSteps(pkcs12)).toEqual(['stores.trust-base', 'truststore.create', 'broker-0.import', 'broker-1.import', 'broker-2.import', 'client.import']);
+    expect(keytoolSteps(pkcs12)).toEqual([
+      'stores.trust-base',
+      'truststore.create',
+      'broker-0.import',
+      'broker-1.import',
+      'broker-2.import',
+      'client.import',
+    ]);
     const check = pkcs12.steps.find((s) => s.id === 'broker-0.check')!;
     expect(check.action).toMatchObject({ tool: 'openssl', args: expect.arrayContaining(['pkcs12', '-nokeys']) });
     // A JKS store, or a type left to keytool, can only be read by keytool: one more JVM per store.

@@ -10,7 +10,9 @@ describe('ssl.principal.mapping.rules', () => {
   });
 
   test('the first matching rule wins, with its case flag; commas inside a pattern stay in it', () => {
-    const rules = parseMappingRules('RULE:^CN=([^.,]+)\\.mtls-kafka-headless,OU=.*$/$1/U, RULE:^CN=(.*?),OU=(.*?),.*$/$1@$2/L, DEFAULT');
+    const rules = parseMappingRules(
+      'RULE:^CN=([^.,]+)\\.mtls-kafka-headless,OU=.*$/$1/U, RULE:^CN=(.*?),OU=(.*?),.*$/$1@$2/L, DEFAULT',
+    );
     expect(rules).toHaveLength(3);
     expect(mapPrincipal(BROKER, rules)).toBe('MTLS-KAFKA-0');
     expect(mapPrincipal(CLIENT, rules)).toBe('mtls-kafka-client@organizationunit');

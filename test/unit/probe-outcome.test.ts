@@ -7,23 +7,102 @@ import { classify, type ProbeContext } from '../../src/probe/outcome.js';
  * The verdicts that a local openssl s_server cannot be made to produce (test/integration/probe.test.ts has the
  * others): what a Java broker sends, what a network without DNS says, a server that hangs up without an alert.
  */
-const CTX: ProbeContext = { host: 'kafka-0', port: 9093, name: 'kafka-0', sentCert: false, checkedCa: true, timeoutMs: 5000 };
-const seen = (o: Partial<Observation>): Observation => ({ protocol: 'TLSv1.2', tcpConnected: true, handshakeDone: false, chain: [], ...o });
+const CTX: ProbeContext = {
+  host: 'kafka-0',
+  port: 9093,
+  name: 'kafka-0',
+  sentCert: false,
+  checkedCa: true,
+  timeoutMs: 5000,
+};
+const seen = (o: Partial<Observation>): Observation => ({
+  protocol: 'TLSv1.2',
+  tcpConnected: true,
+  handshakeDone: false,
+  chain: [],
+  ...o,
+});
 const alert = (n: number) => ({ code: 'ERR_SSL_X', message: `… SSL alert number ${n}`, alert: n });
 
 test.each([
   // JSSE under TLS 1.2 answers a missing certificate with bad_certificate, a foreign one with certificate_unknown.
-  ['Java, TLS 1.2, no certificate', seen({ certRequested: true, error: alert(42) }), false, 'client-cert-required', /and we sent none \(alert "bad certificate"\)/],
-  ['Java, a certificate from another CA', seen({ certRequested: true, error: alert(46) }), true, 'client-cert-rejected', /alert "certificate unknown" \(46\)$/],
-  ['an expired client certificate', seen({ certRequested: true, error: alert(45) }), true, 'client-cert-rejected', /alert "certificate expired" \(45\)$/],
-  ['no cipher in common: a handshake failure before any request', seen({ error: alert(40) }), false, 'handshake-failed', /ended the TLSv1\.2 handshake: alert "handshake failure" \(40\)$/],
-  ['an SNI the server does not serve', seen({ error: alert(112) }), false, 'handshake-failed', /does not know the name we sent as SNI, kafka-0/],
-  ['a hang-up after the TLS 1.3 handshake, certificate sent', seen({ handshakeDone: true, certRequested: true, closedAfterHandshake: true }), true, 'client-cert-rejected', /closed the connection after the handshake/],
-  ['a reset after the TLS 1.3 handshake, no certificate', seen({ handshakeDone: true, certRequested: true, error: { code: 'ECONNRESET', message: 'read ECONNRESET' } }), false, 'client-cert-required', /we sent none$/],
-  ['DNS that does not answer', seen({ tcpConnected: false, error: { code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN kafka-0' } }), false, 'unresolved', /^cannot resolve kafka-0 \(the DNS server did not answer\)$/],
-  ['no route', seen({ tcpConnected: false, error: { code: 'EHOSTUNREACH', message: 'connect EHOSTUNREACH' } }), false, 'unreachable', /^no route to kafka-0$/],
-  ['a SYN never answered', seen({ tcpConnected: false, timedOut: true }), false, 'timeout', /did not accept a connection within 5 s$/],
-  ['an expired server certificate', seen({ handshakeDone: true, authorizationError: 'CERT_HAS_EXPIRED' }), false, 'server-untrusted', /its certificate has expired \(CERT_HAS_EXPIRED\)$/],
+  [
+    'Java, TLS 1.2, no certificate',
+    seen({ certRequested: true, error: alert(42) }),
+    false,
+    'client-cert-required',
+    /and we sent none \(alert "bad certificate"\)/,
+  ],
+  [
+    'Java, a certificate from another CA',
+    seen({ certRequested: true, error: alert(46) }),
+    true,
+    'client-cert-rejected',
+    /alert "certificate unknown" \(46\)$/,
+  ],
+  [
+    'an expired client certificate',
+    seen({ certRequested: true, error: alert(45) }),
+    true,
+    'client-cert-rejected',
+    /alert "certificate expired" \(45\)$/,
+  ],
+  [
+    'no cipher in common: a handshake failure before any request',
+    seen({ error: alert(40) }),
+    false,
+    'handshake-failed',
+    /ended the TLSv1\.2 handshake: alert "handshake failure" \(40\)$/,
+  ],
+  [
+    'an SNI the server does not serve',
+    seen({ error: alert(112) }),
+    false,
+    'handshake-failed',
+    /does not know the name we sent as SNI, kafka-0/,
+  ],
+  [
+    'a hang-up after the TLS 1.3 handshake, certificate sent',
+    seen({ handshakeDone: true, certRequested: true, closedAfterHandshake: true }),
+    true,
+    'client-cert-rejected',
+    /closed the connection after the handshake/,
+  ],
+  [
+    'a reset after the TLS 1.3 handshake, no certificate',
+    seen({ handshakeDone: true, certRequested: true, error: { code: 'ECONNRESET', message: 'read ECONNRESET' } }),
+    false,
+    'client-cert-required',
+    /we sent none$/,
+  ],
+  [
+    'DNS that does not answer',
+    seen({ tcpConnected: false, error: { code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN kafka-0' } }),
+    false,
+    'unresolved',
+    /^cannot resolve kafka-0 \(the DNS server did not answer\)$/,
+  ],
+  [
+    'no route',
+    seen({ tcpConnected: false, error: { code: 'EHOSTUNREACH', message: 'connect EHOSTUNREACH' } }),
+    false,
+    'unreachable',
+    /^no route to kafka-0$/,
+  ],
+  [
+    'a SYN never answered',
+    seen({ tcpConnected: false, timedOut: true }),
+    false,
+    'timeout',
+    /did not accept a connection within 5 s$/,
+  ],
+  [
+    'an expired server certificate',
+    seen({ handshakeDone: true, authorizationError: 'CERT_HAS_EXPIRED' }),
+    false,
+    'server-untrusted',
+    /its certificate has expired \(CERT_HAS_EXPIRED\)$/,
+  ],
 ] as const)('%s: %s', (_name, o, sentCert, code, sentence) => {
   const outcome = classify(o, { ...CTX, sentCert });
   expect(outcome.code).toBe(code);
@@ -31,8 +110,14 @@ test.each([
   expect(outcome.hint).toMatch(/\S/);
 });
 
-test('the server\'s verdict outranks ours: a rejected certificate is reported, not the untrusted server', () => {
-  const o = seen({ protocol: 'TLSv1.3', handshakeDone: true, certRequested: true, authorizationError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', error: alert(48) });
+test("the server's verdict outranks ours: a rejected certificate is reported, not the untrusted server", () => {
+  const o = seen({
+    protocol: 'TLSv1.3',
+    handshakeDone: true,
+    certRequested: true,
+    authorizationError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    error: alert(48),
+  });
   expect(classify(o, { ...CTX, sentCert: true }).code).toBe('client-cert-rejected');
 });
 
@@ -45,10 +130,17 @@ test.each([
   expect(parseTarget(raw)).toEqual(parsed);
 });
 
-test.each(['kafka-0:0', 'kafka-0:65536', 'kafka-0:-1', 'kafka-0:', 'kafka-0:9093:1', '::1', '[::1]', '[kafka]:9093', ''])(
-  '%j is refused, naming <host:port>',
-  (raw) => {
-    expect(() => parseTarget(raw)).toThrow(UsageError);
-    expect(() => parseTarget(raw)).toThrow(/^<host:port>: /);
-  },
-);
+test.each([
+  'kafka-0:0',
+  'kafka-0:65536',
+  'kafka-0:-1',
+  'kafka-0:',
+  'kafka-0:9093:1',
+  '::1',
+  '[::1]',
+  '[kafka]:9093',
+  '',
+])('%j is refused, naming <host:port>', (raw) => {
+  expect(() => parseTarget(raw)).toThrow(UsageError);
+  expect(() => parseTarget(raw)).toThrow(/^<host:port>: /);
+});

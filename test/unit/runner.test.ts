@@ -43,7 +43,7 @@ describe('runPlan', () => {
   const run = (p: Plan, exec: ReturnType<typeof fakeExec>['exec'], concurrency = 2) =>
     runPlan(p, { workDir: dir, tools: TOOLS, secrets: { PW: SECRET }, concurrency, exec });
 
-  test('passes the secret in the child\'s environment and never in its arguments', async () => {
+  test("passes the secret in the child's environment and never in its arguments", async () => {
     const f = fakeExec({});
     const r = await run(plan([step('a')]), f.exec);
     expect(r.failure).toBeUndefined();
@@ -52,11 +52,35 @@ describe('runPlan', () => {
   });
 
   test.each<[string, ExecOutcome, Partial<Step>, string, RegExp]>([
-    ['a tool that cannot start', { kind: 'not-started', code: 'ENOENT', message: 'spawn openssl ENOENT' }, {}, 'not-started', /not installed or not on PATH/],
+    [
+      'a tool that cannot start',
+      { kind: 'not-started', code: 'ENOENT', message: 'spawn openssl ENOENT' },
+      {},
+      'not-started',
+      /not installed or not on PATH/,
+    ],
     ['a timeout', { kind: 'timed-out', stdout: '', stderr: '' }, {}, 'timed-out', /./],
-    ['a non-zero exit', { kind: 'exited', exitCode: 1, stdout: '', stderr: 'Mac verify error: invalid password?\n' }, {}, 'exit-code', /could not open the PKCS12/],
-    ['a missing output file', { kind: 'exited', exitCode: 0, stdout: '', stderr: '' }, { writes: ['out.pem'] }, 'file-missing', /./],
-    ['a failed check', { kind: 'exited', exitCode: 0, stdout: 'nope', stderr: '' }, { check: (o) => (o.stdout === 'OK' ? undefined : 'not OK') }, 'check-failed', /./],
+    [
+      'a non-zero exit',
+      { kind: 'exited', exitCode: 1, stdout: '', stderr: 'Mac verify error: invalid password?\n' },
+      {},
+      'exit-code',
+      /could not open the PKCS12/,
+    ],
+    [
+      'a missing output file',
+      { kind: 'exited', exitCode: 0, stdout: '', stderr: '' },
+      { writes: ['out.pem'] },
+      'file-missing',
+      /./,
+    ],
+    [
+      'a failed check',
+      { kind: 'exited', exitCode: 0, stdout: 'nope', stderr: '' },
+      { check: (o) => (o.stdout === 'OK' ? undefined : 'not OK') },
+      'check-failed',
+      /./,
+    ],
   ])('classifies %s', async (_what, outcome, over, kind, hintOrAny) => {
     const r = await run(plan([step('a', over)]), fakeExec({ a: outcome }).exec);
     expect(r.failure?.kind).toBe(kind);
@@ -66,20 +90,31 @@ describe('runPlan', () => {
 
   test('a non-zero exit wins over a missing file, a missing file over a failed check', async () => {
     const s = step('a', { writes: ['x'], check: () => 'bad' });
-    expect((await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 2, stdout: '', stderr: '' } }).exec)).failure?.kind).toBe('exit-code');
-    expect((await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: '', stderr: '' } }).exec)).failure?.kind).toBe('file-missing');
+    expect(
+      (await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 2, stdout: '', stderr: '' } }).exec)).failure
+        ?.kind,
+    ).toBe('exit-code');
+    expect(
+      (await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: '', stderr: '' } }).exec)).failure
+        ?.kind,
+    ).toBe('file-missing');
     await writeFile(join(dir, 'x'), '');
-    expect((await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: '', stderr: '' } }).exec)).failure?.kind).toBe('check-failed');
+    expect(
+      (await run(plan([s]), fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: '', stderr: '' } }).exec)).failure
+        ?.kind,
+    ).toBe('check-failed');
   });
 
   test('redacts the secret from output tails and records', async () => {
-    const f = fakeExec({ a: { kind: 'exited', exitCode: 1, stdout: 'pw=Sekr1t-value', stderr: 'error with Sekr1t-value\n' } });
+    const f = fakeExec({
+      a: { kind: 'exited', exitCode: 1, stdout: 'pw=Sekr1t-value', stderr: 'error with Sekr1t-value\n' },
+    });
     const r = await run(plan([step('a')]), f.exec);
     expect(JSON.stringify(r)).not.toContain('Sekr1t-value');
     expect(r.failure?.outputTail).toEqual(['error with ***']);
   });
 
-  test('checks read the tool\'s own output; only the tails shown are redacted', async () => {
+  test("checks read the tool's own output; only the tails shown are redacted", async () => {
     const f = fakeExec({ a: { kind: 'exited', exitCode: 0, stdout: 'OK Sekr1t-value\n', stderr: '' } });
     const check = (o: { stdout: string }) => (o.stdout === 'OK Sekr1t-value\n' ? undefined : `saw ${o.stdout}`);
     const r = await run(plan([step('a', { check, summarize: (o) => o.stdout.trim() })]), f.exec);
@@ -94,7 +129,12 @@ describe('runPlan', () => {
       return { kind: 'exited', exitCode: 0, stdout: '', stderr: '' };
     };
     await runPlan(plan([step('a')]), {
-      workDir: dir, tools: TOOLS, secrets: { PW: SECRET }, concurrency: 1, exec, streamOutput: true,
+      workDir: dir,
+      tools: TOOLS,
+      secrets: { PW: SECRET },
+      concurrency: 1,
+      exec,
+      streamOutput: true,
       onEvent: (e) => e.kind === 'output' && events.push(`${e.step.id}|${e.stream}|${e.line}`),
     });
     expect(events).toEqual(['a|stderr|secret *** here', 'a|stderr|no newline']);
@@ -144,7 +184,14 @@ describe('runPlan', () => {
           setTimeout(() => ac.abort(), 10);
         }),
     });
-    const r = await runPlan(plan([step('a'), step('b', { reads: ['x'] })]), { workDir: dir, tools: TOOLS, secrets: { PW: SECRET }, concurrency: 1, exec: f.exec, signal: ac.signal });
+    const r = await runPlan(plan([step('a'), step('b', { reads: ['x'] })]), {
+      workDir: dir,
+      tools: TOOLS,
+      secrets: { PW: SECRET },
+      concurrency: 1,
+      exec: f.exec,
+      signal: ac.signal,
+    });
     expect(r.cancelled).toBe(true);
     expect(r.records.map((x) => x.outcome)).toEqual(['cancelled', 'not-run']);
   });

@@ -1,6 +1,7 @@
 import { isPublicWord, Redactor, Secret, weakness } from '../../src/secrets.js';
 
-const secrets = (...values: string[]) => Object.fromEntries(values.map((v, i) => [`S${i}`, new Secret(`secret ${i}`, v)]));
+const secrets = (...values: string[]) =>
+  Object.fromEntries(values.map((v, i) => [`S${i}`, new Secret(`secret ${i}`, v)]));
 
 describe('Redactor', () => {
   test('hides a secret anywhere in a text, the longest first', () => {
@@ -11,7 +12,8 @@ describe('Redactor', () => {
   test('a secret split across writes is still hidden: lines are redacted whole', () => {
     const lines: string[] = [];
     const stream = new Redactor(secrets('Split-Secret-Pw-77')).lines((l) => lines.push(l));
-    for (const chunk of ['one\nthe password is Split-Se', 'cret-Pw', '-77, wrong\r\nlast without newline']) stream.write(chunk);
+    for (const chunk of ['one\nthe password is Split-Se', 'cret-Pw', '-77, wrong\r\nlast without newline'])
+      stream.write(chunk);
     expect(lines).toEqual(['one', 'the password is ***, wrong']);
     stream.end();
     expect(lines).toEqual(['one', 'the password is ***, wrong', 'last without newline']);
@@ -24,7 +26,9 @@ describe('Redactor', () => {
     stream.end();
     expect(lines).toEqual(['the password is ***']);
     expect(new Redactor(secrets('Split-Secret-Pw-77')).text('tail: Split-Secr')).toBe('tail: ***');
-    expect(new Redactor(secrets('Split-Secret-Pw-77')).text('a whole line ends in Spl\n')).toBe('a whole line ends in Spl\n');
+    expect(new Redactor(secrets('Split-Secret-Pw-77')).text('a whole line ends in Spl\n')).toBe(
+      'a whole line ends in Spl\n',
+    );
   });
 
   test.each([
@@ -37,9 +41,11 @@ describe('Redactor', () => {
 
   test('a password found in what the run shows of itself (its names) is public too', () => {
     expect(isPublicWord('mtls-kafka', 'keytool -alias mtls-kafka-0')).toBe(true);
-    expect(new Redactor(secrets('mtls-kafka'), '-alias mtls-kafka-0').text('Entry for alias mtls-kafka-0 successfully imported.')).toBe(
-      'Entry for alias mtls-kafka-0 successfully imported.',
-    );
+    expect(
+      new Redactor(secrets('mtls-kafka'), '-alias mtls-kafka-0').text(
+        'Entry for alias mtls-kafka-0 successfully imported.',
+      ),
+    ).toBe('Entry for alias mtls-kafka-0 successfully imported.');
     expect(new Redactor(secrets('mtls-kafka')).text('mtls-kafka-0')).toBe('***-0');
     const subject = 'subject=C = KR, O = Organization, OU = OrganizationUnit';
     expect(new Redactor(secrets('Organization'), '[ dn ]\nO = Organization\n').text(subject)).toBe(subject);

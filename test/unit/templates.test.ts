@@ -4,7 +4,12 @@ describe('renderTemplate', () => {
   test('fills placeholders and expands a list placeholder into key = value lines', () => {
     const out = renderTemplate('CN = {{cn}}\n[alt_names]\n{{alt}}\n', {
       cn: 'broker-0.example',
-      alt: { lines: [['DNS.1', 'a.example'], ['IP.1', '10.0.0.1']] },
+      alt: {
+        lines: [
+          ['DNS.1', 'a.example'],
+          ['IP.1', '10.0.0.1'],
+        ],
+      },
     });
     expect(out).toBe('CN = broker-0.example\n[alt_names]\nDNS.1 = a.example\nIP.1 = 10.0.0.1\n');
   });
@@ -28,35 +33,66 @@ describe('renderTemplate', () => {
   });
 
   test('rejects a hostile key or value in a list', () => {
-    expect(() => renderTemplate('{{alt}}', { alt: { lines: [['DNS.1\n[x]', 'a']] } })).toThrow(/key for \{\{alt\}\} is not safe/);
+    expect(() => renderTemplate('{{alt}}', { alt: { lines: [['DNS.1\n[x]', 'a']] } })).toThrow(
+      /key for \{\{alt\}\} is not safe/,
+    );
     expect(() => renderTemplate('{{alt}}', { alt: { lines: [['DNS.1', 'a\nb']] } })).toThrow(/not safe/);
   });
 
   test('an unknown or missing placeholder, or an unused value, is an error', () => {
     expect(() => renderTemplate('O = {{org}}', {})).toThrow(/no value for \{\{org\}\}/);
     expect(() => renderTemplate('O = x', { org: 'Acme' })).toThrow(/not used by the template: org/);
-    expect(() => renderTemplate('O = {{org}} {{alt}}', { org: 'A', alt: { lines: [['a', 'b']] } })).toThrow(/must stand alone/);
+    expect(() => renderTemplate('O = {{org}} {{alt}}', { org: 'A', alt: { lines: [['a', 'b']] } })).toThrow(
+      /must stand alone/,
+    );
   });
 
   test('the shipped templates render with every placeholder filled', () => {
     const ca = renderTemplate(loadTemplate('ca.cnf'), {
       ca_bits: '4096',
-      dn: { lines: [['C', 'KR'], ['ST', 'SEOUL'], ['CN', 'Kafka-Security-CA'], ['emailAddress', 'my@email.com']] },
+      dn: {
+        lines: [
+          ['C', 'KR'],
+          ['ST', 'SEOUL'],
+          ['CN', 'Kafka-Security-CA'],
+          ['emailAddress', 'my@email.com'],
+        ],
+      },
     });
     expect(ca).not.toMatch(/\{\{/);
     expect(ca).toMatch(/^x509_extensions\s+= v3_ca$/m);
     expect(ca).toMatch(/^basicConstraints\s+= critical, CA:TRUE$/m);
-    expect(ca).toMatch(/^\[req_distinguished_name\]\nC = KR\nST = SEOUL\nCN = Kafka-Security-CA\nemailAddress = my@email.com$/m);
+    expect(ca).toMatch(
+      /^\[req_distinguished_name\]\nC = KR\nST = SEOUL\nCN = Kafka-Security-CA\nemailAddress = my@email.com$/m,
+    );
   });
 
-  test('the confluent templates are the write-up\'s sections, filled', () => {
-    const ca = renderTemplate(loadTemplate('confluent-ca.cnf'), { ca_bits: '4096', dn: { lines: [['C', 'US'], ['CN', 'confluent-ca']] } });
+  test("the confluent templates are the write-up's sections, filled", () => {
+    const ca = renderTemplate(loadTemplate('confluent-ca.cnf'), {
+      ca_bits: '4096',
+      dn: {
+        lines: [
+          ['C', 'US'],
+          ['CN', 'confluent-ca'],
+        ],
+      },
+    });
     for (const section of ['policy_match', 'req', 'dn', 'v3_ca']) expect(ca).toContain(`[ ${section} ]`);
     expect(ca).toMatch(/^keyUsage = critical,keyCertSign,cRLSign$/m);
     const leaf = renderTemplate(loadTemplate('confluent-leaf.cnf'), {
       leaf_bits: '2048',
-      dn: { lines: [['C', 'US'], ['CN', 'kafka-1']] },
-      alt_names: { lines: [['DNS.1', 'kafka-1'], ['DNS.2', 'kafka-1-external']] },
+      dn: {
+        lines: [
+          ['C', 'US'],
+          ['CN', 'kafka-1'],
+        ],
+      },
+      alt_names: {
+        lines: [
+          ['DNS.1', 'kafka-1'],
+          ['DNS.2', 'kafka-1-external'],
+        ],
+      },
     });
     expect(leaf).toMatch(/^\[ alt_names \]\nDNS.1 = kafka-1\nDNS.2 = kafka-1-external$/m);
     expect(leaf).toMatch(/^req_extensions = v3_req$/m);

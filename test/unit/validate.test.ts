@@ -11,7 +11,8 @@ describe('validation rules', () => {
 
   test('DNS labels and names', () => {
     expect(v.dnsLabel('--name', 'mtls-kafka')).toBe('mtls-kafka');
-    for (const bad of ['-a', 'a-', 'A', 'a_b', 'a.b', '', 'x'.repeat(64)]) expect(() => v.dnsLabel('--name', bad)).toThrow(UsageError);
+    for (const bad of ['-a', 'a-', 'A', 'a_b', 'a.b', '', 'x'.repeat(64)])
+      expect(() => v.dnsLabel('--name', bad)).toThrow(UsageError);
     expect(v.dnsName('--cluster-domain', 'svc.cluster.local')).toBe('svc.cluster.local');
     expect(() => v.dnsName('--cluster-domain', 'svc..local')).toThrow(UsageError);
     expect(() => v.dnsName('--cluster-domain', '*.local')).toThrow(UsageError);
@@ -27,8 +28,15 @@ describe('validation rules', () => {
     }
   });
 
-  test('subject fields accept the script\'s values and reject config and RFC 2253 syntax', () => {
-    for (const ok of ['OrganizationUnit', 'Seoul', 'Kafka-Security-CA', 'Acme Corp.', 'Zürich', 'Dept (R&D)'.replace('&', 'and')]) {
+  test("subject fields accept the script's values and reject config and RFC 2253 syntax", () => {
+    for (const ok of [
+      'OrganizationUnit',
+      'Seoul',
+      'Kafka-Security-CA',
+      'Acme Corp.',
+      'Zürich',
+      'Dept (R&D)'.replace('&', 'and'),
+    ]) {
       expect(v.subjectField('--org', ok)).toBe(ok);
     }
     for (const bad of ['a,b', 'a+b', 'a=b', '#a', 'a\\b', '"a"', 'a$b', '[a]', ' a', 'a\n', 'x'.repeat(65)]) {
@@ -36,7 +44,7 @@ describe('validation rules', () => {
     }
   });
 
-  test('passwords: keytool\'s minimum, printable ASCII only', () => {
+  test("passwords: keytool's minimum, printable ASCII only", () => {
     expect(v.password('PASSWORD', 'password')).toBe('password');
     expect(() => v.password('PASSWORD', 'abcde')).toThrow(/at least 6/);
     expect(() => v.password('PASSWORD', 'pässwort')).toThrow(/printable ASCII/);
@@ -49,7 +57,9 @@ describe('validation rules', () => {
       throw new Error('not thrown');
     } catch (e) {
       expect(e).toBeInstanceOf(UsageError);
-      expect((e as UsageError).message).toBe('--country: must be a two-letter ISO 3166 country code in capitals (e.g. KR), got "Korea"');
+      expect((e as UsageError).message).toBe(
+        '--country: must be a two-letter ISO 3166 country code in capitals (e.g. KR), got "Korea"',
+      );
     }
   });
 });
