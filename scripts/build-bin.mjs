@@ -3,7 +3,7 @@
 // checkout, only openssl and a JDK or JRE (keytool), as the original script. It is a Node.js single
 // executable application (SEA): dist/cli.js and its dependencies bundled by esbuild into one CommonJS
 // file (Node 20's SEA runs CommonJS only), templates/ and java/KeytoolHost.class as SEA assets
-// (src/assets.ts reads them), injected with postject into a copy of this node binary.
+// (src/runner/assets.ts reads them), injected with postject into a copy of this node binary.
 // Run `npm run build` first (build:bin does). Linux x86-64 here: the file runs where this node runs.
 import { spawnSync } from 'node:child_process';
 import {

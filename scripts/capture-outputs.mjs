@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Re-captures test/fixtures/outputs/: the real openssl and keytool messages
-// that src/hints.ts matches. Run it after a JDK or openssl upgrade, then
+// that src/runner/hints.ts matches. Run it after a JDK or openssl upgrade, then
 // `npm test`: a hint whose message changed fails its test.
 //   node scripts/capture-outputs.mjs
 import { $, cd, fs, os, path } from 'zx';

@@ -8,7 +8,7 @@
 import { fs, os, path, argv } from 'zx';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const { describeStatefulSet } = await import(path.join(ROOT, 'dist/cluster.js'));
+const { describeStatefulSet } = await import(path.join(ROOT, 'dist/model/cluster.js'));
 const { buildDropInPlan, STORE_PASSWORD_ENV } = await import(path.join(ROOT, 'dist/plans/dropin.js'));
 const { runPlan } = await import(path.join(ROOT, 'dist/runner/runner.js'));
 const { Secret } = await import(path.join(ROOT, 'dist/secrets.js'));

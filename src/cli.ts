@@ -11,10 +11,10 @@ import {
   runApply,
   runLifecyclePlan,
   type RawLifecycleOptions,
-} from './commands/lifecycle.js';
-import { hasChanges } from './lifecycle/diff.js';
-import { describePhase, rotateCommand, runRotate, type RawRotateOptions } from './commands/rotate.js';
-import type { Phase } from './lifecycle/rotate.js';
+} from './commands/apply.js';
+import { hasChanges } from './plans/diff.js';
+import { describePhase, rotateCommand, runRotate, type RawRotateOptions } from './commands/rotate-ca.js';
+import type { Phase } from './plans/rotate-ca.js';
 import { VERSION } from './version.js';
 
 const NEXT_STEP: Record<Phase, string> = {
@@ -23,8 +23,8 @@ const NEXT_STEP: Record<Phase, string> = {
   finish: 'Roll the brokers: the old CA is no longer trusted anywhere.',
 };
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
-import { cancelReadsOn } from './options/cancel.js';
-import type { RawGenerateOptions } from './params.js';
+import { cancelReadsOn } from './runner/cancel.js';
+import type { RawGenerateOptions } from './options/params.js';
 import {
   formatAftermath,
   formatChanges,
@@ -36,7 +36,7 @@ import {
   makeChalk,
   progressPrinter,
   summaryJson,
-} from './ui.js';
+} from './report/ui.js';
 
 /**
  * The only place that prints errors and sets the exit code:

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { chmod, mkdir, rm, statfs } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { describeStatefulSet, type Cluster, type Identity } from '../cluster.js';
+import { describeStatefulSet, type Cluster, type Identity } from '../model/cluster.js';
 import { CancelledError, OutputError, StepError, UsageError, type StepFailure } from '../errors.js';
 import {
   DEFAULT_EMITS,
@@ -12,7 +12,7 @@ import {
   type ParamFallbacks,
   type GenerateParams,
   type RawGenerateOptions,
-} from '../params.js';
+} from '../options/params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../plans/dropin.js';
 import type { StepRecord } from '../runner/record.js';
 import { runPlan, type RunEvent, type RunResult } from '../runner/runner.js';
@@ -20,21 +20,21 @@ import type { Exec } from '../runner/exec.js';
 import { planDirs, type Plan } from '../runner/step.js';
 import { buildConfluentPlan } from '../plans/confluent.js';
 import { EMITS } from '../plans/emits.js';
-import { openStage, type Stage } from '../stage.js';
+import { openStage, type Stage } from '../output/stage.js';
 import { withClaim } from '../output/claim.js';
 import { checkGenerateTarget } from '../output/target.js';
-import { throwIfCancelled } from '../options/cancel.js';
-import { defaultStoreType } from '../jdk.js';
-import { locate, preflight } from '../tools.js';
-import { carryJournals, publicParams, writeJournal, type Journal } from '../journal.js';
+import { throwIfCancelled } from '../runner/cancel.js';
+import { defaultStoreType } from '../runner/jdk.js';
+import { locate, preflight } from '../runner/tools.js';
+import { carryJournals, publicParams, writeJournal, type Journal } from '../output/journal.js';
 import { asPhaseError, inPhase, ioHint, withAftermath } from '../output/io.js';
-import { planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../script.js';
-import { loadConfig } from '../config.js';
-import { layoutFiles } from '../plans/layouts.js';
-import { CA_KEY_PASSWORD_ENV } from '../byoca.js';
-import { GENERATED_PASSWORDS, generateSecrets, SHARED_PASSWORD } from '../passwords.js';
+import { planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../report/dry-run.js';
+import { loadConfig } from '../options/config.js';
+import { layoutFiles } from '../model/layouts.js';
+import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';
+import { GENERATED_PASSWORDS, generateSecrets, SHARED_PASSWORD } from '../model/passwords.js';
 import type { SecretEnv } from '../secrets.js';
-import { describeDirectory, STATE_FILE, writeState, type State } from '../state.js';
+import { describeDirectory, STATE_FILE, writeState, type State } from '../output/state-file.js';
 
 export interface GenerateResult {
   readonly params: GenerateParams;

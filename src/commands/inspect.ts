@@ -1,12 +1,12 @@
 import { basename, dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { readBounded } from '../options/read-file.js';
-import { passwordWarning, readPassword } from '../params.js';
+import { readBounded } from '../pki/read-file.js';
+import { passwordWarning, readPassword } from '../options/params.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
-import { preflight } from '../tools.js';
-import { PASSWORD_ENV, readCert, readStore } from '../verify/read.js';
-import { pemBlocks, type CertInfo } from '../x509.js';
+import { preflight } from '../runner/tools.js';
+import { PASSWORD_ENV, readCert, readStore } from '../pki/read.js';
+import { pemBlocks, type CertInfo } from '../pki/x509.js';
 
 /**
  * `inspect FILE...`: what a certificate, CSR, key or store holds, in one

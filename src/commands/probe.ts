@@ -5,16 +5,16 @@ import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
 import { CancelledError, UsageError } from '../errors.js';
-import { passwordWarning, readPassword } from '../params.js';
-import { readBoundedText } from '../options/read-file.js';
+import { passwordWarning, readPassword } from '../options/params.js';
+import { readBoundedText } from '../pki/read-file.js';
 import { attempt, oneLine, type Observation, type Protocol } from '../probe/handshake.js';
 import { classify, nameMismatch, type Outcome, type ProbeContext } from '../probe/outcome.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import type { Secret } from '../secrets.js';
-import { preflight } from '../tools.js';
-import * as v from '../validate.js';
-import { pemBlocks } from '../x509.js';
-import { PASSWORD_ENV, readStore } from '../verify/read.js';
+import { preflight } from '../runner/tools.js';
+import * as v from '../model/rules.js';
+import { pemBlocks } from '../pki/x509.js';
+import { PASSWORD_ENV, readStore } from '../pki/read.js';
 
 /**
  * `probe HOST:PORT`: the write-up's `openssl s_client -connect … -showcerts`,

@@ -1,8 +1,8 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { JOURNAL_DIR } from '../journal.js';
-import { STATE_FILE } from '../state.js';
+import { JOURNAL_DIR } from './journal.js';
+import { STATE_FILE } from './state-file.js';
 
 /**
  * generate moves an existing --out aside, whole. That is right for a

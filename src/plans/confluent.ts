@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { principalOf, type Cluster, type Identity } from '../cluster.js';
-import { DEFAULT_DEPLOYMENT } from '../deployment.js';
+import { principalOf, type Cluster, type Identity } from '../model/cluster.js';
+import { DEFAULT_DEPLOYMENT } from '../model/deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
 import {
@@ -11,9 +11,9 @@ import {
   signLeaf,
   verifyLeaf,
 } from '../steps/openssl.js';
-import { loadTemplate, renderTemplate } from '../templates.js';
+import { loadTemplate, renderTemplate } from './templates.js';
 import { randomSerialHex, type DropInOptions } from './dropin.js';
-import { SHARED_PASSWORD } from '../passwords.js';
+import { SHARED_PASSWORD } from '../model/passwords.js';
 import { caFiles } from './ca.js';
 import { emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
 

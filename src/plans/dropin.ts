@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster, Identity } from '../cluster.js';
-import { SHARED_PASSWORD, type StorePasswords } from '../passwords.js';
-import { DEFAULT_DEPLOYMENT, type Deployment } from '../deployment.js';
+import type { Cluster, Identity } from '../model/cluster.js';
+import { SHARED_PASSWORD, type StorePasswords } from '../model/passwords.js';
+import { DEFAULT_DEPLOYMENT, type Deployment } from '../model/deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { caFiles } from './ca.js';
 import { emitSteps, type Emit, type LayoutView } from './emits.js';
-import type { ExpectedStore } from '../stores.js';
+import type { ExpectedStore } from '../pki/stores.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
 import { checkCa, checkPkcs12Store, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
-import { loadTemplate, renderTemplate } from '../templates.js';
+import { loadTemplate, renderTemplate } from './templates.js';
 
-export { STORE_PASSWORD_ENV } from '../passwords.js';
+export { STORE_PASSWORD_ENV } from '../model/passwords.js';
 
 /** Holds unencrypted leaf keys and intermediate bundles; removed before the output is swapped in. */
 const SCRATCH = '.build';

@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
-import { principalOf, type Cluster, type Identity } from '../cluster.js';
-import type { Deployment, Listener } from '../deployment.js';
+import { principalOf, type Cluster, type Identity } from '../model/cluster.js';
+import type { Deployment, Listener } from '../model/deployment.js';
 import type { OutputFile, Step } from '../runner/step.js';
-import type { StorePasswords } from '../passwords.js';
+import type { StorePasswords } from '../model/passwords.js';
 
 /**
  * The outputs any layout can add (`--emit`): settings and formats for each

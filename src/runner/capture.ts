@@ -1,5 +1,5 @@
 import { CancelledError } from '../errors.js';
-import { currentSignal, signalName, throwIfCancelled } from '../options/cancel.js';
+import { currentSignal, signalName, throwIfCancelled } from './cancel.js';
 import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { execProcess, type Exec } from './exec.js';
@@ -18,7 +18,7 @@ export interface CaptureOptions {
   readonly cwd: string;
   readonly exec?: Exec;
   readonly timeoutMs?: number;
-  /** Stops the command; the run's signal (src/options/cancel.ts) when unset. */
+  /** Stops the command; the run's signal (src/runner/cancel.ts) when unset. */
   readonly signal?: AbortSignal;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { seaAsset } from '../assets.js';
+import { seaAsset } from './assets.js';
 import { childEnv, killGroup, spawnInGroup, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 
 /**

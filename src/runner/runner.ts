@@ -1,7 +1,7 @@
 import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FailureKind, StepFailure } from '../errors.js';
-import { findHint, TIMEOUT_HINT } from '../hints.js';
+import { findHint, TIMEOUT_HINT } from './hints.js';
 import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { describeManifest, renderManifest } from './manifest.js';

@@ -1,6 +1,6 @@
-import type { StoreType } from '../cluster.js';
+import type { StoreType } from '../model/cluster.js';
 import type { Step } from '../runner/step.js';
-import { parseKeytoolList, type ExpectedStore } from '../stores.js';
+import { parseKeytoolList, type ExpectedStore } from '../pki/stores.js';
 import { storeCheckStep } from './store-check.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Step, StepOutput } from '../runner/step.js';
-import { parseOpensslPkcs12, type ExpectedStore } from '../stores.js';
+import { parseOpensslPkcs12, type ExpectedStore } from '../pki/stores.js';
 import { storeCheckStep } from './store-check.js';
 
 /**

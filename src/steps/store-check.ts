@@ -1,5 +1,5 @@
 import type { ExecAction, Step, StepOutput } from '../runner/step.js';
-import { compareStore, describeListing, type ExpectedStore, type StoreListing } from '../stores.js';
+import { compareStore, describeListing, type ExpectedStore, type StoreListing } from '../pki/stores.js';
 
 /**
  * The last step for a store, whichever tool reads it: open it with its

@@ -2,10 +2,10 @@ import { execa } from 'execa';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { TIMEOUT_HINT } from '../../src/hints.js';
+import { TIMEOUT_HINT } from '../../src/runner/hints.js';
 import { runPlan } from '../../src/runner/runner.js';
 import { Secret } from '../../src/secrets.js';
-import { formatFailure, makeChalk } from '../../src/ui.js';
+import { formatFailure, makeChalk } from '../../src/report/ui.js';
 import { FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
 
 /**

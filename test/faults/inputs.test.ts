@@ -6,7 +6,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 
 /**
  * Every file kafka-mtls reads from a user is a regular file read up to a cap
- * (src/options/read-file.ts): a FIFO, a device, a directory, a file over the
+ * (src/pki/read-file.ts): a FIFO, a device, a directory, a file over the
  * cap or a missing one is exit 2 naming the option, at once, with nothing
  * touched. Config files are bounded in aliases and broker count. keytool
  * speaks English whatever the JVM option variables say.

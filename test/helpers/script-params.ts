@@ -1,4 +1,4 @@
-import type { StatefulSetParams } from '../../src/cluster.js';
+import type { StatefulSetParams } from '../../src/model/cluster.js';
 
 /** mtls-kafka.sh's hard-coded cluster, as StatefulSet parameters. */
 export const SCRIPT_PARAMS: StatefulSetParams = {

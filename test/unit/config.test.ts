@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describeStatefulSet } from '../../src/cluster.js';
-import { readConfig } from '../../src/config.js';
+import { describeStatefulSet } from '../../src/model/cluster.js';
+import { readConfig } from '../../src/options/config.js';
 import { UsageError } from '../../src/errors.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 import { ROOT as ROOT_DIR } from '../helpers/cli.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findHint, HINTS } from '../../src/hints.js';
+import { findHint, HINTS } from '../../src/runner/hints.js';
 
 const OUTPUTS = join(import.meta.dirname, '../fixtures/outputs');
 

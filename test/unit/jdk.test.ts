@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultStoreType } from '../../src/jdk.js';
+import { defaultStoreType } from '../../src/runner/jdk.js';
 
 describe('defaultStoreType', () => {
   let dir: string;

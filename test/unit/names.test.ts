@@ -2,11 +2,11 @@ import { execa } from 'execa';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeStatefulSet, principalOf, type Identity, type San } from '../../src/cluster.js';
-import { diffCluster, type Current } from '../../src/lifecycle/diff.js';
-import type { State } from '../../src/state.js';
-import { checkCaFiles, isStore } from '../../src/verify/present.js';
-import { CERT_TEXT_ARGS, parseCertText, sameSan, servesSan, type CertWithPem } from '../../src/x509.js';
+import { describeStatefulSet, principalOf, type Identity, type San } from '../../src/model/cluster.js';
+import { diffCluster, type Current } from '../../src/plans/diff.js';
+import type { State } from '../../src/output/state-file.js';
+import { checkCaFiles, isStore } from '../../src/pki/present.js';
+import { CERT_TEXT_ARGS, parseCertText, sameSan, servesSan, type CertWithPem } from '../../src/pki/x509.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 
 /**

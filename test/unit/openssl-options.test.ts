@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describeStatefulSet, type Cluster } from '../../src/cluster.js';
+import { describeStatefulSet, type Cluster } from '../../src/model/cluster.js';
 import { buildConfluentPlan } from '../../src/plans/confluent.js';
 import { buildDropInPlan } from '../../src/plans/dropin.js';
 import type { Plan } from '../../src/runner/step.js';
 import { OPENSSL_OPTIONS_USED, unlistedOptions } from '../../src/steps/openssl-options.js';
-import { classifyOpensslVersion } from '../../src/tools.js';
+import { classifyOpensslVersion } from '../../src/runner/tools.js';
 import { ROOT } from '../helpers/cli.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 

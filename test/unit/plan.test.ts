@@ -1,4 +1,4 @@
-import { describeStatefulSet } from '../../src/cluster.js';
+import { describeStatefulSet } from '../../src/model/cluster.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 import { buildDropInPlan, STORE_PASSWORD_ENV } from '../../src/plans/dropin.js';
 import { dependencies, planInputs, type Step } from '../../src/runner/step.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../../src/errors.js';
-import { mapPrincipal, parseMappingRules } from '../../src/principal.js';
+import { mapPrincipal, parseMappingRules } from '../../src/model/principal.js';
 
 const BROKER = 'CN=mtls-kafka-0.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR';
 const CLIENT = 'CN=mtls-kafka-client,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR';

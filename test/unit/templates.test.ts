@@ -1,4 +1,4 @@
-import { loadTemplate, renderTemplate, TemplateError } from '../../src/templates.js';
+import { loadTemplate, renderTemplate, TemplateError } from '../../src/plans/templates.js';
 
 describe('renderTemplate', () => {
   test('fills placeholders and expands a list placeholder into key = value lines', () => {

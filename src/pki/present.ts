@@ -1,12 +1,12 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { readBounded } from '../options/read-file.js';
+import { readBounded } from './read-file.js';
 import { join } from 'node:path';
-import type { Identity } from '../cluster.js';
+import type { Identity } from '../model/cluster.js';
 import { confluentIdentityFiles } from '../plans/confluent.js';
 import { dropInFiles } from '../plans/dropin.js';
-import { layoutFiles } from '../plans/layouts.js';
-import type { State } from '../state.js';
+import { layoutFiles } from '../model/layouts.js';
+import type { State } from '../output/state-file.js';
 
 /**
  * The directory against its state file: every file a listed identity needs

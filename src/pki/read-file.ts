@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { throwIfCancelled } from './cancel.js';
+import { throwIfCancelled } from '../runner/cancel.js';
 
 /**
  * Every file kafka-mtls reads from a user goes through here. A FIFO, a device

@@ -1,7 +1,7 @@
-import { principalOf, type Cluster, type Identity, type San } from '../cluster.js';
-import type { State } from '../state.js';
-import type { FileProblem } from '../verify/present.js';
-import { parseSanText, sameSan, servesSan, type CertInfo, type CertWithPem } from '../x509.js';
+import { principalOf, type Cluster, type Identity, type San } from '../model/cluster.js';
+import type { State } from '../output/state-file.js';
+import type { FileProblem } from '../pki/present.js';
+import { parseSanText, sameSan, servesSan, type CertInfo, type CertWithPem } from '../pki/x509.js';
 
 /**
  * What a run would change, identity by identity: a pure comparison of the

@@ -1,6 +1,6 @@
-import { planDirs, type Plan, type Step, type Tool } from './runner/step.js';
-import { describeAction } from './runner/runner.js';
-import { quoteArg } from './runner/command.js';
+import { planDirs, type Plan, type Step, type Tool } from '../runner/step.js';
+import { describeAction } from '../runner/runner.js';
+import { quoteArg } from '../runner/command.js';
 
 /** Where the run took a secret from, so the script takes it from the same place. */
 export type SecretSource =

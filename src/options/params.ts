@@ -1,16 +1,16 @@
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from './cluster.js';
-import { loadExternalCa, type CaOptionNames, type RawCaOptions } from './byoca.js';
-import { brokerCn } from './cluster.js';
+import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from '../model/cluster.js';
+import { loadExternalCa, type CaOptionNames, type RawCaOptions } from '../pki/own-ca.js';
+import { brokerCn } from '../model/cluster.js';
 import { LAYOUTS, loadConfig, type ClusterConfig, type Layout } from './config.js';
-import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from './deployment.js';
-import { UsageError } from './errors.js';
-import { Secret, weakness } from './secrets.js';
-import * as v from './validate.js';
-import type { KeytoolJvm } from './runner/runner.js';
-import { EMITS, type Emit } from './plans/emits.js';
-import { readBoundedText } from './options/read-file.js';
+import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from '../model/deployment.js';
+import { UsageError } from '../errors.js';
+import { Secret, weakness } from '../secrets.js';
+import * as v from '../model/rules.js';
+import type { KeytoolJvm } from '../runner/runner.js';
+import { EMITS, type Emit } from '../plans/emits.js';
+import { readBoundedText } from '../pki/read-file.js';
 
 /** Options every command shares: the StatefulSet's names (which hosts a broker serves), the tools, the password. */
 export interface RawCommonOptions {

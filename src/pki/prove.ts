@@ -3,11 +3,11 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { GENERATED_PASSWORDS, STORE_PASSWORD_ENV } from '../passwords.js';
-import { layoutFiles } from '../plans/layouts.js';
+import { GENERATED_PASSWORDS, STORE_PASSWORD_ENV } from '../model/passwords.js';
+import { layoutFiles } from '../model/layouts.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
-import type { State } from '../state.js';
-import { trustFiles } from './rotate.js';
+import type { State } from '../output/state-file.js';
+import { trustFiles } from '../plans/rotate-ca.js';
 
 /**
  * apply and every rotate-ca phase re-lock stores with the password they are

@@ -1,19 +1,19 @@
 import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ParamFallbacks } from './params.js';
-import type { CaSpec, Identity, StoreType } from './cluster.js';
-import type { Layout } from './config.js';
-import type { Deployment } from './deployment.js';
-import { UsageError } from './errors.js';
-import type { Emit } from './plans/emits.js';
-import { layoutFiles } from './plans/layouts.js';
-import type { CaptureOptions } from './runner/capture.js';
-import { readCert } from './verify/read.js';
-import type { CertInfo } from './x509.js';
-import type { Rotation } from './lifecycle/rotate.js';
-import { GENERATED_PASSWORDS } from './passwords.js';
-import { Secret, type SecretEnv } from './secrets.js';
-import { isMissingFile, readBoundedText } from './options/read-file.js';
+import type { ParamFallbacks } from '../options/params.js';
+import type { CaSpec, Identity, StoreType } from '../model/cluster.js';
+import type { Layout } from '../options/config.js';
+import type { Deployment } from '../model/deployment.js';
+import { UsageError } from '../errors.js';
+import type { Emit } from '../plans/emits.js';
+import { layoutFiles } from '../model/layouts.js';
+import type { CaptureOptions } from '../runner/capture.js';
+import { readCert } from '../pki/read.js';
+import type { CertInfo } from '../pki/x509.js';
+import type { Rotation } from '../plans/rotate-ca.js';
+import { GENERATED_PASSWORDS } from '../model/passwords.js';
+import { Secret, type SecretEnv } from '../secrets.js';
+import { isMissingFile, readBoundedText } from '../pki/read-file.js';
 
 /**
  * kafka-mtls.json, in the output directory: what the directory holds and how
@@ -109,7 +109,7 @@ export async function writeState(dir: string, state: State): Promise<void> {
   await writeFile(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
 }
 
-/** The directory's state file, checked field by field (see model/state-schema.ts); undefined when there is none. */
+/** The directory's state file, checked field by field (see model/state.ts); undefined when there is none. */
 export async function readState(dir: string): Promise<State | undefined> {
   const path = join(dir, STATE_FILE);
   let text: string;
@@ -131,7 +131,7 @@ export async function parseState(text: string, dir: string, label: string): Prom
     throw new UsageError(label, `is not valid JSON: ${(e as Error).message}`);
   }
   // Loaded here: generate never reads a state file, and starts faster without the schema.
-  const { checkState } = await import('./model/state-schema.js');
+  const { checkState } = await import('../model/state.js');
   return checkState(json, dir, label);
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { seaAsset } from './assets.js';
+import { seaAsset } from '../runner/assets.js';
 
 /**
  * A strict renderer for the openssl config templates in templates/.
@@ -71,7 +71,7 @@ function lookup(values: Readonly<Record<string, TemplateValue>>, name: string): 
   return values[name]!;
 }
 
-const templateDir = fileURLToPath(new URL('../templates/', import.meta.url));
+const templateDir = fileURLToPath(new URL('../../templates/', import.meta.url));
 const cache = new Map<string, string>();
 
 /** Reads templates/<name> (shipped beside dist/ in the package, or inside the single executable). */

@@ -1,4 +1,4 @@
-import { uniqueSans } from './validate.js';
+import { uniqueSans } from './rules.js';
 
 /**
  * What a run makes, described before any file is named: the CA, the

@@ -1,5 +1,5 @@
 import { UsageError } from '../../src/errors.js';
-import * as v from '../../src/validate.js';
+import * as v from '../../src/model/rules.js';
 
 describe('validation rules', () => {
   test('whole numbers', () => {

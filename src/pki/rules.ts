@@ -1,6 +1,6 @@
-import { mapPrincipal, type MappingRule } from '../principal.js';
-import type { San } from '../cluster.js';
-import { servesSan, type CertInfo } from '../x509.js';
+import { mapPrincipal, type MappingRule } from '../model/principal.js';
+import type { San } from '../model/cluster.js';
+import { servesSan, type CertInfo } from './x509.js';
 import type { ReadStore } from './read.js';
 
 /**

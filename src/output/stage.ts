@@ -1,10 +1,10 @@
 import { chmod, cp, lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { listFiles } from './files.js';
-import type { Step } from './runner/step.js';
-import { OutputError, UsageError, type Aftermath } from './errors.js';
-import { asPhaseError, errnoCode, inPhase, ioHint, withAftermath } from './output/io.js';
-import { removeSwapMarker, workPrefix, writeSwapMarker } from './output/leftovers.js';
+import type { Step } from '../runner/step.js';
+import { OutputError, UsageError, type Aftermath } from '../errors.js';
+import { asPhaseError, errnoCode, inPhase, ioHint, withAftermath } from './io.js';
+import { removeSwapMarker, workPrefix, writeSwapMarker } from './leftovers.js';
 
 /**
  * A run builds in a work directory beside the target and swaps it in only

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Identity } from './cluster.js';
-import { Secret, type SecretEnv } from './secrets.js';
+import { Secret, type SecretEnv } from '../secrets.js';
 
 /**
  * Which password opens which store, by the environment variable that

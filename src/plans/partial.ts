@@ -1,6 +1,6 @@
-import type { Cluster } from '../cluster.js';
+import type { Cluster } from '../model/cluster.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
-import { CA_STEP_IDS } from '../plans/ca.js';
+import { CA_STEP_IDS } from './ca.js';
 
 /**
  * The part of a full plan that an apply runs in a copy of the existing

@@ -1,8 +1,8 @@
 import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StepFailure } from './errors.js';
-import type { GenerateParams } from './params.js';
-import type { StepRecord } from './runner/record.js';
+import type { StepFailure } from '../errors.js';
+import type { GenerateParams } from '../options/params.js';
+import type { StepRecord } from '../runner/record.js';
 
 /**
  * The run journal: <out>/.kafka-mtls/run-<UTC timestamp>.json, one per run,

@@ -1,8 +1,8 @@
-import type { Identity } from '../cluster.js';
-import type { Layout } from '../config.js';
-import { confluentFiles, confluentIdentityFiles } from './confluent.js';
-import { dropInFiles } from './dropin.js';
-import { flatCreds, type CredsFiles } from './emits.js';
+import type { Identity } from './cluster.js';
+import type { Layout } from '../options/config.js';
+import { confluentFiles, confluentIdentityFiles } from '../plans/confluent.js';
+import { dropInFiles } from '../plans/dropin.js';
+import { flatCreds, type CredsFiles } from '../plans/emits.js';
 
 /** Where each layout keeps the files a later run reads back: the CA, each identity's certificate, and what belongs to an identity. */
 export interface LayoutFiles {

@@ -1,22 +1,22 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Cluster } from '../cluster.js';
+import type { Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
-import { readBoundedText } from '../options/read-file.js';
-import { diffCluster, hasChanges, type Change, type Current } from '../lifecycle/diff.js';
-import { restrictPlan } from '../lifecycle/partial.js';
-import type { GenerateParams, RawGenerateOptions } from '../params.js';
-import { layoutFiles } from '../plans/layouts.js';
-import { openCopyStage } from '../stage.js';
+import { readBoundedText } from '../pki/read-file.js';
+import { diffCluster, hasChanges, type Change, type Current } from '../plans/diff.js';
+import { restrictPlan } from '../plans/partial.js';
+import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
+import { layoutFiles } from '../model/layouts.js';
+import { openCopyStage } from '../output/stage.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { openDirectory, readGeneratedSecrets } from '../state.js';
-import { generateSecrets, STORE_PASSWORD_ENV } from '../passwords.js';
-import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
-import { checkDirectory } from '../verify/present.js';
-import { readCert } from '../verify/read.js';
-import type { CertWithPem } from '../x509.js';
-import * as v from '../validate.js';
+import { openDirectory, readGeneratedSecrets } from '../output/state-file.js';
+import { generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
+import { proveStorePasswords, storesOf } from '../pki/prove.js';
+import { checkDirectory } from '../pki/present.js';
+import { readCert } from '../pki/read.js';
+import type { CertWithPem } from '../pki/x509.js';
+import * as v from '../model/rules.js';
 import {
   buildPlan,
   generateCommand,

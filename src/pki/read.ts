@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
-import { checkRegularFile } from '../options/read-file.js';
-import { parseOpensslPkcs12, type StoreEntry } from '../stores.js';
-import { CERT_TEXT_ARGS, parseCertText, pemBlocks, type CertInfo } from '../x509.js';
+import { checkRegularFile } from './read-file.js';
+import { parseOpensslPkcs12, type StoreEntry } from './stores.js';
+import { CERT_TEXT_ARGS, parseCertText, pemBlocks, type CertInfo } from './x509.js';
 
 /** A store as verify sees it: each entry with its certificates read in full. */
 export interface ReadStore {

@@ -1,14 +1,14 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { principalOf } from './cluster.js';
-import type { Change } from './lifecycle/diff.js';
-import type { GenerateResult } from './commands/generate.js';
-import type { Aftermath, StepFailure } from './errors.js';
-import type { StepRecord } from './runner/record.js';
-import type { RunEvent } from './runner/runner.js';
-import type { VerifyResult } from './commands/verify.js';
-import type { Inspected } from './commands/inspect.js';
-import type { ProbeResult } from './commands/probe.js';
-import type { CertInfo } from './x509.js';
+import { principalOf } from '../model/cluster.js';
+import type { Change } from '../plans/diff.js';
+import type { GenerateResult } from '../commands/generate.js';
+import type { Aftermath, StepFailure } from '../errors.js';
+import type { StepRecord } from '../runner/record.js';
+import type { RunEvent } from '../runner/runner.js';
+import type { VerifyResult } from '../commands/verify.js';
+import type { Inspected } from '../commands/inspect.js';
+import type { ProbeResult } from '../commands/probe.js';
+import type { CertInfo } from '../pki/x509.js';
 
 /** The only chalk import: every colour decision is made here. NO_COLOR (https://no-color.org) turns colour off. */
 export function makeChalk(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstance {

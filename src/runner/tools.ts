@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ToolMissingError, ToolVersionError } from './errors.js';
-import { execProcess, type Exec } from './runner/exec.js';
-import type { Tool } from './runner/step.js';
+import { ToolMissingError, ToolVersionError } from '../errors.js';
+import { execProcess, type Exec } from './exec.js';
+import type { Tool } from './step.js';
 
 const INSTALL_HINT: Record<Tool, string> = {
   openssl: 'install openssl (Debian: apt-get install openssl), or pass --openssl PATH',

@@ -1,10 +1,10 @@
 import { rename, rm } from 'node:fs/promises';
-import { listFiles } from '../files.js';
+import { listFiles } from '../output/files.js';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { Cluster } from '../cluster.js';
+import type { Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
-import { restrictPlan } from '../lifecycle/partial.js';
+import { restrictPlan } from '../plans/partial.js';
 import {
   checkOrder,
   finishPlan,
@@ -15,17 +15,17 @@ import {
   skipInReissue,
   startPlan,
   type Phase,
-} from '../lifecycle/rotate.js';
-import type { RawGenerateOptions } from '../params.js';
+} from '../plans/rotate-ca.js';
+import type { RawGenerateOptions } from '../options/params.js';
 import { confluentFiles } from '../plans/confluent.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
-import { openCopyStage } from '../stage.js';
+import { openCopyStage } from '../output/stage.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { openDirectory, readGeneratedSecrets, type State } from '../state.js';
-import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../passwords.js';
-import { proveStorePasswords, storesOf } from '../lifecycle/prove.js';
-import * as v from '../validate.js';
+import { openDirectory, readGeneratedSecrets, type State } from '../output/state-file.js';
+import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../model/passwords.js';
+import { proveStorePasswords, storesOf } from '../pki/prove.js';
+import * as v from '../model/rules.js';
 import {
   buildPlan,
   KEYTOOL_JVM_OPTION,

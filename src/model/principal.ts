@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Kafka's ssl.principal.mapping.rules, applied as Kafka's SslPrincipalMapper

@@ -1,15 +1,15 @@
 import { posix } from 'node:path';
-import type { CaSpec, Cluster, Dn } from '../cluster.js';
-import type { Layout } from '../config.js';
+import type { CaSpec, Cluster, Dn } from '../model/cluster.js';
+import type { Layout } from '../options/config.js';
 import { UsageError } from '../errors.js';
-import { confluentFiles, confluentIdentityFiles, TRUSTSTORE_ALIAS } from '../plans/confluent.js';
-import { dropInFiles, storeCheck } from '../plans/dropin.js';
+import { confluentFiles, confluentIdentityFiles, TRUSTSTORE_ALIAS } from './confluent.js';
+import { dropInFiles, storeCheck } from './dropin.js';
 import type { Plan, Step } from '../runner/step.js';
-import type { State } from '../state.js';
+import type { State } from '../output/state-file.js';
 import { importTrustedCert } from '../steps/keytool.js';
 import { checkCa, createCa } from '../steps/openssl.js';
-import { loadTemplate, renderTemplate } from '../templates.js';
-import type { ExpectedEntry } from '../stores.js';
+import { loadTemplate, renderTemplate } from './templates.js';
+import type { ExpectedEntry } from '../pki/stores.js';
 
 /**
  * CA rotation in three phases, each run between rolling restarts:

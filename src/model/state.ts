@@ -1,13 +1,13 @@
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { CaSpec, Dn, DnAttr, ExternalCa, Identity, San } from '../cluster.js';
-import { DN_ATTRS, Field, keySize, LAYOUTS, type Layout } from '../config.js';
-import { PASSWORD_STYLES, type Deployment, type Listener } from '../deployment.js';
-import type { Rotation } from '../lifecycle/rotate.js';
+import type { CaSpec, Dn, DnAttr, ExternalCa, Identity, San } from './cluster.js';
+import { DN_ATTRS, Field, keySize, LAYOUTS, type Layout } from '../options/config.js';
+import { PASSWORD_STYLES, type Deployment, type Listener } from './deployment.js';
+import type { Rotation } from '../plans/rotate-ca.js';
 import { EMITS } from '../plans/emits.js';
-import { layoutFiles } from '../plans/layouts.js';
-import type { CertRecord, IdentityRecord, State } from '../state.js';
-import * as v from '../validate.js';
+import { layoutFiles } from './layouts.js';
+import type { CertRecord, IdentityRecord, State } from '../output/state-file.js';
+import * as v from './rules.js';
 
 /**
  * kafka-mtls.json is input like a config file: a hand edit or a damaged file

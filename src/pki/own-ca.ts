@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
-import type { ExternalCa } from './cluster.js';
-import { UsageError } from './errors.js';
-import { readPassword } from './params.js';
-import { readBoundedText } from './options/read-file.js';
-import { capture } from './runner/capture.js';
-import { Secret, type SecretEnv } from './secrets.js';
+import type { ExternalCa } from '../model/cluster.js';
+import { UsageError } from '../errors.js';
+import { readPassword } from '../options/params.js';
+import { readBoundedText } from './read-file.js';
+import { capture } from '../runner/capture.js';
+import { Secret, type SecretEnv } from '../secrets.js';
 import { parseCertText, pemBlocks, CERT_TEXT_ARGS, type CertInfo } from './x509.js';
-import { MIN_RSA_BITS, sha1Signed, weakRsa } from './verify/rules.js';
+import { MIN_RSA_BITS, sha1Signed, weakRsa } from './rules.js';
 
 /**
  * Your own CA (`--ca-cert`, `--ca-key`, `--ca-chain`): read and checked with

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import type { RawCaOptions } from './byoca.js';
+import type { RawCaOptions } from '../pki/own-ca.js';
 import {
   brokerCn,
   brokerSans,
@@ -9,13 +9,13 @@ import {
   type Identity,
   type San,
   type StoreType,
-} from './cluster.js';
-import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } from './deployment.js';
-import { UsageError } from './errors.js';
-import { EMITS, type Emit } from './plans/emits.js';
-import * as v from './validate.js';
-import { throwIfCancelled } from './options/cancel.js';
-import { readBoundedText } from './options/read-file.js';
+} from '../model/cluster.js';
+import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } from '../model/deployment.js';
+import { UsageError } from '../errors.js';
+import { EMITS, type Emit } from '../plans/emits.js';
+import * as v from '../model/rules.js';
+import { throwIfCancelled } from '../runner/cancel.js';
+import { readBoundedText } from '../pki/read-file.js';
 
 /**
  * `generate --config FILE`: the cluster described once, in YAML or JSON
@@ -120,7 +120,7 @@ export class Field {
     const raw = typeof this.value === 'number' ? String(this.value) : this.string();
     return this.rule(() => v.wholeNumber('x', raw, min, max));
   }
-  /** Runs a validator from validate.ts and reports its rule under this field's path. */
+  /** Runs a validator from model/rules.ts and reports its rule under this field's path. */
   rule<T>(check: () => T): T {
     try {
       return check();
