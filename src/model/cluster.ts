@@ -1,4 +1,4 @@
-import { uniqueSans } from './rules.js';
+import { isIPv6 } from 'node:net';
 
 /**
  * What a run makes, described before any file is named: the CA, the
@@ -24,6 +24,7 @@ export interface San {
 export type DnAttr = 'C' | 'ST' | 'L' | 'O' | 'OU' | 'CN' | 'emailAddress';
 /** A distinguished name in encoding order (most general first, as in an openssl [dn] section). */
 export type Dn = ReadonlyArray<readonly [DnAttr, string]>;
+export const DN_ATTRS: readonly DnAttr[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'emailAddress'];
 
 /** A CA the user brings (--ca-cert, --ca-key, --ca-chain): kafka-mtls signs with it and never makes its own. */
 export interface ExternalCa {
@@ -91,6 +92,25 @@ export interface StatefulSetParams {
   readonly ca: { readonly cn: string; readonly state: string; readonly email: string };
   readonly extraSans: readonly San[];
   readonly storeType: StoreType;
+}
+
+/**
+ * SANs once each, in their first order: the same name twice (also as DNS:x and x,
+ * or in another case, as DNS names are case-insensitive) is written once.
+ */
+export function uniqueSans(sans: readonly San[]): San[] {
+  const key = (s: San) => `${s.kind}:${s.kind === 'DNS' ? s.value.toLowerCase() : canonicalIp(s.value)}`;
+  const seen = new Set<string>();
+  return sans.filter((s) => {
+    if (seen.has(key(s))) return false;
+    seen.add(key(s));
+    return true;
+  });
+}
+
+/** An IPv6 address in one spelling (::1 and 0:0::1 are one address); IPv4 as it is. */
+function canonicalIp(ip: string): string {
+  return isIPv6(ip) ? new URL(`http://[${ip}]/`).hostname : ip;
 }
 
 const dns = (value: string): San => ({ kind: 'DNS', value });

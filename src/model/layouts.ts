@@ -1,8 +1,11 @@
 import type { Identity } from './cluster.js';
-import type { Layout } from '../options/config.js';
 import { confluentFiles, confluentIdentityFiles } from '../plans/confluent.js';
 import { dropInFiles } from '../plans/dropin.js';
 import { flatCreds, type CredsFiles } from '../plans/emits.js';
+
+/** dropin: the files of mtls-kafka.sh; confluent: the write-up's PKCS12 flow, a <name>-creds directory each. */
+export type Layout = 'dropin' | 'confluent';
+export const LAYOUTS: readonly Layout[] = ['dropin', 'confluent'];
 
 /** Where each layout keeps the files a later run reads back: the CA, each identity's certificate, and what belongs to an identity. */
 export interface LayoutFiles {

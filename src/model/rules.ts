@@ -71,25 +71,6 @@ export function san(raw: string, option = '--san'): San {
 }
 
 /**
- * SANs once each, in their first order: the same name twice (also as DNS:x and x,
- * or in another case, as DNS names are case-insensitive) is written once.
- */
-export function uniqueSans(sans: readonly San[]): San[] {
-  const key = (s: San) => `${s.kind}:${s.kind === 'DNS' ? s.value.toLowerCase() : canonicalIp(s.value)}`;
-  const seen = new Set<string>();
-  return sans.filter((s) => {
-    if (seen.has(key(s))) return false;
-    seen.add(key(s));
-    return true;
-  });
-}
-
-/** An IPv6 address in one spelling (::1 and 0:0::1 are one address); IPv4 as it is. */
-function canonicalIp(ip: string): string {
-  return isIPv6(ip) ? new URL(`http://[${ip}]/`).hostname : ip;
-}
-
-/**
  * A subject attribute (O, OU, L, ST, CN): letters, digits, spaces and . _ - ( ) @ :
  * No ',' '+' '=' '"' '\' '#' '$' '[' ']' or control characters: they would
  * either change the openssl config or be escaped in Kafka's RFC 2253 principal.

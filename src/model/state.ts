@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { CaSpec, Dn, DnAttr, ExternalCa, Identity, San } from './cluster.js';
-import { DN_ATTRS, Field, keySize, LAYOUTS, type Layout } from '../options/config.js';
+import { DN_ATTRS, type CaSpec, type Dn, type DnAttr, type ExternalCa, type Identity, type San } from './cluster.js';
+import { Field, keySize } from './field.js';
+import { LAYOUTS, type Layout } from './layouts.js';
 import { PASSWORD_STYLES, type Deployment, type Listener } from './deployment.js';
 import type { Rotation } from '../plans/rotate-ca.js';
 import { EMITS } from '../plans/emits.js';

@@ -3,7 +3,9 @@ import type { RawCaOptions } from '../pki/own-ca.js';
 import {
   brokerCn,
   brokerSans,
+  uniqueSans,
   type Cluster,
+  DN_ATTRS,
   type Dn,
   type DnAttr,
   type Identity,
@@ -14,6 +16,8 @@ import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } f
 import { UsageError } from '../errors.js';
 import { EMITS, type Emit } from '../plans/emits.js';
 import * as v from '../model/rules.js';
+import { Field, keySize, type Json } from '../model/field.js';
+import { LAYOUTS, type Layout } from '../model/layouts.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { readBoundedText } from '../pki/read-file.js';
 
@@ -23,9 +27,6 @@ import { readBoundedText } from '../pki/read-file.js';
  * path in the file (e.g. `brokers.kafka-1[1]`), with the rule it broke.
  * Passwords are never inline: only the name of a variable or a file.
  */
-
-export type Layout = 'dropin' | 'confluent';
-export const LAYOUTS: readonly Layout[] = ['dropin', 'confluent'];
 
 export interface ClusterConfig {
   readonly layout?: Layout;
@@ -68,70 +69,6 @@ const SCRIPT_CA: Dn = [
   ['CN', 'Kafka-Security-CA'],
   ['emailAddress', 'my@email.com'],
 ];
-
-type Json = unknown;
-
-/** A field of a config or state file, by its path: the helpers throw UsageError naming it. */
-export class Field {
-  constructor(
-    readonly file: string,
-    readonly path: string,
-    readonly value: Json,
-    /** How errors name the file: the option that gave it, or the file itself (kafka-mtls.json). */
-    readonly label = `--config ${file}`,
-  ) {}
-  fail(rule: string): never {
-    throw new UsageError(`${this.label}: ${this.path || '(top level)'}`, rule);
-  }
-  at(key: string | number): Field {
-    const path = typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
-    const value = Array.isArray(this.value) ? this.value[key as number] : (this.value as Record<string, Json>)[key];
-    return new Field(this.file, path, value, this.label);
-  }
-  get present(): boolean {
-    return this.value !== undefined && this.value !== null;
-  }
-  object(keys: readonly string[]): Field {
-    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value))
-      this.fail('must be a mapping (key: value)');
-    const unknown = Object.keys(this.value).filter((k) => !keys.includes(k));
-    if (unknown.length > 0) this.at(unknown[0]!).fail(`is not a known field; known here: ${keys.join(', ')}`);
-    return this;
-  }
-  entries(): Array<[string, Field]> {
-    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value))
-      this.fail('must be a mapping (key: value)');
-    return Object.keys(this.value).map((k) => [k, this.at(k)]);
-  }
-  list(): Field[] {
-    if (!Array.isArray(this.value)) this.fail('must be a list');
-    return this.value.map((_, i) => this.at(i));
-  }
-  string(): string {
-    if (typeof this.value === 'number') return String(this.value);
-    if (typeof this.value !== 'string') this.fail(`must be a string, got ${JSON.stringify(this.value)}`);
-    return this.value;
-  }
-  boolean(): boolean {
-    if (typeof this.value !== 'boolean') this.fail(`must be true or false, got ${JSON.stringify(this.value)}`);
-    return this.value;
-  }
-  int(min: number, max: number): number {
-    const raw = typeof this.value === 'number' ? String(this.value) : this.string();
-    return this.rule(() => v.wholeNumber('x', raw, min, max));
-  }
-  /** Runs a validator from model/rules.ts and reports its rule under this field's path. */
-  rule<T>(check: () => T): T {
-    try {
-      return check();
-    } catch (e) {
-      if (e instanceof UsageError) this.fail(e.rule);
-      throw e;
-    }
-  }
-}
-
-export const DN_ATTRS: readonly DnAttr[] = ['C', 'ST', 'L', 'O', 'OU', 'CN', 'emailAddress'];
 
 /** A subject as a mapping in encoding order, e.g. {C: US, O: CONFLUENT, L: MountainView}. */
 function readDn(f: Field, opts: { cn: 'required' | 'forbidden'; email: boolean }): Dn {
@@ -353,7 +290,7 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     if (entries.length > 999) at('brokers').fail('must name at most 999 brokers');
     brokers = entries.map(([name, hosts], i) => {
       readName(at('brokers').at(name), name);
-      const sans = v.uniqueSans(hosts.list().map(readSan));
+      const sans = uniqueSans(hosts.list().map(readSan));
       if (sans.length === 0) hosts.fail('must list at least one host name or IP address');
       return leaf('broker', `broker-${i}`, name, sans);
     });
@@ -434,13 +371,6 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     : undefined;
 
   return { layout, cluster: { ca, identities: all }, storeType, password, deployment, emit, caFiles };
-}
-
-export function keySize(f: Field): number {
-  const bits = f.int(2048, 8192);
-  if (![2048, 3072, 4096, 8192].includes(bits))
-    f.fail(`must be an RSA key size of 2048, 3072, 4096 or 8192 bits, got ${bits}`);
-  return bits;
 }
 
 function envName(raw: string): string {

@@ -2,7 +2,7 @@ import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ParamFallbacks } from '../options/params.js';
 import type { CaSpec, Identity, StoreType } from '../model/cluster.js';
-import type { Layout } from '../options/config.js';
+import type { Layout } from '../model/layouts.js';
 import type { Deployment } from '../model/deployment.js';
 import { UsageError } from '../errors.js';
 import type { Emit } from '../plans/emits.js';

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { CaSpec, Cluster, Dn } from '../model/cluster.js';
-import type { Layout } from '../options/config.js';
+import type { Layout } from '../model/layouts.js';
 import { UsageError } from '../errors.js';
 import { confluentFiles, confluentIdentityFiles, TRUSTSTORE_ALIAS } from './confluent.js';
 import { dropInFiles, storeCheck } from './dropin.js';

@@ -55,11 +55,9 @@ function importsOf(file: string): string[] {
  * so does a listed one that is gone (delete its line). The list ends empty.
  */
 const KNOWN: readonly string[] = [
-  'model/layouts.ts → options/config.ts',
   'model/layouts.ts → plans/confluent.ts',
   'model/layouts.ts → plans/dropin.ts',
   'model/layouts.ts → plans/emits.ts',
-  'model/state.ts → options/config.ts',
   'model/state.ts → plans/rotate-ca.ts',
   'model/state.ts → plans/emits.ts',
   'model/state.ts → output/state-file.ts',
@@ -75,7 +73,6 @@ const KNOWN: readonly string[] = [
   'report/ui.ts → commands/probe.ts',
   'commands/apply.ts → commands/generate.ts',
   'commands/rotate-ca.ts → commands/generate.ts',
-  'model/cluster.ts → model/rules.ts → model/cluster.ts',
   'model/state.ts → output/state-file.ts → model/state.ts',
   'options/params.ts → pki/own-ca.ts → options/params.ts',
   'output/state-file.ts → plans/rotate-ca.ts → output/state-file.ts',
