@@ -8,5 +8,7 @@ const text = `// Generated from package.json by scripts/version.mjs (npm run bui
 let current = '';
 try {
   current = readFileSync(file, 'utf8');
-} catch {}
+} catch {
+  // No version.ts yet: written below.
+}
 if (current !== text) writeFileSync(file, text);

@@ -219,7 +219,8 @@ async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): P
 
 function parses(pem: string): boolean {
   try {
-    return new X509Certificate(pem) !== undefined;
+    new X509Certificate(pem);
+    return true;
   } catch {
     return false;
   }

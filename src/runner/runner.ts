@@ -186,7 +186,7 @@ export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>
     case 'write-secret': {
       // Runnable as it stands (the --dry-run script): bash doubles the backslashes, as Properties wants.
       const lines = a.entries.map((e) =>
-        e.key === undefined ? `"\$${e.secretEnv}"` : `"${e.key}=\${${e.secretEnv}//\\\\/\\\\\\\\}"`,
+        e.key === undefined ? `"$${e.secretEnv}"` : `"${e.key}=\${${e.secretEnv}//\\\\/\\\\\\\\}"`,
       );
       return `printf '%s\\n' ${lines.join(' ')} > ${formatCommand(a.path, [])}`;
     }

@@ -13,6 +13,7 @@ const ENV = { PASSWORD: PW };
 let work: string;
 let pristine: string;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- hand-edited state files of any shape
 type Json = Record<string, any>;
 
 beforeAll(async () => {
