@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { readBoundedText } from '../pki/read-file.js';
@@ -18,13 +18,17 @@ import { readCert } from '../pki/read.js';
 import type { CertWithPem } from '../pki/x509.js';
 import * as v from '../model/rules.js';
 import {
-  buildPlan,
-  generateCommand,
-  planGenerate,
-  runStaged,
-  type GenerateDeps,
-  type GenerateResult,
-} from './generate.js';
+  addOptions,
+  clusterOptions,
+  jsonOption,
+  keepWorkOption,
+  outOption,
+  toolOptions,
+  verboseOption,
+} from '../options/flags.js';
+import { buildPlan } from '../plans/generate.js';
+import { planGenerate } from '../output/prepare-run.js';
+import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 
 /**
  * `plan` and `apply`: change an existing directory without regenerating its
@@ -48,26 +52,27 @@ function withLifecycleOptions(cmd: Command): Command {
 }
 
 export function planCommand(): Command {
-  const base = generateCommand();
   const cmd = withLifecycleOptions(
     new Command('plan').description(
-      'Compare the cluster (flags or --config) with an existing directory: what apply would create, reissue, keep or remove',
+      'Compare the cluster (flags or --config) with an existing directory: ' +
+        'what apply would create, reissue, keep or remove',
     ),
-  );
-  for (const o of base.options)
-    if (!['--keep-work', '--verbose', '--dry-run', '--force'].includes(o.long!)) cmd.addOption(o as Option);
-  return cmd;
+  ).addOption(outOption('the directory to compare, made by kafka-mtls (it holds kafka-mtls.json)'));
+  addOptions(cmd, clusterOptions()).addOption(jsonOption());
+  return addOptions(cmd, toolOptions());
 }
 
 export function applyCommand(): Command {
-  const base = generateCommand();
   const cmd = withLifecycleOptions(
     new Command('apply').description(
-      'Carry out the plan: add and reissue certificates with the existing CA, keep the rest byte for byte, back up the old directory',
+      'Carry out the plan: add and reissue certificates with the existing CA, keep the rest byte for byte, ' +
+        'back up the old directory',
     ),
+  ).addOption(
+    outOption('the directory to change, made by kafka-mtls; the old one is kept as <dir>.bak-<UTC timestamp>'),
   );
-  for (const o of base.options) if (!['--dry-run', '--force'].includes(o.long!)) cmd.addOption(o as Option);
-  return cmd;
+  addOptions(cmd, clusterOptions()).addOption(keepWorkOption()).addOption(verboseOption()).addOption(jsonOption());
+  return addOptions(cmd, toolOptions());
 }
 
 export interface LifecyclePlan {

@@ -27,13 +27,17 @@ import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../mod
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import * as v from '../model/rules.js';
 import {
-  buildPlan,
-  KEYTOOL_JVM_OPTION,
-  planGenerate,
-  runStaged,
-  type GenerateDeps,
-  type GenerateResult,
-} from './generate.js';
+  addOptions,
+  jsonOption,
+  keepWorkOption,
+  outOption,
+  passwordFileOption,
+  toolOptions,
+  verboseOption,
+} from '../options/flags.js';
+import { buildPlan } from '../plans/generate.js';
+import { planGenerate } from '../output/prepare-run.js';
+import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 
 /**
  * `rotate-ca start|reissue|finish`: replace the CA of a running cluster
@@ -50,20 +54,19 @@ export interface RawRotateOptions extends Pick<
 }
 
 export function rotateCommand(): Command {
-  return new Command('rotate-ca')
+  const cmd = new Command('rotate-ca')
     .description(
-      'Replace the CA without downtime: start (new CA in every truststore), reissue (every leaf from the new CA), finish (old CA out of the truststores)',
+      'Replace the CA without downtime: start (new CA in every truststore), reissue (every leaf from the new CA), ' +
+        'finish (old CA out of the truststores)',
     )
     .argument('<phase>', 'start, reissue or finish')
-    .option('--out <dir>', 'the directory to rotate', 'certs')
-    .option('--password-file <file>', 'file holding the store password (default: env PASSWORD)')
+    .addOption(outOption('the directory to rotate; the old one is kept as <dir>.bak-<UTC timestamp>'))
+    .addOption(passwordFileOption())
     .option('--dry-run', 'print what the phase would do, and write nothing')
-    .option('--json', 'print a JSON summary')
-    .option('--keep-work', 'on failure, keep the work directory')
-    .option('--verbose', "print every step's command and output")
-    .option('--openssl <path>', 'openssl to run (default: openssl on PATH)')
-    .option('--keytool <path>', 'keytool to run (default: keytool on PATH)')
-    .addOption(KEYTOOL_JVM_OPTION());
+    .addOption(jsonOption())
+    .addOption(keepWorkOption())
+    .addOption(verboseOption());
+  return addOptions(cmd, toolOptions());
 }
 
 export interface RotateResult {

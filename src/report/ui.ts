@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { principalOf } from '../model/cluster.js';
 import type { Change } from '../plans/diff.js';
-import type { GenerateResult } from '../commands/generate.js';
+import type { GenerateResult } from '../output/staged-run.js';
 import type { Aftermath, StepFailure } from '../errors.js';
 import type { StepRecord } from '../runner/record.js';
 import type { RunEvent } from '../runner/runner.js';

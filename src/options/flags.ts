@@ -1,0 +1,144 @@
+/**
+ * The options more than one command takes, declared once with one wording: commander Option factories (a fresh
+ * Option each call, as each command owns its own). A command's own options stay in its file under commands/.
+ */
+import { Option, type Command } from 'commander';
+import { EMITS } from '../plans/emits.js';
+import { DEFAULT_EMITS, SCRIPT_DEFAULTS } from './params.js';
+
+const D = SCRIPT_DEFAULTS;
+
+/** A repeatable option's values, in the order given. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export const passwordFileOption = () =>
+  new Option(
+    '--password-file <file>',
+    'file holding the store and key password (default: env PASSWORD, else "password")',
+  );
+
+export const opensslOption = () => new Option('--openssl <path>', 'openssl to run (default: openssl on PATH)');
+
+export const keytoolOption = () => new Option('--keytool <path>', 'keytool to run (default: keytool on PATH)');
+
+export const keytoolJvmOption = () =>
+  new Option(
+    '--keytool-jvm <mode>',
+    "shared: run the keytool steps one after another in one JVM (the JDK's keytool class, same arguments); " +
+      'per-step: start keytool for each step (default shared)',
+  ).choices(['shared', 'per-step']);
+
+export const jsonOption = () =>
+  new Option('--json', 'print the result, or the failure, as JSON on stdout instead of the report for people');
+
+export const verboseOption = () => new Option('--verbose', "print every step's command and output");
+
+export const keepWorkOption = () => new Option('--keep-work', 'on failure, keep the work directory and print its path');
+
+/** The output directory, with what the command does to it; ./certs by default, as the script. */
+export const outOption = (what: string) => new Option('--out <dir>', what).default('certs');
+
+/** The StatefulSet's names, which say what hosts a broker serves: generate, plan, apply and verify. */
+export const statefulSetOptions = (): Option[] => [
+  new Option('--name <name>', `StatefulSet name: brokers are <name>-<i> (default ${D.name})`),
+  new Option('--headless-service <name>', 'headless Service name (default <name>-headless)'),
+  new Option('--namespace <ns>', `Kubernetes namespace (default ${D.namespace})`),
+  new Option('--cluster-domain <domain>', `cluster DNS domain (default ${D.clusterDomain})`),
+  new Option('--client-name <name>', 'client identity: alias, CN and file names (default <name>-client)'),
+];
+
+/** The size and life of the cluster's certificates. */
+const sizeOptions = (): Option[] => [
+  new Option('--brokers <n>', `number of brokers, 1 to 999 (env KAFKA_BROKER_COUNT; default ${D.brokers})`),
+  new Option('--validity <days>', `validity of every certificate in days (env VALIDITY; default ${D.validity})`),
+  new Option('--ca-validity <days>', 'validity of the CA certificate in days (default: --validity)'),
+];
+
+/** The subject of every certificate, and the CA's. */
+const subjectOptions = (): Option[] => [
+  new Option(
+    '--san <value>',
+    'extra SAN on every broker certificate: a DNS name, DNS:name or IP:address (repeatable)',
+  ).argParser(collect),
+  new Option('--country <CC>', `subject C (default ${D.country})`),
+  new Option('--state <state>', `subject ST of the leaves (default ${D.state}) and of the CA unless --ca-state`),
+  new Option('--ca-state <state>', `subject ST of the CA (default ${D.caState}, or --state when given)`),
+  new Option('--locality <city>', `subject L (default ${D.locality})`),
+  new Option('--org <org>', `subject O (default ${D.org})`),
+  new Option('--org-unit <unit>', `subject OU (default ${D.orgUnit})`),
+  new Option('--ca-cn <cn>', `CA common name (default ${D.caCn})`),
+  new Option('--ca-email <address>', `CA emailAddress (default ${D.caEmail})`),
+];
+
+/** Your own CA, instead of one kafka-mtls makes. */
+const ownCaOptions = (): Option[] => [
+  new Option(
+    '--ca-cert <file>',
+    "your own CA's certificate (PEM): sign with it instead of making a CA; needs --ca-key",
+  ),
+  new Option('--ca-key <file>', "your own CA's private key (PEM, PKCS#8 or PKCS#1, may be encrypted)"),
+  new Option(
+    '--ca-chain <file>',
+    'when --ca-cert is an intermediate: the certificates above it, up to and including the root',
+  ),
+  new Option('--ca-key-password-env <var>', 'environment variable holding the passphrase of an encrypted --ca-key'),
+  new Option('--ca-key-password-file <file>', 'file holding the passphrase of an encrypted --ca-key'),
+];
+
+/** The files made: layout, store type, extra outputs and how they name paths and passwords. */
+const outputOptions = (): Option[] => [
+  new Option(
+    '--config <file>',
+    'describe the cluster in a YAML or JSON file (brokers and their host names, clients, subjects, listeners...) ' +
+      'instead of the flags above',
+  ),
+  new Option(
+    '--layout <layout>',
+    "dropin: the files of mtls-kafka.sh; confluent: the write-up's PKCS12 flow, a <name>-creds directory per " +
+      "broker and client (default dropin, or the config's)",
+  ).choices(['dropin', 'confluent']),
+  new Option(
+    '--store-type <type>',
+    "keystore and truststore type: auto is the JDK keytool's default (PKCS12 on JDK 9+), as the script " +
+      '(default auto; pkcs12 with --layout confluent)',
+  ).choices(['auto', 'jks', 'pkcs12']),
+  new Option(
+    '--emit <list>',
+    `extra outputs, comma-separated, or none: ${EMITS.join(', ')} ` +
+      `(default: none for dropin, ${DEFAULT_EMITS.confluent.join(',')} for confluent)`,
+  ),
+  new Option(
+    '--mount-path <dir>',
+    'where brokers and clients see their files, for the paths in server.properties and client.properties ' +
+      '(default: the output directory)',
+  ),
+  new Option(
+    '--properties-passwords <style>',
+    'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, ' +
+      'or literal (0600)',
+  ).choices(['provider', 'placeholder', 'literal']),
+  new Option(
+    '--generate-passwords',
+    'a random password for each keystore and one for the truststores, written to 0600 credentials files, ' +
+      'instead of one shared password',
+  ),
+];
+
+/** What a cluster is made of, as generate makes it and plan and apply compare it: every option after --out. */
+export const clusterOptions = (): Option[] => [
+  ...sizeOptions(),
+  passwordFileOption(),
+  ...statefulSetOptions(),
+  ...subjectOptions(),
+  ...ownCaOptions(),
+  ...outputOptions(),
+];
+
+/** The tools a command that runs keytool steps may be pointed at. */
+export const toolOptions = (): Option[] => [opensslOption(), keytoolOption(), keytoolJvmOption()];
+
+/** commander has no addOptions: each in turn, in the order given (the order --help shows). */
+export function addOptions(cmd: Command, options: readonly Option[]): Command {
+  for (const o of options) cmd.addOption(o);
+  return cmd;
+}

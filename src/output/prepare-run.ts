@@ -1,0 +1,32 @@
+/** Before a run: options → parameters → cluster → plan, with the tools found on this machine. */
+import {
+  parseGenerateOptions,
+  passwordWarning,
+  type ParamFallbacks,
+  type RawGenerateOptions,
+} from '../options/params.js';
+import { planCluster, type GeneratePlan } from '../plans/generate.js';
+import { defaultStoreType } from '../runner/jdk.js';
+import { locate, preflight } from '../runner/tools.js';
+
+/**
+ * Everything before a file is touched; and the warning about the shared password, for the caller to give once the
+ * password has passed what it must (apply and rotate-ca prove it first). Not pure: it looks for the tools (and
+ * with `requireTools`, runs openssl to check its version), and reads the JDK's default store type.
+ */
+export async function planGenerate(
+  raw: RawGenerateOptions,
+  deps: { readonly env: NodeJS.ProcessEnv },
+  opts: { requireTools: boolean; fallback?: ParamFallbacks },
+): Promise<GeneratePlan & { warning?: string }> {
+  const params = await parseGenerateOptions(raw, deps.env, opts.fallback);
+  if (opts.requireTools) await preflight(params.tools, ['openssl', 'keytool'], deps.env);
+  // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
+  const keytoolPath = await locate(params.tools.keytool, deps.env);
+  const detected = keytoolPath ? await defaultStoreType(keytoolPath) : undefined;
+  const planned = planCluster(params, params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType);
+  // Generated passwords leave the shared one unused: nothing to warn about.
+  const shared = { secret: params.password, isDefault: params.defaultPassword, from: params.passwordFrom };
+  const warning = params.generatePasswords ? undefined : passwordWarning(shared, JSON.stringify(planned.cluster));
+  return { ...planned, warning };
+}
