@@ -1,6 +1,12 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { Result } from 'execa';
+import { StringDecoder } from 'node:string_decoder';
+import { startInGroup } from './spawn.js';
 
-/** The only place that starts processes. Injected into the runner so tests can replace it. */
+/**
+ * One tool command run to its end, as a value: execa runs it (src/runner/spawn.ts), with its time-out,
+ * kill escalation and cancellation, and `reject: false`, so that the runner classifies every ending itself.
+ * Injected into the runner, so that tests can replace it.
+ */
 export interface ExecRequest {
   readonly file: string;
   readonly args: readonly string[];
@@ -23,46 +29,6 @@ export type ExecOutcome =
   | { readonly kind: 'killed'; readonly signal: string; readonly stdout: string; readonly stderr: string };
 
 export type Exec = (req: ExecRequest) => Promise<ExecOutcome>;
-
-/**
- * Every child runs in a process group of its own and is stopped as a group,
- * so nothing it started goes on writing into the work directory after us;
- * groups still running when this process exits (however it exits but by
- * SIGKILL) are killed then. A Ctrl-C at the terminal no longer reaches them
- * directly: the CLI's handler cancels the run, which stops them.
- */
-const liveGroups = new Set<number>();
-let exitHook = false;
-
-export function spawnInGroup(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-  const child = spawn(file, [...args], { ...options, detached: true });
-  const pid = child.pid;
-  if (pid !== undefined) {
-    liveGroups.add(pid);
-    child.once('exit', () => liveGroups.delete(pid));
-  }
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => {
-      for (const g of liveGroups) signalGroup(g, 'SIGKILL');
-    });
-  }
-  return child;
-}
-
-/** Signals the child's whole group (the child, if it has none yet). */
-export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || !signalGroup(child.pid, signal)) child.kill(signal);
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The variables every JVM reads its options from. _JAVA_OPTIONS is applied
@@ -91,75 +57,39 @@ export function childEnv(extra: Readonly<Record<string, string>>): NodeJS.Proces
 /** After a timeout or a cancel, SIGTERM; SIGKILL if the process is still there this much later. */
 const FORCE_KILL_AFTER_MS = 2000;
 
-/**
- * Node's own spawn rather than a wrapper library: execa took 125 ms to load
- * and 10 to 15 ms of CPU per process, some 150 of them at 24 brokers
- * (BENCHMARKS.md).
- */
-export const execProcess: Exec = (req) =>
-  new Promise((resolve) => {
-    if (req.signal?.aborted) {
-      resolve({ kind: 'cancelled', stdout: '', stderr: '' });
-      return;
-    }
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString();
-    let ended: 'timed-out' | 'cancelled' | undefined;
-    let forceKill: NodeJS.Timeout | undefined;
-    let child: ChildProcess;
-    try {
-      child = spawnInGroup(req.file, req.args, {
-        cwd: req.cwd,
-        env: childEnv(req.env),
-        // Without input, stdin is closed: a tool that prompts (keytool asking for
-        // a password it did not get) must fail at once instead of hanging.
-        stdio: [req.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      resolve({ kind: 'not-started', code: err.code ?? 'ERR', message: err.message });
-      return;
-    }
-    const stop = (why: 'timed-out' | 'cancelled') => {
-      if (ended || child.exitCode !== null || child.signalCode !== null) return;
-      ended = why;
-      killGroup(child, 'SIGTERM');
-      forceKill = setTimeout(() => killGroup(child, 'SIGKILL'), FORCE_KILL_AFTER_MS);
-    };
-    const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
-    const onAbort = () => stop('cancelled');
-    req.signal?.addEventListener('abort', onAbort);
-    const done = () => {
-      clearTimeout(timer);
-      clearTimeout(forceKill);
-      req.signal?.removeEventListener('abort', onAbort);
-    };
-    child.stdout!.on('data', (b: Buffer) => {
-      stdout.push(b);
-      req.onOutput?.('stdout', b.toString());
-    });
-    child.stderr!.on('data', (b: Buffer) => {
-      stderr.push(b);
-      req.onOutput?.('stderr', b.toString());
-    });
-    if (req.input !== undefined) {
-      // A tool that exits before reading all of its input closes the pipe: that is its exit to report, not an error.
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(req.input);
-    }
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      // Spawning failed (no such file, not executable): 'close' may not follow.
-      if (child.pid !== undefined) return;
-      done();
-      resolve({ kind: 'not-started', code: e.code ?? 'ERR', message: e.message });
-    });
-    child.on('close', (code, signal) => {
-      if (child.pid === undefined) return;
-      done();
-      const out = { stdout: text(stdout), stderr: text(stderr) };
-      if (ended) resolve({ kind: ended, ...out });
-      else if (code === null) resolve({ kind: 'killed', signal: String(signal ?? 'unknown'), ...out });
-      else resolve({ kind: 'exited', exitCode: code, ...out });
-    });
+export const execProcess: Exec = async (req) => {
+  if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
+  const { child } = await startInGroup(req.file, req.args, {
+    cwd: req.cwd,
+    env: childEnv(req.env),
+    extendEnv: false,
+    // Without input, stdin is closed: a tool that prompts (keytool asking for
+    // a password it did not get) must fail at once instead of hanging.
+    ...(req.input !== undefined ? { input: req.input } : { stdin: 'ignore' as const }),
+    stripFinalNewline: false,
+    timeout: req.timeoutMs,
+    forceKillAfterDelay: FORCE_KILL_AFTER_MS,
+    cancelSignal: req.signal,
+    reject: false,
   });
+  const onOutput = req.onOutput;
+  if (onOutput) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const decoder = new StringDecoder('utf8');
+      child[stream]?.on('data', (b: Buffer) => onOutput(stream, decoder.write(b)));
+    }
+  }
+  return outcomeOf(await child);
+};
+
+/** execa's result in the runner's terms; its stopping (time-out, cancel) first, as the process's end follows. */
+function outcomeOf(r: Result): ExecOutcome {
+  const out = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  if (r.timedOut) return { kind: 'timed-out', ...out };
+  if (r.isCanceled) return { kind: 'cancelled', ...out };
+  if (r.exitCode !== undefined) return { kind: 'exited', exitCode: r.exitCode, ...out };
+  if (r.signal !== undefined) return { kind: 'killed', signal: r.signal, ...out };
+  // Neither an exit code nor a signal: the process never ran (no such file, not executable).
+  const cause = r.cause as NodeJS.ErrnoException | undefined;
+  return { kind: 'not-started', code: String(cause?.code ?? 'ERR'), message: cause?.message ?? 'could not start' };
+}

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ResultPromise } from 'execa';
 import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { seaAsset } from './assets.js';
-import { childEnv, killGroup, spawnInGroup, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
+import { childEnv, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
+import { startInGroup } from './spawn.js';
 
 /**
  * keytool steps run in one JVM (java/KeytoolHost.java) instead of one JVM
@@ -125,7 +126,7 @@ class HostProcess {
   private jvmStderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(private readonly child: ChildProcess) {
+  constructor(private readonly child: ResultPromise) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (this.waiting) {
         const w = this.waiting;
@@ -136,17 +137,14 @@ class HostProcess {
     child.stderr!.on('data', (b: Buffer) => {
       this.jvmStderr += b.toString();
     });
-    this.exited = new Promise((resolve) => {
-      child.on('close', (code, signal) => {
-        this.closed = true;
-        this.waiting?.(undefined);
-        this.waiting = undefined;
-        resolve({ code, signal });
-      });
-      // A java that cannot be started closes too; its error is the reason.
-      child.on('error', (e) => {
-        this.jvmStderr += e.message;
-      });
+    // execa's result comes once the JVM has exited and its output is read to the end.
+    this.exited = child.then((r) => {
+      this.closed = true;
+      this.waiting?.(undefined);
+      this.waiting = undefined;
+      // A java that cannot be started has no exit code and no signal; its error is the reason.
+      if (r.exitCode === undefined && r.signal === undefined) this.jvmStderr += (r.cause as Error | undefined)?.message;
+      return { code: r.exitCode ?? null, signal: r.signal ?? null };
     });
   }
 
@@ -177,7 +175,7 @@ class HostProcess {
   }
 
   kill(): void {
-    killGroup(this.child, 'SIGKILL');
+    this.child.kill('SIGKILL');
   }
 
   async close(): Promise<void> {
@@ -234,14 +232,11 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     )
       return { reason: `${classFile} is missing (npm run build compiles it)` };
     starts++;
-    const child = spawnInGroup(
+    const { child } = await startInGroup(
       java,
       [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'],
-      {
-        cwd: opts.cwd,
-        env: childEnv(opts.env),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
+      // Its output is the protocol, read line by line as it comes: execa keeps none of it (buffer: false).
+      { cwd: opts.cwd, env: childEnv(opts.env), extendEnv: false, stdin: 'pipe', buffer: false, reject: false },
     );
     const host = new HostProcess(child);
     const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);

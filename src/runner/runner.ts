@@ -30,7 +30,10 @@ export interface RunOptions {
   /** Stream each step's output as 'output' events (--verbose). */
   readonly streamOutput?: boolean;
   readonly now?: () => Date;
-  /** shared: keytool steps run one after another in one JVM; per-step (default): each in a keytool process of its own. */
+  /**
+   * shared (the CLI's default, --keytool-jvm): keytool steps run one after another in one JVM;
+   * per-step, or unset: each in a keytool process of its own.
+   */
   readonly keytoolJvm?: KeytoolJvm;
 }
 

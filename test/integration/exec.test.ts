@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { execProcess, type ExecRequest } from '../../src/runner/exec.js';
 import { tempDir } from '../helpers/cli.js';
@@ -60,6 +61,28 @@ test('a timeout ends the process and says so, with what it printed', async () =>
 test('a process that ignores SIGTERM is killed after the grace period', async () => {
   const r = await execProcess(sh('trap "" TERM; echo up; while :; do sleep 0.1; done', { timeoutMs: 300 }));
   expect(r.kind).toBe('timed-out');
+});
+
+test('a timeout stops the whole process group: what the process started, even what ignores SIGTERM', async () => {
+  const started = Date.now();
+  const r = await execProcess(
+    sh('sleep 30 & echo $!; (trap "" TERM; exec sleep 31) & echo $!; wait', { timeoutMs: 300 }),
+  );
+  expect(r.kind).toBe('timed-out');
+  // Each child holds the output pipe: the outcome comes only once both are gone.
+  expect(Date.now() - started).toBeLessThan(5_000);
+  const pids = (r.kind === 'timed-out' ? r.stdout : '').trim().split('\n').map(Number);
+  expect(pids).toHaveLength(2);
+  // Running, as /proc tells it: a zombie has ended, whoever is left to reap it.
+  const alive = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((ok) => setTimeout(ok, 20));
+  expect(pids.filter(alive)).toEqual([]);
 });
 
 test('cancelling ends the process; a signal already aborted never lets it run', async () => {
