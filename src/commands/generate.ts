@@ -1,8 +1,8 @@
 /** `generate`: make the CA and every store and file of a cluster, in a work directory swapped in at the end. */
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { SCRIPT_DEFAULTS, type RawGenerateOptions } from '../options/params.js';
+import type { RawGenerateOptions } from '../options/params.js';
+import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 import {
   addOptions,
   clusterOptions,
@@ -118,11 +118,6 @@ export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): 
   const started = new Date();
   const { params, cluster, plan, secrets, warning } = await planGenerate(raw, deps, { requireTools: true });
   if (warning) deps.warn?.(warning);
-  if (params.caKeyPassword && !params.externalCa)
-    throw new UsageError(
-      raw.caKeyPasswordEnv !== undefined ? '--ca-key-password-env' : '--ca-key-password-file',
-      'needs --ca-cert and --ca-key',
-    );
   deps.onParams?.(params);
   throwIfCancelled(deps.signal);
   await inPhase('reading the existing --out', params.out, () => checkGenerateTarget(params.out, raw.force === true));

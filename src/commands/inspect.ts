@@ -2,7 +2,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { readBounded } from '../pki/read-file.js';
-import { passwordWarning, readPassword } from '../options/params.js';
+import { passwordWarning, readPassword } from '../options/password.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { preflight } from '../runner/tools.js';
 import { PASSWORD_ENV, readCert, readStore } from '../pki/read.js';

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
 import { CancelledError, UsageError } from '../errors.js';
-import { passwordWarning, readPassword } from '../options/params.js';
+import { passwordWarning, readPassword } from '../options/password.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { attempt, oneLine, type Observation, type Protocol } from '../probe/handshake.js';
 import { classify, nameMismatch, type Outcome, type ProbeContext } from '../probe/outcome.js';

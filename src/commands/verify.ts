@@ -4,7 +4,9 @@ import { Command } from 'commander';
 import { isIP } from 'node:net';
 import { brokerSans, type San } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
-import { passwordWarning, readPassword, SCRIPT_DEFAULTS, type RawCommonOptions } from '../options/params.js';
+import { parseStatefulSetFlags, type RawCommonOptions } from '../options/params.js';
+import { passwordWarning, readPassword } from '../options/password.js';
+import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
@@ -65,15 +67,9 @@ export async function runVerify(
   const dir = resolve(dirArg);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError('[dir]', `must be a directory; ${dir} is not`);
-  const name = v.dnsLabel('--name', raw.name ?? SCRIPT_DEFAULTS.name);
-  const naming = {
-    name,
-    headlessService: v.dnsLabel('--headless-service', raw.headlessService ?? `${name}-headless`),
-    namespace: v.dnsLabel('--namespace', raw.namespace ?? SCRIPT_DEFAULTS.namespace),
-    clusterDomain: v.dnsName('--cluster-domain', raw.clusterDomain ?? SCRIPT_DEFAULTS.clusterDomain),
-    extraSans: [],
-  };
-  const clientAlias = v.dnsLabel('--client-name', raw.clientName ?? `${name}-client`);
+  const { clientName: clientAlias, ...names } = parseStatefulSetFlags(raw);
+  const naming = { ...names, extraSans: [] };
+  const { name } = naming;
   const hosts = raw.host ?? [];
   // A host is what a client connects to: a name or an address, never a wildcard.
   for (const h of hosts) if (!isIP(h)) v.dnsName('--host', h.replaceAll('{i}', '0'));

@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { CA_KEY_BITS, LEAF_KEY_BITS } from './defaults.js';
 
 /**
  * What a run makes, described before any file is named: the CA, the
@@ -138,7 +139,7 @@ export function brokerCn(p: Pick<StatefulSetParams, 'name' | 'headlessService'>,
 
 /** The cluster mtls-kafka.sh makes: N brokers of a StatefulSet behind a headless service, and one client. */
 export function describeStatefulSet(p: StatefulSetParams): Cluster {
-  const leaf = { keyBits: 2048, validityDays: p.validityDays };
+  const leaf = { keyBits: LEAF_KEY_BITS, validityDays: p.validityDays };
   const brokers: Identity[] = Array.from({ length: p.brokers }, (_, i) => ({
     role: 'broker',
     id: `broker-${i}`,
@@ -158,7 +159,7 @@ export function describeStatefulSet(p: StatefulSetParams): Cluster {
   return {
     ca: {
       subject: [...scriptDn({ ...p.subject, state: p.ca.state }, p.ca.cn), ['emailAddress', p.ca.email]],
-      keyBits: 4096,
+      keyBits: CA_KEY_BITS,
       validityDays: p.caValidityDays,
     },
     identities: [...brokers, client],

@@ -66,8 +66,6 @@ export class Field {
 
 /** An RSA key size, as config and state files give it. */
 export function keySize(f: Field): number {
-  const bits = f.int(2048, 8192);
-  if (![2048, 3072, 4096, 8192].includes(bits))
-    f.fail(`must be an RSA key size of 2048, 3072, 4096 or 8192 bits, got ${bits}`);
-  return bits;
+  const raw = typeof f.value === 'number' ? String(f.value) : f.string();
+  return f.rule(() => v.keyBits('x', raw));
 }

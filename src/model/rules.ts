@@ -1,6 +1,7 @@
 import { isIP, isIPv4, isIPv6 } from 'node:net';
-import type { San } from './cluster.js';
+import { brokerCn, type San, type StatefulSetParams } from './cluster.js';
 import { UsageError } from '../errors.js';
+import { MAX_CN_LENGTH, MAX_IDENTITIES, MAX_VALIDITY_DAYS, RSA_KEY_SIZES } from './defaults.js';
 
 /**
  * One rule per kind of input, each failing with the same kind of sentence:
@@ -20,6 +21,41 @@ export function wholeNumber(option: string, raw: string, min: number, max: numbe
   return Number(raw);
 }
 
+/** A certificate's validity in days. */
+export function validityDays(option: string, raw: string): number {
+  return wholeNumber(option, raw, 1, MAX_VALIDITY_DAYS);
+}
+
+/** How many brokers (or clients) one run makes. */
+export function identityCount(option: string, raw: string): number {
+  return wholeNumber(option, raw, 1, MAX_IDENTITIES);
+}
+
+/** An RSA key size: a whole number in range first, then one of the sizes keytool and openssl agree on. */
+export function keyBits(option: string, raw: string): number {
+  const bits = wholeNumber(option, raw, RSA_KEY_SIZES[0]!, RSA_KEY_SIZES[RSA_KEY_SIZES.length - 1]!);
+  if (!RSA_KEY_SIZES.includes(bits))
+    throw new UsageError(option, `must be an RSA key size of 2048, 3072, 4096 or 8192 bits, got ${bits}`);
+  return bits;
+}
+
+/**
+ * The longest broker CN of a StatefulSet must fit X.509's limit on a common name: the rule broken, for the
+ * caller to put after the names that broke it ("--name/--headless-service make …"), or undefined.
+ */
+export function brokerCnTooLong(p: Pick<StatefulSetParams, 'name' | 'headlessService'>, brokers: number) {
+  const cn = brokerCn(p, brokers - 1);
+  if (cn.length <= MAX_CN_LENGTH) return undefined;
+  return `the broker common name ${cn.length} characters long ("${cn}"); at most ${MAX_CN_LENGTH} are allowed`;
+}
+
+/** Where brokers and clients see their files: an absolute path that needs no quoting in a properties file. */
+export function mountPath(option: string, raw: string): string {
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(raw))
+    throw new UsageError(option, `must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A Kubernetes-style name: one lower-case RFC 1123 DNS label. */
@@ -27,7 +63,8 @@ export function dnsLabel(option: string, raw: string): string {
   if (!LABEL.test(raw)) {
     throw new UsageError(
       option,
-      `must be a DNS label (a-z, 0-9 and '-', 1 to 63 characters, starting and ending with a letter or digit), got ${show(raw)}`,
+      "must be a DNS label (a-z, 0-9 and '-', 1 to 63 characters, starting and ending with a letter or digit), " +
+        `got ${show(raw)}`,
     );
   }
   return raw;
@@ -39,9 +76,10 @@ export function dnsName(option: string, raw: string, opts: { wildcard?: boolean 
   const labels = name.split('.');
   const ok = raw.length <= 253 && labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
   if (!ok) {
+    const wild = opts.wildcard ? ', optionally starting with *.' : '';
     throw new UsageError(
       option,
-      `must be a DNS name (labels of a-z, 0-9 and '-', separated by dots${opts.wildcard ? ', optionally starting with *.' : ''}), got ${show(raw)}`,
+      `must be a DNS name (labels of a-z, 0-9 and '-', separated by dots${wild}), got ${show(raw)}`,
     );
   }
   return raw;

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import type { RawCaOptions } from '../pki/own-ca.js';
+import type { RawCaOptions } from './own-ca.js';
 import {
   brokerCn,
   brokerSans,
@@ -16,6 +16,18 @@ import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } f
 import { UsageError } from '../errors.js';
 import { EMITS, type Emit } from '../plans/emits.js';
 import * as v from '../model/rules.js';
+import {
+  CA_KEY_BITS,
+  CONFLUENT_DEFAULTS,
+  defaultClientName,
+  defaultHeadlessService,
+  LEAF_KEY_BITS,
+  MAX_IDENTITIES,
+  MAX_VALIDITY_DAYS,
+  SCRIPT_CA_SUBJECT,
+  SCRIPT_DEFAULTS,
+  SCRIPT_SUBJECT,
+} from '../model/defaults.js';
 import { Field, keySize, type Json } from '../model/field.js';
 import { LAYOUTS, type Layout } from '../model/layouts.js';
 import { throwIfCancelled } from '../runner/cancel.js';
@@ -38,37 +50,6 @@ export interface ClusterConfig {
   readonly deployment: Partial<Deployment>;
   readonly emit?: readonly Emit[];
 }
-
-/** The write-up's names, the defaults of the confluent layout when the config names none. */
-export const CONFLUENT_DEFAULTS = {
-  caSubject: [
-    ['C', 'US'],
-    ['O', 'Confluent'],
-    ['L', 'MountainView'],
-    ['CN', 'confluent-ca'],
-  ] as Dn,
-  subject: [
-    ['C', 'US'],
-    ['O', 'CONFLUENT'],
-    ['L', 'MountainView'],
-  ] as Dn,
-};
-const SCRIPT_SUBJECT: Dn = [
-  ['C', 'KR'],
-  ['ST', 'Seoul'],
-  ['L', 'Confluent'],
-  ['O', 'Organization'],
-  ['OU', 'OrganizationUnit'],
-];
-const SCRIPT_CA: Dn = [
-  ['C', 'KR'],
-  ['ST', 'SEOUL'],
-  ['L', 'Confluent'],
-  ['O', 'Organization'],
-  ['OU', 'OrganizationUnit'],
-  ['CN', 'Kafka-Security-CA'],
-  ['emailAddress', 'my@email.com'],
-];
 
 /** A subject as a mapping in encoding order, e.g. {C: US, O: CONFLUENT, L: MountainView}. */
 function readDn(f: Field, opts: { cn: 'required' | 'forbidden'; email: boolean }): Dn {
@@ -141,8 +122,6 @@ export async function loadConfig(file: string): Promise<ClusterConfig> {
 
 /** yaml's own default, named: a config has no reason to repeat a node more often. */
 const MAX_ALIAS_COUNT = 100;
-/** The cap of --brokers, applied to a config's brokers and clients before anything is built from them. */
-const MAX_IDENTITIES = 999;
 
 function checkCounts(file: string, root: unknown): void {
   if (!root || typeof root !== 'object' || !('get' in root)) return;
@@ -187,8 +166,12 @@ export function readConfig(file: string, json: Json): ClusterConfig {
     ? at('layout').rule(() => v.oneOf('x', at('layout').string(), LAYOUTS))
     : undefined;
   const confluent = layout === 'confluent';
-  const validityDays = at('validity').present ? at('validity').int(1, 36500) : confluent ? 365 : 730;
-  const keyBits = at('keyBits').present ? at('keyBits').rule(() => keySize(at('keyBits'))) : 2048;
+  const validityDays = at('validity').present
+    ? at('validity').int(1, MAX_VALIDITY_DAYS)
+    : confluent
+      ? CONFLUENT_DEFAULTS.validityDays
+      : Number(SCRIPT_DEFAULTS.validity);
+  const keyBits = at('keyBits').present ? at('keyBits').rule(() => keySize(at('keyBits'))) : LEAF_KEY_BITS;
   const storeType = at('storeType').present
     ? at('storeType').rule(() => v.oneOf('x', at('storeType').string(), ['auto', 'jks', 'pkcs12'] as const))
     : undefined;
@@ -228,9 +211,11 @@ export function readConfig(file: string, json: Json): ClusterConfig {
       ? readDn(caField.at('subject'), { cn: 'required', email: true })
       : confluent
         ? CONFLUENT_DEFAULTS.caSubject
-        : SCRIPT_CA,
-    validityDays: caField?.at('validity').present ? caField.at('validity').int(1, 36500) : validityDays,
-    keyBits: caField?.at('keyBits').present ? caField.at('keyBits').rule(() => keySize(caField.at('keyBits'))) : 4096,
+        : SCRIPT_CA_SUBJECT,
+    validityDays: caField?.at('validity').present ? caField.at('validity').int(1, MAX_VALIDITY_DAYS) : validityDays,
+    keyBits: caField?.at('keyBits').present
+      ? caField.at('keyBits').rule(() => keySize(caField.at('keyBits')))
+      : CA_KEY_BITS,
   };
   if (validityDays > ca.validityDays) {
     (at('validity').present ? at('validity') : caField!.at('validity')).fail(
@@ -268,26 +253,27 @@ export function readConfig(file: string, json: Json): ClusterConfig {
       'replicas',
       'extraSans',
     ]);
-    const name = s.at('name').present ? readName(s.at('name'), s.at('name').string()) : 'mtls-kafka';
+    const name = s.at('name').present ? readName(s.at('name'), s.at('name').string()) : SCRIPT_DEFAULTS.name;
     const str = (k: string, dflt: string, check: (raw: string) => string) =>
       s.at(k).present ? s.at(k).rule(() => check(s.at(k).string())) : dflt;
-    const headlessService = str('headlessService', `${name}-headless`, (r) => v.dnsLabel('x', r));
-    namespace = str('namespace', 'axplatform', (r) => v.dnsLabel('x', r));
-    const clusterDomain = str('clusterDomain', 'svc.cluster.local', (r) => v.dnsName('x', r));
-    const replicas = s.at('replicas').present ? s.at('replicas').int(1, 999) : 3;
+    const headlessService = str('headlessService', defaultHeadlessService(name), (r) => v.dnsLabel('x', r));
+    namespace = str('namespace', SCRIPT_DEFAULTS.namespace, (r) => v.dnsLabel('x', r));
+    const clusterDomain = str('clusterDomain', SCRIPT_DEFAULTS.clusterDomain, (r) => v.dnsName('x', r));
+    const replicas = s.at('replicas').present
+      ? s.at('replicas').int(1, MAX_IDENTITIES)
+      : Number(SCRIPT_DEFAULTS.brokers);
     const extraSans = s.at('extraSans').present ? s.at('extraSans').list().map(readSan) : [];
     const names = { name, headlessService, namespace, clusterDomain, extraSans };
-    const cn = brokerCn(names, replicas - 1);
-    if (cn.length > 64)
-      s.fail(`makes the broker common name ${cn.length} characters long ("${cn}"); at most 64 are allowed`);
+    const tooLong = v.brokerCnTooLong(names, replicas);
+    if (tooLong) s.fail(`makes ${tooLong}`);
     brokers = Array.from({ length: replicas }, (_, i) =>
       leaf('broker', `broker-${i}`, `${name}-${i}`, brokerSans(names, i), brokerCn(names, i)),
     );
-    defaultClient = `${name}-client`;
+    defaultClient = defaultClientName(name);
   } else {
     const entries = at('brokers').entries();
     if (entries.length === 0) at('brokers').fail('must name at least one broker');
-    if (entries.length > 999) at('brokers').fail('must name at most 999 brokers');
+    if (entries.length > MAX_IDENTITIES) at('brokers').fail(`must name at most ${MAX_IDENTITIES} brokers`);
     brokers = entries.map(([name, hosts], i) => {
       readName(at('brokers').at(name), name);
       const sans = uniqueSans(hosts.list().map(readSan));
@@ -350,9 +336,7 @@ export function readConfig(file: string, json: Json): ClusterConfig {
   }
   if (at('mountPath').present) {
     const m = at('mountPath').string();
-    if (!/^\/[A-Za-z0-9._/-]*$/.test(m))
-      at('mountPath').fail(`must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(m)}`);
-    deployment.mountPath = m;
+    deployment.mountPath = at('mountPath').rule(() => v.mountPath('x', m));
   }
   if (at('propertiesPasswords').present)
     deployment.passwords = at('propertiesPasswords').rule(() =>

@@ -4,7 +4,8 @@
  */
 import { Option, type Command } from 'commander';
 import { EMITS } from '../plans/emits.js';
-import { DEFAULT_EMITS, SCRIPT_DEFAULTS } from './params.js';
+import { DEFAULT_EMITS } from './params.js';
+import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 
 const D = SCRIPT_DEFAULTS;
 

@@ -1,17 +1,25 @@
+/** argv, environment and config file -> the validated parameters of generate, plan, apply and rotate-ca. */
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from '../model/cluster.js';
-import { loadExternalCa, type CaOptionNames, type RawCaOptions } from '../pki/own-ca.js';
+import type { OwnCaFiles } from '../pki/own-ca.js';
 import { brokerCn } from '../model/cluster.js';
 import { loadConfig, type ClusterConfig } from './config.js';
+import { CA_FLAGS, configCaNames, readOwnCaOptions, type RawCaOptions } from './own-ca.js';
+import { readPassword } from './password.js';
 import { LAYOUTS, type Layout } from '../model/layouts.js';
 import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from '../model/deployment.js';
+import { defaultClientName, defaultHeadlessService, SCRIPT_DEFAULTS } from '../model/defaults.js';
 import { UsageError } from '../errors.js';
-import { Secret, weakness } from '../secrets.js';
+import { Secret } from '../secrets.js';
 import * as v from '../model/rules.js';
 import type { KeytoolJvm } from '../runner/runner.js';
 import { EMITS, type Emit } from '../plans/emits.js';
-import { readBoundedText } from '../pki/read-file.js';
+
+/*
+ * Every option is checked before anything is touched, and the first bad one is a UsageError naming it. No process
+ * starts here: your own CA's files are read, and pki/own-ca.ts's checkOwnCa asks openssl about them afterwards.
+ */
 
 /** Options every command shares: the StatefulSet's names (which hosts a broker serves), the tools, the password. */
 export interface RawCommonOptions {
@@ -82,24 +90,6 @@ export interface GenerateParams extends StatefulSetParams {
   readonly keytoolJvm: KeytoolJvm;
 }
 
-/** The script's hard-coded values: the defaults of the drop-in. */
-export const SCRIPT_DEFAULTS = {
-  password: 'password',
-  validity: '730',
-  brokers: '3',
-  name: 'mtls-kafka',
-  namespace: 'axplatform',
-  clusterDomain: 'svc.cluster.local',
-  country: 'KR',
-  state: 'Seoul',
-  caState: 'SEOUL',
-  locality: 'Confluent',
-  org: 'Organization',
-  orgUnit: 'OrganizationUnit',
-  caCn: 'Kafka-Security-CA',
-  caEmail: 'my@email.com',
-} as const;
-
 /**
  * A flag wins over the script's environment variable, which wins over the
  * script's default. Errors name the flag, and the variable when the value came from it.
@@ -144,7 +134,7 @@ export const DEFAULT_EMITS: Readonly<Record<Layout, readonly Emit[]>> = {
   confluent: ['server-properties', 'compose', 'client-properties', 'principals'],
 };
 
-/** Validates every option before anything is touched; throws UsageError for the first bad one. */
+/** Fallbacks stand in for the layout's defaults: plan and apply take them from the directory's state file. */
 export interface ParamFallbacks {
   readonly layout?: Layout;
   readonly storeType?: StoreType;
@@ -153,24 +143,74 @@ export interface ParamFallbacks {
   readonly generatePasswords?: boolean;
 }
 
-/** Fallbacks stand in for the layout's defaults: plan and apply take them from the directory's state file. */
+/** The parameters, and your own CA's files for checkOwnCa to run openssl on (externalCa is then set). */
+export interface GenerateOptions {
+  readonly params: GenerateParams;
+  readonly ownCa?: OwnCaFiles;
+}
+
+/**
+ * Validates every option before anything is touched; throws UsageError for the first bad one. Without fallbacks
+ * (generate: a new directory) a CA key passphrase alone is refused: only a directory's own ca.key can use it.
+ */
 export async function parseGenerateOptions(
   raw: RawGenerateOptions,
   env: NodeJS.ProcessEnv,
-  fallback: ParamFallbacks = {},
-): Promise<GenerateParams> {
-  let config: ClusterConfig | undefined;
-  if (raw.config !== undefined) {
-    const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
-    if (clash)
-      throw new UsageError(
-        clash[1],
-        'cannot be combined with --config: the config file describes the cluster; set it there',
-      );
-    config = await loadConfig(raw.config);
-  }
+  fallback?: ParamFallbacks,
+): Promise<GenerateOptions> {
+  const config = await configOf(raw);
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
   const base = await parseFlags(raw, config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env);
+  const { layout, storeType, emit } = parseLayout(raw, config, fallback);
+  const deployment = parseDeployment(raw, config, base.namespace, fallback);
+  const own = await ownCaOf(raw, config, env);
+
+  let { password, defaultPassword, passwordFrom } = base;
+  if (raw.passwordFile === undefined && config?.password) {
+    ({ secret: password, from: passwordFrom } = await configPassword(raw.config!, config.password, env));
+    defaultPassword = false;
+  }
+  const extras = {
+    // Filled by checkOwnCa once openssl has seen the files; named here so the journal keeps its order of fields.
+    externalCa: undefined as ExternalCa | undefined,
+    caKeyPassword: own.keyPassword,
+    generatePasswords: raw.generatePasswords === true || fallback?.generatePasswords === true,
+  };
+  if (extras.generatePasswords && raw.passwordFile !== undefined)
+    throw new UsageError(
+      '--generate-passwords',
+      'cannot be combined with --password-file: the passwords are made for you',
+    );
+  if (!fallback && own.keyPassword && !own.files)
+    throw new UsageError(
+      raw.caKeyPasswordEnv !== undefined ? CA_FLAGS.passwordEnv : CA_FLAGS.passwordFile,
+      'needs --ca-cert and --ca-key',
+    );
+  // Generated passwords need none given: the shared one then only opens nothing.
+  if (extras.generatePasswords) defaultPassword = false;
+  const leafValidity = config
+    ? { days: config.cluster.identities[0]!.validityDays, option: `--config ${raw.config}: validity` }
+    : { days: base.validityDays, option: '--validity' };
+  const ownCa = own.files && { ...own.files, leafValidity };
+  const shared = { layout, storeType, emit, deployment, password, defaultPassword, passwordFrom };
+  if (!config) return { params: { ...base, ...shared, ...extras }, ownCa };
+  const described = { config: resolve(raw.config!), configCluster: config.cluster };
+  return { params: { ...base, ...fromConfig(config), ...shared, ...described, ...extras }, ownCa };
+}
+
+/** The config file, when --config is given: then no flag may describe the cluster. */
+async function configOf(raw: RawGenerateOptions): Promise<ClusterConfig | undefined> {
+  if (raw.config === undefined) return undefined;
+  const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
+  if (clash)
+    throw new UsageError(
+      clash[1],
+      'cannot be combined with --config: the config file describes the cluster; set it there',
+    );
+  return loadConfig(raw.config);
+}
+
+function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
   const layout: Layout =
     raw.layout !== undefined
       ? v.oneOf('--layout', raw.layout, LAYOUTS)
@@ -186,99 +226,46 @@ export async function parseGenerateOptions(
     );
   }
   const emit = raw.emit !== undefined ? parseEmit(raw.emit) : (config?.emit ?? fallback.emit ?? DEFAULT_EMITS[layout]);
+  return { layout, storeType, emit };
+}
 
-  const deployment: Deployment = {
+function parseDeployment(
+  raw: RawGenerateOptions,
+  config: ClusterConfig | undefined,
+  namespace: string,
+  fallback: ParamFallbacks = {},
+): Deployment {
+  return {
     ...DEFAULT_DEPLOYMENT,
     // The StatefulSet's namespace; a config file names its own (kubernetes.namespace), or none.
-    namespace: config ? undefined : base.namespace,
+    namespace: config ? undefined : namespace,
     ...fallback.deployment,
     ...config?.deployment,
-    ...(raw.mountPath !== undefined ? { mountPath: mountPath(raw.mountPath) } : {}),
+    ...(raw.mountPath !== undefined ? { mountPath: v.mountPath('--mount-path', raw.mountPath) } : {}),
     ...(raw.propertiesPasswords !== undefined
       ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) }
       : {}),
   };
-  // Your own CA: from the flags, else from the config file (its errors then name the file's fields).
-  const fromConfig = config?.caFiles && raw.caCert === undefined && raw.caKey === undefined;
-  const byo = fromConfig
-    ? await loadExternalCa(
-        { ...config!.caFiles, ...pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']) },
-        env,
-        base.tools.openssl,
-        configCaNames(raw.config!),
-      )
-    : await loadExternalCa(raw, env, base.tools.openssl);
+}
 
-  if (byo.notAfter)
-    leavesWithin(
-      byo.notAfter,
-      config ? config.cluster.identities[0]!.validityDays : base.validityDays,
-      config ? `--config ${raw.config}: validity` : '--validity',
-    );
-
-  let { password, defaultPassword, passwordFrom } = base;
-  if (raw.passwordFile === undefined && config?.password) {
-    ({ secret: password, from: passwordFrom } = await configPassword(raw.config!, config.password, env));
-    defaultPassword = false;
+/** Your own CA: from the flags, else from the config file (its errors then name the file's fields). */
+function ownCaOf(raw: RawGenerateOptions, config: ClusterConfig | undefined, env: NodeJS.ProcessEnv) {
+  if (config?.caFiles && raw.caCert === undefined && raw.caKey === undefined) {
+    const passphrase = pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']);
+    return readOwnCaOptions({ ...config.caFiles, ...passphrase }, env, configCaNames(raw.config!));
   }
+  return readOwnCaOptions(raw, env);
+}
 
-  const extras = {
-    externalCa: byo.external,
-    caKeyPassword: byo.keyPassword,
-    generatePasswords: raw.generatePasswords === true || fallback.generatePasswords === true,
-  };
-  if (extras.generatePasswords && raw.passwordFile !== undefined)
-    throw new UsageError(
-      '--generate-passwords',
-      'cannot be combined with --password-file: the passwords are made for you',
-    );
-  // Generated passwords need none given: the shared one then only opens nothing.
-  if (extras.generatePasswords) defaultPassword = false;
-  if (!config)
-    return { ...base, layout, storeType, emit, deployment, password, defaultPassword, passwordFrom, ...extras };
+/** The cluster a config file describes, in the parameters the flags would give. */
+function fromConfig(config: ClusterConfig) {
   const brokers = config.cluster.identities.filter((i) => i.role === 'broker');
   const client = config.cluster.identities.find((i) => i.role === 'client')!;
   return {
-    ...base,
     brokers: brokers.length,
     validityDays: brokers[0]!.validityDays,
     caValidityDays: config.cluster.ca.validityDays,
     clientName: client.alias,
-    layout,
-    storeType,
-    emit,
-    deployment,
-    password,
-    defaultPassword,
-    passwordFrom,
-    config: resolve(raw.config!),
-    configCluster: config.cluster,
-    ...extras,
-  };
-}
-
-/**
- * Leaves signed by your own CA must expire with it at the latest: refused, not
- * shortened behind your back, with the longest validity that fits.
- */
-function leavesWithin(caNotAfter: Date, days: number, option: string): void {
-  const fits = Math.floor((caNotAfter.getTime() - Date.now()) / 86_400_000);
-  if (days > fits) {
-    throw new UsageError(
-      option,
-      `must be at most ${fits} days: your CA (--ca-cert) expires on ${caNotAfter.toISOString().slice(0, 10)}, and ${v.OUTLIVE}; got ${days}`,
-    );
-  }
-}
-
-function configCaNames(file: string): CaOptionNames {
-  const at = (field: string) => `--config ${file}: ca.${field}`;
-  return {
-    cert: at('cert'),
-    key: at('key'),
-    chain: at('chain'),
-    passwordEnv: at('keyPassword.env'),
-    passwordFile: at('keyPassword.file'),
   };
 }
 
@@ -293,15 +280,6 @@ function parseEmit(raw: string): Emit[] {
     .filter(Boolean);
   if (items.length === 1 && items[0] === 'none') return [];
   return [...new Set(items.map((e) => v.oneOf('--emit', e, EMITS)))];
-}
-
-function mountPath(raw: string): string {
-  if (!/^\/[A-Za-z0-9._/-]*$/.test(raw))
-    throw new UsageError(
-      '--mount-path',
-      `must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(raw)}`,
-    );
-  return raw;
 }
 
 async function configPassword(
@@ -329,72 +307,20 @@ type FlagParams = Omit<
 >;
 
 async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
-  const D = SCRIPT_DEFAULTS;
-  const brokers = v.wholeNumber(...swap(pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers)), 1, 999);
-  const [validityOption, validityRaw] = swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity));
-  const validityDays = v.wholeNumber(validityOption, validityRaw, 1, 36500);
-  const caValidityDays =
-    raw.caValidity === undefined ? validityDays : v.wholeNumber('--ca-validity', raw.caValidity, 1, 36500);
-  if (validityDays > caValidityDays) {
-    throw new UsageError(
-      validityOption,
-      `must be at most --ca-validity (${caValidityDays} days): ${v.OUTLIVE}, got ${validityDays}`,
-    );
-  }
-  const name = v.dnsLabel('--name', raw.name ?? D.name);
-  const headlessService = v.dnsLabel('--headless-service', raw.headlessService ?? `${name}-headless`);
-  const namespace = v.dnsLabel('--namespace', raw.namespace ?? D.namespace);
-  const clusterDomain = v.dnsName('--cluster-domain', raw.clusterDomain ?? D.clusterDomain);
-  const clientName = v.dnsLabel('--client-name', raw.clientName ?? `${name}-client`);
-  const country = v.countryCode('--country', raw.country ?? D.country);
-  const state = v.subjectField('--state', raw.state ?? D.state);
-  // The script's CA says SEOUL where its leaves say Seoul; --state sets both unless --ca-state is given.
-  const caState = v.subjectField('--ca-state', raw.caState ?? (raw.state !== undefined ? state : D.caState));
-  const locality = v.subjectField('--locality', raw.locality ?? D.locality);
-  const org = v.subjectField('--org', raw.org ?? D.org);
-  const orgUnit = v.subjectField('--org-unit', raw.orgUnit ?? D.orgUnit);
-  const caCn = v.subjectField('--ca-cn', raw.caCn ?? D.caCn);
-  const caEmail = v.emailAddress('--ca-email', raw.caEmail ?? D.caEmail);
+  const counts = parseCounts(raw, env);
+  const names = parseStatefulSetFlags(raw);
+  const subjects = parseSubjectFlags(raw);
   const extraSans = (raw.san ?? []).map((s) => v.san(s));
-  const storeType: StoreType = 'auto';
-
-  // The longest broker CN must fit X.509's 64-character limit on a common name (RFC 5280 ub-common-name).
-  const longestCn = brokerCn({ name, headlessService }, brokers - 1);
-  if (longestCn.length > 64) {
-    throw new UsageError(
-      '--name/--headless-service',
-      `make the broker common name ${longestCn.length} characters long ("${longestCn}"); at most 64 are allowed`,
-    );
-  }
-  for (let i = 0; i < brokers; i += brokers - 1 || 1) {
-    v.dnsName(
-      '--name/--headless-service/--namespace/--cluster-domain',
-      `${brokerCn({ name, headlessService }, i)}.${namespace}.${clusterDomain}`,
-    );
-  }
-
-  const given = resolve(raw.out ?? 'certs');
-  const existing = await stat(given).catch(() => undefined);
-  if (existing && !existing.isDirectory())
-    throw new UsageError('--out', `must be a directory or not exist yet; ${given} is a file`);
-  // A symlink to a directory stays a symlink: the swap happens at the directory it points to.
-  const out = existing ? await realpath(given) : given;
-
+  checkBrokerNames(names, counts.brokers);
+  const out = await parseOut(raw.out);
   const { secret, isDefault, from } = await readPassword(raw.passwordFile, env);
   return {
     out,
-    brokers,
-    validityDays,
-    caValidityDays,
-    name,
-    headlessService,
-    namespace,
-    clusterDomain,
-    clientName,
-    subject: { country, state, locality, org, orgUnit },
-    ca: { cn: caCn, state: caState, email: caEmail },
+    ...counts,
+    ...names,
+    ...subjects,
     extraSans,
-    storeType,
+    storeType: 'auto',
     password: secret,
     defaultPassword: isDefault,
     passwordFrom: from,
@@ -411,6 +337,70 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
   };
 }
 
+/** How many brokers, and how long the leaves and the CA live: flags, else the script's variables and defaults. */
+function parseCounts(raw: RawGenerateOptions, env: NodeJS.ProcessEnv) {
+  const D = SCRIPT_DEFAULTS;
+  const brokers = v.identityCount(...swap(pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers)));
+  const [validityOption, validityRaw] = swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity));
+  const validityDays = v.validityDays(validityOption, validityRaw);
+  const caValidityDays = raw.caValidity === undefined ? validityDays : v.validityDays('--ca-validity', raw.caValidity);
+  if (validityDays > caValidityDays) {
+    throw new UsageError(
+      validityOption,
+      `must be at most --ca-validity (${caValidityDays} days): ${v.OUTLIVE}, got ${validityDays}`,
+    );
+  }
+  return { brokers, validityDays, caValidityDays };
+}
+
+/** The StatefulSet's names from the flags, the script's unless given: generate's, and verify's expectations. */
+export function parseStatefulSetFlags(raw: RawCommonOptions) {
+  const D = SCRIPT_DEFAULTS;
+  const name = v.dnsLabel('--name', raw.name ?? D.name);
+  return {
+    name,
+    headlessService: v.dnsLabel('--headless-service', raw.headlessService ?? defaultHeadlessService(name)),
+    namespace: v.dnsLabel('--namespace', raw.namespace ?? D.namespace),
+    clusterDomain: v.dnsName('--cluster-domain', raw.clusterDomain ?? D.clusterDomain),
+    clientName: v.dnsLabel('--client-name', raw.clientName ?? defaultClientName(name)),
+  };
+}
+
+function parseSubjectFlags(raw: RawGenerateOptions): Pick<StatefulSetParams, 'subject' | 'ca'> {
+  const D = SCRIPT_DEFAULTS;
+  const country = v.countryCode('--country', raw.country ?? D.country);
+  const state = v.subjectField('--state', raw.state ?? D.state);
+  // The script's CA says SEOUL where its leaves say Seoul; --state sets both unless --ca-state is given.
+  const caState = v.subjectField('--ca-state', raw.caState ?? (raw.state !== undefined ? state : D.caState));
+  const locality = v.subjectField('--locality', raw.locality ?? D.locality);
+  const org = v.subjectField('--org', raw.org ?? D.org);
+  const orgUnit = v.subjectField('--org-unit', raw.orgUnit ?? D.orgUnit);
+  const caCn = v.subjectField('--ca-cn', raw.caCn ?? D.caCn);
+  const caEmail = v.emailAddress('--ca-email', raw.caEmail ?? D.caEmail);
+  return { subject: { country, state, locality, org, orgUnit }, ca: { cn: caCn, state: caState, email: caEmail } };
+}
+
+/** Every broker's CN fits a certificate, and its full name (first and last broker) is a DNS name. */
+function checkBrokerNames(names: ReturnType<typeof parseStatefulSetFlags>, brokers: number) {
+  const tooLong = v.brokerCnTooLong(names, brokers);
+  if (tooLong) throw new UsageError('--name/--headless-service', `make ${tooLong}`);
+  for (let i = 0; i < brokers; i += brokers - 1 || 1) {
+    v.dnsName(
+      '--name/--headless-service/--namespace/--cluster-domain',
+      `${brokerCn(names, i)}.${names.namespace}.${names.clusterDomain}`,
+    );
+  }
+}
+
+/** --out: a directory or nothing yet; a symlink to a directory is followed, so the swap happens where it points. */
+async function parseOut(raw: string | undefined): Promise<string> {
+  const given = resolve(raw ?? 'certs');
+  const existing = await stat(given).catch(() => undefined);
+  if (existing && !existing.isDirectory())
+    throw new UsageError('--out', `must be a directory or not exist yet; ${given} is a file`);
+  return existing ? await realpath(given) : given;
+}
+
 function swap([value, option]: [string, string]): [string, string] {
   return [option, value];
 }
@@ -418,63 +408,4 @@ function swap([value, option]: [string, string]): [string, string] {
 function nonEmpty(option: string, raw: string): string {
   if (raw.trim() === '') throw new UsageError(option, 'must not be empty');
   return raw;
-}
-
-/** Where the shared store password came from, as error messages name it. */
-export interface ReadPassword {
-  readonly secret: Secret;
-  readonly isDefault: boolean;
-  /** The option or variable that gave it: --password-file, PASSWORD (also when unset: the default). */
-  readonly from: string;
-}
-
-/** The one place a password file or PASSWORD is read (a bounded reader can replace readFile here alone). */
-export async function readPassword(
-  file: string | undefined,
-  env: NodeJS.ProcessEnv,
-  option = '--password-file',
-): Promise<ReadPassword> {
-  if (file !== undefined) {
-    const text = await readBoundedText(file, { kind: 'password', option });
-    // One trailing newline is the file's, not the password's (echo pw > file).
-    const value = text.replace(/\r?\n$/, '');
-    if (/[\r\n]/.test(value)) throw new UsageError(option, 'must hold the password on a single line');
-    if (value === '') throw new UsageError(option, `must not be empty; ${file} holds no password`);
-    return {
-      secret: new Secret('store password', v.password(option, value)),
-      isDefault: false,
-      from: `${option} ${file}`,
-    };
-  }
-  const fromEnv = env.PASSWORD;
-  // Set but empty is a mistake (PASSWORD=$(cat missing-file)), never a request for the default.
-  if (fromEnv === '')
-    throw new UsageError('PASSWORD', "must not be empty (unset it to use the script's default password)");
-  if (fromEnv !== undefined)
-    return {
-      secret: new Secret('store password', v.password('PASSWORD', fromEnv)),
-      isDefault: false,
-      from: 'PASSWORD',
-    };
-  return { secret: new Secret('store password', SCRIPT_DEFAULTS.password), isDefault: true, from: 'PASSWORD' };
-}
-
-/**
- * The one-line warning about the shared password a command uses, if any: the
- * script's default (anyone can guess it), or a weak one. `publicText` is what
- * the run shows anyway (names, subjects): a password found in it is weak too.
- */
-export function passwordWarning(
-  p: Pick<ReadPassword, 'secret' | 'isDefault' | 'from'>,
-  publicText = '',
-): string | undefined {
-  if (p.isDefault) {
-    return (
-      'neither PASSWORD nor --password-file is set: ' +
-      'using the script\'s default store password "password", which anyone can guess'
-    );
-  }
-  const why = weakness(p.secret.reveal(), `${publicText}\n${Object.values(SCRIPT_DEFAULTS).join('\n')}`);
-  if (!why) return undefined;
-  return `the store password from ${p.from} is weak: ${why}; use a long random one (or --generate-passwords)`;
 }

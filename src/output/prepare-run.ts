@@ -1,10 +1,7 @@
 /** Before a run: options → parameters → cluster → plan, with the tools found on this machine. */
-import {
-  parseGenerateOptions,
-  passwordWarning,
-  type ParamFallbacks,
-  type RawGenerateOptions,
-} from '../options/params.js';
+import { parseGenerateOptions, type ParamFallbacks, type RawGenerateOptions } from '../options/params.js';
+import { passwordWarning } from '../options/password.js';
+import { checkOwnCa } from '../pki/own-ca.js';
 import { planCluster, type GeneratePlan } from '../plans/generate.js';
 import { defaultStoreType } from '../runner/jdk.js';
 import { locate, preflight } from '../runner/tools.js';
@@ -19,7 +16,8 @@ export async function planGenerate(
   deps: { readonly env: NodeJS.ProcessEnv },
   opts: { requireTools: boolean; fallback?: ParamFallbacks },
 ): Promise<GeneratePlan & { warning?: string }> {
-  const params = await parseGenerateOptions(raw, deps.env, opts.fallback);
+  const { params: parsed, ownCa } = await parseGenerateOptions(raw, deps.env, opts.fallback);
+  const params = ownCa ? { ...parsed, externalCa: await checkOwnCa(ownCa, parsed.tools.openssl) } : parsed;
   if (opts.requireTools) await preflight(params.tools, ['openssl', 'keytool'], deps.env);
   // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
   const keytoolPath = await locate(params.tools.keytool, deps.env);

@@ -1,29 +1,20 @@
-import { resolve } from 'node:path';
+/** Your own CA, checked with openssl before anything is made with it: a CA, its key, its chain, its dates. */
 import type { ExternalCa } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
-import { readPassword } from '../options/params.js';
-import { readBoundedText } from './read-file.js';
-import { capture } from '../runner/capture.js';
-import { Secret, type SecretEnv } from '../secrets.js';
+import { capture, type CaptureOptions } from '../runner/capture.js';
+import { Secret } from '../secrets.js';
 import { parseCertText, pemBlocks, CERT_TEXT_ARGS, type CertInfo } from './x509.js';
 import { MIN_RSA_BITS, sha1Signed, weakRsa } from './rules.js';
+import { OUTLIVE } from '../model/rules.js';
 
-/**
- * Your own CA (`--ca-cert`, `--ca-key`, `--ca-chain`): read and checked with
- * openssl before anything is touched. A certificate that is not a CA, a key
- * that is not its key, or a chain that does not lead from it to a root is
- * refused with the option's name, exit 2.
+/*
+ * A certificate that is not a CA, a key that is not its key, or a chain that does not lead from it to a root is
+ * refused with the option's name, exit 2. The options themselves are read by options/own-ca.ts, which starts no
+ * process; the commands call checkOwnCa once they are parsed.
  */
 
+/** The variable that gives openssl the CA key's passphrase: never on a command line. */
 export const CA_KEY_PASSWORD_ENV = 'KAFKA_MTLS_CA_KEY_PASSWORD';
-
-export interface RawCaOptions {
-  caCert?: string;
-  caKey?: string;
-  caChain?: string;
-  caKeyPasswordEnv?: string;
-  caKeyPasswordFile?: string;
-}
 
 /** How errors name each input: the flags, or the config file's fields. */
 export interface CaOptionNames {
@@ -34,50 +25,47 @@ export interface CaOptionNames {
   readonly passwordFile: string;
 }
 
-export const CA_FLAGS: CaOptionNames = {
-  cert: '--ca-cert',
-  key: '--ca-key',
-  chain: '--ca-chain',
-  passwordEnv: '--ca-key-password-env',
-  passwordFile: '--ca-key-password-file',
-};
+/** Your own CA's files as the options gave them, read (bounded) but not yet checked. */
+export interface OwnCaFiles {
+  /** Absolute paths. */
+  readonly cert: string;
+  readonly key: string;
+  readonly chain?: string;
+  readonly certText: string;
+  readonly keyText: string;
+  /** Empty without a chain. */
+  readonly chainText: string;
+  readonly keyPassword?: Secret;
+  readonly keyEncrypted: boolean;
+  readonly names: CaOptionNames;
+  /** The leaves' validity, which must end with the CA's at the latest, and the option (or field) that set it. */
+  readonly leafValidity: { readonly days: number; readonly option: string };
+}
 
-export async function loadExternalCa(
-  raw: RawCaOptions,
-  env: NodeJS.ProcessEnv,
-  openssl: string,
-  n: CaOptionNames = CA_FLAGS,
-): Promise<{ external?: ExternalCa; keyPassword?: Secret; notAfter?: Date }> {
-  if (raw.caCert === undefined && raw.caKey === undefined) {
-    if (raw.caChain !== undefined) throw new UsageError(n.chain, `needs ${n.cert} and ${n.key}`);
-    // The passphrase alone: apply signs with the directory's own encrypted ca.key.
-    return { keyPassword: await keyPasswordOf(raw, env, n) };
-  }
-  if (raw.caCert === undefined)
-    throw new UsageError(n.key, `needs ${n.cert}: the certificate of the CA whose key it is`);
-  if (raw.caKey === undefined) throw new UsageError(n.cert, `needs ${n.key}: kafka-mtls signs with the CA's key`);
-  const cert = resolve(raw.caCert);
-  const key = resolve(raw.caKey);
-  const chain = raw.caChain === undefined ? undefined : resolve(raw.caChain);
-  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option });
-  const [certText, keyText, chainText] = await Promise.all([
-    read(n.cert, cert),
-    read(n.key, key),
-    chain ? read(n.chain, chain) : Promise.resolve(''),
-  ]);
-
-  const keyPassword = await keyPasswordOf(raw, env, n);
-  const encrypted = /-----BEGIN (ENCRYPTED|RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED)/.test(keyText);
-  if (encrypted && !keyPassword)
-    throw new UsageError(n.key, `is encrypted: give its passphrase with ${n.passwordEnv} or ${n.passwordFile}`);
-
+/** The CA to sign with, once openssl has found it fit; UsageError naming the option otherwise. */
+export async function checkOwnCa(files: OwnCaFiles, openssl: string): Promise<ExternalCa> {
+  const n = files.names;
   // An unencrypted key is read with an empty passphrase: openssl must never stop to ask for one.
-  const secrets: SecretEnv = { [CA_KEY_PASSWORD_ENV]: keyPassword ?? new Secret('CA key password', '') };
-  const opts = { tools: { openssl, keytool: 'keytool' }, secrets, cwd: process.cwd() };
-  const certPems = pemBlocks(certText);
+  const opts: CaptureOptions = {
+    tools: { openssl, keytool: 'keytool' },
+    secrets: { [CA_KEY_PASSWORD_ENV]: files.keyPassword ?? new Secret('CA key password', '') },
+    cwd: process.cwd(),
+  };
+  const certPems = pemBlocks(files.certText);
   if (certPems.length !== 1)
-    throw new UsageError(n.cert, `must hold exactly one PEM certificate; ${cert} holds ${certPems.length}`);
-  const text = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: certPems[0] });
+    throw new UsageError(n.cert, `must hold exactly one PEM certificate; ${files.cert} holds ${certPems.length}`);
+  const certPem = certPems[0]!;
+  const info = await checkCaCert(certPem, n, opts);
+  await checkKeyMatches(files, certPem, info, opts);
+  const chainPems = pemBlocks(files.chainText).filter((p) => p.trim() !== certPem.trim());
+  await checkChain(files, chainPems, info, opts);
+  leavesWithin(info.notAfter, files.leafValidity.days, files.leafValidity.option);
+  const { cert, key, chain, keyEncrypted } = files;
+  return { cert, key, chain, certPem, chainPems, subject: info.subject, keyEncrypted };
+}
+
+async function checkCaCert(pem: string, n: CaOptionNames, opts: CaptureOptions): Promise<CertInfo> {
+  const text = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
   if (!text.ok)
     throw new UsageError(n.cert, `is not a certificate openssl can read: ${text.stderr.trim().split('\n')[0]}`);
   const info = parseCertText(text.raw.stdout);
@@ -88,22 +76,30 @@ export async function loadExternalCa(
   if (info.notAfter.getTime() < Date.now())
     throw new UsageError(n.cert, `expired on ${info.notAfter.toISOString().slice(0, 10)}`);
   refuseWeak(n.cert, info);
+  return info;
+}
 
+async function checkKeyMatches(files: OwnCaFiles, certPem: string, info: CertInfo, opts: CaptureOptions) {
+  const n = files.names;
   const pub = await capture('openssl', ['pkey', '-pubout', '-passin', `env:${CA_KEY_PASSWORD_ENV}`], {
     ...opts,
-    input: keyText,
+    input: files.keyText,
     secretEnv: [CA_KEY_PASSWORD_ENV],
   });
   if (!pub.ok)
     throw new UsageError(
       n.key,
-      `openssl cannot read the key${keyPassword ? ' with that passphrase' : ''}: ${pub.stderr.trim().split('\n')[0]}`,
+      `openssl cannot read the key${files.keyPassword ? ' with that passphrase' : ''}: ` +
+        pub.stderr.trim().split('\n')[0],
     );
-  const certPub = await capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: certPems[0] });
+  const certPub = await capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: certPem });
   if (pub.raw.stdout.trim() !== certPub.raw.stdout.trim())
     throw new UsageError(n.key, `does not match ${n.cert}: its public key is not ${info.subject}'s`);
+}
 
-  const chainPems = pemBlocks(chainText).filter((p) => p.trim() !== certPems[0]!.trim());
+/** An intermediate needs the certificates above it, ending with a self-signed root, and none of them weak. */
+async function checkChain(files: OwnCaFiles, chainPems: string[], info: CertInfo, opts: CaptureOptions) {
+  const n = files.names;
   const selfSigned = info.subject === info.issuer;
   if (!selfSigned && chainPems.length === 0) {
     throw new UsageError(
@@ -111,31 +107,25 @@ export async function loadExternalCa(
       `is needed: ${n.cert} is issued by ${info.issuer}; give the certificates above it, up to the root`,
     );
   }
-  if (chainPems.length > 0) {
-    const root = chainPems[chainPems.length - 1]!;
-    const rootInfo = await capture('openssl', ['x509', '-noout', '-subject', '-issuer', '-nameopt', 'RFC2253'], {
-      ...opts,
-      input: root,
-    });
-    const [s, i] = rootInfo.raw.stdout.split('\n').map((l) => l.replace(/^(subject|issuer)=/, '').trim());
-    if (!rootInfo.ok || s !== i) throw new UsageError(n.chain, 'must end with the root: a self-signed certificate');
-    // Without -partial_chain, openssl verify accepts only a chain that reaches a self-signed root.
-    const strict = await capture('openssl', ['verify', '-x509_strict', '-CAfile', chain!, cert], opts);
-    if (!strict.ok)
-      throw new UsageError(
-        n.chain,
-        `does not lead from ${n.cert} to its root: ${(strict.stdout + strict.stderr).trim().split('\n').pop()}`,
-      );
-    for (const pem of chainPems) {
-      const above = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
-      if (above.ok) refuseWeak(n.chain, parseCertText(above.raw.stdout));
-    }
+  if (chainPems.length === 0) return;
+  const root = chainPems[chainPems.length - 1]!;
+  const rootInfo = await capture('openssl', ['x509', '-noout', '-subject', '-issuer', '-nameopt', 'RFC2253'], {
+    ...opts,
+    input: root,
+  });
+  const [s, i] = rootInfo.raw.stdout.split('\n').map((l) => l.replace(/^(subject|issuer)=/, '').trim());
+  if (!rootInfo.ok || s !== i) throw new UsageError(n.chain, 'must end with the root: a self-signed certificate');
+  // Without -partial_chain, openssl verify accepts only a chain that reaches a self-signed root.
+  const strict = await capture('openssl', ['verify', '-x509_strict', '-CAfile', files.chain!, files.cert], opts);
+  if (!strict.ok)
+    throw new UsageError(
+      n.chain,
+      `does not lead from ${n.cert} to its root: ${(strict.stdout + strict.stderr).trim().split('\n').pop()}`,
+    );
+  for (const pem of chainPems) {
+    const above = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
+    if (above.ok) refuseWeak(n.chain, parseCertText(above.raw.stdout));
   }
-  return {
-    external: { cert, key, chain, certPem: certPems[0]!, chainPems, subject: info.subject, keyEncrypted: encrypted },
-    keyPassword,
-    notAfter: info.notAfter,
-  };
 }
 
 /** What verify would fail in every chain this CA signs: refused before anything is made with it. */
@@ -143,31 +133,30 @@ function refuseWeak(option: string, c: CertInfo): void {
   if (weakRsa(c)) {
     throw new UsageError(
       option,
-      `${c.subject} has an RSA ${c.keyBits}-bit key: at least ${MIN_RSA_BITS} bits are needed (Java refuses smaller keys, and verify fails them)`,
+      `${c.subject} has an RSA ${c.keyBits}-bit key: at least ${MIN_RSA_BITS} bits are needed ` +
+        '(Java refuses smaller keys, and verify fails them)',
     );
   }
   if (sha1Signed(c)) {
     throw new UsageError(
       option,
-      `${c.subject} is signed with ${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs (and verify fails them)`,
+      `${c.subject} is signed with ${c.signatureAlgorithm}: SHA-1 signatures are refused by current JDKs ` +
+        '(and verify fails them)',
     );
   }
 }
 
-async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOptionNames): Promise<Secret | undefined> {
-  if (raw.caKeyPasswordEnv !== undefined && raw.caKeyPasswordFile !== undefined) {
-    throw new UsageError(n.passwordEnv, `cannot be combined with ${n.passwordFile}`);
-  }
-  if (raw.caKeyPasswordEnv !== undefined) {
-    const value = env[raw.caKeyPasswordEnv];
-    if (!value) throw new UsageError(n.passwordEnv, `names ${raw.caKeyPasswordEnv}, which is not set`);
-    return new Secret('CA key password', value);
-  }
-  if (raw.caKeyPasswordFile !== undefined) {
-    return new Secret(
-      'CA key password',
-      (await readPassword(raw.caKeyPasswordFile, env, n.passwordFile)).secret.reveal(),
+/**
+ * Leaves signed by your own CA must expire with it at the latest: refused, not
+ * shortened behind your back, with the longest validity that fits.
+ */
+function leavesWithin(caNotAfter: Date, days: number, option: string): void {
+  const fits = Math.floor((caNotAfter.getTime() - Date.now()) / 86_400_000);
+  if (days > fits) {
+    const expires = caNotAfter.toISOString().slice(0, 10);
+    throw new UsageError(
+      option,
+      `must be at most ${fits} days: your CA (--ca-cert) expires on ${expires}, and ${OUTLIVE}; got ${days}`,
     );
   }
-  return undefined;
 }

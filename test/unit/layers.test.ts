@@ -61,7 +61,6 @@ const KNOWN: readonly string[] = [
   'model/state.ts → plans/rotate-ca.ts',
   'model/state.ts → plans/emits.ts',
   'model/state.ts → output/state-file.ts',
-  'pki/own-ca.ts → options/params.ts',
   'pki/present.ts → plans/confluent.ts',
   'pki/present.ts → plans/dropin.ts',
   'pki/present.ts → output/state-file.ts',
@@ -71,7 +70,6 @@ const KNOWN: readonly string[] = [
   'report/ui.ts → commands/inspect.ts',
   'report/ui.ts → commands/probe.ts',
   'model/state.ts → output/state-file.ts → model/state.ts',
-  'options/params.ts → pki/own-ca.ts → options/params.ts',
   'output/state-file.ts → plans/rotate-ca.ts → output/state-file.ts',
 ];
 
