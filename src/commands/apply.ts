@@ -14,7 +14,7 @@ import { openDirectory, readGeneratedSecrets } from '../output/state-file.js';
 import { generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import { checkDirectory } from '../pki/present.js';
-import { readCert } from '../pki/read.js';
+import { readCertFacts } from '../pki/read.js';
 import type { CertWithPem } from '../pki/x509.js';
 import * as v from '../model/rules.js';
 import {
@@ -101,7 +101,7 @@ async function readCurrent(raw: RawLifecycleOptions, deps: Pick<GenerateDeps, 'e
     const pem = await readBoundedText(join(dir, f), { kind: 'pem', option: '--out' }).catch((e) =>
       e instanceof UsageError ? '' : Promise.reject(e),
     );
-    const info = await readCert(pem, opts);
+    const info = await readCertFacts(pem, opts);
     return info && { ...info, pem };
   };
   const ca = await read(files.caCert);

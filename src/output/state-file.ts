@@ -8,8 +8,8 @@ import { UsageError } from '../errors.js';
 import type { Emit } from '../plans/emits.js';
 import { layoutFiles } from '../model/layouts.js';
 import type { CaptureOptions } from '../runner/capture.js';
-import { readCert } from '../pki/read.js';
-import type { CertInfo } from '../pki/x509.js';
+import { readCertFacts } from '../pki/read.js';
+import type { CertFacts } from '../pki/x509.js';
 import type { Rotation } from '../plans/rotate-ca.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
 import { Secret, type SecretEnv } from '../secrets.js';
@@ -55,7 +55,7 @@ export interface State {
   readonly rotation?: Rotation;
 }
 
-export function certRecord(info: CertInfo): CertRecord {
+export function certRecord(info: CertFacts): CertRecord {
   return {
     subject: info.subject,
     serial: info.serial,
@@ -65,7 +65,7 @@ export function certRecord(info: CertInfo): CertRecord {
   };
 }
 
-/** Reads the certificates a run left in dir and describes them. */
+/** Reads the certificates a run left in dir and describes them (in-process: no process per certificate). */
 export async function describeDirectory(
   dir: string,
   what: Pick<State, 'layout' | 'storeType' | 'ca' | 'identities' | 'deployment' | 'emit' | 'generatedPasswords'>,
@@ -76,11 +76,10 @@ export async function describeDirectory(
 ): Promise<State> {
   const files = layoutFiles(what.layout);
   const read = async (file: string) => {
-    const info = await readCert(await readFile(join(dir, file), 'utf8'), { ...opts, cwd: dir });
+    const info = await readCertFacts(await readFile(join(dir, file), 'utf8'), { ...opts, cwd: dir });
     if (!info) throw new Error(`openssl could not read ${file}, which this run just wrote`);
     return info;
   };
-  // One openssl per certificate, all at once: a few milliseconds each.
   const [ca, ...infos] = await Promise.all([
     read(files.caCert),
     ...what.identities.map((who) => read(files.cert(who))),

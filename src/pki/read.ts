@@ -1,9 +1,14 @@
+/**
+ * Reading what a directory holds: certificates (in-process with node:crypto, openssl's text for the fields Node does
+ * not expose) and key stores (openssl for PKCS12, keytool for JKS), with each entry's certificates read in full.
+ */
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { checkRegularFile } from './read-file.js';
-import { parseOpensslPkcs12, type StoreEntry } from './stores.js';
-import { CERT_TEXT_ARGS, parseCertText, pemBlocks, type CertInfo } from './x509.js';
+import { parseKeytoolList, parseOpensslPkcs12, type StoreEntry } from './stores.js';
+import { CERT_TEXT_ARGS, certFacts, parseCertText, parseX509, type CertFacts, type CertInfo } from './x509.js';
 
 /** A store as verify sees it: each entry with its certificates read in full. */
 export interface ReadStore {
@@ -33,9 +38,32 @@ async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
   }
 }
 
-export async function readCert(pem: string, opts: CaptureOptions): Promise<CertInfo | undefined> {
+/** openssl's reading of a certificate; undefined when openssl cannot read it. */
+async function readCertText(pem: string, opts: CaptureOptions): Promise<CertInfo | undefined> {
   const r = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
   return r.ok ? parseCertText(r.raw.stdout) : undefined;
+}
+
+/**
+ * What the state file and a plan need of a certificate, read in-process: no process, unless the certificate holds
+ * something Node does not print as openssl does (see certFacts), or that Node cannot parse. Undefined when neither
+ * can read it.
+ */
+export async function readCertFacts(pem: string, opts: CaptureOptions): Promise<CertFacts | undefined> {
+  const cert = parseX509(pem);
+  return (cert && certFacts(cert)) ?? (await readCertText(pem, opts));
+}
+
+/**
+ * A certificate in full: openssl's text for what Node does not expose (the version, key usages, basicConstraints,
+ * the algorithms), node:crypto for the rest. Undefined when openssl cannot read it.
+ */
+export async function readCert(pem: string, opts: CaptureOptions): Promise<CertInfo | undefined> {
+  const text = await readCertText(pem, opts);
+  if (!text) return undefined;
+  const cert = parseX509(pem);
+  const facts = cert && certFacts(cert);
+  return facts ? { ...text, ...facts } : text;
 }
 
 /** `option` names the input in an error: a store that is not a regular file, or too large, is refused (exit 2). */
@@ -43,59 +71,62 @@ export async function readStore(path: string, opts: CaptureOptions, option = '[d
   // keytool and openssl read the store by its path: a FIFO would keep them waiting until the time-out.
   await checkRegularFile(path, { kind: 'store', option });
   const type = await storeType(path);
-  const secretEnv = [PASSWORD_ENV];
-  let entries: StoreEntry[];
-  let keyMatches: boolean | undefined;
-  if (type === 'PKCS12') {
-    const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nokeys', '-info'], {
-      ...opts,
-      secretEnv,
-    });
-    const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
-    if (!listing) return { path, type, opened: false, error: lastLine(r.stderr || r.stdout), entries: [] };
-    entries = [...listing.entries];
-    const leaf = entries.find((e) => e.entryType === 'PrivateKeyEntry')?.certs[0]?.pem;
-    if (leaf) keyMatches = await keyMatchesCert(path, leaf, opts);
-  } else {
-    const r = await capture(
-      'keytool',
-      ['-J-Duser.language=en', '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV],
-      { ...opts, secretEnv },
-    );
-    if (!r.ok) return { path, type, opened: false, error: lastLine(r.stdout + r.stderr), entries: [] };
-    entries = r.raw.stdout
-      .split(/^Alias name: /m)
-      .slice(1)
-      .map((block) => ({
-        alias: block.slice(0, block.indexOf('\n')).trim(),
-        entryType: (/^Entry type: (\S+)/m.exec(block)?.[1] ?? 'unknown') as StoreEntry['entryType'],
-        certs: pemBlocks(block).map((pem) => ({ owner: '', issuer: '', pem })),
-      }));
-  }
+  const listed = type === 'PKCS12' ? await listPkcs12(path, opts) : await listJks(path, opts);
+  if ('error' in listed) return { path, type, opened: false, error: listed.error, entries: [] };
   const withInfos = await Promise.all(
-    entries.map(async (e) => ({
+    listed.entries.map(async (e) => ({
       ...e,
       infos: (await Promise.all(e.certs.map((c) => (c.pem ? readCert(c.pem, opts) : undefined)))).filter(
         (x): x is CertInfo => x !== undefined,
       ),
     })),
   );
-  return { path, type, opened: true, entries: withInfos, keyMatches };
+  return { path, type, opened: true, entries: withInfos, keyMatches: listed.keyMatches };
 }
 
-/** Compares the public key of the store's private key with the leaf certificate's. The key only passes through pipes. */
+type Listed = { readonly entries: readonly StoreEntry[]; readonly keyMatches?: boolean } | { readonly error: string };
+
+/** A PKCS12 store as Java would see it, and whether its private key matches the key entry's certificate. */
+async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
+  const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nokeys', '-info'], {
+    ...opts,
+    secretEnv: [PASSWORD_ENV],
+  });
+  const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
+  if (!listing) return { error: lastLine(r.stderr || r.stdout) };
+  const leaf = listing.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.certs[0]?.pem;
+  return { entries: listing.entries, keyMatches: leaf ? await keyMatchesCert(path, leaf, opts) : undefined };
+}
+
+/** A JKS store through keytool, each certificate as PEM (-rfc). */
+async function listJks(path: string, opts: CaptureOptions): Promise<Listed> {
+  const r = await capture(
+    'keytool',
+    ['-J-Duser.language=en', '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV],
+    { ...opts, secretEnv: [PASSWORD_ENV] },
+  );
+  if (!r.ok) return { error: lastLine(r.stdout + r.stderr) };
+  return { entries: parseKeytoolList(r.raw.stdout)?.entries ?? [] };
+}
+
+/**
+ * Whether the store's private key is the leaf certificate's: openssl takes the key out of the PKCS12 (Node cannot
+ * read PKCS12), node:crypto compares the public keys. The key only passes through a pipe and this process's memory.
+ */
 async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOptions): Promise<boolean> {
   const key = await capture(
     'openssl',
     ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nocerts', '-nodes'],
     { ...opts, secretEnv: [PASSWORD_ENV] },
   );
-  if (!key.ok) return false;
-  const [fromKey, fromCert] = await Promise.all([
-    capture('openssl', ['pkey', '-pubout'], { ...opts, input: key.raw.stdout }),
-    capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: leafPem }),
-  ]);
-  return fromKey.ok && fromCert.ok && fromKey.raw.stdout.trim() === fromCert.raw.stdout.trim();
+  const cert = parseX509(leafPem);
+  if (!key.ok || !cert) return false;
+  try {
+    const fromKey = createPublicKey(createPrivateKey(key.raw.stdout));
+    return fromKey.equals(cert.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 function lastLine(text: string): string {

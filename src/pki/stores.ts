@@ -1,7 +1,8 @@
 /**
- * What a Java key store holds, as `keytool -list -v` reports it, and the
- * check that a store holds exactly what the plan meant it to.
+ * What a key store holds, as `keytool -list` or `openssl pkcs12 -info` report it, and the check that a store holds
+ * exactly what the plan meant it to.
  */
+import { pemBlocks } from './x509.js';
 
 export type EntryType = 'PrivateKeyEntry' | 'trustedCertEntry' | 'SecretKeyEntry';
 
@@ -24,7 +25,10 @@ export interface StoreListing {
   readonly entries: readonly StoreEntry[];
 }
 
-/** Parses the output of `keytool -list -v` (in English: the runner starts keytool with -J-Duser.language=en). */
+/**
+ * Parses `keytool -list`, with -v (each certificate's Owner and Issuer) or with -rfc (each certificate as PEM), in
+ * English: keytool is always started with -J-Duser.language=en. Undefined when it printed no listing.
+ */
 export function parseKeytoolList(text: string): StoreListing | undefined {
   const type = /^Keystore type: (\S+)/m.exec(text)?.[1];
   if (!type) return undefined;
@@ -32,6 +36,8 @@ export function parseKeytoolList(text: string): StoreListing | undefined {
   const entries = blocks.map((block): StoreEntry => {
     const alias = block.slice(0, block.indexOf('\n')).trim();
     const entryType = (/^Entry type: (\S+)/m.exec(block)?.[1] ?? 'unknown') as EntryType;
+    const pems = pemBlocks(block);
+    if (pems.length > 0) return { alias, entryType, certs: pems.map((pem) => ({ owner: '', issuer: '', pem })) };
     const owners = [...block.matchAll(/^Owner: (.*)$/gm)].map((m) => m[1]!.trim());
     const issuers = [...block.matchAll(/^Issuer: (.*)$/gm)].map((m) => m[1]!.trim());
     return { alias, entryType, certs: owners.map((owner, i) => ({ owner, issuer: issuers[i] ?? '' })) };
@@ -61,7 +67,7 @@ export function parseOpensslPkcs12(
       trusted: /^\s+2\.16\.840\.1\.113894\.746875\.1\.1: /m.test(b),
       owner: (/^subject=(.*)$/m.exec(b)?.[1] ?? '').trim(),
       issuer: (/^issuer=(.*)$/m.exec(b)?.[1] ?? '').trim(),
-      pem: /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(b)?.[0],
+      pem: pemBlocks(b)[0],
     }));
   const chainOf = (leaf: StoreCert): StoreCert[] => {
     const chain = [leaf];

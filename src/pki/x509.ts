@@ -1,5 +1,11 @@
+/**
+ * A certificate's facts: read in-process with node:crypto's X509Certificate where Node exposes them, in the very form
+ * `openssl x509 -text -nameopt RFC2253` prints them; the rest (version, key usages, basicConstraints, signature
+ * algorithm) parsed from that text. And the SAN checks a TLS client makes.
+ */
 import { X509Certificate } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { rfc2253 } from './dn.js';
 
 /** A certificate's facts, as `openssl x509 -text` prints them (with -nameopt RFC2253). */
 export interface CertInfo {
@@ -46,12 +52,14 @@ const list = (v: string | undefined) =>
         .filter(Boolean)
     : [];
 
+/** What openssl prints of a certificate, from its `x509 -text` output (CERT_TEXT_ARGS). */
 export function parseCertText(text: string): CertInfo {
   const field = (re: RegExp) => re.exec(text)?.[1]?.trim() ?? '';
   const bc = extension(text, 'X509v3 Basic Constraints');
   return {
-    subject: field(/^\s+Subject: (.*)$/m),
-    issuer: field(/^\s+Issuer: (.*)$/m),
+    // Untrimmed: a value's last space is escaped ("CN=a\ "), and the backslash alone would be a different name.
+    subject: /^\s+Subject: (.*)$/m.exec(text)?.[1] ?? '',
+    issuer: /^\s+Issuer: (.*)$/m.exec(text)?.[1] ?? '',
     version: Number(field(/^\s+Version: (\d+)/m)),
     serial: (/Serial Number:\s*\n\s+([0-9a-f:]+)/i.exec(text)?.[1] ?? field(/Serial Number: (\S+)/))
       .replace(/:/g, '')
@@ -70,13 +78,123 @@ export function parseCertText(text: string): CertInfo {
   };
 }
 
+/** The facts node:crypto gives, as openssl prints them: all the state file records of a certificate. */
+export type CertFacts = Pick<
+  CertInfo,
+  'subject' | 'issuer' | 'serial' | 'notBefore' | 'notAfter' | 'sha256' | 'sans' | 'keyBits'
+>;
+
+/** The certificate in a PEM text (the first, as openssl x509 reads it); undefined when Node cannot parse it. */
+export function parseX509(pem: string): X509Certificate | undefined {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A certificate's facts read in-process, each as parseCertText reads it from openssl's text. Undefined when one of
+ * them is something Node does not render as openssl does (a SAN other than a DNS name, address, e-mail or URI, or
+ * one with unusual characters; a key type Node does not describe): openssl's text is read then.
+ */
+export function certFacts(cert: X509Certificate): CertFacts | undefined {
+  const subject = rfc2253(cert, 'subject');
+  const issuer = rfc2253(cert, 'issuer');
+  const sans = sanTexts(cert.subjectAltName);
+  const keyBits = publicKeyBits(cert);
+  if (subject === undefined || issuer === undefined || sans === undefined || keyBits === undefined) return undefined;
+  return {
+    subject,
+    issuer,
+    serial: serialText(cert.serialNumber),
+    // Node prints the dates as openssl does ("Jan  2 03:04:05 2026 GMT"), read by the same Date parser.
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+    sans,
+    keyBits,
+    sha256: cert.fingerprint256,
+  };
+}
+
+/**
+ * The serial as parseCertText reads openssl's -text line: in decimal when openssl prints it so (it fits in a signed
+ * 64-bit integer, and is not -1, which OpenSSL 3.0 takes for an error), else its bytes in upper-case hexadecimal;
+ * a long negative serial, printed "(Negative)…", reads as nothing.
+ */
+function serialText(nodeHex: string): string {
+  const negative = nodeHex.startsWith('-');
+  const digits = negative ? nodeHex.slice(1) : nodeHex;
+  const magnitude = BigInt(`0x${digits || '0'}`);
+  const value = negative ? -magnitude : magnitude;
+  const fits = digits.length <= 16 && value >= -(2n ** 63n) && value < 2n ** 63n && value !== -1n;
+  if (fits) return value.toString();
+  return negative ? '' : digits.padStart(digits.length + (digits.length % 2), '0').toUpperCase();
+}
+
+/** Curve sizes as openssl prints them ("Public-Key: (256 bit)"): the bits of the curve's order. */
+const CURVE_BITS: Readonly<Record<string, number>> = {
+  prime192v1: 192,
+  secp224r1: 224,
+  prime256v1: 256,
+  secp256k1: 256,
+  secp384r1: 384,
+  secp521r1: 521,
+  brainpoolP256r1: 256,
+  brainpoolP384r1: 384,
+  brainpoolP512r1: 512,
+};
+
+/** The key's size as openssl's "Public-Key: (N bit)"; 0 for EdDSA keys, whose text has no such line. */
+function publicKeyBits(cert: X509Certificate): number | undefined {
+  let key;
+  try {
+    key = cert.publicKey;
+  } catch {
+    return undefined;
+  }
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+    case 'dsa':
+      return details.modulusLength;
+    case 'ec':
+      return details.namedCurve === undefined ? undefined : CURVE_BITS[details.namedCurve];
+    case 'ed25519':
+    case 'ed448':
+      return 0;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The SANs as parseCertText lists openssl's line. Node prints that line as openssl does for DNS names, addresses,
+ * e-mail addresses and URIs, but quotes (JSON) a value with a comma, a quote or a control character: unquoted here,
+ * and kept only when printable ASCII, which openssl prints as is.
+ */
+function sanTexts(nodeText: string | undefined): string[] | undefined {
+  if (nodeText === undefined) return [];
+  const entry = /(DNS|email|URI|IP Address):("(?:[^"\\]|\\.)*"|[^,"]*)(?:, |$)/y;
+  const parts: string[] = [];
+  while (entry.lastIndex < nodeText.length) {
+    const m = entry.exec(nodeText);
+    if (!m) return undefined;
+    const value = m[2]!.startsWith('"') ? (JSON.parse(m[2]!) as string) : m[2]!;
+    if (!/^[\x20-\x7e]*$/.test(value)) return undefined;
+    parts.push(`${m[1]}:${value}`);
+  }
+  return list(parts.join(', '));
+}
+
 /** The PEM certificate blocks in a text, in order. */
 export function pemBlocks(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
 }
 
 /** A certificate read back with its PEM, for checks node:crypto makes on the certificate itself. */
-export type CertWithPem = CertInfo & { readonly pem: string };
+export type CertWithPem = CertFacts & { readonly pem: string };
 
 /**
  * Whether the certificate serves a name, as a TLS client decides (RFC 6125, and Kafka's Java client): an IP address
@@ -91,7 +209,10 @@ export function servesSan(pem: string, san: { readonly kind: 'DNS' | 'IP'; reado
   return cert.checkHost(san.value, { subject: 'never' }) !== undefined;
 }
 
-/** Whether two SANs are the same entry: DNS names without regard to case, IP addresses as addresses (::1 = 0:0:0:0:0:0:0:1). */
+/**
+ * Whether two SANs are the same entry: DNS names without regard to case, IP addresses as addresses
+ * (::1 = 0:0:0:0:0:0:0:1).
+ */
 export function sameSan(a: { kind: string; value: string }, b: { kind: string; value: string }): boolean {
   if (a.kind !== b.kind) return false;
   return a.kind === 'IP' ? ipBytes(a.value) === ipBytes(b.value) : a.value.toLowerCase() === b.value.toLowerCase();

@@ -1,7 +1,7 @@
 import { principalOf, type Cluster, type Identity, type San } from '../model/cluster.js';
 import type { State } from '../output/state-file.js';
 import type { FileProblem } from '../pki/present.js';
-import { parseSanText, sameSan, servesSan, type CertInfo, type CertWithPem } from '../pki/x509.js';
+import { parseSanText, sameSan, servesSan, type CertFacts, type CertWithPem } from '../pki/x509.js';
 
 /**
  * What a run would change, identity by identity: a pure comparison of the
@@ -23,7 +23,7 @@ export interface Change {
 
 export interface Current {
   readonly state: State;
-  readonly ca: CertInfo;
+  readonly ca: CertFacts;
   /** Each identity's certificate as found in the directory; undefined when the file is missing or unreadable. */
   readonly certs: Readonly<Record<string, CertWithPem | undefined>>;
   /** The files the state lists that are missing or unreadable. */
