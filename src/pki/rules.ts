@@ -1,12 +1,12 @@
+/**
+ * The rules `verify` applies: Kafka's own, as a broker and its clients meet them at the TLS handshake. Pure: stores
+ * in, one finding per check out.
+ */
 import { mapPrincipal, type MappingRule } from '../model/principal.js';
 import type { San } from '../model/cluster.js';
 import { servesSan, type CertInfo } from './x509.js';
 import type { ReadStore } from './read.js';
 
-/**
- * The rules `verify` applies: Kafka's own, as a broker and its clients meet
- * them at the TLS handshake. Pure: stores in, one finding per check out.
- */
 export type Status = 'pass' | 'warn' | 'fail';
 
 export interface Finding {
@@ -39,7 +39,6 @@ export function applyRules(
   x: Expectations,
 ): Finding[] {
   const out: Finding[] = [];
-  const name = (s: ReadStore) => s.name ?? s.path.split('/').pop()!;
   const trusted = new Map<string, string>(); // sha256 -> truststore file
   // A CA appears in every truststore and every chain: report its validity and strength once.
   const seen = new Set<string>();
@@ -48,98 +47,110 @@ export function applyRules(
     seen.add(c.sha256);
     return certFindings(target, c, x.now);
   };
-  if (keystores.length === 0)
+  if (keystores.length === 0) out.push(noStore('keystore'));
+  if (truststores.length === 0) out.push(noStore('truststore'));
+  for (const ts of truststores) out.push(...truststoreFindings(ts, trusted, once));
+  for (const ks of keystores) out.push(...keystoreFindings(ks, trusted, once, x));
+  return out;
+}
+
+/** How findings name a store: its name in the directory, else its file name. */
+const nameOf = (s: ReadStore) => s.name ?? s.path.split('/').pop()!;
+
+type Once = (target: string, c: CertInfo) => Finding[];
+
+function noStore(kind: 'keystore' | 'truststore'): Finding {
+  return {
+    status: 'fail',
+    target: '(directory)',
+    check: 'stores',
+    message: `no ${kind} (*.${kind}.jks, *.${kind}.p12, *.${kind}.pkcs12) found`,
+  };
+}
+
+/** A truststore holds CA certificates only; each one it holds is recorded in `trusted` for the chains. */
+function truststoreFindings(ts: ReadStore, trusted: Map<string, string>, once: Once): Finding[] {
+  const out: Finding[] = [];
+  const name = nameOf(ts);
+  if (!opens(ts, out, name)) return out;
+  const keys = ts.entries.filter((e) => e.entryType !== 'trustedCertEntry');
+  const cas = ts.entries.filter((e) => e.entryType === 'trustedCertEntry');
+  if (keys.length > 0)
     out.push({
       status: 'fail',
-      target: '(directory)',
-      check: 'stores',
-      message: 'no keystore (*.keystore.jks, *.keystore.p12, *.keystore.pkcs12) found',
+      target: name,
+      check: 'truststore',
+      message:
+        `holds key entries (${keys.map((k) => k.alias).join(', ')}): ` +
+        'a truststore should hold only CA certificates',
     });
-  if (truststores.length === 0)
+  else if (cas.length === 0)
+    out.push({ status: 'fail', target: name, check: 'truststore', message: 'holds no trusted certificate' });
+  else
     out.push({
-      status: 'fail',
-      target: '(directory)',
-      check: 'stores',
-      message: 'no truststore (*.truststore.jks, *.truststore.p12, *.truststore.pkcs12) found',
+      status: 'pass',
+      target: name,
+      check: 'truststore',
+      message: `holds ${cas.map((c) => c.alias).join(', ')} and nothing else`,
     });
-
-  for (const ts of truststores) {
-    if (!opens(ts, out, name(ts))) continue;
-    const keys = ts.entries.filter((e) => e.entryType !== 'trustedCertEntry');
-    const cas = ts.entries.filter((e) => e.entryType === 'trustedCertEntry');
-    if (keys.length > 0)
-      out.push({
-        status: 'fail',
-        target: name(ts),
-        check: 'truststore',
-        message: `holds key entries (${keys.map((k) => k.alias).join(', ')}): a truststore should hold only CA certificates`,
-      });
-    else if (cas.length === 0)
-      out.push({ status: 'fail', target: name(ts), check: 'truststore', message: 'holds no trusted certificate' });
-    else
-      out.push({
-        status: 'pass',
-        target: name(ts),
-        check: 'truststore',
-        message: `holds ${cas.map((c) => c.alias).join(', ')} and nothing else`,
-      });
-    for (const e of cas) {
-      const ca = e.infos[0];
-      if (!ca) continue;
-      trusted.set(ca.sha256, name(ts));
-      out.push(caFinding(`${name(ts)} ${e.alias}`, ca));
-      out.push(...once(`${name(ts)} ${e.alias}`, ca));
-    }
-  }
-
-  for (const ks of keystores) {
-    if (!opens(ks, out, name(ks))) continue;
-    const keyEntries = ks.entries.filter((e) => e.entryType === 'PrivateKeyEntry');
-    if (keyEntries.length !== 1) {
-      out.push({
-        status: 'fail',
-        target: name(ks),
-        check: 'key entry',
-        message: `holds ${keyEntries.length} key entries; a Kafka keystore needs exactly one`,
-      });
-      continue;
-    }
-    const entry = keyEntries[0]!;
-    const target = `${name(ks)} ${entry.alias}`;
-    out.push({ status: 'pass', target, check: 'key entry', message: `one key entry, chain of ${entry.infos.length}` });
-    out.push(chainFinding(target, entry.infos, trusted));
-    out.push(
-      ks.keyMatches === undefined
-        ? {
-            status: 'warn',
-            target,
-            check: 'key matches',
-            message: `not checked for ${ks.type} stores (keytool cannot export a private key)`,
-          }
-        : ks.keyMatches
-          ? { status: 'pass', target, check: 'key matches', message: 'the private key matches the certificate' }
-          : { status: 'fail', target, check: 'key matches', message: 'the private key does not match the certificate' },
-    );
-    const leaf = entry.infos[0];
-    if (!leaf) continue;
-    const role = x.roleOf(entry.alias);
-    out.push(ekuFinding(target, leaf, role));
-    const leafPem = entry.certs[0]?.pem;
-    if (role === 'broker' && leafPem) out.push(sanFinding(target, leafPem, leaf, x.brokerHosts(entry.alias)));
-    entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
-    const principal = mapPrincipal(leaf.subject, x.principalRules);
-    out.push(
-      principal === undefined
-        ? {
-            status: 'fail',
-            target,
-            check: 'principal',
-            message: `no ssl.principal.mapping.rules rule applies to ${leaf.subject}: Kafka refuses the connection`,
-          }
-        : { status: 'pass', target, check: 'principal', message: `Kafka sees User:${principal}` },
-    );
+  for (const e of cas) {
+    const ca = e.infos[0];
+    if (!ca) continue;
+    trusted.set(ca.sha256, name);
+    out.push(caFinding(`${name} ${e.alias}`, ca));
+    out.push(...once(`${name} ${e.alias}`, ca));
   }
   return out;
+}
+
+/** A keystore holds one key entry: its chain, its key, its usages, names and principal. */
+function keystoreFindings(ks: ReadStore, trusted: Map<string, string>, once: Once, x: Expectations): Finding[] {
+  const out: Finding[] = [];
+  if (!opens(ks, out, nameOf(ks))) return out;
+  const keyEntries = ks.entries.filter((e) => e.entryType === 'PrivateKeyEntry');
+  if (keyEntries.length !== 1) {
+    const message = `holds ${keyEntries.length} key entries; a Kafka keystore needs exactly one`;
+    return [...out, { status: 'fail', target: nameOf(ks), check: 'key entry', message }];
+  }
+  const entry = keyEntries[0]!;
+  const target = `${nameOf(ks)} ${entry.alias}`;
+  out.push({ status: 'pass', target, check: 'key entry', message: `one key entry, chain of ${entry.infos.length}` });
+  out.push(chainFinding(target, entry.infos, trusted));
+  out.push(keyMatchFinding(target, ks));
+  const leaf = entry.infos[0];
+  if (!leaf) return out;
+  const role = x.roleOf(entry.alias);
+  out.push(ekuFinding(target, leaf, role));
+  const leafPem = entry.certs[0]?.pem;
+  if (role === 'broker' && leafPem) out.push(sanFinding(target, leafPem, leaf, x.brokerHosts(entry.alias)));
+  entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
+  out.push(principalFinding(target, leaf, x.principalRules));
+  return out;
+}
+
+function keyMatchFinding(target: string, ks: ReadStore): Finding {
+  if (ks.keyMatches === undefined)
+    return {
+      status: 'warn',
+      target,
+      check: 'key matches',
+      message: `not checked for ${ks.type} stores (keytool cannot export a private key)`,
+    };
+  return ks.keyMatches
+    ? { status: 'pass', target, check: 'key matches', message: 'the private key matches the certificate' }
+    : { status: 'fail', target, check: 'key matches', message: 'the private key does not match the certificate' };
+}
+
+function principalFinding(target: string, leaf: CertInfo, rules: readonly MappingRule[]): Finding {
+  const principal = mapPrincipal(leaf.subject, rules);
+  return principal === undefined
+    ? {
+        status: 'fail',
+        target,
+        check: 'principal',
+        message: `no ssl.principal.mapping.rules rule applies to ${leaf.subject}: Kafka refuses the connection`,
+      }
+    : { status: 'pass', target, check: 'principal', message: `Kafka sees User:${principal}` };
 }
 
 function opens(s: ReadStore, out: Finding[], target: string): boolean {
@@ -156,7 +167,8 @@ function caFinding(target: string, ca: CertInfo): Finding {
       target,
       check: 'CA',
       message:
-        'an X.509 v1 CA with no extensions (as mtls-kafka.sh makes): Java trusts it as an anchor, but it states neither CA:TRUE nor keyCertSign; regenerate the CA with kafka-mtls',
+        'an X.509 v1 CA with no extensions (as mtls-kafka.sh makes): Java trusts it as an anchor, ' +
+        'but it states neither CA:TRUE nor keyCertSign; regenerate the CA with kafka-mtls',
     };
   }
   if (!ca.isCa) return { status: 'fail', target, check: 'CA', message: 'not a CA: no basicConstraints CA:TRUE' };
@@ -173,7 +185,9 @@ function chainFinding(target: string, chain: readonly CertInfo[], trusted: Reado
       status: 'fail',
       target,
       check: 'chain',
-      message: `the chain stops at ${top.subject}, issued by ${top.issuer}, which it does not include: import the CA before the signed certificate`,
+      message:
+        `the chain stops at ${top.subject}, issued by ${top.issuer}, which it does not include: ` +
+        'import the CA before the signed certificate',
     };
   }
   const where = trusted.get(top.sha256);
@@ -229,13 +243,16 @@ function sanFinding(target: string, pem: string, leaf: CertInfo, hosts: readonly
     const onlyDns = missing.filter((h) => h.kind === 'IP' && leaf.sans.includes(`DNS:${h.value}`)).map((h) => h.value);
     const why =
       onlyDns.length > 0
-        ? ` (${onlyDns.join(', ')}: listed only as a DNS name; a client connecting to an IP address matches IP SANs only)`
+        ? ` (${onlyDns.join(', ')}: listed only as a DNS name; ` +
+          'a client connecting to an IP address matches IP SANs only)'
         : '';
     return {
       status: 'fail',
       target,
       check: 'SANs',
-      message: `missing ${missing.map((h) => h.value).join(', ')}${why}: a client connecting by that name fails hostname verification`,
+      message:
+        `missing ${missing.map((h) => h.value).join(', ')}${why}: ` +
+        'a client connecting by that name fails hostname verification',
     };
   }
   return { status: 'pass', target, check: 'SANs', message: `cover ${hosts.length} host name(s)` };
