@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
@@ -13,7 +12,7 @@ import { capture, type CaptureOptions } from '../runner/capture.js';
 import type { Secret } from '../secrets.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
-import { pemBlocks } from '../pki/x509.js';
+import { parseX509, pemBlocks } from '../pki/x509.js';
 import { PASSWORD_ENV, readStore } from '../pki/read.js';
 
 /**
@@ -184,7 +183,7 @@ async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promi
   const text = await readInput('--ca', path);
   if (text.includes('-----BEGIN')) {
     // Node skips a certificate it cannot parse: without this check a damaged CA file would read as "not trusted".
-    const certs = pemBlocks(text).filter((pem) => parses(pem));
+    const certs = pemBlocks(text).filter((pem) => parseX509(pem) !== undefined);
     if (certs.length === 0) throw new UsageError('--ca', `must hold a PEM certificate that parses: ${path}`);
     return certs.join('\n') + '\n';
   }
@@ -215,15 +214,6 @@ async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): P
     throw new UsageError('--client', `${rule}: ${path}`);
   }
   return r.raw.stdout;
-}
-
-function parses(pem: string): boolean {
-  try {
-    new X509Certificate(pem);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A PEM file or a store: a regular file of at most a store's cap. */
