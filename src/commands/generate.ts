@@ -1,7 +1,7 @@
 /** `generate`: make the CA and every store and file of a cluster, in a work directory swapped in at the end. */
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import type { RawGenerateOptions } from '../options/params.js';
+import { loadConfig, type RawGenerateOptions } from '../options/params.js';
 import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 import {
   addOptions,
@@ -12,7 +12,6 @@ import {
   toolOptions,
   verboseOption,
 } from '../options/flags.js';
-import { loadConfig } from '../options/config.js';
 import { STORE_PASSWORD_ENV } from '../model/passwords.js';
 import { layoutFiles } from '../model/layouts.js';
 import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';

@@ -1,20 +1,11 @@
+/** `generate --config FILE`: the cluster described once, in YAML or JSON, its every field checked by zod. */
 import { dirname, resolve } from 'node:path';
 import type { RawCaOptions } from './own-ca.js';
-import {
-  brokerCn,
-  brokerSans,
-  uniqueSans,
-  type Cluster,
-  DN_ATTRS,
-  type Dn,
-  type DnAttr,
-  type Identity,
-  type San,
-  type StoreType,
-} from '../model/cluster.js';
-import { PASSWORD_STYLES, type Deployment, type Listener, type PasswordStyle } from '../model/deployment.js';
+import { brokerCn, brokerSans, uniqueSans, type Cluster, type Identity, type San } from '../model/cluster.js';
+import type { StoreType } from '../model/cluster.js';
+import type { Deployment, Listener } from '../model/deployment.js';
 import { UsageError } from '../errors.js';
-import { EMITS, type Emit } from '../plans/emits.js';
+import type { Emit } from '../plans/emits.js';
 import * as v from '../model/rules.js';
 import {
   CA_KEY_BITS,
@@ -23,21 +14,19 @@ import {
   defaultHeadlessService,
   LEAF_KEY_BITS,
   MAX_IDENTITIES,
-  MAX_VALIDITY_DAYS,
   SCRIPT_CA_SUBJECT,
   SCRIPT_DEFAULTS,
   SCRIPT_SUBJECT,
 } from '../model/defaults.js';
-import { Field, keySize, type Json } from '../model/field.js';
-import { LAYOUTS, type Layout } from '../model/layouts.js';
+import type { Layout } from '../model/layouts.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { readBoundedText } from '../pki/read-file.js';
+import { caChain, caKeyPassword, configSchema, parseAt, type ConfigInput } from './config-schema.js';
 
-/**
- * `generate --config FILE`: the cluster described once, in YAML or JSON
- * (JSON is YAML). Every field is checked, and a wrong one is reported by its
- * path in the file (e.g. `brokers.kafka-1[1]`), with the rule it broke.
- * Passwords are never inline: only the name of a variable or a file.
+/*
+ * JSON is YAML. A wrong field is reported by its path in the file (e.g. `brokers.kafka-1[1]`), with the rule it
+ * broke. Passwords are never inline: only the name of a variable or a file. This module imports zod: options/
+ * loads it only when --config is given, as it loads yaml.
  */
 
 export interface ClusterConfig {
@@ -51,39 +40,13 @@ export interface ClusterConfig {
   readonly emit?: readonly Emit[];
 }
 
-/** A subject as a mapping in encoding order, e.g. {C: US, O: CONFLUENT, L: MountainView}. */
-function readDn(f: Field, opts: { cn: 'required' | 'forbidden'; email: boolean }): Dn {
-  const dn = f.entries().map(([k, field]): [DnAttr, string] => {
-    if (!DN_ATTRS.includes(k as DnAttr) || (k === 'emailAddress' && !opts.email)) {
-      field.fail(
-        `is not a subject attribute here; use ${DN_ATTRS.filter((a) => opts.email || a !== 'emailAddress')
-          .filter((a) => opts.cn === 'required' || a !== 'CN')
-          .join(', ')}`,
-      );
-    }
-    if (k === 'CN' && opts.cn === 'forbidden') field.fail('is set per broker and client: their names are their CNs');
-    const value = field.string();
-    if (k === 'C') return [k, field.rule(() => v.countryCode('x', value))];
-    if (k === 'emailAddress') return [k, field.rule(() => v.emailAddress('x', value))];
-    return [k as DnAttr, field.rule(() => v.subjectField('x', value))];
-  });
-  if (opts.cn === 'required' && !dn.some(([k]) => k === 'CN')) f.fail('must have a CN');
-  return dn;
-}
-
-/** A host name or IP address, read as --san reads it. */
-function readSan(f: Field): San {
-  const raw = f.string();
-  return f.rule(() => v.san(raw));
-}
-
-/** A broker or client name: it becomes the CN, the alias and file, directory, service and Secret names. */
-function readName(f: Field, raw: string): string {
-  return f.rule(() => v.dnsLabel('x', raw));
-}
-
 export async function loadConfig(file: string): Promise<ClusterConfig> {
   const text = await readBoundedText(file, { kind: 'config', option: '--config' });
+  return readConfig(file, await parseYaml(file, text));
+}
+
+/** The file as data: valid YAML, no key twice in a mapping, at most 999 brokers or clients, aliases bounded. */
+async function parseYaml(file: string, text: string): Promise<unknown> {
   // Loaded here, not at start-up: most runs read no config file.
   const yaml = await import('yaml');
   const lines = new yaml.LineCounter();
@@ -107,9 +70,8 @@ export async function loadConfig(file: string): Promise<ClusterConfig> {
       }
     },
   });
-  let json: Json;
   try {
-    json = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     // The yaml package refuses an alias bomb ("billion laughs") with a ReferenceError.
     throw new UsageError(
@@ -117,7 +79,6 @@ export async function loadConfig(file: string): Promise<ClusterConfig> {
       `cannot be expanded: ${(e as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions)`,
     );
   }
-  return readConfig(file, json);
 }
 
 /** yaml's own default, named: a config has no reason to repeat a node more often. */
@@ -140,225 +101,144 @@ function checkCounts(file: string, root: unknown): void {
   }
 }
 
-const TOP = [
-  'layout',
-  'validity',
-  'keyBits',
-  'storeType',
-  'password',
-  'ca',
-  'subject',
-  'statefulSet',
-  'brokers',
-  'clients',
-  'listeners',
-  'interBrokerListener',
-  'mountPath',
-  'propertiesPasswords',
-  'kubernetes',
-  'emit',
-] as const;
-
-export function readConfig(file: string, json: Json): ClusterConfig {
-  const root = new Field(file, '', json).object(TOP);
-  const at = (k: (typeof TOP)[number]) => root.at(k);
-  const layout = at('layout').present
-    ? at('layout').rule(() => v.oneOf('x', at('layout').string(), LAYOUTS))
-    : undefined;
-  const confluent = layout === 'confluent';
-  const validityDays = at('validity').present
-    ? at('validity').int(1, MAX_VALIDITY_DAYS)
-    : confluent
-      ? CONFLUENT_DEFAULTS.validityDays
-      : Number(SCRIPT_DEFAULTS.validity);
-  const keyBits = at('keyBits').present ? at('keyBits').rule(() => keySize(at('keyBits'))) : LEAF_KEY_BITS;
-  const storeType = at('storeType').present
-    ? at('storeType').rule(() => v.oneOf('x', at('storeType').string(), ['auto', 'jks', 'pkcs12'] as const))
-    : undefined;
-
-  let password: ClusterConfig['password'];
-  if (at('password').present) {
-    const p = at('password').object(['env', 'file']);
-    if (p.at('env').present === p.at('file').present)
-      p.fail(
-        'must name exactly one of env (a variable) or file (a path); the password itself is never written in the config',
-      );
-    password = p.at('env').present
-      ? { env: p.at('env').rule(() => envName(p.at('env').string())) }
-      : { file: p.at('file').string() };
-  }
-
-  const caField = at('ca').present
-    ? at('ca').object(['subject', 'validity', 'keyBits', 'cert', 'key', 'chain', 'keyPassword'])
-    : undefined;
-  let caFiles: RawCaOptions | undefined;
-  if (caField && (caField.at('cert').present || caField.at('key').present)) {
-    // Checked as the flags are, by loadExternalCa; here only their shape, and paths from beside the file.
-    const path = (k: string) => (caField.at(k).present ? resolve(dirname(file), caField.at(k).string()) : undefined);
-    let pw: Pick<RawCaOptions, 'caKeyPasswordEnv' | 'caKeyPasswordFile'> = {};
-    if (caField.at('keyPassword').present) {
-      const p = caField.at('keyPassword').object(['env', 'file']);
-      if (p.at('env').present === p.at('file').present)
-        p.fail('must name exactly one of env (a variable) or file (a path)');
-      pw = p.at('env').present
-        ? { caKeyPasswordEnv: p.at('env').rule(() => envName(p.at('env').string())) }
-        : { caKeyPasswordFile: resolve(dirname(file), p.at('file').string()) };
-    }
-    caFiles = { caCert: path('cert'), caKey: path('key'), caChain: path('chain'), ...pw };
-  }
-  const ca = {
-    subject: caField?.at('subject').present
-      ? readDn(caField.at('subject'), { cn: 'required', email: true })
-      : confluent
-        ? CONFLUENT_DEFAULTS.caSubject
-        : SCRIPT_CA_SUBJECT,
-    validityDays: caField?.at('validity').present ? caField.at('validity').int(1, MAX_VALIDITY_DAYS) : validityDays,
-    keyBits: caField?.at('keyBits').present
-      ? caField.at('keyBits').rule(() => keySize(caField.at('keyBits')))
-      : CA_KEY_BITS,
+/** The cluster a parsed config file describes: zod has checked each field; here, fields against each other. */
+export function readConfig(file: string, json: unknown): ClusterConfig {
+  const label = `--config ${file}`;
+  const input = parseAt(label, configSchema, json);
+  const fail = (path: string, rule: string): never => {
+    throw new UsageError(`${label}: ${path || '(top level)'}`, rule);
   };
-  if (validityDays > ca.validityDays) {
-    (at('validity').present ? at('validity') : caField!.at('validity')).fail(
+  const confluent = input.layout === 'confluent';
+  const validityDays =
+    input.validity ?? (confluent ? CONFLUENT_DEFAULTS.validityDays : Number(SCRIPT_DEFAULTS.validity));
+  const caFiles = readCaFiles(file, input.ca);
+  const ca = {
+    subject: input.ca?.subject ?? (confluent ? CONFLUENT_DEFAULTS.caSubject : SCRIPT_CA_SUBJECT),
+    validityDays: input.ca?.validity ?? validityDays,
+    keyBits: input.ca?.keyBits ?? CA_KEY_BITS,
+  };
+  if (validityDays > ca.validityDays)
+    fail(
+      input.validity !== undefined ? 'validity' : 'ca.validity',
       `must be at most ca.validity (${ca.validityDays} days): ${v.OUTLIVE}, got ${validityDays}`,
     );
-  }
-  const subject = at('subject').present
-    ? readDn(at('subject'), { cn: 'forbidden', email: false })
-    : confluent
-      ? CONFLUENT_DEFAULTS.subject
-      : SCRIPT_SUBJECT;
-  const leaf = (role: Identity['role'], id: string, name: string, sans: San[], cn = name): Identity => ({
+  const subject = input.subject ?? (confluent ? CONFLUENT_DEFAULTS.subject : SCRIPT_SUBJECT);
+  const leaf: Leaf = (role, id, name, sans, cn = name) => ({
     role,
     id,
     alias: name,
     subject: [...subject, ['CN', cn]],
     sans,
-    keyBits,
+    keyBits: input.keyBits ?? LEAF_KEY_BITS,
     validityDays,
   });
-
-  if (at('statefulSet').present === at('brokers').present)
-    root.fail(
-      "must describe the brokers with exactly one of statefulSet (the script's naming) or brokers (a name and host names per broker)",
+  if ((input.statefulSet === undefined) === (input.brokers === undefined))
+    fail(
+      '',
+      "must describe the brokers with exactly one of statefulSet (the script's naming) " +
+        'or brokers (a name and host names per broker)',
     );
-  let brokers: Identity[];
-  let namespace: string | undefined;
-  let defaultClient = 'client';
-  if (at('statefulSet').present) {
-    const s = at('statefulSet').object([
-      'name',
-      'headlessService',
-      'namespace',
-      'clusterDomain',
-      'replicas',
-      'extraSans',
-    ]);
-    const name = s.at('name').present ? readName(s.at('name'), s.at('name').string()) : SCRIPT_DEFAULTS.name;
-    const str = (k: string, dflt: string, check: (raw: string) => string) =>
-      s.at(k).present ? s.at(k).rule(() => check(s.at(k).string())) : dflt;
-    const headlessService = str('headlessService', defaultHeadlessService(name), (r) => v.dnsLabel('x', r));
-    namespace = str('namespace', SCRIPT_DEFAULTS.namespace, (r) => v.dnsLabel('x', r));
-    const clusterDomain = str('clusterDomain', SCRIPT_DEFAULTS.clusterDomain, (r) => v.dnsName('x', r));
-    const replicas = s.at('replicas').present
-      ? s.at('replicas').int(1, MAX_IDENTITIES)
-      : Number(SCRIPT_DEFAULTS.brokers);
-    const extraSans = s.at('extraSans').present ? s.at('extraSans').list().map(readSan) : [];
-    const names = { name, headlessService, namespace, clusterDomain, extraSans };
-    const tooLong = v.brokerCnTooLong(names, replicas);
-    if (tooLong) s.fail(`makes ${tooLong}`);
-    brokers = Array.from({ length: replicas }, (_, i) =>
-      leaf('broker', `broker-${i}`, `${name}-${i}`, brokerSans(names, i), brokerCn(names, i)),
-    );
-    defaultClient = defaultClientName(name);
-  } else {
-    const entries = at('brokers').entries();
-    if (entries.length === 0) at('brokers').fail('must name at least one broker');
-    if (entries.length > MAX_IDENTITIES) at('brokers').fail(`must name at most ${MAX_IDENTITIES} brokers`);
-    brokers = entries.map(([name, hosts], i) => {
-      readName(at('brokers').at(name), name);
-      const sans = uniqueSans(hosts.list().map(readSan));
-      if (sans.length === 0) hosts.fail('must list at least one host name or IP address');
-      return leaf('broker', `broker-${i}`, name, sans);
-    });
-  }
-
-  const clientNames = at('clients').present
-    ? at('clients')
-        .list()
-        .map((c) => readName(c, c.string()))
-    : [defaultClient];
-  if (clientNames.length === 0) at('clients').fail('must name at least one client');
-  const clients = clientNames.map((name, i) =>
-    leaf('client', i === 0 ? 'client' : `client-${i}`, name, [{ kind: 'DNS', value: name }]),
-  );
-  const all = [...brokers, ...clients];
-  const dup = all.find((x, i) => all.findIndex((y) => y.alias === x.alias) !== i);
+  const { brokers, namespace, defaultClient } = input.statefulSet
+    ? statefulSetBrokers(input.statefulSet, leaf, fail)
+    : { ...namedBrokers(input.brokers!, leaf, fail), namespace: undefined, defaultClient: 'client' };
+  const identities = [...brokers, ...readClients(input.clients, defaultClient, leaf, fail)];
+  const dup = identities.find((x, i) => identities.findIndex((y) => y.alias === x.alias) !== i);
   if (dup)
-    (dup.role === 'client' ? at('clients') : root).fail(
+    fail(
+      dup.role === 'client' ? 'clients' : '',
       `names ${dup.alias} twice: every broker and client needs its own name (it is the alias and the file names)`,
     );
+  const deployment = readDeployment(input, brokers, fail);
+  const ns = input.kubernetes?.namespace ?? namespace;
+  if (ns) deployment.namespace = ns;
+  const { layout, storeType, password, emit } = input;
+  return { layout, cluster: { ca, identities }, storeType, password, deployment, emit, caFiles };
+}
 
+type Fail = (path: string, rule: string) => never;
+type Leaf = (role: Identity['role'], id: string, name: string, sans: San[], cn?: string) => Identity;
+
+/** Your own CA's files, resolved beside the config file; checked as the flags are, by options/own-ca.ts. */
+function readCaFiles(file: string, ca: ConfigInput['ca']): RawCaOptions | undefined {
+  if (ca?.cert === undefined && ca?.key === undefined) return undefined;
+  const label = `--config ${file}`;
+  const beside = (p: string | undefined) => (p === undefined ? undefined : resolve(dirname(file), p));
+  const chain = parseAt(label, caChain, ca.chain, ['ca', 'chain']);
+  const p = parseAt(label, caKeyPassword, ca.keyPassword, ['ca', 'keyPassword']);
+  const pw = p === undefined ? {} : 'env' in p ? { caKeyPasswordEnv: p.env } : { caKeyPasswordFile: beside(p.file) };
+  return { caCert: beside(ca.cert), caKey: beside(ca.key), caChain: beside(chain), ...pw };
+}
+
+/** The script's naming: <name>-<i>.<headless service>, and the SANs mtls-kafka.sh writes. */
+function statefulSetBrokers(s: NonNullable<ConfigInput['statefulSet']>, leaf: Leaf, fail: Fail) {
+  const D = SCRIPT_DEFAULTS;
+  const name = s.name ?? D.name;
+  const names = {
+    name,
+    headlessService: s.headlessService ?? defaultHeadlessService(name),
+    namespace: s.namespace ?? D.namespace,
+    clusterDomain: s.clusterDomain ?? D.clusterDomain,
+    extraSans: s.extraSans ?? [],
+  };
+  const replicas = s.replicas ?? Number(D.brokers);
+  const tooLong = v.brokerCnTooLong(names, replicas);
+  if (tooLong) fail('statefulSet', `makes ${tooLong}`);
+  const brokers = Array.from({ length: replicas }, (_, i) =>
+    leaf('broker', `broker-${i}`, `${name}-${i}`, brokerSans(names, i), brokerCn(names, i)),
+  );
+  return { brokers, namespace: names.namespace, defaultClient: defaultClientName(name) };
+}
+
+/** Brokers by name, each with its host names (the first is the one listeners advertise by default). */
+function namedBrokers(named: Record<string, San[]>, leaf: Leaf, fail: Fail) {
+  const entries = Object.entries(named);
+  if (entries.length === 0) fail('brokers', 'must name at least one broker');
+  if (entries.length > MAX_IDENTITIES) fail('brokers', `must name at most ${MAX_IDENTITIES} brokers`);
+  const brokers = entries.map(([name, hosts], i) => {
+    const sans = uniqueSans(hosts);
+    if (sans.length === 0) fail(`brokers.${name}`, 'must list at least one host name or IP address');
+    return leaf('broker', `broker-${i}`, name, sans);
+  });
+  return { brokers };
+}
+
+function readClients(names: string[] | undefined, defaultClient: string, leaf: Leaf, fail: Fail): Identity[] {
+  const clientNames = names ?? [defaultClient];
+  if (clientNames.length === 0) fail('clients', 'must name at least one client');
+  return clientNames.map((name, i) =>
+    leaf('client', i === 0 ? 'client' : `client-${i}`, name, [{ kind: 'DNS', value: name }]),
+  );
+}
+
+/** Listeners, mount path and password style: how the brokers and clients will use the files. */
+function readDeployment(input: ConfigInput, brokers: readonly Identity[], fail: Fail) {
   const deployment: { -readonly [K in keyof Deployment]?: Deployment[K] } = {};
-  if (at('listeners').present) {
-    const listeners = at('listeners')
-      .list()
-      .map((l): Listener => {
-        l.object(['name', 'port', 'protocol', 'host']);
-        const name = l.at('name').string();
-        if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name))
-          l.at('name').fail(`must be a listener name in capitals (A-Z, 0-9, _), got ${JSON.stringify(name)}`);
-        const protocol = l.at('protocol').present
-          ? (l
-              .at('protocol')
-              .rule(() => v.oneOf('x', l.at('protocol').string(), ['ssl', 'sasl_ssl'] as const))
-              .toUpperCase() as Listener['protocol'])
-          : 'SSL';
-        const host = l.at('host').present ? l.at('host').int(0, 99) : 0;
-        const short = brokers.find((b) => b.sans.length <= host);
-        if (short)
-          l.at('host').fail(
-            `is the index of a broker host name to advertise, but ${short.alias} has only ${short.sans.length}`,
-          );
-        return { name, port: l.at('port').int(1, 65535), protocol, host };
-      });
-    if (listeners.length === 0) at('listeners').fail('must name at least one listener');
+  if (input.listeners) {
+    const listeners = input.listeners.map((l, i): Listener => {
+      const host = l.host ?? 0;
+      const short = brokers.find((b) => b.sans.length <= host);
+      if (short)
+        fail(
+          `listeners[${i}].host`,
+          `is the index of a broker host name to advertise, but ${short.alias} has only ${short.sans.length}`,
+        );
+      const protocol = (l.protocol?.toUpperCase() ?? 'SSL') as Listener['protocol'];
+      return { name: l.name, port: l.port, protocol, host };
+    });
+    if (listeners.length === 0) fail('listeners', 'must name at least one listener');
     const names = listeners.map((l) => l.name);
-    if (new Set(names).size !== names.length) at('listeners').fail('must not name a listener twice');
+    if (new Set(names).size !== names.length) fail('listeners', 'must not name a listener twice');
     deployment.listeners = listeners;
     deployment.interBrokerListener = listeners[0]!.name;
   }
-  if (at('interBrokerListener').present) {
-    const name = at('interBrokerListener').string();
+  if (input.interBrokerListener !== undefined) {
+    const name = input.interBrokerListener;
     const known = (deployment.listeners ?? [{ name: 'SSL' }]).map((l) => l.name);
     if (!known.includes(name))
-      at('interBrokerListener').fail(`must be one of the listeners (${known.join(', ')}), got ${JSON.stringify(name)}`);
+      fail('interBrokerListener', `must be one of the listeners (${known.join(', ')}), got ${JSON.stringify(name)}`);
     deployment.interBrokerListener = name;
   }
-  if (at('mountPath').present) {
-    const m = at('mountPath').string();
-    deployment.mountPath = at('mountPath').rule(() => v.mountPath('x', m));
-  }
-  if (at('propertiesPasswords').present)
-    deployment.passwords = at('propertiesPasswords').rule(() =>
-      v.oneOf('x', at('propertiesPasswords').string(), PASSWORD_STYLES),
-    ) as PasswordStyle;
-  if (at('kubernetes').present) {
-    const k = at('kubernetes').object(['namespace']);
-    if (k.at('namespace').present)
-      namespace = k.at('namespace').rule(() => v.dnsLabel('x', k.at('namespace').string()));
-  }
-  if (namespace) deployment.namespace = namespace;
-  const emit = at('emit').present
-    ? at('emit')
-        .list()
-        .map((e) => e.rule(() => v.oneOf('x', e.string(), EMITS)))
-    : undefined;
-
-  return { layout, cluster: { ca, identities: all }, storeType, password, deployment, emit, caFiles };
-}
-
-function envName(raw: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw))
-    throw new UsageError('x', `must be an environment variable name, got ${JSON.stringify(raw)}`);
-  return raw;
+  if (input.mountPath !== undefined) deployment.mountPath = input.mountPath;
+  if (input.propertiesPasswords !== undefined) deployment.passwords = input.propertiesPasswords;
+  return deployment;
 }

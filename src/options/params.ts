@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from '../model/cluster.js';
 import type { OwnCaFiles } from '../pki/own-ca.js';
 import { brokerCn } from '../model/cluster.js';
-import { loadConfig, type ClusterConfig } from './config.js';
+import type { ClusterConfig } from './config.js';
 import { CA_FLAGS, configCaNames, readOwnCaOptions, type RawCaOptions } from './own-ca.js';
 import { readPassword } from './password.js';
 import { LAYOUTS, type Layout } from '../model/layouts.js';
@@ -208,6 +208,11 @@ async function configOf(raw: RawGenerateOptions): Promise<ClusterConfig | undefi
       'cannot be combined with --config: the config file describes the cluster; set it there',
     );
   return loadConfig(raw.config);
+}
+
+/** A config file, read and checked; its module (yaml, zod) is loaded only now: most runs read no config file. */
+export async function loadConfig(file: string): Promise<ClusterConfig> {
+  return (await import('./config.js')).loadConfig(file);
 }
 
 function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
