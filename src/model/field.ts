@@ -1,10 +1,13 @@
-/** Reading a parsed config or state file field by field, each failure a UsageError naming the field's path. */
+/** Reading the parsed state file field by field, each failure a UsageError naming the field's path. */
 import { UsageError } from '../errors.js';
 import * as v from './rules.js';
 
 export type Json = unknown;
 
-/** A field of a config or state file, by its path: the helpers throw UsageError naming it. */
+/**
+ * A field of the state file (kafka-mtls.json), by its path: the helpers throw UsageError naming it. A config file
+ * is read by options/config-schema.ts, with the same rules and the same sentences.
+ */
 export class Field {
   constructor(
     readonly file: string,
@@ -64,7 +67,7 @@ export class Field {
   }
 }
 
-/** An RSA key size, as config and state files give it. */
+/** An RSA key size, as the state file gives it. */
 export function keySize(f: Field): number {
   const raw = typeof f.value === 'number' ? String(f.value) : f.string();
   return f.rule(() => v.keyBits('x', raw));
