@@ -14,7 +14,7 @@ import {
 } from './commands/apply.js';
 import { hasChanges } from './plans/diff.js';
 import { describePhase, rotateCommand, runRotate, type RawRotateOptions } from './commands/rotate-ca.js';
-import type { Phase } from './plans/rotate-ca.js';
+import type { Phase } from './model/state.js';
 import { VERSION } from './version.js';
 
 const NEXT_STEP: Record<Phase, string> = {

@@ -21,7 +21,7 @@ import { checkGenerateTarget } from '../output/target.js';
 import { inPhase } from '../output/io.js';
 import { planGenerate } from '../output/prepare-run.js';
 import { describedState, runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
-import type { State } from '../output/state-file.js';
+import type { State } from '../model/state.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../report/dry-run.js';
 

@@ -5,24 +5,15 @@ import { Command } from 'commander';
 import type { Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { restrictPlan } from '../plans/partial.js';
-import {
-  checkOrder,
-  finishPlan,
-  nextSubject,
-  PHASES,
-  PREVIOUS,
-  reissueMoves,
-  skipInReissue,
-  startPlan,
-  type Phase,
-} from '../plans/rotate-ca.js';
+import { checkOrder, finishPlan, nextSubject, reissueMoves, skipInReissue, startPlan } from '../plans/rotate-ca.js';
+import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { RawGenerateOptions } from '../options/params.js';
-import { confluentFiles } from '../plans/confluent.js';
+import { confluentFiles } from '../model/layouts.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
 import { openCopyStage } from '../output/stage.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { openDirectory, readGeneratedSecrets, type State } from '../output/state-file.js';
+import { openDirectory, readGeneratedSecrets } from '../output/state-file.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../model/passwords.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import * as v from '../model/rules.js';

@@ -1,22 +1,79 @@
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { DN_ATTRS, type CaSpec, type Dn, type DnAttr, type ExternalCa, type Identity, type San } from './cluster.js';
+import {
+  DN_ATTRS,
+  type CaSpec,
+  type Dn,
+  type DnAttr,
+  type ExternalCa,
+  type Identity,
+  type San,
+  type StoreType,
+} from './cluster.js';
 import { Field, keySize } from './field.js';
-import { LAYOUTS, type Layout } from './layouts.js';
 import { PASSWORD_STYLES, type Deployment, type Listener } from './deployment.js';
-import type { Rotation } from '../plans/rotate-ca.js';
-import { EMITS } from '../plans/emits.js';
-import { layoutFiles } from './layouts.js';
-import type { CertRecord, IdentityRecord, State } from '../output/state-file.js';
+import { EMITS, LAYOUTS, layoutFiles, type Emit, type Layout } from './layouts.js';
 import * as v from './rules.js';
 
 /**
- * kafka-mtls.json is input like a config file: a hand edit or a damaged file
- * must not steer a run. Every field is checked for its type and rule (names
- * that become file names are file-name stems, host names as --san takes
- * them), and every path derived from it must stay inside the directory. A
- * failure names the field: `kafka-mtls.json: identities[2].alias: …`.
+ * The state file, kafka-mtls.json: its shape (a CA rotation in progress included) and its schema. It is input
+ * like a config file: a hand edit or a damaged file must not steer a run. Every field is checked for its type
+ * and rule (names that become file names are file-name stems, host names as --san takes them), and every path
+ * derived from it must stay inside the directory. A failure names the field: `kafka-mtls.json: identities[2].alias: …`.
  */
+
+/** A certificate as the state file records it. */
+export interface CertRecord {
+  readonly subject: string;
+  readonly serial: string;
+  readonly sha256: string;
+  readonly notAfter: string;
+  readonly keyBits: number;
+}
+
+export interface IdentityRecord extends CertRecord {
+  readonly sans: readonly string[];
+  /** The SHA-256 fingerprint of the CA certificate that signed it. */
+  readonly issuerSha256: string;
+}
+
+/** What the directory holds and how it was described; no secrets: the password is never recorded. */
+export interface State {
+  readonly tool: 'kafka-mtls';
+  readonly version: 1;
+  readonly updatedAt: string;
+  readonly layout: Layout;
+  readonly storeType: StoreType;
+  readonly ca: CaSpec;
+  readonly identities: readonly Identity[];
+  readonly deployment: Deployment;
+  readonly emit: readonly Emit[];
+  /** Each keystore has its own password, in its credentials files (--generate-passwords). */
+  readonly generatedPasswords?: boolean;
+  readonly caCert: CertRecord;
+  readonly certs: Readonly<Record<string, IdentityRecord>>;
+  /** A CA rotation in progress (rotate-ca), if any. */
+  readonly rotation?: Rotation;
+}
+
+/**
+ * CA rotation runs in three phases, each between rolling restarts (see plans/rotate-ca.ts); the state file
+ * records the phase last completed, so that a phase refuses to run out of order.
+ */
+export type Phase = 'start' | 'reissue' | 'finish';
+export const PHASES: readonly Phase[] = ['start', 'reissue', 'finish'];
+
+export interface Rotation {
+  /** The phase last completed. */
+  readonly phase: 'started' | 'reissued';
+  /** The CA being replaced, and the one replacing it. */
+  readonly previousCa: CaSpec;
+  readonly nextCa: CaSpec;
+}
+
+/** The new CA's files while a rotation runs, and the old CA's once reissue has put the new one in its place. */
+export const NEXT = { cert: 'ca-next.crt', key: 'ca-next.key', config: 'ca-next.cnf' } as const;
+export const PREVIOUS = { cert: 'ca-previous.crt', key: 'ca-previous.key' } as const;
 
 const TOP = [
   'tool',

@@ -5,7 +5,7 @@ import { brokerCn, brokerSans, uniqueSans, type Cluster, type Identity, type San
 import type { StoreType } from '../model/cluster.js';
 import type { Deployment, Listener } from '../model/deployment.js';
 import { UsageError } from '../errors.js';
-import type { Emit } from '../plans/emits.js';
+import type { Emit } from '../model/layouts.js';
 import * as v from '../model/rules.js';
 import {
   CA_KEY_BITS,

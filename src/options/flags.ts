@@ -3,7 +3,7 @@
  * Option each call, as each command owns its own). A command's own options stay in its file under commands/.
  */
 import { Option, type Command } from 'commander';
-import { EMITS } from '../plans/emits.js';
+import { EMITS } from '../model/layouts.js';
 import { DEFAULT_EMITS } from './params.js';
 import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 

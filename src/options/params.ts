@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import * as v from '../model/rules.js';
 import type { KeytoolJvm } from '../runner/runner.js';
-import { EMITS, type Emit } from '../plans/emits.js';
+import { EMITS, type Emit } from '../model/layouts.js';
 
 /*
  * Every option is checked before anything is touched, and the first bad one is a UsageError naming it. No process

@@ -16,7 +16,8 @@ import type { SecretEnv } from '../secrets.js';
 import type { Stage } from './stage.js';
 import { carryJournals, publicParams, writeJournal, type Journal } from './journal.js';
 import { asPhaseError, inPhase, ioHint, withAftermath } from './io.js';
-import { describeDirectory, STATE_FILE, writeState, type State } from './state-file.js';
+import { describeDirectory, STATE_FILE, writeState } from './state-file.js';
+import type { State } from '../model/state.js';
 
 export interface GenerateResult {
   readonly params: GenerateParams;

@@ -1,59 +1,22 @@
 import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ParamFallbacks } from '../options/params.js';
-import type { CaSpec, Identity, StoreType } from '../model/cluster.js';
-import type { Layout } from '../model/layouts.js';
-import type { Deployment } from '../model/deployment.js';
 import { UsageError } from '../errors.js';
-import type { Emit } from '../plans/emits.js';
 import { layoutFiles } from '../model/layouts.js';
+import { checkState, type CertRecord, type IdentityRecord, type State } from '../model/state.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import { readCertFacts } from '../pki/read.js';
 import type { CertFacts } from '../pki/x509.js';
-import type { Rotation } from '../plans/rotate-ca.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
 import { Secret, type SecretEnv } from '../secrets.js';
 import { isMissingFile, readBoundedText } from '../pki/read-file.js';
 
 /**
- * kafka-mtls.json, in the output directory: what the directory holds and how
- * it was described, so that a later `plan` or `apply` can tell what changed.
- * No secrets: the password is never recorded.
+ * Reads and writes kafka-mtls.json, in the output directory: what the directory holds and how it was described
+ * (model/state.ts), so that a later `plan` or `apply` can tell what changed.
  */
 
 export const STATE_FILE = 'kafka-mtls.json';
-
-export interface CertRecord {
-  readonly subject: string;
-  readonly serial: string;
-  readonly sha256: string;
-  readonly notAfter: string;
-  readonly keyBits: number;
-}
-
-export interface IdentityRecord extends CertRecord {
-  readonly sans: readonly string[];
-  /** The SHA-256 fingerprint of the CA certificate that signed it. */
-  readonly issuerSha256: string;
-}
-
-export interface State {
-  readonly tool: 'kafka-mtls';
-  readonly version: 1;
-  readonly updatedAt: string;
-  readonly layout: Layout;
-  readonly storeType: StoreType;
-  readonly ca: CaSpec;
-  readonly identities: readonly Identity[];
-  readonly deployment: Deployment;
-  readonly emit: readonly Emit[];
-  /** Each keystore has its own password, in its credentials files (--generate-passwords). */
-  readonly generatedPasswords?: boolean;
-  readonly caCert: CertRecord;
-  readonly certs: Readonly<Record<string, IdentityRecord>>;
-  /** A CA rotation in progress (rotate-ca), if any. */
-  readonly rotation?: Rotation;
-}
 
 export function certRecord(info: CertFacts): CertRecord {
   return {
@@ -129,8 +92,6 @@ export async function parseState(text: string, dir: string, label: string): Prom
   } catch (e) {
     throw new UsageError(label, `is not valid JSON: ${(e as Error).message}`);
   }
-  // Loaded here: generate never reads a state file, and starts faster without the schema.
-  const { checkState } = await import('../model/state.js');
   return checkState(json, dir, label);
 }
 

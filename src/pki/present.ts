@@ -3,10 +3,8 @@ import { UsageError } from '../errors.js';
 import { readBounded } from './read-file.js';
 import { join } from 'node:path';
 import type { Identity } from '../model/cluster.js';
-import { confluentIdentityFiles } from '../plans/confluent.js';
-import { dropInFiles } from '../plans/dropin.js';
-import { layoutFiles } from '../model/layouts.js';
-import type { State } from '../output/state-file.js';
+import { confluentIdentityFiles, dropInFiles, layoutFiles } from '../model/layouts.js';
+import type { State } from '../model/state.js';
 
 /**
  * The directory against its state file: every file a listed identity needs
@@ -44,11 +42,10 @@ export function expectedFiles(state: State, who: Identity): ExpectedFile[] {
   const out = [of(files.keystore(who), 'store', 'keystore'), of(files.cert(who), 'cert', 'certificate')];
   if (state.layout === 'confluent') {
     const c = confluentIdentityFiles(who);
-    out.push(of(c.truststore, 'store', 'truststore'), of(c.key!, 'key', 'private key'));
+    out.push(of(c.truststore, 'store', 'truststore'), of(c.key, 'key', 'private key'));
   } else {
-    const shared = who.role === 'broker' ? dropInFiles.serverTruststore : dropInFiles.clientTruststore;
     out.push({
-      path: shared,
+      path: dropInFiles.truststore(who),
       kind: 'store',
       what: `the ${who.role === 'broker' ? "brokers'" : "clients'"} truststore`,
     });

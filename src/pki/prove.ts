@@ -4,10 +4,9 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { GENERATED_PASSWORDS, STORE_PASSWORD_ENV } from '../model/passwords.js';
-import { layoutFiles } from '../model/layouts.js';
+import { layoutFiles, trustFiles } from '../model/layouts.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
-import type { State } from '../output/state-file.js';
-import { trustFiles } from '../plans/rotate-ca.js';
+import type { State } from '../model/state.js';
 
 /**
  * apply and every rotate-ca phase re-lock stores with the password they are

@@ -1,5 +1,4 @@
-import { posix } from 'node:path';
-import { principalOf, type Cluster, type Identity } from '../model/cluster.js';
+import { principalOf, type Cluster } from '../model/cluster.js';
 import { DEFAULT_DEPLOYMENT } from '../model/deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
@@ -15,7 +14,8 @@ import { loadTemplate, renderTemplate } from './templates.js';
 import { randomSerialHex, type DropInOptions } from './dropin.js';
 import { SHARED_PASSWORD } from '../model/passwords.js';
 import { caFiles } from './ca.js';
-import { emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
+import { emitSteps, type LayoutView } from './emits.js';
+import { confluentFiles, confluentIdentityFiles } from '../model/layouts.js';
 
 /**
  * The write-up's Confluent flow, one directory per broker or client as it
@@ -27,35 +27,6 @@ import { emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
 
 const SCRATCH = '.build';
 export const TRUSTSTORE_ALIAS = 'CARoot';
-
-export const confluentFiles = {
-  caConfig: 'ca.cnf',
-  caKey: 'ca.key',
-  caCert: 'ca.crt',
-  /** The write-up's `cat ca.crt ca.key > ca.pem`: it holds the CA key, so it is 0600. */
-  caPem: 'ca.pem',
-  dir: (who: Identity) => `${who.alias}-creds`,
-  at: (who: Identity, file: string) => posix.join(`${who.alias}-creds`, file),
-};
-
-export function confluentIdentityFiles(who: Identity): IdentityFiles & { config: string; csr: string; p12: string } {
-  const at = (f: string) => confluentFiles.at(who, f);
-  return {
-    dir: confluentFiles.dir(who),
-    config: at(`${who.alias}.cnf`),
-    key: at(`${who.alias}.key`),
-    csr: at(`${who.alias}.csr`),
-    cert: at(`${who.alias}.crt`),
-    p12: at(`${who.alias}.p12`),
-    keystore: at(`kafka.${who.alias}.keystore.pkcs12`),
-    truststore: at(`kafka.${who.alias}.truststore.pkcs12`),
-    creds: {
-      keystore: at(`${who.alias}_keystore_creds`),
-      key: at(`${who.alias}_sslkey_creds`),
-      truststore: at(`${who.alias}_truststore_creds`),
-    },
-  };
-}
 
 export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): Plan {
   const serial = opts.serial ?? randomSerialHex;
@@ -203,14 +174,14 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
       },
       secret(
         `${who.id}.keystore-creds`,
-        w.creds!.keystore,
+        w.creds.keystore,
         'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)',
         pw,
       ),
-      secret(`${who.id}.sslkey-creds`, w.creds!.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', pw),
+      secret(`${who.id}.sslkey-creds`, w.creds.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', pw),
       secret(
         `${who.id}.truststore-creds`,
-        w.creds!.truststore,
+        w.creds.truststore,
         'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)',
         pws.truststore,
       ),
@@ -244,9 +215,9 @@ export function buildConfluentPlan(cluster: Cluster, opts: DropInOptions = {}): 
         { path: w.p12, private: true },
         { path: w.keystore, private: true },
         { path: w.truststore, private: true },
-        { path: w.creds!.keystore, private: true },
-        { path: w.creds!.key, private: true },
-        { path: w.creds!.truststore, private: true },
+        { path: w.creds.keystore, private: true },
+        { path: w.creds.key, private: true },
+        { path: w.creds.truststore, private: true },
       ];
     }),
   ];

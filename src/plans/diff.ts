@@ -1,5 +1,5 @@
 import { principalOf, type Cluster, type Identity, type San } from '../model/cluster.js';
-import type { State } from '../output/state-file.js';
+import type { State } from '../model/state.js';
 import type { FileProblem } from '../pki/present.js';
 import { parseSanText, sameSan, servesSan, type CertFacts, type CertWithPem } from '../pki/x509.js';
 

@@ -4,7 +4,8 @@ import { SHARED_PASSWORD, type StorePasswords } from '../model/passwords.js';
 import { DEFAULT_DEPLOYMENT, type Deployment } from '../model/deployment.js';
 import type { OutputFile, Plan, Step } from '../runner/step.js';
 import { caFiles } from './ca.js';
-import { emitSteps, type Emit, type LayoutView } from './emits.js';
+import { emitSteps, type LayoutView } from './emits.js';
+import { dropInFiles, type Emit } from '../model/layouts.js';
 import type { ExpectedStore } from '../pki/stores.js';
 import { checkStore, importKeyEntry, importTrustedCert } from '../steps/keytool.js';
 import { checkCa, checkPkcs12Store, createLeafRequest, exportPkcs12, signLeaf, verifyLeaf } from '../steps/openssl.js';
@@ -14,25 +15,6 @@ export { STORE_PASSWORD_ENV } from '../model/passwords.js';
 
 /** Holds unencrypted leaf keys and intermediate bundles; removed before the output is swapped in. */
 const SCRATCH = '.build';
-
-/** The file names mtls-kafka.sh uses, so that nothing downstream changes. */
-export const dropInFiles = {
-  caConfig: 'openssl.cnf',
-  caKey: 'ca.key',
-  caCert: 'ca.crt',
-  serverTruststore: 'kafka.server.truststore.jks',
-  clientTruststore: 'kafka.client.truststore.jks',
-  keystore: (who: Identity) => `${who.alias}.keystore.jks`,
-  csr: (who: Identity) => `ca-request-${who.alias}`,
-  signed: (who: Identity) => `ca-signed-${who.alias}`,
-  // The script's names: ext<i>.cnf per broker, extclient.cnf for its one client; further clients get ext<alias>.cnf.
-  ext: (who: Identity) =>
-    who.role === 'broker'
-      ? `ext${who.id.slice('broker-'.length)}.cnf`
-      : who.id === 'client'
-        ? 'extclient.cnf'
-        : `ext${who.alias}.cnf`,
-};
 
 /** Trusted-entry aliases the script's keytool commands give (keytool stores aliases in lower case). */
 export const KEYSTORE_CA_ALIAS = 'ca.crt';

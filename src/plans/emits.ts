@@ -3,22 +3,13 @@ import { principalOf, type Cluster, type Identity } from '../model/cluster.js';
 import type { Deployment, Listener } from '../model/deployment.js';
 import type { OutputFile, Step } from '../runner/step.js';
 import type { StorePasswords } from '../model/passwords.js';
+import { COMPOSE_FILE, credsFiles, PRINCIPALS_FILE, emitFiles, type CredsFiles, type Emit } from '../model/layouts.js';
 
 /**
  * The outputs any layout can add (`--emit`): settings and formats for each
  * consumer of the certificates. A layout says where its files are
  * (LayoutView); these steps only read them, so they work for every layout.
  */
-
-export type Emit = 'pem' | 'principals' | 'client-properties' | 'server-properties' | 'compose' | 'kubernetes';
-export const EMITS: readonly Emit[] = [
-  'pem',
-  'principals',
-  'client-properties',
-  'server-properties',
-  'compose',
-  'kubernetes',
-];
 
 /** Where one identity's files are, relative to the output directory. */
 export interface IdentityFiles {
@@ -32,12 +23,6 @@ export interface IdentityFiles {
   readonly key: string;
   /** The cp-kafka image's credentials files, when the layout makes them. */
   readonly creds?: CredsFiles;
-}
-
-export interface CredsFiles {
-  readonly keystore: string;
-  readonly key: string;
-  readonly truststore: string;
 }
 
 export interface LayoutView {
@@ -64,9 +49,6 @@ export interface Emitted {
   readonly usage: string[];
 }
 
-/** The credentials file ${file:...} references read (Kafka's FileConfigProvider). */
-export const CREDENTIALS_FILE = 'kafka-mtls-credentials.properties';
-export const COMPOSE_FILE = 'docker-compose.mtls.yml';
 /** Stand for the passwords in properties files when no config provider is used: one, or one per kind with --generate-passwords. */
 export const PASSWORD_PLACEHOLDER = '<store-password>';
 export const KEYSTORE_PLACEHOLDER = '<keystore-password>';
@@ -79,16 +61,6 @@ interface PasswordRefs {
   readonly truststore: string;
 }
 const FILE_PROVIDER = 'org.apache.kafka.common.config.provider.FileConfigProvider';
-
-/** cp-kafka's credentials files for an identity whose layout has none of its own (the drop-in's flat directory). */
-export function flatCreds(who: Identity, dir = ''): CredsFiles {
-  const at = (f: string) => posix.join(dir, f);
-  return {
-    keystore: at(`${who.alias}_keystore_creds`),
-    key: at(`${who.alias}_sslkey_creds`),
-    truststore: at(`${who.alias}_truststore_creds`),
-  };
-}
 
 export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly Emit[], ctx: EmitContext): Emitted {
   const want = new Set(emits);
@@ -143,8 +115,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   const credentials = (who: Identity) => {
     const dir = layout.files(who).dir;
     const own = dir !== '' || pws.generated;
-    const path =
-      dir === '' && pws.generated ? `${who.alias}.credentials.properties` : posix.join(dir, CREDENTIALS_FILE);
+    const path = emitFiles.credentials(who, dir, pws.generated);
     writeSecret(`credentials${own ? `.${who.id}` : ''}`, path, "the store passwords, for Kafka's FileConfigProvider", [
       { key: 'keystore.password', secretEnv: pws.keystore(who) },
       { key: 'key.password', secretEnv: pws.keystore(who) },
@@ -185,7 +156,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     );
   };
   const creds = (who: Identity) => {
-    const c = layout.files(who).creds ?? flatCreds(who, layout.files(who).dir);
+    const c = layout.files(who).creds ?? credsFiles(who, layout.files(who).dir);
     writeSecret(`${who.id}.keystore-creds`, c.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)', [
       { secretEnv: pws.keystore(who) },
     ]);
@@ -202,14 +173,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   };
   // With a password per keystore, every identity has its cp-kafka credentials files: apply and rotate-ca read them back.
   if (pws.generated) for (const who of cluster.identities) creds(who);
-  const pem = (who: Identity) => {
-    const dir = layout.files(who).dir;
-    return {
-      ca: posix.join(dir, 'ca.pem'),
-      chain: posix.join(dir, `${who.alias}.chain.pem`),
-      key: posix.join(dir, `${who.alias}.key.pem`),
-    };
-  };
+  const pem = (who: Identity) => emitFiles.pem(who, layout.files(who).dir);
 
   if (want.has('pem')) {
     for (const who of cluster.identities) {
@@ -265,11 +229,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   if (want.has('client-properties')) {
     for (const who of clients) {
       const f = layout.files(who);
-      const path = f.dir
-        ? posix.join(f.dir, 'client.properties')
-        : clients.length === 1
-          ? 'client.properties'
-          : `${who.alias}.client.properties`;
+      const path = emitFiles.clientProperties(who, f.dir, clients.length === 1);
       writeProperties(
         who,
         `${who.id}.properties`,
@@ -284,7 +244,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     const superUsers = superUsersLine(cluster);
     for (const who of brokers) {
       const f = layout.files(who);
-      const path = f.dir ? posix.join(f.dir, 'server.properties') : `${who.alias}.server.properties`;
+      const path = emitFiles.serverProperties(who, f.dir);
       writeProperties(
         who,
         `${who.id}.server-properties`,
@@ -303,8 +263,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   if (want.has('kubernetes')) {
     for (const who of cluster.identities) {
       const f = layout.files(who);
-      const stores = `kubernetes/${who.alias}-stores.yaml`;
-      const tls = `kubernetes/${who.alias}-tls.yaml`;
+      const { stores, tls } = emitFiles.kubernetes(who);
       const base = { namespace: ctx.deployment.namespace };
       add(
         {
@@ -353,7 +312,7 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
     }
   }
 
-  if (want.has('principals')) write('principals', 'principals.txt', '', principalsText(cluster));
+  if (want.has('principals')) write('principals', PRINCIPALS_FILE, '', principalsText(cluster));
   return { steps, outputs, usage };
 }
 

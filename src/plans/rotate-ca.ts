@@ -1,11 +1,11 @@
-import { posix } from 'node:path';
 import type { CaSpec, Cluster, Dn } from '../model/cluster.js';
 import type { Layout } from '../model/layouts.js';
 import { UsageError } from '../errors.js';
-import { confluentFiles, confluentIdentityFiles, TRUSTSTORE_ALIAS } from './confluent.js';
-import { dropInFiles, storeCheck } from './dropin.js';
+import { TRUSTSTORE_ALIAS } from './confluent.js';
+import { storeCheck } from './dropin.js';
+import { confluentFiles, dropInFiles, trustFiles } from '../model/layouts.js';
+import { NEXT, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { Plan, Step } from '../runner/step.js';
-import type { State } from '../output/state-file.js';
 import { importTrustedCert } from '../steps/keytool.js';
 import { checkCa, createCa } from '../steps/openssl.js';
 import { loadTemplate, renderTemplate } from './templates.js';
@@ -19,19 +19,6 @@ import type { ExpectedEntry } from '../pki/stores.js';
  * The phase reached is recorded in the state file, and a phase refuses to run out of order.
  */
 
-export type Phase = 'start' | 'reissue' | 'finish';
-export const PHASES: readonly Phase[] = ['start', 'reissue', 'finish'];
-
-export interface Rotation {
-  /** The phase last completed. */
-  readonly phase: 'started' | 'reissued';
-  /** The CA being replaced, and the one replacing it. */
-  readonly previousCa: CaSpec;
-  readonly nextCa: CaSpec;
-}
-
-export const NEXT = { cert: 'ca-next.crt', key: 'ca-next.key', config: 'ca-next.cnf' } as const;
-export const PREVIOUS = { cert: 'ca-previous.crt', key: 'ca-previous.key' } as const;
 const NEXT_ALIAS = 'caroot-next';
 const SCRATCH = '.build';
 
@@ -53,26 +40,6 @@ export function nextSubject(dn: Dn): Dn {
     const m = / v(\d+)$/.exec(v);
     return [k, m ? `${v.slice(0, m.index)} v${Number(m[1]) + 1}` : `${v} v2`] as const;
   });
-}
-
-/** Every truststore the layout holds, and the PEM CA files (--emit pem) that clients trust. */
-export function trustFiles(
-  layout: Layout,
-  cluster: Pick<Cluster, 'identities'>,
-  present: ReadonlySet<string>,
-): { truststores: string[]; pems: string[] } {
-  if (layout === 'confluent') {
-    return {
-      truststores: cluster.identities.map((who) => confluentIdentityFiles(who).truststore),
-      pems: cluster.identities
-        .map((who) => posix.join(confluentFiles.dir(who), 'ca.pem'))
-        .filter((f) => present.has(f)),
-    };
-  }
-  return {
-    truststores: [dropInFiles.serverTruststore, dropInFiles.clientTruststore],
-    pems: ['ca.pem'].filter((f) => present.has(f)),
-  };
 }
 
 /** The truststores made anew, holding exactly these CAs (alias, certificate file), and the PEM bundles of the same. */

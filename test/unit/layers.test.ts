@@ -55,22 +55,9 @@ function importsOf(file: string): string[] {
  * so does a listed one that is gone (delete its line). The list ends empty.
  */
 const KNOWN: readonly string[] = [
-  'model/layouts.ts → plans/confluent.ts',
-  'model/layouts.ts → plans/dropin.ts',
-  'model/layouts.ts → plans/emits.ts',
-  'model/state.ts → plans/rotate-ca.ts',
-  'model/state.ts → plans/emits.ts',
-  'model/state.ts → output/state-file.ts',
-  'pki/present.ts → plans/confluent.ts',
-  'pki/present.ts → plans/dropin.ts',
-  'pki/present.ts → output/state-file.ts',
-  'pki/prove.ts → output/state-file.ts',
-  'pki/prove.ts → plans/rotate-ca.ts',
   'report/ui.ts → commands/verify.ts',
   'report/ui.ts → commands/inspect.ts',
   'report/ui.ts → commands/probe.ts',
-  'model/state.ts → output/state-file.ts → model/state.ts',
-  'output/state-file.ts → plans/rotate-ca.ts → output/state-file.ts',
 ];
 
 /** The breaches found, less the known ones; and the known ones no longer found. */

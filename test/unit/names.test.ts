@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeStatefulSet, principalOf, type Identity, type San } from '../../src/model/cluster.js';
 import { diffCluster, type Current } from '../../src/plans/diff.js';
-import type { State } from '../../src/output/state-file.js';
+import type { State } from '../../src/model/state.js';
 import { checkCaFiles, isStore } from '../../src/pki/present.js';
 import { CERT_TEXT_ARGS, parseCertText, sameSan, servesSan, type CertWithPem } from '../../src/pki/x509.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
