@@ -31,12 +31,12 @@ export const GENERATED_PASSWORDS: StorePasswords = {
   truststore: TRUSTSTORE_PASSWORD_ENV,
 };
 
-/** 144 random bits as 24 URL-safe base64 characters: printable ASCII, nothing a properties file or a shell must escape. */
+/** 144 random bits as 24 URL-safe base64 characters: printable ASCII that no properties file or shell must escape. */
 export function randomPassword(label: string): Secret {
   return new Secret(label, randomBytes(18).toString('base64url'));
 }
 
-/** A random password for each keystore and for the truststores, unless one is given (apply reads existing ones back). */
+/** A random password for each keystore and for the truststores, unless given (apply reads existing ones back). */
 export function generateSecrets(identities: readonly Identity[], existing: SecretEnv = {}): Record<string, Secret> {
   const out: Record<string, Secret> = {};
   for (const who of identities) {

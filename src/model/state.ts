@@ -19,7 +19,8 @@ import * as v from './rules.js';
  * The state file, kafka-mtls.json: its shape (a CA rotation in progress included) and its schema. It is input
  * like a config file: a hand edit or a damaged file must not steer a run. Every field is checked for its type
  * and rule (names that become file names are file-name stems, host names as --san takes them), and every path
- * derived from it must stay inside the directory. A failure names the field: `kafka-mtls.json: identities[2].alias: …`.
+ * derived from it must stay inside the directory. A failure names the field:
+ * `kafka-mtls.json: identities[2].alias: …`.
  */
 
 /** A certificate as the state file records it. */
@@ -106,7 +107,8 @@ export function checkState(json: unknown, dir: string, label: string): State {
     root
       .at('version')
       .fail(
-        `must be a state file version this kafka-mtls reads (${STATE_VERSIONS.join(', ')}), got ${JSON.stringify(version)}`,
+        `must be a state file version this kafka-mtls reads (${STATE_VERSIONS.join(', ')}), ` +
+          `got ${JSON.stringify(version)}`,
       );
   }
   root.object(TOP);
@@ -174,7 +176,7 @@ function readSan(f: Field): San {
   return { kind: 'DNS', value: f.at('value').rule(() => v.dnsName('x', value, { wildcard: true })) };
 }
 
-/** A subject in encoding order, as [attribute, value] pairs: its values go into openssl configs, so they obey the flags' rules. */
+/** A subject in encoding order, as [attribute, value] pairs: its values go into openssl configs, as the flags' do. */
 function readDn(f: Field): Dn {
   const dn = f.list().map((pair): readonly [DnAttr, string] => {
     const items = pair.list();

@@ -1,4 +1,4 @@
-import type { CaSpec } from '../model/cluster.js';
+import type { CaSpec, ExternalCa } from '../model/cluster.js';
 import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';
 import type { OutputFile, Step } from '../runner/step.js';
 import { createCa } from '../steps/openssl.js';
@@ -23,6 +23,13 @@ export const CA_STEP_IDS = [
   'ca.root',
 ] as const;
 
+/** Where a layout keeps its CA: the openssl config it is made from, its key and its certificate. */
+export interface CaNames {
+  readonly caConfig: string;
+  readonly caKey: string;
+  readonly caCert: string;
+}
+
 export interface CaFiles {
   readonly steps: Step[];
   readonly outputs: OutputFile[];
@@ -36,9 +43,9 @@ export interface CaFiles {
   readonly keyPasswordEnv?: string;
 }
 
-export function caFiles(ca: CaSpec, f: { caConfig: string; caKey: string; caCert: string }, config: Step): CaFiles {
-  const ext = ca.external;
-  if (!ext) {
+/** The CA's files in the layout's names: made from config, or brought (ca.external). */
+export function caFiles(ca: CaSpec, f: CaNames, config: Step): CaFiles {
+  if (!ca.external) {
     return {
       steps: [
         config,
@@ -54,6 +61,11 @@ export function caFiles(ca: CaSpec, f: { caConfig: string; caKey: string; caCert
       chainLength: 2,
     };
   }
+  return ownCaFiles(ca.external, f);
+}
+
+/** Your own CA, copied in; with a chain, the bundle that follows each leaf and the root the truststores hold. */
+function ownCaFiles(ext: ExternalCa, f: CaNames): CaFiles {
   const write = (id: string, path: string, content: string, title: string): Step => ({
     id,
     title: `Write ${path}: ${title}`,

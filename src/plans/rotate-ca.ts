@@ -2,7 +2,7 @@ import type { CaSpec, Cluster, Dn } from '../model/cluster.js';
 import type { Layout } from '../model/layouts.js';
 import { UsageError } from '../errors.js';
 import { TRUSTSTORE_ALIAS } from './confluent.js';
-import { storeCheck } from './dropin.js';
+import { storeCheck } from './pipeline.js';
 import { confluentFiles, dropInFiles, trustFiles } from '../model/layouts.js';
 import { NEXT, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { Plan, Step } from '../runner/step.js';
@@ -33,7 +33,7 @@ export function checkOrder(phase: Phase, state: State): void {
   throw new UsageError(`rotate-ca ${phase}`, `cannot run now: ${now}; the next phase is rotate-ca ${next}`);
 }
 
-/** The new CA's subject: the old one with a generation suffix on its CN (Kafka-Security-CA -> Kafka-Security-CA v2 -> v3). */
+/** The new CA's subject: the old one with a generation suffix on its CN (Kafka-Security-CA -> … v2 -> … v3). */
 export function nextSubject(dn: Dn): Dn {
   return dn.map(([k, v]) => {
     if (k !== 'CN') return [k, v] as const;
@@ -163,7 +163,7 @@ function trustOutputs(state: State, present: ReadonlySet<string>) {
 /** In reissue, the full plan's truststore and CA-PEM steps are left out: the truststores keep trusting both CAs. */
 export const skipInReissue = (s: Step): boolean => /^truststore\.|\.truststore$|^pem\.ca/.test(s.id);
 
-/** The file moves of reissue, before the leaves are signed: the new CA becomes ca.crt/ca.key, the old one ca-previous.*. */
+/** The file moves of reissue, before the leaves are signed: the new CA becomes ca.crt/ca.key, the old ca-previous.*. */
 export function reissueMoves(layout: Layout): Array<[string, string]> {
   const f = layout === 'confluent' ? confluentFiles : dropInFiles;
   return [

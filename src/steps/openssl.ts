@@ -175,9 +175,10 @@ export function verifyLeaf(s: {
   untrusted?: string;
 }): Step {
   const untrusted = s.untrusted ? ['-untrusted', s.untrusted] : [];
+  const against = s.untrusted ? 'root, through the CA chain' : 'CA';
   return {
     id: `${s.id}.verify`,
-    title: `Verify ${s.alias}'s certificate against the ${s.untrusted ? 'root, through the CA chain' : 'CA'} (${s.purpose})`,
+    title: `Verify ${s.alias}'s certificate against the ${against} (${s.purpose})`,
     action: {
       kind: 'exec',
       tool: 'openssl',

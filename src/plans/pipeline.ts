@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import type { CaSpec, Cluster, Identity } from '../model/cluster.js';
+import { DEFAULT_DEPLOYMENT, type Deployment } from '../model/deployment.js';
+import type { Emit } from '../model/layouts.js';
+import { SHARED_PASSWORD, type StorePasswords } from '../model/passwords.js';
+import type { ExpectedStore } from '../pki/stores.js';
+import type { OutputFile, Plan, Step } from '../runner/step.js';
+import { checkStore } from '../steps/keytool.js';
+import { checkCa, checkPkcs12Store, createLeafRequest, signLeaf, verifyLeaf } from '../steps/openssl.js';
+import { caFiles, type CaFiles, type CaNames } from './ca.js';
+import { credsSteps, emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
+
+/**
+ * One plan builder for every layout: the CA, then each identity through the same pipeline (key and request,
+ * signature, verification, PKCS12 bundle, keystore, check), then the outputs (--emit). A layout (plans/dropin.ts,
+ * plans/confluent.ts) gives its names, its openssl configs and how its stores are made.
+ */
+
+/** Holds unencrypted leaf keys and intermediate bundles; removed before the output is swapped in. */
+export const SCRATCH = '.build';
+
+export interface PlanOptions {
+  readonly serial?: () => string;
+  readonly emit?: readonly Emit[];
+  /** Where the output will live once swapped in: generated settings name files by absolute path. */
+  readonly outDir?: string;
+  readonly deployment?: Deployment;
+  /** Which variable holds which store's password (default: one password for all). */
+  readonly passwords?: StorePasswords;
+}
+
+/** One identity's files through the pipeline, scratch ones included, as its layout names them. */
+export interface PipelineFiles extends IdentityFiles {
+  /** The openssl config the request is made from. */
+  readonly config: string;
+  /** The config holding the certificate's extensions, and its section when it is not the file's default. */
+  readonly ext: string;
+  readonly extensions?: string;
+  readonly csr: string;
+  /** The key and certificate bundled for keytool. */
+  readonly p12: string;
+}
+
+/** What every step of a layout may need once the CA is planned. */
+export interface PipelineContext {
+  readonly cluster: Cluster;
+  readonly passwords: StorePasswords;
+  readonly ca: CaFiles;
+}
+
+/** What a layout decides: its names, its openssl configs, and how its stores are made. */
+export interface LayoutRecipe {
+  readonly caNames: CaNames;
+  /** The CA's openssl config (when kafka-mtls makes the CA). */
+  caConfig(ca: CaSpec): string;
+  files(who: Identity): PipelineFiles;
+  /** The steps writing the openssl configs an identity's request and signature read. */
+  configs(who: Identity): Step[];
+  /** true: every identity's configs before the first request (mtls-kafka.sh's order); false: each with its own. */
+  readonly configsFirst: boolean;
+  /** Between the CA check and the first signature: the truststore, and the bases keystores start from. */
+  trust(c: PipelineContext): Step[];
+  /** The key and certificate bundled for keytool. */
+  bundle(who: Identity, c: PipelineContext): Step;
+  /** The keystore made from the bundle and checked, and whatever else the identity's directory holds. */
+  keystore(who: Identity, c: PipelineContext): Step[];
+  /** After every identity. */
+  finish(c: PipelineContext): Step[];
+  /** The layout's files, in the order a run lists them (after the CA's). */
+  outputs(identities: readonly Identity[]): OutputFile[];
+  /** The stores' type as Kafka's ssl.*.type names it; undefined when left to the JVM's default. */
+  storeType(cluster: Cluster): LayoutView['storeType'];
+  /** Every identity's cp-kafka credentials files are written by the pipeline, whatever is emitted. */
+  readonly writesCreds: boolean;
+}
+
+/** A random positive serial of 127 bits (RFC 5280 allows up to 20 octets; CAs should use at least 64 random bits). */
+export function randomSerialHex(): string {
+  const b = randomBytes(16);
+  b[0] = (b[0]! & 0x7f) | 0x40; // positive, and never a leading zero octet
+  return b.toString('hex');
+}
+
+/** [alt_names] lines numbered per kind, as the script writes them: DNS.1, DNS.2, …, IP.1, … */
+export function altNameLines(who: Identity): Array<[string, string]> {
+  const counts = { DNS: 0, IP: 0 };
+  return who.sans.map((san) => [`${san.kind}.${++counts[san.kind]}`, san.value]);
+}
+
+export function writeStep(id: string, path: string, content: string): Step {
+  return { id, title: `Write ${path}`, action: { kind: 'write', path, content }, reads: [], writes: [path] };
+}
+
+export function buildLayoutPlan(cluster: Cluster, recipe: LayoutRecipe, opts: PlanOptions = {}): Plan {
+  const serial = opts.serial ?? randomSerialHex;
+  const passwords = opts.passwords ?? SHARED_PASSWORD;
+  const config = writeStep('ca.config', recipe.caNames.caConfig, recipe.caConfig(cluster.ca));
+  const c: PipelineContext = { cluster, passwords, ca: caFiles(cluster.ca, recipe.caNames, config) };
+  const steps: Step[] = [
+    ...c.ca.steps,
+    ...requestSteps(cluster.identities, recipe),
+    checkCa(recipe.caNames.caCert),
+    ...recipe.trust(c),
+    ...cluster.identities.flatMap((who) => identitySteps(who, recipe, c, serial)),
+    ...recipe.finish(c),
+  ];
+  const view: LayoutView = {
+    caCert: c.ca.anchor,
+    chain: [c.ca.bundle],
+    storeType: recipe.storeType(cluster),
+    files: (who) => recipe.files(who),
+    credsWritten: recipe.writesCreds,
+  };
+  const extra = emitSteps(cluster, view, opts.emit ?? [], {
+    outDir: opts.outDir ?? '.',
+    deployment: opts.deployment ?? DEFAULT_DEPLOYMENT,
+    passwords,
+  });
+  return {
+    steps: [...steps, ...extra.steps],
+    outputs: [...c.ca.outputs, ...recipe.outputs(cluster.identities), ...extra.outputs],
+    scratch: [SCRATCH],
+    usage: extra.usage,
+    secretEnv: c.ca.keyPasswordEnv ? [c.ca.keyPasswordEnv] : [],
+  };
+}
+
+/** Each identity's openssl configs, and its key and certificate signing request. */
+function requestSteps(identities: readonly Identity[], recipe: LayoutRecipe): Step[] {
+  const request = (who: Identity) => {
+    const f = recipe.files(who);
+    return createLeafRequest({
+      id: who.id,
+      alias: who.alias,
+      config: f.config,
+      key: f.key,
+      csr: f.csr,
+      bits: who.keyBits,
+    });
+  };
+  return recipe.configsFirst
+    ? [...identities.flatMap((who) => recipe.configs(who)), ...identities.map(request)]
+    : identities.flatMap((who) => [...recipe.configs(who), request(who)]);
+}
+
+/** The identity's certificate signed and verified, bundled with its key, put in its keystore; its credentials files. */
+function identitySteps(who: Identity, recipe: LayoutRecipe, c: PipelineContext, serial: () => string): Step[] {
+  const f = recipe.files(who);
+  return [
+    signLeaf({
+      id: who.id,
+      alias: who.alias,
+      csr: f.csr,
+      ext: f.ext,
+      extensions: f.extensions,
+      caCert: recipe.caNames.caCert,
+      caKey: recipe.caNames.caKey,
+      out: f.cert,
+      days: who.validityDays,
+      serialHex: serial(),
+      caKeyPasswordEnv: c.ca.keyPasswordEnv,
+    }),
+    verifyLeaf({
+      id: who.id,
+      alias: who.alias,
+      caCert: c.ca.anchor,
+      untrusted: c.ca.bundle !== c.ca.anchor ? c.ca.bundle : undefined,
+      cert: f.cert,
+      purpose: who.role === 'broker' ? 'sslserver' : 'sslclient',
+    }),
+    recipe.bundle(who, c),
+    ...recipe.keystore(who, c),
+    ...(recipe.writesCreds ? credsSteps(who, f.creds, c.passwords) : []),
+  ];
+}
+
+/**
+ * The last check of a store. A PKCS12 store is read by openssl, in
+ * milliseconds; a JKS store (or one whose type is left to keytool) needs
+ * `keytool -list`, another JVM start.
+ */
+export function storeCheck(
+  id: string,
+  store: string,
+  type: Cluster['storeType'],
+  passwordEnv: string,
+  entries: ExpectedStore['entries'],
+): Step {
+  if (type === 'pkcs12') return checkPkcs12Store({ id, store, passwordEnv, expect: { type: 'PKCS12', entries } });
+  return checkStore({
+    id,
+    store,
+    storeType: type,
+    passwordEnv,
+    expect: { type: type === 'jks' ? 'JKS' : undefined, entries },
+  });
+}
