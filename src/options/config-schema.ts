@@ -6,7 +6,7 @@ import { DN_ATTRS, type Dn, type DnAttr } from '../model/cluster.js';
 import { LAYOUTS } from '../model/layouts.js';
 import { PASSWORD_STYLES } from '../model/deployment.js';
 import { MAX_IDENTITIES, MAX_VALIDITY_DAYS } from '../model/defaults.js';
-import { EMITS } from '../plans/emits.js';
+import { EMITS } from '../model/layouts.js';
 
 /*
  * Every rule is model/rules.ts's, so a field breaks the same sentence as its flag: zod walks the file and says
