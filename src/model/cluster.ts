@@ -61,6 +61,7 @@ export interface Identity {
 }
 
 export type StoreType = 'auto' | 'jks' | 'pkcs12';
+export const STORE_TYPES: readonly StoreType[] = ['auto', 'jks', 'pkcs12'];
 
 export interface Cluster {
   readonly ca: CaSpec;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import * as v from '../model/rules.js';
-import { DN_ATTRS, type Dn, type DnAttr } from '../model/cluster.js';
+import { DN_ATTRS, STORE_TYPES, type Dn, type DnAttr } from '../model/cluster.js';
 import { LAYOUTS } from '../model/layouts.js';
 import { PASSWORD_STYLES } from '../model/deployment.js';
 import { MAX_IDENTITIES, MAX_VALIDITY_DAYS } from '../model/defaults.js';
@@ -124,7 +124,7 @@ export const configSchema = mapping({
   layout: optional(oneOf(LAYOUTS)),
   validity: optional(validity),
   keyBits: optional(keyBits),
-  storeType: optional(oneOf(['auto', 'jks', 'pkcs12'] as const)),
+  storeType: optional(oneOf(STORE_TYPES)),
   password: optional(
     passwordRef(
       'must name exactly one of env (a variable) or file (a path); ' +

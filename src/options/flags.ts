@@ -6,6 +6,9 @@ import { Option, type Command } from 'commander';
 import { EMITS } from '../model/layouts.js';
 import { DEFAULT_EMITS } from './params.js';
 import { SCRIPT_DEFAULTS } from '../model/defaults.js';
+import { STORE_TYPES } from '../model/cluster.js';
+import { PASSWORD_STYLES } from '../model/deployment.js';
+import { LAYOUTS } from '../model/layouts.js';
 
 const D = SCRIPT_DEFAULTS;
 
@@ -97,12 +100,12 @@ const outputOptions = (): Option[] => [
     '--layout <layout>',
     "dropin: the files of mtls-kafka.sh; confluent: the write-up's PKCS12 flow, a <name>-creds directory per " +
       "broker and client (default dropin, or the config's)",
-  ).choices(['dropin', 'confluent']),
+  ).choices(LAYOUTS),
   new Option(
     '--store-type <type>',
     "keystore and truststore type: auto is the JDK keytool's default (PKCS12 on JDK 9+), as the script " +
       '(default auto; pkcs12 with --layout confluent)',
-  ).choices(['auto', 'jks', 'pkcs12']),
+  ).choices(STORE_TYPES),
   new Option(
     '--emit <list>',
     `extra outputs, comma-separated, or none: ${EMITS.join(', ')} ` +
@@ -117,7 +120,7 @@ const outputOptions = (): Option[] => [
     '--properties-passwords <style>',
     'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, ' +
       'or literal (0600)',
-  ).choices(['provider', 'placeholder', 'literal']),
+  ).choices(PASSWORD_STYLES),
   new Option(
     '--generate-passwords',
     'a random password for each keystore and one for the truststores, written to 0600 credentials files, ' +

@@ -3,7 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Cluster, ExternalCa, StatefulSetParams, StoreType } from '../model/cluster.js';
 import type { OwnCaFiles } from '../pki/own-ca.js';
-import { brokerCn } from '../model/cluster.js';
+import { brokerCn, STORE_TYPES } from '../model/cluster.js';
 import type { ClusterConfig } from './config.js';
 import { CA_FLAGS, configCaNames, readOwnCaOptions, type RawCaOptions } from './own-ca.js';
 import { readPassword } from './password.js';
@@ -222,7 +222,7 @@ function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined,
       : (config?.layout ?? fallback.layout ?? 'dropin');
   const storeType: StoreType =
     raw.storeType !== undefined
-      ? v.oneOf('--store-type', raw.storeType, ['auto', 'jks', 'pkcs12'] as const)
+      ? v.oneOf('--store-type', raw.storeType, STORE_TYPES)
       : (config?.storeType ?? fallback.storeType ?? (layout === 'confluent' ? 'pkcs12' : 'auto'));
   if (layout === 'confluent' && storeType !== 'pkcs12') {
     throw new UsageError(
