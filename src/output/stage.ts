@@ -1,5 +1,6 @@
 import { chmod, cp, lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { dir as tmpDir } from 'tmp-promise';
 import { listFiles } from './files.js';
 import type { Step } from '../runner/step.js';
 import { OutputError, UsageError, type Aftermath } from '../errors.js';
@@ -22,15 +23,35 @@ export interface Stage {
 }
 
 export async function openStage(target: string): Promise<Stage> {
-  // Same parent, so the final rename is atomic and never crosses file systems.
-  // mkdtemp makes it 0700: it will hold unencrypted keys until the swap.
-  const workDir = await inPhase('creating the work directory', dirname(target), () => mkdtemp(workPrefix(target)));
+  const workDir = await inPhase('creating the work directory', dirname(target), () => makeWorkDir(target));
   return {
     target,
     workDir,
     commit: () => swapIn(target, workDir),
     abandon: (keep) => abandonWork(target, workDir, keep),
   };
+}
+
+/**
+ * The work directory, made by tmp beside the target (`tmpdir: <parent>`), so that the swap is a rename
+ * on one file system, and named by workPrefix: the owner's PID in the name is what the next run reads.
+ * `keep`: it is never tmp's to remove, at exit or otherwise; abandonWork decides, and --keep-work keeps it.
+ * tmp refuses a name holding `..` and would fill an `XXXXXX` of the target's own name: such a target's
+ * directory comes from mkdtemp, under the same name.
+ */
+async function makeWorkDir(target: string): Promise<string> {
+  const parent = dirname(target);
+  const prefix = workPrefix(target);
+  let workDir: string;
+  if (/\.\.|XXXXXX/.test(basename(prefix))) workDir = await mkdtemp(prefix);
+  else {
+    const made = await tmpDir({ tmpdir: parent, template: `${basename(prefix)}XXXXXX`, keep: true });
+    // tmp resolves the parent's links; the user's spelling of it stays in what is reported.
+    workDir = join(parent, basename(made.path));
+  }
+  // 0700 whatever the umask: it holds unencrypted keys until the swap.
+  await chmod(workDir, 0o700);
+  return workDir;
 }
 
 /**

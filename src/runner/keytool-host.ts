@@ -1,10 +1,10 @@
 import type { ResultPromise } from 'execa';
 import { constants, rmSync } from 'node:fs';
-import { access, mkdtemp, realpath, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { dir as tmpDir } from 'tmp-promise';
 import { seaAsset } from './assets.js';
 import { childEnv, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 import { startInGroup } from './spawn.js';
@@ -36,7 +36,8 @@ function hostClassDir(): Promise<string> {
   const bytes = seaAsset('java/KeytoolHost.class');
   if (!bytes) return Promise.resolve(HOST_CLASS_DIR);
   seaClassDir ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kafka-mtls-host-'));
+    // Removed here, not by tmp, which cleans up at exit only once asked to for every directory it made.
+    const { path: dir } = await tmpDir({ template: 'kafka-mtls-host-XXXXXX', keep: true });
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'KeytoolHost.class'), bytes, { mode: 0o600 });
     return dir;

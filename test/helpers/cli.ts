@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { dir } from 'tmp-promise';
 
 export const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
 export const CLI = join(ROOT, 'dist/cli.js');
@@ -69,8 +69,12 @@ export async function runCli(
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+/**
+ * A fresh directory under the system's temporary directory, `<prefix>XXXXXX` as mkdtemp names it, made by
+ * tmp. The test removes it (afterAll): tmp is not asked to, as a test that fails wants it left to look at.
+ */
 export async function tempDir(prefix = 'kmtls-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return (await dir({ template: `${prefix}XXXXXX`, keep: true })).path;
 }
 
 /** Every file under dir (recursively) with its mode and SHA-256: a directory's fingerprint, to prove nothing changed. */
