@@ -1,8 +1,8 @@
-import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
+import { withDir } from 'tmp-promise';
 import { CancelledError, UsageError } from '../errors.js';
 import { passwordWarning, readPassword } from '../options/password.js';
 import { readBoundedText } from '../pki/read-file.js';
@@ -126,11 +126,19 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };
   const secrets = { [PASSWORD_ENV]: secret };
-  const opts: CaptureOptions = { tools, secrets, cwd: tmpdir(), timeoutMs, signal: deps.signal };
   // Only a store given as --ca or --client is opened with the password: then it is named if weak or the default.
   const used = { ...deps, usedPassword: () => warnAbout(shared, deps) };
-  const ca = raw.ca === undefined ? undefined : await caPem(resolve(raw.ca), opts, used);
-  const pem = raw.client === undefined ? undefined : await clientPem(resolve(raw.client), opts, used);
+  const read = async ({ path: cwd }: { path: string }) => {
+    const opts: CaptureOptions = { tools, secrets, cwd, timeoutMs, signal: deps.signal };
+    const ca = raw.ca === undefined ? undefined : await caPem(resolve(raw.ca), opts, used);
+    const pem = raw.client === undefined ? undefined : await clientPem(resolve(raw.client), opts, used);
+    return { ca, pem };
+  };
+  // A store is read by openssl or keytool, run in a scratch directory of their own that tmp makes and removes.
+  const { ca, pem } =
+    raw.ca === undefined && raw.client === undefined
+      ? {}
+      : await withDir(read, { template: 'kafka-mtls-probe-XXXXXX', unsafeCleanup: true });
   const client = pem === undefined ? undefined : { pem, path: raw.client! };
   const contexts = PROTOCOLS.map((protocol) => secureContext(protocol, ca, client, secret));
   const sentCert = pem !== undefined;

@@ -1,13 +1,13 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultStoreType } from '../../src/runner/jdk.js';
+import { tempDir } from '../helpers/cli.js';
 
 describe('defaultStoreType', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kmtls-jdk-'));
+    dir = await tempDir('kmtls-jdk-');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,6 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeStatefulSet, principalOf, type Identity, type San } from '../../src/model/cluster.js';
 import { diffCluster, type Current } from '../../src/plans/diff.js';
@@ -8,6 +7,7 @@ import type { State } from '../../src/model/state.js';
 import { checkCaFiles, isStore } from '../../src/pki/present.js';
 import { CERT_TEXT_ARGS, parseCertText, sameSan, servesSan, type CertWithPem } from '../../src/pki/x509.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
+import { tempDir } from '../helpers/cli.js';
 
 /**
  * Names as TLS compares them (RFC 6125; Kafka's Java client with the
@@ -48,7 +48,7 @@ async function makeCert(name: string, sans: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kmtls-names-'));
+  dir = await tempDir('kmtls-names-');
   await makeCert('wildcard', 'DNS:*.kafka.example.com, IP:10.0.0.5, DNS:10.0.0.6, IP:::1');
   await makeCert('plain', 'DNS:kafka-0.kafka.example.com');
 }, 60_000);

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecOutcome, ExecRequest } from '../../src/runner/exec.js';
 import { runPlan, startOrder } from '../../src/runner/runner.js';
 import { dependencies } from '../../src/runner/step.js';
 import type { Plan, Step } from '../../src/runner/step.js';
 import { Secret } from '../../src/secrets.js';
+import { tempDir } from '../helpers/cli.js';
 
 const TOOLS = { openssl: 'openssl', keytool: 'keytool' } as const;
 const SECRET = new Secret('store password', 'Sekr1t-value');
@@ -37,7 +37,7 @@ function fakeExec(table: Record<string, ExecOutcome | ((r: ExecRequest) => Promi
 describe('runPlan', () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kmtls-runner-'));
+    dir = await tempDir('kmtls-runner-');
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
   const run = (p: Plan, exec: ReturnType<typeof fakeExec>['exec'], concurrency = 2) =>
