@@ -113,3 +113,26 @@ describe("the README's config examples", () => {
     expect(c.deployment.interBrokerListener).toBe('BROKER');
   });
 });
+
+describe('readConfig reads the file top-down', () => {
+  test('an unknown field is reported before anything inside the mapping that holds it', () => {
+    expect(failure({ brokers: { k: ['k'] }, ca: { validity: 'x', foo: 1 } })).toBe(
+      '--config c.yaml: ca.foo: is not a known field; ' +
+        'known here: subject, validity, keyBits, cert, key, chain, keyPassword',
+    );
+    expect(failure({ validity: 'x', foo: 1 })).toMatch(/^--config c\.yaml: foo: is not a known field/);
+  });
+
+  test('a field given as nothing (`validity:` alone) takes its default', () => {
+    expect(readConfig('c.yaml', { statefulSet: {}, validity: null }).cluster.identities[0]!.validityDays).toBe(730);
+  });
+
+  test("your own CA's passphrase is read beside its files only, as the flags are", () => {
+    expect(readConfig('c.yaml', { statefulSet: {}, ca: { keyPassword: { env: 'A', file: 'b' } } }).caFiles).toBe(
+      undefined,
+    );
+    expect(failure({ statefulSet: {}, ca: { cert: 'a.crt', key: 'a.key', keyPassword: {} } })).toBe(
+      '--config c.yaml: ca.keyPassword: must name exactly one of env (a variable) or file (a path)',
+    );
+  });
+});
