@@ -11,7 +11,7 @@ import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
-import { PASSWORD_ENV, readStore } from '../pki/read.js';
+import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
 import { applyRules, type Finding } from '../pki/rules.js';
 import { listFiles } from '../output/files.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
@@ -95,10 +95,15 @@ export async function runVerify(
     const who = state.identities.find((i) => layoutFiles(state.layout).keystore(i) === file);
     return (who && generated[GENERATED_PASSWORDS.keystore(who)]) ?? secret;
   };
+  // The CA is in every store: read once.
+  const certs: CertCache = new Map();
   const read = (f: string) =>
-    readStore(join(dir, f), { tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec }).then(
-      (s) => ({ ...s, name: f }),
-    );
+    readStore(
+      join(dir, f),
+      { tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec },
+      undefined,
+      certs,
+    ).then((s) => ({ ...s, name: f }));
   const [keystores, truststores] = await Promise.all([
     Promise.all(pick('keystore').map(read)),
     Promise.all(pick('truststore').map(read)),

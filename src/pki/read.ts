@@ -66,8 +66,19 @@ export async function readCert(pem: string, opts: CaptureOptions): Promise<CertI
   return facts ? { ...text, ...facts } : text;
 }
 
-/** `option` names the input in an error: a store that is not a regular file, or too large, is refused (exit 2). */
-export async function readStore(path: string, opts: CaptureOptions, option = '[dir]'): Promise<ReadStore> {
+/** Certificates one command has read, by their PEM's base64: a CA sits in every chain and every truststore. */
+export type CertCache = Map<string, Promise<CertInfo | undefined>>;
+
+/**
+ * `option` names the input in an error: a store that is not a regular file, or too large, is refused (exit 2).
+ * Stores read with one `cache` read each certificate once.
+ */
+export async function readStore(
+  path: string,
+  opts: CaptureOptions,
+  option = '[dir]',
+  cache: CertCache = new Map(),
+): Promise<ReadStore> {
   // keytool and openssl read the store by its path: a FIFO would keep them waiting until the time-out.
   await checkRegularFile(path, { kind: 'store', option });
   const type = await storeType(path);
@@ -76,12 +87,20 @@ export async function readStore(path: string, opts: CaptureOptions, option = '[d
   const withInfos = await Promise.all(
     listed.entries.map(async (e) => ({
       ...e,
-      infos: (await Promise.all(e.certs.map((c) => (c.pem ? readCert(c.pem, opts) : undefined)))).filter(
+      infos: (await Promise.all(e.certs.map((c) => (c.pem ? readCached(c.pem, opts, cache) : undefined)))).filter(
         (x): x is CertInfo => x !== undefined,
       ),
     })),
   );
   return { path, type, opened: true, entries: withInfos, keyMatches: listed.keyMatches };
+}
+
+function readCached(pem: string, opts: CaptureOptions, cache: CertCache): Promise<CertInfo | undefined> {
+  // keytool and openssl print the same certificate with other line breaks.
+  const key = pem.replace(/-----[A-Z ]+-----|\s+/g, '');
+  let read = cache.get(key);
+  if (!read) cache.set(key, (read = readCert(pem, opts)));
+  return read;
 }
 
 type Listed = { readonly entries: readonly StoreEntry[]; readonly keyMatches?: boolean } | { readonly error: string };
