@@ -6,6 +6,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { ENGLISH_KEYTOOL_OPTIONS } from '../runner/jdk.js';
 import { checkRegularFile } from './read-file.js';
 import { parseKeytoolList, parseOpensslPkcs12, type StoreEntry } from './stores.js';
 import { CERT_TEXT_ARGS, certFacts, parseCertText, parseX509, type CertFacts, type CertInfo } from './x509.js';
@@ -121,7 +122,7 @@ async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
 async function listJks(path: string, opts: CaptureOptions): Promise<Listed> {
   const r = await capture(
     'keytool',
-    ['-J-Duser.language=en', '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV],
+    [...ENGLISH_KEYTOOL_OPTIONS, '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV],
     { ...opts, secretEnv: [PASSWORD_ENV] },
   );
   if (!r.ok) return { error: lastLine(r.stdout + r.stderr) };

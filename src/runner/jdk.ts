@@ -1,6 +1,14 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
+/** What a JDK's tools are started with, and what a JDK's files say. */
+
+/** keytool's messages are localized, and the checks and hints read the English ones: options for its JVM. */
+export const ENGLISH_JVM_OPTIONS = ['-Duser.language=en', '-Duser.country=US'] as const;
+
+/** The same on keytool's command line, where `-J` hands an option to its JVM. */
+export const ENGLISH_KEYTOOL_OPTIONS: readonly string[] = ENGLISH_JVM_OPTIONS.map((o) => `-J${o}`);
+
 /**
  * The store type a JDK's keytool makes when none is named: the
  * `keystore.type` of that JDK's java.security (pkcs12 on JDK 9+, jks on 8).

@@ -1,5 +1,5 @@
 import type { ResultPromise } from 'execa';
-import { constants, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { access, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { dir as tmpDir } from 'tmp-promise';
 import { seaAsset } from './assets.js';
 import { childEnv, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
+import { ENGLISH_JVM_OPTIONS } from './jdk.js';
 import { startInGroup } from './spawn.js';
+import { isExecutable, locate } from './tools.js';
 
 /**
  * keytool steps run in one JVM (java/KeytoolHost.java) instead of one JVM
@@ -46,9 +48,7 @@ function hostClassDir(): Promise<string> {
 }
 
 const HOST_JVM_OPTIONS = [
-  // keytool's messages are localized; the checks and hints read the English ones.
-  '-Duser.language=en',
-  '-Duser.country=US',
+  ...ENGLISH_JVM_OPTIONS,
   '-XX:+UseSerialGC',
   '-XX:-UsePerfData',
   // keytool's classes live in java.base, which does not export them.
@@ -87,32 +87,15 @@ export async function javaBeside(
   keytool: string,
   pathEnv = process.env.PATH ?? '',
 ): Promise<string | { readonly reason: string }> {
-  let path = keytool;
-  if (!keytool.includes('/')) {
-    const dirs = pathEnv.split(':').filter((d) => d !== '');
-    const found = await firstExecutable(dirs.map((d) => join(d, keytool)));
-    if (!found) return { reason: `${keytool} is not on PATH` };
-    path = found;
-  }
+  const path = keytool.includes('/') ? keytool : await locate(keytool, { PATH: pathEnv });
+  if (path === undefined) return { reason: `${keytool} is not on PATH` };
   // Symlinks resolved (/usr/bin/keytool -> the JDK's bin/keytool): the host must run that JDK's keytool class,
   // and only a file that is a JDK's keytool says which JDK. /bin/false has a java beside it on most systems.
   const real = await realpath(path).catch(() => path);
   if (basename(real) !== 'keytool')
     return { reason: `${path} is not a JDK's keytool (it is ${real}), so the host cannot stand in for it` };
   const java = join(dirname(real), 'java');
-  return (await firstExecutable([java])) ?? { reason: `${path} has no java beside it` };
-}
-
-async function firstExecutable(paths: readonly string[]): Promise<string | undefined> {
-  for (const p of paths) {
-    try {
-      await access(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
+  return (await isExecutable(java)) ? java : { reason: `${path} has no java beside it` };
 }
 
 type Reply =

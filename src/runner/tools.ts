@@ -11,7 +11,7 @@ const INSTALL_HINT: Record<Tool, string> = {
     'install a JDK, which ships keytool (Debian: apt-get install openjdk-17-jdk-headless), or pass --keytool PATH',
 };
 
-async function isExecutable(path: string): Promise<boolean> {
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultStoreType } from '../../src/runner/jdk.js';
+import { javaBeside } from '../../src/runner/keytool-host.js';
 import { tempDir } from '../helpers/cli.js';
 
 describe('defaultStoreType', () => {
@@ -69,5 +70,37 @@ describe('defaultStoreType', () => {
     );
     const made = /Keystore type: (\S+)/.exec(listed)![1]!.toLowerCase();
     expect(await defaultStoreType(keytool)).toBe(made);
+  });
+});
+
+describe('javaBeside', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir('kmtls-java-');
+    await mkdir(join(dir, 'jdk/bin'), { recursive: true });
+    await mkdir(join(dir, 'bare'));
+    for (const f of ['jdk/bin/keytool', 'jdk/bin/java', 'bare/keytool'])
+      await writeFile(join(dir, f), '#!/bin/sh\n', { mode: 0o755 });
+    await symlink(join(dir, 'jdk/bin/keytool'), join(dir, 'keytool'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('a keytool not on PATH has none, and says so', async () => {
+    expect(await javaBeside('keytool', join(dir, 'nowhere'))).toEqual({ reason: 'keytool is not on PATH' });
+  });
+
+  test("the first keytool on PATH, its links followed to the JDK's java", async () => {
+    expect(await javaBeside('keytool', `${join(dir, 'nowhere')}::${dir}:${join(dir, 'bare')}`)).toBe(
+      join(dir, 'jdk/bin/java'),
+    );
+  });
+
+  test('a keytool with no java beside it has none, and says so', async () => {
+    expect(await javaBeside('keytool', join(dir, 'bare'))).toEqual({
+      reason: `${join(dir, 'bare/keytool')} has no java beside it`,
+    });
+    expect(await javaBeside(join(dir, 'bare/keytool'))).toEqual({
+      reason: `${join(dir, 'bare/keytool')} has no java beside it`,
+    });
   });
 });
