@@ -78,7 +78,10 @@ export interface GenerateParams extends StatefulSetParams {
   /** The cluster the config file describes (its store type is storeType); without one, the StatefulSet of the flags. */
   readonly configCluster?: Omit<Cluster, 'storeType'>;
   readonly deployment: Deployment;
-  /** Your own CA, when --ca-cert and --ca-key are given, and its key's passphrase. */
+  /**
+   * Your own CA (--ca-cert and --ca-key, or the config's), once pki/own-ca.ts's checkOwnCa has found it fit;
+   * and its key's passphrase (alone: a directory's encrypted ca.key, for plan, apply and rotate-ca).
+   */
   readonly externalCa?: ExternalCa;
   readonly caKeyPassword?: Secret;
   /** A random password per keystore and one for the truststores, instead of one shared password. */
