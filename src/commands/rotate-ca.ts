@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
-import { restrictPlan } from '../plans/partial.js';
-import { checkOrder, finishPlan, nextSubject, reissueMoves, skipInReissue, startPlan } from '../plans/rotate-ca.js';
+import { checkOrder, finishPlan, nextSubject, reissueMoves, reissuePlan, startPlan } from '../plans/rotate-ca.js';
 import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { RawGenerateOptions } from '../options/params.js';
-import { confluentFiles } from '../model/layouts.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
 import { openCopyStage } from '../output/stage.js';
@@ -109,31 +107,7 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   if (phase === 'start') plan = startPlan(state, nextCa, present, trustEnv);
   else if (phase === 'finish') plan = finishPlan(state, present, trustEnv);
   else {
-    for (const [from, to] of reissueMoves(state.layout)) if (present.delete(from)) present.add(to);
-    const signing: Cluster = { ...cluster, ca: nextCa };
-    const full = buildPlan(params, signing);
-    const partial = restrictPlan(full, signing, new Set(state.identities.map((i) => i.alias)), present, skipInReissue);
-    const extra =
-      state.layout === 'confluent'
-        ? [
-            {
-              id: 'ca.pem',
-              title: `Write ${confluentFiles.caPem}: the new CA certificate, then its key (0600)`,
-              action: {
-                kind: 'concat' as const,
-                from: [confluentFiles.caCert, confluentFiles.caKey],
-                to: confluentFiles.caPem,
-              },
-              reads: [confluentFiles.caCert, confluentFiles.caKey],
-              writes: [confluentFiles.caPem],
-            },
-          ]
-        : [];
-    plan = {
-      ...partial,
-      steps: [...extra, ...partial.steps],
-      outputs: [...partial.outputs, ...(extra.length ? [{ path: confluentFiles.caPem, private: true }] : [])],
-    };
+    plan = reissuePlan(state, buildPlan(params, { ...cluster, ca: nextCa }), present);
   }
   if (raw.dryRun) return { phase, plan, state };
   const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };

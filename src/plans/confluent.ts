@@ -29,7 +29,7 @@ const f = confluentFiles;
 const TRUST_BASE = `${SCRATCH}/truststore.pkcs12`;
 
 /** The leaf's config holds its request and its extensions (section v3_req). */
-const files = (who: Identity): PipelineFiles & { p12: string } => {
+const files = (who: Identity): PipelineFiles => {
   const w = confluentIdentityFiles(who);
   return { ...w, ext: w.config, extensions: 'v3_req' };
 };
@@ -64,8 +64,7 @@ function trust(c: PipelineContext): Step[] {
 }
 
 /** A fresh PKCS12 keystore from the bundle, checked as the write-up does; the truststore's copy beside it. */
-function keystore(who: Identity, c: PipelineContext): Step[] {
-  const w = confluentIdentityFiles(who);
+function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
   const pw = c.passwords.keystore(who);
   const ca = c.cluster.ca;
   return [
@@ -126,15 +125,15 @@ const confluent: LayoutRecipe = {
   configsFirst: false,
   trust,
   // The write-up's -CAfile ca.pem; with your own intermediate CA, the chain up to the root.
-  bundle: (who, c) =>
+  bundle: (who, w, c) =>
     exportPkcs12Chain({
       id: who.id,
       alias: who.alias,
-      cert: files(who).cert,
-      key: files(who).key,
+      cert: w.cert,
+      key: w.key,
       caCert: f.caCert,
       caFile: c.ca.bundle !== c.ca.anchor ? c.ca.bundle : f.caPem,
-      out: files(who).p12,
+      out: w.p12,
       passwordEnv: c.passwords.keystore(who),
     }),
   keystore,

@@ -93,8 +93,8 @@ function trust(c: PipelineContext): Step[] {
 }
 
 /** The keystore starts as a copy of its base (the CA's entry), takes the key entry, and is checked. */
-function keystore(who: Identity, c: PipelineContext): Step[] {
-  const store = f.keystore(who);
+function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
+  const store = w.keystore;
   const pw = c.passwords.keystore(who);
   const type = c.cluster.storeType;
   const base = baseOf(who, c.passwords);
@@ -109,7 +109,7 @@ function keystore(who: Identity, c: PipelineContext): Step[] {
     importKeyEntry({
       id: who.id,
       alias: who.alias,
-      source: scratch(who, 'p12'),
+      source: w.p12,
       store,
       storeType: type,
       passwordEnv: pw,
@@ -139,14 +139,14 @@ const dropIn: LayoutRecipe = {
   ],
   configsFirst: true,
   trust,
-  bundle: (who, c) =>
+  bundle: (who, w, c) =>
     exportPkcs12({
       id: who.id,
       alias: who.alias,
-      cert: f.signed(who),
-      key: scratch(who, 'key'),
+      cert: w.cert,
+      key: w.key,
       caCert: c.ca.bundle,
-      out: scratch(who, 'p12'),
+      out: w.p12,
       passwordEnv: c.passwords.keystore(who),
     }),
   keystore,

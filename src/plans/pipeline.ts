@@ -61,9 +61,9 @@ export interface LayoutRecipe {
   /** Between the CA check and the first signature: the truststore, and the bases keystores start from. */
   trust(c: PipelineContext): Step[];
   /** The key and certificate bundled for keytool. */
-  bundle(who: Identity, c: PipelineContext): Step;
+  bundle(who: Identity, f: PipelineFiles, c: PipelineContext): Step;
   /** The keystore made from the bundle and checked, and whatever else the identity's directory holds. */
-  keystore(who: Identity, c: PipelineContext): Step[];
+  keystore(who: Identity, f: PipelineFiles, c: PipelineContext): Step[];
   /** After every identity. */
   finish(c: PipelineContext): Step[];
   /** The layout's files, in the order a run lists them (after the CA's). */
@@ -168,8 +168,8 @@ function identitySteps(who: Identity, recipe: LayoutRecipe, c: PipelineContext, 
       cert: f.cert,
       purpose: who.role === 'broker' ? 'sslserver' : 'sslclient',
     }),
-    recipe.bundle(who, c),
-    ...recipe.keystore(who, c),
+    recipe.bundle(who, f, c),
+    ...recipe.keystore(who, f, c),
     ...(recipe.writesCreds ? credsSteps(who, f.creds, c.passwords) : []),
   ];
 }

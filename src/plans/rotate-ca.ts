@@ -8,6 +8,7 @@ import { NEXT, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { Plan, Step } from '../runner/step.js';
 import { importTrustedCert } from '../steps/keytool.js';
 import { checkCa, createCa } from '../steps/openssl.js';
+import { restrictPlan } from './partial.js';
 import { loadTemplate, renderTemplate } from './templates.js';
 import type { ExpectedEntry } from '../pki/stores.js';
 
@@ -160,8 +161,33 @@ function trustOutputs(state: State, present: ReadonlySet<string>) {
   ];
 }
 
+/**
+ * rotate-ca reissue: every leaf of the full plan, signed by the new CA, which reissueMoves has put in the CA's place
+ * (present: the directory's files before the moves). The truststores keep trusting both CAs. The confluent
+ * layout's ca.pem holds the CA's key: it is made anew.
+ */
+export function reissuePlan(state: State, full: Plan, present: ReadonlySet<string>): Plan {
+  const moved = new Set(present);
+  for (const [from, to] of reissueMoves(state.layout)) if (moved.delete(from)) moved.add(to);
+  const partial = restrictPlan(full, state, new Set(state.identities.map((i) => i.alias)), moved, skipInReissue);
+  if (state.layout !== 'confluent') return partial;
+  const f = confluentFiles;
+  const caPem: Step = {
+    id: 'ca.pem',
+    title: `Write ${f.caPem}: the new CA certificate, then its key (0600)`,
+    action: { kind: 'concat', from: [f.caCert, f.caKey], to: f.caPem },
+    reads: [f.caCert, f.caKey],
+    writes: [f.caPem],
+  };
+  return {
+    ...partial,
+    steps: [caPem, ...partial.steps],
+    outputs: [...partial.outputs, { path: f.caPem, private: true }],
+  };
+}
+
 /** In reissue, the full plan's truststore and CA-PEM steps are left out: the truststores keep trusting both CAs. */
-export const skipInReissue = (s: Step): boolean => /^truststore\.|\.truststore$|^pem\.ca/.test(s.id);
+const skipInReissue = (s: Step): boolean => /^truststore\.|\.truststore$|^pem\.ca/.test(s.id);
 
 /** The file moves of reissue, before the leaves are signed: the new CA becomes ca.crt/ca.key, the old ca-previous.*. */
 export function reissueMoves(layout: Layout): Array<[string, string]> {
