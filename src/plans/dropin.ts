@@ -155,7 +155,7 @@ const dropIn: LayoutRecipe = {
       { alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
     ]),
     {
-      // The two truststores hold the same single entry: a copy saves a JVM start.
+      // The two truststores hold the same single entry: a copy saves a keytool run.
       id: 'truststore.client',
       title: `Copy ${f.serverTruststore} to ${f.clientTruststore}`,
       action: { kind: 'copy', from: f.serverTruststore, to: f.clientTruststore },

@@ -177,7 +177,7 @@ function identitySteps(who: Identity, recipe: LayoutRecipe, c: PipelineContext, 
 /**
  * The last check of a store. A PKCS12 store is read by openssl, in
  * milliseconds; a JKS store (or one whose type is left to keytool) needs
- * `keytool -list`, another JVM start.
+ * `keytool -list`, one more keytool run.
  */
 export function storeCheck(
   id: string,

@@ -5,10 +5,9 @@ import { parseKeytoolList, type ExpectedStore } from '../pki/stores.js';
 import { storeCheckStep } from './store-check.js';
 
 /**
- * Steps that run keytool. Every keytool run is a JVM start, the slowest
- * thing this tool does, so the plan uses as few as the output allows.
- * Passwords go as `-storepass:env VAR` (keytool(1), "-storepass:env"): never
- * as an argument.
+ * Steps that run keytool. keytool is the slowest tool this one runs (a JVM start per step, or one shared JVM's
+ * turn: runner/keytool-host.ts), so the plan uses as few keytool steps as the output allows.
+ * Passwords go as `-storepass:env VAR` (keytool(1), "-storepass:env"): never as an argument.
  */
 const JVM_OPTIONS = [
   ...ENGLISH_KEYTOOL_OPTIONS,
@@ -124,7 +123,7 @@ export interface ListSpec {
   readonly expect: ExpectedStore;
 }
 
-/** Opens a finished store with keytool (any store type; one more JVM start). */
+/** Opens a finished store with keytool (any store type; one more keytool run). */
 export function checkStore(s: ListSpec): Step {
   return storeCheckStep(
     s,
