@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
-import { withDir } from 'tmp-promise';
 import { CancelledError, UsageError } from '../errors.js';
 import { passwordWarning, readPassword } from '../options/password.js';
 import { readBoundedText } from '../pki/read-file.js';
@@ -135,10 +134,9 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
     return { ca, pem };
   };
   // A store is read by openssl or keytool, run in a scratch directory of their own that tmp makes and removes.
+  const scratch = { template: 'kafka-mtls-probe-XXXXXX', unsafeCleanup: true };
   const { ca, pem } =
-    raw.ca === undefined && raw.client === undefined
-      ? {}
-      : await withDir(read, { template: 'kafka-mtls-probe-XXXXXX', unsafeCleanup: true });
+    raw.ca === undefined && raw.client === undefined ? {} : await (await import('tmp-promise')).withDir(read, scratch);
   const client = pem === undefined ? undefined : { pem, path: raw.client! };
   const contexts = PROTOCOLS.map((protocol) => secureContext(protocol, ca, client, secret));
   const sentCert = pem !== undefined;

@@ -1,6 +1,5 @@
 import { chmod, cp, lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { dir as tmpDir } from 'tmp-promise';
 import { listFiles } from './files.js';
 import type { Step } from '../runner/step.js';
 import { OutputError, UsageError, type Aftermath } from '../errors.js';
@@ -45,6 +44,8 @@ async function makeWorkDir(target: string): Promise<string> {
   let workDir: string;
   if (/\.\.|XXXXXX/.test(basename(prefix))) workDir = await mkdtemp(prefix);
   else {
+    // Imported here, as the work directory is made: a command that makes none does not load tmp.
+    const { dir: tmpDir } = await import('tmp-promise');
     const made = await tmpDir({ tmpdir: parent, template: `${basename(prefix)}XXXXXX`, keep: true });
     // tmp resolves the parent's links; the user's spelling of it stays in what is reported.
     workDir = join(parent, basename(made.path));

@@ -4,7 +4,6 @@ import { access, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { dir as tmpDir } from 'tmp-promise';
 import { seaAsset } from './assets.js';
 import { childEnv, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 import { ENGLISH_JVM_OPTIONS } from './jdk.js';
@@ -39,6 +38,7 @@ function hostClassDir(): Promise<string> {
   if (!bytes) return Promise.resolve(HOST_CLASS_DIR);
   seaClassDir ??= (async () => {
     // Removed here, not by tmp, which cleans up at exit only once asked to for every directory it made.
+    const { dir: tmpDir } = await import('tmp-promise');
     const { path: dir } = await tmpDir({ template: 'kafka-mtls-host-XXXXXX', keep: true });
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'KeytoolHost.class'), bytes, { mode: 0o600 });
