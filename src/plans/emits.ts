@@ -132,6 +132,7 @@ interface Emitting {
   readonly clients: readonly Identity[];
 }
 
+/** The steps, files and usage lines of the outputs asked for, in a fixed order (dry-run and --json show it). */
 export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly Emit[], ctx: EmitContext): Emitted {
   const want = new Set(emits);
   const e: Emitting = {
