@@ -24,8 +24,32 @@ import { describedState, runStaged, type GenerateDeps, type GenerateResult } fro
 import type { State } from '../model/state.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../report/dry-run.js';
+import type { CommandIo } from '../report/io.js';
+import { progressPrinter } from '../report/progress.js';
+import { formatSummary, summaryJson } from '../report/summary.js';
 
-export function generateCommand(): Command {
+/** The exit codes every command shares; generate's help gives them whole, and so does the program's. */
+export const EXIT_HELP = `
+Exit codes:
+  0    success
+  1    a step failed, a tool is missing, or the output could not be written
+  2    bad usage: an option, variable or input file broke a rule; nothing was touched
+  3    a bug in kafka-mtls
+  130  interrupted (SIGINT, Ctrl-C); nothing was touched
+  143  terminated (SIGTERM); nothing was touched
+  129  hung up (SIGHUP); nothing was touched
+A signal that arrives once the new directory is being swapped in lets the swap finish.`;
+
+const HELP = `
+Examples:
+  kafka-mtls generate                                   # ./certs, as mtls-kafka.sh
+  PASSWORD=s3cret-pw KAFKA_BROKER_COUNT=5 kafka-mtls generate
+  kafka-mtls generate --password-file pw.txt --brokers 5 --san IP:10.0.0.7 --out /work/certs
+${EXIT_HELP}`;
+
+type RawOptions = RawGenerateOptions & { dryRun?: boolean; json?: boolean };
+
+export function generateCommand(io: CommandIo): Command {
   const cmd = new Command('generate')
     .description('Make the CA, broker and client keystores and truststores of mtls-kafka.sh, checked step by step')
     .addOption(
@@ -40,7 +64,26 @@ export function generateCommand(): Command {
     .addOption(verboseOption())
     .option('--dry-run', 'print the plan as a bash script (every command, the templates as heredocs) and write nothing')
     .addOption(jsonOption());
-  return addOptions(cmd, toolOptions());
+  return addOptions(cmd, toolOptions())
+    .addHelpText('after', HELP)
+    .action((opts: RawOptions) => generateAction(opts, io));
+}
+
+async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
+  if (opts.dryRun) {
+    io.out(await dryRunGenerate(opts, { env: io.env }));
+    return;
+  }
+  const json = opts.json === true;
+  io.jsonFailures(json);
+  const result = await runGenerate(opts, {
+    env: io.env,
+    signal: io.signal,
+    onNote: io.note,
+    warn: io.warn,
+    onEvent: json ? undefined : progressPrinter(io.c, io.out, opts.verbose === true),
+  });
+  io.out(json ? JSON.stringify(summaryJson(result), null, 2) + '\n' : formatSummary(io.c, result));
 }
 
 /** `generate --dry-run`: the plan as a bash script, a faithful copy of the run. Writes nothing. */
@@ -64,8 +107,10 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
     state: { template: JSON.stringify(template, null, 2), caCert: files.caCert },
     header: [
       'kafka-mtls generate --dry-run: the plan, step by step, as a script.',
-      `${params.brokers} broker(s)${params.config ? ` described by ${params.config}` : ` of ${params.name}`}, layout ${params.layout}, stores ${params.storeType}, validity ${params.validityDays} days.`,
-      'Nothing here holds a secret: openssl and keytool read them from the variables below, set as the run sets them.',
+      `${params.brokers} broker(s)${params.config ? ` described by ${params.config}` : ` of ${params.name}`}, ` +
+        `layout ${params.layout}, stores ${params.storeType}, validity ${params.validityDays} days.`,
+      'Nothing here holds a secret: openssl and keytool read them from the variables below, ' +
+        'set as the run sets them.',
     ].join('\n'),
   });
 }
@@ -112,7 +157,10 @@ async function secretSources(
           : { kind: 'env', name };
 }
 
-/** options -> params -> cluster -> plan -> run -> swap in. Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError. */
+/**
+ * options -> params -> cluster -> plan -> run -> swap in.
+ * Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError.
+ */
 export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
   const started = new Date();
   const { params, cluster, plan, secrets, warning } = await planGenerate(raw, deps, { requireTools: true });

@@ -1,19 +1,3 @@
-import { resolve } from 'node:path';
-import { isIP } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
-import { Command } from 'commander';
-import { CancelledError, UsageError } from '../errors.js';
-import { passwordWarning, readPassword } from '../options/password.js';
-import { readBoundedText } from '../pki/read-file.js';
-import { attempt, oneLine, type Observation, type Protocol } from '../probe/handshake.js';
-import { classify, nameMismatch, type Outcome, type ProbeContext } from '../probe/outcome.js';
-import { capture, type CaptureOptions } from '../runner/capture.js';
-import type { Secret } from '../secrets.js';
-import { preflight } from '../runner/tools.js';
-import * as v from '../model/rules.js';
-import { parseX509, pemBlocks } from '../pki/x509.js';
-import { PASSWORD_ENV, readStore } from '../pki/read.js';
-
 /**
  * `probe HOST:PORT`: the write-up's `openssl s_client -connect … -showcerts`,
  * made to answer the questions one asks of it, per protocol version: does the
@@ -21,6 +5,26 @@ import { PASSWORD_ENV, readStore } from '../pki/read.js';
  * its certificate cover the name, and if not, why not. The connections are
  * Node's own TLS (the same OpenSSL), so every verdict comes from the wire.
  */
+import { resolve } from 'node:path';
+import { isIP } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { Command } from 'commander';
+import { CancelledError, UsageError } from '../errors.js';
+import { passwordWarning, readPassword } from '../options/password.js';
+import { readBoundedText } from '../pki/read-file.js';
+import { attempt, type Protocol } from '../probe/handshake.js';
+import type { ProbeContext } from '../probe/outcome.js';
+import { resultOf, type ProbeResult, type ProtocolResult } from '../probe/result.js';
+import { jsonOption, opensslOption, passwordFileOption } from '../options/flags.js';
+import type { CommandIo } from '../report/io.js';
+import { formatProbe } from '../report/probe.js';
+import { capture, type CaptureOptions } from '../runner/capture.js';
+import type { Secret } from '../secrets.js';
+import { preflight } from '../runner/tools.js';
+import * as v from '../model/rules.js';
+import { parseX509, pemBlocks } from '../pki/x509.js';
+import { PASSWORD_ENV, readStore } from '../pki/read.js';
+
 export interface RawProbeOptions {
   ca?: string;
   client?: string;
@@ -31,7 +35,20 @@ export interface RawProbeOptions {
   openssl?: string;
 }
 
-export function probeCommand(): Command {
+const HELP = `
+Examples:
+  kafka-mtls probe mtls-kafka-0.mtls-kafka-headless:9093 --ca certs/ca.crt
+  PASSWORD=... kafka-mtls probe kafka-1-external:19093 --ca certs/kafka.client.truststore.jks \\
+    --client certs/mtls-kafka-client.keystore.jks
+
+Exit codes:
+  0    every TLS version the server speaks accepted us: with --client, mutual TLS works;
+       without --client, the listener lets a client without a certificate in (it does not enforce mTLS)
+  1    anything else: the outcome per version says what, and the hint what to do
+  2    bad usage: nothing was connected to
+  130  interrupted`;
+
+export function probeCommand(io: CommandIo): Command {
   return new Command('probe')
     .description(
       'Connect to a Kafka TLS listener with TLS 1.3 and 1.2: does it accept us, our client certificate included, ' +
@@ -45,31 +62,15 @@ export function probeCommand(): Command {
     )
     .option('--servername <name>', 'SNI and the name to verify (default: HOST)')
     .option('--timeout <seconds>', 'give up on a connection after this long (1 to 300)', '10')
-    .option('--password-file <file>', 'file holding the store password (default: env PASSWORD, else "password")')
-    .option('--json', 'print the result as JSON')
-    .option('--openssl <path>', 'openssl to run (default: openssl on PATH)');
-}
-
-export interface ProtocolResult {
-  readonly protocol: Protocol;
-  readonly outcome: Outcome;
-  readonly cipher?: string;
-  /** The server's chain, leaf first; empty when the handshake did not complete. */
-  readonly chain: ReadonlyArray<{ subject: string; issuer: string }>;
-  /** 'not-checked' without --ca; undefined when no certificate arrived. */
-  readonly serverCert?: 'trusted' | 'untrusted' | 'not-checked';
-  /** Whether a CertificateRequest came; undefined when the handshake did not get that far. */
-  readonly clientCertRequested?: boolean;
-  /** When the server turned us down: a name its certificate does not cover, which would fail next. */
-  readonly also?: Outcome;
-}
-
-export interface ProbeResult {
-  readonly target: string;
-  readonly servername: string;
-  readonly results: readonly ProtocolResult[];
-  /** Every protocol the server speaks ended accepted (see the README for what that means without --client). */
-  readonly ok: boolean;
+    .addOption(passwordFileOption())
+    .addOption(jsonOption())
+    .addOption(opensslOption())
+    .addHelpText('after', HELP)
+    .action(async (target: string, opts: RawProbeOptions) => {
+      const result = await runProbe(target, opts, { env: io.env, signal: io.signal, warn: io.warn });
+      io.out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatProbe(io.c, result));
+      if (!result.ok) io.exitWith(1);
+    });
 }
 
 export interface ProbeDeps {
@@ -144,23 +145,9 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   return { ctx, servername, contexts };
 }
 
-function resultOf(o: Observation, ctx: ProbeContext): ProtocolResult {
-  const outcome = classify(o, ctx);
-  const trust = o.authorizationError ? 'untrusted' : 'trusted';
-  const serverCert = !o.handshakeDone ? undefined : !ctx.checkedCa ? 'not-checked' : trust;
-  // Past the server's certificate, its CertificateRequest (or its absence) has been seen too.
-  const heard = o.handshakeDone || o.leaf !== undefined;
-  const leafOnly = o.leaf ? [{ subject: oneLine(o.leaf.subject), issuer: oneLine(o.leaf.issuer) }] : [];
-  const chain = o.chain.length > 0 ? o.chain : leafOnly;
-  const clientCertRequested = heard ? o.certRequested : undefined;
-  const turnedDown = outcome.code === 'client-cert-required' || outcome.code === 'client-cert-rejected';
-  const also = turnedDown ? nameMismatch(o, ctx.name) : undefined;
-  return { protocol: o.protocol, outcome, cipher: o.cipher, chain, serverCert, clientCertRequested, also };
-}
-
-/** One context per protocol version; a client key that does not fit its certificate is bad usage. */
 type ClientPem = { readonly pem: string; readonly path: string };
 
+/** One context per protocol version; a client key that does not fit its certificate is bad usage. */
 function secureContext(protocol: Protocol, ca?: string, client?: ClientPem, secret?: Secret): SecureContext {
   try {
     return createSecureContext({
@@ -177,7 +164,7 @@ function secureContext(protocol: Protocol, ca?: string, client?: ClientPem, secr
   }
 }
 
-/** The CA as PEM text: the file itself if it is PEM, else the trusted certificates of a truststore. */
+/** The warning about the password, given when a store is opened with it. */
 function warnAbout(shared: Parameters<typeof passwordWarning>[0], deps: ProbeDeps): void {
   const warning = passwordWarning(shared);
   if (warning) deps.warn?.(warning);
@@ -185,6 +172,7 @@ function warnAbout(shared: Parameters<typeof passwordWarning>[0], deps: ProbeDep
 
 type StoreDeps = ProbeDeps & { readonly usedPassword: () => void };
 
+/** The CA as PEM text: the file itself if it is PEM, else the trusted certificates of a truststore. */
 async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
   const text = await readInput('--ca', path);
   if (text.includes('-----BEGIN')) {

@@ -1,20 +1,15 @@
+/**
+ * `rotate-ca start|reissue|finish`: replace the CA of a running cluster without downtime, one phase between
+ * rolling restarts. Each phase runs like apply: in a copy of the directory, swapped in with a backup, or not at all.
+ */
 import { rename, rm } from 'node:fs/promises';
-import { listFiles } from '../output/files.js';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { Cluster } from '../model/cluster.js';
+import type { CaSpec, Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
-import { checkOrder, finishPlan, nextSubject, reissueMoves, reissuePlan, startPlan } from '../plans/rotate-ca.js';
-import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
-import type { RawGenerateOptions } from '../options/params.js';
-import { describeAction } from '../runner/runner.js';
-import type { Plan } from '../runner/step.js';
-import { openCopyStage } from '../output/stage.js';
-import { targetOf, withClaim } from '../output/claim.js';
-import { openDirectory, readGeneratedSecrets } from '../output/state-file.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../model/passwords.js';
-import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import * as v from '../model/rules.js';
+import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
 import {
   addOptions,
   jsonOption,
@@ -25,14 +20,33 @@ import {
   verboseOption,
 } from '../options/flags.js';
 import { buildPlan } from '../plans/generate.js';
+import { checkOrder, finishPlan, nextSubject, reissueMoves, reissuePlan, startPlan } from '../plans/rotate-ca.js';
+import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
+import type { Plan } from '../runner/step.js';
+import { proveStorePasswords, storesOf } from '../pki/prove.js';
+import { targetOf, withClaim } from '../output/claim.js';
+import { listFiles } from '../output/files.js';
 import { planGenerate } from '../output/prepare-run.js';
+import { openCopyStage } from '../output/stage.js';
 import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
+import { openDirectory, readGeneratedSecrets } from '../output/state-file.js';
+import type { CommandIo } from '../report/io.js';
+import { progressPrinter } from '../report/progress.js';
+import { describePhase, formatRotated } from '../report/rotate-ca.js';
+import { summaryJson } from '../report/summary.js';
 
-/**
- * `rotate-ca start|reissue|finish`: replace the CA of a running cluster
- * without downtime, one phase between rolling restarts. Each phase runs like
- * apply: in a copy of the directory, swapped in with a backup, or not at all.
- */
+const HELP = `
+Examples (the runbook: one rolling restart of the brokers after each phase):
+  kafka-mtls rotate-ca start     # new CA in every truststore; roll brokers and clients' truststores
+  kafka-mtls rotate-ca reissue   # every certificate from the new CA; roll brokers, give clients their new keystores
+  kafka-mtls rotate-ca finish    # old CA out of the truststores; roll again
+  kafka-mtls rotate-ca reissue --dry-run --out /work/certs
+
+Exit codes:
+  0    the phase was applied (or, with --dry-run, shown)
+  1    a step failed: nothing was changed
+  2    bad usage, the phase is out of order, or a store does not open with its password
+  130  interrupted: nothing was changed`;
 
 export interface RawRotateOptions extends Pick<
   RawGenerateOptions,
@@ -42,7 +56,7 @@ export interface RawRotateOptions extends Pick<
   json?: boolean;
 }
 
-export function rotateCommand(): Command {
+export function rotateCommand(io: CommandIo): Command {
   const cmd = new Command('rotate-ca')
     .description(
       'Replace the CA without downtime: start (new CA in every truststore), reissue (every leaf from the new CA), ' +
@@ -55,7 +69,24 @@ export function rotateCommand(): Command {
     .addOption(jsonOption())
     .addOption(keepWorkOption())
     .addOption(verboseOption());
-  return addOptions(cmd, toolOptions());
+  return addOptions(cmd, toolOptions())
+    .addHelpText('after', HELP)
+    .action((phase: string, opts: RawRotateOptions) => rotateAction(phase, opts, io));
+}
+
+async function rotateAction(phase: string, opts: RawRotateOptions, io: CommandIo): Promise<void> {
+  const json = opts.json === true;
+  io.jsonFailures(json);
+  const r = await runRotate(phase, opts, {
+    env: io.env,
+    signal: io.signal,
+    onNote: io.note,
+    warn: opts.dryRun ? undefined : io.warn,
+    onEvent: json || opts.dryRun ? undefined : progressPrinter(io.c, io.out, opts.verbose === true),
+  });
+  if (opts.dryRun) io.out(describePhase(r, { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' }));
+  else if (json) io.out(JSON.stringify({ phase: r.phase, ...summaryJson(r.run!) }, null, 2) + '\n');
+  else io.out(formatRotated(io.c, r.phase, r.run!));
 }
 
 export interface RotateResult {
@@ -83,7 +114,6 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
       `rotate-ca ${phase}`,
       `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`,
     );
-
   const { params, warning } = await planGenerate(
     {
       out: dir,
@@ -97,19 +127,12 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
     deps,
     { requireTools: !raw.dryRun, fallback },
   );
-  const present = new Set(await listFiles(dir));
-  const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
   const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
-
-  let plan: Plan;
-  const trustEnv = state.generatedPasswords ? GENERATED_PASSWORDS.truststore : SHARED_PASSWORD.truststore;
+  const present = new Set(await listFiles(dir));
   const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state) : {};
-  if (phase === 'start') plan = startPlan(state, nextCa, present, trustEnv);
-  else if (phase === 'finish') plan = finishPlan(state, present, trustEnv);
-  else {
-    plan = reissuePlan(state, buildPlan(params, { ...cluster, ca: nextCa }), present);
-  }
+  const plan = phasePlan(phase, state, nextCa, present, params);
   if (raw.dryRun) return { phase, plan, state };
+
   const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
   // Before anything is staged: a wrong password would re-lock every store with itself.
   const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
@@ -121,22 +144,10 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   if (warning) deps.warn?.(warning);
 
   const stage = await openCopyStage(dir, {
-    prepare: async (work) => {
-      if (phase === 'reissue') {
-        for (const [from, to] of reissueMoves(state.layout)) {
-          await rename(join(work, from), join(work, to)).catch(() => {
-            throw new UsageError(
-              'rotate-ca reissue',
-              `${join(dir, from)} is missing: rotate-ca start made it; restore the directory from its backup`,
-            );
-          });
-        }
-      }
-      if (phase === 'finish') for (const f of Object.values(PREVIOUS)) await rm(join(work, f), { force: true });
-    },
+    prepare: (work) => preparePhase(phase, state, dir, work),
     steps: () => plan.steps,
   });
-  const rotation = state.rotation;
+  const cluster: Cluster = { ca: state.ca, identities: state.identities, storeType: state.storeType };
   const run = await runStaged({
     command: `rotate-ca ${phase}`,
     started,
@@ -148,27 +159,44 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
     previous: state,
     secrets,
     signed: phase === 'reissue' ? new Set(state.identities.map((i) => i.alias)) : new Set(),
-    stateOverride: (s) =>
-      phase === 'start'
-        ? { ...s, rotation: { phase: 'started', previousCa: state.ca, nextCa } }
-        : phase === 'reissue'
-          ? { ...s, ca: nextCa, rotation: { ...rotation!, phase: 'reissued' } }
-          : { ...s, rotation: undefined },
+    stateOverride: (s) => rotatedState(phase, s, state, nextCa),
   });
   return { phase, plan, run, state };
 }
 
-/** --dry-run: the phase's steps and commands. */
-export function describePhase(r: RotateResult, tools: { openssl: string; keytool: string }): string {
-  const head: Record<Phase, string> = {
-    start:
-      'rotate-ca start would make a new CA and add it to every truststore beside the old one; keystores stay as they are:',
-    reissue:
-      'rotate-ca reissue would make the new CA the signing CA (ca.crt, ca.key; the old one becomes ca-previous.*) and reissue every certificate with it; truststores keep both CAs:',
-    finish: 'rotate-ca finish would remove the old CA from every truststore (and ca-previous.*):',
-  };
-  const lines = [head[r.phase]];
-  for (const s of r.plan.steps) lines.push(`  ${s.id}: ${s.title}`, `      ${describeAction(s, tools)}`);
-  lines.push('Nothing was written (--dry-run).');
-  return lines.join('\n') + '\n';
+/** The phase's plan, on the files the directory holds. */
+function phasePlan(
+  phase: Phase,
+  state: State,
+  nextCa: CaSpec,
+  present: ReadonlySet<string>,
+  params: GenerateParams,
+): Plan {
+  const trustEnv = state.generatedPasswords ? GENERATED_PASSWORDS.truststore : SHARED_PASSWORD.truststore;
+  if (phase === 'start') return startPlan(state, nextCa, present, trustEnv);
+  if (phase === 'finish') return finishPlan(state, present, trustEnv);
+  const signing: Cluster = { ca: nextCa, identities: state.identities, storeType: state.storeType };
+  return reissuePlan(state, buildPlan(params, signing), present);
+}
+
+/** In the work directory, before the steps: reissue moves the old CA aside, finish removes it. */
+async function preparePhase(phase: Phase, state: State, dir: string, work: string): Promise<void> {
+  if (phase === 'reissue') {
+    for (const [from, to] of reissueMoves(state.layout)) {
+      await rename(join(work, from), join(work, to)).catch(() => {
+        throw new UsageError(
+          'rotate-ca reissue',
+          `${join(dir, from)} is missing: rotate-ca start made it; restore the directory from its backup`,
+        );
+      });
+    }
+  }
+  if (phase === 'finish') for (const f of Object.values(PREVIOUS)) await rm(join(work, f), { force: true });
+}
+
+/** The state written after a phase: where the rotation stands, and after reissue the new CA as the signing one. */
+function rotatedState(phase: Phase, written: State, before: State, nextCa: CaSpec): State {
+  if (phase === 'start') return { ...written, rotation: { phase: 'started', previousCa: before.ca, nextCa } };
+  if (phase === 'reissue') return { ...written, ca: nextCa, rotation: { ...before.rotation!, phase: 'reissued' } };
+  return { ...written, rotation: undefined };
 }

@@ -17,6 +17,13 @@ export interface Finding {
   readonly message: string;
 }
 
+/** What verify found in a directory: a finding per check, and whether any failed. */
+export interface VerifyResult {
+  readonly dir: string;
+  readonly findings: readonly Finding[];
+  readonly failed: boolean;
+}
+
 export interface Expectations {
   /** What a key entry's alias says it is. */
   readonly roleOf: (alias: string) => 'broker' | 'client' | 'unknown';

@@ -25,7 +25,10 @@ export interface ScriptOptions {
   readonly state?: { readonly template: string; readonly caCert: string };
 }
 
-/** `"@@KAFKA_MTLS_CERT file@@"` (the CA) or `"@@KAFKA_MTLS_LEAF file@@"` in a state template; `@@KAFKA_MTLS_NOW@@` the time. */
+/**
+ * `"@@KAFKA_MTLS_CERT file@@"` (the CA) or `"@@KAFKA_MTLS_LEAF file@@"` in a state template;
+ * `@@KAFKA_MTLS_NOW@@` the time.
+ */
 export const STATE_MARK = {
   now: '@@KAFKA_MTLS_NOW@@',
   ca: (f: string) => `@@KAFKA_MTLS_CERT ${f}@@`,
@@ -123,7 +126,8 @@ function stateLines(state: { template: string; caCert: string }, openssl: string
     `  sha=$(${o} x509 -in "$f" -noout -fingerprint -sha256); sha=\${sha#*=}`,
     `  end=$(${o} x509 -in "$f" -noout -enddate); end=$(date -u -d "\${end#notAfter=}" +%Y-%m-%dT%H:%M:%S.000Z)`,
     `  bits=$(${o} x509 -in "$f" -noout -text | sed -n 's/.*Public-Key: (\\([0-9]*\\) bit).*/\\1/p')`,
-    '  printf \'{"subject": "%s", "serial": "%s", "sha256": "%s", "notAfter": "%s", "keyBits": %s\' "$subject" "$serial" "$sha" "$end" "$bits"',
+    '  printf \'{"subject": "%s", "serial": "%s", "sha256": "%s", "notAfter": "%s", "keyBits": %s\' ' +
+      '"$subject" "$serial" "$sha" "$end" "$bits"',
     '  if [[ $# -gt 1 ]]; then',
     `    sans=$(${o} x509 -in "$f" -noout -ext subjectAltName | sed -n '2s/^ *//p')`,
     '    printf \', "sans": [%s], "issuerSha256": "%s"\' "$(sed \'s/[^,][^,]*/"&"/g; s/" /"/g\' <<< "$sans")" "$2"',

@@ -5,7 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { TIMEOUT_HINT } from '../../src/runner/hints.js';
 import { runPlan } from '../../src/runner/runner.js';
 import { Secret } from '../../src/secrets.js';
-import { formatFailure, makeChalk } from '../../src/report/ui.js';
+import { formatFailure } from '../../src/report/failure.js';
+import { makeChalk } from '../../src/report/style.js';
 import { FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
 
 /**

@@ -1,0 +1,24 @@
+/** plan's and apply's own options (--renew-before, --prune): declared, and read into what the diff needs. */
+import { Option } from 'commander';
+import * as v from '../model/rules.js';
+import type { RawGenerateOptions } from './params.js';
+
+export interface RawLifecycleOptions extends RawGenerateOptions {
+  renewBefore?: string;
+  prune?: boolean;
+  json?: boolean;
+}
+
+export const lifecycleOptions = (): Option[] => [
+  new Option('--renew-before <days>', 'reissue certificates that expire within this many days (default 30)'),
+  new Option('--prune', 'remove brokers and clients the description no longer names (default: keep them)'),
+];
+
+/** What the diff of the wanted cluster and the directory needs from the options: now, how soon, and --prune. */
+export function parseDiffOptions(raw: RawLifecycleOptions) {
+  return {
+    now: new Date(),
+    renewBeforeDays: raw.renewBefore === undefined ? 30 : v.wholeNumber('--renew-before', raw.renewBefore, 0, 36500),
+    prune: raw.prune === true,
+  };
+}

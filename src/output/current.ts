@@ -1,0 +1,59 @@
+/** An existing directory read for plan and apply: what it holds (state, CA, certificates) and the cluster wanted. */
+import { join } from 'node:path';
+import type { Cluster } from '../model/cluster.js';
+import { UsageError } from '../errors.js';
+import { layoutFiles } from '../model/layouts.js';
+import { generateSecrets } from '../model/passwords.js';
+import type { RawGenerateOptions } from '../options/params.js';
+import { buildPlan } from '../plans/generate.js';
+import { readBoundedText } from '../pki/read-file.js';
+import { checkDirectory } from '../pki/present.js';
+import { readCertFacts } from '../pki/read.js';
+import type { CertWithPem } from '../pki/x509.js';
+import { planGenerate } from './prepare-run.js';
+import { openDirectory, readGeneratedSecrets } from './state-file.js';
+
+/**
+ * The directory's state and the cluster the options describe, planned with the directory's CA; what it holds:
+ * its CA, each certificate (undefined when missing or unreadable: one to reissue) and the files that are not right.
+ */
+export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.ProcessEnv }, requireTools: boolean) {
+  const { dir, state, fallback } = await openDirectory(raw.out);
+  const planned = await planGenerate(raw, deps, { requireTools, fallback });
+  const { params } = planned;
+  // The directory's CA signs: your own CA, as the state recorded it, unless given again.
+  const external = params.externalCa ?? state.ca.external;
+  const cluster: Cluster = external ? { ...planned.cluster, ca: { ...planned.cluster.ca, external } } : planned.cluster;
+  const plan = external === params.externalCa ? planned.plan : buildPlan(params, cluster);
+  if (params.layout !== state.layout)
+    throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
+  if (params.storeType !== state.storeType)
+    throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
+  const read = certReader(dir, params.tools);
+  const files = layoutFiles(state.layout);
+  const ca = await read(files.caCert);
+  if (!ca)
+    throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
+  const [found, problems] = await Promise.all([
+    Promise.all(state.identities.map((who) => read(files.cert(who)))),
+    checkDirectory(dir, state),
+  ]);
+  const certs = Object.fromEntries(state.identities.map((who, i) => [who.alias, found[i]]));
+  // Generated passwords are kept: read back from the directory; new identities get new ones.
+  const secrets = params.generatePasswords
+    ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state))
+    : {};
+  return { dir, params, cluster, plan, secrets, current: { state, ca, certs, problems }, warning: planned.warning };
+}
+
+/** A certificate of the directory; one that is missing, or not a regular file of PEM size, is one to reissue. */
+function certReader(dir: string, tools: { openssl: string; keytool: string }) {
+  const opts = { tools, secrets: {}, cwd: dir };
+  return async (f: string): Promise<CertWithPem | undefined> => {
+    const pem = await readBoundedText(join(dir, f), { kind: 'pem', option: '--out' }).catch((e) =>
+      e instanceof UsageError ? '' : Promise.reject(e),
+    );
+    const info = await readCertFacts(pem, opts);
+    return info && { ...info, pem };
+  };
+}

@@ -1,0 +1,40 @@
+/** probe's answer: per protocol version, what the connection came to and what the server showed and asked for. */
+import { oneLine, type Observation, type Protocol } from './handshake.js';
+import { classify, nameMismatch, type Outcome, type ProbeContext } from './outcome.js';
+
+export interface ProtocolResult {
+  readonly protocol: Protocol;
+  readonly outcome: Outcome;
+  readonly cipher?: string;
+  /** The server's chain, leaf first; empty when the handshake did not complete. */
+  readonly chain: ReadonlyArray<{ subject: string; issuer: string }>;
+  /** 'not-checked' without --ca; undefined when no certificate arrived. */
+  readonly serverCert?: 'trusted' | 'untrusted' | 'not-checked';
+  /** Whether a CertificateRequest came; undefined when the handshake did not get that far. */
+  readonly clientCertRequested?: boolean;
+  /** When the server turned us down: a name its certificate does not cover, which would fail next. */
+  readonly also?: Outcome;
+}
+
+export interface ProbeResult {
+  readonly target: string;
+  readonly servername: string;
+  readonly results: readonly ProtocolResult[];
+  /** Every protocol the server speaks ended accepted (see the README for what that means without --client). */
+  readonly ok: boolean;
+}
+
+/** One protocol's answer, from what its connection observed. */
+export function resultOf(o: Observation, ctx: ProbeContext): ProtocolResult {
+  const outcome = classify(o, ctx);
+  const trust = o.authorizationError ? 'untrusted' : 'trusted';
+  const serverCert = !o.handshakeDone ? undefined : !ctx.checkedCa ? 'not-checked' : trust;
+  // Past the server's certificate, its CertificateRequest (or its absence) has been seen too.
+  const heard = o.handshakeDone || o.leaf !== undefined;
+  const leafOnly = o.leaf ? [{ subject: oneLine(o.leaf.subject), issuer: oneLine(o.leaf.issuer) }] : [];
+  const chain = o.chain.length > 0 ? o.chain : leafOnly;
+  const clientCertRequested = heard ? o.certRequested : undefined;
+  const turnedDown = outcome.code === 'client-cert-required' || outcome.code === 'client-cert-rejected';
+  const also = turnedDown ? nameMismatch(o, ctx.name) : undefined;
+  return { protocol: o.protocol, outcome, cipher: o.cipher, chain, serverCert, clientCertRequested, also };
+}
