@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
-import { STORE_PASSWORD_ENV } from '../model/passwords.js';
 import {
   addOptions,
   clusterOptions,
@@ -20,9 +19,8 @@ import {
 import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '../options/lifecycle.js';
 import { diffCluster, hasChanges, type Change } from '../plans/diff.js';
 import { restrictPlan } from '../plans/partial.js';
-import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { readCurrent } from '../output/current.js';
+import { proveDirectoryPasswords, readCurrent } from '../output/current.js';
 import { openCopyStage } from '../output/stage.js';
 import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 import type { CommandIo } from '../report/io.js';
@@ -105,14 +103,7 @@ async function checkApplicable(read: Read, deps: GenerateDeps): Promise<void> {
         '--ca-key-password-file',
     );
   }
-  const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
-  // A wrong password would re-lock every store with itself.
-  const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
-  await proveStorePasswords(dir, storesOf(current.state, shared), {
-    tools: params.tools,
-    secrets: storeSecrets,
-    exec: deps.exec,
-  });
+  await proveDirectoryPasswords(dir, current.state, params, secrets, deps.exec);
   if (warning) deps.warn?.(warning);
 }
 

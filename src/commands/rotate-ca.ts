@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { CaSpec, Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
-import { GENERATED_PASSWORDS, SHARED_PASSWORD, STORE_PASSWORD_ENV } from '../model/passwords.js';
+import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../model/passwords.js';
 import * as v from '../model/rules.js';
 import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
 import {
@@ -23,8 +23,8 @@ import { buildPlan } from '../plans/generate.js';
 import { checkOrder, finishPlan, nextSubject, reissueMoves, reissuePlan, startPlan } from '../plans/rotate-ca.js';
 import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { Plan } from '../runner/step.js';
-import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import { targetOf, withClaim } from '../output/claim.js';
+import { proveDirectoryPasswords } from '../output/current.js';
 import { listFiles } from '../output/files.js';
 import { planGenerate } from '../output/prepare-run.js';
 import { openCopyStage } from '../output/stage.js';
@@ -133,14 +133,7 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   const plan = phasePlan(phase, state, nextCa, present, params);
   if (raw.dryRun) return { phase, plan, state };
 
-  const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
-  // Before anything is staged: a wrong password would re-lock every store with itself.
-  const storeSecrets = { [STORE_PASSWORD_ENV]: params.password, ...secrets };
-  await proveStorePasswords(dir, storesOf(state, shared), {
-    tools: params.tools,
-    secrets: storeSecrets,
-    exec: deps.exec,
-  });
+  await proveDirectoryPasswords(dir, state, params, secrets, deps.exec);
   if (warning) deps.warn?.(warning);
 
   const stage = await openCopyStage(dir, {

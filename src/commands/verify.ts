@@ -1,5 +1,6 @@
 /** `verify [dir]`: check a certs directory against the rules Kafka applies; a finding per check. */
 import { readdir, stat } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import {
@@ -11,9 +12,6 @@ import {
   passwordFileOption,
   statefulSetOptions,
 } from '../options/flags.js';
-import type { CommandIo } from '../report/io.js';
-import { formatFindings } from '../report/findings.js';
-import { isIP } from 'node:net';
 import { brokerSans, type San } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { parseStatefulSetFlags, type RawCommonOptions } from '../options/params.js';
@@ -30,6 +28,8 @@ import { layoutFiles } from '../model/layouts.js';
 import { readGeneratedSecrets, readState, STATE_FILE } from '../output/state-file.js';
 import type { State } from '../model/state.js';
 import { checkCaFiles, checkDirectory, type FileProblem } from '../pki/present.js';
+import type { CommandIo } from '../report/io.js';
+import { formatFindings } from '../report/findings.js';
 
 export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];

@@ -1,17 +1,21 @@
-/** An existing directory read for plan and apply: what it holds (state, CA, certificates) and the cluster wanted. */
+/** An existing directory read for plan, apply and rotate-ca: what it holds (state, CA, certificates) and the cluster wanted. */
 import { join } from 'node:path';
 import type { Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
-import { generateSecrets } from '../model/passwords.js';
-import type { RawGenerateOptions } from '../options/params.js';
+import { generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
+import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
 import { buildPlan } from '../plans/generate.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { checkDirectory } from '../pki/present.js';
+import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import { readCertFacts } from '../pki/read.js';
 import type { CertWithPem } from '../pki/x509.js';
 import { planGenerate } from './prepare-run.js';
 import { openDirectory, readGeneratedSecrets } from './state-file.js';
+import type { State } from '../model/state.js';
+import type { Exec } from '../runner/exec.js';
+import type { SecretEnv } from '../secrets.js';
 
 /**
  * The directory's state and the cluster the options describe, planned with the directory's CA; what it holds:
@@ -56,4 +60,20 @@ function certReader(dir: string, tools: { openssl: string; keytool: string }) {
     const info = await readCertFacts(pem, opts);
     return info && { ...info, pem };
   };
+}
+
+/**
+ * Every store of the directory opens with its password (the shared one, or its generated one), before anything
+ * is staged: a wrong password would re-lock every store with itself.
+ */
+export async function proveDirectoryPasswords(
+  dir: string,
+  state: State,
+  params: GenerateParams,
+  generated: SecretEnv,
+  exec: Exec | undefined,
+): Promise<void> {
+  const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
+  const secrets = { [STORE_PASSWORD_ENV]: params.password, ...generated };
+  await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets, exec });
 }

@@ -19,6 +19,7 @@ import { asPhaseError, inPhase, ioHint, withAftermath } from './io.js';
 import { describeDirectory, STATE_FILE, writeState } from './state-file.js';
 import type { State } from '../model/state.js';
 
+/** What a staged run made: its plan and cluster, each step's record, the backup and journal, and how long. */
 export interface GenerateResult {
   readonly params: GenerateParams;
   readonly cluster: Cluster;
@@ -32,6 +33,7 @@ export interface GenerateResult {
   readonly keytool?: RunResult['keytool'];
 }
 
+/** What a run is given from outside: the environment, the signal, the listeners, and an exec for tests. */
 export interface GenerateDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly signal?: AbortSignal;
@@ -58,6 +60,7 @@ export function describedState(params: GenerateParams, cluster: Cluster, extra: 
   };
 }
 
+/** One staged run: the command's name for the journal, its plan, the stage it runs in, and its own changes. */
 export interface StagedRun {
   readonly command: string;
   readonly started: Date;

@@ -1,3 +1,4 @@
+/** `generate --dry-run`: a plan as the bash script that does what the run does, step by step. */
 import { planDirs, type Plan, type Step, type Tool } from '../runner/step.js';
 import { describeAction } from '../runner/runner.js';
 import { quoteArg } from '../runner/command.js';
