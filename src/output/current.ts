@@ -1,4 +1,4 @@
-/** An existing directory read for plan, apply and rotate-ca: what it holds (state, CA, certificates) and the cluster wanted. */
+/** An existing directory read for plan, apply and rotate-ca: what it holds, and the cluster the options want. */
 import { join } from 'node:path';
 import type { Cluster } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
