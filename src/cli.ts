@@ -5,6 +5,7 @@
  * 2 bad usage, 3 a bug, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; plan's 10 and the commands' own 1s
  * come from their actions, through CommandIo.exitWith.
  */
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError } from 'commander';
 import { EXIT_HELP, generateCommand } from './commands/generate.js';
 import { verifyCommand } from './commands/verify.js';
@@ -39,6 +40,9 @@ async function main(argv: string[]): Promise<number> {
   // --json: every failure is reported on stdout as JSON too, even one commander finds before any action runs.
   const run: Run = { json: argv.slice(2).includes('--json'), exitCode: 0 };
   const abort = new AbortController();
+  // Every running tool listens on this one signal (execa's cancelSignal), and verify reads many stores at once:
+  // more than Node's default of 10 listeners is expected, not a leak (each is removed when its process ends).
+  setMaxListeners(0, abort.signal);
   const onSignal = (signal: NodeJS.Signals) => {
     // The first signal decides the exit code; the abort's reason carries its name to whoever stops.
     run.received ??= signal;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FailureKind, StepFailure } from '../errors.js';
@@ -80,6 +81,8 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
   const state: Array<'waiting' | 'running' | 'done'> = steps.map(() => 'waiting');
   const records: Array<StepRecord | undefined> = steps.map(() => undefined);
   const stop = new AbortController();
+  // One listener per running step's process (see cli.ts): as many as the steps that run at once.
+  setMaxListeners(0, stop.signal);
   const onOuterAbort = () => stop.abort();
   opts.signal?.addEventListener('abort', onOuterAbort);
   if (opts.signal?.aborted) stop.abort();

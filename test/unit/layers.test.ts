@@ -42,6 +42,8 @@ function importsOf(file: string): string[] {
   const text = readFileSync(join(SRC, file), 'utf8');
   const specs = [...text.matchAll(/(?:^|\s)(?:import|export)\s[^;]*?from\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
   specs.push(...[...text.matchAll(/import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)].map((m) => m[1]!));
+  // Side-effect imports (`import './x.js';`) tie files as much as named ones.
+  specs.push(...[...text.matchAll(/(?:^|\s)import\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!));
   return specs.map((s) =>
     relative(SRC, resolve(SRC, dirname(file), s))
       .split('\\')
@@ -113,25 +115,37 @@ function sameRankAllowed(from: string, to: string): boolean {
   return a !== 'commands' && a !== 'cli' && RANK[a] === RANK[b];
 }
 
-/** Each elementary cycle found by a depth-first search, as `a → b → a`, once per starting point's smallest file. */
+/**
+ * Every set of files that import each other round (a strongly connected component of more than one file, or a
+ * file importing itself), as its files in order joined by ` ↔ `: every cycle lies inside one, whatever order the
+ * files are read in (Tarjan's algorithm).
+ */
 function findCycles(): string[] {
-  const cycles = new Set<string>();
-  const state = new Map<string, 'open' | 'done'>();
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
   const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[] = [];
   const visit = (f: string): void => {
-    state.set(f, 'open');
+    index.set(f, index.size);
+    low.set(f, index.get(f)!);
     stack.push(f);
-    for (const d of GRAPH.get(f) ?? []) {
-      if (state.get(d) === 'open') {
-        const loop = stack.slice(stack.indexOf(d));
-        const start = loop.indexOf([...loop].sort()[0]!);
-        const rotated = [...loop.slice(start), ...loop.slice(0, start)];
-        cycles.add([...rotated, rotated[0]].join(' → '));
-      } else if (!state.has(d) && GRAPH.has(d)) visit(d);
+    onStack.add(f);
+    for (const d of (GRAPH.get(f) ?? []).filter((x) => GRAPH.has(x))) {
+      if (!index.has(d)) {
+        visit(d);
+        low.set(f, Math.min(low.get(f)!, low.get(d)!));
+      } else if (onStack.has(d)) low.set(f, Math.min(low.get(f)!, index.get(d)!));
     }
-    stack.pop();
-    state.set(f, 'done');
+    if (low.get(f) !== index.get(f)) return;
+    const component: string[] = [];
+    for (let g = stack.pop()!; ; g = stack.pop()!) {
+      onStack.delete(g);
+      component.push(g);
+      if (g === f) break;
+    }
+    if (component.length > 1 || GRAPH.get(f)!.includes(f)) found.push(component.sort().join(' ↔ '));
   };
-  for (const f of FILES) if (!state.has(f)) visit(f);
-  return [...cycles].sort();
+  for (const f of FILES) if (!index.has(f)) visit(f);
+  return found.sort();
 }
