@@ -221,32 +221,7 @@ async function performStep(
   const a = step.action;
   if (a.kind !== 'exec') {
     try {
-      if (a.kind === 'copy') await copyFile(resolve(opts.workDir, a.from), join(opts.workDir, a.to));
-      else if (a.kind === 'concat') {
-        const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
-        await writeFile(join(opts.workDir, a.to), parts.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
-      } else if (a.kind === 'write-secret') {
-        const lines = a.entries.map((e) => {
-          const value = secretValue(opts.secrets, step, e.secretEnv);
-          return e.key === undefined ? value : `${e.key}=${propertiesEscape(value)}`;
-        });
-        await writeFile(join(opts.workDir, a.path), lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
-      } else if (a.kind === 'secret-manifest') {
-        const data: Array<[string, string]> = [];
-        for (const e of a.entries) {
-          const bytes =
-            'files' in e
-              ? Buffer.concat(await Promise.all(e.files.map((f) => readFile(join(opts.workDir, f)))))
-              : Buffer.from(secretValue(opts.secrets, step, e.secretEnv));
-          data.push([e.key, bytes.toString('base64')]);
-        }
-        await writeFile(join(opts.workDir, a.path), renderManifest(a, data), { mode: 0o600 });
-      } else if (a.fill) {
-        let text = a.content;
-        for (const x of a.fill)
-          text = text.split(x.marker).join(propertiesEscape(secretValue(opts.secrets, step, x.secretEnv)));
-        await writeFile(join(opts.workDir, a.path), text, { mode: 0o600 });
-      } else await writeFile(join(opts.workDir, a.path), a.content);
+      await writeFileAction(step, a, opts);
     } catch (e) {
       return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });
     }
@@ -269,10 +244,7 @@ async function performStep(
 
   if (outcome.kind === 'not-started') {
     return fail('not-started', `${opts.tools[a.tool]} could not be started (${outcome.code})`, {
-      hint:
-        outcome.code === 'ENOENT'
-          ? `${a.tool} is not installed or not on PATH. ${a.tool === 'keytool' ? 'Install a JDK (keytool ships with it) or pass --keytool PATH.' : 'Install openssl or pass --openssl PATH.'}`
-          : undefined,
+      hint: outcome.code === 'ENOENT' ? notInstalledHint(a.tool) : undefined,
     });
   }
   // Checks read what the tool wrote; only what is shown (tails, reasons, details) is redacted.
@@ -318,6 +290,48 @@ async function performStep(
   }
   const detail = step.summarize?.(out);
   return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: detail === undefined ? undefined : shown(detail) } };
+}
+
+/** A step that writes or copies a file in the work directory (no process): the file actions of a plan. */
+async function writeFileAction(
+  step: Step,
+  a: Exclude<Step['action'], { kind: 'exec' }>,
+  opts: RunOptions & { redactor: Redactor },
+): Promise<void> {
+  if (a.kind === 'copy') await copyFile(resolve(opts.workDir, a.from), join(opts.workDir, a.to));
+  else if (a.kind === 'concat') {
+    const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
+    await writeFile(join(opts.workDir, a.to), parts.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
+  } else if (a.kind === 'write-secret') {
+    const lines = a.entries.map((e) => {
+      const value = secretValue(opts.secrets, step, e.secretEnv);
+      return e.key === undefined ? value : `${e.key}=${propertiesEscape(value)}`;
+    });
+    await writeFile(join(opts.workDir, a.path), lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+  } else if (a.kind === 'secret-manifest') {
+    const data: Array<[string, string]> = [];
+    for (const e of a.entries) {
+      const bytes =
+        'files' in e
+          ? Buffer.concat(await Promise.all(e.files.map((f) => readFile(join(opts.workDir, f)))))
+          : Buffer.from(secretValue(opts.secrets, step, e.secretEnv));
+      data.push([e.key, bytes.toString('base64')]);
+    }
+    await writeFile(join(opts.workDir, a.path), renderManifest(a, data), { mode: 0o600 });
+  } else if (a.fill) {
+    let text = a.content;
+    for (const x of a.fill)
+      text = text.split(x.marker).join(propertiesEscape(secretValue(opts.secrets, step, x.secretEnv)));
+    await writeFile(join(opts.workDir, a.path), text, { mode: 0o600 });
+  } else await writeFile(join(opts.workDir, a.path), a.content);
+}
+
+function notInstalledHint(tool: 'openssl' | 'keytool'): string {
+  const install =
+    tool === 'keytool'
+      ? 'Install a JDK (keytool ships with it) or pass --keytool PATH.'
+      : 'Install openssl or pass --openssl PATH.';
+  return `${tool} is not installed or not on PATH. ${install}`;
 }
 
 /** --verbose: a step's output as whole, redacted lines, one event each; openssl's key-generation dots left out. */
