@@ -1,4 +1,6 @@
 import { execa } from 'execa';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** Facts about a certificate as openssl reads them: what parity compares. */
 export interface CertFacts {
@@ -110,3 +112,46 @@ authorityKeyIdentifier = keyid
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature
 `;
+
+/**
+ * An operator's PKI in dir: a root (root.key, root.crt) and an issuing CA under it (issuing.key encrypted with
+ * the passphrase in env.ISSUING_PW, issuing.csr, issuing.crt), made with OWN_CA_CNF as pki.cnf. Returns the
+ * openssl runner it used, for further certificates from the same files.
+ */
+export async function makeIssuingPki(
+  dir: string,
+  env: Record<string, string>,
+  issuing: { readonly cn: string; readonly serial: string },
+): Promise<(args: string[]) => Promise<unknown>> {
+  const o = (args: string[]) => execa('openssl', args, { cwd: dir, env });
+  await writeFile(join(dir, 'pki.cnf'), OWN_CA_CNF);
+  await o(
+    ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.crt'].concat([
+      '-days',
+      '3700',
+      '-config',
+      'pki.cnf',
+    ]),
+  );
+  await o(
+    ['req', '-new', '-newkey', 'rsa:2048', '-keyout', 'issuing.key', '-out', 'issuing.csr'].concat([
+      '-subj',
+      `/O=Acme/CN=${issuing.cn}`,
+      '-passout',
+      'env:ISSUING_PW',
+    ]),
+  );
+  await o(
+    ['x509', '-req', '-in', 'issuing.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-out', 'issuing.crt'].concat([
+      '-days',
+      '3650',
+      '-extfile',
+      'pki.cnf',
+      '-extensions',
+      'issuing',
+      '-set_serial',
+      issuing.serial,
+    ]),
+  );
+  return o;
+}

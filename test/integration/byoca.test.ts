@@ -2,85 +2,26 @@ import { execa } from 'execa';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, snapshot, tempDir } from '../helpers/cli.js';
-import { listStore, OWN_CA_CNF as CNF } from '../helpers/pki.js';
+import { listStore, makeIssuingPki } from '../helpers/pki.js';
 
 const PW = 'Byo-Store-Pw-1';
 const ENV = { PASSWORD: PW, ISSUING_PW: 'issuing-pass' };
 
 /** An operator's PKI: a root, an issuing CA under it (key encrypted), and a certificate that is not a CA. */
 async function makePki(dir: string): Promise<void> {
-  const o = (args: string[]) => execa('openssl', args, { cwd: dir, env: ENV });
-  await writeFile(join(dir, 'pki.cnf'), CNF);
-  await o([
-    'req',
-    '-x509',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'root.key',
-    '-out',
-    'root.crt',
-    '-days',
-    '3700',
-    '-config',
-    'pki.cnf',
-  ]);
-  await o([
-    'req',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-keyout',
-    'issuing.key',
-    '-out',
-    'issuing.csr',
-    '-subj',
-    '/O=Acme/CN=Acme Kafka Issuing CA',
-    '-passout',
-    'env:ISSUING_PW',
-  ]);
-  await o([
-    'x509',
-    '-req',
-    '-in',
-    'issuing.csr',
-    '-CA',
-    'root.crt',
-    '-CAkey',
-    'root.key',
-    '-out',
-    'issuing.crt',
-    '-days',
-    '3650',
-    '-extfile',
-    'pki.cnf',
-    '-extensions',
-    'issuing',
-    '-set_serial',
-    '0x1001',
-  ]);
-  await o([
-    'x509',
-    '-req',
-    '-in',
-    'issuing.csr',
-    '-CA',
-    'root.crt',
-    '-CAkey',
-    'root.key',
-    '-out',
-    'notca.crt',
-    '-days',
-    '3650',
-    '-extfile',
-    'pki.cnf',
-    '-extensions',
-    'notca',
-    '-set_serial',
-    '0x1002',
-  ]);
+  const o = await makeIssuingPki(dir, ENV, { cn: 'Acme Kafka Issuing CA', serial: '0x1001' });
+  await o(
+    ['x509', '-req', '-in', 'issuing.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-out', 'notca.crt'].concat([
+      '-days',
+      '3650',
+      '-extfile',
+      'pki.cnf',
+      '-extensions',
+      'notca',
+      '-set_serial',
+      '0x1002',
+    ]),
+  );
 }
 
 describe('your own CA: an intermediate with an encrypted key', () => {

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { OWN_CA_CNF as PKI } from '../helpers/pki.js';
+import { makeIssuingPki } from '../helpers/pki.js';
 
 /**
  * `generate --dry-run` is a faithful copy of the run: the script, run with
@@ -15,58 +15,7 @@ const ENV = { PASSWORD: PW, ISSUING_PW: 'issuing-passphrase' };
 
 /** A root and an issuing CA under it whose key is encrypted, its passphrase in ISSUING_PW. */
 async function makePki(dir: string): Promise<void> {
-  const o = (args: string[]) => execa('openssl', args, { cwd: dir, env: ENV });
-  await writeFile(join(dir, 'pki.cnf'), PKI);
-  await o([
-    'req',
-    '-x509',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'root.key',
-    '-out',
-    'root.crt',
-    '-days',
-    '3700',
-    '-config',
-    'pki.cnf',
-  ]);
-  await o([
-    'req',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-keyout',
-    'issuing.key',
-    '-out',
-    'issuing.csr',
-    '-subj',
-    '/O=Acme/CN=Acme Issuing CA',
-    '-passout',
-    'env:ISSUING_PW',
-  ]);
-  await o([
-    'x509',
-    '-req',
-    '-in',
-    'issuing.csr',
-    '-CA',
-    'root.crt',
-    '-CAkey',
-    'root.key',
-    '-out',
-    'issuing.crt',
-    '-days',
-    '3650',
-    '-extfile',
-    'pki.cnf',
-    '-extensions',
-    'issuing',
-    '-set_serial',
-    '0x2001',
-  ]);
+  await makeIssuingPki(dir, ENV, { cn: 'Acme Issuing CA', serial: '0x2001' });
 }
 
 /** The commands a run starts, serials aside (each run draws its own). */
