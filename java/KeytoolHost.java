@@ -25,6 +25,12 @@ import java.util.Base64;
  *        the process's exit status is the command's.
  * keytool's standard input is empty, so that a prompt fails instead of
  * reading the protocol.
+ *
+ * A command whose first argument is "@handshake" or "@principal" is not
+ * keytool's: TlsJudge (in-memory TLS handshakes, as Kafka makes them) or
+ * PrincipalRules (ssl.principal.mapping.rules on java.util.regex) runs it in
+ * this JVM, with the same reply. That is how verify asks Java's own verdict
+ * without a JVM of its own.
  */
 public final class KeytoolHost {
   private static final Object lock = new Object();
@@ -62,7 +68,12 @@ public final class KeytoolHost {
       System.setErr(new PrintStream(err, true, "UTF-8"));
       int code = 0;
       try {
-        main.invoke(null, (Object) args);
+        if (args.length > 0 && args[0].equals("@handshake")) code = TlsJudge.run(rest(args));
+        else if (args.length > 0 && args[0].equals("@principal")) code = PrincipalRules.run(rest(args));
+        else main.invoke(null, (Object) args);
+      } catch (RuntimeException e) {
+        e.printStackTrace();
+        code = 3;
       } catch (InvocationTargetException e) {
         // keytool exits on its own errors; an exception here is one it did not expect.
         e.getCause().printStackTrace();
@@ -95,6 +106,10 @@ public final class KeytoolHost {
     } catch (Exception e) {
       // Only speed is lost.
     }
+  }
+
+  private static String[] rest(String[] args) {
+    return java.util.Arrays.copyOfRange(args, 1, args.length);
   }
 
   private static String b64(byte[] b) {

@@ -2,7 +2,7 @@
 // npm run build:bin: bin/kafka-mtls, one executable file that needs no Node.js, no node_modules and no
 // checkout, only openssl and a JDK or JRE (keytool), as the original script. It is a Node.js single
 // executable application (SEA): dist/cli.js and its dependencies bundled by esbuild into one CommonJS
-// file (Node 20's SEA runs CommonJS only), templates/ and java/KeytoolHost.class as SEA assets
+// file (Node 20's SEA runs CommonJS only), templates/ and java/*.class as SEA assets
 // (src/runner/assets.ts reads them), injected with postject into a copy of this node binary.
 // Run `npm run build` first (build:bin does). Linux x86-64 here: the file runs where this node runs.
 import { spawnSync } from 'node:child_process';
@@ -63,9 +63,14 @@ await build({
 const assets = Object.fromEntries(
   readdirSync(`${root}templates`).map((f) => [`templates/${f}`, `${root}templates/${f}`]),
 );
-const hostClass = `${root}java/KeytoolHost.class`;
-if (existsSync(hostClass)) assets['java/KeytoolHost.class'] = hostClass;
-else console.warn('build-bin: java/KeytoolHost.class is missing (no javac); keytool steps will run one JVM each');
+// Every class the host is made of, and their list (java/classes.txt), from which src/runner/keytool-host.ts
+// writes them back: the executable cannot list its own assets on Node 20.
+if (existsSync(`${root}java/KeytoolHost.class`)) {
+  const classes = readdirSync(`${root}java`).filter((f) => f.endsWith('.class'));
+  for (const f of classes) assets[`java/${f}`] = `${root}java/${f}`;
+  writeFileSync(`${work}classes.txt`, classes.join('\n') + '\n');
+  assets['java/classes.txt'] = `${work}classes.txt`;
+} else console.warn('build-bin: java/KeytoolHost.class is missing (no javac); keytool steps will run one JVM each');
 
 writeFileSync(
   `${work}sea-config.json`,

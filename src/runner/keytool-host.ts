@@ -24,8 +24,9 @@ import { isExecutable, locate } from './tools.js';
  * with `--keytool-jvm per-step`.
  */
 
-/** Where `npm run build` puts KeytoolHost.class (the same from src/ and dist/). */
+/** Where `npm run build` puts the host's classes (the same from src/ and dist/). */
 export const HOST_CLASS_DIR = fileURLToPath(new URL('../../java/', import.meta.url));
+
 
 let seaClassDir: Promise<string> | undefined;
 
@@ -34,14 +35,16 @@ let seaClassDir: Promise<string> | undefined;
  * to, since java loads classes from files. It is removed when the process exits.
  */
 function hostClassDir(): Promise<string> {
-  const bytes = seaAsset('java/KeytoolHost.class');
-  if (!bytes) return Promise.resolve(HOST_CLASS_DIR);
+  // java/: the host, the TLS judge (in-memory JSSE handshakes) and Kafka's principal rules, with their inner classes.
+  const list = seaAsset('java/classes.txt')?.toString('utf8').split('\n').filter(Boolean) ?? [];
+  const classes = list.map((c) => [c, seaAsset(`java/${c}`)] as const);
+  if (!classes.some(([c, bytes]) => c === 'KeytoolHost.class' && bytes)) return Promise.resolve(HOST_CLASS_DIR);
   seaClassDir ??= (async () => {
     // Removed here, not by tmp, which cleans up at exit only once asked to for every directory it made.
     const { dir: tmpDir } = await import('tmp-promise');
     const { path: dir } = await tmpDir({ template: 'kafka-mtls-host-XXXXXX', keep: true });
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'KeytoolHost.class'), bytes, { mode: 0o600 });
+    for (const [name, bytes] of classes) if (bytes) await writeFile(join(dir, name), bytes, { mode: 0o600 });
     return dir;
   })();
   return seaClassDir;

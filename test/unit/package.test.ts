@@ -30,6 +30,8 @@ test('ships the CLI, its templates, the keytool host class, README and LICENSE',
     expect.arrayContaining([
       'dist/cli.js',
       'java/KeytoolHost.class',
+      'java/TlsJudge.class',
+      'java/PrincipalRules.class',
       'LICENSE',
       'README.md',
       'package.json',

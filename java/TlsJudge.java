@@ -1,0 +1,335 @@
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Java's verdict on a pair that will shake hands: a client (a Kafka client,
+ * or a broker on the inter-broker listener) and a broker, each with its
+ * keystore and truststore loaded as Kafka loads them, meet in an in-memory
+ * SSLEngine handshake. Kafka's defaults: SunX509 key managers, PKIX trust
+ * managers, HTTPS endpoint identification on the broker's advertised name,
+ * ssl.client.auth=required. The verdict is JSSE's own: this class decides
+ * nothing; it reports what the engines threw, and which of them threw it
+ * first (the side that refused; the other received the alert).
+ *
+ * Arguments, in groups:
+ *   store ID PATH TYPE PASSWORD_ENV KEY_PASSWORD_ENV  ("-" for no variable)
+ *   pair ID CLIENT_KEYSTORE CLIENT_TRUSTSTORE SERVER_KEYSTORE SERVER_TRUSTSTORE HOST PROTOCOL
+ * (store IDs, HOST "-" for no endpoint identification). Passwords come from
+ * the host's environment, never from the arguments. Output: one JSON object
+ * per line, each store first, then each pair.
+ */
+public final class TlsJudge {
+  private TlsJudge() {}
+
+  /** A store loaded as Kafka loads it, or why it could not be. */
+  static final class Loaded {
+    String id;
+    KeyStore store;
+    KeyManager[] keyManagers;
+    TrustManager[] trustManagers;
+    String keyError;
+    String trustError;
+    String loadError;
+  }
+
+  static int run(String[] args) throws Exception {
+    Map<String, Loaded> stores = new HashMap<>();
+    List<String[]> pairs = new ArrayList<>();
+    for (int i = 0; i < args.length; ) {
+      if (args[i].equals("store") && i + 5 < args.length) {
+        Loaded l = load(args[i + 1], args[i + 2], args[i + 3], env(args[i + 4]), env(args[i + 5]));
+        stores.put(l.id, l);
+        System.out.println(describe(l));
+        i += 6;
+      } else if (args[i].equals("pair") && i + 7 < args.length) {
+        pairs.add(java.util.Arrays.copyOfRange(args, i + 1, i + 8));
+        i += 8;
+      } else {
+        System.out.println("{\"error\":" + json("cannot read the request at argument " + i + ": " + args[i]) + "}");
+        return 2;
+      }
+    }
+    for (String[] p : pairs) System.out.println(judge(p, stores));
+    return 0;
+  }
+
+  private static char[] env(String name) {
+    if (name.equals("-")) return null;
+    String v = System.getenv(name);
+    return v == null ? null : v.toCharArray();
+  }
+
+  /** KeyStore.load with the store password, then the key managers (key password) and the trust managers. */
+  static Loaded load(String id, String path, String type, char[] password, char[] keyPassword) {
+    Loaded l = new Loaded();
+    l.id = id;
+    try (InputStream in = new FileInputStream(path)) {
+      KeyStore ks = KeyStore.getInstance(type);
+      ks.load(in, password);
+      l.store = ks;
+    } catch (Exception e) {
+      l.loadError = message(e);
+      return l;
+    }
+    try {
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
+      // Kafka: ssl.key.password when set, else the store password.
+      kmf.init(l.store, keyPassword != null ? keyPassword : password);
+      l.keyManagers = kmf.getKeyManagers();
+    } catch (Exception e) {
+      l.keyError = message(e);
+    }
+    try {
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+      tmf.init(l.store);
+      l.trustManagers = tmf.getTrustManagers();
+    } catch (Exception e) {
+      l.trustError = message(e);
+    }
+    return l;
+  }
+
+  private static String describe(Loaded l) {
+    StringBuilder b = new StringBuilder("{\"store\":").append(json(l.id));
+    if (l.loadError != null) return b.append(",\"loaded\":false,\"error\":").append(json(l.loadError)).append("}").toString();
+    b.append(",\"loaded\":true,\"type\":").append(json(l.store.getType()));
+    int keys = 0;
+    int trusted = 0;
+    try {
+      for (Enumeration<String> e = l.store.aliases(); e.hasMoreElements(); ) {
+        String a = e.nextElement();
+        if (l.store.isKeyEntry(a)) keys++;
+        else if (l.store.isCertificateEntry(a)) trusted++;
+      }
+    } catch (Exception e) {
+      // Counted as far as the store let it.
+    }
+    b.append(",\"keyEntries\":").append(keys).append(",\"trustedEntries\":").append(trusted);
+    if (l.keyError != null) b.append(",\"keyError\":").append(json(l.keyError));
+    if (l.trustError != null) b.append(",\"trustError\":").append(json(l.trustError));
+    return b.append("}").toString();
+  }
+
+  /** One pair, one protocol: the handshake, then a record each way, as a Kafka request and its answer. */
+  static String judge(String[] p, Map<String, Loaded> stores) {
+    String id = p[0];
+    String host = p[5].equals("-") ? null : p[5];
+    String protocol = p[6];
+    StringBuilder b = new StringBuilder("{\"pair\":").append(json(id)).append(",\"protocol\":").append(json(protocol));
+    Loaded ck = stores.get(p[1]), ct = stores.get(p[2]), sk = stores.get(p[3]), st = stores.get(p[4]);
+    String setup = unusable("client", ck, ct);
+    if (setup == null) setup = unusable("server", sk, st);
+    if (setup != null) return b.append(",\"ok\":false,\"refusedBy\":\"setup\",\"error\":").append(json(setup)).append("}").toString();
+    SSLEngine client, server;
+    try {
+      SSLContext cc = SSLContext.getInstance("TLS");
+      cc.init(ck.keyManagers, ct.trustManagers, null);
+      SSLContext sc = SSLContext.getInstance("TLS");
+      sc.init(sk.keyManagers, st.trustManagers, null);
+      client = host == null ? cc.createSSLEngine() : cc.createSSLEngine(host, 9093);
+      client.setUseClientMode(true);
+      SSLParameters cp = client.getSSLParameters();
+      if (host != null) cp.setEndpointIdentificationAlgorithm("HTTPS");
+      cp.setProtocols(new String[] {protocol});
+      client.setSSLParameters(cp);
+      server = sc.createSSLEngine();
+      server.setUseClientMode(false);
+      SSLParameters sp = server.getSSLParameters();
+      sp.setProtocols(new String[] {protocol});
+      sp.setNeedClientAuth(true);
+      server.setSSLParameters(sp);
+    } catch (Exception e) {
+      return b.append(",\"ok\":false,\"refusedBy\":\"setup\",\"error\":").append(json(message(e))).append("}").toString();
+    }
+    Handshake h = new Handshake(client, server);
+    h.run();
+    if (h.clientError == null && h.serverError == null && h.clientGot && h.serverGot) {
+      b.append(",\"ok\":true,\"negotiated\":").append(json(client.getSession().getProtocol()));
+      b.append(",\"cipher\":").append(json(client.getSession().getCipherSuite()));
+      b.append(",\"clientPrincipal\":").append(json(peer(server.getSession())));
+      b.append(",\"serverPrincipal\":").append(json(peer(client.getSession())));
+      return b.append("}").toString();
+    }
+    b.append(",\"ok\":false");
+    // The side that refused is the one whose own check threw; the other received its alert.
+    boolean clientLocal = h.clientError != null && !isAlert(h.clientError);
+    boolean serverLocal = h.serverError != null && !isAlert(h.serverError);
+    String refusedBy;
+    if (clientLocal && serverLocal) refusedBy = h.clientFirst ? "client" : "server";
+    else if (clientLocal) refusedBy = "client";
+    else if (serverLocal) refusedBy = "server";
+    else if (h.clientError != null) refusedBy = "server";
+    else if (h.serverError != null) refusedBy = "client";
+    else refusedBy = "stalled";
+    b.append(",\"refusedBy\":").append(json(refusedBy));
+    String own = refusedBy.equals("client") ? h.clientError : h.serverError;
+    String other = refusedBy.equals("client") ? h.serverError : h.clientError;
+    b.append(",\"error\":").append(json(own != null ? own : "the handshake did not finish"));
+    if (other != null) b.append(",\"peerError\":").append(json(other));
+    return b.append("}").toString();
+  }
+
+  private static boolean isAlert(String m) {
+    return m != null && m.startsWith("Received fatal alert");
+  }
+
+  private static String unusable(String side, Loaded ks, Loaded ts) {
+    if (ks == null || ts == null) return "the " + side + "'s stores were not declared";
+    if (ks.loadError != null) return "the " + side + "'s keystore does not load: " + ks.loadError;
+    if (ks.keyError != null) return "the " + side + "'s key cannot be read: " + ks.keyError;
+    if (ts.loadError != null) return "the " + side + "'s truststore does not load: " + ts.loadError;
+    if (ts.trustError != null) return "the " + side + "'s truststore cannot be used: " + ts.trustError;
+    return null;
+  }
+
+  private static String peer(SSLSession s) {
+    try {
+      Principal p = s.getPeerPrincipal();
+      // Kafka's principal is the X500Principal's RFC 2253 name.
+      return p instanceof javax.security.auth.x500.X500Principal
+          ? ((javax.security.auth.x500.X500Principal) p).getName()
+          : p.getName();
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Two engines pumped against each other in memory until both have read the other's record, or one fails. */
+  static final class Handshake {
+    final SSLEngine client, server;
+    String clientError, serverError;
+    boolean clientFirst;
+    boolean clientGot, serverGot;
+    private ByteBuffer toServer = ByteBuffer.allocate(1 << 17), toClient = ByteBuffer.allocate(1 << 17);
+    private final ByteBuffer clientApp = ByteBuffer.wrap("request".getBytes());
+    private final ByteBuffer serverApp = ByteBuffer.wrap("answer".getBytes());
+    private ByteBuffer clientIn, serverIn;
+
+    Handshake(SSLEngine client, SSLEngine server) {
+      this.client = client;
+      this.server = server;
+      clientIn = ByteBuffer.allocate(client.getSession().getApplicationBufferSize() + 64);
+      serverIn = ByteBuffer.allocate(server.getSession().getApplicationBufferSize() + 64);
+    }
+
+    void run() {
+      for (int round = 0; round < 200; round++) {
+        boolean moved = false;
+        moved |= wrap(true);
+        moved |= wrap(false);
+        moved |= unwrap(true);
+        moved |= unwrap(false);
+        if (clientGot && serverGot) return;
+        boolean failed = clientError != null || serverError != null;
+        if (failed && !moved) return;
+        if (!moved && client.isOutboundDone() && server.isOutboundDone()) return;
+      }
+    }
+
+    /** The side's engine writes what it has to send: handshake messages, an alert, or its record once done. */
+    private boolean wrap(boolean isClient) {
+      SSLEngine e = isClient ? client : server;
+      ByteBuffer out = isClient ? toServer : toClient;
+      ByteBuffer app = isClient ? clientApp : serverApp;
+      if (e.isOutboundDone()) return false;
+      int before = out.position();
+      try {
+        // The server answers only once it has the client's record, as a broker answers a request.
+        ByteBuffer src = isClient || serverGot ? app : ByteBuffer.allocate(0);
+        SSLEngineResult r = e.wrap(src, out);
+        tasks(e, r);
+      } catch (SSLException x) {
+        fail(isClient, x);
+      }
+      return out.position() != before;
+    }
+
+    private boolean unwrap(boolean isClient) {
+      SSLEngine e = isClient ? client : server;
+      ByteBuffer in = isClient ? toClient : toServer;
+      ByteBuffer app = isClient ? clientIn : serverIn;
+      if (e.isInboundDone()) return false;
+      in.flip();
+      boolean moved = false;
+      try {
+        while (in.hasRemaining()) {
+          int before = in.position();
+          SSLEngineResult r = e.unwrap(in, app);
+          tasks(e, r);
+          if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW || in.position() == before) break;
+          moved = true;
+          if (r.getStatus() == SSLEngineResult.Status.CLOSED) break;
+        }
+      } catch (SSLException x) {
+        fail(isClient, x);
+        moved = true;
+      } finally {
+        in.compact();
+      }
+      if (app.position() > 0) {
+        if (isClient) clientGot = true;
+        else serverGot = true;
+      }
+      return moved;
+    }
+
+    private static void tasks(SSLEngine e, SSLEngineResult r) {
+      if (r.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_TASK) return;
+      Runnable t;
+      while ((t = e.getDelegatedTask()) != null) t.run();
+    }
+
+    private void fail(boolean isClient, SSLException x) {
+      if (isClient && clientError == null) {
+        clientError = message(x);
+        if (serverError == null) clientFirst = true;
+      } else if (!isClient && serverError == null) {
+        serverError = message(x);
+      }
+    }
+  }
+
+  /** The exception's message and its causes', as JSSE's own words. */
+  static String message(Throwable t) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable c = t; c != null && b.length() < 2000; c = c.getCause() == c ? null : c.getCause()) {
+      String m = c.getMessage();
+      String said = c.getClass().getName() + (m == null ? "" : ": " + m);
+      if (b.length() > 0) {
+        if (m != null && b.indexOf(m) >= 0) continue;
+        b.append(" <- ");
+      }
+      b.append(said);
+    }
+    return b.toString();
+  }
+
+  static String json(String s) {
+    if (s == null) return "null";
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') b.append('\\').append(c);
+      else if (c < 0x20 || c == 0x2028 || c == 0x2029) b.append(String.format("\\u%04x", (int) c));
+      else b.append(c);
+    }
+    return b.append('"').toString();
+  }
+}
