@@ -27,7 +27,6 @@ import { isExecutable, locate } from './tools.js';
 /** Where `npm run build` puts the host's classes (the same from src/ and dist/). */
 export const HOST_CLASS_DIR = fileURLToPath(new URL('../../java/', import.meta.url));
 
-
 let seaClassDir: Promise<string> | undefined;
 
 /**
