@@ -20,11 +20,27 @@ import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
-import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
+import { PASSWORD_ENV, readStore, type CertCache, type ReadStore } from '../pki/read.js';
+import {
+  connectionsOf,
+  credsSource,
+  propertiesSource,
+  providerSource,
+  scriptParties,
+  type Party,
+  type PasswordSource,
+} from '../pki/connections.js';
+import { caFileFindings } from '../pki/ca-match.js';
+import { judgeHandshakes } from '../pki/judge.js';
+import { connectionFindings, planJudging, sourceFindings } from '../pki/judged.js';
+import { opensslFindings, opensslVerify } from '../pki/openssl-judge.js';
+import type { CaptureOptions } from '../runner/capture.js';
+import type { Secret } from '../secrets.js';
+import { dir as tmpDir } from 'tmp-promise';
 import { applyRules, type Expectations, type Finding, type VerifyResult } from '../pki/rules.js';
 import { listFiles } from '../output/files.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
-import { layoutFiles } from '../model/layouts.js';
+import { confluentIdentityFiles, dropInFiles, emitFiles, layoutFiles } from '../model/layouts.js';
 import { readGeneratedSecrets, readState, STATE_FILE } from '../output/state-file.js';
 import type { State } from '../model/state.js';
 import { checkCaFiles, checkDirectory, type FileProblem } from '../pki/present.js';
@@ -89,9 +105,14 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   // A directory kafka-mtls made says what it holds: its layout, its brokers and their names, its passwords.
   // Its state file is input: one that fails its checks is refused (exit 2), not read around.
   const state = await readState(dir);
-  const { keystores, truststores } = await readStores(dir, state, shared, { ...deps, tools });
+  const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
+  const passwords = await basePasswords(dir, state, shared, deps);
+  const { keystores, truststores } = await readStores(dir, files, passwords.of, { ...deps, tools });
+  const expectations = expectationsOf(expected, state);
+  const parties = await partiesFor(dir, files, state, expected, expectations, passwords);
   const findings = applyRules(keystores, truststores, {
-    ...expectationsOf(expected, state),
+    ...expectations,
+    ownerOf: (file) => parties.find((p) => p.keystore === file),
     now: deps.now ?? new Date(),
     principalRules: expected.principalRules,
   });
@@ -99,7 +120,86 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
     const [lost, ca] = await Promise.all([checkDirectory(dir, state), checkCaFiles(dir, state)]);
     findings.unshift(...ca.map(caPresenceFinding), ...lost.map(presenceFinding));
   }
+  // ca.pem: the confluent layout's CA and key, or --emit pem's CA alone; both start with the CA's certificate.
+  const ca = { cert: dropInFiles.caCert, key: dropInFiles.caKey, pem: emitFiles.caPem('') };
+  findings.push(
+    ...(await caFileFindings(dir, ca, truststores, shared.secret)),
+    ...(await judgeJsse(dir, parties, keystores, truststores, tools.keytool)),
+    ...(await judgeOpenssl(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
+  );
   return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
+}
+
+/** JSSE's verdict on every store and connection: one JVM, the keytool host's. */
+async function judgeJsse(
+  dir: string,
+  parties: readonly Party[],
+  keystores: readonly ReadStore[],
+  truststores: readonly ReadStore[],
+  keytool: string,
+): Promise<Finding[]> {
+  if (parties.length === 0) return [];
+  const types = new Map([...keystores, ...truststores].map((s) => [s.name ?? s.path, s.type]));
+  const request = planJudging(dir, parties, connectionsOf(parties), (f) => types.get(f) ?? 'PKCS12');
+  const verdicts = await judgeHandshakes(request.stores, request.pairs, { keytool, cwd: dir });
+  if ('unavailable' in verdicts)
+    return [
+      {
+        status: 'fail',
+        target: '(directory)',
+        check: 'handshake (JSSE)',
+        message: `Java could not judge the handshakes, so nothing says Kafka will accept them: ${verdicts.unavailable}`,
+      },
+    ];
+  return [...sourceFindings(request, verdicts.stores), ...connectionFindings(request, verdicts.pairs)];
+}
+
+/** OpenSSL's verdict on each broker's chain, against each truststore the clients use, default and strict. */
+async function judgeOpenssl(
+  parties: readonly Party[],
+  keystores: readonly ReadStore[],
+  truststores: readonly ReadStore[],
+  opts: CaptureOptions,
+): Promise<Finding[]> {
+  const byName = (name: string) => [...keystores, ...truststores].find((s) => (s.name ?? s.path) === name);
+  const leaves = parties
+    .filter((p) => p.role === 'broker')
+    .map((p) => ({
+      file: p.keystore,
+      chain: byName(p.keystore)?.entries.find((e) => e.entryType === 'PrivateKeyEntry'),
+    }))
+    .map(({ file, chain }) => ({ file, chain: (chain?.certs ?? []).map((c) => c.pem).filter((x): x is string => !!x) }))
+    .filter((l) => l.chain.length > 0);
+  const trustFiles = [...new Set(parties.filter((p) => p.role === 'client').map((p) => p.truststore))];
+  const sets = trustFiles
+    .map((file) => ({ file, store: byName(file) }))
+    .map(({ file, store }) => ({ file, store, pems: trustedPems(store) }))
+    .filter((t) => t.pems.length > 0);
+  if (leaves.length === 0 || sets.length === 0) return [];
+  const { path: scratch, cleanup } = await tmpDir({ unsafeCleanup: true, prefix: 'kafka-mtls-verify-' });
+  try {
+    const out: Finding[] = [];
+    for (const t of sets) {
+      const v1 = t.store!.entries.some((e) => e.infos[0]?.version === 1);
+      const plain = await opensslVerify(leaves, t, 'default', scratch, opts);
+      out.push(...opensslFindings(plain, t, 'default', v1));
+      // The strict profile speaks of what the default one accepts: a refused chain is not refused twice.
+      const accepted = leaves.filter((l) => plain.get(l.file)?.ok);
+      if (accepted.length > 0)
+        out.push(...opensslFindings(await opensslVerify(accepted, t, 'strict', scratch, opts), t, 'strict', v1));
+    }
+    return out;
+  } finally {
+    await cleanup();
+  }
+}
+
+function trustedPems(store: ReadStore | undefined): string[] {
+  if (!store?.opened) return [];
+  return store.entries
+    .filter((e) => e.entryType === 'trustedCertEntry')
+    .map((e) => e.certs[0]?.pem)
+    .filter((p): p is string => !!p);
 }
 
 /** The options that say what the certificates must be, checked before anything is read. */
@@ -139,26 +239,32 @@ function expectationsOf(
   };
 }
 
-/** Every keystore and truststore of the directory, each opened with its password (a generated one if any). */
-async function readStores(
-  dir: string,
-  state: State | undefined,
-  shared: ReadPassword,
-  deps: VerifyDeps & { tools: { openssl: string; keytool: string } },
-) {
-  const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
-  const pick = (kind: string) => files.filter((f) => new RegExp(`\\.${kind}\\.(jks|p12|pkcs12)$`).test(f));
+/** The passwords verify was given, or the generated ones the directory holds, by store file. */
+async function basePasswords(dir: string, state: State | undefined, shared: ReadPassword, deps: VerifyDeps) {
   // A missing password file is a finding below, not a refusal: its store then fails to open, and says so.
   const generated = state?.generatedPasswords ? await readGeneratedSecrets(dir, state, { missing: 'skip' }) : undefined;
   const warning = generated ? undefined : passwordWarning(shared);
   if (warning) deps.warn?.(warning);
   const { secret } = shared;
-  const passwordOf = (file: string) => {
+  const of = (file: string): Secret => {
     if (!generated || !state) return secret;
     if (/\.truststore\./.test(file)) return generated[GENERATED_PASSWORDS.truststore] ?? secret;
     const who = state.identities.find((i) => layoutFiles(state.layout).keystore(i) === file);
     return (who && generated[GENERATED_PASSWORDS.keystore(who)]) ?? secret;
   };
+  return { of, label: generated ? 'the generated passwords' : raw(shared) };
+}
+
+const raw = (shared: ReadPassword) => shared.secret.label;
+
+/** Every keystore and truststore of the directory, each opened with its password (a generated one if any). */
+async function readStores(
+  dir: string,
+  files: readonly string[],
+  passwordOf: (file: string) => Secret,
+  deps: VerifyDeps & { tools: { openssl: string; keytool: string } },
+) {
+  const pick = (kind: string) => files.filter((f) => new RegExp(`\\.${kind}\\.(jks|p12|pkcs12)$`).test(f));
   // The CA is in every store: read once.
   const certs: CertCache = new Map();
   const read = (f: string) => {
@@ -170,6 +276,60 @@ async function readStores(
     Promise.all(pick('truststore').map(read)),
   ]);
   return { keystores, truststores };
+}
+
+/**
+ * Each identity with its stores and what configures their passwords: the state file's identities in its layout, or
+ * mtls-kafka.sh's names in a directory without one.
+ */
+async function partiesFor(
+  dir: string,
+  files: readonly string[],
+  state: State | undefined,
+  expected: ReturnType<typeof readExpectations>,
+  x: Pick<Expectations, 'brokerHosts'>,
+  passwords: { of: (file: string) => Secret; label: string },
+): Promise<Party[]> {
+  const base = (keystore: string, truststore: string): PasswordSource => ({
+    label: passwords.label,
+    keystore: passwords.of(keystore),
+    truststore: passwords.of(truststore),
+  });
+  if (!state) {
+    const found = scriptParties(files, {
+      name: expected.naming.name,
+      clientAlias: expected.clientAlias,
+      brokerHosts: (alias) => x.brokerHosts(alias.toLowerCase()),
+    });
+    return found.map((p) => ({ ...p, sources: [base(p.keystore, p.truststore)] }));
+  }
+  const clients = state.identities.filter((i) => i.role === 'client');
+  return Promise.all(
+    state.identities.map(async (who): Promise<Party> => {
+      const confluent = state.layout === 'confluent' ? confluentIdentityFiles(who) : undefined;
+      const keystore = confluent?.keystore ?? dropInFiles.keystore(who);
+      const truststore = confluent?.truststore ?? dropInFiles.truststore(who);
+      const sub = confluent?.dir ?? '';
+      const props =
+        who.role === 'broker'
+          ? emitFiles.serverProperties(who, sub)
+          : emitFiles.clientProperties(who, sub, clients.length === 1);
+      const sources = await Promise.all([
+        propertiesSource(dir, props),
+        credsSource(dir, confluent?.creds ?? dropInFiles.creds(who)),
+        providerSource(dir, emitFiles.credentials(who, sub, state.generatedPasswords ?? false)),
+      ]);
+      const configured = sources.filter((s): s is PasswordSource => s !== undefined);
+      return {
+        alias: who.alias,
+        role: who.role,
+        keystore,
+        truststore,
+        hosts: who.role === 'broker' ? x.brokerHosts(who.alias.toLowerCase()) : [],
+        sources: [...configured, base(keystore, truststore)],
+      };
+    }),
+  );
 }
 
 /**

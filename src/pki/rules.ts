@@ -4,6 +4,7 @@
  */
 import { mapPrincipal, type MappingRule } from '../model/principal.js';
 import type { San } from '../model/cluster.js';
+import { X509Certificate } from 'node:crypto';
 import { servesSan, type CertInfo } from './x509.js';
 import type { ReadStore } from './read.js';
 
@@ -27,6 +28,8 @@ export interface VerifyResult {
 export interface Expectations {
   /** What a key entry's alias says it is. */
   readonly roleOf: (alias: string) => 'broker' | 'client' | 'unknown';
+  /** The identity a keystore file belongs to (by its name in the directory), when the directory says. */
+  readonly ownerOf?: (file: string) => { readonly alias: string; readonly role: 'broker' | 'client' } | undefined;
   /** The DNS names and IP addresses a broker must serve. */
   readonly brokerHosts: (alias: string) => readonly San[];
   readonly now: Date;
@@ -46,7 +49,7 @@ export function applyRules(
   x: Expectations,
 ): Finding[] {
   const out: Finding[] = [];
-  const trusted = new Map<string, string>(); // sha256 -> truststore file
+  const trusted = new Map<string, { file: string; pem: string }>(); // sha256 -> truststore file and the CA
   // A CA appears in every truststore and every chain: report its validity and strength once.
   const seen = new Set<string>();
   const once = (target: string, c: CertInfo): Finding[] => {
@@ -76,7 +79,7 @@ function noStore(kind: 'keystore' | 'truststore'): Finding {
 }
 
 /** A truststore holds CA certificates only; each one it holds is recorded in `trusted` for the chains. */
-function truststoreFindings(ts: ReadStore, trusted: Map<string, string>, once: Once): Finding[] {
+function truststoreFindings(ts: ReadStore, trusted: Map<string, Trusted>, once: Once): Finding[] {
   const out: Finding[] = [];
   const name = nameOf(ts);
   if (!opens(ts, out, name)) return out;
@@ -102,8 +105,9 @@ function truststoreFindings(ts: ReadStore, trusted: Map<string, string>, once: O
     });
   for (const e of cas) {
     const ca = e.infos[0];
-    if (!ca) continue;
-    trusted.set(ca.sha256, name);
+    const pem = e.certs[0]?.pem;
+    if (!ca || !pem) continue;
+    trusted.set(ca.sha256, { file: name, pem });
     out.push(caFinding(`${name} ${e.alias}`, ca));
     out.push(...once(`${name} ${e.alias}`, ca));
   }
@@ -111,7 +115,9 @@ function truststoreFindings(ts: ReadStore, trusted: Map<string, string>, once: O
 }
 
 /** A keystore holds one key entry: its chain, its key, its usages, names and principal. */
-function keystoreFindings(ks: ReadStore, trusted: Map<string, string>, once: Once, x: Expectations): Finding[] {
+type Trusted = { readonly file: string; readonly pem: string };
+
+function keystoreFindings(ks: ReadStore, trusted: Map<string, Trusted>, once: Once, x: Expectations): Finding[] {
   const out: Finding[] = [];
   if (!opens(ks, out, nameOf(ks))) return out;
   const keyEntries = ks.entries.filter((e) => e.entryType === 'PrivateKeyEntry');
@@ -122,14 +128,27 @@ function keystoreFindings(ks: ReadStore, trusted: Map<string, string>, once: Onc
   const entry = keyEntries[0]!;
   const target = `${nameOf(ks)} ${entry.alias}`;
   out.push({ status: 'pass', target, check: 'key entry', message: `one key entry, chain of ${entry.infos.length}` });
-  out.push(chainFinding(target, entry.infos, trusted));
+  const pems = entry.certs.map((c) => c.pem).filter((p): p is string => p !== undefined);
+  out.push(chainFinding(target, entry.infos, pems, trusted));
   out.push(keyMatchFinding(target, ks));
   const leaf = entry.infos[0];
   if (!leaf) return out;
-  const role = x.roleOf(entry.alias);
+  // The file says whose keystore it must be: another identity's keystore copied over it serves the wrong names.
+  const owner = x.ownerOf?.(nameOf(ks));
+  if (owner && owner.alias.toLowerCase() !== entry.alias.toLowerCase())
+    out.push({
+      status: 'fail',
+      target,
+      check: 'owner',
+      message:
+        `${nameOf(ks)} is ${owner.alias}'s keystore but holds ${entry.alias}'s key entry ` +
+        `(another identity's keystore copied over it?): kafka-mtls apply makes ${owner.alias}'s again`,
+    });
+  const role = owner?.role ?? x.roleOf(entry.alias);
   out.push(ekuFinding(target, leaf, role));
   const leafPem = entry.certs[0]?.pem;
-  if (role === 'broker' && leafPem) out.push(sanFinding(target, leafPem, leaf, x.brokerHosts(entry.alias)));
+  if (role === 'broker' && leafPem)
+    out.push(sanFinding(target, leafPem, leaf, x.brokerHosts(owner?.alias.toLowerCase() ?? entry.alias)));
   entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
   out.push(principalFinding(target, leaf, x.principalRules));
   return out;
@@ -184,33 +203,71 @@ function caFinding(target: string, ca: CertInfo): Finding {
   return { status: 'pass', target, check: 'CA', message: `v${ca.version} CA (CA:TRUE, keyCertSign): ${ca.subject}` };
 }
 
-function chainFinding(target: string, chain: readonly CertInfo[], trusted: ReadonlyMap<string, string>): Finding {
+/**
+ * The chain as a TLS peer checks it: each certificate signed by the next one's key (by signature, not by name), the
+ * last one a CA a truststore holds or signed by one. A chain whose certificates link in another order is named so.
+ */
+function chainFinding(
+  target: string,
+  chain: readonly CertInfo[],
+  pems: readonly string[],
+  trusted: ReadonlyMap<string, Trusted>,
+): Finding {
+  const fail = (message: string): Finding => ({ status: 'fail', target, check: 'chain', message });
   const top = chain[chain.length - 1];
-  if (!top) return { status: 'fail', target, check: 'chain', message: 'the key entry has no certificate' };
-  if (top.subject !== top.issuer) {
-    return {
-      status: 'fail',
-      target,
-      check: 'chain',
-      message:
-        `the chain stops at ${top.subject}, issued by ${top.issuer}, which it does not include: ` +
-        'import the CA before the signed certificate',
-    };
+  if (!top || pems.length !== chain.length) return fail('the key entry has no certificate');
+  const certs = pems.map((p) => new X509Certificate(p));
+  const broken = certs.findIndex((c, i) => i + 1 < certs.length && !signedBy(c, certs[i + 1]!));
+  if (broken >= 0) {
+    const ordered = certs.length > 2 && reorderable(certs);
+    return fail(
+      ordered
+        ? 'the chain is in the wrong order: each certificate must be followed by its issuer, the leaf first; ' +
+            'kafka-mtls apply writes it again'
+        : `${chain[broken]!.subject} is not signed by the next certificate in the chain, ${chain[broken + 1]!.subject}` +
+            ' (checked by signature): the chain is not the one that signed it; kafka-mtls apply reissues it',
+    );
   }
-  const where = trusted.get(top.sha256);
-  if (!where)
-    return {
-      status: 'fail',
-      target,
-      check: 'chain',
-      message: `the chain ends at ${top.subject}, which no truststore holds`,
-    };
+  const anchors = [...trusted.values()];
+  const where =
+    trusted.get(top.sha256) ?? anchors.find((a) => signedBy(certs[certs.length - 1]!, new X509Certificate(a.pem)));
+  if (!where) {
+    const selfSigned = signedBy(certs[certs.length - 1]!, certs[certs.length - 1]!);
+    return fail(
+      selfSigned
+        ? `the chain ends at ${top.subject}, which no truststore holds (a CA of the same name is not the same CA: ` +
+            'checked by signature)'
+        : `the chain stops at ${top.subject}, issued by ${top.issuer}, which neither the chain nor any truststore ` +
+            'holds (by signature): import the CA before the signed certificate',
+    );
+  }
   return {
     status: 'pass',
     target,
     check: 'chain',
-    message: `${chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ')}, trusted by ${where}`,
+    message: `${chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ')}, trusted by ${where.file}`,
   };
+}
+
+/** Whether `cert` names `issuer` as its issuer and carries its signature. */
+function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the chain's certificates, in some other order, link leaf to root. */
+function reorderable(certs: readonly X509Certificate[]): boolean {
+  const rest = certs.slice(1);
+  let cur = certs[0]!;
+  while (rest.length > 0) {
+    const next = rest.findIndex((c) => signedBy(cur, c));
+    if (next < 0) return false;
+    cur = rest.splice(next, 1)[0]!;
+  }
+  return true;
 }
 
 function ekuFinding(target: string, leaf: CertInfo, role: 'broker' | 'client' | 'unknown'): Finding {

@@ -1,0 +1,92 @@
+/**
+ * The CA's files against what the stores trust: ca.crt (and the confluent layout's ca.pem) must be the certificate
+ * the truststores hold, byte for byte, not a CA of the same name; ca.key must be ca.crt's key. Read in-process.
+ */
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Secret } from '../secrets.js';
+import type { ReadStore } from './read.js';
+import type { Finding } from './rules.js';
+import { pemBlocks } from './x509.js';
+
+export async function caFileFindings(
+  dir: string,
+  files: { readonly cert: string; readonly key: string; readonly pem?: string },
+  truststores: readonly ReadStore[],
+  passphrase: Secret | undefined,
+): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const certPem = await readIf(join(dir, files.cert));
+  const cert = certPem ? parse(pemBlocks(certPem)[0]) : undefined;
+  if (!cert) return out;
+  const opened = truststores.filter((t) => t.opened);
+  const matchFinding = (file: string, x: X509Certificate): Finding => {
+    const missing = opened.filter(
+      (t) => !t.entries.some((e) => e.certs.some((c) => parse(c.pem)?.fingerprint256 === x.fingerprint256)),
+    );
+    return missing.length === 0
+      ? {
+          status: 'pass',
+          target: file,
+          check: 'is the trusted CA',
+          message: `the CA ${opened.length} truststore(s) hold`,
+        }
+      : {
+          status: 'fail',
+          target: file,
+          check: 'is the trusted CA',
+          message:
+            `not the CA that ${missing.map((t) => t.name ?? t.path).join(', ')} hold${missing.length === 1 ? 's' : ''}` +
+            ' (compared by fingerprint; a CA of the same name is another CA): ' +
+            'what is signed with it will not be trusted; restore the CA from a backup or rotate with kafka-mtls rotate-ca',
+        };
+  };
+  if (opened.length > 0) out.push(matchFinding(files.cert, cert));
+  if (files.pem) {
+    const pem = await readIf(join(dir, files.pem));
+    const x = pem ? parse(pemBlocks(pem)[0]) : undefined;
+    if (x && opened.length > 0) out.push(matchFinding(files.pem, x));
+  }
+  const keyPem = await readIf(join(dir, files.key));
+  if (keyPem) out.push(keyFinding(files.key, files.cert, keyPem, cert, passphrase));
+  return out;
+}
+
+function keyFinding(keyFile: string, certFile: string, pem: string, cert: X509Certificate, pass?: Secret): Finding {
+  let key;
+  try {
+    key = createPrivateKey({ key: pem, passphrase: pass?.reveal() });
+  } catch (e) {
+    return {
+      status: 'warn',
+      target: keyFile,
+      check: 'key matches',
+      message: `not checked: the key cannot be read (${(e as Error).message.split('\n')[0]})`,
+    };
+  }
+  return createPublicKey(key).equals(cert.publicKey)
+    ? { status: 'pass', target: keyFile, check: 'key matches', message: `the private key of ${certFile}` }
+    : {
+        status: 'fail',
+        target: keyFile,
+        check: 'key matches',
+        message:
+          `not the key of ${certFile}: leaves signed with it will not chain to the CA; ` +
+          'restore the pair from a backup',
+      };
+}
+
+function parse(pem: string | undefined): X509Certificate | undefined {
+  if (!pem) return undefined;
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readIf(path: string): Promise<string | undefined> {
+  return existsSync(path) ? readFile(path, 'utf8').catch(() => undefined) : undefined;
+}

@@ -1,0 +1,141 @@
+/**
+ * Java's own verdict on the pairs that will shake hands: java/TlsJudge.java, run in the keytool host's JVM (one JVM
+ * for the whole run), loads each store as Kafka loads it and makes an in-memory SSLEngine handshake per pair and
+ * protocol. Nothing is decided here: what JSSE threw is read back as it said it.
+ */
+import { keytoolHost, hostJvmOptions } from '../runner/keytool-host.js';
+import type { Exec } from '../runner/exec.js';
+import type { Secret } from '../secrets.js';
+
+export type Protocol = 'TLSv1.2' | 'TLSv1.3';
+export const PROTOCOLS: readonly Protocol[] = ['TLSv1.2', 'TLSv1.3'];
+
+/** A store as a Kafka configuration names it: its file, type and passwords (the key's defaults to the store's). */
+export interface JudgedStore {
+  readonly id: string;
+  readonly path: string;
+  readonly type: 'PKCS12' | 'JKS';
+  readonly password?: Secret;
+  readonly keyPassword?: Secret;
+}
+
+/** Who connects to whom: a client's keystore and truststore, a broker's, the name the client checks. */
+export interface JudgedPair {
+  readonly id: string;
+  readonly client: { readonly keystore: string; readonly truststore: string };
+  readonly server: { readonly keystore: string; readonly truststore: string };
+  /** The broker's advertised name, checked by HTTPS endpoint identification; none when unset. */
+  readonly host?: string;
+  readonly protocol: Protocol;
+}
+
+export type StoreVerdict =
+  | {
+      readonly store: string;
+      readonly loaded: true;
+      readonly type: string;
+      readonly keyEntries: number;
+      readonly trustedEntries: number;
+      /** KeyManagerFactory's refusal: the key password, or a key the store cannot give. */
+      readonly keyError?: string;
+      readonly trustError?: string;
+    }
+  | { readonly store: string; readonly loaded: false; readonly error: string };
+
+export type PairVerdict =
+  | {
+      readonly pair: string;
+      readonly protocol: Protocol;
+      readonly ok: true;
+      readonly negotiated: string;
+      readonly cipher: string;
+      /** The client certificate's subject as the broker's session gives it (X500Principal, RFC 2253). */
+      readonly clientPrincipal: string;
+      readonly serverPrincipal: string;
+    }
+  | {
+      readonly pair: string;
+      readonly protocol: Protocol;
+      readonly ok: false;
+      /** The side whose own check threw; 'setup' when a store could not be loaded at all. */
+      readonly refusedBy: 'client' | 'server' | 'setup' | 'stalled';
+      readonly error: string;
+      /** What the other side saw: usually the alert it received. */
+      readonly peerError?: string;
+    };
+
+export type Verdicts =
+  | { readonly stores: ReadonlyMap<string, StoreVerdict>; readonly pairs: readonly PairVerdict[] }
+  | { readonly unavailable: string };
+
+export interface JudgeOptions {
+  /** The keytool whose JDK judges (its `java`). */
+  readonly keytool: string;
+  readonly cwd: string;
+  readonly pathEnv?: string;
+  readonly classDir?: string;
+}
+
+const notStarted: Exec = async () => ({ kind: 'not-started', code: 'ENOJVM', message: 'no keytool host' });
+
+/** Every pair judged in one request to one JVM; the JVM's environment carries the passwords, by variable. */
+export async function judgeHandshakes(
+  stores: readonly JudgedStore[],
+  pairs: readonly JudgedPair[],
+  opts: JudgeOptions,
+): Promise<Verdicts> {
+  const env: Record<string, string> = {};
+  const args: string[] = ['@handshake'];
+  const variable = (s: Secret | undefined): string => {
+    if (!s) return '-';
+    const name = `KAFKA_MTLS_JUDGE_${Object.keys(env).length}`;
+    env[name] = s.reveal();
+    return name;
+  };
+  for (const s of stores) args.push('store', s.id, s.path, s.type, variable(s.password), variable(s.keyPassword));
+  for (const p of pairs) {
+    const { client: c, server: s } = p;
+    args.push('pair', p.id, c.keystore, c.truststore, s.keystore, s.truststore, p.host ?? '-', p.protocol);
+  }
+  const host = keytoolHost(notStarted, {
+    keytool: opts.keytool,
+    cwd: opts.cwd,
+    env,
+    pathEnv: opts.pathEnv,
+    classDir: opts.classDir,
+    // Past a few dozen handshakes C2 pays for itself, as it does for stores.
+    jvmOptions: hostJvmOptions(pairs.length),
+  });
+  try {
+    const out = await host.exec({
+      file: opts.keytool,
+      args,
+      cwd: opts.cwd,
+      env,
+      // A handshake costs a few milliseconds once the JIT has warmed; a loaded machine gets room.
+      timeoutMs: 60_000 + pairs.length * 200,
+    });
+    const unavailable = host.unavailable();
+    if (unavailable) return { unavailable };
+    if (out.kind !== 'exited' || out.exitCode !== 0) {
+      const said = 'stderr' in out ? out.stderr.trim().split('\n')[0] : out.message;
+      return { unavailable: `the TLS judge did not answer (${out.kind}${said ? `: ${said}` : ''})` };
+    }
+    return parseVerdicts(out.stdout);
+  } finally {
+    await host.close();
+  }
+}
+
+export function parseVerdicts(stdout: string): Verdicts {
+  const stores = new Map<string, StoreVerdict>();
+  const pairs: PairVerdict[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const v = JSON.parse(line) as Partial<StoreVerdict & PairVerdict> & { error?: string };
+    if (typeof v.store === 'string') stores.set(v.store, v as StoreVerdict);
+    else if (typeof v.pair === 'string') pairs.push(v as PairVerdict);
+    else if (v.error) return { unavailable: `the TLS judge refused the request: ${v.error}` };
+  }
+  return { stores, pairs };
+}

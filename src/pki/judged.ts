@@ -1,0 +1,214 @@
+/**
+ * What to ask JSSE about a directory (each identity's stores with each configured password, each connection over
+ * TLS 1.2 and 1.3), and the findings its answers give. Pure: parties in, a request out; verdicts in, findings out.
+ * The verdicts are Java's; this file only says which files they are about and what fixes them.
+ */
+import type { Connection, Party, PasswordSource } from './connections.js';
+import { PROTOCOLS, type JudgedPair, type JudgedStore, type PairVerdict, type StoreVerdict } from './judge.js';
+import type { Finding } from './rules.js';
+
+export interface JudgeRequest {
+  readonly stores: readonly JudgedStore[];
+  readonly pairs: readonly JudgedPair[];
+  /** Each identity's password sources, with the stores each one opens. */
+  readonly sources: ReadonlyArray<{ party: Party; source: PasswordSource; keystore: string; truststore: string }>;
+  readonly connections: ReadonlyMap<string, { connection: Connection; host?: string }>;
+}
+
+/**
+ * Stores by file and passwords (one load each), connections by the parties' first source (what Kafka's own
+ * configuration gives), on the broker's advertised name.
+ */
+export function planJudging(
+  dir: string,
+  parties: readonly Party[],
+  connections: readonly Connection[],
+  typeOf: (file: string) => 'PKCS12' | 'JKS',
+): JudgeRequest {
+  const stores = new Map<string, JudgedStore>();
+  const storeFor = (file: string, password: PasswordSource['keystore'], keyPassword?: PasswordSource['key']) => {
+    const key = [file, password?.reveal() ?? '', keyPassword?.reveal() ?? ''].join('\0');
+    let s = stores.get(key);
+    if (!s) {
+      s = { id: `s${stores.size}`, path: `${dir}/${file}`, type: typeOf(file), password, keyPassword };
+      stores.set(key, s);
+    }
+    return s.id;
+  };
+  const sources = parties.flatMap((party) =>
+    party.sources.map((source) => ({
+      party,
+      source,
+      keystore: storeFor(party.keystore, source.keystore, source.key),
+      truststore: storeFor(party.truststore, source.truststore),
+    })),
+  );
+  const first = (p: Party) => sources.find((s) => s.party === p)!;
+  const pairs: JudgedPair[] = [];
+  const byId = new Map<string, { connection: Connection; host?: string }>();
+  connections.forEach((connection, i) => {
+    const c = first(connection.client);
+    const s = first(connection.server);
+    const host = connection.server.hosts[0]?.value;
+    byId.set(`c${i}`, { connection, host });
+    for (const protocol of PROTOCOLS)
+      pairs.push({
+        id: `c${i}`,
+        client: { keystore: c.keystore, truststore: c.truststore },
+        server: { keystore: s.keystore, truststore: s.truststore },
+        host,
+        protocol,
+      });
+  });
+  return { stores: [...stores.values()], pairs, sources, connections: byId };
+}
+
+/** Each password source's stores, as Kafka loads them with it. */
+export function sourceFindings(req: JudgeRequest, stores: ReadonlyMap<string, StoreVerdict>): Finding[] {
+  const out: Finding[] = [];
+  for (const { party, source, keystore, truststore } of req.sources) {
+    // A configuration file is named as what is wrong; the password verify was given, by the store it opens.
+    const fromFile = /[/.]/.test(source.label) && source.label !== party.keystore;
+    const target = fromFile ? source.label : party.keystore;
+    const problems = [
+      loadProblem(party.keystore, stores.get(keystore), 'keystore'),
+      loadProblem(party.truststore, stores.get(truststore), 'truststore'),
+    ].filter((p): p is string => p !== undefined);
+    out.push(
+      problems.length > 0
+        ? { status: 'fail', target, check: 'loads in Java', message: `${problems.join('; ')}: ${FIX_PASSWORD}` }
+        : {
+            status: 'pass',
+            target,
+            check: 'loads in Java',
+            message:
+              `${party.keystore} and ${party.truststore} load with ${fromFile ? 'its passwords' : source.label} ` +
+              'as Kafka loads them (JSSE: SunX509, PKIX)',
+          },
+    );
+  }
+  return out;
+}
+
+const FIX_PASSWORD =
+  'the broker or client will not start; give the store password the file was made with ' +
+  '(kafka-mtls apply rewrites the credentials files)';
+
+function loadProblem(file: string, v: StoreVerdict | undefined, kind: 'keystore' | 'truststore'): string | undefined {
+  if (!v) return `${file} was not judged`;
+  if (!v.loaded) return `${file} does not load: ${v.error}`;
+  if (kind === 'keystore' && v.keyError) return `${file}'s key is not recovered with the key password: ${v.keyError}`;
+  if (kind === 'keystore' && v.keyEntries !== 1) return `${file} holds ${v.keyEntries} key entries, not one`;
+  if (kind === 'truststore' && v.trustedEntries === 0)
+    return (
+      `${file} holds no certificate Java trusts (a PKCS12 CA bag without Java's trusted-certificate ` +
+      'attribute is invisible to Java)'
+    );
+  return undefined;
+}
+
+/** A finding per connection that any protocol refused; one per client that every broker accepted. */
+export function connectionFindings(req: JudgeRequest, pairs: readonly PairVerdict[]): Finding[] {
+  const byConnection = new Map<string, PairVerdict[]>();
+  for (const v of pairs) byConnection.set(v.pair, [...(byConnection.get(v.pair) ?? []), v]);
+  const out: Finding[] = [];
+  const accepted = new Map<Party, { interBroker: boolean; count: number; principal?: string }>();
+  for (const [id, { connection, host }] of req.connections) {
+    const verdicts = byConnection.get(id) ?? [];
+    const refused = verdicts.filter((v): v is Extract<PairVerdict, { ok: false }> => !v.ok);
+    if (refused.length === 0 && verdicts.length > 0) {
+      const a = accepted.get(connection.client) ?? { interBroker: connection.interBroker, count: 0 };
+      a.count++;
+      a.principal ??= (verdicts[0] as Extract<PairVerdict, { ok: true }>).clientPrincipal;
+      accepted.set(connection.client, a);
+      continue;
+    }
+    out.push(refusal(connection, host, refused, verdicts.length === 0));
+  }
+  for (const [client, a] of accepted) {
+    const whom = a.interBroker ? 'the other brokers (inter-broker listener)' : 'the brokers';
+    out.push({
+      status: 'pass',
+      target: client.keystore,
+      check: 'handshake (JSSE)',
+      message:
+        `TLSv1.2 and TLSv1.3 handshakes with ${a.count} of ${whom} succeed, client certificate required and ` +
+        `host names verified; the broker sees ${a.principal ?? 'no principal'}`,
+    });
+  }
+  return out;
+}
+
+function refusal(
+  c: Connection,
+  host: string | undefined,
+  refused: ReadonlyArray<Extract<PairVerdict, { ok: false }>>,
+  unjudged: boolean,
+): Finding {
+  const target = `${c.client.keystore} -> ${c.server.keystore}`;
+  if (unjudged) return { status: 'fail', target, check: 'handshake (JSSE)', message: 'JSSE gave no verdict' };
+  const v = refused[0]!;
+  const protocols = refused.map((r) => r.protocol).join(' and ');
+  const via = c.interBroker ? 'inter-broker' : 'client to broker';
+  const side =
+    v.refusedBy === 'client'
+      ? `the client (${c.client.alias}, trusting ${c.client.truststore}) refused ${c.server.keystore}`
+      : v.refusedBy === 'server'
+        ? `the broker (${c.server.alias}, trusting ${c.server.truststore}) refused ${c.client.keystore}`
+        : v.refusedBy === 'setup'
+          ? 'the stores could not be used'
+          : 'the handshake stalled';
+  return {
+    status: 'fail',
+    target,
+    check: 'handshake (JSSE)',
+    message: `${via}${host ? ` to ${host}` : ''}, ${protocols}: ${side}: ${v.error}; ${fixFor(v.error, c, host)}`,
+  };
+}
+
+/** What fixes a refusal, by JSSE's own words. */
+export function fixFor(error: string, c: Connection, host: string | undefined): string {
+  for (const [re, fix] of FIXES) if (re.test(error)) return fix(c, host);
+  return 'JSSE says why above; kafka-mtls inspect shows each certificate';
+}
+
+const FIXES: ReadonlyArray<[RegExp, (c: Connection, host: string | undefined) => string]> = [
+  [
+    /No subject alternative|No name matching|subject alternative names? present/i,
+    (c, h) =>
+      `${c.server.keystore} does not serve ${h ?? 'the broker name'} (is it another identity's keystore?): ` +
+      'kafka-mtls apply reissues it with the names it needs (--san, --host)',
+  ],
+  [
+    /Empty client certificate chain|certificate_required|bad_certificate/,
+    (c) =>
+      `the client sent no certificate: ${c.client.keystore} has no key whose issuer the broker's truststore ` +
+      `(${c.server.truststore}) names; sign it with the cluster's CA (kafka-mtls apply)`,
+  ],
+  [
+    /PKIX path|certification path|trustAnchors|Path does not chain|unknown_ca|certificate_unknown/i,
+    () =>
+      "the refusing side's truststore does not hold the CA that signed the other side's certificate, or the chain " +
+      "does not verify: import the cluster's CA into the truststore, or reissue from that CA (kafka-mtls apply)",
+  ],
+  [
+    /Extended key usage|KeyUsage does not allow|key usage/i,
+    () => "the certificate's keyUsage or extendedKeyUsage forbids this use: reissue it (kafka-mtls apply)",
+  ],
+  [
+    /NotAfter|NotBefore|expired|not yet valid|validity/i,
+    () => 'a certificate is expired or not yet valid: renew it (kafka-mtls apply --renew-before 30)',
+  ],
+  [
+    /Algorithm constraints|disabled|keySize|weak/i,
+    () => 'a key or signature algorithm the JDK disables (jdk.certpath.disabledAlgorithms): reissue it',
+  ],
+  [
+    /basic ?constraints|not a CA|CA certificate/i,
+    () => 'a certificate in the chain signs others but is not a CA: reissue the chain',
+  ],
+  [
+    /no cipher suites in common|No available authentication scheme|no suitable/i,
+    (c) => `a store holds no key usable for TLS (${c.server.keystore} or ${c.client.keystore}): reissue it`,
+  ],
+];

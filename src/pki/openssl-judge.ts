@@ -1,0 +1,148 @@
+/**
+ * OpenSSL's verdict on the broker certificates, as librdkafka, kcat, Python and Node clients judge them: `openssl
+ * verify` on the PEM forms, with the purpose a TLS client checks (sslserver) at security level 2 (the default of
+ * Debian's, Ubuntu's and RHEL's OpenSSL), and again with -x509_strict, the profile of Python 3.13's default context.
+ * The names are checked by X509_check_host (servesSan). One process per truststore and profile, for every leaf.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { capture, type CaptureOptions } from '../runner/capture.js';
+import type { Finding } from './rules.js';
+
+export interface JudgedLeaf {
+  /** The keystore the chain comes from. */
+  readonly file: string;
+  /** PEMs, the leaf first. */
+  readonly chain: readonly string[];
+}
+
+export interface TrustSet {
+  readonly file: string;
+  readonly pems: readonly string[];
+}
+
+export type OpensslVerdict = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
+
+/** `openssl verify` of each leaf against one trust set: ok, or openssl's own error lines. */
+export async function opensslVerify(
+  leaves: readonly JudgedLeaf[],
+  trust: TrustSet,
+  profile: 'default' | 'strict',
+  scratch: string,
+  opts: CaptureOptions,
+): Promise<Map<string, OpensslVerdict>> {
+  const dir = join(scratch, `${profile}-${trust.file.replace(/[^A-Za-z0-9.-]/g, '_')}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, 'trusted.pem'), trust.pems.join(''));
+  // Every intermediate any chain holds: a chain that lacks its own is refused by JSSE (it sends what it has).
+  await writeFile(join(dir, 'untrusted.pem'), [...new Set(leaves.flatMap((l) => l.chain.slice(1)))].join(''));
+  const names = await Promise.all(
+    leaves.map(async (l, i) => {
+      const name = `leaf${i}.pem`;
+      await writeFile(join(dir, name), l.chain[0]!);
+      return name;
+    }),
+  );
+  const args = [
+    'verify',
+    '-purpose',
+    'sslserver',
+    // OpenSSL's security level 2: RSA and DH of 2048 bits, no SHA-1 (openssl verify applies none by default).
+    '-auth_level',
+    '2',
+    ...(profile === 'strict' ? ['-x509_strict'] : []),
+    '-CAfile',
+    'trusted.pem',
+    ...(leaves.some((l) => l.chain.length > 1) ? ['-untrusted', 'untrusted.pem'] : []),
+    ...names,
+  ];
+  const r = await capture('openssl', args, { ...opts, cwd: dir });
+  return parseVerify(r.raw.stdout, r.raw.stderr, names, leaves);
+}
+
+/**
+ * openssl verify prints `NAME: OK` for a good certificate and, for a bad one, `error N at D depth lookup: WHY`
+ * lines then `error NAME: verification failed` (OpenSSL 1.1.1 and 3.x alike).
+ */
+export function parseVerify(
+  stdout: string,
+  stderr: string,
+  names: readonly string[],
+  leaves: readonly JudgedLeaf[],
+): Map<string, OpensslVerdict> {
+  const out = new Map<string, OpensslVerdict>();
+  let pending: string[] = [];
+  for (const line of `${stderr}\n${stdout}`.split('\n')) {
+    const why = /^error \d+ at \d+ depth lookup: ?(.*)$/.exec(line.trim())?.[1];
+    if (why !== undefined) pending.push(why);
+    const failed = /^error (\S+): verification failed/.exec(line.trim())?.[1];
+    if (failed !== undefined) {
+      const i = names.indexOf(failed);
+      if (i >= 0) out.set(leaves[i]!.file, { ok: false, errors: pending.length ? pending : ['verification failed'] });
+      pending = [];
+    }
+  }
+  for (const line of stdout.split('\n')) {
+    const good = /^(\S+): OK$/.exec(line.trim())?.[1];
+    const i = good === undefined ? -1 : names.indexOf(good);
+    if (i >= 0 && !out.has(leaves[i]!.file)) out.set(leaves[i]!.file, { ok: true });
+  }
+  for (const l of leaves)
+    if (!out.has(l.file))
+      out.set(l.file, { ok: false, errors: [lastLine(stderr) || 'openssl verify gave no verdict'] });
+  return out;
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop() ?? '';
+}
+
+/** One finding per leaf refused, one for all those accepted; strict refusals are their own check. */
+export function opensslFindings(
+  verdicts: ReadonlyMap<string, OpensslVerdict>,
+  trust: TrustSet,
+  profile: 'default' | 'strict',
+  v1Ca: boolean,
+): Finding[] {
+  const out: Finding[] = [];
+  const check = profile === 'strict' ? 'strict clients' : 'chain (OpenSSL)';
+  let good = 0;
+  for (const [file, v] of verdicts) {
+    if (v.ok) {
+      good++;
+      continue;
+    }
+    const said = v.errors.join('; ');
+    if (profile === 'default') {
+      out.push({
+        status: 'fail',
+        target: file,
+        check,
+        message:
+          `OpenSSL clients trusting ${trust.file} (librdkafka, kcat, Python, Node) refuse it: ${said}; ` +
+          "reissue it from the cluster's CA (kafka-mtls apply), or import the CA that signed it",
+      });
+      continue;
+    }
+    // The script's v1 CA is refused by the strict profile only for being v1: a way out exists without downtime.
+    out.push({
+      status: v1Ca ? 'warn' : 'fail',
+      target: file,
+      check,
+      message:
+        `strict clients (Python >= 3.13, openssl verify -x509_strict) trusting ${trust.file} will refuse it: ` +
+        `${said}; ${v1Ca ? 'the CA is X.509 v1: rotate to a v3 CA with kafka-mtls rotate-ca' : 'reissue it (kafka-mtls apply)'}`,
+    });
+  }
+  if (good > 0)
+    out.push({
+      status: 'pass',
+      target: trust.file,
+      check,
+      message:
+        profile === 'strict'
+          ? `${good} broker certificate(s) pass openssl verify -x509_strict (Python >= 3.13's profile)`
+          : `${good} broker certificate(s) verify with OpenSSL (purpose sslserver, security level 2)`,
+    });
+  return out;
+}
