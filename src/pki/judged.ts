@@ -115,7 +115,9 @@ export function connectionFindings(req: JudgeRequest, pairs: readonly PairVerdic
   const accepted = new Map<Party, { interBroker: boolean; count: number; principal?: string }>();
   for (const [id, { connection, host }] of req.connections) {
     const verdicts = byConnection.get(id) ?? [];
-    const refused = verdicts.filter((v): v is Extract<PairVerdict, { ok: false }> => !v.ok);
+    // A store that does not load is its source's finding (sourceFindings): not one more per connection.
+    const refused = verdicts.filter((v): v is Extract<PairVerdict, { ok: false }> => !v.ok && v.refusedBy !== 'setup');
+    if (refused.length === 0 && verdicts.some((v) => !v.ok)) continue;
     if (refused.length === 0 && verdicts.length > 0) {
       const a = accepted.get(connection.client) ?? { interBroker: connection.interBroker, count: 0 };
       a.count++;

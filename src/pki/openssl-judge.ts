@@ -93,6 +93,24 @@ export function parseVerify(
   return out;
 }
 
+/** What fixes a refusal, by OpenSSL's own words (X509_verify_cert_error_string, 1.1.1 and 3.x). */
+export function opensslFix(said: string): string {
+  for (const [re, fix] of OPENSSL_FIXES) if (re.test(said)) return fix;
+  return 'kafka-mtls inspect shows each certificate';
+}
+
+const OPENSSL_FIXES: ReadonlyArray<[RegExp, string]> = [
+  [/expired|not yet valid/, 'renew it (kafka-mtls apply --renew-before 30), or set the clock right'],
+  [/too weak|key too small|digest/i, 'reissue it with a 2048-bit (or larger) key and SHA-256 (kafka-mtls apply)'],
+  [/purpose|key usage/i, 'its keyUsage or extendedKeyUsage forbids a TLS server: reissue it (kafka-mtls apply)'],
+  [/invalid CA|path length|not a CA|basic constraints/i, 'a certificate that signs others is not a CA: reissue'],
+  [
+    /issuer|self[- ]signed|signature failure|unable to get|untrusted/i,
+    "the truststore does not hold the CA that signed it, or the chain does not verify: reissue it from the cluster's " +
+      'CA (kafka-mtls apply), or import the CA that signed it',
+  ],
+];
+
 function lastLine(s: string): string {
   return s.trim().split('\n').pop() ?? '';
 }
@@ -120,7 +138,7 @@ export function opensslFindings(
         check,
         message:
           `OpenSSL clients trusting ${trust.file} (librdkafka, kcat, Python, Node) refuse it: ${said}; ` +
-          "reissue it from the cluster's CA (kafka-mtls apply), or import the CA that signed it",
+          opensslFix(said),
       });
       continue;
     }

@@ -241,12 +241,10 @@ function chainFinding(
             'holds (by signature): import the CA before the signed certificate',
     );
   }
-  return {
-    status: 'pass',
-    target,
-    check: 'chain',
-    message: `${chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ')}, trusted by ${where.file}`,
-  };
+  const names = chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ');
+  // A leaf alone is what its peers accept when they trust its issuer itself, as JSSE and OpenSSL both do.
+  const alone = trusted.get(top.sha256) ? '' : ` (the leaf alone), signed by a CA that`;
+  return { status: 'pass', target, check: 'chain', message: `${names}${alone}, trusted by ${where.file}` };
 }
 
 /** Whether `cert` names `issuer` as its issuer and carries its signature. */
