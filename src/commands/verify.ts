@@ -1,5 +1,6 @@
 /** `verify [dir]`: check a certs directory against the rules Kafka applies; a finding per check. */
-import { readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -140,7 +141,20 @@ async function judgeJsse(
 ): Promise<Finding[]> {
   if (parties.length === 0) return [];
   const types = new Map([...keystores, ...truststores].map((s) => [s.name ?? s.path, s.type]));
-  const request = planJudging(dir, parties, connectionsOf(parties), (f) => types.get(f) ?? 'PKCS12');
+  // Truststores compared by content: per-broker copies of one CA are one truststore to a handshake.
+  const digest = new Map<string, string>();
+  for (const f of new Set(parties.map((p) => p.truststore)))
+    digest.set(
+      f,
+      await readFile(join(dir, f)).then(
+        (b) => createHash('sha256').update(b).digest('hex'),
+        () => f,
+      ),
+    );
+  const sameTrust = (a: Party, b: Party) =>
+    digest.get(a.truststore) === digest.get(b.truststore) &&
+    a.sources[0]?.truststore?.reveal() === b.sources[0]?.truststore?.reveal();
+  const request = planJudging(dir, parties, connectionsOf(parties, sameTrust), (f) => types.get(f) ?? 'PKCS12');
   const verdicts = await judgeHandshakes(request.stores, request.pairs, { keytool, cwd: dir });
   if ('unavailable' in verdicts)
     return [

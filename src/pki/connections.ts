@@ -156,14 +156,24 @@ export interface Connection {
   readonly interBroker: boolean;
 }
 
-/** Each client to each broker, and each broker to each other broker (to itself when it is alone). */
-export function connectionsOf(parties: readonly Party[]): Connection[] {
+/**
+ * Each client to each broker, and each broker to the others (to itself when it is alone). When every broker trusts
+ * with the same truststore (`sameTrust`: the drop-in layout's one kafka.server.truststore.jks, or copies of it), a
+ * broker-to-broker handshake is decided by the client's certificate under that truststore and the server's
+ * certificate under it, for the server's name: a ring, broker i to broker i+1, judges each broker once as a client
+ * and once as a server, and a full mesh would only repeat it (n instead of n(n-1) handshakes).
+ */
+export function connectionsOf(parties: readonly Party[], sameTrust: (a: Party, b: Party) => boolean): Connection[] {
   const brokers = parties.filter((p) => p.role === 'broker');
   const clients = parties.filter((p) => p.role === 'client');
   const out: Connection[] = [];
   for (const client of clients) for (const server of brokers) out.push({ client, server, interBroker: false });
-  for (const client of brokers)
-    for (const server of brokers)
-      if (server !== client || brokers.length === 1) out.push({ client, server, interBroker: true });
+  const ring = brokers.every((b) => sameTrust(b, brokers[0]!));
+  if (brokers.length === 1) out.push({ client: brokers[0]!, server: brokers[0]!, interBroker: true });
+  else if (ring)
+    brokers.forEach((client, i) => out.push({ client, server: brokers[(i + 1) % brokers.length]!, interBroker: true }));
+  else
+    for (const client of brokers)
+      for (const server of brokers) if (server !== client) out.push({ client, server, interBroker: true });
   return out;
 }
