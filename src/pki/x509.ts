@@ -206,7 +206,7 @@ export function servesSan(
   certOrPem: string | X509Certificate,
   san: { readonly kind: 'DNS' | 'IP'; readonly value: string },
 ): boolean {
-  const cert = typeof certOrPem === "string" ? new X509Certificate(certOrPem) : certOrPem;
+  const cert = typeof certOrPem === 'string' ? new X509Certificate(certOrPem) : certOrPem;
   if (san.kind === 'IP') return cert.checkIP(san.value) !== undefined;
   if (san.value.startsWith('*.'))
     return sanList(cert).some((s) => s.kind === 'DNS' && s.value.toLowerCase() === san.value.toLowerCase());
