@@ -5,7 +5,7 @@
  * its certificate cover the name, and if not, why not. The connections are
  * Node's own TLS (the same OpenSSL), so every verdict comes from the wire.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
@@ -23,7 +23,8 @@ import type { Secret } from '../secrets.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
 import { parseX509, pemBlocks } from '../pki/x509.js';
-import { PASSWORD_ENV, readStore } from '../pki/read.js';
+import { PASSWORD_ENV, readStore, storeType } from '../pki/read.js';
+import { ENGLISH_KEYTOOL_OPTIONS } from '../runner/jdk.js';
 
 export interface RawProbeOptions {
   ca?: string;
@@ -58,7 +59,7 @@ export function probeCommand(io: CommandIo): Command {
     .option('--ca <file>', 'CA to verify the server against: a PEM file or a truststore')
     .option(
       '--client <file>',
-      'present this client certificate: a PKCS12 keystore, or a PEM file with certificate and key',
+      'present this client certificate: a PKCS12 or JKS keystore, or a PEM file with certificate and key',
     )
     .option('--servername <name>', 'SNI and the name to verify (default: HOST)')
     .option('--timeout <seconds>', 'give up on a connection after this long (1 to 300)', '10')
@@ -134,8 +135,9 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
     const pem = raw.client === undefined ? undefined : await clientPem(resolve(raw.client), opts, used);
     return { ca, pem };
   };
-  // A store is read by openssl or keytool, run in a scratch directory of their own that tmp makes and removes.
-  const scratch = { template: 'kafka-mtls-probe-XXXXXX', unsafeCleanup: true };
+  // A store is read by openssl or keytool, run in a scratch directory of their own that tmp makes and removes;
+  // 0700, as a JKS --client's key passes through it in a PKCS12 (see jksToPkcs12).
+  const scratch = { template: 'kafka-mtls-probe-XXXXXX', unsafeCleanup: true, mode: 0o700 };
   const { ca, pem } =
     raw.ca === undefined && raw.client === undefined ? {} : await (await import('tmp-promise')).withDir(read, scratch);
   const client = pem === undefined ? undefined : { pem, path: raw.client! };
@@ -194,20 +196,54 @@ async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promi
   return pems.join('\n') + '\n';
 }
 
-/** The client's certificate and key as PEM text, kept in memory: the file itself if PEM, else a PKCS12 keystore's. */
+/**
+ * The client's certificate and key as PEM text, kept in memory: the file itself if PEM, else a PKCS12 keystore's,
+ * else a JKS keystore's (copied to PKCS12 first).
+ */
 async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
   const text = await readInput('--client', path);
   if (text.includes('-----BEGIN')) return text;
   deps.usedPassword();
-  await preflight(opts.tools, ['openssl'], deps.env);
-  const args = ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nodes', '-clcerts'];
-  const r = await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  const jks = (await storeType(path)) === 'JKS';
+  await preflight(opts.tools, jks ? ['openssl', 'keytool'] : ['openssl'], deps.env);
+  const pkcs12 = jks ? await jksToPkcs12(path, opts) : path;
   cancelled(deps);
-  if (!r.ok) {
-    const rule = 'must be a PEM file with certificate and key, or a PKCS12 keystore that opens with the password';
+  const args = ['pkcs12', '-in', pkcs12 ?? '', '-passin', `env:${PASSWORD_ENV}`, '-nodes', '-clcerts'];
+  const r = pkcs12 === undefined ? undefined : await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  cancelled(deps);
+  if (!r?.ok) {
+    const rule =
+      'must be a PEM file with certificate and key, or a PKCS12 or JKS keystore that opens with the password';
     throw new UsageError('--client', `${rule}: ${path}`);
   }
   return r.raw.stdout;
+}
+
+/**
+ * openssl cannot read a JKS, and keytool does not print a private key: keytool copies the keystore to a PKCS12 in
+ * the 0700 scratch directory (removed with it), for openssl to take the key from. Both passwords come from the
+ * environment (-srcstorepass:env, -deststorepass:env), never the command line. Undefined when keytool cannot open it.
+ */
+async function jksToPkcs12(path: string, opts: CaptureOptions): Promise<string | undefined> {
+  const dest = join(opts.cwd, 'client.p12');
+  const args = [
+    ...ENGLISH_KEYTOOL_OPTIONS,
+    '-importkeystore',
+    // Ask nothing: a question (to overwrite an entry, for a key password) fails instead of waiting on stdin.
+    '-noprompt',
+    '-srckeystore',
+    path,
+    '-srcstorepass:env',
+    PASSWORD_ENV,
+    '-destkeystore',
+    dest,
+    '-deststoretype',
+    'PKCS12',
+    '-deststorepass:env',
+    PASSWORD_ENV,
+  ];
+  const r = await capture('keytool', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  return r.ok ? dest : undefined;
 }
 
 /** A PEM file or a store: a regular file of at most a store's cap. */

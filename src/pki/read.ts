@@ -28,7 +28,7 @@ export interface ReadStore {
 const PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
 
 /** JKS and JCEKS files start with a magic number; anything else is taken for PKCS12 (DER). */
-async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
+export async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
   const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const b = Buffer.alloc(4);

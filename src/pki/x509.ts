@@ -199,10 +199,14 @@ export type CertWithPem = CertFacts & { readonly pem: string };
 /**
  * Whether the certificate serves a name, as a TLS client decides (RFC 6125, and Kafka's Java client): an IP address
  * matches IP SANs only, a DNS name DNS SANs only; a wildcard SAN covers exactly one left-most label (not the bare
- * domain, not two labels); the subject's CN is never consulted. A wanted wildcard must be listed itself.
+ * domain, not two labels); the subject's CN is never consulted. A wanted wildcard must be listed itself. The one
+ * answer to "does this certificate cover this name" for plan, verify and probe alike.
  */
-export function servesSan(pem: string, san: { readonly kind: 'DNS' | 'IP'; readonly value: string }): boolean {
-  const cert = new X509Certificate(pem);
+export function servesSan(
+  certOrPem: string | X509Certificate,
+  san: { readonly kind: 'DNS' | 'IP'; readonly value: string },
+): boolean {
+  const cert = typeof certOrPem === 'string' ? new X509Certificate(certOrPem) : certOrPem;
   if (san.kind === 'IP') return cert.checkIP(san.value) !== undefined;
   if (san.value.startsWith('*.'))
     return sanList(cert).some((s) => s.kind === 'DNS' && s.value.toLowerCase() === san.value.toLowerCase());

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { servesSan } from '../pki/x509.js';
 import type { Observation } from './handshake.js';
 
 /**
@@ -10,6 +11,7 @@ export type OutcomeCode =
   | 'client-cert-required'
   | 'client-cert-rejected'
   | 'client-cert-not-requested'
+  | 'closed-after-accept'
   | 'server-untrusted'
   | 'name-mismatch'
   | 'protocol-unsupported'
@@ -36,6 +38,8 @@ export interface ProbeContext {
   readonly sentCert: boolean;
   readonly checkedCa: boolean;
   readonly timeoutMs: number;
+  /** false: the name is not checked (the chain still is), to say what the server made of our client certificate. */
+  readonly checkName?: boolean;
 }
 
 /** RFC 8446 §6 alert names, as a Kafka operator meets them. */
@@ -209,26 +213,36 @@ function timedOut(o: Observation, ctx: ProbeContext): Outcome {
   };
 }
 
+/**
+ * Our side of the handshake completed (TLS 1.3: before the server judged our certificate), then the connection ended
+ * (Node reports a plain 'end', or ECONNRESET/EPIPE) with no alert, no session ticket and no Kafka answer. A TLS
+ * server turns a certificate, or its absence, down with an alert, which Node reports as an error with the alert's
+ * number (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 116, ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 48; Java sends 42 or 46):
+ * without one there is no rejection to report, so this is its own outcome. Node's own TLS server is the exception
+ * that looks the same: it drops a certificate it rejects without an alert, hence the hint's second half.
+ */
 function closedAfterHandshake(o: Observation, ctx: ProbeContext): Outcome {
-  if (o.certRequested && !ctx.sentCert) return required();
-  if (o.certRequested) {
-    return {
-      code: 'client-cert-rejected',
-      sentence:
-        'the server closed the connection after the handshake without a word: it rejected our client certificate',
-      hint: UNKNOWN_CA_HINT,
-    };
-  }
+  const how =
+    o.certRequested && ctx.sentCert
+      ? 'with our client certificate'
+      : o.certRequested
+        ? 'without a client certificate (it asked for one, we sent none)'
+        : 'without asking for a client certificate';
   return {
-    code: 'handshake-failed',
-    sentence: 'the server closed the connection right after the handshake',
-    hint: "the server's log says why",
+    code: 'closed-after-accept',
+    sentence:
+      `the server completed the ${o.protocol} handshake ${how}, then closed the connection with no alert, ` +
+      'no session ticket and no Kafka answer: it did not say it rejected the certificate',
+    hint:
+      'something past TLS ended the connection (for a Kafka broker: max.connections.per.ip, ' +
+      'ssl.principal.mapping.rules that fail on our subject, a broker going down), or a server that drops a ' +
+      "rejected certificate without an alert: the server's log says which; read it for a connection from this host",
   };
 }
 
 function fromHandshake(o: Observation, ctx: ProbeContext): Outcome {
   if (ctx.checkedCa && o.authorizationError) return untrusted(o.authorizationError);
-  const mismatch = nameMismatch(o, ctx.name);
+  const mismatch = ctx.checkName === false ? undefined : nameMismatch(o, ctx.name);
   if (mismatch) return mismatch;
   if (ctx.sentCert && !o.certRequested) {
     return {
@@ -287,14 +301,13 @@ function untrusted(code: string): Outcome {
 }
 
 /**
- * As Kafka's Java clients check it: a DNS name against DNS SANs (a wildcard covers one left-most label), the CN
- * only when there is no DNS SAN; an IP against IP SANs only.
+ * As Kafka's Java clients check it, by the one function plan and verify use too (servesSan): a DNS name against DNS
+ * SANs (a wildcard covers one left-most label), an IP against IP SANs only; the subject's CN is never consulted.
  */
 export function nameMismatch(o: Pick<Observation, 'leaf'>, name: string): Outcome | undefined {
   if (!o.leaf) return undefined;
   const ip = isIP(name) !== 0;
-  const ok = ip ? o.leaf.checkIP(name) !== undefined : o.leaf.checkHost(name) !== undefined;
-  if (ok) return undefined;
+  if (servesSan(o.leaf, { kind: ip ? 'IP' : 'DNS', value: name })) return undefined;
   const sans = o.leaf.subjectAltName ?? 'no SANs';
   const kind = ip ? 'IP address' : 'DNS name';
   return {

@@ -12,8 +12,14 @@ export interface ProtocolResult {
   readonly serverCert?: 'trusted' | 'untrusted' | 'not-checked';
   /** Whether a CertificateRequest came; undefined when the handshake did not get that far. */
   readonly clientCertRequested?: boolean;
-  /** When the server turned us down: a name its certificate does not cover, which would fail next. */
+  /** When the server turned us down or closed: a name its certificate does not cover, which would fail next. */
   readonly also?: Outcome;
+  /**
+   * When the outcome is name-mismatch: the outcome with the name not checked (the chain still is), which says
+   * whether the server accepted our client certificate. The same connection: probe checks the name only after the
+   * server has had its say, so the server judged our certificate whatever its own certificate's names.
+   */
+  readonly nameUnchecked?: Outcome;
 }
 
 export interface ProbeResult {
@@ -23,6 +29,8 @@ export interface ProbeResult {
   /** Every protocol the server speaks ended accepted (see the README for what that means without --client). */
   readonly ok: boolean;
 }
+
+const TURNED_DOWN = new Set<Outcome['code']>(['client-cert-required', 'client-cert-rejected', 'closed-after-accept']);
 
 /** One protocol's answer, from what its connection observed. */
 export function resultOf(o: Observation, ctx: ProbeContext): ProtocolResult {
@@ -34,7 +42,8 @@ export function resultOf(o: Observation, ctx: ProbeContext): ProtocolResult {
   const leafOnly = o.leaf ? [{ subject: oneLine(o.leaf.subject), issuer: oneLine(o.leaf.issuer) }] : [];
   const chain = o.chain.length > 0 ? o.chain : leafOnly;
   const clientCertRequested = heard ? o.certRequested : undefined;
-  const turnedDown = outcome.code === 'client-cert-required' || outcome.code === 'client-cert-rejected';
-  const also = turnedDown ? nameMismatch(o, ctx.name) : undefined;
-  return { protocol: o.protocol, outcome, cipher: o.cipher, chain, serverCert, clientCertRequested, also };
+  const also = TURNED_DOWN.has(outcome.code) ? nameMismatch(o, ctx.name) : undefined;
+  const nameUnchecked = outcome.code === 'name-mismatch' ? classify(o, { ...ctx, checkName: false }) : undefined;
+  const { protocol, cipher } = o;
+  return { protocol, outcome, cipher, chain, serverCert, clientCertRequested, also, nameUnchecked };
 }

@@ -24,6 +24,12 @@ export function formatProbe(c: ChalkInstance, p: ProbeResult): string {
     }
     if (r.outcome.hint) lines.push(`    ${c.cyan('hint:')} ${r.outcome.hint}`);
     if (r.also) lines.push(`    ${c.yellow('also:')} ${r.also.sentence}`, `    ${c.cyan('hint:')} ${r.also.hint}`);
+    if (r.nameUnchecked) {
+      // The name aside, what the server made of our client certificate: the other half of the answer.
+      const { code: other, sentence, hint } = r.nameUnchecked;
+      lines.push(`    ${c.yellow('name aside:')} ${other === 'accepted' ? c.green('✓') : c.red('✗')} ${sentence}`);
+      if (hint) lines.push(`    ${c.cyan('hint:')} ${hint}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

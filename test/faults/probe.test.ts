@@ -22,6 +22,12 @@ beforeAll(async () => {
   const r = await runCli(['generate', '--brokers', '1'], { cwd: work, env: { PASSWORD: PW } });
   if (r.exitCode !== 0) throw new Error(r.stderr);
   certs = join(work, 'certs');
+  // A real JKS (generate's default is PKCS12 under a .jks name): read through keytool, not openssl.
+  const jks = await runCli(['generate', '--brokers', '1', '--store-type', 'jks', '--out', 'jks'], {
+    cwd: work,
+    env: { PASSWORD: PW },
+  });
+  if (jks.exitCode !== 0) throw new Error(jks.stderr);
   await writeFile(join(work, 'notes.txt'), 'not a certificate\n');
   await writeFile(join(work, 'damaged.crt'), '-----BEGIN CERTIFICATE-----\nMIIB damaged\n-----END CERTIFICATE-----\n');
   await writeFile(
@@ -139,7 +145,14 @@ const BAD: BadInput[] = [
     args: ['kafka-0:9093', '--client', 'certs/mtls-kafka-client.keystore.jks'],
     env: { PASSWORD: 'Not-The-Pw-1' },
     sentence:
-      /^error: --client: must be a PEM file with certificate and key, or a PKCS12 keystore that opens with the password: \/\S+\/certs\/mtls-kafka-client\.keystore\.jks$/,
+      /^error: --client: must be a PEM file with certificate and key, or a PKCS12 or JKS keystore that opens with the password: \/\S+\/certs\/mtls-kafka-client\.keystore\.jks$/,
+  },
+  {
+    name: 'a JKS keystore as --client with a wrong PASSWORD',
+    args: ['kafka-0:9093', '--client', 'jks/mtls-kafka-client.keystore.jks'],
+    env: { PASSWORD: 'Not-The-Pw-1' },
+    sentence:
+      /^error: --client: must be a PEM file with certificate and key, or a PKCS12 or JKS keystore that opens with the password: \/\S+\/jks\/mtls-kafka-client\.keystore\.jks$/,
   },
   {
     name: 'a PEM --client without its key',

@@ -2,14 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 /**
  * probe's verdicts, each against a real server made to produce it: openssl s_server for the TLS outcomes,
- * node net servers for "not TLS" and "no answer". Material comes from the project's own generate: `ours` is the
- * cluster, `other` a second cluster with another CA. Negative outcomes first.
+ * node net servers for "not TLS" and "no answer", node tls servers for a close after the handshake (s_server keeps
+ * a connection until the client or its stdin ends it). Material comes from the project's own generate: `ours` is
+ * the cluster, `other` a second cluster with another CA, `jks` a JKS cluster signed by ours's CA. Negative
+ * outcomes first.
  */
 const PW = 'Probe-Pa55word';
 const BROKER = 'mtls-kafka-0.mtls-kafka-headless';
@@ -52,6 +55,23 @@ async function sServer(cert: string, flags: string[], host = '127.0.0.1'): Promi
   throw new Error('s_server did not start');
 }
 
+/**
+ * A Node TLS server as a broker with ssl.client.auth=required would be configured (our CA, requestCert,
+ * rejectUnauthorized), calling `onSecure` with each connection whose client certificate it verified.
+ */
+async function tlsServer(onSecure: (s: TLSSocket) => void): Promise<number> {
+  const [key, cert, ca] = await Promise.all(
+    [pem['ours-broker.key']!, pem['ours-broker.crt']!, pem['ours-ca']!].map((f) => readFile(f)),
+  );
+  const s = createTlsServer({ key, cert, ca, requestCert: true, rejectUnauthorized: true }, onSecure).listen(
+    0,
+    '127.0.0.1',
+  );
+  netServers.push(s);
+  await once(s, 'listening');
+  return (s.address() as AddressInfo).port;
+}
+
 async function netServer(onConnection: (s: Socket) => void): Promise<number> {
   const s = createServer((sock) => {
     sock.on('error', () => undefined);
@@ -89,6 +109,13 @@ beforeAll(async () => {
     await extract(join(work, name), 'mtls-kafka-client.keystore.jks', `${name}-client`);
     pem[`${name}-ca`] = join(work, name, 'ca.crt');
   }
+  // A JKS keystore (magic 0xfeedfeed, which openssl cannot read), its client signed by ours's CA.
+  const own = ['--ca-cert', join('ours', 'ca.crt'), '--ca-key', join('ours', 'ca.key'), '--validity', '30'];
+  const jks = ['generate', '--brokers', '1', '--out', 'jks', '--store-type', 'jks', ...own];
+  const r = await runCli(jks, { cwd: work, env: { PASSWORD: PW } });
+  if (r.exitCode !== 0) throw new Error(r.stderr);
+  const magic = (await readFile(join(work, 'jks', 'mtls-kafka-client.keystore.jks'))).readUInt32BE(0);
+  if (magic !== 0xfeedfeed) throw new Error('generate --store-type jks made no JKS');
 }, 120_000);
 
 /** Ends a server, with SIGKILL if SIGTERM has not done it within two seconds. */
@@ -111,6 +138,7 @@ const REQUIRE = ['-Verify', '1', '-verify_return_error'];
 const ours = () => ['--ca', pem['ours-ca']!];
 const ourClient = () => ['--client', join(work, 'ours', 'mtls-kafka-client.keystore.jks')];
 const otherClient = () => ['--client', join(work, 'other', 'mtls-kafka-client.keystore.jks')];
+const jksClient = () => ['--client', join(work, 'jks', 'mtls-kafka-client.keystore.jks')];
 
 interface Row {
   name: string;
@@ -194,6 +222,47 @@ const rows: Row[] = [
     hint: /clients connecting by IP need an IP SAN: reissue with --san IP:127\.0\.0\.1/,
   },
   {
+    name: 'a server that verified our client certificate, then closed without an alert, a ticket or an answer',
+    // Node sends no session ticket when the connection ends at once; TLS 1.2's Finished already gave the verdict.
+    setup: async () => ({
+      target: `127.0.0.1:${await tlsServer((s) => s.end())}`,
+      args: ['--servername', BROKER, ...ours(), ...ourClient()],
+    }),
+    exitCode: 1,
+    codes: ['closed-after-accept', 'accepted'],
+    sentence:
+      /^the server completed the TLSv1\.3 handshake with our client certificate, then closed the connection with no alert, no session ticket and no Kafka answer: it did not say it rejected the certificate$/,
+    hint: /something past TLS ended the connection .*: the server's log says which; read it for a connection from this host$/,
+  },
+  {
+    name: 'a Node TLS server that requires a client certificate, none sent: its alert is the rejection',
+    setup: async () => ({
+      target: `127.0.0.1:${await tlsServer((s) => s.end())}`,
+      args: ['--servername', BROKER, ...ours()],
+    }),
+    exitCode: 1,
+    codes: ['client-cert-required', 'client-cert-required'],
+    sentence: /^the server requires a client certificate and we sent none \(alert "certificate required"\)$/,
+    hint: /enforces mutual TLS: pass --client/,
+  },
+  {
+    name: 'an SNI the server does not serve (s_server -servername_fatal)',
+    setup: async () => {
+      const crt = pem['ours-broker.crt']!;
+      const key = pem['ours-broker.key']!;
+      const sni = ['-servername', BROKER, '-cert2', crt, '-key2', key, '-servername_fatal'];
+      return {
+        target: `127.0.0.1:${await sServer('ours-broker', sni)}`,
+        args: ['--servername', 'kafka-9.example.com', ...ours()],
+      };
+    },
+    exitCode: 1,
+    codes: ['handshake-failed', 'handshake-failed'],
+    sentence:
+      /^the server does not know the name we sent as SNI, kafka-9\.example\.com \(alert "unrecognized name" \(112\)\)$/,
+    hint: /pass --servername with a name this listener serves/,
+  },
+  {
     name: 'a server that does not ask for a client certificate, probed with one',
     setup: async () => ({
       target: `127.0.0.1:${await sServer('ours-broker', [])}`,
@@ -274,6 +343,16 @@ const rows: Row[] = [
       /^accepted: the server asked for our client certificate and accepted it \(the server sent a session ticket after the handshake\)$/,
   },
   {
+    name: 'mutual TLS with a JKS client keystore and a JKS truststore',
+    setup: async () => ({
+      target: `127.0.0.1:${await sServer('ours-broker', REQUIRE)}`,
+      args: ['--servername', BROKER, '--ca', join(work, 'jks', 'kafka.client.truststore.jks'), ...jksClient()],
+    }),
+    exitCode: 0,
+    codes: ['accepted', 'accepted'],
+    sentence: /^accepted: the server asked for our client certificate and accepted it \(/,
+  },
+  {
     name: 'mutual TLS by IP address (PEM CA and client), with no session tickets: the quiet after the handshake decides',
     setup: async () => {
       const port = await sServer('ours-broker', [...REQUIRE, '-num_tickets', '0'], '127.0.0.2');
@@ -344,4 +423,62 @@ test('an accepted mutual-TLS probe shows the cipher, the chain, the trust and th
   );
   expect(r.stdout).toMatch(/^✓ TLSv1\.2: accepted.*\n {4}cipher TLS_ECDHE_\S+\n/m);
   expect(r.stdout).toMatch(/server certificate: trusted \(--ca\)\n {4}client certificate: requested by the server/);
+});
+
+type Result = { outcome: { code: string; sentence: string }; also?: { code: string }; nameUnchecked?: object };
+
+test('by IP without --servername, accepted: the name mismatch and, the name aside, the acceptance', async () => {
+  const port = await sServer('ours-broker', REQUIRE);
+  const probe = (extra: string[]) =>
+    runCli(['probe', `127.0.0.1:${port}`, ...ours(), ...ourClient(), ...extra], { cwd: work, env: { PASSWORD: PW } });
+  const [json, human] = [await probe(['--json']), await probe([])];
+  expect([json.exitCode, human.exitCode]).toEqual([1, 1]);
+  const results: Result[] = JSON.parse(json.stdout).results;
+  expect(results.map((x) => x.outcome.code)).toEqual(['name-mismatch', 'name-mismatch']);
+  expect(results.map((x) => x.nameUnchecked)).toEqual([
+    {
+      code: 'accepted',
+      sentence:
+        'accepted: the server asked for our client certificate and accepted it ' +
+        '(the server sent a session ticket after the handshake)',
+    },
+    {
+      code: 'accepted',
+      sentence:
+        "accepted: the server asked for our client certificate and accepted it (a TLS 1.2 handshake includes the server's verdict)",
+    },
+  ]);
+  expect(human.stdout).toMatch(
+    /^✗ TLSv1\.3: the server's certificate does not cover the IP address 127\.0\.0\.1;[^]*?\n {4}name aside: ✓ accepted: the server asked for our client certificate and accepted it/m,
+  );
+});
+
+test('by IP without --servername, rejected by a server that does not trust our CA: both said', async () => {
+  const port = await sServer('ours-broker', REQUIRE);
+  const probe = (extra: string[]) =>
+    runCli(['probe', `127.0.0.1:${port}`, ...ours(), ...otherClient(), ...extra], { cwd: work, env: { PASSWORD: PW } });
+  const [json, human] = [await probe(['--json']), await probe([])];
+  expect([json.exitCode, human.exitCode]).toEqual([1, 1]);
+  const results: Result[] = JSON.parse(json.stdout).results;
+  // The server's verdict outranks ours; the name is said beside it, so nothing is left to a second answer.
+  expect(results.map((x) => [x.outcome.code, x.also?.code, x.nameUnchecked])).toEqual([
+    ['client-cert-rejected', 'name-mismatch', undefined],
+    ['client-cert-rejected', 'name-mismatch', undefined],
+  ]);
+  expect(human.stdout).toMatch(
+    /^✗ TLSv1\.3: the server rejected our client certificate: alert "unknown CA" \(48\)\n[^]*?\n {4}also: the server's certificate does not cover the IP address 127\.0\.0\.1/m,
+  );
+  expect(human.stdout).not.toContain('name aside');
+});
+
+test('a Node TLS server that drops a foreign client certificate without an alert reads as the close it is', async () => {
+  // Node's server rejects an unverified certificate by destroying the socket, alert-less: in TLS 1.3 the wire is
+  // then the same as a close after an accepted handshake, so the hint names both causes.
+  const port = await tlsServer(() => undefined);
+  const args = ['probe', `127.0.0.1:${port}`, '--servername', BROKER, ...ours(), ...otherClient(), '--json'];
+  const r = await runCli(args, { cwd: work, env: { PASSWORD: PW } });
+  expect(r.exitCode).toBe(1);
+  const [v13] = JSON.parse(r.stdout).results;
+  expect(v13.outcome.code).toBe('closed-after-accept');
+  expect(v13.outcome.hint).toMatch(/or a server that drops a rejected certificate without an alert/);
 });

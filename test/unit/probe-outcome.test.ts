@@ -1,7 +1,12 @@
+import { X509Certificate } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { parseTarget } from '../../src/commands/probe.js';
 import { UsageError } from '../../src/errors.js';
 import type { Observation } from '../../src/probe/handshake.js';
-import { classify, type ProbeContext } from '../../src/probe/outcome.js';
+import { classify, nameMismatch, type ProbeContext } from '../../src/probe/outcome.js';
+import { tempDir } from '../helpers/cli.js';
 
 /**
  * The verdicts that a local openssl s_server cannot be made to produce (test/integration/probe.test.ts has the
@@ -61,19 +66,47 @@ test.each([
     'handshake-failed',
     /does not know the name we sent as SNI, kafka-0/,
   ],
+  // TLS 1.3: the server judges our certificate after our handshake is done. Its rejection is an alert, which Node
+  // reports as an error with the alert's number; a close with no alert (Node: 'end', or a reset) is no rejection.
   [
-    'a hang-up after the TLS 1.3 handshake, certificate sent',
-    seen({ handshakeDone: true, certRequested: true, closedAfterHandshake: true }),
+    'Java, TLS 1.3, a certificate it refuses: alert 42 after the handshake',
+    seen({ protocol: 'TLSv1.3', handshakeDone: true, certRequested: true, error: alert(42) }),
     true,
     'client-cert-rejected',
-    /closed the connection after the handshake/,
+    /^the server rejected our client certificate: alert "bad certificate" \(42\)$/,
   ],
   [
-    'a reset after the TLS 1.3 handshake, no certificate',
-    seen({ handshakeDone: true, certRequested: true, error: { code: 'ECONNRESET', message: 'read ECONNRESET' } }),
+    'TLS 1.3, no certificate: alert 116 after the handshake',
+    seen({ protocol: 'TLSv1.3', handshakeDone: true, certRequested: true, error: alert(116) }),
     false,
     'client-cert-required',
-    /we sent none$/,
+    /we sent none \(alert "certificate required"\)$/,
+  ],
+  [
+    'a close after the TLS 1.3 handshake, certificate sent, no alert',
+    seen({ protocol: 'TLSv1.3', handshakeDone: true, certRequested: true, closedAfterHandshake: true }),
+    true,
+    'closed-after-accept',
+    /^the server completed the TLSv1\.3 handshake with our client certificate, then closed .* with no alert/,
+  ],
+  [
+    'a reset after the TLS 1.3 handshake, no certificate sent, no alert',
+    seen({
+      protocol: 'TLSv1.3',
+      handshakeDone: true,
+      certRequested: true,
+      error: { code: 'ECONNRESET', message: 'read ECONNRESET' },
+    }),
+    false,
+    'closed-after-accept',
+    /handshake without a client certificate \(it asked for one, we sent none\), then closed/,
+  ],
+  [
+    'a close after the TLS 1.3 handshake, no certificate asked for',
+    seen({ protocol: 'TLSv1.3', handshakeDone: true, certRequested: false, closedAfterHandshake: true }),
+    true,
+    'closed-after-accept',
+    /handshake without asking for a client certificate, then closed/,
   ],
   [
     'DNS that does not answer',
@@ -143,4 +176,39 @@ test.each([
 ])('%j is refused, naming <host:port>', (raw) => {
   expect(() => parseTarget(raw)).toThrow(UsageError);
   expect(() => parseTarget(raw)).toThrow(/^<host:port>: /);
+});
+
+describe("nameMismatch: servesSan's answer, on certificates real openssl makes", () => {
+  let dir: string;
+  const leaf: Record<string, X509Certificate> = {};
+  beforeAll(async () => {
+    dir = await tempDir('kmtls-probe-names-');
+    for (const [name, ext] of [
+      ['sans', ['-addext', 'subjectAltName=DNS:*.kafka.example.com,IP:10.0.0.5,DNS:10.0.0.6']],
+      ['cn-only', []],
+    ] as const) {
+      const args = ['req', '-x509', '-newkey', 'rsa:2048', '-noenc', '-keyout', join(dir, `${name}.key`)];
+      const subject = ['-subj', '/CN=kafka-0.kafka.example.com', '-days', '2', ...ext];
+      leaf[name] = new X509Certificate((await execa('openssl', [...args, ...subject])).stdout);
+    }
+  }, 60_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['cn-only', 'kafka-0.kafka.example.com', 'the subject CN is never consulted'],
+    ['sans', '10.0.0.6', 'an IP matches IP SANs only, not a DNS SAN spelling it'],
+    ['sans', '10.0.0.7', 'an IP the certificate does not list'],
+    ['sans', 'kafka.example.com', 'a wildcard does not cover the bare domain'],
+    ['sans', 'a.kafka-0.kafka.example.com', 'a wildcard covers one label only'],
+  ])('%s does not cover %s: %s', (cert, name) => {
+    expect(nameMismatch({ leaf: leaf[cert] }, name)?.code).toBe('name-mismatch');
+  });
+
+  test.each([
+    ['sans', '10.0.0.5'],
+    ['sans', 'kafka-0.kafka.example.com'],
+    ['sans', 'KAFKA-1.Kafka.Example.Com'],
+  ])('%s covers %s', (cert, name) => {
+    expect(nameMismatch({ leaf: leaf[cert] }, name)).toBeUndefined();
+  });
 });
