@@ -21,7 +21,7 @@ import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
-import { PASSWORD_ENV, readStore, type CertCache, type ReadStore } from '../pki/read.js';
+import { PASSWORD_ENV, readStore, storeType, type CertCache, type ReadStore } from '../pki/read.js';
 import {
   connectionsOf,
   credsSource,
@@ -32,6 +32,7 @@ import {
   type PasswordSource,
 } from '../pki/connections.js';
 import { caFileFindings } from '../pki/ca-match.js';
+import { checkRegularFile } from '../pki/read-file.js';
 import { judgeHandshakes } from '../pki/judge.js';
 import { connectionFindings, planJudging, sourceFindings } from '../pki/judged.js';
 import { opensslFindings, opensslVerify } from '../pki/openssl-judge.js';
@@ -108,9 +109,17 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   const state = await readState(dir);
   const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
   const passwords = await basePasswords(dir, state, shared, deps);
-  const { keystores, truststores } = await readStores(dir, files, passwords.of, { ...deps, tools });
   const expectations = expectationsOf(expected, state);
   const parties = await partiesFor(dir, files, state, expected, expectations, passwords);
+  // Java judges while openssl and keytool list the stores: the JVM's start-up overlaps theirs.
+  const [{ keystores, truststores }, jsse] = await Promise.all([
+    readStores(dir, files, passwords.of, { ...deps, tools }),
+    judgeJsse(
+      dir,
+      parties.filter((p) => files.includes(p.keystore) && files.includes(p.truststore)),
+      tools.keytool,
+    ),
+  ]);
   const findings = applyRules(keystores, truststores, {
     ...expectations,
     ownerOf: (file) => parties.find((p) => p.keystore === file),
@@ -125,22 +134,19 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   const ca = { cert: dropInFiles.caCert, key: dropInFiles.caKey, pem: emitFiles.caPem('') };
   findings.push(
     ...(await caFileFindings(dir, ca, truststores, shared.secret)),
-    ...(await judgeJsse(dir, parties, keystores, truststores, tools.keytool)),
+    ...jsse,
     ...(await judgeOpenssl(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
   );
   return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
 }
 
 /** JSSE's verdict on every store and connection: one JVM, the keytool host's. */
-async function judgeJsse(
-  dir: string,
-  parties: readonly Party[],
-  keystores: readonly ReadStore[],
-  truststores: readonly ReadStore[],
-  keytool: string,
-): Promise<Finding[]> {
+async function judgeJsse(dir: string, parties: readonly Party[], keytool: string): Promise<Finding[]> {
   if (parties.length === 0) return [];
-  const types = new Map([...keystores, ...truststores].map((s) => [s.name ?? s.path, s.type]));
+  const files = [...new Set(parties.flatMap((p) => [p.keystore, p.truststore]))];
+  // A FIFO or a huge file is refused before Java opens it, as readStores refuses it.
+  for (const f of files) await checkRegularFile(join(dir, f), { kind: 'store', option: '[dir]' });
+  const types = new Map(await Promise.all(files.map(async (f) => [f, await storeType(join(dir, f))] as const)));
   // Truststores compared by content: per-broker copies of one CA are one truststore to a handshake.
   const digest = new Map<string, string>();
   for (const f of new Set(parties.map((p) => p.truststore)))
