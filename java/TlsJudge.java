@@ -8,6 +8,9 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -51,13 +54,11 @@ public final class TlsJudge {
   }
 
   static int run(String[] args) throws Exception {
-    Map<String, Loaded> stores = new HashMap<>();
+    List<String[]> declared = new ArrayList<>();
     List<String[]> pairs = new ArrayList<>();
     for (int i = 0; i < args.length; ) {
       if (args[i].equals("store") && i + 5 < args.length) {
-        Loaded l = load(args[i + 1], args[i + 2], args[i + 3], env(args[i + 4]), env(args[i + 5]));
-        stores.put(l.id, l);
-        System.out.println(describe(l));
+        declared.add(java.util.Arrays.copyOfRange(args, i + 1, i + 6));
         i += 6;
       } else if (args[i].equals("pair") && i + 7 < args.length) {
         pairs.add(java.util.Arrays.copyOfRange(args, i + 1, i + 8));
@@ -67,7 +68,25 @@ public final class TlsJudge {
         return 2;
       }
     }
-    for (String[] p : pairs) System.out.println(judge(p, stores));
+    // Loads (PKCS12's key derivation) and handshakes (RSA) are CPU-bound and independent: one thread per core.
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    try {
+      List<Future<Loaded>> loading = new ArrayList<>();
+      for (String[] d : declared) loading.add(pool.submit(() -> load(d[0], d[1], d[2], env(d[3]), env(d[4]))));
+      Map<String, Loaded> stores = new HashMap<>();
+      for (Future<Loaded> f : loading) {
+        Loaded l = f.get();
+        stores.put(l.id, l);
+        System.out.println(describe(l));
+      }
+      List<Future<String>> judging = new ArrayList<>();
+      for (String[] p : pairs) judging.add(pool.submit(() -> judge(p, stores)));
+      for (Future<String> f : judging) System.out.println(f.get());
+    } finally {
+      pool.shutdown();
+      // The next request may name other files by the same ids.
+      CONTEXTS.clear();
+    }
     return 0;
   }
 
@@ -140,11 +159,12 @@ public final class TlsJudge {
     if (setup != null) return b.append(",\"ok\":false,\"refusedBy\":\"setup\",\"error\":").append(json(setup)).append("}").toString();
     SSLEngine client, server;
     try {
-      SSLContext cc = SSLContext.getInstance("TLS");
-      cc.init(ck.keyManagers, ct.trustManagers, null);
-      SSLContext sc = SSLContext.getInstance("TLS");
-      sc.init(sk.keyManagers, st.trustManagers, null);
-      client = host == null ? cc.createSSLEngine() : cc.createSSLEngine(host, 9093);
+      SSLContext cc = context(ck, ct);
+      SSLContext sc = context(sk, st);
+      // A port of its own per handshake: a context's sessions are cached by host and port, and a resumed session
+      // would skip the very checks being judged.
+      int port = 1 + PORTS.getAndIncrement() % 65535;
+      client = host == null ? cc.createSSLEngine("judge", port) : cc.createSSLEngine(host, port);
       client.setUseClientMode(true);
       SSLParameters cp = client.getSSLParameters();
       if (host != null) cp.setEndpointIdentificationAlgorithm("HTTPS");
@@ -185,6 +205,20 @@ public final class TlsJudge {
     b.append(",\"error\":").append(json(own != null ? own : "the handshake did not finish"));
     if (other != null) b.append(",\"peerError\":").append(json(other));
     return b.append("}").toString();
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger PORTS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final Map<String, SSLContext> CONTEXTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** One context per keystore and truststore: initialising one costs more than a handshake. */
+  private static SSLContext context(Loaded keys, Loaded trust) throws Exception {
+    String key = keys.id + "\u0000" + trust.id;
+    SSLContext c = CONTEXTS.get(key);
+    if (c != null) return c;
+    c = SSLContext.getInstance("TLS");
+    c.init(keys.keyManagers, trust.trustManagers, null);
+    CONTEXTS.put(key, c);
+    return c;
   }
 
   private static boolean isAlert(String m) {
