@@ -73,10 +73,11 @@ export function sourceFindings(req: JudgeRequest, stores: ReadonlyMap<string, St
     const problems = [
       loadProblem(party.keystore, stores.get(keystore), 'keystore'),
       loadProblem(party.truststore, stores.get(truststore), 'truststore'),
-    ].filter((p): p is string => p !== undefined);
+    ].filter((p): p is [string, string] => p !== undefined);
+    const said = problems.map(([why, fix]) => `${why}: ${fix}`).join('; ');
     out.push(
       problems.length > 0
-        ? { status: 'fail', target, check: 'loads in Java', message: `${problems.join('; ')}: ${FIX_PASSWORD}` }
+        ? { status: 'fail', target, check: 'loads in Java', message: `${said} (the broker or client will not start)` }
         : {
             status: 'pass',
             target,
@@ -90,20 +91,31 @@ export function sourceFindings(req: JudgeRequest, stores: ReadonlyMap<string, St
   return out;
 }
 
-const FIX_PASSWORD =
-  'the broker or client will not start; give the store password the file was made with ' +
-  '(kafka-mtls apply rewrites the credentials files)';
-
-function loadProblem(file: string, v: StoreVerdict | undefined, kind: 'keystore' | 'truststore'): string | undefined {
-  if (!v) return `${file} was not judged`;
-  if (!v.loaded) return `${file} does not load: ${v.error}`;
-  if (kind === 'keystore' && v.keyError) return `${file}'s key is not recovered with the key password: ${v.keyError}`;
-  if (kind === 'keystore' && v.keyEntries !== 1) return `${file} holds ${v.keyEntries} key entries, not one`;
+/** Why Kafka would not load a store with these passwords, and what fixes it; undefined when it loads. */
+function loadProblem(
+  file: string,
+  v: StoreVerdict | undefined,
+  kind: 'keystore' | 'truststore',
+): [string, string] | undefined {
+  if (!v) return [`${file} was not judged`, 'run verify again'];
+  if (!v.loaded)
+    return [
+      `${file} does not load: ${v.error}`,
+      'give the password the store was made with (kafka-mtls apply rewrites the credentials files)',
+    ];
+  if (kind === 'keystore' && v.keyError)
+    return [
+      `${file}'s key is not recovered with the key password: ${v.keyError}`,
+      "set ssl.key.password to the key's password, or give the key the store password (keytool -keypasswd)",
+    ];
+  if (kind === 'keystore' && v.keyEntries !== 1)
+    return [`${file} holds ${v.keyEntries} key entries, not one`, 'kafka-mtls apply makes the keystore again'];
   if (kind === 'truststore' && v.trustedEntries === 0)
-    return (
+    return [
       `${file} holds no certificate Java trusts (a PKCS12 CA bag without Java's trusted-certificate ` +
-      'attribute is invisible to Java)'
-    );
+        'attribute is invisible to Java)',
+      'import the CA with keytool -importcert, or openssl pkcs12 -export -jdktrust anyExtendedKeyUsage',
+    ];
   return undefined;
 }
 
