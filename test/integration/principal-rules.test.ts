@@ -148,7 +148,7 @@ const ROWS: readonly Row[] = [
     dn: BOB,
     expected: { principal: 'BOB' },
   },
-  { title: 'commas with nothing between them are skipped', rules: ',,DEFAULT,', dn: BOB, expected: { principal: BOB } },
+  { title: 'empty items between commas are skipped', rules: ',,DEFAULT,', dn: BOB, expected: { principal: BOB } },
   { title: 'an empty list has no rule', rules: '', dn: BOB, expected: { noRule: true } },
   {
     title: 'an escaped comma in the DN stays escaped',
