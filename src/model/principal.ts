@@ -38,7 +38,11 @@ export function parseMappingRules(text: string): MappingRule[] {
       if (last < 0) throw unreadable(text, i);
       i = last + 1;
       const toCase = text[i] === 'L' || text[i] === 'U' ? (text[i++] as 'L' | 'U') : undefined;
-      const rule = { kind: 'rule', pattern: text.slice(from, slash), replacement: text.slice(slash + 1, last) } as const;
+      const rule = {
+        kind: 'rule',
+        pattern: text.slice(from, slash),
+        replacement: text.slice(slash + 1, last),
+      } as const;
       rules.push(toCase ? { ...rule, toCase } : rule);
     } else throw unreadable(text, i);
     i = skipSpace(text, i);
