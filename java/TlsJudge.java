@@ -132,16 +132,23 @@ public final class TlsJudge {
     b.append(",\"loaded\":true,\"type\":").append(json(l.store.getType()));
     int keys = 0;
     int trusted = 0;
+    String subject = null;
     try {
       for (Enumeration<String> e = l.store.aliases(); e.hasMoreElements(); ) {
         String a = e.nextElement();
-        if (l.store.isKeyEntry(a)) keys++;
-        else if (l.store.isCertificateEntry(a)) trusted++;
+        if (l.store.isKeyEntry(a)) {
+          keys++;
+          java.security.cert.Certificate c = l.store.getCertificate(a);
+          // The name Kafka maps: the certificate's subject as X500Principal.getName() gives it (RFC 2253).
+          if (subject == null && c instanceof java.security.cert.X509Certificate)
+            subject = ((java.security.cert.X509Certificate) c).getSubjectX500Principal().getName();
+        } else if (l.store.isCertificateEntry(a)) trusted++;
       }
     } catch (Exception e) {
       // Counted as far as the store let it.
     }
     b.append(",\"keyEntries\":").append(keys).append(",\"trustedEntries\":").append(trusted);
+    if (subject != null) b.append(",\"subject\":").append(json(subject));
     if (l.keyError != null) b.append(",\"keyError\":").append(json(l.keyError));
     if (l.trustError != null) b.append(",\"trustError\":").append(json(l.trustError));
     return b.append("}").toString();

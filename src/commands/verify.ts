@@ -34,7 +34,7 @@ import {
 import { caFileFindings } from '../pki/ca-match.js';
 import { checkRegularFile } from '../pki/read-file.js';
 import { judgeHandshakes } from '../pki/judge.js';
-import { connectionFindings, planJudging, sourceFindings } from '../pki/judged.js';
+import { connectionFindings, planJudging, principalFindings, sourceFindings } from '../pki/judged.js';
 import { opensslFindings, opensslVerify } from '../pki/openssl-judge.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import type { Secret } from '../secrets.js';
@@ -118,6 +118,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
       dir,
       parties.filter((p) => files.includes(p.keystore) && files.includes(p.truststore)),
       tools.keytool,
+      raw.principalRules ?? 'DEFAULT',
     ),
   ]);
   const findings = applyRules(keystores, truststores, {
@@ -141,7 +142,12 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
 }
 
 /** JSSE's verdict on every store and connection: one JVM, the keytool host's. */
-async function judgeJsse(dir: string, parties: readonly Party[], keytool: string): Promise<Finding[]> {
+async function judgeJsse(
+  dir: string,
+  parties: readonly Party[],
+  keytool: string,
+  principalRules: string,
+): Promise<Finding[]> {
   if (parties.length === 0) return [];
   const files = [...new Set(parties.flatMap((p) => [p.keystore, p.truststore]))];
   // A FIFO or a huge file is refused before Java opens it, as readStores refuses it.
@@ -161,7 +167,7 @@ async function judgeJsse(dir: string, parties: readonly Party[], keytool: string
     digest.get(a.truststore) === digest.get(b.truststore) &&
     a.sources[0]?.truststore?.reveal() === b.sources[0]?.truststore?.reveal();
   const request = planJudging(dir, parties, connectionsOf(parties, sameTrust), (f) => types.get(f) ?? 'PKCS12');
-  const verdicts = await judgeHandshakes(request.stores, request.pairs, { keytool, cwd: dir });
+  const verdicts = await judgeHandshakes(request.stores, request.pairs, { keytool, cwd: dir }, principalRules);
   if ('unavailable' in verdicts)
     return [
       {
@@ -171,7 +177,11 @@ async function judgeJsse(dir: string, parties: readonly Party[], keytool: string
         message: `Java could not judge the handshakes, so nothing says Kafka will accept them: ${verdicts.unavailable}`,
       },
     ];
-  return [...sourceFindings(request, verdicts.stores), ...connectionFindings(request, verdicts.pairs)];
+  return [
+    ...sourceFindings(request, verdicts.stores),
+    ...connectionFindings(request, verdicts.pairs),
+    ...principalFindings(request, verdicts.stores, verdicts.principals),
+  ];
 }
 
 /** OpenSSL's verdict on each broker's chain, against each truststore the clients use, default and strict. */

@@ -6,6 +6,7 @@
 import { keytoolHost, hostJvmOptions } from '../runner/keytool-host.js';
 import type { Exec } from '../runner/exec.js';
 import type { Secret } from '../secrets.js';
+import { kafkaPrincipalsVia, type KafkaPrincipals } from './principal.js';
 
 export type Protocol = 'TLSv1.2' | 'TLSv1.3';
 export const PROTOCOLS: readonly Protocol[] = ['TLSv1.2', 'TLSv1.3'];
@@ -36,6 +37,8 @@ export type StoreVerdict =
       readonly type: string;
       readonly keyEntries: number;
       readonly trustedEntries: number;
+      /** The first key entry's certificate subject, as Kafka maps it (X500Principal.getName()). */
+      readonly subject?: string;
       /** KeyManagerFactory's refusal: the key password, or a key the store cannot give. */
       readonly keyError?: string;
       readonly trustError?: string;
@@ -65,7 +68,12 @@ export type PairVerdict =
     };
 
 export type Verdicts =
-  | { readonly stores: ReadonlyMap<string, StoreVerdict>; readonly pairs: readonly PairVerdict[] }
+  | {
+      readonly stores: ReadonlyMap<string, StoreVerdict>;
+      readonly pairs: readonly PairVerdict[];
+      /** Kafka's principal for each keystore's subject. */
+      readonly principals?: KafkaPrincipals;
+    }
   | { readonly unavailable: string };
 
 export interface JudgeOptions {
@@ -83,6 +91,8 @@ export async function judgeHandshakes(
   stores: readonly JudgedStore[],
   pairs: readonly JudgedPair[],
   opts: JudgeOptions,
+  /** ssl.principal.mapping.rules, applied in the same JVM to each keystore's subject. */
+  principalRules?: string,
 ): Promise<Verdicts> {
   const env: Record<string, string> = {};
   const args: string[] = ['@handshake'];
@@ -121,7 +131,11 @@ export async function judgeHandshakes(
       const said = 'stderr' in out ? out.stderr.trim().split('\n')[0] : out.message;
       return { unavailable: `the TLS judge did not answer (${out.kind}${said ? `: ${said}` : ''})` };
     }
-    return parseVerdicts(out.stdout);
+    const verdicts = parseVerdicts(out.stdout);
+    if ('unavailable' in verdicts || principalRules === undefined) return verdicts;
+    const dns = [...new Set([...verdicts.stores.values()].flatMap((v) => (v.loaded && v.subject ? [v.subject] : [])))];
+    const target = { keytool: opts.keytool, cwd: opts.cwd };
+    return { ...verdicts, principals: await kafkaPrincipalsVia(host.exec, target, principalRules, dns) };
   } finally {
     await host.close();
   }

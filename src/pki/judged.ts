@@ -5,6 +5,7 @@
  */
 import type { Connection, Party, PasswordSource } from './connections.js';
 import { PROTOCOLS, type JudgedPair, type JudgedStore, type PairVerdict, type StoreVerdict } from './judge.js';
+import type { KafkaPrincipals } from './principal.js';
 import type { Finding } from './rules.js';
 
 export interface JudgeRequest {
@@ -226,3 +227,50 @@ const FIXES: ReadonlyArray<[RegExp, (c: Connection, host: string | undefined) =>
     (c) => `a store holds no key usable for TLS (${c.server.keystore} or ${c.client.keystore}): reissue it`,
   ],
 ];
+
+/** The principal Kafka derives from each keystore's certificate, as Java maps it under the brokers' rules. */
+export function principalFindings(
+  req: JudgeRequest,
+  stores: ReadonlyMap<string, StoreVerdict>,
+  principals: KafkaPrincipals | undefined,
+): Finding[] {
+  const out: Finding[] = [];
+  const done = new Set<Party>();
+  for (const { party, keystore } of req.sources) {
+    if (done.has(party)) continue;
+    done.add(party);
+    const v = stores.get(keystore);
+    const subject = v?.loaded ? v.subject : undefined;
+    if (!subject) continue;
+    const target = `${party.keystore} ${party.alias}`;
+    if (!principals || principals.kind === 'unavailable') {
+      const why = principals?.kind === 'unavailable' ? principals.reason : 'not asked';
+      out.push({
+        status: 'warn',
+        target,
+        check: 'principal',
+        message: `not computed: Java could not be asked (${why})`,
+      });
+      continue;
+    }
+    const p = principals.verdicts.find((x) => x.dn === subject);
+    if (!p) continue;
+    if ('principal' in p)
+      out.push({ status: 'pass', target, check: 'principal', message: `Kafka sees User:${p.principal}` });
+    else if ('noRule' in p)
+      out.push({
+        status: 'fail',
+        target,
+        check: 'principal',
+        message: `no ssl.principal.mapping.rules rule applies to ${p.name}: Kafka refuses the connection`,
+      });
+    else
+      out.push({
+        status: 'fail',
+        target,
+        check: 'principal',
+        message: `Kafka fails to map ${p.name ?? p.dn} (${p.error}): it refuses the connection; fix the rule's replacement`,
+      });
+  }
+  return out;
+}

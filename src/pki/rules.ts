@@ -2,7 +2,7 @@
  * The rules `verify` applies: Kafka's own, as a broker and its clients meet them at the TLS handshake. Pure: stores
  * in, one finding per check out.
  */
-import { mapPrincipal, type MappingRule } from '../model/principal.js';
+import type { MappingRule } from '../model/principal.js';
 import type { San } from '../model/cluster.js';
 import { X509Certificate } from 'node:crypto';
 import { servesSan, type CertInfo } from './x509.js';
@@ -150,7 +150,6 @@ function keystoreFindings(ks: ReadStore, trusted: Map<string, Trusted>, once: On
   if (role === 'broker' && leafPem)
     out.push(sanFinding(target, leafPem, leaf, x.brokerHosts(owner?.alias.toLowerCase() ?? entry.alias)));
   entry.infos.forEach((cert, i) => out.push(...once(i === 0 ? target : `${target} chain[${i}]`, cert)));
-  out.push(principalFinding(target, leaf, x.principalRules));
   return out;
 }
 
@@ -165,18 +164,6 @@ function keyMatchFinding(target: string, ks: ReadStore): Finding {
   return ks.keyMatches
     ? { status: 'pass', target, check: 'key matches', message: 'the private key matches the certificate' }
     : { status: 'fail', target, check: 'key matches', message: 'the private key does not match the certificate' };
-}
-
-function principalFinding(target: string, leaf: CertInfo, rules: readonly MappingRule[]): Finding {
-  const principal = mapPrincipal(leaf.subject, rules);
-  return principal === undefined
-    ? {
-        status: 'fail',
-        target,
-        check: 'principal',
-        message: `no ssl.principal.mapping.rules rule applies to ${leaf.subject}: Kafka refuses the connection`,
-      }
-    : { status: 'pass', target, check: 'principal', message: `Kafka sees User:${principal}` };
 }
 
 function opens(s: ReadStore, out: Finding[], target: string): boolean {

@@ -45,7 +45,7 @@ export const OPENSSL_OPTIONS_USED: Readonly<Record<string, readonly string[]>> =
     '-subject',
     '-issuer',
   ],
-  verify: ['-x509_strict', '-purpose', '-CAfile', '-untrusted'],
+  verify: ['-x509_strict', '-purpose', '-auth_level', '-CAfile', '-untrusted'],
   pkcs12: [
     '-export',
     '-in',
