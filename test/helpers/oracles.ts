@@ -315,17 +315,20 @@ export async function askOpenssl(kind: Kind, scratch: string): Promise<Omit<Orac
   };
 }
 
-/** Both oracles on every kind, and the seconds they took. */
+/** Both oracles on every kind (side by side), and the seconds each took and both together. */
 export async function askOracles(
   kinds: Kind[],
   work: string,
-): Promise<{ verdicts: Record<string, OracleVerdicts>; seconds: number }> {
+): Promise<{ verdicts: Record<string, OracleVerdicts>; seconds: { jsse: number; openssl: number; both: number } }> {
   const start = Date.now();
-  const [jsse, openssl] = await Promise.all([
-    askJsse(kinds, work),
-    pool(
-      4,
-      kinds.map((k) => () => askOpenssl(k, join(work, 'openssl', k.id))),
+  const timed = async <T>(p: Promise<T>): Promise<[T, number]> => [await p, (Date.now() - start) / 1000];
+  const [[jsse, jsseSeconds], [openssl, opensslSeconds]] = await Promise.all([
+    timed(askJsse(kinds, work)),
+    timed(
+      pool(
+        4,
+        kinds.map((k) => () => askOpenssl(k, join(work, 'openssl', k.id))),
+      ),
     ),
   ]);
   const verdicts: Record<string, OracleVerdicts> = {};
@@ -333,5 +336,5 @@ export async function askOracles(
     const j = jsse[k.id] ?? { verdict: 'refused', messages: ['no connection was judged'] };
     verdicts[k.id] = { jsse: j.verdict, jsseMessages: j.messages, ...openssl[i]! };
   });
-  return { verdicts, seconds: (Date.now() - start) / 1000 };
+  return { verdicts, seconds: { jsse: jsseSeconds, openssl: opensslSeconds, both: (Date.now() - start) / 1000 } };
 }
