@@ -150,15 +150,12 @@ async function readStore(path: string, pw: string): Promise<StoreView> {
     const key = entries.find((e) => /Entry type: PrivateKeyEntry/.test(e));
     return { keyChain: key ? pems(key) : undefined, certs: entries.flatMap(pems) };
   }
-  const p12 = async (select: string[]) => {
-    const r = await execa('openssl', ['pkcs12', '-in', path, '-nokeys', ...select, '-passin', 'env:PW'], {
-      env,
-      reject: false,
-    });
-    if (r.exitCode !== 0) throw new Error(String(r.stderr).split('\n')[0]);
-    return pems(String(r.stdout));
-  };
-  const [leaf, cas] = [await p12(['-clcerts']), await p12(['-cacerts'])];
+  // One pass: openssl prints each certificate after its bag attributes; the key's own has a localKeyID.
+  const r = await execa('openssl', ['pkcs12', '-in', path, '-nokeys', '-passin', 'env:PW'], { env, reject: false });
+  if (r.exitCode !== 0) throw new Error(String(r.stderr).split('\n')[0]);
+  const bags = String(r.stdout).split(/^Bag Attributes/m);
+  const leaf = bags.filter((b) => /localKeyID/.test(b)).flatMap(pems);
+  const cas = bags.filter((b) => !/localKeyID/.test(b)).flatMap(pems);
   return { keyChain: leaf.length ? [leaf[0]!, ...cas] : undefined, certs: [...leaf, ...cas] };
 }
 
@@ -270,16 +267,28 @@ async function checksOf(kind: Kind, scratch: string): Promise<{ checks: Check[];
   return { checks: checks.filter((c) => c.chain.length > 0), unreadable };
 }
 
+/** One probe request (key and CSR) for every kind: a key is the slow part, and any will do. */
+const probeRequests = new Map<string, Promise<string>>();
+function probeRequest(dir: string): Promise<string> {
+  if (!probeRequests.has(dir)) {
+    const [key, csr] = [join(dir, 'probe.key'), join(dir, 'probe.csr')];
+    const args = ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=probe'];
+    probeRequests.set(
+      dir,
+      execa('openssl', args, { env: { LC_ALL: 'C' } }).then(() => csr),
+    );
+  }
+  return probeRequests.get(dir)!;
+}
+
 /** Signs a probe request with ca.crt and ca.key: what the next apply or rotate will do with them. */
 async function issueProbe(kind: Kind, scratch: string): Promise<{ crt: string } | string> {
   await mkdir(scratch, { recursive: true });
-  const key = join(scratch, 'probe.key');
-  const csr = join(scratch, 'probe.csr');
+  const csr = await probeRequest(join(scratch, '..'));
   const crt = join(scratch, 'probe.crt');
   const ext = join(scratch, 'probe.cnf');
   await writeFile(ext, `${leafExt({ sans: ['DNS:probe'] })}\n`);
   const o = (args: string[]) => execa('openssl', args, { cwd: kind.dir, reject: false, env: { LC_ALL: 'C' } });
-  await o(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=probe']);
   const r = await o(
     ['x509', '-req', '-in', csr, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-out', crt, '-days', '1'].concat([
       '-extfile',
@@ -299,14 +308,12 @@ async function issueProbe(kind: Kind, scratch: string): Promise<{ crt: string } 
 export async function askOpenssl(kind: Kind, scratch: string): Promise<Omit<OracleVerdicts, 'jsse' | 'jsseMessages'>> {
   const { checks, unreadable } = await checksOf(kind, scratch);
   const run = async (strict: boolean) => {
-    const messages = [...unreadable];
-    for (const c of checks) {
-      const errors = await opensslVerify(join(scratch, strict ? 'strict' : 'plain'), c, strict);
-      if (errors) messages.push(...errors.map((e) => `${c.label}: ${e}`));
-    }
+    const dir = join(scratch, strict ? 'strict' : 'plain');
+    const errors = await Promise.all(checks.map((c) => opensslVerify(dir, c, strict)));
+    const messages = [...unreadable, ...checks.flatMap((c, i) => (errors[i] ?? []).map((e) => `${c.label}: ${e}`))];
     return { verdict: (messages.length ? 'refused' : 'ok') as Verdict, messages: messages.sort() };
   };
-  const [plain, strict] = [await run(false), await run(true)];
+  const [plain, strict] = await Promise.all([run(false), run(true)]);
   return {
     openssl: plain.verdict,
     opensslMessages: plain.messages,
