@@ -1,24 +1,38 @@
 /** What one file holds (a certificate, a CSR, a private key or a store), read for `inspect`. */
 import { basename } from 'node:path';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { pemKeyFacts, type KeyFacts } from './key.js';
 import { PASSWORD_ENV, readCert, readStore } from './read.js';
 import { pemBlocks, type CertInfo } from './x509.js';
 
 export type Inspected =
-  | { readonly file: string; readonly kind: 'certificate'; readonly certs: readonly CertInfo[] }
+  | {
+      readonly file: string;
+      readonly kind: 'certificate';
+      /** "certificate", or "N certificates" for a bundle. */
+      readonly summary: string;
+      readonly count: number;
+      readonly certs: readonly CertInfo[];
+    }
   | {
       readonly file: string;
       readonly kind: 'csr';
       readonly subject: string;
+      /** openssl's name of the algorithm (rsaEncryption, id-ecPublicKey, ED25519) and its size line. */
       readonly keyType: string;
       readonly keyBits: number;
+      /** The key in words; absent when Node cannot read the public key openssl prints. */
+      readonly key?: KeyFacts;
       readonly sans: readonly string[];
     }
   | {
       readonly file: string;
       readonly kind: 'private key';
+      /** RSA, EC, Ed25519…: KeyFacts' type. */
       readonly keyType: string;
+      /** KeyFacts' bits, 0 for a type without a size (Ed25519), as openssl's text had none. */
       readonly keyBits: number;
+      readonly key?: KeyFacts;
       readonly encrypted: boolean;
     }
   | {
@@ -46,8 +60,7 @@ export async function inspectOne(path: string, bytes: Buffer, opts: CaptureOptio
   const text = bytes.toString('latin1');
   if (text.includes('-----BEGIN CERTIFICATE-----')) return inspectCertificates(file, text, opts);
   if (/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(text)) return inspectCsr(file, path, opts);
-  if (/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(text))
-    return inspectKey(file, path, /ENCRYPTED/.test(text), opts);
+  if (/-----BEGIN (RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----/.test(text)) return inspectKey(file, path, text, opts);
   return inspectStore(file, path, opts);
 }
 
@@ -65,42 +78,66 @@ async function inspectCertificates(file: string, text: string, opts: CaptureOpti
       reason: `a PEM file whose certificate openssl cannot read (${which}): not DER inside, or damaged`,
     };
   }
-  return { file, kind: 'certificate', certs: certs as CertInfo[] };
+  const summary = blocks.length === 1 ? 'certificate' : `${blocks.length} certificates`;
+  return { file, kind: 'certificate', summary, count: blocks.length, certs: certs as CertInfo[] };
 }
 
 async function inspectCsr(file: string, path: string, opts: CaptureOptions): Promise<Inspected> {
-  const r = await capture('openssl', ['req', '-noout', '-text', '-nameopt', 'RFC2253', '-in', path], opts);
+  // -pubkey: the request's public key in PEM, before the text, for node:crypto to name.
+  const args = ['req', '-noout', '-text', '-pubkey', '-nameopt', 'RFC2253', '-in', path];
+  const r = await capture('openssl', args, opts);
   if (!r.ok) return { file, kind: 'unreadable', reason: r.stderr.trim().split('\n')[0] ?? 'openssl req failed' };
+  const out = r.raw.stdout;
+  const key = publicKeyIn(out);
   return {
     file,
     kind: 'csr',
-    subject: /Subject: (.*)$/m.exec(r.raw.stdout)?.[1]?.trim() ?? '',
-    keyType: /Public Key Algorithm: (.*)$/m.exec(r.raw.stdout)?.[1]?.trim() ?? '',
-    keyBits: Number(/Public-Key: \((\d+) bit\)/.exec(r.raw.stdout)?.[1] ?? 0),
-    sans: (/Subject Alternative Name:.*\n\s+(.*)$/m.exec(r.raw.stdout)?.[1] ?? '').split(', ').filter(Boolean),
+    subject: /Subject: (.*)$/m.exec(out)?.[1]?.trim() ?? '',
+    keyType: /Public Key Algorithm: (.*)$/m.exec(out)?.[1]?.trim() ?? '',
+    keyBits: Number(/Public-Key: \((\d+) bit\)/.exec(out)?.[1] ?? 0),
+    ...(key ? { key } : {}),
+    sans: (/Subject Alternative Name:.*\n\s+(.*)$/m.exec(out)?.[1] ?? '').split(', ').filter(Boolean),
   };
 }
 
-async function inspectKey(file: string, path: string, encrypted: boolean, opts: CaptureOptions): Promise<Inspected> {
-  // -text_pub: only the public half is printed, whatever the file holds.
-  const args = ['pkey', '-in', path, '-noout', '-text_pub', '-passin', `env:${PASSWORD_ENV}`];
-  const r = await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
-  if (!r.ok) {
-    const why = r.stderr.trim().split('\n')[0];
-    return {
-      file,
-      kind: 'unreadable',
-      reason: `cannot read the key${encrypted ? ' (is the password right?)' : ''}: ${why}`,
-    };
+/**
+ * A private key's public half. Node reads an unencrypted key itself; an encrypted one (or one Node cannot read)
+ * openssl opens with the password from the environment and prints its public half, which Node then names.
+ */
+async function inspectKey(file: string, path: string, text: string, opts: CaptureOptions): Promise<Inspected> {
+  // Either PKCS#8's header or the traditional format's "Proc-Type: 4,ENCRYPTED".
+  const encrypted = /ENCRYPTED/.test(text);
+  let key = encrypted ? undefined : pemKeyFacts(text);
+  let opensslBits: number | undefined;
+  if (!key) {
+    // -pubout -text_pub: only the public half is printed, in PEM then as text, whatever the file holds.
+    const args = ['pkey', '-in', path, '-pubout', '-text_pub', '-passin', `env:${PASSWORD_ENV}`];
+    const r = await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+    if (!r.ok) {
+      const why = r.stderr.trim().split('\n')[0];
+      return {
+        file,
+        kind: 'unreadable',
+        reason: `cannot read the key${encrypted ? ' (is the password right?)' : ''}: ${why}`,
+      };
+    }
+    key = publicKeyIn(r.raw.stdout);
+    opensslBits = Number(/\((\d+) bit\)/.exec(r.raw.stdout)?.[1] ?? 0);
   }
-  const bits = Number(/\((\d+) bit\)/.exec(r.raw.stdout)?.[1] ?? 0);
   return {
     file,
     kind: 'private key',
-    keyType: /RSA|rsa/.test(r.raw.stdout) || /Modulus/.test(r.raw.stdout) ? 'RSA' : 'EC or other',
-    keyBits: bits,
+    keyType: key?.type ?? 'unknown',
+    keyBits: key?.bits ?? opensslBits ?? 0,
+    ...(key ? { key } : {}),
     encrypted,
   };
+}
+
+/** The facts of the first PEM public key in openssl's output. */
+function publicKeyIn(out: string): KeyFacts | undefined {
+  const pem = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/.exec(out)?.[0];
+  return pem ? pemKeyFacts(pem) : undefined;
 }
 
 async function inspectStore(file: string, path: string, opts: CaptureOptions): Promise<Inspected> {

@@ -2,11 +2,12 @@
  * Reading what a directory holds: certificates (in-process with node:crypto, openssl's text for the fields Node does
  * not expose) and key stores (openssl for PKCS12, keytool for JKS), with each entry's certificates read in full.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type X509Certificate } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { ENGLISH_KEYTOOL_OPTIONS } from '../runner/jdk.js';
+import { keyFacts, type KeyFacts } from './key.js';
 import { checkRegularFile } from './read-file.js';
 import { parseKeytoolList, parseOpensslPkcs12, type StoreEntry } from './stores.js';
 import { CERT_TEXT_ARGS, certFacts, parseCertText, parseX509, type CertFacts, type CertInfo } from './x509.js';
@@ -64,7 +65,17 @@ export async function readCert(pem: string, opts: CaptureOptions): Promise<CertI
   if (!text) return undefined;
   const cert = parseX509(pem);
   const facts = cert && certFacts(cert);
-  return facts ? { ...text, ...facts } : text;
+  const key = cert && certKeyFacts(cert);
+  return { ...text, ...facts, ...(key ? { key } : {}) };
+}
+
+function certKeyFacts(cert: X509Certificate): KeyFacts | undefined {
+  try {
+    return keyFacts(cert.publicKey);
+  } catch {
+    // A key type Node does not support: openssl's words stay (keyType, keyBits).
+    return undefined;
+  }
 }
 
 /** Certificates one command has read, by their PEM's base64: a CA sits in every chain and every truststore. */

@@ -6,6 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { rfc2253 } from './dn.js';
+import { CURVE_BITS, type KeyFacts } from './key.js';
 
 /** A certificate's facts, as `openssl x509 -text` prints them (with -nameopt RFC2253). */
 export interface CertInfo {
@@ -18,6 +19,8 @@ export interface CertInfo {
   readonly signatureAlgorithm: string;
   readonly keyType: string;
   readonly keyBits: number;
+  /** The key in words, read by node:crypto; absent when Node cannot read the certificate or its key. */
+  readonly key?: KeyFacts;
   readonly isCa: boolean;
   readonly hasBasicConstraints: boolean;
   readonly keyUsage: readonly string[];
@@ -131,19 +134,6 @@ function serialText(nodeHex: string): string {
   if (fits) return value.toString();
   return negative ? '' : digits.padStart(digits.length + (digits.length % 2), '0').toUpperCase();
 }
-
-/** Curve sizes as openssl prints them ("Public-Key: (256 bit)"): the bits of the curve's order. */
-const CURVE_BITS: Readonly<Record<string, number>> = {
-  prime192v1: 192,
-  secp224r1: 224,
-  prime256v1: 256,
-  secp256k1: 256,
-  secp384r1: 384,
-  secp521r1: 521,
-  brainpoolP256r1: 256,
-  brainpoolP384r1: 384,
-  brainpoolP512r1: 512,
-};
 
 /** The key's size as openssl's "Public-Key: (N bit)"; 0 for EdDSA keys, whose text has no such line. */
 function publicKeyBits(cert: X509Certificate): number | undefined {

@@ -22,6 +22,7 @@ export const OPENSSL_OPTIONS_USED: Readonly<Record<string, readonly string[]>> =
     '-text',
     '-nameopt',
     '-in',
+    '-pubkey',
   ],
   x509: [
     '-req',
@@ -69,7 +70,7 @@ export const OPENSSL_OPTIONS_USED: Readonly<Record<string, readonly string[]>> =
     '-clcerts',
     '-noout',
   ],
-  pkey: ['-pubout', '-passin', '-in', '-noout', '-text_pub'],
+  pkey: ['-pubout', '-passin', '-in', '-text_pub'],
 };
 
 /** The options of `args` (an openssl argv, subcommand first) that the list above does not hold. */

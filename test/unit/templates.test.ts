@@ -95,6 +95,35 @@ describe('renderTemplate', () => {
       },
     });
     expect(leaf).toMatch(/^\[ alt_names \]\nDNS.1 = kafka-1\nDNS.2 = kafka-1-external$/m);
-    expect(leaf).toMatch(/^req_extensions = v3_req$/m);
+    expect(leaf).toMatch(/^req_extensions = v3_csr$/m);
+  });
+
+  // OpenSSL 1.1.1 adds no authorityKeyIdentifier unless asked, and strict clients refuse a leaf without one;
+  // openssl req refuses to put one in a request ("no issuer certificate").
+  const section = (cnf: string, name: string) => new RegExp(`^\\[ ?${name} ?\\]\n([^[]*)`, 'm').exec(cnf)?.[1] ?? '';
+  const leafValues = { alt_names: { lines: [['DNS.1', 'kafka-1']] }, dn: { lines: [['CN', 'kafka-1']] } } as const;
+
+  test('every leaf is signed with an authorityKeyIdentifier, a subjectKeyIdentifier and digitalSignature', () => {
+    const confluent = renderTemplate(loadTemplate('confluent-leaf.cnf'), { ...leafValues, leaf_bits: '2048' });
+    const dropin = renderTemplate(loadTemplate('ext.cnf'), { alt_names: leafValues.alt_names });
+    for (const ext of [section(confluent, 'v3_req'), dropin]) {
+      expect(ext).toMatch(/^authorityKeyIdentifier = keyid,issuer$/m);
+      expect(ext).toMatch(/^subjectKeyIdentifier = hash$/m);
+      expect(ext).toMatch(/^keyUsage = critical, digitalSignature, keyEncipherment$/m);
+      expect(ext).toMatch(/^basicConstraints = CA:FALSE$/m);
+    }
+    expect(section(confluent, 'v3_csr')).not.toMatch(/authorityKeyIdentifier/);
+    expect(section(confluent, 'v3_csr')).toBe(section(confluent, 'v3_req').replace(/^(#|authorityKey).*\n/gm, ''));
+  });
+
+  test('every CA is critical CA:TRUE, keyCertSign and cRLSign, with key identifiers', () => {
+    const dn = { lines: [['CN', 'ca']] } as const;
+    for (const name of ['ca.cnf', 'confluent-ca.cnf'] as const) {
+      const ext = section(renderTemplate(loadTemplate(name), { ca_bits: '4096', dn }), 'v3_ca').replace(/ /g, '');
+      expect(ext).toMatch(/^basicConstraints=critical,CA:(TRUE|true)$/m);
+      expect(ext).toMatch(/^keyUsage=critical,keyCertSign,cRLSign$/m);
+      expect(ext).toMatch(/^subjectKeyIdentifier=hash$/m);
+      expect(ext).toMatch(/^authorityKeyIdentifier=keyid:always/m);
+    }
   });
 });
