@@ -23,6 +23,9 @@ export interface TrustSet {
 
 export type OpensslVerdict = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
 
+/** PEM blocks one after another, each on lines of its own (a listing's block may lack its last newline). */
+const pemFile = (pems: readonly string[]) => pems.map((p) => `${p.trim()}\n`).join('');
+
 /** `openssl verify` of each leaf against one trust set: ok, or openssl's own error lines. */
 export async function opensslVerify(
   leaves: readonly JudgedLeaf[],
@@ -33,13 +36,13 @@ export async function opensslVerify(
 ): Promise<Map<string, OpensslVerdict>> {
   const dir = join(scratch, `${profile}-${trust.file.replace(/[^A-Za-z0-9.-]/g, '_')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(join(dir, 'trusted.pem'), trust.pems.join(''));
+  await writeFile(join(dir, 'trusted.pem'), pemFile(trust.pems));
   // Every intermediate any chain holds: a chain that lacks its own is refused by JSSE (it sends what it has).
-  await writeFile(join(dir, 'untrusted.pem'), [...new Set(leaves.flatMap((l) => l.chain.slice(1)))].join(''));
+  await writeFile(join(dir, 'untrusted.pem'), pemFile([...new Set(leaves.flatMap((l) => l.chain.slice(1)))]));
   const names = await Promise.all(
     leaves.map(async (l, i) => {
       const name = `leaf${i}.pem`;
-      await writeFile(join(dir, name), l.chain[0]!);
+      await writeFile(join(dir, name), pemFile([l.chain[0]!]));
       return name;
     }),
   );

@@ -205,16 +205,13 @@ function chainFinding(
   if (!top || pems.length !== chain.length) return fail('the key entry has no certificate');
   const certs = pems.map((p) => new X509Certificate(p));
   const broken = certs.findIndex((c, i) => i + 1 < certs.length && !signedBy(c, certs[i + 1]!));
-  if (broken >= 0) {
-    const ordered = certs.length > 2 && reorderable(certs);
+  // JSSE and OpenSSL rebuild a path from certificates sent out of order, so that alone refuses nothing: a warning.
+  const unordered = broken >= 0 && certs.length > 2 && reorderable(certs);
+  if (broken >= 0 && !unordered)
     return fail(
-      ordered
-        ? 'the chain is in the wrong order: each certificate must be followed by its issuer, the leaf first; ' +
-            'kafka-mtls apply writes it again'
-        : `${chain[broken]!.subject} is not signed by the next certificate in the chain, ${chain[broken + 1]!.subject}` +
-            ' (checked by signature): the chain is not the one that signed it; kafka-mtls apply reissues it',
+      `${chain[broken]!.subject} is not signed by the next certificate in the chain, ${chain[broken + 1]!.subject}` +
+        ' (checked by signature): the chain is not the one that signed it; kafka-mtls apply reissues it',
     );
-  }
   const anchors = [...trusted.values()];
   const where =
     trusted.get(top.sha256) ?? anchors.find((a) => signedBy(certs[certs.length - 1]!, new X509Certificate(a.pem)));
@@ -229,6 +226,15 @@ function chainFinding(
     );
   }
   const names = chain.map((c) => /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.subject).join(' -> ');
+  if (unordered)
+    return {
+      status: 'warn',
+      target,
+      check: 'chain',
+      message:
+        `in the wrong order (${names}): each certificate must be followed by its issuer, the leaf first; JSSE and ` +
+        'OpenSSL put it right, TLS 1.2 requires the order; kafka-mtls apply writes it again',
+    };
   // A leaf alone is what its peers accept when they trust its issuer itself, as JSSE and OpenSSL both do.
   const alone = trusted.get(top.sha256) ? '' : ` (the leaf alone), signed by a CA that`;
   return { status: 'pass', target, check: 'chain', message: `${names}${alone}, trusted by ${where.file}` };
