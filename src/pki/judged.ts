@@ -72,8 +72,8 @@ export function sourceFindings(req: JudgeRequest, stores: ReadonlyMap<string, St
     const fromFile = /[/.]/.test(source.label) && source.label !== party.keystore;
     const target = fromFile ? source.label : party.keystore;
     const problems = [
-      loadProblem(party.keystore, stores.get(keystore), 'keystore'),
-      loadProblem(party.truststore, stores.get(truststore), 'truststore'),
+      loadProblem(party.keystore, stores.get(keystore), 'keystore', source),
+      loadProblem(party.truststore, stores.get(truststore), 'truststore', source),
     ].filter((p): p is [string, string] => p !== undefined);
     const said = problems.map(([why, fix]) => `${why}: ${fix}`).join('; ');
     out.push(
@@ -97,16 +97,19 @@ function loadProblem(
   file: string,
   v: StoreVerdict | undefined,
   kind: 'keystore' | 'truststore',
+  source: PasswordSource,
 ): [string, string] | undefined {
   if (!v) return [`${file} was not judged`, 'run verify again'];
+  // Each password names where it came from (its Secret's label: a file, or the option verify was given).
+  const from = (s: PasswordSource['keystore']) => (s ? ` with the password from ${s.label}` : ' without a password');
   if (!v.loaded)
     return [
-      `${file} does not load: ${v.error}`,
+      `${file} does not load${from(kind === 'keystore' ? source.keystore : source.truststore)}: ${v.error}`,
       'give the password the store was made with (kafka-mtls apply rewrites the credentials files)',
     ];
   if (kind === 'keystore' && v.keyError)
     return [
-      `${file}'s key is not recovered with the key password: ${v.keyError}`,
+      `${file}'s key is not recovered${from(source.key ?? source.keystore)}: ${v.keyError}`,
       "set ssl.key.password to the key's password, or give the key the store password (keytool -keypasswd)",
     ];
   if (kind === 'keystore' && v.keyEntries !== 1)

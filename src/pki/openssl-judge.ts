@@ -21,7 +21,11 @@ export interface TrustSet {
   readonly pems: readonly string[];
 }
 
-export type OpensslVerdict = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
+export type OpensslVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly errors: readonly string[] }
+  /** openssl printed no verdict on it (it could not read its input): nothing was judged. */
+  | { readonly ok: false; readonly unjudged: string };
 
 /** PEM blocks one after another, each on lines of its own (a listing's block may lack its last newline). */
 const pemFile = (pems: readonly string[]) => pems.map((p) => `${p.trim()}\n`).join('');
@@ -131,6 +135,10 @@ export function opensslFindings(
   for (const [file, v] of verdicts) {
     if (v.ok) {
       good++;
+      continue;
+    }
+    if ('unjudged' in v) {
+      out.push({ status: 'fail', target: file, check, message: `openssl verify gave no verdict: ${v.unjudged}` });
       continue;
     }
     const said = v.errors.join('; ');
