@@ -1,4 +1,7 @@
-/** `verify [dir]`: check a certs directory against the rules Kafka applies; a finding per check. */
+/**
+ * `verify [dir]`: a certs directory judged by the TLS stacks that will judge it (JSSE handshakes per pair in the
+ * keytool host's JVM, openssl verify, the strict profile) and by the checks a handshake cannot show; a finding each.
+ */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -60,15 +63,19 @@ Examples:
   kafka-mtls verify                      # ./certs, password from PASSWORD
   kafka-mtls verify /work/certs --password-file pw.txt --host 'kafka-{i}.example.com'
 
+Each client is judged against each broker, and each broker against the others, over TLSv1.2 and TLSv1.3, with the
+stores loaded as Kafka loads them (the passwords from the properties and credentials files the directory holds).
+
 Exit codes:
   0    every check passed (warnings allowed)
-  1    a check failed
-  2    bad usage`;
+  1    a check failed (a judge refused, or a file is not what it must be)
+  2    bad usage (a pattern in --principal-rules Java cannot compile, among others)`;
 
 export function verifyCommand(io: CommandIo): Command {
   const cmd = new Command('verify')
     .description(
-      'Check a certs directory (made by kafka-mtls, by mtls-kafka.sh or by hand) against the rules Kafka applies',
+      'Check a certs directory (made by kafka-mtls, by mtls-kafka.sh or by hand) as Kafka will: a JSSE handshake ' +
+        'per client-broker and broker-broker pair, openssl verify for non-Java clients, and the strict profile',
     )
     .argument('[dir]', 'the directory holding *.keystore.jks and *.truststore.jks', 'certs')
     .addOption(passwordFileOption());

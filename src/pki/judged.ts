@@ -101,7 +101,8 @@ function loadProblem(
 ): [string, string] | undefined {
   if (!v) return [`${file} was not judged`, 'run verify again'];
   // Each password names where it came from (its Secret's label: a file, or the option verify was given).
-  const from = (s: PasswordSource['keystore']) => (s ? ` with the password from ${s.label}` : ' without a password');
+  const from = (s: PasswordSource['keystore']) =>
+    !s ? ' without a password' : /[/.]/.test(s.label) ? ` with the password from ${s.label}` : ` with the ${s.label}`;
   if (!v.loaded)
     return [
       `${file} does not load${from(kind === 'keystore' ? source.keystore : source.truststore)}: ${v.error}`,
