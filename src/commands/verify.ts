@@ -141,7 +141,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   // ca.pem: the confluent layout's CA and key, or --emit pem's CA alone; both start with the CA's certificate.
   const ca = { cert: dropInFiles.caCert, key: dropInFiles.caKey, pem: emitFiles.caPem('') };
   findings.push(
-    ...(await caFileFindings(dir, ca, truststores, shared.secret)),
+    ...(await caFileFindings(dir, ca, { truststores, keystores }, shared.secret)),
     ...jsse,
     ...(await judgeOpenssl(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
   );

@@ -14,33 +14,38 @@ import { pemBlocks } from './x509.js';
 export async function caFileFindings(
   dir: string,
   files: { readonly cert: string; readonly key: string; readonly pem?: string },
-  truststores: readonly ReadStore[],
+  stores: { readonly truststores: readonly ReadStore[]; readonly keystores: readonly ReadStore[] },
   passphrase: Secret | undefined,
 ): Promise<Finding[]> {
+  const { truststores } = stores;
+  // Your own issuing CA sits under a root the truststores hold: it is trusted through the chains the keystores carry.
+  const pool = [...truststores, ...stores.keystores]
+    .flatMap((st) => st.entries.flatMap((e) => e.certs))
+    .map((c) => parse(c.pem));
+  const known = pool.filter((x): x is X509Certificate => x !== undefined);
   const out: Finding[] = [];
   const certPem = await readIf(join(dir, files.cert));
   const cert = certPem ? parse(pemBlocks(certPem)[0]) : undefined;
   if (!cert) return out;
   const opened = truststores.filter((t) => t.opened);
   const matchFinding = (file: string, x: X509Certificate): Finding => {
-    const missing = opened.filter(
-      (t) => !t.entries.some((e) => e.certs.some((c) => parse(c.pem)?.fingerprint256 === x.fingerprint256)),
-    );
+    const missing = opened.filter((t) => !trustedBy(x, t, known));
     return missing.length === 0
       ? {
           status: 'pass',
           target: file,
           check: 'is the trusted CA',
-          message: `the CA ${opened.length} truststore(s) hold`,
+          message: `a CA ${opened.length} truststore(s) trust`,
         }
       : {
           status: 'fail',
           target: file,
           check: 'is the trusted CA',
           message:
-            `not the CA that ${missing.map((t) => t.name ?? t.path).join(', ')} hold${missing.length === 1 ? 's' : ''}` +
-            ' (compared by fingerprint; a CA of the same name is another CA): ' +
-            'what is signed with it will not be trusted; restore the CA from a backup or rotate with kafka-mtls rotate-ca',
+            `not a CA that ${missing.map((t) => t.name ?? t.path).join(', ')} ` +
+            `trust${missing.length === 1 ? 's' : ''} (compared by fingerprint and signature; a CA of the same ` +
+            'name is another CA): what is signed with it will not be trusted; restore the CA from a backup ' +
+            'or rotate with kafka-mtls rotate-ca',
         };
   };
   if (opened.length > 0) out.push(matchFinding(files.cert, cert));
@@ -59,11 +64,15 @@ function keyFinding(keyFile: string, certFile: string, pem: string, cert: X509Ce
   try {
     key = createPrivateKey({ key: pem, passphrase: pass?.reveal() });
   } catch (e) {
+    // Your own CA's key is encrypted with a passphrase of its own, which verify is not given.
+    const encrypted = /ENCRYPTED/.test(pem) || /decrypt|passphrase/i.test((e as Error).message);
     return {
       status: 'warn',
       target: keyFile,
       check: 'key matches',
-      message: `not checked: the key cannot be read (${(e as Error).message.split('\n')[0]})`,
+      message: encrypted
+        ? 'not checked: the key is encrypted with a passphrase verify does not have'
+        : `not checked: the key cannot be read (${(e as Error).message.split('\n')[0]})`,
     };
   }
   return createPublicKey(key).equals(cert.publicKey)
@@ -76,6 +85,29 @@ function keyFinding(keyFile: string, certFile: string, pem: string, cert: X509Ce
           `not the key of ${certFile}: leaves signed with it will not chain to the CA; ` +
           'restore the pair from a backup',
       };
+}
+
+/** Whether a truststore holds the certificate, or a CA above it that signed it (through `known`, by signature). */
+function trustedBy(cert: X509Certificate, ts: ReadStore, known: readonly X509Certificate[]): boolean {
+  const anchors = ts.entries
+    .filter((e) => e.entryType === 'trustedCertEntry')
+    .map((e) => parse(e.certs[0]?.pem))
+    .filter((x): x is X509Certificate => x !== undefined);
+  let cur: X509Certificate | undefined = cert;
+  for (let depth = 0; cur && depth < 8; depth++) {
+    const c: X509Certificate = cur;
+    if (anchors.some((a) => a.fingerprint256 === c.fingerprint256 || signedBy(c, a))) return true;
+    cur = known.find((k) => k.fingerprint256 !== c.fingerprint256 && signedBy(c, k));
+  }
+  return false;
+}
+
+function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 function parse(pem: string | undefined): X509Certificate | undefined {

@@ -365,7 +365,7 @@ test('fails every store on a wrong password, naming the check', async () => {
   expect(fails.filter((l) => / loads in Java: /.test(l))).toHaveLength(3);
   for (const l of fails)
     expect(l).toMatch(
-      /opens: does not open with the password: .*(Mac verify error|invalid password)|loads in Java: .*does not load: .*(password was incorrect|Integrity check failed)/,
+      /opens: does not open with the password: .*(Mac verify error|invalid password)|loads in Java: .*does not load.*: .*(password was incorrect|Integrity check failed)/,
     );
 });
 
