@@ -24,7 +24,7 @@ import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
 import { parseX509, pemBlocks } from '../pki/x509.js';
 import { PASSWORD_ENV, readStore, storeType } from '../pki/read.js';
-import { ENGLISH_KEYTOOL_OPTIONS } from '../runner/jdk.js';
+import { jksToPkcs12Args, pkcs12ClientPemArgs } from '../steps/read.js';
 
 export interface RawProbeOptions {
   ca?: string;
@@ -208,8 +208,8 @@ async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): P
   await preflight(opts.tools, jks ? ['openssl', 'keytool'] : ['openssl'], deps.env);
   const pkcs12 = jks ? await jksToPkcs12(path, opts) : path;
   cancelled(deps);
-  const args = ['pkcs12', '-in', pkcs12 ?? '', '-passin', `env:${PASSWORD_ENV}`, '-nodes', '-clcerts'];
-  const r = pkcs12 === undefined ? undefined : await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  const args = pkcs12 === undefined ? undefined : pkcs12ClientPemArgs(pkcs12, PASSWORD_ENV);
+  const r = args === undefined ? undefined : await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
   cancelled(deps);
   if (!r?.ok) {
     const rule =
@@ -226,23 +226,7 @@ async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): P
  */
 async function jksToPkcs12(path: string, opts: CaptureOptions): Promise<string | undefined> {
   const dest = join(opts.cwd, 'client.p12');
-  const args = [
-    ...ENGLISH_KEYTOOL_OPTIONS,
-    '-importkeystore',
-    // Ask nothing: a question (to overwrite an entry, for a key password) fails instead of waiting on stdin.
-    '-noprompt',
-    '-srckeystore',
-    path,
-    '-srcstorepass:env',
-    PASSWORD_ENV,
-    '-destkeystore',
-    dest,
-    '-deststoretype',
-    'PKCS12',
-    '-deststorepass:env',
-    PASSWORD_ENV,
-  ];
-  const r = await capture('keytool', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  const r = await capture('keytool', jksToPkcs12Args(path, dest, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
   return r.ok ? dest : undefined;
 }
 

@@ -1,6 +1,7 @@
 /** What one file holds (a certificate, a CSR, a private key or a store), read for `inspect`. */
 import { basename } from 'node:path';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { csrTextArgs, keyFilePublicArgs } from '../steps/read.js';
 import { pemKeyFacts, type KeyFacts } from './key.js';
 import { PASSWORD_ENV, readCert, readStore } from './read.js';
 import { pemBlocks, type CertInfo } from './x509.js';
@@ -83,9 +84,7 @@ async function inspectCertificates(file: string, text: string, opts: CaptureOpti
 }
 
 async function inspectCsr(file: string, path: string, opts: CaptureOptions): Promise<Inspected> {
-  // -pubkey: the request's public key in PEM, before the text, for node:crypto to name.
-  const args = ['req', '-noout', '-text', '-pubkey', '-nameopt', 'RFC2253', '-in', path];
-  const r = await capture('openssl', args, opts);
+  const r = await capture('openssl', csrTextArgs(path), opts);
   if (!r.ok) return { file, kind: 'unreadable', reason: r.stderr.trim().split('\n')[0] ?? 'openssl req failed' };
   const out = r.raw.stdout;
   const key = publicKeyIn(out);
@@ -110,9 +109,7 @@ async function inspectKey(file: string, path: string, text: string, opts: Captur
   let key = encrypted ? undefined : pemKeyFacts(text);
   let opensslBits: number | undefined;
   if (!key) {
-    // -pubout -text_pub: only the public half is printed, in PEM then as text, whatever the file holds.
-    const args = ['pkey', '-in', path, '-pubout', '-text_pub', '-passin', `env:${PASSWORD_ENV}`];
-    const r = await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+    const r = await capture('openssl', keyFilePublicArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
     if (!r.ok) {
       const why = r.stderr.trim().split('\n')[0];
       return {

@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { verifyLeavesArgs } from '../steps/read.js';
 import type { Finding } from './rules.js';
 
 export interface JudgedLeaf {
@@ -50,19 +51,12 @@ export async function opensslVerify(
       return name;
     }),
   );
-  const args = [
-    'verify',
-    '-purpose',
-    'sslserver',
-    // OpenSSL's security level 2: RSA and DH of 2048 bits, no SHA-1 (openssl verify applies none by default).
-    '-auth_level',
-    '2',
-    ...(profile === 'strict' ? ['-x509_strict'] : []),
-    '-CAfile',
-    'trusted.pem',
-    ...(leaves.some((l) => l.chain.length > 1) ? ['-untrusted', 'untrusted.pem'] : []),
-    ...names,
-  ];
+  const args = verifyLeavesArgs({
+    strict: profile === 'strict',
+    trusted: 'trusted.pem',
+    ...(leaves.some((l) => l.chain.length > 1) ? { untrusted: 'untrusted.pem' } : {}),
+    leaves: names,
+  });
   const r = await capture('openssl', args, { ...opts, cwd: dir });
   return parseVerify(r.raw.stdout, r.raw.stderr, names, leaves);
 }

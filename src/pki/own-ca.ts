@@ -3,7 +3,14 @@ import type { ExternalCa } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { Secret } from '../secrets.js';
-import { parseCertText, pemBlocks, CERT_TEXT_ARGS, type CertInfo } from './x509.js';
+import {
+  certPublicKeyArgs,
+  certSubjectIssuerArgs,
+  certTextArgs,
+  keyPublicArgs,
+  verifyOwnChainArgs,
+} from '../steps/read.js';
+import { parseCertText, pemBlocks, type CertInfo } from './x509.js';
 import { MIN_RSA_BITS, sha1Signed, weakRsa } from './rules.js';
 import { OUTLIVE } from '../model/rules.js';
 
@@ -65,7 +72,7 @@ export async function checkOwnCa(files: OwnCaFiles, openssl: string): Promise<Ex
 }
 
 async function checkCaCert(pem: string, n: CaOptionNames, opts: CaptureOptions): Promise<CertInfo> {
-  const text = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
+  const text = await capture('openssl', certTextArgs(), { ...opts, input: pem });
   if (!text.ok)
     throw new UsageError(n.cert, `is not a certificate openssl can read: ${text.stderr.trim().split('\n')[0]}`);
   const info = parseCertText(text.raw.stdout);
@@ -81,7 +88,7 @@ async function checkCaCert(pem: string, n: CaOptionNames, opts: CaptureOptions):
 
 async function checkKeyMatches(files: OwnCaFiles, certPem: string, info: CertInfo, opts: CaptureOptions) {
   const n = files.names;
-  const pub = await capture('openssl', ['pkey', '-pubout', '-passin', `env:${CA_KEY_PASSWORD_ENV}`], {
+  const pub = await capture('openssl', keyPublicArgs(CA_KEY_PASSWORD_ENV), {
     ...opts,
     input: files.keyText,
     secretEnv: [CA_KEY_PASSWORD_ENV],
@@ -92,7 +99,7 @@ async function checkKeyMatches(files: OwnCaFiles, certPem: string, info: CertInf
       `openssl cannot read the key${files.keyPassword ? ' with that passphrase' : ''}: ` +
         pub.stderr.trim().split('\n')[0],
     );
-  const certPub = await capture('openssl', ['x509', '-noout', '-pubkey'], { ...opts, input: certPem });
+  const certPub = await capture('openssl', certPublicKeyArgs(), { ...opts, input: certPem });
   if (pub.raw.stdout.trim() !== certPub.raw.stdout.trim())
     throw new UsageError(n.key, `does not match ${n.cert}: its public key is not ${info.subject}'s`);
 }
@@ -109,21 +116,17 @@ async function checkChain(files: OwnCaFiles, chainPems: string[], info: CertInfo
   }
   if (chainPems.length === 0) return;
   const root = chainPems[chainPems.length - 1]!;
-  const rootInfo = await capture('openssl', ['x509', '-noout', '-subject', '-issuer', '-nameopt', 'RFC2253'], {
-    ...opts,
-    input: root,
-  });
+  const rootInfo = await capture('openssl', certSubjectIssuerArgs(), { ...opts, input: root });
   const [s, i] = rootInfo.raw.stdout.split('\n').map((l) => l.replace(/^(subject|issuer)=/, '').trim());
   if (!rootInfo.ok || s !== i) throw new UsageError(n.chain, 'must end with the root: a self-signed certificate');
-  // Without -partial_chain, openssl verify accepts only a chain that reaches a self-signed root.
-  const strict = await capture('openssl', ['verify', '-x509_strict', '-CAfile', files.chain!, files.cert], opts);
+  const strict = await capture('openssl', verifyOwnChainArgs(files.chain!, files.cert), opts);
   if (!strict.ok)
     throw new UsageError(
       n.chain,
       `does not lead from ${n.cert} to its root: ${(strict.stdout + strict.stderr).trim().split('\n').pop()}`,
     );
   for (const pem of chainPems) {
-    const above = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
+    const above = await capture('openssl', certTextArgs(), { ...opts, input: pem });
     if (above.ok) refuseWeak(n.chain, parseCertText(above.raw.stdout));
   }
 }

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { GENERATED_PASSWORDS, STORE_PASSWORD_ENV } from '../model/passwords.js';
 import { layoutFiles, trustFiles } from '../model/layouts.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { pkcs12OpensArgs } from '../steps/read.js';
 import type { State } from '../model/state.js';
 
 /**
@@ -99,9 +100,7 @@ async function opensWith(path: string, env: string, opts: CaptureOptions): Promi
   if (JAVA_STORE_MAGIC.includes(bytes.readUInt32BE(0))) {
     return jksIntegrityHolds(bytes, opts.secrets[env]!.reveal()) ? 'opens' : 'refused';
   }
-  // -noout: only the MAC is checked (and the certificate bags decrypted), nothing printed.
-  const args = ['pkcs12', '-in', path, '-passin', `env:${env}`, '-noout'];
-  const r = await capture('openssl', args, { ...opts, secretEnv: [env] });
+  const r = await capture('openssl', pkcs12OpensArgs(path, env), { ...opts, secretEnv: [env] });
   if (r.ok) return 'opens';
   return /Mac verify error|invalid password/i.test(r.raw.stderr) ? 'refused' : 'unknown';
 }

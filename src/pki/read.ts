@@ -6,11 +6,11 @@ import { createPrivateKey, createPublicKey, type X509Certificate } from 'node:cr
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
-import { ENGLISH_KEYTOOL_OPTIONS } from '../runner/jdk.js';
+import { certTextArgs, jksListArgs, pkcs12KeyArgs, pkcs12ListArgs } from '../steps/read.js';
 import { keyFacts, type KeyFacts } from './key.js';
 import { checkRegularFile } from './read-file.js';
 import { parseKeytoolList, parseOpensslPkcs12, type StoreEntry } from './stores.js';
-import { CERT_TEXT_ARGS, certFacts, parseCertText, parseX509, type CertFacts, type CertInfo } from './x509.js';
+import { certFacts, parseCertText, parseX509, type CertFacts, type CertInfo } from './x509.js';
 
 /** A store as verify sees it: each entry with its certificates read in full. */
 export interface ReadStore {
@@ -42,7 +42,7 @@ export async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
 
 /** openssl's reading of a certificate; undefined when openssl cannot read it. */
 async function readCertText(pem: string, opts: CaptureOptions): Promise<CertInfo | undefined> {
-  const r = await capture('openssl', CERT_TEXT_ARGS, { ...opts, input: pem });
+  const r = await capture('openssl', certTextArgs(), { ...opts, input: pem });
   return r.ok ? parseCertText(r.raw.stdout) : undefined;
 }
 
@@ -119,10 +119,7 @@ type Listed = { readonly entries: readonly StoreEntry[]; readonly keyMatches?: b
 
 /** A PKCS12 store as Java would see it, and whether its private key matches the key entry's certificate. */
 async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
-  const r = await capture('openssl', ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nokeys', '-info'], {
-    ...opts,
-    secretEnv: [PASSWORD_ENV],
-  });
+  const r = await capture('openssl', pkcs12ListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
   const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
   if (!listing) return { error: lastLine(r.stderr || r.stdout) };
   const leaf = listing.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.certs[0]?.pem;
@@ -131,11 +128,7 @@ async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
 
 /** A JKS store through keytool, each certificate as PEM (-rfc). */
 async function listJks(path: string, opts: CaptureOptions): Promise<Listed> {
-  const r = await capture(
-    'keytool',
-    [...ENGLISH_KEYTOOL_OPTIONS, '-list', '-rfc', '-keystore', path, '-storepass:env', PASSWORD_ENV],
-    { ...opts, secretEnv: [PASSWORD_ENV] },
-  );
+  const r = await capture('keytool', jksListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
   if (!r.ok) return { error: lastLine(r.stdout + r.stderr) };
   return { entries: parseKeytoolList(r.raw.stdout)?.entries ?? [] };
 }
@@ -145,11 +138,7 @@ async function listJks(path: string, opts: CaptureOptions): Promise<Listed> {
  * read PKCS12), node:crypto compares the public keys. The key only passes through a pipe and this process's memory.
  */
 async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOptions): Promise<boolean> {
-  const key = await capture(
-    'openssl',
-    ['pkcs12', '-in', path, '-passin', `env:${PASSWORD_ENV}`, '-nocerts', '-nodes'],
-    { ...opts, secretEnv: [PASSWORD_ENV] },
-  );
+  const key = await capture('openssl', pkcs12KeyArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
   const cert = parseX509(leafPem);
   if (!key.ok || !cert) return false;
   try {

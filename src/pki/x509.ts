@@ -29,19 +29,6 @@ export interface CertInfo {
   readonly sha256: string;
 }
 
-/** The arguments that make openssl print what parseCertText reads; the certificate comes on stdin. */
-export const CERT_TEXT_ARGS = [
-  'x509',
-  '-noout',
-  '-text',
-  '-fingerprint',
-  '-sha256',
-  '-nameopt',
-  'RFC2253',
-  '-certopt',
-  'no_sigdump',
-] as const;
-
 function extension(text: string, name: string): string | undefined {
   const m = new RegExp(`^\\s+${name}:.*\\n\\s+(.*)$`, 'm').exec(text);
   return m?.[1]?.trim();
@@ -55,7 +42,7 @@ const list = (v: string | undefined) =>
         .filter(Boolean)
     : [];
 
-/** What openssl prints of a certificate, from its `x509 -text` output (CERT_TEXT_ARGS). */
+/** What openssl prints of a certificate, from its `x509 -text` output (steps/read.ts's certTextArgs). */
 export function parseCertText(text: string): CertInfo {
   const field = (re: RegExp) => re.exec(text)?.[1]?.trim() ?? '';
   const bc = extension(text, 'X509v3 Basic Constraints');

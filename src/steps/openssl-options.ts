@@ -1,6 +1,7 @@
 /**
  * Every openssl subcommand and option kafka-mtls runs, in steps (src/steps/openssl.ts) and in the
- * read-only commands (your own CA's checks, verify, inspect, probe, the password proof of apply and rotate-ca).
+ * read-only commands (src/steps/read.ts: your own CA's checks, verify, inspect, probe, the password proof of apply
+ * and rotate-ca).
  * The port supports OpenSSL 1.1.1 and 3.x, so each option here must exist in both:
  * test/unit/openssl-options.test.ts checks the list against the 1.1.1 manual pages
  * (test/fixtures/openssl-1.1.1/options.json), and test/fixtures/openssl-1.1.1/openssl runs the integration suite

@@ -5,7 +5,8 @@ import { describeStatefulSet, principalOf, type Identity, type San } from '../..
 import { diffCluster, type Current } from '../../src/plans/diff.js';
 import type { State } from '../../src/model/state.js';
 import { checkCaFiles, isStore } from '../../src/pki/present.js';
-import { CERT_TEXT_ARGS, parseCertText, sameSan, servesSan, type CertWithPem } from '../../src/pki/x509.js';
+import { parseCertText, sameSan, servesSan, type CertWithPem } from '../../src/pki/x509.js';
+import { certTextArgs } from '../../src/steps/read.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -43,7 +44,7 @@ async function makeCert(name: string, sans: string): Promise<void> {
     { cwd: dir },
   );
   const pem = (await execa('cat', [`${name}.crt`], { cwd: dir })).stdout;
-  const text = (await execa('openssl', [...CERT_TEXT_ARGS], { input: pem })).stdout;
+  const text = (await execa('openssl', certTextArgs(), { input: pem })).stdout;
   certs[name] = { ...parseCertText(text), pem };
 }
 

@@ -2,7 +2,8 @@ import { execa } from 'execa';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CERT_TEXT_ARGS, certFacts, parseCertText, parseX509, type CertFacts } from '../../src/pki/x509.js';
+import { certFacts, parseCertText, parseX509, type CertFacts } from '../../src/pki/x509.js';
+import { certSubjectIssuerArgs, certTextArgs } from '../../src/steps/read.js';
 
 /**
  * Certificates read in-process (node:crypto) must read exactly as openssl's text did: names in RFC 2253 form with
@@ -63,8 +64,8 @@ async function makeCert(o: CertSpec): Promise<string> {
 
 /** The facts of certFacts, as openssl's text gives them; the names as openssl prints them alone, untrimmed. */
 async function viaOpenssl(pem: string): Promise<CertFacts> {
-  const { serial, notBefore, notAfter, sha256, sans, keyBits } = parseCertText(await openssl([...CERT_TEXT_ARGS], pem));
-  const names = await openssl(['x509', '-noout', '-subject', '-issuer', '-nameopt', 'RFC2253'], pem);
+  const { serial, notBefore, notAfter, sha256, sans, keyBits } = parseCertText(await openssl(certTextArgs(), pem));
+  const names = await openssl(certSubjectIssuerArgs(), pem);
   const [subject, issuer] = names.split('\n').map((line) => line.replace(/^(subject|issuer)=/, ''));
   return { subject: subject!, issuer: issuer!, serial, notBefore, notAfter, sha256, sans, keyBits };
 }
