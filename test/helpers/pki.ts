@@ -155,3 +155,12 @@ export async function makeIssuingPki(
   );
   return o;
 }
+
+/** A self-signed CA made by openssl req -x509 (an RSA-2048 key, no passphrase), its key and certificate in `dir`. */
+export async function makeSelfSignedCa(
+  dir: string,
+  o: { readonly cn: string; readonly key: string; readonly cert: string; readonly days: number },
+): Promise<void> {
+  const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', o.key, '-out', o.cert];
+  await execa('openssl', [...args, '-subj', `/CN=${o.cn}`, '-days', String(o.days)], { cwd: dir });
+}

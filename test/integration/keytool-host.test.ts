@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execProcess, type Exec, type ExecRequest } from '../../src/runner/exec.js';
 import { keytoolHost } from '../../src/runner/keytool-host.js';
 import { tempDir } from '../helpers/cli.js';
+import { makeSelfSignedCa } from '../helpers/pki.js';
 
 // The shared keytool JVM, with the real keytool class: what each step gets back
 // must be what a keytool process would have given.
@@ -13,25 +14,7 @@ const ENV = { LC_ALL: 'C', HOST_PW: PW };
 let dir: string;
 beforeAll(async () => {
   dir = await tempDir();
-  await execa(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-subj',
-      '/CN=host test CA',
-      '-days',
-      '2',
-    ],
-    { cwd: dir },
-  );
+  await makeSelfSignedCa(dir, { cn: 'host test CA', key: 'ca.key', cert: 'ca.crt', days: 2 });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

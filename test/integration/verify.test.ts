@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, SCRIPT, tempDir, testWithScript } from '../helpers/cli.js';
+import { makeSelfSignedCa } from '../helpers/pki.js';
 
 /**
  * `verify` on a fresh generate, on the original script's output, and on
@@ -324,25 +325,7 @@ test('fails a keystore whose chain stops at a CA no truststore holds', async () 
   const dir = await copyOfFresh('foreign-leaf');
   const other = join(work, 'other-ca');
   await mkdir(other, { recursive: true });
-  await execa(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'k',
-      '-out',
-      'c',
-      '-subj',
-      '/CN=Kafka-Security-CA',
-      '-days',
-      '30',
-    ],
-    { cwd: other },
-  );
+  await makeSelfSignedCa(other, { cn: 'Kafka-Security-CA', key: 'k', cert: 'c', days: 30 });
   await cp(join(other, 'c'), join(dir, 'ca.crt'));
   await cp(join(other, 'k'), join(dir, 'ca.key'));
   await handMadeKeystore(dir, { ext: `extendedKeyUsage = serverAuth, clientAuth\n${SANS}`, chain: false });
