@@ -4,6 +4,8 @@
  * protocol. Nothing is decided here: what JSSE threw is read back as it said it.
  */
 import { keytoolHost, hostJvmOptions } from '../runner/keytool-host.js';
+import { CancelledError } from '../errors.js';
+import { currentSignal, signalName, throwIfCancelled } from '../runner/cancel.js';
 import type { Exec } from '../runner/exec.js';
 import type { Secret } from '../secrets.js';
 import { kafkaPrincipalsVia, type KafkaPrincipals } from './principal.js';
@@ -117,14 +119,19 @@ export async function judgeHandshakes(
     jvmOptions: hostJvmOptions(pairs.length),
   });
   try {
+    const signal = currentSignal();
+    throwIfCancelled(signal);
     const out = await host.exec({
       file: opts.keytool,
       args,
       cwd: opts.cwd,
       env,
+      // A signal ends the JVM (the host kills it) and the command: what it would have found no longer matters.
+      signal,
       // A handshake costs a few milliseconds once the JIT has warmed; a loaded machine gets room.
       timeoutMs: 60_000 + pairs.length * 200,
     });
+    if (out.kind === 'cancelled') throw new CancelledError(undefined, signalName(signal));
     const unavailable = host.unavailable();
     if (unavailable) return { unavailable };
     if (out.kind !== 'exited' || out.exitCode !== 0) {

@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { currentSignal, signalName } from '../runner/cancel.js';
 import type { Exec, ExecOutcome } from '../runner/exec.js';
 import { hostJvmOptions, keytoolHost } from '../runner/keytool-host.js';
 
@@ -81,13 +82,16 @@ export async function kafkaPrincipalsVia(
   rules: string,
   dns: readonly string[],
 ): Promise<KafkaPrincipals> {
+  const signal = currentSignal();
   const outcome = await exec({
     file: target.keytool,
     args: ['@principal', rules, ...dns],
     cwd: target.cwd,
     env: {},
     timeoutMs: TIMEOUT_MS,
+    signal,
   });
+  if (outcome.kind === 'cancelled') throw new CancelledError(undefined, signalName(signal));
   return readReply(outcome, dns);
 }
 

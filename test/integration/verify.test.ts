@@ -382,3 +382,39 @@ test('--principal-rules shows the principal Kafka will use, and fails a subject 
     /principal: no ssl\.principal\.mapping\.rules rule applies to CN=mtls-kafka-0\.mtls-kafka-headless,.*: Kafka refuses the connection$/,
   );
 });
+
+test('without a JVM to judge the handshakes, verify fails and says why: it never passes what nothing judged', async () => {
+  // A keytool with no java beside it: the keytool host, where Java judges, cannot start.
+  const bin = join(work, 'no-java-bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(join(bin, 'keytool'), '#!/bin/sh\nexec keytool "$@"\n', { mode: 0o755 });
+  const r = await verify(fresh, '--keytool', join(bin, 'keytool'));
+  expect(r.exitCode).toBe(1);
+  expect(failLines(r.stdout)).toEqual([
+    expect.stringMatching(
+      /^FAIL +\(directory\) +handshake \(JSSE\): Java could not judge the handshakes, so nothing says Kafka will accept them: .*has no java beside it/,
+    ),
+  ]);
+});
+
+test('a principal pattern Java cannot compile is bad usage (the broker would not start): exit 2, one line', async () => {
+  const r = await verify(fresh, '--principal-rules', 'RULE:^CN=((.*?),OU.*$/$1/');
+  expect(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('error:')),
+  ).toEqual([expect.stringMatching(/^error: --principal-rules: has a pattern Java cannot compile, .*Unclosed group/)]);
+  expect(r.exitCode).toBe(2);
+});
+
+test("Java's regular expressions decide the principal: possessive quantifiers map, a replacement Kafka cannot apply fails", async () => {
+  const possessive = await verify(fresh, '--principal-rules', 'RULE:^CN=([^,]++),.*$/$1/U');
+  expect(possessive.stdout).toMatch(/mtls-kafka-client +principal: Kafka sees User:MTLS-KAFKA-CLIENT$/m);
+  expect(possessive.exitCode).toBe(0);
+  const illegal = await verify(fresh, '--principal-rules', 'RULE:^CN=(.*?),.*$/x$&y/');
+  expect(illegal.stdout).toMatch(
+    /mtls-kafka-client +principal: Kafka fails to map CN=mtls-kafka-client,.*\(Illegal group reference\)/m,
+  );
+  expect(illegal.exitCode).toBe(1);
+});
