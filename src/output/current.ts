@@ -1,21 +1,21 @@
 /** An existing directory read for plan, apply and rotate-ca: what it holds, and the cluster the options want. */
 import { join } from 'node:path';
-import type { Cluster } from '../model/cluster.js';
+import type { Cluster, Identity } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
-import { generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
+import { GENERATED_PASSWORDS, generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
 import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
 import { buildPlan } from '../plans/generate.js';
 import { readBoundedText } from '../pki/read-file.js';
-import { checkDirectory } from '../pki/present.js';
+import { checkDirectory, type FileProblem } from '../pki/present.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
-import { readCertFacts } from '../pki/read.js';
+import { PASSWORD_ENV, readCertFacts, readStore } from '../pki/read.js';
 import type { CertWithPem } from '../pki/x509.js';
 import { planGenerate } from './prepare-run.js';
 import { openDirectory, readGeneratedSecrets } from './state-file.js';
 import type { State } from '../model/state.js';
 import type { Exec } from '../runner/exec.js';
-import type { SecretEnv } from '../secrets.js';
+import type { Secret, SecretEnv } from '../secrets.js';
 
 /**
  * The directory's state and the cluster the options describe, planned with the directory's CA; what it holds:
@@ -47,7 +47,49 @@ export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.P
   const secrets = params.generatePasswords
     ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state))
     : {};
-  return { dir, params, cluster, plan, secrets, current: { state, ca, certs, problems }, warning: planned.warning };
+  const passwordOf = (who: Identity) => secrets[GENERATED_PASSWORDS.keystore(who)] ?? params.password;
+  const swapped = await keystoreMismatches(dir, state, certs, passwordOf, params.tools, problems);
+  const current = { state, ca, certs, problems: [...problems, ...swapped] };
+  return { dir, params, cluster, plan, secrets, current, warning: planned.warning };
+}
+
+/**
+ * Each keystore against its identity's certificate: a keystore that holds another identity's certificate (its
+ * keystore copied over this one) serves the wrong names, and is to be made again. One that does not open with its
+ * password is left to the password proof (apply) and to verify.
+ */
+async function keystoreMismatches(
+  dir: string,
+  state: State,
+  certs: Readonly<Record<string, CertWithPem | undefined>>,
+  passwordOf: (who: Identity) => Secret,
+  tools: { openssl: string; keytool: string },
+  known: readonly FileProblem[],
+): Promise<FileProblem[]> {
+  const files = layoutFiles(state.layout);
+  const found = await Promise.all(
+    state.identities.map(async (who): Promise<FileProblem | undefined> => {
+      const path = files.keystore(who);
+      const cert = certs[who.alias];
+      if (!cert || known.some((p) => p.path === path)) return undefined;
+      const opts = { tools, secrets: { [PASSWORD_ENV]: passwordOf(who) }, cwd: dir };
+      const store = await readStore(join(dir, path), opts, '--out').catch(() => undefined);
+      const leaf = store?.opened ? store.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.infos[0] : undefined;
+      // Another subject: another identity's keystore. The same subject with another certificate is a file of
+      // this identity's out of step (a renewal written by hand): the certificate file's reasons speak for it.
+      if (!leaf || leaf.subject === cert.subject) return undefined;
+      const whose = /CN=([^,]+)/.exec(leaf.subject)?.[1] ?? leaf.subject;
+      return {
+        path,
+        kind: 'store',
+        what: `${who.alias}'s keystore`,
+        alias: who.alias,
+        problem: 'mismatched',
+        detail: `it holds ${whose}'s certificate, not ${files.cert(who)}`,
+      };
+    }),
+  );
+  return found.filter((p): p is FileProblem => p !== undefined);
 }
 
 /** A certificate of the directory; one that is missing, or not a regular file of PEM size, is one to reissue. */

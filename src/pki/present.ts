@@ -25,7 +25,8 @@ export interface ExpectedFile {
 }
 
 export interface FileProblem extends ExpectedFile {
-  readonly problem: 'missing' | 'unreadable';
+  /** mismatched: there and readable, but not this identity's (another identity's keystore copied over it). */
+  readonly problem: 'missing' | 'unreadable' | 'mismatched';
   /** Why it is unreadable: the system's error code or what its bytes are not. */
   readonly detail?: string;
 }

@@ -254,3 +254,31 @@ describe('--generate-passwords', () => {
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
+
+describe("another identity's keystore copied over one", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    const r = await runCli(['generate', '--brokers', '2'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    const certs = join(dir, 'certs');
+    await writeFile(join(certs, 'mtls-kafka-0.keystore.jks'), await readFile(join(certs, 'mtls-kafka-1.keystore.jks')));
+  }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('plan reissues that identity (exit 10), apply makes its keystore again, then verify passes and plan keeps all', async () => {
+    const plan = await runCli(['plan', '--brokers', '2'], { cwd: dir, env: ENV });
+    expect(plan.stdout).toMatch(
+      /~ reissue mtls-kafka-0 +mtls-kafka-0\.keystore\.jks mismatched \(it holds mtls-kafka-1\.mtls-kafka-headless's certificate, not ca-signed-mtls-kafka-0\)/,
+    );
+    expect(plan.stdout).toMatch(/0 to create, 1 to reissue, 0 to remove, 2 kept\./);
+    expect(plan.exitCode).toBe(10);
+    const before = await runCli(['verify', 'certs'], { cwd: dir, env: ENV });
+    expect(before.exitCode).toBe(1);
+    expect((await runCli(['apply', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+    const after = await runCli(['verify', 'certs'], { cwd: dir, env: ENV });
+    expect(after.stdout).toMatch(/: \d+ passed, 0 warnings, 0 failed$/m);
+    expect(after.exitCode).toBe(0);
+    expect((await runCli(['plan', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+  }, 180_000);
+});
