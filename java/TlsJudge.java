@@ -168,6 +168,12 @@ public final class TlsJudge {
     try {
       SSLContext cc = context(ck, ct);
       SSLContext sc = context(sk, st);
+      // A JDK 8 before 8u261 has no TLSv1.3: nothing to judge there, which is not a refusal.
+      if (!java.util.Arrays.asList(cc.getSupportedSSLParameters().getProtocols()).contains(protocol))
+        return b.append(",\"ok\":false,\"refusedBy\":\"unsupported\",\"error\":")
+            .append(json("this JVM (Java " + System.getProperty("java.version") + ") does not speak " + protocol))
+            .append("}")
+            .toString();
       // A port of its own per handshake: a context's sessions are cached by host and port, and a resumed session
       // would skip the very checks being judged.
       int port = 1 + PORTS.getAndIncrement() % 65535;

@@ -62,8 +62,11 @@ export type PairVerdict =
       readonly pair: string;
       readonly protocol: Protocol;
       readonly ok: false;
-      /** The side whose own check threw; 'setup' when a store could not be loaded at all. */
-      readonly refusedBy: 'client' | 'server' | 'setup' | 'stalled';
+      /**
+       * The side whose own check threw; 'setup' when a store could not be loaded at all; 'unsupported' when the JVM
+       * does not speak the protocol (nothing judged).
+       */
+      readonly refusedBy: 'client' | 'server' | 'setup' | 'stalled' | 'unsupported';
       readonly error: string;
       /** What the other side saw: usually the alert it received. */
       readonly peerError?: string;

@@ -130,20 +130,33 @@ export function connectionFindings(req: JudgeRequest, pairs: readonly PairVerdic
   for (const v of pairs) byConnection.set(v.pair, [...(byConnection.get(v.pair) ?? []), v]);
   const out: Finding[] = [];
   const accepted = new Map<Party, { interBroker: boolean; count: number; principal?: string }>();
+  const unsupported = new Set<string>();
   for (const [id, { connection, host }] of req.connections) {
     const verdicts = byConnection.get(id) ?? [];
-    // A store that does not load is its source's finding (sourceFindings): not one more per connection.
-    const refused = verdicts.filter((v): v is Extract<PairVerdict, { ok: false }> => !v.ok && v.refusedBy !== 'setup');
-    if (refused.length === 0 && verdicts.some((v) => !v.ok)) continue;
+    // A store that does not load is its source's finding (sourceFindings): not one more per connection. A protocol
+    // the JVM does not speak is said once, below.
+    const unjudged = (v: PairVerdict) => !v.ok && (v.refusedBy === 'setup' || v.refusedBy === 'unsupported');
+    const refused = verdicts.filter((v): v is Extract<PairVerdict, { ok: false }> => !v.ok && !unjudged(v));
+    if (verdicts.some((v) => !v.ok && v.refusedBy === 'unsupported'))
+      unsupported.add(verdicts.find((v) => !v.ok && v.refusedBy === 'unsupported')!.protocol);
+    if (refused.length === 0 && verdicts.some((v) => !v.ok && v.refusedBy === 'setup')) continue;
     if (refused.length === 0 && verdicts.length > 0) {
       const a = accepted.get(connection.client) ?? { interBroker: connection.interBroker, count: 0 };
       a.count++;
-      a.principal ??= (verdicts[0] as Extract<PairVerdict, { ok: true }>).clientPrincipal;
+      a.principal ??= verdicts.find((v): v is Extract<PairVerdict, { ok: true }> => v.ok)?.clientPrincipal;
       accepted.set(connection.client, a);
       continue;
     }
     out.push(refusal(connection, host, refused, verdicts.length === 0));
   }
+  for (const p of unsupported)
+    out.push({
+      status: 'warn',
+      target: '(directory)',
+      check: 'handshake (JSSE)',
+      message: `${p} not judged: the keytool's JVM does not speak it (Kafka's JVM may: judge with its keytool)`,
+    });
+  const spoken = PROTOCOLS.filter((p) => !unsupported.has(p)).join(' and ');
   for (const [client, a] of accepted) {
     const whom = a.interBroker ? 'the other brokers (inter-broker listener)' : 'the brokers';
     out.push({
@@ -151,7 +164,7 @@ export function connectionFindings(req: JudgeRequest, pairs: readonly PairVerdic
       target: client.keystore,
       check: 'handshake (JSSE)',
       message:
-        `TLSv1.2 and TLSv1.3 handshakes with ${a.count} of ${whom} succeed, client certificate required and ` +
+        `${spoken} handshakes with ${a.count} of ${whom} succeed, client certificate required and ` +
         `host names verified; the broker sees ${a.principal ?? 'no principal'}`,
     });
   }
