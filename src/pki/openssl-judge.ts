@@ -31,7 +31,11 @@ export type OpensslVerdict =
 /** PEM blocks one after another, each on lines of its own (a listing's block may lack its last newline). */
 const pemFile = (pems: readonly string[]) => pems.map((p) => `${p.trim()}\n`).join('');
 
-/** `openssl verify` of each leaf against one trust set: ok, or openssl's own error lines. */
+/**
+ * `openssl verify` of each leaf against one trust set: ok, or openssl's own error lines. One process per leaf:
+ * OpenSSL 1.1.1 prints a file's "verification failed" on stdout and the reasons on stderr, so that with several
+ * files in one run no reading can tell whose reasons are whose.
+ */
 export async function opensslVerify(
   leaves: readonly JudgedLeaf[],
   trust: TrustSet,
@@ -42,56 +46,36 @@ export async function opensslVerify(
   const dir = join(scratch, `${profile}-${trust.file.replace(/[^A-Za-z0-9.-]/g, '_')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(join(dir, 'trusted.pem'), pemFile(trust.pems));
-  // Every intermediate any chain holds: a chain that lacks its own is refused by JSSE (it sends what it has).
-  await writeFile(join(dir, 'untrusted.pem'), pemFile([...new Set(leaves.flatMap((l) => l.chain.slice(1)))]));
-  const names = await Promise.all(
+  const verdicts = await Promise.all(
     leaves.map(async (l, i) => {
-      const name = `leaf${i}.pem`;
-      await writeFile(join(dir, name), pemFile([l.chain[0]!]));
-      return name;
+      const leaf = `leaf${i}.pem`;
+      const untrusted = `untrusted${i}.pem`;
+      await writeFile(join(dir, leaf), pemFile([l.chain[0]!]));
+      // The chain the keystore holds: what the broker sends with its certificate.
+      if (l.chain.length > 1) await writeFile(join(dir, untrusted), pemFile(l.chain.slice(1)));
+      const args = verifyLeavesArgs({
+        strict: profile === 'strict',
+        trusted: 'trusted.pem',
+        ...(l.chain.length > 1 ? { untrusted } : {}),
+        leaves: [leaf],
+      });
+      const r = await capture('openssl', args, { ...opts, cwd: dir });
+      return [l.file, parseVerify(r.ok, r.raw.stdout, r.raw.stderr, leaf)] as const;
     }),
   );
-  const args = verifyLeavesArgs({
-    strict: profile === 'strict',
-    trusted: 'trusted.pem',
-    ...(leaves.some((l) => l.chain.length > 1) ? { untrusted: 'untrusted.pem' } : {}),
-    leaves: names,
-  });
-  const r = await capture('openssl', args, { ...opts, cwd: dir });
-  return parseVerify(r.raw.stdout, r.raw.stderr, names, leaves);
+  return new Map(verdicts);
 }
 
 /**
- * openssl verify prints `NAME: OK` for a good certificate and, for a bad one, `error N at D depth lookup: WHY`
- * lines then `error NAME: verification failed` (OpenSSL 1.1.1 and 3.x alike).
+ * One file's verdict: `NAME: OK`, or `error N at D depth lookup: WHY` lines and `error NAME: verification failed`
+ * (OpenSSL 1.1.1 and 3.x alike); anything else is no verdict (openssl could not read its input).
  */
-export function parseVerify(
-  stdout: string,
-  stderr: string,
-  names: readonly string[],
-  leaves: readonly JudgedLeaf[],
-): Map<string, OpensslVerdict> {
-  const out = new Map<string, OpensslVerdict>();
-  let pending: string[] = [];
-  for (const line of `${stderr}\n${stdout}`.split('\n')) {
-    const why = /^error \d+ at \d+ depth lookup: ?(.*)$/.exec(line.trim())?.[1];
-    if (why !== undefined) pending.push(why);
-    const failed = /^error (\S+): verification failed/.exec(line.trim())?.[1];
-    if (failed !== undefined) {
-      const i = names.indexOf(failed);
-      if (i >= 0) out.set(leaves[i]!.file, { ok: false, errors: pending.length ? pending : ['verification failed'] });
-      pending = [];
-    }
-  }
-  for (const line of stdout.split('\n')) {
-    const good = /^(\S+): OK$/.exec(line.trim())?.[1];
-    const i = good === undefined ? -1 : names.indexOf(good);
-    if (i >= 0 && !out.has(leaves[i]!.file)) out.set(leaves[i]!.file, { ok: true });
-  }
-  for (const l of leaves)
-    if (!out.has(l.file))
-      out.set(l.file, { ok: false, errors: [lastLine(stderr) || 'openssl verify gave no verdict'] });
-  return out;
+export function parseVerify(ok: boolean, stdout: string, stderr: string, name: string): OpensslVerdict {
+  const lines = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim());
+  if (ok && lines.includes(`${name}: OK`)) return { ok: true };
+  const errors = lines.flatMap((l) => /^error \d+ at \d+ depth lookup: ?(.*)$/.exec(l)?.[1] ?? []);
+  if (errors.length > 0 && lines.includes(`error ${name}: verification failed`)) return { ok: false, errors };
+  return { ok: false, unjudged: lastLine(stderr) || lastLine(stdout) || 'no output' };
 }
 
 /** What fixes a refusal, by OpenSSL's own words (X509_verify_cert_error_string, 1.1.1 and 3.x). */
