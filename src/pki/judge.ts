@@ -113,6 +113,7 @@ export async function judgeHandshakes(
     args.push('pair', p.id, c.keystore, c.truststore, s.keystore, s.truststore, p.host ?? '-', p.protocol);
   }
   const host = keytoolHost(notStarted, {
+    withoutKeytool: true,
     keytool: opts.keytool,
     cwd: opts.cwd,
     env,

@@ -56,6 +56,7 @@ export async function kafkaPrincipals(
   const noProcess: Exec = () =>
     Promise.resolve({ kind: 'not-started', code: 'NO_HOST', message: 'the keytool host did not start' });
   const host = keytoolHost(noProcess, {
+    withoutKeytool: true,
     keytool: opts.keytool,
     cwd: opts.cwd,
     env: opts.env ?? {},

@@ -82,6 +82,11 @@ export interface KeytoolHostOptions {
   readonly classDir?: string;
   readonly jvmOptions?: readonly string[];
   readonly pathEnv?: string;
+  /**
+   * For a host that runs no keytool command (verify's judge, the principal rules): a java that knows no
+   * --add-exports (JDK 8, which has no modules and so needs none) is started again without it.
+   */
+  readonly withoutKeytool?: boolean;
 }
 
 /** The `java` of the JDK a keytool belongs to, or why there is none. */
@@ -217,21 +222,26 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
       ))
     )
       return { reason: `${classFile} is missing (npm run build compiles it)` };
-    starts++;
-    const { child } = await startInGroup(
-      java,
-      [...HOST_JVM_OPTIONS, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'],
-      // Its output is the protocol, read line by line as it comes: execa keeps none of it (buffer: false).
-      { cwd: opts.cwd, env: childEnv(opts.env), extendEnv: false, stdin: 'pipe', buffer: false, reject: false },
-    );
-    const host = new HostProcess(child);
-    const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);
-    const first = await host.nextLine();
-    clearTimeout(timer);
-    if (first?.startsWith('ready ')) return host;
-    host.kill();
-    const said = (host.takeStderr().trim().split('\n')[0] ?? '').trim();
-    return { reason: `${java} could not start the keytool host${said ? `: ${said}` : ''}` };
+    const launch = async (options: readonly string[]): Promise<HostProcess | { reason: string }> => {
+      starts++;
+      const { child } = await startInGroup(
+        java,
+        [...options, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'],
+        // Its output is the protocol, read line by line as it comes: execa keeps none of it (buffer: false).
+        { cwd: opts.cwd, env: childEnv(opts.env), extendEnv: false, stdin: 'pipe', buffer: false, reject: false },
+      );
+      const host = new HostProcess(child);
+      const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);
+      const first = await host.nextLine();
+      clearTimeout(timer);
+      if (first?.startsWith('ready ')) return host;
+      host.kill();
+      const said = (host.takeStderr().trim().split('\n')[0] ?? '').trim();
+      return { reason: `${java} could not start the keytool host${said ? `: ${said}` : ''}` };
+    };
+    const first = await launch(HOST_JVM_OPTIONS);
+    if (first instanceof HostProcess || !opts.withoutKeytool || !/--add-exports/.test(first.reason)) return first;
+    return launch(HOST_JVM_OPTIONS.filter((o, i, all) => o !== '--add-exports' && all[i - 1] !== '--add-exports'));
   };
 
   const get = (): Promise<HostProcess | { reason: string }> => (current ??= start());

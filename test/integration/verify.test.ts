@@ -418,3 +418,20 @@ test("Java's regular expressions decide the principal: possessive quantifiers ma
   );
   expect(illegal.exitCode).toBe(1);
 });
+
+test('a java that knows no --add-exports (as JDK 8) still judges: the judge needs none of keytool', async () => {
+  // JDK 8's java refuses --add-exports (it has no modules); this stand-in refuses it the same way.
+  const bin = join(work, 'jdk8-like', 'bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(join(bin, 'keytool'), '#!/bin/sh\nexec keytool "$@"\n', { mode: 0o755 });
+  await writeFile(
+    join(bin, 'java'),
+    '#!/bin/sh\nfor a; do [ "$a" = --add-exports ] && { echo "Unrecognized option: --add-exports" >&2; exit 1; }; done\n' +
+      'exec java "$@"\n',
+    { mode: 0o755 },
+  );
+  const r = await verify(fresh, '--keytool', join(bin, 'keytool'));
+  expect(failLines(r.stdout)).toEqual([]);
+  expect(r.stdout).toMatch(/handshake \(JSSE\): TLSv1\.2 and TLSv1\.3 handshakes with 2 of the brokers succeed/);
+  expect(r.exitCode).toBe(0);
+});
