@@ -10,7 +10,7 @@
 #   docker build --target bin --output type=local,dest=. . # ./kafka-mtls on the host
 
 FROM node:20-bookworm-slim AS build
-# javac compiles java/KeytoolHost.java, the JVM that runs the keytool steps (--release 8: any JRE loads it).
+# javac compiles java/*.java: the JVM that runs the keytool steps and verify's TLS judge (--release 8: any JRE loads it).
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jdk-headless \
@@ -21,11 +21,11 @@ COPY src ./src
 COPY templates ./templates
 COPY java ./java
 COPY scripts/version.mjs scripts/build-java.mjs scripts/build-bin.mjs ./scripts/
-# npm ci runs `prepare`, which compiles src/ to dist/ and java/ to its class.
+# npm ci runs `prepare`, which compiles src/ to dist/ and java/ to its classes.
 RUN npm ci
 
 # The single executable: Node's own binary (this image's, glibc x86-64) with the bundled CLI, the
-# templates and the keytool host class injected (npm run build:bin, without rebuilding dist/).
+# templates and the keytool host's classes injected (npm run build:bin, without rebuilding dist/).
 FROM build AS sea
 RUN node scripts/build-bin.mjs
 
