@@ -110,7 +110,10 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   );
   await writeFile(join(spec.dir, 'log4j2.properties'), LOG4J);
   await writeFile(join(spec.dir, 'log4j2-client.properties'), LOG4J_CLIENT);
-  const clusterId = randomBytes(16).toString('base64url');
+  // A base64url id may start with "-", which kafka-storage's parser takes for an option (as Kafka's own
+  // Uuid.randomUuid avoids): one in 64 runs failed on it.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const voters = spec.nodes.map((x, i) => `${i}@${x.host}:${controllerPort(i)}`).join(',');
   const jvm = (logDir: string) => [
     '-Xms64m',
