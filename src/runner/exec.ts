@@ -11,7 +11,7 @@ export interface ExecRequest {
   readonly file: string;
   readonly args: readonly string[];
   readonly cwd: string;
-  /** Added to the parent's environment (less the JVM options that choose a language: childEnv). */
+  /** Added to the few variables a tool gets of the parent's environment (childEnv). */
   readonly env: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
@@ -40,9 +40,47 @@ export type Exec = (req: ExecRequest) => Promise<ExecOutcome>;
 const JVM_OPTION_VARIABLES = ['_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
 const LOCALE_OPTION = /(^|\s)-Duser\.(language|country|region|variant|script)(\.(display|format))?=\S*/g;
 
-/** A child's environment: the parent's with `extra` added, and no JVM option that picks keytool's language. */
-export function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+/**
+ * What of the parent's environment a tool gets: what openssl, keytool and their JVM need to be found, start,
+ * and find their configuration, libraries and CA certificates. Nothing else: the user's PASSWORD, the
+ * script's KAFKA_BROKER_COUNT and VALIDITY (read by the options only), and whatever else the shell holds
+ * stay with kafka-mtls. No proxy variables: neither tool fetches anything for the steps.
+ */
+const INHERITED = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TZ',
+  'LANG',
+  'LANGUAGE',
+  'JAVA_HOME',
+  ...JVM_OPTION_VARIABLES,
+  'OPENSSL_CONF',
+  'OPENSSL_MODULES',
+  'OPENSSL_ENGINES',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  // A non-system openssl started through a wrapper finds its libraries by it.
+  'LD_LIBRARY_PATH',
+] as const;
+/** LC_ALL, LC_CTYPE, LC_MESSAGES...: the locale's parts, which the caller's LC_ALL: 'C' overrides anyway. */
+const INHERITED_PREFIX = 'LC_';
+
+/**
+ * A child's environment: the allowed part of the parent's (INHERITED), with `extra` (the step's secrets by
+ * their KAFKA_MTLS_* names, LC_ALL) on top, and no JVM option that picks keytool's language. The one
+ * function every child's environment comes from (execa runs with `extendEnv: false`).
+ */
+export function childEnv(
+  extra: Readonly<Record<string, string>>,
+  parent: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) {
+    if (value === undefined) continue;
+    if ((INHERITED as readonly string[]).includes(name) || name.startsWith(INHERITED_PREFIX)) env[name] = value;
+  }
+  Object.assign(env, extra);
   for (const name of JVM_OPTION_VARIABLES) {
     const value = env[name];
     if (value === undefined) continue;

@@ -7,7 +7,7 @@ import { runPlan } from '../../src/runner/runner.js';
 import { Secret } from '../../src/secrets.js';
 import { formatFailure } from '../../src/report/failure.js';
 import { makeChalk } from '../../src/report/style.js';
-import { FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
+import { FAKE_BIN, runCli, snapshot, tempDir, wrapFixture } from '../helpers/cli.js';
 
 /**
  * The smaller wrong answers of issue 13, each as the user meets it: the exit
@@ -359,17 +359,25 @@ describe('inspect: every file gets its answer', () => {
 
 describe('--json: a failure of every kind is one JSON object on stdout', () => {
   let dir: string;
-  let realKeytool: string;
+  /** Where a keytool that fails on -importkeystore is, apart from dir, whose files must not change. */
+  let bin: string;
   beforeAll(async () => {
     dir = await tempDir();
-    realKeytool = String((await execa('bash', ['-c', 'command -v keytool'])).stdout).trim();
+    bin = await tempDir();
+    const realKeytool = String((await execa('bash', ['-c', 'command -v keytool'])).stdout).trim();
+    const vars = { REAL_KEYTOOL: realKeytool, FAKE_KEYTOOL_FAIL_ON: '-importkeystore' };
+    await wrapFixture(bin, 'keytool', join(FAKE_BIN, 'keytool'), vars);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(bin, { recursive: true, force: true });
+  });
 
   const rows: Array<{
     name: string;
     args: string[];
-    env?: Record<string, string>;
+    /** Given the directory of the stand-in keytool. */
+    env?: (bin: string) => Record<string, string>;
     exitCode: number;
     kind: string;
     message: RegExp;
@@ -405,7 +413,7 @@ describe('--json: a failure of every kind is one JSON object on stdout', () => {
     {
       name: 'a step that fails',
       args: ['generate', '--brokers', '1', '--keytool-jvm', 'per-step'],
-      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_KEYTOOL_FAIL_ON: '-importkeystore' },
+      env: (b) => ({ PATH: `${b}:${process.env.PATH}` }),
       exitCode: 1,
       kind: 'exit-code',
       message: /^step \S+\.import failed: keytool exited with code 1$/,
@@ -416,7 +424,7 @@ describe('--json: a failure of every kind is one JSON object on stdout', () => {
     const before = await snapshot(dir);
     const r = await runCli([...row.args, '--json'], {
       cwd: dir,
-      env: { ...ENV, REAL_KEYTOOL: realKeytool, ...row.env },
+      env: { ...ENV, ...row.env?.(bin) },
     });
     expect(r.exitCode).toBe(row.exitCode);
     const report = JSON.parse(r.stdout) as {

@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
+import { FAKE_BIN, runCli, snapshot, tempDir, wrapFixture } from '../helpers/cli.js';
 
 /**
  * Passwords: proven before a store is rewritten, never empty, never printed.
@@ -218,8 +218,12 @@ describe('--verbose', () => {
 
   test('a tool writing the password in two pieces: the line shows ***, never a piece', async () => {
     const pw = 'Split-Secret-Pw-77';
-    const args = ['generate', '--brokers', '1', '--verbose', '--openssl', join(FAKE_BIN, 'openssl-split')];
+    // The fixture writes PASSWORD when the step has no secret of its own: openssl is not given the user's.
+    const bin = await tempDir();
+    const split = await wrapFixture(bin, 'openssl', join(FAKE_BIN, 'openssl-split'), { PASSWORD: pw });
+    const args = ['generate', '--brokers', '1', '--verbose', '--openssl', split];
     const r = await runCli(args, { cwd: dir, env: { PASSWORD: pw } });
+    await rm(bin, { recursive: true, force: true });
     expect(r.exitCode).toBe(1);
     const all = `${r.stdout}\n${r.stderr}`;
     expect(r.stdout).toMatch(/^\[[\w.-]+\] openssl: the password is \*\*\*, and that is wrong$/m);

@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI, FAKE_BIN, snapshot, tempDir } from '../helpers/cli.js';
+import { CLI, FAKE_BIN, snapshot, tempDir, wrapFixture } from '../helpers/cli.js';
 
 /**
  * SIGINT, SIGTERM and SIGHUP are honoured in every phase before the swap:
@@ -48,7 +48,8 @@ async function until(what: string, ready: () => Promise<boolean>, ms = 120_000):
 interface Moment {
   /** The command line, given the test's directory. */
   readonly args: (dir: string) => string[];
-  readonly env?: (dir: string) => Record<string, string>;
+  /** Makes what the command line names, given the test's directory. */
+  readonly prepare?: (dir: string) => Promise<unknown>;
   /** True once the run has reached the moment the signal is for. */
   readonly reached: (dir: string, child: ResultPromise) => Promise<boolean>;
 }
@@ -73,11 +74,14 @@ const MOMENTS: Record<string, Moment> = {
       '--ca-key',
       join(d, 'in/ca.key'),
       '--openssl',
-      join(FAKE_BIN, 'slow-tool'),
+      join(d, 'in/slow-tool'),
       '--out',
       join(d, 'certs'),
     ],
-    env: (d) => ({ SLOW_TOOL_MARKER: join(d, 'tmp/openssl-started') }),
+    // The fixture is told where its marker goes by a wrapper: openssl gets none of the CLI's variables.
+    prepare: (d) => wrapFixture(d, 'in/slow-tool', join(FAKE_BIN, 'slow-tool'), {
+      SLOW_TOOL_MARKER: join(d, 'tmp/openssl-started'),
+    }),
     reached: (d) => exists(join(d, 'tmp/openssl-started')),
   },
   'the steps': {
@@ -100,10 +104,11 @@ test.each(ROWS)(
     await writeFile(join(dir, 'certs/ca.crt'), "an earlier run's CA, to be kept\n");
     await writeFile(join(dir, 'in/ca.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     await writeFile(join(dir, 'in/ca.key'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+    await m.prepare?.(dir);
     const before = await snapshot(join(dir, 'certs'));
     const child = execa(process.execPath, [CLI, ...m.args(dir)], {
       cwd: dir,
-      env: { NO_COLOR: '1', PASSWORD: PW, TMPDIR: join(dir, 'tmp'), ...m.env?.(dir) },
+      env: { NO_COLOR: '1', PASSWORD: PW, TMPDIR: join(dir, 'tmp') },
       reject: false,
       stdin: 'ignore',
     });

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { dir } from 'tmp-promise';
 
@@ -45,6 +45,24 @@ export const OPENSSL_111_BIN = join(ROOT, 'test/fixtures/openssl-1.1.1');
 function cliEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   if (process.env.KAFKA_MTLS_TEST_OPENSSL_111 !== '1') return env;
   return { ...env, PATH: `${OPENSSL_111_BIN}:${env.PATH ?? process.env.PATH ?? ''}` };
+}
+
+/**
+ * Writes `dir/name`, a script that runs `fixture` with `vars` set. A fixture of test/fixtures/bin is told what
+ * to do by variables, and a tool started by kafka-mtls sees none of the test's own (runner/exec.ts childEnv):
+ * the wrapper sets them itself. Returns the wrapper's path.
+ */
+export async function wrapFixture(
+  dir: string,
+  name: string,
+  fixture: string,
+  vars: Readonly<Record<string, string>>,
+): Promise<string> {
+  const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  const exports = Object.entries(vars).map(([k, v]) => `export ${k}=${quote(v)}\n`);
+  const path = join(dir, name);
+  await writeFile(path, `#!/bin/sh\n${exports.join('')}exec ${quote(fixture)} "$@"\n`, { mode: 0o755 });
+  return path;
 }
 
 export interface CliRun {

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { CLI, FAKE_BIN, runCli, snapshot, tempDir } from '../helpers/cli.js';
+import { CLI, FAKE_BIN, runCli, snapshot, tempDir, wrapFixture } from '../helpers/cli.js';
 import { certFacts, listStore, verifies } from '../helpers/pki.js';
 
 const PW = 'Unique-Pa55word-42';
@@ -99,6 +99,7 @@ describe('kafka-mtls generate', () => {
 
 describe('a step that fails midway', () => {
   let dir: string;
+  let bin: string;
   let before: Record<string, string>;
   let env: Record<string, string>;
 
@@ -108,14 +109,16 @@ describe('a step that fails midway', () => {
     await writeFile(join(dir, 'certs/ca.key'), 'the previous CA key, which must survive\n', { mode: 0o600 });
     await writeFile(join(dir, 'certs/ca.srl'), "a file of the script's: 01\n");
     before = await snapshot(join(dir, 'certs'));
-    env = {
-      ...ENV,
-      PATH: `${FAKE_BIN}${delimiter}${process.env.PATH}`,
-      REAL_KEYTOOL: await whichReal('keytool'),
-      FAKE_KEYTOOL_FAIL_ON: '-importkeystore',
-    };
+    // Apart from dir, whose listing is checked.
+    bin = await tempDir();
+    const vars = { REAL_KEYTOOL: await whichReal('keytool'), FAKE_KEYTOOL_FAIL_ON: '-importkeystore' };
+    await wrapFixture(bin, 'keytool', join(FAKE_BIN, 'keytool'), vars);
+    env = { ...ENV, PATH: `${bin}${delimiter}${process.env.PATH}` };
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(bin, { recursive: true, force: true });
+  });
 
   test('reports the step, the redacted command, the exit code, the output and a hint, and touches nothing', async () => {
     const r = await runCli(['generate', '--brokers', '1', '--verbose'], { cwd: dir, env });

@@ -1,0 +1,127 @@
+import { execa } from 'execa';
+import { readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { childEnv } from '../../src/runner/exec.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+/**
+ * A tool gets only the variables it needs of the user's environment: not PASSWORD, not the script's
+ * KAFKA_BROKER_COUNT and VALIDITY, not anything else the shell holds. Its secrets come by their own names.
+ */
+
+const PW = 'Env-Secret-Pw-51';
+const CANARY = 'canary-value-that-no-tool-may-see';
+const USER_ENV = { PASSWORD: PW, KAFKA_MTLS_TEST_CANARY: CANARY, KAFKA_BROKER_COUNT: '1', VALIDITY: '30' };
+
+describe('childEnv', () => {
+  const parent = {
+    ...USER_ENV,
+    PATH: '/usr/bin',
+    HOME: '/home/u',
+    LANG: 'ko_KR.UTF-8',
+    LC_MESSAGES: 'ko_KR.UTF-8',
+    TMPDIR: '/var/tmp',
+    OPENSSL_CONF: '/etc/ssl/alt.cnf',
+    LD_LIBRARY_PATH: '/opt/openssl/lib',
+    JAVA_HOME: '/opt/jdk',
+    _JAVA_OPTIONS: '-Xmx256m -Duser.language=ko',
+    JAVA_TOOL_OPTIONS: '-Duser.language=ko',
+    HTTPS_PROXY: 'http://proxy:3128',
+    AWS_SECRET_ACCESS_KEY: 'not-for-openssl',
+  };
+
+  test("gives none of the user's other variables: PASSWORD, the script's, a canary, a cloud secret", () => {
+    const env = childEnv({}, parent);
+    for (const name of ['PASSWORD', 'KAFKA_MTLS_TEST_CANARY', 'KAFKA_BROKER_COUNT', 'VALIDITY', 'AWS_SECRET_ACCESS_KEY'])
+      expect(env).not.toHaveProperty(name);
+    expect(env).not.toHaveProperty('HTTPS_PROXY');
+    expect(Object.values(env).join('\n')).not.toContain(PW);
+  });
+
+  test('keeps what the tools need, the JVM options less their language, with the caller’s on top', () => {
+    expect(childEnv({ LC_ALL: 'C', KAFKA_MTLS_STORE_PASSWORD: 'given' }, parent)).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/u',
+      LANG: 'ko_KR.UTF-8',
+      LC_MESSAGES: 'ko_KR.UTF-8',
+      LC_ALL: 'C',
+      TMPDIR: '/var/tmp',
+      OPENSSL_CONF: '/etc/ssl/alt.cnf',
+      LD_LIBRARY_PATH: '/opt/openssl/lib',
+      JAVA_HOME: '/opt/jdk',
+      _JAVA_OPTIONS: '-Xmx256m',
+      KAFKA_MTLS_STORE_PASSWORD: 'given',
+    });
+  });
+});
+
+describe('the tools a run starts', () => {
+  let dir: string;
+  let bin: string;
+  let logs: string;
+
+  /** Stand-ins first on PATH that write their environment to logs/<tool>.<pid>, then run the real tool. */
+  beforeAll(async () => {
+    dir = await tempDir();
+    bin = await tempDir();
+    logs = await tempDir();
+    const which = async (tool: string) => String((await execa('sh', ['-c', `command -v ${tool}`])).stdout).trim();
+    // The host runs the java beside the keytool it finds (keytool-host.ts javaBeside): the stand-in's.
+    const realKeytool = await realpath(await which('keytool'));
+    const real = { openssl: await which('openssl'), keytool: realKeytool, java: join(dirname(realKeytool), 'java') };
+    for (const [tool, path] of Object.entries(real)) {
+      const script = `#!/bin/sh\ncat /proc/$$/environ > '${logs}/${tool}.'$$\nexec '${path}' "$@"\n`;
+      await writeFile(join(bin, tool), script, { mode: 0o755 });
+    }
+  });
+  afterAll(async () => {
+    for (const d of [dir, bin, logs]) await rm(d, { recursive: true, force: true });
+  });
+
+  /** Each environment a stand-in wrote, by tool, as NAME=value lines. */
+  async function environments(): Promise<Record<string, string[][]>> {
+    const found: Record<string, string[][]> = {};
+    for (const f of await readdir(logs)) {
+      const tool = f.split('.')[0]!;
+      const vars = (await readFile(join(logs, f), 'utf8')).split('\0').filter((v) => v !== '');
+      (found[tool] ??= []).push(vars);
+      await rm(join(logs, f));
+    }
+    return found;
+  }
+
+  function expectNarrow(vars: string[]): void {
+    // PASSWORD's value is the stores' password, which a step gets by its own name, and only so.
+    const others = vars.filter((v) => !/^KAFKA_MTLS_\w*PASSWORD\w*=/.test(v));
+    expect(others.join('\n')).not.toContain(PW);
+    expect(vars.join('\n')).not.toContain(CANARY);
+    const names = vars.map((v) => v.slice(0, v.indexOf('=')));
+    for (const name of Object.keys(USER_ENV)) expect(names).not.toContain(name);
+    expect(vars).toContainEqual(expect.stringMatching(new RegExp(`^PATH=${bin}:`)));
+    expect(names).toContain('HOME');
+  }
+
+  test("openssl and the shared keytool JVM get neither PASSWORD nor the canary, and get PATH and HOME", async () => {
+    const env = { ...USER_ENV, PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME ?? dir };
+    const r = await runCli(['generate', '--out', join(dir, 'shared'), '--brokers', '1'], { cwd: dir, env });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const seen = await environments();
+    expect(seen.openssl?.length).toBeGreaterThan(3);
+    // One JVM for every keytool step: no keytool process.
+    expect(seen.java).toHaveLength(1);
+    expect(seen.keytool).toBeUndefined();
+    for (const vars of [...seen.openssl!, ...seen.java!]) expectNarrow(vars);
+  }, 180_000);
+
+  test('keytool run as a process per step gets them neither', async () => {
+    const env = { ...USER_ENV, PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME ?? dir };
+    const args = ['generate', '--out', join(dir, 'per-step'), '--brokers', '1', '--keytool-jvm', 'per-step'];
+    const r = await runCli(args, { cwd: dir, env });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const seen = await environments();
+    expect(seen.keytool?.length).toBeGreaterThan(1);
+    for (const vars of [...seen.openssl!, ...seen.keytool!]) expectNarrow(vars);
+  }, 180_000);
+});
