@@ -13,6 +13,7 @@ import { CancelledError, UsageError } from '../errors.js';
 import { passwordWarning, readPassword } from '../options/password.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { attempt, type Protocol } from '../probe/handshake.js';
+import { scratchDir, type ScratchOptions } from '../runner/scratch.js';
 import type { ProbeContext } from '../probe/outcome.js';
 import { resultOf, type ProbeResult, type ProtocolResult } from '../probe/result.js';
 import { jsonOption, opensslOption, passwordFileOption } from '../options/flags.js';
@@ -138,8 +139,7 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   // A store is read by openssl or keytool, run in a scratch directory of their own that tmp makes and removes;
   // 0700, as a JKS --client's key passes through it in a PKCS12 (see jksToPkcs12).
   const scratch = { template: 'kafka-mtls-probe-XXXXXX', unsafeCleanup: true, mode: 0o700 };
-  const { ca, pem } =
-    raw.ca === undefined && raw.client === undefined ? {} : await (await import('tmp-promise')).withDir(read, scratch);
+  const { ca, pem } = raw.ca === undefined && raw.client === undefined ? {} : await readInScratch(read, scratch);
   const client = pem === undefined ? undefined : { pem, path: raw.client! };
   const contexts = PROTOCOLS.map((protocol) => secureContext(protocol, ca, client, secret));
   const sentCert = pem !== undefined;
@@ -237,4 +237,14 @@ async function readInput(option: string, path: string): Promise<string> {
 
 function cancelled(deps: ProbeDeps): void {
   if (deps.signal?.aborted) throw new CancelledError();
+}
+
+/** `read` in a scratch directory made for it, removed after, however `read` ends. */
+async function readInScratch<T>(read: (d: { path: string }) => Promise<T>, options: ScratchOptions): Promise<T> {
+  const d = await scratchDir(options);
+  try {
+    return await read(d);
+  } finally {
+    await d.cleanup();
+  }
 }

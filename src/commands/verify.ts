@@ -23,6 +23,7 @@ import { passwordWarning, readPassword, type ReadPassword } from '../options/pas
 import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
+import { scratchDir } from '../runner/scratch.js';
 import * as v from '../model/rules.js';
 import { PASSWORD_ENV, readStore, storeType, type CertCache, type ReadStore } from '../pki/read.js';
 import {
@@ -41,7 +42,6 @@ import { connectionFindings, planJudging, principalFindings, sourceFindings } fr
 import { opensslFindings, opensslVerify } from '../pki/openssl-judge.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import type { Secret } from '../secrets.js';
-import { dir as tmpDir } from 'tmp-promise';
 import { applyRules, type Expectations, type Finding, type VerifyResult } from '../pki/rules.js';
 import { listFiles } from '../output/files.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
@@ -213,7 +213,7 @@ async function judgeOpenssl(
     .map(({ file, store }) => ({ file, store, pems: trustedPems(store) }))
     .filter((t) => t.pems.length > 0);
   if (leaves.length === 0 || sets.length === 0) return [];
-  const { path: scratch, cleanup } = await tmpDir({ unsafeCleanup: true, prefix: 'kafka-mtls-verify-' });
+  const { path: scratch, cleanup } = await scratchDir({ unsafeCleanup: true, prefix: 'kafka-mtls-verify-' });
   try {
     const out: Finding[] = [];
     for (const t of sets) {

@@ -32,24 +32,14 @@ export async function openStage(target: string): Promise<Stage> {
 }
 
 /**
- * The work directory, made by tmp beside the target (`tmpdir: <parent>`), so that the swap is a rename
- * on one file system, and named by workPrefix: the owner's PID in the name is what the next run reads.
- * `keep`: it is never tmp's to remove, at exit or otherwise; abandonWork decides, and --keep-work keeps it.
- * tmp refuses a name holding `..` and would fill an `XXXXXX` of the target's own name: such a target's
- * directory comes from mkdtemp, under the same name.
+ * The work directory, made beside the target by mkdtemp, so that the swap is a rename on one file system,
+ * and named by workPrefix: the owner's PID in the name is what the next run reads. Never under TMPDIR, so an
+ * unusable TMPDIR does not matter to a run (tmp-promise reads TMPDIR as it loads, and throws if it is gone).
+ * Never removed at exit: abandonWork decides, and --keep-work keeps it.
  */
 async function makeWorkDir(target: string): Promise<string> {
-  const parent = dirname(target);
-  const prefix = workPrefix(target);
-  let workDir: string;
-  if (/\.\.|XXXXXX/.test(basename(prefix))) workDir = await mkdtemp(prefix);
-  else {
-    // Imported here, as the work directory is made: a command that makes none does not load tmp.
-    const { dir: tmpDir } = await import('tmp-promise');
-    const made = await tmpDir({ tmpdir: parent, template: `${basename(prefix)}XXXXXX`, keep: true });
-    // tmp resolves the parent's links; the user's spelling of it stays in what is reported.
-    workDir = join(parent, basename(made.path));
-  }
+  // mkdtemp adds six random characters to the prefix, and makes the directory 0700.
+  const workDir = await mkdtemp(workPrefix(target));
   // 0700 whatever the umask: it holds unencrypted keys until the swap.
   await chmod(workDir, 0o700);
   return workDir;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { seaAsset } from './assets.js';
 import { childEnv, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 import { ENGLISH_JVM_OPTIONS } from './jdk.js';
+import { scratchDir } from './scratch.js';
 import { startInGroup } from './spawn.js';
 import { isExecutable, locate } from './tools.js';
 
@@ -40,8 +41,7 @@ function hostClassDir(): Promise<string> {
   if (!classes.some(([c, bytes]) => c === 'KeytoolHost.class' && bytes)) return Promise.resolve(HOST_CLASS_DIR);
   seaClassDir ??= (async () => {
     // Removed here, not by tmp, which cleans up at exit only once asked to for every directory it made.
-    const { dir: tmpDir } = await import('tmp-promise');
-    const { path: dir } = await tmpDir({ template: 'kafka-mtls-host-XXXXXX', keep: true });
+    const { path: dir } = await scratchDir({ template: 'kafka-mtls-host-XXXXXX', keep: true });
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const [name, bytes] of classes) if (bytes) await writeFile(join(dir, name), bytes, { mode: 0o600 });
     return dir;

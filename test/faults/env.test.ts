@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { childEnv } from '../../src/runner/exec.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -123,5 +123,43 @@ describe('the tools a run starts', () => {
     const seen = await environments();
     expect(seen.keytool?.length).toBeGreaterThan(1);
     for (const vars of [...seen.openssl!, ...seen.keytool!]) expectNarrow(vars);
+  }, 180_000);
+});
+
+describe('an unusable TMPDIR', () => {
+  let dir: string;
+  beforeAll(async () => (dir = await tempDir()));
+  afterAll(async () => {
+    await chmod(join(dir, 'read-only'), 0o755).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('generate does not need it: the work directory is beside the target, and gone after', async () => {
+    const r = await runCli(['generate', '--out', 'gone', '--brokers', '1'], {
+      cwd: dir,
+      env: { PASSWORD: PW, TMPDIR: '/no/such' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(await readdir(dir)).toEqual(['gone']);
+  }, 180_000);
+
+  test('generate does not need a TMPDIR it cannot write to', async () => {
+    await mkdir(join(dir, 'read-only'), { mode: 0o555 });
+    const r = await runCli(['generate', '--out', 'ro', '--brokers', '1'], {
+      cwd: dir,
+      env: { PASSWORD: PW, TMPDIR: join(dir, 'read-only') },
+    });
+    expect(r.exitCode).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(['gone', 'read-only', 'ro']);
+    expect(await readdir(join(dir, 'read-only'))).toEqual([]);
+  }, 180_000);
+
+  test('verify, whose scratch directory is there, says so in a sentence and exits 1', async () => {
+    const r = await runCli(['verify', 'gone'], { cwd: dir, env: { PASSWORD: PW, TMPDIR: '/no/such' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: the temporary directory \/no\/such cannot be used: ENOENT \(\/no\)$/m);
+    expect(r.stderr).toMatch(/^hint: set TMPDIR to a directory you can write to, or unset it$/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
   }, 180_000);
 });
