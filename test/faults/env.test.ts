@@ -32,7 +32,13 @@ describe('childEnv', () => {
 
   test("gives none of the user's other variables: PASSWORD, the script's, a canary, a cloud secret", () => {
     const env = childEnv({}, parent);
-    for (const name of ['PASSWORD', 'KAFKA_MTLS_TEST_CANARY', 'KAFKA_BROKER_COUNT', 'VALIDITY', 'AWS_SECRET_ACCESS_KEY'])
+    for (const name of [
+      'PASSWORD',
+      'KAFKA_MTLS_TEST_CANARY',
+      'KAFKA_BROKER_COUNT',
+      'VALIDITY',
+      'AWS_SECRET_ACCESS_KEY',
+    ])
       expect(env).not.toHaveProperty(name);
     expect(env).not.toHaveProperty('HTTPS_PROXY');
     expect(Object.values(env).join('\n')).not.toContain(PW);
@@ -101,7 +107,7 @@ describe('the tools a run starts', () => {
     expect(names).toContain('HOME');
   }
 
-  test("openssl and the shared keytool JVM get neither PASSWORD nor the canary, and get PATH and HOME", async () => {
+  test('openssl and the shared keytool JVM get neither PASSWORD nor the canary, and get PATH and HOME', async () => {
     const env = { ...USER_ENV, PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME ?? dir };
     const r = await runCli(['generate', '--out', join(dir, 'shared'), '--brokers', '1'], { cwd: dir, env });
     expect(r.stderr).toBe('');

@@ -79,9 +79,10 @@ const MOMENTS: Record<string, Moment> = {
       join(d, 'certs'),
     ],
     // The fixture is told where its marker goes by a wrapper: openssl gets none of the CLI's variables.
-    prepare: (d) => wrapFixture(d, 'in/slow-tool', join(FAKE_BIN, 'slow-tool'), {
-      SLOW_TOOL_MARKER: join(d, 'tmp/openssl-started'),
-    }),
+    prepare: (d) =>
+      wrapFixture(d, 'in/slow-tool', join(FAKE_BIN, 'slow-tool'), {
+        SLOW_TOOL_MARKER: join(d, 'tmp/openssl-started'),
+      }),
     reached: (d) => exists(join(d, 'tmp/openssl-started')),
   },
   'the steps': {

@@ -20,7 +20,7 @@ const sh = (script: string, over: Partial<ExecRequest> = {}): ExecRequest => ({
   ...over,
 });
 
-test("returns the exit code and both streams, in the work directory, with the given environment added", async () => {
+test('returns the exit code and both streams, in the work directory, with the given environment added', async () => {
   const r = await execProcess(
     sh('pwd; echo "$KMTLS_X:${PATH:+path}"; echo oops >&2; exit 3', { env: { KMTLS_X: 'given' } }),
   );
