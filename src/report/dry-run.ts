@@ -91,9 +91,17 @@ function secretLines(name: string, source: SecretSource): string[] {
   if (source.kind === 'random')
     return [`export ${name}="$(openssl rand -base64 18 | tr '+/' '-_')"   # --generate-passwords`];
   if (source.kind === 'file') {
+    // As the run reads it (src/options/password.ts): one line end, LF or CR LF, is the file's; $(< file) would
+    // keep the CR of a Windows file in the password, and accept a second line or an empty file.
     const file = quoteArg(source.path);
+    const refuse = (rule: string) => `echo ${quoteArg(`error: ${commentValue(source.path)}: ${rule}`)} >&2; exit 2`;
     return [
-      `if [[ -z \${${name}:-} ]]; then ${name}=$(< ${file}); fi   ${comment(`as the run: the file ${commentValue(source.path)}`)}`,
+      `if [[ -z \${${name}:-} ]]; then   ${comment(`as the run: the file ${commentValue(source.path)}`)}`,
+      `  IFS= read -r -d '' ${name} < ${file} || true`,
+      `  if [[ $${name} == *$'\\n' ]]; then ${name}=\${${name}%$'\\n'}; ${name}=\${${name}%$'\\r'}; fi`,
+      `  if [[ $${name} == *[$'\\r\\n']* ]]; then ${refuse('must hold the password on a single line')}; fi`,
+      `  if [[ -z $${name} ]]; then ${refuse('must not be empty; it holds no password')}; fi`,
+      'fi',
       `export ${name}`,
     ];
   }

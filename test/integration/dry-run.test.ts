@@ -13,6 +13,10 @@ import { makeIssuingPki } from '../helpers/pki.js';
 const PW = 'Dry-Run-Store-Pw-3';
 const ENV = { PASSWORD: PW, ISSUING_PW: 'issuing-passphrase' };
 
+/** shellcheck, when installed: CI installs it (.ci/run), so there its absence fails the test instead of skipping it. */
+const SHELLCHECK = execa('bash', ['-c', 'command -v shellcheck'], { reject: false }).then((r) => r.exitCode === 0);
+const SHELLCHECK_ABSENT = 'shellcheck is not on PATH: the --dry-run script is not checked with it';
+
 /** A root and an issuing CA under it whose key is encrypted, its passphrase in ISSUING_PW. */
 async function makePki(dir: string): Promise<void> {
   await makeIssuingPki(dir, ENV, { cn: 'Acme Issuing CA', serial: '0x2001' });
@@ -43,6 +47,8 @@ const cases: Array<[string, string[], Record<string, string>]> = [
     ],
     {},
   ],
+  // The script reads the file as the run does: the CR of a CR LF line end is not the password's.
+  ['a password file saved with Windows line endings', ['--password-file', 'pw-crlf'], {}],
   // The script as the user runs it: PASSWORD unset, the script's own variable instead.
   [
     'the drop-in, given KAFKA_MTLS_STORE_PASSWORD instead of PASSWORD',
@@ -56,6 +62,7 @@ describe('the --dry-run script is a faithful copy of the run', () => {
   beforeAll(async () => {
     dir = await tempDir();
     await makePki(dir);
+    await writeFile(join(dir, 'pw-crlf'), `${PW}\r\n`);
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -68,6 +75,8 @@ describe('the --dry-run script is a faithful copy of the run', () => {
     expect(dry.stdout).not.toContain(PW);
     expect(dry.stdout).not.toContain(ENV.ISSUING_PW);
     await writeFile(join(dir, `${at}.sh`), dry.stdout);
+    if (await SHELLCHECK)
+      expect((await execa('shellcheck', ['-S', 'error', `${at}.sh`], { cwd: dir })).stdout).toBe('');
 
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/', ...ENV, ...scriptEnv };
     const script = await execa('bash', [`${at}.sh`, `${at}-script`], {
@@ -105,10 +114,6 @@ describe('the --dry-run script is a faithful copy of the run', () => {
     expect(await files(`${at}-script`)).toBe(await files(`${at}-run`));
   });
 });
-
-/** shellcheck, when installed: CI installs it (.ci/run), so there its absence fails the test instead of skipping it. */
-const SHELLCHECK = execa('bash', ['-c', 'command -v shellcheck'], { reject: false }).then((r) => r.exitCode === 0);
-const SHELLCHECK_ABSENT = 'shellcheck is not on PATH: the --dry-run script is not checked with it';
 
 /** What a script must never do, whatever --out holds: run text that was meant as a path. */
 const HOSTILE_OUTS: Array<[string, string]> = [
