@@ -2,6 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type RawGenerateOptions } from '../options/params.js';
+import { emptyPasswordError } from '../options/password.js';
 import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 import {
   addOptions,
@@ -23,7 +24,7 @@ import { planGenerate } from '../output/prepare-run.js';
 import { describedState, runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 import type { State } from '../model/state.js';
 import { throwIfCancelled } from '../runner/cancel.js';
-import { planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../report/dry-run.js';
+import { commentValue, planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../report/dry-run.js';
 import type { CommandIo } from '../report/io.js';
 import { progressPrinter } from '../report/progress.js';
 import { formatSummary, summaryJson } from '../report/summary.js';
@@ -107,7 +108,8 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
     state: { template: JSON.stringify(template, null, 2), caCert: files.caCert },
     header: [
       'kafka-mtls generate --dry-run: the plan, step by step, as a script.',
-      `${params.brokers} broker(s)${params.config ? ` described by ${params.config}` : ` of ${params.name}`}, ` +
+      `${params.brokers} broker(s)` +
+        `${params.config ? ` described by ${commentValue(params.config)}` : ` of ${commentValue(params.name)}`}, ` +
         `layout ${params.layout}, stores ${params.storeType}, validity ${params.validityDays} days.`,
       'Nothing here holds a secret: openssl and keytool read them from the variables below, ' +
         'set as the run sets them.',
@@ -136,6 +138,7 @@ async function secretSources(
           : {
               kind: 'env',
               name: 'PASSWORD',
+              emptyRefusal: `error: ${emptyPasswordError().message}`,
               fallback: {
                 value: SCRIPT_DEFAULTS.password,
                 warning:

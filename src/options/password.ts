@@ -23,7 +23,7 @@ export async function readPassword(
     const text = await readBoundedText(file, { kind: 'password', option });
     // One trailing newline is the file's, not the password's (echo pw > file).
     const value = text.replace(/\r?\n$/, '');
-    if (/[\r\n]/.test(value)) throw new UsageError(option, 'must hold the password on a single line');
+    if (/[\r\n]/.test(value)) throw new UsageError(option, multiLineRule(file, value));
     if (value === '') throw new UsageError(option, `must not be empty; ${file} holds no password`);
     return {
       secret: new Secret('store password', v.password(option, value)),
@@ -33,8 +33,7 @@ export async function readPassword(
   }
   const fromEnv = env.PASSWORD;
   // Set but empty is a mistake (PASSWORD=$(cat missing-file)), never a request for the default.
-  if (fromEnv === '')
-    throw new UsageError('PASSWORD', "must not be empty (unset it to use the script's default password)");
+  if (fromEnv === '') throw emptyPasswordError();
   if (fromEnv !== undefined)
     return {
       secret: new Secret('store password', v.password('PASSWORD', fromEnv)),
@@ -42,6 +41,23 @@ export async function readPassword(
       from: 'PASSWORD',
     };
   return { secret: new Secret('store password', SCRIPT_DEFAULTS.password), isDefault: true, from: 'PASSWORD' };
+}
+
+/** PASSWORD set but empty: the run's refusal, and the --dry-run script's, in one sentence. */
+export function emptyPasswordError(): UsageError {
+  return new UsageError('PASSWORD', "must not be empty (unset it to use the script's default password)");
+}
+
+/**
+ * Why a password file is not one line. A carriage return is named: a Windows editor ends the line with
+ * CR LF, and a lone CR is invisible in a terminal, so "a single line" alone leaves the user puzzled.
+ */
+function multiLineRule(file: string, value: string): string {
+  const rule = 'must hold the password on a single line';
+  const fix = 'a file saved with Windows line endings; save it with Unix line endings';
+  if (/^[^\r\n]*\r$/.test(value)) return `${rule}; ${file} ends with a carriage return (\\r): ${fix}`;
+  if (!value.includes('\n')) return `${rule}; ${file} holds a carriage return (\\r): ${fix}`;
+  return rule;
 }
 
 /**

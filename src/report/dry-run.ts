@@ -9,6 +9,8 @@ export type SecretSource =
       readonly kind: 'env';
       readonly name: string;
       readonly fallback?: { readonly value: string; readonly warning: string };
+      /** Set but empty is refused with this sentence, exit 2, as the run refuses it. */
+      readonly emptyRefusal?: string;
     }
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'random' };
@@ -44,12 +46,12 @@ export const STATE_MARK = {
  * scratch removed, public files opened up.
  */
 export function planToScript(plan: Plan, opts: ScriptOptions): string {
-  const delimiter = uniqueDelimiter(plan);
+  const delimiter = uniqueDelimiter(plan, opts.state?.template ?? '');
   const lines = [
     '#!/usr/bin/env bash',
-    ...opts.header.split('\n').map((l) => `# ${l}`.trimEnd()),
+    ...opts.header.split('\n').map(comment),
     '#',
-    `# Run: bash this-script [DIR]   (DIR must not exist yet; default ${opts.defaultOut})`,
+    comment(`Run: bash this-script [DIR]   (DIR must not exist yet; default ${commentValue(opts.defaultOut)})`),
     'set -euo pipefail',
     ...[...opts.secrets].flatMap(([name, source]) => secretLines(name, source)),
     `out=\${1:-${quoteArg(opts.defaultOut)}}`,
@@ -89,19 +91,34 @@ function secretLines(name: string, source: SecretSource): string[] {
   if (source.kind === 'random')
     return [`export ${name}="$(openssl rand -base64 18 | tr '+/' '-_')"   # --generate-passwords`];
   if (source.kind === 'file') {
+    // As the run reads it (src/options/password.ts): one line end, LF or CR LF, is the file's; $(< file) would
+    // keep the CR of a Windows file in the password, and accept a second line or an empty file.
     const file = quoteArg(source.path);
+    const refuse = (rule: string) => `echo ${quoteArg(`error: ${commentValue(source.path)}: ${rule}`)} >&2; exit 2`;
     return [
-      `if [[ -z \${${name}:-} ]]; then ${name}=$(< ${file}); fi   # as the run: the file ${file}`,
+      `if [[ -z \${${name}:-} ]]; then   ${comment(`as the run: the file ${commentValue(source.path)}`)}`,
+      `  IFS= read -r -d '' ${name} < ${file} || true`,
+      `  if [[ $${name} == *$'\\n' ]]; then ${name}=\${${name}%$'\\n'}; ${name}=\${${name}%$'\\r'}; fi`,
+      `  if [[ $${name} == *[$'\\r\\n']* ]]; then ${refuse('must hold the password on a single line')}; fi`,
+      `  if [[ -z $${name} ]]; then ${refuse('must not be empty; it holds no password')}; fi`,
+      'fi',
       `export ${name}`,
     ];
   }
   if (source.name === name) return [`: "\${${name}:?set ${name}}"`, `export ${name}`];
   const orElse = source.fallback
-    ? `else echo ${quoteArg(`warning: ${source.fallback.warning}`)} >&2; ${name}=${quoteArg(source.fallback.value)}`
-    : `else echo ${quoteArg(`set ${name} or ${source.name}`)} >&2; exit 2`;
+    ? `  else echo ${quoteArg(`warning: ${source.fallback.warning}`)} >&2; ${name}=${quoteArg(source.fallback.value)}`
+    : `  else echo ${quoteArg(`set ${name} or ${source.name}`)} >&2; exit 2`;
+  // Set but empty is the run's usage error (PASSWORD=$(cat missing-file)), never a request for the default.
+  const refuseEmpty = source.emptyRefusal
+    ? [`  elif [[ -n \${${source.name}+set} ]]; then echo ${quoteArg(source.emptyRefusal)} >&2; exit 2`]
+    : [];
   return [
     `if [[ -z \${${name}:-} ]]; then`,
-    `  if [[ -n \${${source.name}:-} ]]; then ${name}=$${source.name}; ${orElse}; fi`,
+    `  if [[ -n \${${source.name}:-} ]]; then ${name}=$${source.name}`,
+    ...refuseEmpty,
+    orElse,
+    '  fi',
     'fi',
     `export ${name}`,
   ];
@@ -154,7 +171,7 @@ function stateLines(state: { template: string; caCert: string }, openssl: string
 }
 
 function stepLines(step: Step, tools: Readonly<Record<Tool, string>>, delimiter: string): string[] {
-  const head = `# ${step.id}: ${step.title}`;
+  const head = comment(`${step.id}: ${step.title}`);
   const a = step.action;
   if (a.kind === 'write') {
     const lines = [head, `cat > ${quoteArg(a.path)} <<'${delimiter}'`, a.content.replace(/\n$/, ''), delimiter];
@@ -170,10 +187,38 @@ function stepLines(step: Step, tools: Readonly<Record<Tool, string>>, delimiter:
   return [head, describeAction(step, tools)];
 }
 
-/** A heredoc delimiter that no template line equals. */
-function uniqueDelimiter(plan: Plan): string {
-  const contents = plan.steps.flatMap((s) => (s.action.kind === 'write' ? s.action.content.split('\n') : []));
+/** A heredoc delimiter that no template line (nor the state's) equals. */
+function uniqueDelimiter(plan: Plan, state: string): string {
+  const contents = [
+    ...plan.steps.flatMap((s) => (s.action.kind === 'write' ? s.action.content.split('\n') : [])),
+    ...state.split('\n'),
+  ];
   let d = 'KAFKA_MTLS_EOF';
   while (contents.includes(d)) d += '_';
   return d;
+}
+
+/** Control characters as bash's $'...' writes them: a newline or carriage return must not end a comment. */
+const CONTROL = /\p{Cc}/gu;
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escapeControl = (c: string) => {
+  const code = c.codePointAt(0)!;
+  return (
+    ESCAPES[c] ??
+    (code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+  );
+};
+
+/**
+ * A value (a path, a name) as the script's comments show it: quoted for bash, and on one line whatever it
+ * holds, so that text after a newline in --out cannot leave the comment and run. Paste-safe in bash.
+ */
+export function commentValue(value: string): string {
+  if (!/\p{Cc}/u.test(value)) return quoteArg(value);
+  return `$'${value.replace(/[\\']/g, '\\$&').replace(CONTROL, escapeControl)}'`;
+}
+
+/** One comment line, whatever its text holds: a control character left in it is escaped, never obeyed. */
+function comment(text: string): string {
+  return `# ${text.replace(CONTROL, escapeControl)}`.trimEnd();
 }

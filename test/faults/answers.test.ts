@@ -123,10 +123,33 @@ describe('generate refuses what would fail later, before anything is touched (ex
     await writeFile(join(dir, 'certs', 'ca.crt'), 'the previous CA\n');
     await writeFile(join(dir, 'zone.yaml'), 'brokers:\n  kafka-1: [kafka-1, "fe80::1%eth0"]\n');
     await writeFile(join(dir, 'short.yaml'), 'validity: 800\nca: {validity: 10}\nbrokers:\n  kafka-1: [kafka-1]\n');
+    // A Windows editor's line end without its line feed, and a carriage return inside the line.
+    await writeFile(join(dir, 'pw-cr'), `${PW}\r`);
+    await writeFile(join(dir, 'pw-cr-inside'), `${PW}\rmore\n`);
+    await writeFile(join(dir, 'pw-two-lines'), `${PW}\nmore\n`);
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const rows: BadRow[] = [
+    {
+      name: 'a password file whose line ends with a carriage return alone',
+      args: ['--password-file', 'pw-cr'],
+      says:
+        '--password-file: must hold the password on a single line; pw-cr ends with a carriage return (\\r): ' +
+        'a file saved with Windows line endings; save it with Unix line endings',
+    },
+    {
+      name: 'a password file with a carriage return inside its line',
+      args: ['--password-file', 'pw-cr-inside'],
+      says:
+        '--password-file: must hold the password on a single line; pw-cr-inside holds a carriage return (\\r): ' +
+        'a file saved with Windows line endings; save it with Unix line endings',
+    },
+    {
+      name: 'a password file of two lines',
+      args: ['--password-file', 'pw-two-lines'],
+      says: '--password-file: must hold the password on a single line',
+    },
     {
       name: 'an IPv6 address with a zone',
       args: ['--san', 'IP:fe80::1%eth0'],
