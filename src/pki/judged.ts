@@ -286,7 +286,9 @@ export function principalFindings(
         status: 'fail',
         target,
         check: 'principal',
-        message: `Kafka fails to map ${p.name ?? p.dn} (${p.error}): it refuses the connection; fix the rule's replacement`,
+        message:
+          `Kafka fails to map ${p.name ?? p.dn} (${p.error}): it refuses the connection; ` +
+          "fix the rule's replacement",
       });
   }
   return out;

@@ -100,6 +100,8 @@ function lastLine(s: string): string {
   return s.trim().split('\n').pop() ?? '';
 }
 
+const V1_WAY_OUT = 'the CA is X.509 v1: rotate to a v3 CA with kafka-mtls rotate-ca';
+
 /** One finding per leaf refused, one for all those accepted; strict refusals are their own check. */
 export function opensslFindings(
   verdicts: ReadonlyMap<string, OpensslVerdict>,
@@ -138,7 +140,7 @@ export function opensslFindings(
       check,
       message:
         `strict clients (Python >= 3.13, openssl verify -x509_strict) trusting ${trust.file} will refuse it: ` +
-        `${said}; ${v1Ca ? 'the CA is X.509 v1: rotate to a v3 CA with kafka-mtls rotate-ca' : 'reissue it (kafka-mtls apply)'}`,
+        `${said}; ${v1Ca ? V1_WAY_OUT : 'reissue it (kafka-mtls apply)'}`,
     });
   }
   if (good > 0)
