@@ -133,3 +133,39 @@ test.each(ROWS)(
   },
   300_000,
 );
+
+describe('verify, while Java judges the handshakes', () => {
+  let made: string;
+  beforeAll(async () => {
+    made = join(root, 'verify-made');
+    const r = await execa(process.execPath, [CLI, 'generate', '--brokers', '3', '--out', made], {
+      env: { NO_COLOR: '1', PASSWORD: PW },
+      reject: false,
+    });
+    expect(r.exitCode).toBe(0);
+  }, 180_000);
+
+  test.each(Object.keys(CODES) as Sig[])(
+    '%s: its exit code, the directory byte-identical, the judge JVM gone',
+    async (sig) => {
+      const before = await snapshot(made);
+      const child = execa(process.execPath, [CLI, 'verify', made], {
+        cwd: root,
+        env: { NO_COLOR: '1', PASSWORD: PW },
+        reject: false,
+        stdin: 'ignore',
+      });
+      const judging = async () =>
+        (await execa('pgrep', ['-P', String(child.pid), '-f', 'KeytoolHost'], { reject: false })).stdout.trim() !== '';
+      await until('the judge JVM', judging, 60_000);
+      child.kill(sig);
+      const r = await child;
+      expect(r.stderr).toMatch(new RegExp(`^cancelled \\(${sig}\\)\\. `, 'm'));
+      expect(r.exitCode).toBe(CODES[sig]);
+      expect(await snapshot(made)).toEqual(before);
+      await until('the JVM to end', async () => (await processesIn(made)).length === 0, 10_000).catch(() => undefined);
+      expect(await processesIn(made)).toEqual([]);
+    },
+    120_000,
+  );
+});
