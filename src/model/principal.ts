@@ -70,30 +70,3 @@ function unreadable(text: string, at: number): UsageError {
     `must be DEFAULT or RULE:pattern/replacement/[L|U], separated by commas; cannot read from "${text.slice(at)}"`,
   );
 }
-
-/**
- * OFFLINE FALLBACK ONLY, for when no JVM can be asked: an approximation with JavaScript's RegExp, which reads
- * another dialect (no possessive quantifiers, no (?i), \A, \z or \Q..\E; $0, ${name} and \ escapes in the
- * replacement mean other things). Kafka's answer is src/pki/principal.ts's kafkaPrincipals, Java's own.
- * Returns undefined when no rule applies; throws UsageError for a pattern JavaScript cannot even compile.
- */
-export function mapPrincipal(subject: string, rules: readonly MappingRule[]): string | undefined {
-  for (const r of rules) {
-    if (r.kind === 'default') return subject;
-    let whole: RegExp;
-    let each: RegExp;
-    try {
-      whole = new RegExp(`^(?:${r.pattern})$`);
-      each = new RegExp(r.pattern, 'g');
-    } catch (e) {
-      throw new UsageError(
-        '--principal-rules',
-        `has a pattern only Java can evaluate (JavaScript: ${(e as Error).message}); Java was not available to ask`,
-      );
-    }
-    if (!whole.test(subject)) continue;
-    const mapped = subject.replace(each, r.replacement);
-    return r.toCase === 'L' ? mapped.toLowerCase() : r.toCase === 'U' ? mapped.toUpperCase() : mapped;
-  }
-  return undefined;
-}

@@ -2,7 +2,6 @@
  * The rules `verify` applies: Kafka's own, as a broker and its clients meet them at the TLS handshake. Pure: stores
  * in, one finding per check out.
  */
-import type { MappingRule } from '../model/principal.js';
 import type { San } from '../model/cluster.js';
 import { X509Certificate } from 'node:crypto';
 import { servesSan, type CertInfo } from './x509.js';
@@ -33,8 +32,6 @@ export interface Expectations {
   /** The DNS names and IP addresses a broker must serve. */
   readonly brokerHosts: (alias: string) => readonly San[];
   readonly now: Date;
-  /** ssl.principal.mapping.rules, as the brokers apply them. */
-  readonly principalRules: readonly MappingRule[];
 }
 
 const SERVER_AUTH = 'TLS Web Server Authentication';

@@ -1,9 +1,6 @@
 import { UsageError } from '../../src/errors.js';
-import { mapPrincipal, parseMappingRules } from '../../src/model/principal.js';
+import { parseMappingRules } from '../../src/model/principal.js';
 import { readReply } from '../../src/pki/principal.js';
-
-const BROKER = 'CN=mtls-kafka-0.mtls-kafka-headless,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR';
-const CLIENT = 'CN=mtls-kafka-client,OU=OrganizationUnit,O=Organization,L=Confluent,ST=Seoul,C=KR';
 
 // The grammar only: what a pattern is, Java decides (test/integration/principal-rules.test.ts).
 describe('parseMappingRules reads the list as Kafka does, without compiling a pattern', () => {
@@ -58,31 +55,6 @@ describe('parseMappingRules reads the list as Kafka does, without compiling a pa
 
   test('empty patterns and replacements are rules', () => {
     expect(parseMappingRules('RULE://')).toEqual([{ kind: 'rule', pattern: '', replacement: '' }]);
-  });
-});
-
-describe('mapPrincipal, the offline fallback (JavaScript RegExp)', () => {
-  test('a pattern only Java can run is a usage error, not a guess', () => {
-    expect(() => mapPrincipal(BROKER, parseMappingRules('RULE:^CN=([^,]++),.*$/$1/'))).toThrow(
-      /--principal-rules: has a pattern only Java can evaluate/,
-    );
-  });
-
-  test('no rule applying means Kafka refuses the connection', () => {
-    expect(mapPrincipal(CLIENT, parseMappingRules('RULE:^CN=nobody,.*$/nobody/'))).toBeUndefined();
-    expect(mapPrincipal(CLIENT, parseMappingRules(''))).toBeUndefined();
-  });
-
-  test('DEFAULT keeps the RFC 2253 subject', () => {
-    expect(mapPrincipal(BROKER, parseMappingRules('DEFAULT'))).toBe(BROKER);
-  });
-
-  test('the first matching rule wins, with its case flag', () => {
-    const rules = parseMappingRules(
-      'RULE:^CN=([^.,]+)\\.mtls-kafka-headless,OU=.*$/$1/U, RULE:^CN=(.*?),OU=(.*?),.*$/$1@$2/L, DEFAULT',
-    );
-    expect(mapPrincipal(BROKER, rules)).toBe('MTLS-KAFKA-0');
-    expect(mapPrincipal(CLIENT, rules)).toBe('mtls-kafka-client@organizationunit');
   });
 });
 
