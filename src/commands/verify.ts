@@ -2,8 +2,7 @@
  * `verify [dir]`: a certs directory judged by the TLS stacks that will judge it (JSSE handshakes per pair in the
  * keytool host's JVM, openssl verify, the strict profile) and by the checks a handshake cannot show; a finding each.
  */
-import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -23,29 +22,16 @@ import { passwordWarning, readPassword, type ReadPassword } from '../options/pas
 import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
-import { scratchDir } from '../runner/scratch.js';
 import * as v from '../model/rules.js';
-import { PASSWORD_ENV, readStore, storeType, type CertCache, type ReadStore } from '../pki/read.js';
-import {
-  connectionsOf,
-  credsSource,
-  propertiesSource,
-  providerSource,
-  scriptParties,
-  type Party,
-  type PasswordSource,
-} from '../pki/connections.js';
+import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
+import { partiesOf } from '../pki/connections.js';
+import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
-import { checkRegularFile } from '../pki/read-file.js';
-import { judgeHandshakes } from '../pki/judge.js';
-import { connectionFindings, planJudging, principalFindings, sourceFindings } from '../pki/judged.js';
-import { opensslFindings, opensslVerify } from '../pki/openssl-judge.js';
-import type { CaptureOptions } from '../runner/capture.js';
 import type { Secret } from '../secrets.js';
 import { applyRules, type Expectations, type Finding, type VerifyResult } from '../pki/rules.js';
 import { listFiles } from '../output/files.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
-import { confluentIdentityFiles, dropInFiles, emitFiles, layoutFiles } from '../model/layouts.js';
+import { dropInFiles, emitFiles, layoutFiles } from '../model/layouts.js';
 import { readGeneratedSecrets, readState, STATE_FILE } from '../output/state-file.js';
 import type { State } from '../model/state.js';
 import { checkCaFiles, checkDirectory, type FileProblem } from '../pki/present.js';
@@ -117,11 +103,12 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
   const passwords = await basePasswords(dir, state, shared, deps);
   const expectations = expectationsOf(expected, state);
-  const parties = await partiesFor(dir, files, state, expected, expectations, passwords);
+  const naming = { name: expected.naming.name, clientAlias: expected.clientAlias };
+  const parties = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords);
   // Java judges while openssl and keytool list the stores: the JVM's start-up overlaps theirs.
   const [{ keystores, truststores }, jsse] = await Promise.all([
     readStores(dir, files, passwords.of, { ...deps, tools }),
-    judgeJsse(
+    jsseFindings(
       dir,
       parties.filter((p) => files.includes(p.keystore) && files.includes(p.truststore)),
       tools.keytool,
@@ -142,100 +129,9 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   findings.push(
     ...(await caFileFindings(dir, ca, { truststores, keystores }, shared.secret)),
     ...jsse,
-    ...(await judgeOpenssl(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
+    ...(await opensslChainFindings(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
   );
   return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
-}
-
-/** JSSE's verdict on every store and connection: one JVM, the keytool host's. */
-async function judgeJsse(
-  dir: string,
-  parties: readonly Party[],
-  keytool: string,
-  principalRules: string,
-): Promise<Finding[]> {
-  if (parties.length === 0) return [];
-  const files = [...new Set(parties.flatMap((p) => [p.keystore, p.truststore]))];
-  // A FIFO or a huge file is refused before Java opens it, as readStores refuses it.
-  for (const f of files) await checkRegularFile(join(dir, f), { kind: 'store', option: '[dir]' });
-  const types = new Map(await Promise.all(files.map(async (f) => [f, await storeType(join(dir, f))] as const)));
-  // Truststores compared by content: per-broker copies of one CA are one truststore to a handshake.
-  const digest = new Map<string, string>();
-  for (const f of new Set(parties.map((p) => p.truststore)))
-    digest.set(
-      f,
-      await readFile(join(dir, f)).then(
-        (b) => createHash('sha256').update(b).digest('hex'),
-        () => f,
-      ),
-    );
-  const sameTrust = (a: Party, b: Party) =>
-    digest.get(a.truststore) === digest.get(b.truststore) &&
-    a.sources[0]?.truststore?.reveal() === b.sources[0]?.truststore?.reveal();
-  const request = planJudging(dir, parties, connectionsOf(parties, sameTrust), (f) => types.get(f) ?? 'PKCS12');
-  const verdicts = await judgeHandshakes(request.stores, request.pairs, { keytool, cwd: dir }, principalRules);
-  if ('unavailable' in verdicts)
-    return [
-      {
-        status: 'fail',
-        target: '(directory)',
-        check: 'handshake (JSSE)',
-        message: `Java could not judge the handshakes, so nothing says Kafka will accept them: ${verdicts.unavailable}`,
-      },
-    ];
-  return [
-    ...sourceFindings(request, verdicts.stores),
-    ...connectionFindings(request, verdicts.pairs),
-    ...principalFindings(request, verdicts.stores, verdicts.principals),
-  ];
-}
-
-/** OpenSSL's verdict on each broker's chain, against each truststore the clients use, default and strict. */
-async function judgeOpenssl(
-  parties: readonly Party[],
-  keystores: readonly ReadStore[],
-  truststores: readonly ReadStore[],
-  opts: CaptureOptions,
-): Promise<Finding[]> {
-  const byName = (name: string) => [...keystores, ...truststores].find((s) => (s.name ?? s.path) === name);
-  const leaves = parties
-    .filter((p) => p.role === 'broker')
-    .map((p) => ({
-      file: p.keystore,
-      chain: byName(p.keystore)?.entries.find((e) => e.entryType === 'PrivateKeyEntry'),
-    }))
-    .map(({ file, chain }) => ({ file, chain: (chain?.certs ?? []).map((c) => c.pem).filter((x): x is string => !!x) }))
-    .filter((l) => l.chain.length > 0);
-  const trustFiles = [...new Set(parties.filter((p) => p.role === 'client').map((p) => p.truststore))];
-  const sets = trustFiles
-    .map((file) => ({ file, store: byName(file) }))
-    .map(({ file, store }) => ({ file, store, pems: trustedPems(store) }))
-    .filter((t) => t.pems.length > 0);
-  if (leaves.length === 0 || sets.length === 0) return [];
-  const { path: scratch, cleanup } = await scratchDir({ unsafeCleanup: true, prefix: 'kafka-mtls-verify-' });
-  try {
-    const out: Finding[] = [];
-    for (const t of sets) {
-      const v1 = t.store!.entries.some((e) => e.infos[0]?.version === 1);
-      const plain = await opensslVerify(leaves, t, 'default', scratch, opts);
-      out.push(...opensslFindings(plain, t, 'default', v1));
-      // The strict profile speaks of what the default one accepts: a refused chain is not refused twice.
-      const accepted = leaves.filter((l) => plain.get(l.file)?.ok);
-      if (accepted.length > 0)
-        out.push(...opensslFindings(await opensslVerify(accepted, t, 'strict', scratch, opts), t, 'strict', v1));
-    }
-    return out;
-  } finally {
-    await cleanup();
-  }
-}
-
-function trustedPems(store: ReadStore | undefined): string[] {
-  if (!store?.opened) return [];
-  return store.entries
-    .filter((e) => e.entryType === 'trustedCertEntry')
-    .map((e) => e.certs[0]?.pem)
-    .filter((p): p is string => !!p);
 }
 
 /** The options that say what the certificates must be, checked before anything is read. */
@@ -313,60 +209,6 @@ async function readStores(
     Promise.all(pick('truststore').map(read)),
   ]);
   return { keystores, truststores };
-}
-
-/**
- * Each identity with its stores and what configures their passwords: the state file's identities in its layout, or
- * mtls-kafka.sh's names in a directory without one.
- */
-async function partiesFor(
-  dir: string,
-  files: readonly string[],
-  state: State | undefined,
-  expected: ReturnType<typeof readExpectations>,
-  x: Pick<Expectations, 'brokerHosts'>,
-  passwords: { of: (file: string) => Secret; label: string },
-): Promise<Party[]> {
-  const base = (keystore: string, truststore: string): PasswordSource => ({
-    label: passwords.label,
-    keystore: passwords.of(keystore),
-    truststore: passwords.of(truststore),
-  });
-  if (!state) {
-    const found = scriptParties(files, {
-      name: expected.naming.name,
-      clientAlias: expected.clientAlias,
-      brokerHosts: (alias) => x.brokerHosts(alias.toLowerCase()),
-    });
-    return found.map((p) => ({ ...p, sources: [base(p.keystore, p.truststore)] }));
-  }
-  const clients = state.identities.filter((i) => i.role === 'client');
-  return Promise.all(
-    state.identities.map(async (who): Promise<Party> => {
-      const confluent = state.layout === 'confluent' ? confluentIdentityFiles(who) : undefined;
-      const keystore = confluent?.keystore ?? dropInFiles.keystore(who);
-      const truststore = confluent?.truststore ?? dropInFiles.truststore(who);
-      const sub = confluent?.dir ?? '';
-      const props =
-        who.role === 'broker'
-          ? emitFiles.serverProperties(who, sub)
-          : emitFiles.clientProperties(who, sub, clients.length === 1);
-      const sources = await Promise.all([
-        propertiesSource(dir, props),
-        credsSource(dir, confluent?.creds ?? dropInFiles.creds(who)),
-        providerSource(dir, emitFiles.credentials(who, sub, state.generatedPasswords ?? false)),
-      ]);
-      const configured = sources.filter((s): s is PasswordSource => s !== undefined);
-      return {
-        alias: who.alias,
-        role: who.role,
-        keystore,
-        truststore,
-        hosts: who.role === 'broker' ? x.brokerHosts(who.alias.toLowerCase()) : [],
-        sources: [...configured, base(keystore, truststore)],
-      };
-    }),
-  );
 }
 
 /**

@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { San } from '../model/cluster.js';
+import { confluentIdentityFiles, dropInFiles, emitFiles } from '../model/layouts.js';
+import type { State } from '../model/state.js';
 import { Secret } from '../secrets.js';
 import { readBoundedText } from './read-file.js';
 
@@ -176,4 +178,54 @@ export function connectionsOf(parties: readonly Party[], sameTrust: (a: Party, b
     for (const client of brokers)
       for (const server of brokers) if (server !== client) out.push({ client, server, interBroker: true });
   return out;
+}
+
+/**
+ * Each identity with its stores and what configures their passwords: the state file's identities in its layout, or
+ * mtls-kafka.sh's names in a directory without one.
+ */
+export async function partiesOf(
+  dir: string,
+  files: readonly string[],
+  state: State | undefined,
+  naming: { readonly name: string; readonly clientAlias: string },
+  brokerHosts: (alias: string) => readonly San[],
+  passwords: { of: (file: string) => Secret; label: string },
+): Promise<Party[]> {
+  const base = (keystore: string, truststore: string): PasswordSource => ({
+    label: passwords.label,
+    keystore: passwords.of(keystore),
+    truststore: passwords.of(truststore),
+  });
+  if (!state) {
+    const found = scriptParties(files, { ...naming, brokerHosts: (alias) => brokerHosts(alias.toLowerCase()) });
+    return found.map((p) => ({ ...p, sources: [base(p.keystore, p.truststore)] }));
+  }
+  const clients = state.identities.filter((i) => i.role === 'client');
+  return Promise.all(
+    state.identities.map(async (who): Promise<Party> => {
+      const confluent = state.layout === 'confluent' ? confluentIdentityFiles(who) : undefined;
+      const keystore = confluent?.keystore ?? dropInFiles.keystore(who);
+      const truststore = confluent?.truststore ?? dropInFiles.truststore(who);
+      const sub = confluent?.dir ?? '';
+      const props =
+        who.role === 'broker'
+          ? emitFiles.serverProperties(who, sub)
+          : emitFiles.clientProperties(who, sub, clients.length === 1);
+      const sources = await Promise.all([
+        propertiesSource(dir, props),
+        credsSource(dir, confluent?.creds ?? dropInFiles.creds(who)),
+        providerSource(dir, emitFiles.credentials(who, sub, state.generatedPasswords ?? false)),
+      ]);
+      const configured = sources.filter((s): s is PasswordSource => s !== undefined);
+      return {
+        alias: who.alias,
+        role: who.role,
+        keystore,
+        truststore,
+        hosts: who.role === 'broker' ? brokerHosts(who.alias.toLowerCase()) : [],
+        sources: [...configured, base(keystore, truststore)],
+      };
+    }),
+  );
 }
