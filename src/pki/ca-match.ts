@@ -2,14 +2,14 @@
  * The CA's files against what the stores trust: ca.crt (and the confluent layout's ca.pem) must be the certificate
  * the truststores hold, byte for byte, not a CA of the same name; ca.key must be ca.crt's key. Read in-process.
  */
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Secret } from '../secrets.js';
 import type { ReadStore } from './read.js';
 import type { Finding } from './rules.js';
-import { pemBlocks } from './x509.js';
+import { parseX509, pemBlocks, signedBy } from './x509.js';
 
 export async function caFileFindings(
   dir: string,
@@ -21,11 +21,11 @@ export async function caFileFindings(
   // Your own issuing CA sits under a root the truststores hold: it is trusted through the chains the keystores carry.
   const pool = [...truststores, ...stores.keystores]
     .flatMap((st) => st.entries.flatMap((e) => e.certs))
-    .map((c) => parse(c.pem));
+    .map((c) => parsePem(c.pem));
   const known = pool.filter((x): x is X509Certificate => x !== undefined);
   const out: Finding[] = [];
   const certPem = await readIf(join(dir, files.cert));
-  const cert = certPem ? parse(pemBlocks(certPem)[0]) : undefined;
+  const cert = certPem ? parsePem(pemBlocks(certPem)[0]) : undefined;
   if (!cert) return out;
   const opened = truststores.filter((t) => t.opened);
   const matchFinding = (file: string, x: X509Certificate): Finding => {
@@ -51,7 +51,7 @@ export async function caFileFindings(
   if (opened.length > 0) out.push(matchFinding(files.cert, cert));
   if (files.pem) {
     const pem = await readIf(join(dir, files.pem));
-    const x = pem ? parse(pemBlocks(pem)[0]) : undefined;
+    const x = pem ? parsePem(pemBlocks(pem)[0]) : undefined;
     if (x && opened.length > 0) out.push(matchFinding(files.pem, x));
   }
   const keyPem = await readIf(join(dir, files.key));
@@ -91,7 +91,7 @@ function keyFinding(keyFile: string, certFile: string, pem: string, cert: X509Ce
 function trustedBy(cert: X509Certificate, ts: ReadStore, known: readonly X509Certificate[]): boolean {
   const anchors = ts.entries
     .filter((e) => e.entryType === 'trustedCertEntry')
-    .map((e) => parse(e.certs[0]?.pem))
+    .map((e) => parsePem(e.certs[0]?.pem))
     .filter((x): x is X509Certificate => x !== undefined);
   let cur: X509Certificate | undefined = cert;
   for (let depth = 0; cur && depth < 8; depth++) {
@@ -102,22 +102,8 @@ function trustedBy(cert: X509Certificate, ts: ReadStore, known: readonly X509Cer
   return false;
 }
 
-function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
-
-function parse(pem: string | undefined): X509Certificate | undefined {
-  if (!pem) return undefined;
-  try {
-    return new X509Certificate(pem);
-  } catch {
-    return undefined;
-  }
-}
+/** The certificate of a PEM block, where there is one Node can parse. */
+const parsePem = (pem: string | undefined) => (pem ? parseX509(pem) : undefined);
 
 async function readIf(path: string): Promise<string | undefined> {
   return existsSync(path) ? readFile(path, 'utf8').catch(() => undefined) : undefined;

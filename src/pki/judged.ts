@@ -137,8 +137,7 @@ export function connectionFindings(req: JudgeRequest, pairs: readonly PairVerdic
     // the JVM does not speak is said once, below.
     const unjudged = (v: PairVerdict) => !v.ok && (v.refusedBy === 'setup' || v.refusedBy === 'unsupported');
     const refused = verdicts.filter((v): v is Extract<PairVerdict, { ok: false }> => !v.ok && !unjudged(v));
-    if (verdicts.some((v) => !v.ok && v.refusedBy === 'unsupported'))
-      unsupported.add(verdicts.find((v) => !v.ok && v.refusedBy === 'unsupported')!.protocol);
+    for (const v of verdicts) if (!v.ok && v.refusedBy === 'unsupported') unsupported.add(v.protocol);
     if (refused.length === 0 && verdicts.some((v) => !v.ok && v.refusedBy === 'setup')) continue;
     if (refused.length === 0 && verdicts.length > 0) {
       const a = accepted.get(connection.client) ?? { interBroker: connection.interBroker, count: 0 };

@@ -3,8 +3,8 @@
  * in, one finding per check out.
  */
 import type { San } from '../model/cluster.js';
-import { X509Certificate } from 'node:crypto';
-import { servesSan, type CertInfo } from './x509.js';
+import type { X509Certificate } from 'node:crypto';
+import { parseX509, servesSan, signedBy, type CertInfo } from './x509.js';
 import type { ReadStore } from './read.js';
 
 export type Status = 'pass' | 'warn' | 'fail';
@@ -200,7 +200,10 @@ function chainFinding(
   const fail = (message: string): Finding => ({ status: 'fail', target, check: 'chain', message });
   const top = chain[chain.length - 1];
   if (!top || pems.length !== chain.length) return fail('the key entry has no certificate');
-  const certs = pems.map((p) => new X509Certificate(p));
+  const parsed = pems.map(parseX509);
+  // A block openssl read but Node cannot is no chain to check by signature: said, not thrown.
+  if (parsed.some((c) => c === undefined)) return fail('a certificate of the chain cannot be parsed (node:crypto)');
+  const certs = parsed as X509Certificate[];
   const broken = certs.findIndex((c, i) => i + 1 < certs.length && !signedBy(c, certs[i + 1]!));
   // JSSE and OpenSSL rebuild a path from certificates sent out of order, so that alone refuses nothing: a warning.
   const unordered = broken >= 0 && certs.length > 2 && reorderable(certs);
@@ -211,7 +214,11 @@ function chainFinding(
     );
   const anchors = [...trusted.values()];
   const where =
-    trusted.get(top.sha256) ?? anchors.find((a) => signedBy(certs[certs.length - 1]!, new X509Certificate(a.pem)));
+    trusted.get(top.sha256) ??
+    anchors.find((a) => {
+      const anchor = parseX509(a.pem);
+      return anchor !== undefined && signedBy(certs[certs.length - 1]!, anchor);
+    });
   if (!where) {
     const selfSigned = signedBy(certs[certs.length - 1]!, certs[certs.length - 1]!);
     return fail(
@@ -235,15 +242,6 @@ function chainFinding(
   // A leaf alone is what its peers accept when they trust its issuer itself, as JSSE and OpenSSL both do.
   const alone = trusted.get(top.sha256) ? '' : ` (the leaf alone), signed by a CA that`;
   return { status: 'pass', target, check: 'chain', message: `${names}${alone}, trusted by ${where.file}` };
-}
-
-/** Whether `cert` names `issuer` as its issuer and carries its signature. */
-function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
 }
 
 /** Whether the chain's certificates, in some other order, link leaf to root. */

@@ -84,6 +84,18 @@ export function parseX509(pem: string): X509Certificate | undefined {
 }
 
 /**
+ * Whether `cert` names `issuer` as its issuer (X509_check_issued: name and key identifiers) and carries its
+ * signature: a chain checked by signature, not by name. verify's chain and CA checks ask this.
+ */
+export function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A certificate's facts read in-process, each as parseCertText reads it from openssl's text. Undefined when one of
  * them is something Node does not render as openssl does (a SAN other than a DNS name, address, e-mail or URI, or
  * one with unusual characters; a key type Node does not describe): openssl's text is read then.
