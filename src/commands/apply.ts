@@ -83,14 +83,15 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
   const read = await readCurrent(raw, deps, true);
   await checkApplicable(read, deps);
   const changes = diffCluster(read.cluster, read.current, opts);
-  if (!hasChanges(changes)) return { changes };
+  // A directory taken over gets its kafka-mtls.json even when no certificate changes: in a swap, as always.
+  if (!hasChanges(changes) && !read.takeOver) return { changes };
   deps.onParams?.(read.params);
   return { changes, run: await applyChanges(read, changes, started, deps) };
 }
 
 /** Before anything is staged: no rotation half done, the CA's key can be opened, the stores' passwords are right. */
 async function checkApplicable(read: Read, deps: GenerateDeps): Promise<void> {
-  const { dir, params, cluster, current, secrets, warning } = read;
+  const { dir, params, cluster, current, secrets, warning, v1Warning } = read;
   if (current.state.rotation) {
     const phase = current.state.rotation.phase === 'started' ? 'start' : 'reissue';
     const rule = `a CA rotation is in progress in ${dir} (last phase: ${phase}): finish it with rotate-ca first`;
@@ -105,6 +106,7 @@ async function checkApplicable(read: Read, deps: GenerateDeps): Promise<void> {
   }
   await proveDirectoryPasswords(dir, current.state, params, secrets, deps.exec);
   if (warning) deps.warn?.(warning);
+  if (v1Warning) deps.warn?.(v1Warning);
 }
 
 /** The changes made in a copy of the directory: only what is new or reissued runs, removals at the end. */

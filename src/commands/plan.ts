@@ -5,7 +5,8 @@ import type { GenerateParams } from '../options/params.js';
 import { addOptions, clusterOptions, jsonOption, outOption, toolOptions } from '../options/flags.js';
 import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '../options/lifecycle.js';
 import { diffCluster, hasChanges, type Change, type Current } from '../plans/diff.js';
-import { readCurrent } from '../output/current.js';
+import { proveDirectoryPasswords, readCurrent } from '../output/current.js';
+import type { TakeOver } from '../output/takeover.js';
 import { changesJson, formatChanges } from '../report/diff.js';
 import type { CommandIo } from '../report/io.js';
 
@@ -21,7 +22,8 @@ Exit codes:
   0    nothing would change
   ${EXIT_CHANGES}   something would change (apply would do it)
   1    a tool is missing
-  2    bad usage, or the directory holds no kafka-mtls.json`;
+  2    bad usage, a store does not open with its password, or a directory without kafka-mtls.json
+       that cannot be taken over (see "Coming from mtls-kafka.sh" in the README)`;
 
 export function planCommand(io: CommandIo): Command {
   const cmd = new Command('plan').description(
@@ -29,7 +31,7 @@ export function planCommand(io: CommandIo): Command {
       'what apply would create, reissue, keep or remove',
   );
   addOptions(cmd, lifecycleOptions()).addOption(
-    outOption('the directory to compare, made by kafka-mtls (it holds kafka-mtls.json)'),
+    outOption('the directory to compare: made by kafka-mtls, or by mtls-kafka.sh or the Confluent flow (taken over)'),
   );
   addOptions(cmd, clusterOptions()).addOption(jsonOption());
   return addOptions(cmd, toolOptions())
@@ -40,10 +42,11 @@ export function planCommand(io: CommandIo): Command {
       const ca = r.current.ca.subject;
       io.out(
         opts.json
-          ? JSON.stringify(changesJson(out, ca, r.changes), null, 2) + '\n'
-          : formatChanges(io.c, out, ca, r.changes),
+          ? JSON.stringify(changesJson(out, ca, r.changes, r.takeOver), null, 2) + '\n'
+          : formatChanges(io.c, out, ca, r.changes, r.takeOver),
       );
-      if (hasChanges(r.changes)) io.exitWith(EXIT_CHANGES);
+      // Taking a directory over writes its kafka-mtls.json: a change, whatever happens to the certificates.
+      if (hasChanges(r.changes) || r.takeOver) io.exitWith(EXIT_CHANGES);
     });
 }
 
@@ -52,6 +55,8 @@ export interface LifecyclePlan {
   readonly cluster: Cluster;
   readonly current: Current;
   readonly changes: readonly Change[];
+  /** The directory has no kafka-mtls.json: what was read from its files (apply would write it). */
+  readonly takeOver?: TakeOver;
 }
 
 /** Reads only: the directory and the options; nothing is written. */
@@ -60,7 +65,11 @@ export async function runLifecyclePlan(
   deps: { env: NodeJS.ProcessEnv; warn?: (line: string) => void },
 ): Promise<LifecyclePlan> {
   const opts = parseDiffOptions(raw);
-  const { params, cluster, current, warning } = await readCurrent(raw, deps, false);
+  const read = await readCurrent(raw, deps, false);
+  const { params, cluster, current, warning, takeOver } = read;
+  // A directory taken over has never had its passwords checked by kafka-mtls: plan proves them, as apply will.
+  if (takeOver) await proveDirectoryPasswords(read.dir, current.state, params, read.secrets, undefined);
   if (warning) deps.warn?.(warning);
-  return { params, cluster, current, changes: diffCluster(cluster, current, opts) };
+  if (read.v1Warning) deps.warn?.(read.v1Warning);
+  return { params, cluster, current, takeOver, changes: diffCluster(cluster, current, opts) };
 }

@@ -10,9 +10,10 @@ import { readBoundedText } from '../pki/read-file.js';
 import { checkDirectory, type FileProblem } from '../pki/present.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import { PASSWORD_ENV, readCertFacts, readStore } from '../pki/read.js';
-import type { CertWithPem } from '../pki/x509.js';
+import { parseX509, x509Version, type CertWithPem } from '../pki/x509.js';
 import { planGenerate } from './prepare-run.js';
-import { openDirectory, readGeneratedSecrets } from './state-file.js';
+import { fallbackOf, findDirectory, noStateError, readGeneratedSecrets } from './state-file.js';
+import { deriveState, storeTypeOf, surveyDirectory } from './takeover.js';
 import type { State } from '../model/state.js';
 import type { Exec } from '../runner/exec.js';
 import type { Secret, SecretEnv } from '../secrets.js';
@@ -22,13 +23,24 @@ import type { Secret, SecretEnv } from '../secrets.js';
  * its CA, each certificate (undefined when missing or unreadable: one to reissue) and the files that are not right.
  */
 export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.ProcessEnv }, requireTools: boolean) {
-  const { dir, state, fallback } = await openDirectory(raw.out);
+  const opened = await findDirectory(raw.out);
+  const { dir } = opened;
+  // Without a state file: a directory the script or the Confluent flow made, taken over (output/takeover.ts).
+  const survey = opened.state ? undefined : await surveyDirectory(dir);
+  if (!opened.state && !survey) throw noStateError(dir, 'none');
+  const fallback = opened.state
+    ? fallbackOf(opened.state)
+    : { layout: survey!.layout, storeType: (await storeTypeOf(survey!)).storeType, emit: [] };
   const planned = await planGenerate(raw, deps, { requireTools, fallback });
+  const taken = survey
+    ? await deriveState(survey, { cluster: planned.cluster, deployment: planned.params.deployment })
+    : undefined;
+  const state = opened.state ?? taken!.state;
   const { params } = planned;
   // The directory's CA signs: your own CA, as the state recorded it, unless given again.
   const external = params.externalCa ?? state.ca.external;
   const cluster: Cluster = external ? { ...planned.cluster, ca: { ...planned.cluster.ca, external } } : planned.cluster;
-  const plan = external === params.externalCa ? planned.plan : buildPlan(params, cluster);
+  const firstPlan = external === params.externalCa ? planned.plan : buildPlan(params, cluster);
   if (params.layout !== state.layout)
     throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
   if (params.storeType !== state.storeType)
@@ -50,7 +62,32 @@ export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.P
   const passwordOf = (who: Identity) => secrets[GENERATED_PASSWORDS.keystore(who)] ?? params.password;
   const swapped = await keystoreMismatches(dir, state, certs, passwordOf, params.tools, problems);
   const current = { state, ca, certs, problems: [...problems, ...swapped] };
-  return { dir, params, cluster, plan, secrets, current, warning: planned.warning };
+  const caCert = parseX509(ca.pem);
+  const v1Ca = caCert !== undefined && x509Version(caCert) === 1;
+  const v1Warning = v1Ca ? v1CaWarning(join(dir, files.caCert)) : undefined;
+  // A v1 CA signs on (every client trusts it), planned without the checks strictness makes of a new CA.
+  const plan = v1Ca && !external ? buildPlan(params, cluster, { v1Ca }) : firstPlan;
+  return {
+    dir,
+    params,
+    cluster,
+    plan,
+    secrets,
+    current,
+    warning: planned.warning,
+    takeOver: taken?.takeOver,
+    v1Warning,
+  };
+}
+
+/** What a v1 CA (mtls-kafka.sh's) costs, and the way out; it keeps signing, since every client trusts it. */
+export function v1CaWarning(path: string): string {
+  return (
+    `${path} is an X.509 v1 CA (as mtls-kafka.sh makes it): new and renewed certificates are signed by it, so ` +
+    'every client keeps trusting them, but strict clients refuse a v1 CA (Python 3.13 and later by default, ' +
+    'OpenSSL with -x509_strict). Move to a v3 CA without downtime: kafka-mtls rotate-ca start, then reissue, ' +
+    'then finish, each after a rolling restart'
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import type { CertFacts } from '../pki/x509.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
 import { Secret, type SecretEnv } from '../secrets.js';
 import { isMissingFile, readBoundedText } from '../pki/read-file.js';
+import { surveyDirectory } from './takeover.js';
 
 /**
  * Reads and writes kafka-mtls.json, in the output directory: what the directory holds and how it was described
@@ -121,28 +122,44 @@ export async function readGeneratedSecrets(
   return out;
 }
 
-/**
- * The directory a plan, apply or rotate-ca works on (a symlink stays one),
- * its state, and the defaults it gives: its layout, store type, outputs,
- * deployment and password style.
- */
-export async function openDirectory(
-  out: string | undefined,
-): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
+/** The directory a plan, apply or rotate-ca works on (a symlink stays one), and its state file if it has one. */
+export async function findDirectory(out: string | undefined): Promise<{ dir: string; state?: State }> {
   const given = resolve(out ?? 'certs');
   const dir = await realpath(given).catch(() => given);
-  const state = await readState(dir);
-  if (!state)
-    throw new UsageError(
-      '--out',
-      `${dir} holds no ${STATE_FILE}: it was not made by kafka-mtls generate; run generate first`,
-    );
-  const fallback = {
+  return { dir, state: await readState(dir) };
+}
+
+/** The refusal for a directory without a state file that cannot be taken over either. */
+export function noStateError(dir: string, takeOver: 'apply' | 'none'): UsageError {
+  const then =
+    takeOver === 'apply'
+      ? `: take it over first with kafka-mtls apply (plan shows what it would do)`
+      : `: it was not made by kafka-mtls generate; run generate first`;
+  return new UsageError('--out', `${dir} holds no ${STATE_FILE}${then}`);
+}
+
+/** The defaults a directory's state gives: its layout, store type, outputs, deployment and password style. */
+export function fallbackOf(state: State): ParamFallbacks {
+  return {
     layout: state.layout,
     storeType: state.storeType,
     emit: state.emit,
     deployment: state.deployment,
     generatePasswords: state.generatedPasswords,
   };
-  return { dir, state, fallback };
+}
+
+/**
+ * The directory a rotate-ca works on (a symlink stays one), its state, and the defaults it gives. One that
+ * kafka-mtls did not make is taken over by plan and apply first.
+ */
+export async function openDirectory(
+  out: string | undefined,
+): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
+  const { dir, state } = await findDirectory(out);
+  if (!state) {
+    const survey = await surveyDirectory(dir).catch(() => undefined);
+    throw noStateError(dir, survey ? 'apply' : 'none');
+  }
+  return { dir, state, fallback: fallbackOf(state) };
 }

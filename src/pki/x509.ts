@@ -83,6 +83,19 @@ export function parseX509(pem: string): X509Certificate | undefined {
   }
 }
 
+/** X.509's version (1 to 3), which node:crypto does not expose: read from the DER of TBSCertificate. */
+export function x509Version(cert: X509Certificate): number {
+  const der = cert.raw;
+  let i = 0;
+  // Past the headers of the Certificate SEQUENCE and of TBSCertificate's, to TBSCertificate's first element.
+  for (let n = 0; n < 2; n++) {
+    const len = der[i + 1]!;
+    i += 2 + (len & 0x80 ? len & 0x7f : 0);
+  }
+  // [0] EXPLICIT Version INTEGER (a0 03 02 01 v) is there only in v2 and v3 certificates: v1 omits it.
+  return der[i] === 0xa0 ? der[i + 4]! + 1 : 1;
+}
+
 /**
  * Whether `cert` names `issuer` as its issuer (X509_check_issued: name and key identifiers) and carries its
  * signature: a chain checked by signature, not by name. verify's chain and CA checks ask this.

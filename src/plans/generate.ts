@@ -11,10 +11,12 @@ import { buildDropInPlan } from './dropin.js';
 export function buildPlan(
   params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment' | 'generatePasswords'>,
   cluster: Cluster,
+  ca: { readonly v1Ca?: boolean } = {},
 ): Plan {
   const build = params.layout === 'confluent' ? buildConfluentPlan : buildDropInPlan;
   const passwords = params.generatePasswords ? GENERATED_PASSWORDS : SHARED_PASSWORD;
-  return build(cluster, { emit: params.emit, outDir: params.out, deployment: params.deployment, passwords });
+  const { emit, out: outDir, deployment } = params;
+  return build(cluster, { emit, outDir, deployment, passwords, v1Ca: ca.v1Ca });
 }
 
 export interface GeneratePlan {

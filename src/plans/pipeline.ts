@@ -27,6 +27,12 @@ export interface PlanOptions {
   readonly deployment?: Deployment;
   /** Which variable holds which store's password (default: one password for all). */
   readonly passwords?: StorePasswords;
+  /**
+   * The CA is the X.509 v1 CA a directory was taken over with (mtls-kafka.sh's): it signs on, since every client
+   * trusts it. Its own check (a v3 CA) is not made, and leaves are verified without -x509_strict, which refuses any
+   * v1 CA; verify's strict-clients finding warns about it instead.
+   */
+  readonly v1Ca?: boolean;
 }
 
 /** One identity's files through the pipeline, scratch ones included, as its layout names them. */
@@ -46,6 +52,7 @@ export interface PipelineContext {
   readonly cluster: Cluster;
   readonly passwords: StorePasswords;
   readonly ca: CaFiles;
+  readonly v1Ca: boolean;
 }
 
 /** What a layout decides: its names, its openssl configs, and how its stores are made. */
@@ -95,11 +102,12 @@ export function buildLayoutPlan(cluster: Cluster, recipe: LayoutRecipe, opts: Pl
   const serial = opts.serial ?? randomSerialHex;
   const passwords = opts.passwords ?? SHARED_PASSWORD;
   const config = writeStep('ca.config', recipe.caNames.caConfig, recipe.caConfig(cluster.ca));
-  const c: PipelineContext = { cluster, passwords, ca: caFiles(cluster.ca, recipe.caNames, config) };
+  const v1Ca = opts.v1Ca === true;
+  const c: PipelineContext = { cluster, passwords, ca: caFiles(cluster.ca, recipe.caNames, config), v1Ca };
   const steps: Step[] = [
     ...c.ca.steps,
     ...requestSteps(cluster.identities, recipe),
-    checkCa(recipe.caNames.caCert),
+    ...(v1Ca ? [] : [checkCa(recipe.caNames.caCert)]),
     ...recipe.trust(c),
     ...cluster.identities.flatMap((who) => identitySteps(who, recipe, c, serial)),
     ...recipe.finish(c),
@@ -167,6 +175,7 @@ function identitySteps(who: Identity, recipe: LayoutRecipe, c: PipelineContext, 
       untrusted: c.ca.bundle !== c.ca.anchor ? c.ca.bundle : undefined,
       cert: f.cert,
       purpose: who.role === 'broker' ? 'sslserver' : 'sslclient',
+      strict: !c.v1Ca,
     }),
     recipe.bundle(who, f, c),
     ...recipe.keystore(who, f, c),

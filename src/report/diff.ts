@@ -1,6 +1,7 @@
 /** plan's report (and the head of apply's): what would happen to each identity, then the count. */
 import type { ChalkInstance } from 'chalk';
 import type { Change } from '../plans/diff.js';
+import type { TakeOver } from '../output/takeover.js';
 
 const CHANGE_MARK: Record<Change['kind'], string> = {
   create: '+',
@@ -11,10 +12,23 @@ const CHANGE_MARK: Record<Change['kind'], string> = {
 };
 
 /** `plan`'s report, and the head of `apply`'s: one line per identity. */
-export function formatChanges(c: ChalkInstance, dir: string, caSubject: string, changes: readonly Change[]): string {
+export function formatChanges(
+  c: ChalkInstance,
+  dir: string,
+  caSubject: string,
+  changes: readonly Change[],
+  takeOver?: TakeOver,
+): string {
   const paint = { create: c.green, reissue: c.yellow, recreate: c.yellow, keep: c.dim, remove: c.red } as const;
   const width = Math.max(...changes.map((x) => x.alias.length));
-  const lines = [`${dir}: CA ${caSubject} (kept)`];
+  const lines = takeOver
+    ? [
+        `${dir}: no kafka-mtls.json; taken over as ${takeOver.madeBy} made it:`,
+        ...takeOver.lines.map((l) => `  ${l}`),
+        c.green(`  + write   kafka-mtls.json`) + '  what was read above, so that later runs know the directory',
+      ]
+    : [];
+  lines.push(`${dir}: CA ${caSubject} (kept)`);
   for (const x of changes) {
     const why = x.reasons.length > 0 ? `  ${x.reasons.join('; ')}` : '';
     lines.push(paint[x.kind](`  ${CHANGE_MARK[x.kind]} ${x.kind.padEnd(7)} ${x.alias.padEnd(width)}`) + why);
@@ -27,6 +41,11 @@ export function formatChanges(c: ChalkInstance, dir: string, caSubject: string, 
 }
 
 /** What plan's --json prints: the directory, its CA (kept) and the change to each identity. */
-export function changesJson(dir: string, caSubject: string, changes: readonly Change[]): Record<string, unknown> {
-  return { dir, ca: caSubject, changes };
+export function changesJson(
+  dir: string,
+  caSubject: string,
+  changes: readonly Change[],
+  takeOver?: TakeOver,
+): Record<string, unknown> {
+  return { dir, ca: caSubject, changes, ...(takeOver ? { takeOver: { ...takeOver, writes: 'kafka-mtls.json' } } : {}) };
 }

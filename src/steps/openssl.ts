@@ -173,6 +173,8 @@ export function verifyLeaf(s: {
   cert: string;
   purpose: 'sslserver' | 'sslclient';
   untrusted?: string;
+  /** -x509_strict, as Python 3.13 and later verify; off only under a v1 CA that strictness refuses whatever it signs. */
+  strict: boolean;
 }): Step {
   const untrusted = s.untrusted ? ['-untrusted', s.untrusted] : [];
   const against = s.untrusted ? 'root, through the CA chain' : 'CA';
@@ -182,7 +184,16 @@ export function verifyLeaf(s: {
     action: {
       kind: 'exec',
       tool: 'openssl',
-      args: ['verify', '-x509_strict', '-purpose', s.purpose, '-CAfile', s.caCert, ...untrusted, s.cert],
+      args: [
+        'verify',
+        ...(s.strict ? ['-x509_strict'] : []),
+        '-purpose',
+        s.purpose,
+        '-CAfile',
+        s.caCert,
+        ...untrusted,
+        s.cert,
+      ],
     },
     reads: [s.caCert, s.cert, ...(s.untrusted ? [s.untrusted] : [])],
     writes: [],

@@ -156,7 +156,7 @@ describe('plan and apply on the drop-in layout', () => {
     await writeFile(join(other, 'ca.crt'), 'x');
     const r = await runCli(['plan', '--out', other], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/holds no kafka-mtls\.json: it was not made by kafka-mtls generate/);
+    expect(r.stderr).toMatch(/holds no kafka-mtls\.json, and its names fit neither mtls-kafka\.sh's layout/);
     await rm(other, { recursive: true, force: true });
   });
 });
