@@ -130,3 +130,28 @@ async function waitGone(pids: readonly number[], ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (pids.some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }
+
+/**
+ * A swap cut between its two renames, as a reader finds it (plan takes no lock and repairs nothing): the target
+ * missing, and the marker naming the directories the next apply or generate puts back in place. Undefined when
+ * the target is there or no marker says so.
+ */
+export async function interruptedSwap(target: string): Promise<string | undefined> {
+  if (await exists(target)) return undefined;
+  const text = await readFile(swapMarkerPath(target), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let m: Partial<SwapMarker> = {};
+  try {
+    m = JSON.parse(text) as SwapMarker;
+  } catch {
+    // A marker cut while written: the run stopped before its first rename, and the target's absence is not its doing.
+    return undefined;
+  }
+  const work = typeof m.work === 'string' && (await exists(m.work)) ? m.work : undefined;
+  const backup = typeof m.backup === 'string' && (await exists(m.backup)) ? m.backup : undefined;
+  if (!work && !backup) return undefined;
+  const what = work
+    ? `its new directory ${work} is complete, and the next kafka-mtls apply or generate on it moves it into place`
+    : `the next kafka-mtls apply or generate on it puts the old directory back from ${backup}`;
+  return `a run (PID ${m.pid}) was stopped while swapping in ${target}: ${what}`;
+}

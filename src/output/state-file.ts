@@ -10,6 +10,7 @@ import type { CertFacts } from '../pki/x509.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
 import { Secret, type SecretEnv } from '../secrets.js';
 import { isMissingFile, readBoundedText } from '../pki/read-file.js';
+import { interruptedSwap } from './leftovers.js';
 import { surveyDirectory } from './takeover.js';
 
 /**
@@ -126,6 +127,9 @@ export async function readGeneratedSecrets(
 export async function findDirectory(out: string | undefined): Promise<{ dir: string; state?: State }> {
   const given = resolve(out ?? 'certs');
   const dir = await realpath(given).catch(() => given);
+  const cut = await interruptedSwap(given);
+  // Not "run generate first": that would make a new CA, where the swap only needs finishing.
+  if (cut) throw new UsageError('--out', `${given} is missing: ${cut}; nothing was read`);
   return { dir, state: await readState(dir) };
 }
 

@@ -254,6 +254,16 @@ describe('a killed run', () => {
     await rename(certs, backup);
     const pid = await deadPid();
     await writeFile(join(dir, '.certs.kafka-mtls-swap'), JSON.stringify({ pid, work, backup }));
+    // plan reads only: it says what happened and who finishes it, never "run generate first" (a new CA).
+    const left = await leftovers(dir);
+    const p = await runCli(['plan', '--brokers', '1'], { cwd: dir, env: ENV });
+    expect(p.exitCode).toBe(2);
+    expect(p.stderr.trim().split('\n')).toHaveLength(1);
+    expect(p.stderr).toContain(`${certs} is missing: a run (PID ${pid}) was stopped while swapping in ${certs}`);
+    expect(p.stderr).toContain(workLeft ? `its new directory ${work} is complete` : `back from ${backup}`);
+    expect(p.stderr).toMatch(/the next kafka-mtls apply or generate/);
+    expect(p.stderr).not.toMatch(/run generate first/);
+    expect(await leftovers(dir)).toEqual(left);
     const r = await runCli(['apply', '--brokers', '1'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`note: a run (PID ${pid}) was stopped while swapping in ${certs}`);
