@@ -12,13 +12,7 @@ export const LAYOUTS: readonly Layout[] = ['dropin', 'confluent'];
 
 /** The outputs any layout can add (--emit): settings and formats for each consumer of the certificates. */
 export type Emit =
-  | 'pem'
-  | 'principals'
-  | 'client-properties'
-  | 'server-properties'
-  | 'compose'
-  | 'kubernetes'
-  | 'kubernetes-per-broker';
+  'pem' | 'principals' | 'client-properties' | 'server-properties' | 'compose' | 'kubernetes' | 'kubernetes-per-broker';
 export const EMITS: readonly Emit[] = [
   'pem',
   'principals',

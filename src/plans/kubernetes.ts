@@ -166,7 +166,9 @@ function podFiles(e: Emitting) {
   const pod = names({ ...e.brokers[0]!, alias: POD });
   for (const who of e.brokers) {
     const own = names(who);
-    const kind = (Object.keys(pod) as Array<keyof typeof pod>).find((k) => pod[k].split(POD).join(who.alias) !== own[k]);
+    const kind = (Object.keys(pod) as Array<keyof typeof pod>).find(
+      (k) => pod[k].split(POD).join(who.alias) !== own[k],
+    );
     if (kind) throw new Error(`${who.alias}'s ${kind} is not named after it: ${own[kind]}`);
   }
   return pod;
@@ -191,12 +193,11 @@ function podAdvertisedListeners(e: Emitting): string | undefined {
 
 /** The headless Service the brokers' names are under (<pod>.<service>.<namespace>…), when every broker says one. */
 function headlessServiceOf(brokers: readonly Identity[]): string | undefined {
-  const services = brokers.map(
-    (b) =>
-      b.sans
-        .filter((s) => s.kind === 'DNS' && s.value.startsWith(`${b.alias}.`))
-        .map((s) => s.value.slice(b.alias.length + 1).split('.')[0]!)
-        .find((label) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label)),
+  const services = brokers.map((b) =>
+    b.sans
+      .filter((s) => s.kind === 'DNS' && s.value.startsWith(`${b.alias}.`))
+      .map((s) => s.value.slice(b.alias.length + 1).split('.')[0]!)
+      .find((label) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label)),
   );
   return services.every((s) => s !== undefined && s === services[0]) ? services[0] : undefined;
 }
@@ -254,15 +255,21 @@ function statefulSetYaml(e: Emitting, shape: StatefulSetShape, secretName: strin
     " StatefulSet, with your broker's own settings (KRaft or ZooKeeper, storage, ports).",
   ].join('\n');
   const tpl = ['spec', 'template', 'spec'];
-  commentOn(doc, [...tpl, 'securityContext', 'fsGroup'], [
-    ` cp-kafka and apache/kafka run as appuser (uid ${KAFKA_IMAGE_USER.uid}, gid ${KAFKA_IMAGE_USER.gid}): it reads`,
-    " the Secret's files by their group, which fsGroup sets, mode 0440.",
-  ]);
+  commentOn(
+    doc,
+    [...tpl, 'securityContext', 'fsGroup'],
+    [
+      ` cp-kafka and apache/kafka run as appuser (uid ${KAFKA_IMAGE_USER.uid}, gid ${KAFKA_IMAGE_USER.gid}): it reads`,
+      " the Secret's files by their group, which fsGroup sets, mode 0440.",
+    ],
+  );
   commentOn(doc, [...tpl, 'volumes', 0, 'secret', 'defaultMode'], [' 0440, as a decimal: JSON has no octal']);
   if (advertised === undefined)
-    commentOn(doc, [...tpl, 'containers', 0, 'env'], [
-      ' KAFKA_ADVERTISED_LISTENERS is yours to set: not every broker host name starts with its pod name.',
-    ]);
+    commentOn(
+      doc,
+      [...tpl, 'containers', 0, 'env'],
+      [' KAFKA_ADVERTISED_LISTENERS is yours to set: not every broker host name starts with its pod name.'],
+    );
   return doc.toString({ lineWidth: 0 });
 }
 

@@ -214,8 +214,8 @@ describe('--emit kubernetes, the drop-in: one Secret for the brokers, one per cl
   });
 
   test("each pod picks its own keystore by its name, which opens with the password it picks and holds its broker's key", async () => {
-    const container = (sts as { spec: { template: { spec: { containers: Array<{ env: EnvVar[] }> } } } }).spec
-      .template.spec.containers[0]!;
+    const container = (sts as { spec: { template: { spec: { containers: Array<{ env: EnvVar[] }> } } } }).spec.template
+      .spec.containers[0]!;
     const data = secret.data as Record<string, string>;
     const mounted = join(dir, 'mounted');
     await mkdir(mounted, { mode: 0o700 });
@@ -302,7 +302,7 @@ describe('--emit kubernetes,kubernetes-per-broker, the confluent layout, brokers
       }
   });
 
-  test("the StatefulSet kafka starts at ordinal 1, and each pod opens its own keystore with its own generated password", async () => {
+  test('the StatefulSet kafka starts at ordinal 1, and each pod opens its own keystore with its own generated password', async () => {
     const [sts] = (await objects(join(out, 'kubernetes/kafka-statefulset.yaml'))) as unknown as IStatefulSet[];
     expect(sts!.spec).toMatchObject({ replicas: 2, ordinals: { start: 1 } });
     // No SAN is <pod>.<service>: no headless Service to name.

@@ -34,10 +34,19 @@ describe('renderManifest', () => {
 
   test('refuses data over 1 MiB, counted in decoded bytes as the API server counts them; takes exactly 1 MiB', () => {
     const half = Buffer.alloc(MAX_SECRET_BYTES / 2);
-    expect(() => renderManifest(action([]), [['a', half], ['b', half], ['c', Buffer.alloc(1)]])).toThrow(
-      new SecretTooLargeError('mtls-kafka-brokers', MAX_SECRET_BYTES + 1),
-    );
-    expect(() => renderManifest(action([]), [['a', half], ['b', half]])).not.toThrow();
+    expect(() =>
+      renderManifest(action([]), [
+        ['a', half],
+        ['b', half],
+        ['c', Buffer.alloc(1)],
+      ]),
+    ).toThrow(new SecretTooLargeError('mtls-kafka-brokers', MAX_SECRET_BYTES + 1));
+    expect(() =>
+      renderManifest(action([]), [
+        ['a', half],
+        ['b', half],
+      ]),
+    ).not.toThrow();
   });
 });
 
@@ -59,7 +68,9 @@ describe('a Secret over 1 MiB in a run', () => {
     ]);
     const r = await runPlan(
       {
-        steps: [{ id: 'k8s.brokers', title: 'Write the Secret', action: a, reads: ['big-0', 'big-1'], writes: [a.path] }],
+        steps: [
+          { id: 'k8s.brokers', title: 'Write the Secret', action: a, reads: ['big-0', 'big-1'], writes: [a.path] },
+        ],
         outputs: [],
         scratch: [],
       },
@@ -92,7 +103,7 @@ describe('describeManifest, the --dry-run script', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const PW = "it's a $ecret \\ \"pw\"";
+  const PW = 'it\'s a $ecret \\ "pw"';
   const a = action([
     { key: 'mtls-kafka-0.keystore.jks', files: ['ks'] },
     { key: 'tls.crt', files: ['chain-a', 'chain-b'] },
