@@ -27,6 +27,11 @@ export interface Deployment {
    * /etc/kafka/secrets for cp-kafka); undefined: the output directory itself.
    */
   readonly mountPath?: string;
+  /**
+   * The folder of the base compose file (compose resolves every -f file's relative paths against it): the compose
+   * block's host paths are relative to it; undefined: absolute.
+   */
+  readonly composeDir?: string;
   /** Namespace of the Kubernetes Secrets; none: the kubectl context's. */
   readonly namespace?: string;
   /**

@@ -11,7 +11,8 @@ export type Layout = 'dropin' | 'confluent';
 export const LAYOUTS: readonly Layout[] = ['dropin', 'confluent'];
 
 /** The outputs any layout can add (--emit): settings and formats for each consumer of the certificates. */
-export type Emit = 'pem' | 'principals' | 'client-properties' | 'server-properties' | 'compose' | 'kubernetes';
+export type Emit =
+  'pem' | 'principals' | 'client-properties' | 'server-properties' | 'compose' | 'kubernetes' | 'kubernetes-per-broker';
 export const EMITS: readonly Emit[] = [
   'pem',
   'principals',
@@ -19,6 +20,7 @@ export const EMITS: readonly Emit[] = [
   'server-properties',
   'compose',
   'kubernetes',
+  'kubernetes-per-broker',
 ];
 
 /** The cp-kafka image's credentials files: each holds one password, as KAFKA_SSL_*_CREDENTIALS name them. */
@@ -121,9 +123,15 @@ export const emitFiles = {
   /** In the flat directory, a lone client's file is client.properties; with several, each is named by its alias. */
   clientProperties: (who: Identity, dir: string, loneClient: boolean) =>
     dir ? posix.join(dir, 'client.properties') : loneClient ? 'client.properties' : `${who.alias}.client.properties`,
+  /** A Secret of the identity's stores and passwords (--emit kubernetes's for a client), and one of its PEM files. */
   kubernetes: (who: Identity) => ({
     stores: `kubernetes/${who.alias}-stores.yaml`,
     tls: `kubernetes/${who.alias}-tls.yaml`,
+  }),
+  /** --emit kubernetes: the brokers' one Secret, and the StatefulSet that mounts it, named after the StatefulSet. */
+  kubernetesBrokers: (statefulSet: string) => ({
+    secret: `kubernetes/${statefulSet}-brokers.yaml`,
+    statefulSet: `kubernetes/${statefulSet}-statefulset.yaml`,
   }),
 };
 

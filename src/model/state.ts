@@ -232,7 +232,7 @@ function readExternalCa(f: Field): ExternalCa {
 }
 
 function readDeployment(f: Field, identities: readonly Identity[]): Deployment {
-  f.object(['listeners', 'interBrokerListener', 'mountPath', 'namespace', 'passwords']);
+  f.object(['listeners', 'interBrokerListener', 'mountPath', 'composeDir', 'namespace', 'passwords']);
   const fewest = Math.min(...identities.filter((i) => i.role === 'broker').map((i) => i.sans.length), 99);
   const listeners = f
     .at('listeners')
@@ -256,6 +256,9 @@ function readDeployment(f: Field, identities: readonly Identity[]): Deployment {
   const mountPath = f.at('mountPath').present ? f.at('mountPath').string() : undefined;
   if (mountPath !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(mountPath))
     f.at('mountPath').fail(`must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(mountPath)}`);
+  const composeDir = f.at('composeDir').present ? f.at('composeDir').string() : undefined;
+  if (composeDir !== undefined && !composeDir.startsWith('/'))
+    f.at('composeDir').fail(`must be an absolute path, got ${JSON.stringify(composeDir)}`);
   const namespace = f.at('namespace').present
     ? f.at('namespace').rule(() => v.dnsLabel('x', f.at('namespace').string()))
     : undefined;
@@ -263,6 +266,7 @@ function readDeployment(f: Field, identities: readonly Identity[]): Deployment {
     listeners,
     interBrokerListener: inter,
     ...(mountPath !== undefined ? { mountPath } : {}),
+    ...(composeDir !== undefined ? { composeDir } : {}),
     ...(namespace !== undefined ? { namespace } : {}),
     passwords: f.at('passwords').rule(() => v.oneOf('x', f.at('passwords').string(), PASSWORD_STYLES)),
   };

@@ -117,6 +117,11 @@ const outputOptions = (): Option[] => [
       '(default: the output directory)',
   ),
   new Option(
+    '--compose-dir <dir>',
+    "--emit compose: your base compose file's folder; the block's host paths are relative to it " +
+      '(default: absolute paths)',
+  ),
+  new Option(
     '--properties-passwords <style>',
     'passwords in .properties files: provider (${file:...} references to a 0600 credentials file), placeholder, ' +
       'or literal (0600)',

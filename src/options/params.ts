@@ -15,6 +15,7 @@ import { Secret } from '../secrets.js';
 import * as v from '../model/rules.js';
 import type { KeytoolJvm } from '../runner/runner.js';
 import { EMITS, type Emit } from '../model/layouts.js';
+import { statefulSetOf } from '../model/kubernetes.js';
 
 /*
  * Every option is checked before anything is touched, and the first bad one is a UsageError naming it. No process
@@ -54,6 +55,7 @@ export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   config?: string;
   layout?: string;
   mountPath?: string;
+  composeDir?: string;
   propertiesPasswords?: string;
   generatePasswords?: boolean;
   keepWork?: boolean;
@@ -165,7 +167,9 @@ export async function parseGenerateOptions(
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
   const base = await parseFlags(raw, config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env);
   const { layout, storeType, emit } = parseLayout(raw, config, fallback);
-  const deployment = parseDeployment(raw, config, base.namespace, fallback);
+  const composeDir = raw.composeDir !== undefined ? await parseComposeDir(raw.composeDir) : undefined;
+  const deployment = parseDeployment(raw, config, base.namespace, fallback, composeDir);
+  checkKubernetesEmit(raw, config, emit, base.name);
   const own = await ownCaOf(raw, config, env);
 
   let { password, defaultPassword, passwordFrom } = base;
@@ -242,6 +246,7 @@ function parseDeployment(
   config: ClusterConfig | undefined,
   namespace: string,
   fallback: ParamFallbacks = {},
+  composeDir?: string,
 ): Deployment {
   return {
     ...DEFAULT_DEPLOYMENT,
@@ -250,10 +255,51 @@ function parseDeployment(
     ...fallback.deployment,
     ...config?.deployment,
     ...(raw.mountPath !== undefined ? { mountPath: v.mountPath('--mount-path', raw.mountPath) } : {}),
+    ...(composeDir !== undefined ? { composeDir } : {}),
     ...(raw.propertiesPasswords !== undefined
       ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) }
       : {}),
   };
+}
+
+/**
+ * --compose-dir: the base compose file's folder, as a real path (the output directory is one too), so that the
+ * block's paths relative to it stay right through symlinks. It may not exist yet; then it must not be a file.
+ */
+async function parseComposeDir(raw: string): Promise<string> {
+  if (raw.trim() === '') throw new UsageError('--compose-dir', 'must not be empty');
+  const given = resolve(raw);
+  const existing = await stat(given).catch(() => undefined);
+  if (existing && !existing.isDirectory())
+    throw new UsageError('--compose-dir', `must be a directory (the compose file's folder); ${given} is a file`);
+  return existing ? await realpath(given) : given;
+}
+
+/**
+ * --emit kubernetes mounts one Secret in a StatefulSet whose pods find their keystores by name: the brokers
+ * must be its pods, <name>-<ordinal>. Named after what set the names, else after what asked for the output.
+ */
+function checkKubernetesEmit(
+  raw: RawGenerateOptions,
+  config: ClusterConfig | undefined,
+  emit: readonly Emit[],
+  flagName: string,
+): void {
+  if (!emit.includes('kubernetes')) return;
+  // The flags' brokers are <name>-0 … <name>-<n-1>: only the name's length can break the rule.
+  const aliases = config
+    ? config.cluster.identities.filter((i) => i.role === 'broker').map((i) => i.alias)
+    : [`${flagName}-0`];
+  const shape = statefulSetOf(aliases);
+  if (!('problem' in shape)) return;
+  const option = !config
+    ? '--name'
+    : raw.emit !== undefined
+      ? '--emit kubernetes'
+      : config.emit?.includes('kubernetes')
+        ? `--config ${raw.config}: emit: kubernetes`
+        : '--emit kubernetes (kept in kafka-mtls.json)';
+  throw new UsageError(option, `${shape.problem}; or emit kubernetes-per-broker, a Secret per broker`);
 }
 
 /** Your own CA: from the flags, else from the config file (its errors then name the file's fields). */

@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import type { Cluster, Identity } from '../model/cluster.js';
-import type { Deployment } from '../model/deployment.js';
-import type { OutputFile, Step, WriteSecretAction } from '../runner/step.js';
+import type { Step } from '../runner/step.js';
 import type { StorePasswords } from '../model/passwords.js';
 import { COMPOSE_FILE, emitFiles, PRINCIPALS_FILE, type CredsFiles, type Emit } from '../model/layouts.js';
 import {
@@ -15,52 +14,16 @@ import {
   type PasswordRefs,
   type Seen,
 } from './settings.js';
+import { Outputs, secretStep, type EmitContext, type Emitted, type Emitting, type LayoutView } from './emitting.js';
+import { emitKubernetes, emitKubernetesPerBroker } from './kubernetes.js';
+
+export type { EmitContext, Emitted, IdentityFiles, LayoutView } from './emitting.js';
 
 /**
  * The outputs any layout can add (`--emit`): settings and formats for each
  * consumer of the certificates. A layout says where its files are
  * (LayoutView); these steps only read them, so they work for every layout.
  */
-
-/** Where one identity's files are, relative to the output directory. */
-export interface IdentityFiles {
-  /** The identity's directory: '' for the output directory itself. */
-  readonly dir: string;
-  readonly keystore: string;
-  readonly truststore: string;
-  /** The signed certificate (PEM). */
-  readonly cert: string;
-  /** The unencrypted private key (PKCS#8 PEM): in the scratch directory while the run lasts, or the layout's own. */
-  readonly key: string;
-  /** The cp-kafka image's credentials files, as the layout names them. */
-  readonly creds: CredsFiles;
-}
-
-export interface LayoutView {
-  /** The trust anchor: the root CA's certificate. */
-  readonly caCert: string;
-  /** The certificates that follow a leaf in its chain, up to the root, as files. */
-  readonly chain: readonly string[];
-  /** The stores' type as Kafka's ssl.*.type names it; undefined when left to the JVM's default. */
-  readonly storeType: 'PKCS12' | 'JKS' | undefined;
-  files(who: Identity): IdentityFiles;
-  /** The layout writes every identity's credentials files itself: the outputs only name them. */
-  readonly credsWritten: boolean;
-}
-
-export interface EmitContext {
-  /** Where the output will live once swapped in. */
-  readonly outDir: string;
-  readonly deployment: Deployment;
-  readonly passwords: StorePasswords;
-}
-
-export interface Emitted {
-  readonly steps: Step[];
-  readonly outputs: OutputFile[];
-  /** Lines for the run summary: how to use what was made (a kcat command, a kafkajs snippet). */
-  readonly usage: string[];
-}
 
 /**
  * Stand for the passwords in properties files when no config provider is used: one, or one per kind with
@@ -88,50 +51,6 @@ export function credsSteps(who: Identity, c: CredsFiles, pws: StorePasswords): S
   ];
 }
 
-function secretStep(id: string, path: string, title: string, entries: WriteSecretAction['entries']): Step {
-  return {
-    id,
-    title: `Write ${path}: ${title} (0600)`,
-    action: { kind: 'write-secret', path, entries },
-    reads: [],
-    writes: [path],
-  };
-}
-
-/** The steps and files of the outputs; a file several identities share (the flat directory's ca.pem) once. */
-class Outputs {
-  readonly steps: Step[] = [];
-  readonly outputs: OutputFile[] = [];
-  readonly usage: string[] = [];
-  add(step: Step, ...files: OutputFile[]): void {
-    if (!this.steps.some((s) => s.id === step.id)) this.steps.push(step);
-    for (const f of files) if (!this.outputs.some((o) => o.path === f.path)) this.outputs.push(f);
-  }
-  write(id: string, path: string, title: string, content: string): void {
-    const step: Step = {
-      id,
-      title: `Write ${path}${title ? `: ${title}` : ''}`,
-      action: { kind: 'write', path, content },
-      reads: [],
-      writes: [path],
-    };
-    this.add(step, { path, private: false });
-  }
-  secret(step: Step): void {
-    this.add(step, ...step.writes.map((path) => ({ path, private: true })));
-  }
-}
-
-/** What every output's steps read: the cluster, where the layout's files are, how passwords are given. */
-interface Emitting {
-  readonly cluster: Cluster;
-  readonly layout: LayoutView;
-  readonly ctx: EmitContext;
-  readonly out: Outputs;
-  readonly brokers: readonly Identity[];
-  readonly clients: readonly Identity[];
-}
-
 /** The steps, files and usage lines of the outputs asked for, in a fixed order (dry-run and --json show it). */
 export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly Emit[], ctx: EmitContext): Emitted {
   const want = new Set(emits);
@@ -148,20 +67,9 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   if (want.has('pem')) emitPem(e);
   if (want.has('client-properties')) emitClientProperties(e);
   if (want.has('server-properties')) emitServerProperties(e);
-  if (want.has('compose')) {
-    // The compose block names each broker's credentials files; written here unless they already are.
-    if (!ctx.passwords.generated) writeCreds(e, e.brokers);
-    const services = e.brokers.map((who) =>
-      composeService(who, layout, layout.files(who).creds, ctx.deployment, cluster),
-    );
-    e.out.write(
-      'compose',
-      COMPOSE_FILE,
-      "each broker's environment block for the cp-kafka image",
-      composeFile(services),
-    );
-  }
-  if (want.has('kubernetes')) for (const who of cluster.identities) emitKubernetes(e, who);
+  if (want.has('compose')) emitCompose(e);
+  if (want.has('kubernetes')) emitKubernetes(e);
+  if (want.has('kubernetes-per-broker')) emitKubernetesPerBroker(e);
   if (want.has('principals')) e.out.write('principals', PRINCIPALS_FILE, '', principalsText(cluster));
   return { steps: e.out.steps, outputs: e.out.outputs, usage: e.out.usage };
 }
@@ -327,55 +235,33 @@ function emitServerProperties(e: Emitting): void {
   }
 }
 
-/** Two Kubernetes Secrets per identity: its stores with their passwords, and its PEM files as a TLS Secret. */
-function emitKubernetes(e: Emitting, who: Identity): void {
-  const { layout, out } = e;
-  const pws = e.ctx.passwords;
-  const f = layout.files(who);
-  const { stores, tls } = emitFiles.kubernetes(who);
-  const namespace = e.ctx.deployment.namespace;
-  out.add(
-    {
-      id: `${who.id}.k8s-stores`,
-      title: `Write ${stores}: Secret ${who.alias}-stores with the keystore, truststore and their passwords (0600)`,
-      action: {
-        kind: 'secret-manifest',
-        path: stores,
-        name: `${who.alias}-stores`,
-        type: 'Opaque',
-        namespace,
-        entries: [
-          { key: posix.basename(f.keystore), files: [f.keystore] },
-          { key: posix.basename(f.truststore), files: [f.truststore] },
-          { key: 'keystore.password', secretEnv: pws.keystore(who) },
-          { key: 'key.password', secretEnv: pws.keystore(who) },
-          { key: 'truststore.password', secretEnv: pws.truststore },
-        ],
-      },
-      reads: [f.keystore, f.truststore],
-      writes: [stores],
-    },
-    { path: stores, private: true },
+/**
+ * --emit compose: each broker's service block. Host paths are absolute, or relative to --compose-dir (the base
+ * compose file's folder, against which compose resolves the relative paths of every -f file).
+ */
+function emitCompose(e: Emitting): void {
+  const { layout, ctx } = e;
+  // The compose block names each broker's credentials files; written here unless they already are.
+  if (!ctx.passwords.generated) writeCreds(e, e.brokers);
+  const base = ctx.deployment.composeDir;
+  const source = (file: string) => {
+    const abs = posix.join(ctx.outDir, file);
+    if (base === undefined) return abs;
+    const rel = posix.relative(base, abs);
+    return rel.startsWith('..') ? rel : `./${rel}`;
+  };
+  const where =
+    base === undefined
+      ? 'Host paths are absolute: the block works wherever your compose file is.'
+      : `Host paths are relative to ${base} (--compose-dir): the folder of the first -f file, which compose ` +
+        'resolves the relative paths of every -f file against.';
+  const services = e.brokers.map((who) =>
+    composeService(who, layout, layout.files(who).creds, ctx.deployment, e.cluster, source),
   );
-  out.add(
-    {
-      id: `${who.id}.k8s-tls`,
-      title: `Write ${tls}: Secret ${who.alias}-tls with tls.crt (chain), tls.key (PKCS#8) and ca.crt (0600)`,
-      action: {
-        kind: 'secret-manifest',
-        path: tls,
-        name: `${who.alias}-tls`,
-        type: 'kubernetes.io/tls',
-        namespace,
-        entries: [
-          { key: 'tls.crt', files: [f.cert, ...layout.chain] },
-          { key: 'tls.key', files: [f.key] },
-          { key: 'ca.crt', files: [layout.caCert] },
-        ],
-      },
-      reads: [f.cert, f.key, layout.caCert, ...layout.chain],
-      writes: [tls],
-    },
-    { path: tls, private: true },
+  e.out.write(
+    'compose',
+    COMPOSE_FILE,
+    "each broker's environment block for the cp-kafka image",
+    composeFile(services, posix.join(ctx.outDir, COMPOSE_FILE), where),
   );
 }

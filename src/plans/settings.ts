@@ -1,7 +1,9 @@
 import { posix } from 'node:path';
 import { principalOf, type Cluster, type Identity } from '../model/cluster.js';
 import type { Deployment, Listener } from '../model/deployment.js';
-import { COMPOSE_FILE, type CredsFiles } from '../model/layouts.js';
+import { Document } from 'yaml';
+import type { CredsFiles } from '../model/layouts.js';
+import { KAFKA_IMAGE_USER, KAFKA_SECRETS_DIR } from '../model/kubernetes.js';
 
 /**
  * The text of the settings files --emit writes: server.properties and client.properties lines, the cp-kafka compose
@@ -23,7 +25,7 @@ export interface StoresView {
   files(who: Identity): { readonly dir: string; readonly keystore: string; readonly truststore: string };
 }
 
-function hostOf(who: Identity, l: Listener): string {
+export function hostOf(who: Identity, l: Listener): string {
   // Validated when the deployment is read: every listener's host index is within every broker's SANs.
   const san = who.sans[Math.min(l.host, who.sans.length - 1)]!;
   return san.kind === 'IP' && san.value.includes(':') ? `[${san.value}]` : san.value;
@@ -36,7 +38,7 @@ export function bootstrapOf(broker: Identity, d: Deployment): string {
   return `${hostOf(broker, l)}:${l.port}`;
 }
 
-function listenerLines(who: Identity, d: Deployment): Record<string, string> {
+export function listenerLines(who: Identity, d: Deployment): Record<string, string> {
   return {
     listeners: d.listeners.map((l) => `${l.name}://0.0.0.0:${l.port}`).join(','),
     'advertised.listeners': d.listeners.map((l) => `${l.name}://${hostOf(who, l)}:${l.port}`).join(','),
@@ -149,69 +151,137 @@ export function clientProperties(
   ].join('\n');
 }
 
+/** The cp-kafka image's TLS files, by their names under /etc/kafka/secrets (its KAFKA_SSL_*_FILENAME, _CREDENTIALS). */
+export interface CpKafkaFiles {
+  readonly keystore: string;
+  readonly keystoreCreds: string;
+  readonly keyCreds: string;
+  readonly truststore: string;
+  readonly truststoreCreds: string;
+}
+
+/**
+ * The environment cp-kafka (and apache/kafka, whose `configure` reads the same variables) turns into a broker's
+ * listener and SSL settings; the passwords are read from the credentials files, never given here.
+ */
+export function cpKafkaEnv(
+  listeners: Record<string, string | undefined>,
+  files: CpKafkaFiles,
+  storeType: StoresView['storeType'],
+  superUsers: string,
+): Array<[string, string]> {
+  const advertised = listeners['advertised.listeners'];
+  return [
+    ['KAFKA_LISTENERS', listeners.listeners!],
+    ...(advertised !== undefined ? [['KAFKA_ADVERTISED_LISTENERS', advertised] as [string, string]] : []),
+    ['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP', listeners['listener.security.protocol.map']!],
+    ['KAFKA_INTER_BROKER_LISTENER_NAME', listeners['inter.broker.listener.name']!],
+    ['KAFKA_SSL_KEYSTORE_FILENAME', files.keystore],
+    ['KAFKA_SSL_KEYSTORE_CREDENTIALS', files.keystoreCreds],
+    ['KAFKA_SSL_KEY_CREDENTIALS', files.keyCreds],
+    ['KAFKA_SSL_TRUSTSTORE_FILENAME', files.truststore],
+    ['KAFKA_SSL_TRUSTSTORE_CREDENTIALS', files.truststoreCreds],
+    ['KAFKA_SSL_CLIENT_AUTH', 'required'],
+    ...(storeType
+      ? ([
+          ['KAFKA_SSL_KEYSTORE_TYPE', storeType],
+          ['KAFKA_SSL_TRUSTSTORE_TYPE', storeType],
+        ] as Array<[string, string]>)
+      : []),
+    ['KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM', 'https'],
+    ['KAFKA_SUPER_USERS', superUsers],
+  ];
+}
+
+/** A bind mount in compose's long syntax: a host path with ':' in it cannot break it, as the short one's would. */
+export interface ComposeVolume {
+  readonly type: 'bind';
+  readonly source: string;
+  readonly target: string;
+  readonly read_only: true;
+}
+
 export interface ComposeService {
   readonly name: string;
   readonly environment: ReadonlyArray<readonly [string, string]>;
-  readonly volumes: readonly string[];
+  readonly volumes: readonly ComposeVolume[];
 }
 
-/** The cp-kafka image's environment, as the write-up sets it: stores and credentials files under /etc/kafka/secrets. */
+/**
+ * The cp-kafka image's environment, as the write-up sets it: stores and credentials files under
+ * /etc/kafka/secrets. `source` gives the host path compose mounts a file of the output directory from.
+ */
 export function composeService(
   who: Identity,
   layout: StoresView,
   c: CredsFiles,
   d: Deployment,
   cluster: Cluster,
+  source: (file: string) => string,
 ): ComposeService {
   const f = layout.files(who);
   const rel = (file: string) => posix.relative(f.dir, file);
-  const listeners = listenerLines(who, d);
-  const env: Array<[string, string]> = [
-    ['KAFKA_LISTENERS', listeners.listeners!],
-    ['KAFKA_ADVERTISED_LISTENERS', listeners['advertised.listeners']!],
-    ['KAFKA_LISTENER_SECURITY_PROTOCOL_MAP', listeners['listener.security.protocol.map']!],
-    ['KAFKA_INTER_BROKER_LISTENER_NAME', d.interBrokerListener],
-    ['KAFKA_SSL_KEYSTORE_FILENAME', rel(f.keystore)],
-    ['KAFKA_SSL_KEYSTORE_CREDENTIALS', rel(c.keystore)],
-    ['KAFKA_SSL_KEY_CREDENTIALS', rel(c.key)],
-    ['KAFKA_SSL_TRUSTSTORE_FILENAME', rel(f.truststore)],
-    ['KAFKA_SSL_TRUSTSTORE_CREDENTIALS', rel(c.truststore)],
-    ['KAFKA_SSL_CLIENT_AUTH', 'required'],
-    ...(layout.storeType
-      ? ([
-          ['KAFKA_SSL_KEYSTORE_TYPE', layout.storeType],
-          ['KAFKA_SSL_TRUSTSTORE_TYPE', layout.storeType],
-        ] as Array<[string, string]>)
-      : []),
-    ['KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM', 'https'],
-    ['KAFKA_SUPER_USERS', superUsersLine(cluster)],
-  ];
+  const files = {
+    keystore: rel(f.keystore),
+    keystoreCreds: rel(c.keystore),
+    keyCreds: rel(c.key),
+    truststore: rel(f.truststore),
+    truststoreCreds: rel(c.truststore),
+  };
+  const env = cpKafkaEnv(listenerLines(who, d), files, layout.storeType, superUsersLine(cluster));
   // A directory of its own (confluent) holds only this broker's files; the drop-in's flat directory holds
-  // every key, ca.key included, so there the broker gets just its stores and credentials files, read-only.
+  // every key, ca.key included, so there the broker gets just its stores and credentials files.
+  const mount = (from: string, to: string): ComposeVolume => ({
+    type: 'bind',
+    source: source(from),
+    target: to,
+    read_only: true,
+  });
   const volumes = f.dir
-    ? [`./${f.dir}:/etc/kafka/secrets`]
-    : [f.keystore, f.truststore, c.keystore, c.key, c.truststore].map(
-        (file) => `./${file}:/etc/kafka/secrets/${rel(file)}:ro`,
+    ? [mount(f.dir, KAFKA_SECRETS_DIR)]
+    : [f.keystore, f.truststore, c.keystore, c.key, c.truststore].map((file) =>
+        mount(file, posix.join(KAFKA_SECRETS_DIR, rel(file))),
       );
   return { name: who.alias, environment: env, volumes };
 }
 
-export function composeFile(services: readonly ComposeService[]): string {
-  // Values are JSON strings: valid YAML scalars whatever they hold.
-  return [
-    "# Each broker's TLS settings for the cp-kafka image, written by kafka-mtls.",
-    '# Merge with your compose file (service names must match):',
-    `#   docker compose -f docker-compose.yml -f ${COMPOSE_FILE} up -d`,
-    'services:',
-    ...services.flatMap((s) => [
-      `  ${s.name}:`,
-      '    environment:',
-      ...s.environment.map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
-      '    volumes:',
-      ...s.volumes.map((v) => `      - ${JSON.stringify(v)}`),
-    ]),
+/** Compose interpolates ${VAR} and $VAR in every value: $$ is a literal $. */
+const composeLiteral = (v: string) => v.replace(/\$/g, () => '$$');
+
+/**
+ * Why the broker may not read what is mounted, and the two ways to let it: cp-kafka runs as appuser (uid 1000),
+ * and kafka-mtls never opens up keys and stores (0600, their directories 0700) to make that work.
+ */
+export const COMPOSE_READ_ACCESS = [
+  `cp-kafka runs as appuser (uid ${KAFKA_IMAGE_USER.uid}). The files mounted here are private to the user that`,
+  'ran kafka-mtls (0600, their directories 0700): unless that user is uid 1000, the broker cannot read them.',
+  'Either run each service as their owner (cp-kafka keeps its own directories group 0 and group-writable):',
+  '  user: "<uid>:0"        # <uid>: stat -c %u <a mounted file>',
+  'or, as root, give them to appuser: chown -R 1000 <each mounted path>',
+];
+
+/** `where`: how the block names host paths, for its comment (absolute, or relative to a directory). */
+export function composeFile(services: readonly ComposeService[], file: string, where: string): string {
+  const doc = new Document({
+    services: Object.fromEntries(
+      services.map((s) => [
+        s.name,
+        {
+          environment: Object.fromEntries(s.environment.map(([k, v]) => [k, composeLiteral(v)])),
+          volumes: s.volumes.map((v) => ({ ...v, source: composeLiteral(v.source) })),
+        },
+      ]),
+    ),
+  });
+  doc.commentBefore = [
+    " Each broker's TLS settings for the cp-kafka image, written by kafka-mtls.",
+    ' Merge with your compose file (service names must match):',
+    `   docker compose -f docker-compose.yml -f ${file} up -d`,
+    ` ${where}`,
     '',
+    ...COMPOSE_READ_ACCESS.map((l) => ` ${l}`),
   ].join('\n');
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** principals.txt: each identity's principal, as Kafka derives it, and the brokers' super.users line. */

@@ -5,7 +5,7 @@ import type { FailureKind, StepFailure } from '../errors.js';
 import { findHint, TIMEOUT_HINT } from './hints.js';
 import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
-import { describeManifest, renderManifest } from './manifest.js';
+import { describeManifest, renderManifest, SECRET_TOO_LARGE_HINT, SecretTooLargeError } from './manifest.js';
 import { execProcess, type Exec, type ExecOutcome } from './exec.js';
 import { hostJvmOptions, keytoolHost } from './keytool-host.js';
 import { isProgressNoise, tailLines, type StepRecord } from './record.js';
@@ -223,6 +223,7 @@ async function performStep(
     try {
       await writeFileAction(step, a, opts);
     } catch (e) {
+      if (e instanceof SecretTooLargeError) return fail('check-failed', e.message, { hint: SECRET_TOO_LARGE_HINT });
       return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });
     }
     return { record: { outcome: 'ok' } };
@@ -309,13 +310,13 @@ async function writeFileAction(
     });
     await writeFile(join(opts.workDir, a.path), lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
   } else if (a.kind === 'secret-manifest') {
-    const data: Array<[string, string]> = [];
+    const data: Array<[string, Buffer]> = [];
     for (const e of a.entries) {
       const bytes =
         'files' in e
           ? Buffer.concat(await Promise.all(e.files.map((f) => readFile(join(opts.workDir, f)))))
           : Buffer.from(secretValue(opts.secrets, step, e.secretEnv));
-      data.push([e.key, bytes.toString('base64')]);
+      data.push([e.key, bytes]);
     }
     await writeFile(join(opts.workDir, a.path), renderManifest(a, data), { mode: 0o600 });
   } else if (a.fill) {

@@ -54,6 +54,8 @@ export interface SecretManifestAction {
   readonly name: string;
   readonly namespace?: string;
   readonly type: 'Opaque' | 'kubernetes.io/tls';
+  /** Said before the object, as YAML comment lines (each starting with the space after its '#'). */
+  readonly comment?: string;
   readonly entries: readonly ManifestEntry[];
 }
 

@@ -566,31 +566,36 @@ describe('a step that times out', () => {
 });
 
 describe('the drop-in compose output', () => {
-  test("mounts each broker's own stores and credentials files, read-only, never ca.key", async () => {
+  test("mounts each broker's own stores and credentials files, read-only, by absolute paths, never ca.key", async () => {
     const dir = await tempDir();
     const r = await runCli(['generate', '--brokers', '2', '--emit', 'compose'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);
     const compose = parseYaml(await readFile(join(dir, 'certs', 'docker-compose.mtls.yml'), 'utf8')) as {
-      services: Record<string, { volumes: string[] }>;
+      services: Record<
+        string,
+        { volumes: Array<{ type: string; source: string; target: string; read_only: boolean }> }
+      >;
     };
     expect(Object.keys(compose.services)).toEqual(['mtls-kafka-0', 'mtls-kafka-1']);
+    const certs = join(dir, 'certs');
     for (const [name, svc] of Object.entries(compose.services)) {
-      const sources = svc.volumes.map((v) => v.split(':')[0]!);
+      const sources = svc.volumes.map((v) => v.source);
       expect(sources.sort()).toEqual(
         [
-          `./${name}.keystore.jks`,
-          `./${name}_keystore_creds`,
-          `./${name}_sslkey_creds`,
-          `./${name}_truststore_creds`,
-          './kafka.server.truststore.jks',
-        ].sort(),
+          `${name}.keystore.jks`,
+          `${name}_keystore_creds`,
+          `${name}_sslkey_creds`,
+          `${name}_truststore_creds`,
+          'kafka.server.truststore.jks',
+        ]
+          .map((f) => join(certs, f))
+          .sort(),
       );
-      expect(svc.volumes.every((v) => v.endsWith(':ro'))).toBe(true);
-      // Each mounted file exists where compose (run in the directory) looks for it.
-      for (const s of sources) await expect(readFile(join(dir, 'certs', s))).resolves.toBeDefined();
+      expect(svc.volumes.every((v) => v.type === 'bind' && v.read_only)).toBe(true);
+      // Each mounted file exists where compose looks for it, wherever the compose file is.
+      for (const s of sources) await expect(readFile(s)).resolves.toBeDefined();
     }
     expect(JSON.stringify(compose)).not.toContain('ca.key');
-    expect(JSON.stringify(compose)).not.toMatch(/"\.\/?:/);
     await rm(dir, { recursive: true, force: true });
   });
 });

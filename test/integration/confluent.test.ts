@@ -22,7 +22,7 @@ listeners:
   - {name: SASL_SSL, port: 19094, host: 1, protocol: sasl_ssl}
 interBrokerListener: BROKER
 kubernetes: {namespace: kafka}
-emit: [server-properties, compose, client-properties, principals, pem, kubernetes]
+emit: [server-properties, compose, client-properties, principals, pem, kubernetes-per-broker]
 `;
 const PW = 'confluent-Pw-77';
 
@@ -220,11 +220,13 @@ describe("generate --layout confluent (the write-up's two brokers, from a config
 
   test("the compose block is YAML with the write-up's variables, naming files that exist in the mounted directory", async () => {
     const doc = parseYaml(await readFile(join(out, 'docker-compose.mtls.yml'), 'utf8')) as {
-      services: Record<string, { environment: Record<string, string>; volumes: string[] }>;
+      services: Record<string, { environment: Record<string, string>; volumes: unknown[] }>;
     };
     expect(Object.keys(doc.services)).toEqual(['kafka-1', 'kafka-2']);
     const svc = doc.services['kafka-2']!;
-    expect(svc.volumes).toEqual(['./kafka-2-creds:/etc/kafka/secrets']);
+    expect(svc.volumes).toEqual([
+      { type: 'bind', source: join(out, 'kafka-2-creds'), target: '/etc/kafka/secrets', read_only: true },
+    ]);
     const env = svc.environment;
     expect(env.KAFKA_ADVERTISED_LISTENERS).toBe(
       'BROKER://kafka-2:9092,SSL://kafka-2-external:19093,SASL_SSL://kafka-2-external:19094',
@@ -273,15 +275,20 @@ describe("generate --layout confluent (the write-up's two brokers, from a config
   });
 });
 
-describe('Kubernetes Secrets of a config file with no namespace', () => {
+describe('Kubernetes objects of a config file with no namespace', () => {
   test("carry none: kubectl applies them to the context's namespace", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'c.yaml'), 'layout: confluent\nbrokers:\n  kafka-1: [kafka-1]\nemit: [kubernetes]\n');
     expect(
       (await runCli(['generate', '--config', 'c.yaml', '--out', 'tls'], { cwd: dir, env: { PASSWORD: PW } })).exitCode,
     ).toBe(0);
-    const secret = parseYaml(await readFile(join(dir, 'tls/kubernetes/kafka-1-tls.yaml'), 'utf8'));
-    expect(secret.metadata).toEqual({ name: 'kafka-1-tls', labels: { 'app.kubernetes.io/managed-by': 'kafka-mtls' } });
+    const secret = parseYaml(await readFile(join(dir, 'tls/kubernetes/kafka-brokers.yaml'), 'utf8'));
+    expect(secret.metadata).toEqual({
+      name: 'kafka-brokers',
+      labels: { 'app.kubernetes.io/managed-by': 'kafka-mtls' },
+    });
+    const sts = parseYaml(await readFile(join(dir, 'tls/kubernetes/kafka-statefulset.yaml'), 'utf8'));
+    expect(sts.metadata.namespace).toBeUndefined();
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 });

@@ -33,6 +33,8 @@ const cases: Array<[string, string[], Record<string, string>]> = [
   ['the drop-in', [], {}],
   ['the confluent layout', ['--layout', 'confluent'], {}],
   ['--generate-passwords', ['--generate-passwords'], {}],
+  // Secret manifests and the StatefulSet written by the shell, the compose block's absolute paths.
+  ['--emit kubernetes,kubernetes-per-broker,compose', ['--emit', 'kubernetes,kubernetes-per-broker,compose'], {}],
   [
     'an encrypted CA of your own',
     [

@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'n
 import { delimiter, join } from 'node:path';
 import { CLI, FAKE_BIN, runCli, snapshot, tempDir, wrapFixture } from '../helpers/cli.js';
 import { certFacts, listStore, verifies } from '../helpers/pki.js';
+import { parse as parseYaml } from 'yaml';
 
 const PW = 'Unique-Pa55word-42';
 const ENV = { PASSWORD: PW };
@@ -231,7 +232,7 @@ describe('bad input', () => {
       'an unknown --emit',
       ['--emit', 'pem,jks'],
       ENV,
-      /^error: --emit: must be one of pem, principals, client-properties, server-properties, compose, kubernetes, got "jks"/,
+      /^error: --emit: must be one of pem, principals, client-properties, server-properties, compose, kubernetes, kubernetes-per-broker, got "jks"/,
     ],
     ['an unknown option', ['--password', 'x'], ENV, /unknown option '--password'/],
     ['an --out that is a file', ['--out', 'short-pw'], ENV, /^error: --out: must be a directory or not exist yet/],
@@ -476,9 +477,16 @@ describe('--emit server-properties,compose with --properties-passwords', () => {
     expect(snap['mtls-kafka-0_keystore_creds']).toMatch(/^600 /);
     expect(await readFile(join(dir, 'lit/mtls-kafka-0_sslkey_creds'), 'utf8')).toBe(`${pw}\n`);
     // Each broker mounts its own files, never the directory that holds ca.key.
-    const compose = await readFile(join(dir, 'lit/docker-compose.mtls.yml'), 'utf8');
-    expect(compose).toContain('- "./mtls-kafka-0.keystore.jks:/etc/kafka/secrets/mtls-kafka-0.keystore.jks:ro"');
-    expect(compose).not.toContain('- "./.:/etc/kafka/secrets"');
+    const compose = parseYaml(await readFile(join(dir, 'lit/docker-compose.mtls.yml'), 'utf8')) as {
+      services: Record<string, { volumes: Array<{ source: string; target: string; read_only: boolean }> }>;
+    };
+    expect(compose.services['mtls-kafka-0']!.volumes).toContainEqual({
+      type: 'bind',
+      source: join(dir, 'lit/mtls-kafka-0.keystore.jks'),
+      target: '/etc/kafka/secrets/mtls-kafka-0.keystore.jks',
+      read_only: true,
+    });
+    expect(compose.services['mtls-kafka-0']!.volumes.map((v) => v.source)).not.toContain(join(dir, 'lit'));
 
     const ph = await runCli([...args, '--properties-passwords', 'placeholder', '--out', 'ph'], {
       cwd: dir,
