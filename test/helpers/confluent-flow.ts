@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
  * <name>_truststore_creds). `false` leaves the directory exactly as the write-up leaves it.
  */
 export interface ConfluentFlowOptions {
-  readonly brokers?: readonly string[];
+  /** Who gets a <name>-creds/ directory, made as the write-up makes kafka-1's (default kafka-1 and kafka-2). */
+  readonly names?: readonly string[];
   /** The write-up's store password ('confluent'). */
   readonly password?: string;
   readonly truststore?: boolean;
@@ -151,7 +152,7 @@ export async function makeConfluentFlow(dir: string, opts: ConfluentFlowOptions 
   const password = opts.password ?? 'confluent';
   const truststore = opts.truststore ?? true;
   await makeConfluentCa(dir, password);
-  for (const name of opts.brokers ?? ['kafka-1', 'kafka-2']) {
+  for (const name of opts.names ?? ['kafka-1', 'kafka-2']) {
     const caDir = name === opts.foreignSigned?.broker ? opts.foreignSigned.caDir : dir;
     await makeBroker(dir, name, password, caDir, truststore);
   }
