@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { changedFiles, runCli, snapshot, tempDir, type CliRun } from '../helpers/cli.js';
@@ -163,34 +161,28 @@ describe('what cannot be taken over is refused: exit 2, one line naming the file
   }, 60_000);
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** openssl s_server as a broker with ssl.client.auth=required: the key and certificate given, `ca` for clients. */
-async function broker(key: string, cert: string, ca: string): Promise<number> {
-  const port = await freePort();
+/**
+ * openssl s_server as a broker with ssl.client.auth=required: the key and certificate given, `ca` for clients. It
+ * listens on a port the system picks (-accept 127.0.0.1:0) and says which on its first line: ACCEPT 127.0.0.1:<port>.
+ */
+async function broker(key: string, cert: string, ca: string): Promise<{ port: number; printed: () => string }> {
   // -Verify 1: a client certificate is required; -verify_return_error: one that does not verify ends the handshake.
   // prettier-ignore
   const p = spawn('openssl', [
-    's_server', '-accept', `127.0.0.1:${port}`, '-key', key, '-cert', cert, '-CAfile', ca,
-    '-Verify', '1', '-verify_return_error', '-quiet',
-  ], { stdio: ['pipe', 'ignore', 'ignore'] });
+    's_server', '-accept', '127.0.0.1:0', '-key', key, '-cert', cert, '-CAfile', ca,
+    '-Verify', '1', '-verify_return_error',
+  ], { stdio: ['pipe', 'pipe', 'ignore'] });
   servers.push(p);
-  for (let i = 0; i < 50 && p.exitCode === null; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.on('connect', () => (sock.destroy(), resolve(true)));
-      sock.on('error', () => resolve(false));
+  // Read on to the end, so that what it prints of each connection never fills the pipe.
+  let out = '';
+  return new Promise((resolve, reject) => {
+    p.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const port = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(out)?.[1];
+      if (port) resolve({ port: Number(port), printed: () => out });
     });
-    if (up) return port;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('s_server did not start');
+    p.on('exit', () => reject(new Error(`s_server did not start: ${out}`)));
+  });
 }
 
 describe("the write-up's directory taken over, grown by kafka-3 and rotated", () => {
@@ -266,7 +258,7 @@ describe("the write-up's directory taken over, grown by kafka-3 and rotated", ()
     const crt = await execa('openssl', [...args, '-nokeys', '-clcerts'], { env: { PW } });
     await writeFile(join(cwd, 'kafka-3.key.pem'), `${key.stdout}\n`, { mode: 0o600 });
     await writeFile(join(cwd, 'kafka-3.crt.pem'), `${crt.stdout}\n`);
-    const port = await broker(join(cwd, 'kafka-3.key.pem'), join(cwd, 'kafka-3.crt.pem'), oldCa);
+    const { port, printed } = await broker(join(cwd, 'kafka-3.key.pem'), join(cwd, 'kafka-3.crt.pem'), oldCa);
     // The client: the write-up's own kafka-1 key and certificate, as another broker on the inter-broker listener.
     const client = (host: string) =>
       // prettier-ignore
@@ -284,6 +276,11 @@ describe("the write-up's directory taken over, grown by kafka-3 and rotated", ()
     expect(String(r.stderr)).toContain('Verified peername: kafka-3-external');
     expect(String(r.stderr)).toMatch(/Peer certificate: C = US, O = CONFLUENT, L = MountainView, CN = kafka-3/);
     expect(r.exitCode).toBe(0);
+    // And the broker verified the client's: the write-up's kafka-1 certificate, signed by the old CA.
+    const seen = /^subject=C = US, O = CONFLUENT, L = MountainView, CN = kafka-1$/m;
+    // s_server prints it once its side of the handshake is done, which may be after the client has left.
+    for (let i = 0; i < 50 && !seen.test(printed()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(printed()).toMatch(seen);
   }, 60_000);
 
   test.each(['start', 'reissue', 'finish'])(
