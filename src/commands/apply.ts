@@ -118,12 +118,13 @@ async function applyChanges(
 ): Promise<GenerateResult> {
   const { dir, params, cluster, plan, current, secrets } = read;
   const only = new Set(changes.filter((c) => c.kind === 'create' || c.kind === 'reissue').map((c) => c.alias));
+  const remake = new Set(changes.filter((c) => c.kind === 'recreate').map((c) => c.alias));
   // A file that is there but unreadable is made again like a missing one (the stage removes what a step rewrites).
   const broken = new Set(current.problems.map((p) => p.path));
   const usable = (present: ReadonlySet<string>) => new Set([...present].filter((f) => !broken.has(f)));
   let partial = plan;
   const stage = await openCopyStage(dir, {
-    steps: (present) => (partial = restrictPlan(plan, cluster, only, usable(present))).steps,
+    steps: (present) => (partial = restrictPlan(plan, cluster, only, usable(present), undefined, remake)).steps,
   });
   const removed = changes
     .filter((c) => c.kind === 'remove')

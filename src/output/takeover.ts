@@ -7,7 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DN_ATTRS, type Cluster, type Dn, type DnAttr, type Identity, type San } from '../model/cluster.js';
 import type { Deployment } from '../model/deployment.js';
@@ -78,11 +78,16 @@ export async function surveyDirectory(dir: string): Promise<Survey | undefined> 
     return { dir, layout: 'dropin', found: sortByName(found) };
   }
   if (creds.length > 0) {
-    const found = creds.map((e) => {
-      const alias = e.name.slice(0, -CREDS_SUFFIX.length);
-      const who = confluentIdentityFiles({ alias } as Identity);
-      return { alias, cert: who.cert, keystore: who.keystore };
-    });
+    const found = await Promise.all(
+      creds.map(async (e) => {
+        const alias = e.name.slice(0, -CREDS_SUFFIX.length);
+        const who = confluentIdentityFiles({ alias } as Identity);
+        const cert = posix.basename(who.cert);
+        if (!(await readdir(join(dir, e.name)).catch((): string[] => [])).includes(cert))
+          refuse(`${e.name}/ holds no ${cert} (the Confluent flow's <name>-creds/<name>.crt)`);
+        return { alias, cert: who.cert, keystore: who.keystore };
+      }),
+    );
     return { dir, layout: 'confluent', found: sortByName(found) };
   }
   return refuse(
@@ -113,6 +118,9 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
   const identities: Identity[] = [];
   const certs: Record<string, IdentityRecord> = {};
   const clients = survey.found.filter((f) => !isBroker(f.alias, undefined, wanted));
+  // The Confluent flow numbers from 1 (kafka-1) and its ids name no file: one the options do not name gets an id
+  // theirs leave free, or the state written would give two identities one id (kafka-1 and the options' kafka-3).
+  const freeIds = layout === 'confluent' ? new Set(wanted.cluster.identities.map((i) => i.id)) : undefined;
   for (const f of survey.found) {
     const { cert, facts } = await readLeaf(dir, f.cert);
     if (!signedBy(cert, ca.cert)) {
@@ -122,7 +130,7 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
           'another CA signed cannot be taken over; nothing was changed',
       );
     }
-    const who = identityOf(f, facts, cert, wanted, clients.length);
+    const who = identityOf(f, facts, cert, wanted, clients.length, freeIds);
     identities.push(who);
     certs[who.alias] = { ...certRecord(facts), sans: facts.sans, issuerSha256: ca.facts.sha256 };
     const until = facts.notAfter.toISOString().slice(0, 10);
@@ -155,7 +163,8 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
   };
   // The same rules as a state file read back: a name that could not be one of kafka-mtls's is refused here.
   checkState(JSON.parse(JSON.stringify(state)), dir, `${dir} (taken over)`);
-  const problem = (await checkDirectory(dir, state))[0];
+  // A file made from the CA or the password alone (the truststores the write-up never makes) is made by apply.
+  const problem = (await checkDirectory(dir, state)).find((p) => !(p.rebuildable && p.problem === 'missing'));
   if (problem) {
     const why = problem.detail ? `${problem.problem} (${problem.detail})` : problem.problem;
     throw new UsageError(
@@ -222,13 +231,23 @@ function identityOf(
   cert: X509Certificate,
   wanted: Wanted,
   clientCount: number,
+  taken?: Set<string>,
 ): Identity {
   const subject = dnOf(cert, f.cert);
   const cn = subject.find(([k]) => k === 'CN')?.[1];
   const named = wanted.cluster.identities.find((i) => i.alias === f.alias);
   const broker = isBroker(f.alias, cn, wanted);
   const index = /-(\d+)$/.exec(f.alias)?.[1];
-  const id = named?.id ?? (broker ? `broker-${Number(index)}` : clientCount === 1 ? 'client' : `client-${f.alias}`);
+  const id =
+    named?.id ??
+    (taken
+      ? freeId(broker, taken)
+      : broker
+        ? `broker-${Number(index)}`
+        : clientCount === 1
+          ? 'client'
+          : `client-${f.alias}`);
+  taken?.add(id);
   const sans = facts.sans.map((text): San => {
     const s = parseSanText(text);
     if (s.kind !== 'DNS' && s.kind !== 'IP') {
@@ -245,6 +264,14 @@ function identityOf(
     keyBits: facts.keyBits,
     validityDays: lifetimeDays(facts),
   };
+}
+
+/** The first broker-<n>, or client then client-<n>, that is not taken. */
+function freeId(broker: boolean, taken: ReadonlySet<string>): string {
+  const ids = broker ? (n: number) => `broker-${n}` : (n: number) => (n === 0 ? 'client' : `client-${n}`);
+  let n = 0;
+  while (taken.has(ids(n))) n++;
+  return ids(n);
 }
 
 /** node:crypto's subject, one attribute per line in encoding order, as a Dn. */

@@ -22,6 +22,11 @@ export interface ExpectedFile {
   readonly what: string;
   /** The identity it belongs to; undefined for a file the identities share (the drop-in truststores). */
   readonly alias?: string;
+  /**
+   * Made from the CA or the password alone (a confluent identity's truststore and password files): lost, it is
+   * made again and the identity kept.
+   */
+  readonly rebuildable?: true;
 }
 
 export interface FileProblem extends ExpectedFile {
@@ -43,7 +48,7 @@ export function expectedFiles(state: State, who: Identity): ExpectedFile[] {
   const out = [of(files.keystore(who), 'store', 'keystore'), of(files.cert(who), 'cert', 'certificate')];
   if (state.layout === 'confluent') {
     const c = confluentIdentityFiles(who);
-    out.push(of(c.truststore, 'store', 'truststore'), of(c.key, 'key', 'private key'));
+    out.push({ ...of(c.truststore, 'store', 'truststore'), rebuildable: true }, of(c.key, 'key', 'private key'));
   } else {
     out.push({
       path: dropInFiles.truststore(who),
@@ -53,9 +58,11 @@ export function expectedFiles(state: State, who: Identity): ExpectedFile[] {
   }
   if (state.layout === 'confluent' || state.generatedPasswords) {
     const creds = files.creds(who);
+    // A generated password is read back from its file: without it, there is nothing to make the file from.
+    const rebuildable = state.layout === 'confluent' && !state.generatedPasswords ? { rebuildable: true as const } : {};
     out.push(
-      of(creds.keystore, 'secret', 'keystore password file'),
-      of(creds.truststore, 'secret', 'truststore password file'),
+      { ...of(creds.keystore, 'secret', 'keystore password file'), ...rebuildable },
+      { ...of(creds.truststore, 'secret', 'truststore password file'), ...rebuildable },
     );
   }
   return out;

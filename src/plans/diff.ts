@@ -52,15 +52,17 @@ export function diffCluster(wanted: Cluster, current: Current, opts: DiffOptions
       continue;
     }
     // A lost file means a lost key or store: the identity is issued again, by the same CA.
-    const lost = current.problems.filter((p) => p.alias === who.alias).map(problemText);
+    const lost = current.problems.filter((p) => p.alias === who.alias && !p.rebuildable).map(problemText);
     const reasons = [
       ...lost,
       ...(cert ? reissueReasons(who, cert, current, opts) : lost.length > 0 ? [] : ['its certificate is unreadable']),
     ];
     changes.push({ alias: who.alias, role: who.role, kind: reasons.length > 0 ? 'reissue' : 'keep', reasons });
   }
-  // A shared file (the drop-in truststores) is made again from the CA; no certificate changes.
-  for (const p of current.problems.filter((x) => x.alias === undefined))
+  // A shared file (the drop-in truststores), or a kept identity's made from the CA or the password alone, is made
+  // again; no certificate changes.
+  const kept = new Set(changes.filter((c) => c.kind === 'keep').map((c) => c.alias));
+  for (const p of current.problems.filter((x) => x.alias === undefined || (x.rebuildable && kept.has(x.alias!))))
     changes.push({
       alias: p.path,
       role: 'shared',

@@ -20,16 +20,19 @@ export function restrictPlan(
   only: ReadonlySet<string>,
   present: ReadonlySet<string>,
   skip: (s: Step) => boolean = () => false,
+  remake: ReadonlySet<string> = new Set(),
 ): Plan {
   const others = cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id);
   const ofOther = (s: Step) => others.some((id) => s.id.startsWith(`${id}.`) || s.id.endsWith(`.${id}`));
+  // A kept identity's file made from the CA or the password alone (plans/diff.ts's recreate), to be made again.
+  const remade = (s: Step) => s.writes.length > 0 && s.writes.every((f) => remake.has(f));
   const written = new Set<string>();
   const steps: Step[] = [];
   for (const s of plan.steps) {
     if (CA_STEPS.has(s.id) || skip(s)) continue;
     // The drop-in's truststores are files of the output: kept. The confluent layout's is a scratch file: made again.
     // (truststore.client is no step of the client identity's, whatever its id says.)
-    if (SHARED_STEPS.has(s.id) ? s.writes.every((f) => present.has(f)) : ofOther(s)) continue;
+    if (SHARED_STEPS.has(s.id) ? s.writes.every((f) => present.has(f)) : ofOther(s) && !remade(s)) continue;
     if (!s.reads.every((f) => present.has(f) || written.has(f))) continue;
     steps.push(s);
     for (const f of s.writes) written.add(f);
