@@ -38,12 +38,17 @@ export interface RunningCluster {
   readonly clientPorts: readonly number[];
   /** Runs the e2e Java client; resolves with its one-line result. */
   client(
-    mode: 'setup' | 'roundtrip',
+    mode: 'setup' | 'grant-broker' | 'roundtrip',
     props: Record<string, string>,
     ...args: string[]
   ): Promise<{ ok: boolean; line: string }>;
   /** Stops node i and starts it again on the same configuration (and so on whatever store files are now at its paths). */
   restart(i: number): Promise<void>;
+  /**
+   * Starts one more node, a broker only (the controller quorum stays the first nodes'), with the next node id, and
+   * resolves once it is up; its name must resolve already (extraHosts). Its client port is pushed onto clientPorts.
+   */
+  addBroker(node: NodeSpec): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -95,13 +100,35 @@ export function propsText(p: Record<string, string>): string {
   );
 }
 
+/** A Java client's properties for SSL with the given stores, every store and key under one password; short timeouts. */
+export function sslClientProps(o: {
+  bootstrap: string;
+  keystore?: string;
+  truststore: string;
+  password: string;
+}): Record<string, string> {
+  return {
+    'bootstrap.servers': o.bootstrap,
+    'security.protocol': 'SSL',
+    'ssl.truststore.location': o.truststore,
+    'ssl.truststore.password': o.password,
+    ...(o.keystore
+      ? { 'ssl.keystore.location': o.keystore, 'ssl.keystore.password': o.password, 'ssl.key.password': o.password }
+      : {}),
+    'request.timeout.ms': '15000',
+    'default.api.timeout.ms': '30000',
+    'max.block.ms': '30000',
+    'reconnect.backoff.max.ms': '1000',
+  };
+}
+
 export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   await rm(spec.dir, { recursive: true, force: true });
   await mkdir(spec.dir, { recursive: true });
   const n = spec.nodes.length;
   const ports = await freePorts(n * 3);
-  const clientPort = (i: number) => ports[i]!;
-  const internalPort = (i: number) => ports[n + i]!;
+  const clientPorts = ports.slice(0, n);
+  const internalPorts = ports.slice(n, 2 * n);
   const controllerPort = (i: number) => ports[2 * n + i]!;
   const hostsFile = join(spec.dir, 'hosts');
   await writeFile(
@@ -125,57 +152,61 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
     '-cp',
     `${spec.lib}/*`,
   ];
+  const nodes: NodeSpec[] = [...spec.nodes];
 
-  const configs = await Promise.all(
-    spec.nodes.map(async (node, i) => {
-      const nodeDir = join(spec.dir, `node-${i}`);
-      await mkdir(join(nodeDir, 'data'), { recursive: true });
-      const config = join(nodeDir, 'server.properties');
-      await writeFile(
-        config,
-        propsText({
-          'process.roles': 'broker,controller',
-          'node.id': String(i),
-          'controller.quorum.voters': voters,
-          listeners: `CLIENT://127.0.0.1:${clientPort(i)},INTERNAL://127.0.0.1:${internalPort(i)},CONTROLLER://127.0.0.1:${controllerPort(i)}`,
-          'advertised.listeners': `CLIENT://${node.host}:${clientPort(i)},INTERNAL://${node.host}:${internalPort(i)}`,
-          'listener.security.protocol.map': 'CLIENT:SSL,INTERNAL:SSL,CONTROLLER:SSL',
-          'inter.broker.listener.name': 'INTERNAL',
-          'controller.listener.names': 'CONTROLLER',
-          // The stores exactly as kafka-mtls writes them; ssl.keystore.type is left at Kafka's default, as downstream configs do.
-          'ssl.keystore.location': node.keystore,
-          'ssl.keystore.password': spec.password,
-          'ssl.key.password': spec.password,
-          'ssl.truststore.location': spec.truststore,
-          'ssl.truststore.password': spec.password,
-          'ssl.client.auth': 'required',
-          'ssl.endpoint.identification.algorithm': 'https',
-          'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-          'super.users': spec.nodes.map((x) => `User:${x.principal}`).join(';'),
-          'allow.everyone.if.no.acl.found': 'false',
-          'log.dirs': join(nodeDir, 'data'),
-          'offsets.topic.replication.factor': '3',
-          'transaction.state.log.replication.factor': '3',
-          'transaction.state.log.min.isr': '2',
-          'group.initial.rebalance.delay.ms': '0',
-          'num.partitions': '1',
-          ...node.props,
-        }),
-      );
-      return { nodeDir, config };
-    }),
-  );
-
-  // Format each node's storage (Kafka's kafka-storage.sh format).
-  await Promise.all(
-    configs.map(({ nodeDir, config }) =>
-      execa(
-        JAVA,
-        [...jvm(nodeDir), 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', config],
-        { timeout: 60_000 },
-      ),
-    ),
-  );
+  /** Writes node i's server.properties and formats its storage; a node past the first n is a broker only. */
+  const configure = async (i: number) => {
+    const node = nodes[i]!;
+    const voter = i < n;
+    const nodeDir = join(spec.dir, `node-${i}`);
+    await mkdir(join(nodeDir, 'data'), { recursive: true });
+    const config = join(nodeDir, 'server.properties');
+    const listeners = [
+      `CLIENT://127.0.0.1:${clientPorts[i]}`,
+      `INTERNAL://127.0.0.1:${internalPorts[i]}`,
+      ...(voter ? [`CONTROLLER://127.0.0.1:${controllerPort(i)}`] : []),
+    ];
+    await writeFile(
+      config,
+      propsText({
+        'process.roles': voter ? 'broker,controller' : 'broker',
+        'node.id': String(i),
+        'controller.quorum.voters': voters,
+        listeners: listeners.join(','),
+        'advertised.listeners': `CLIENT://${node.host}:${clientPorts[i]},INTERNAL://${node.host}:${internalPorts[i]}`,
+        'listener.security.protocol.map': 'CLIENT:SSL,INTERNAL:SSL,CONTROLLER:SSL',
+        'inter.broker.listener.name': 'INTERNAL',
+        'controller.listener.names': 'CONTROLLER',
+        // The stores exactly as kafka-mtls writes them; ssl.keystore.type is left at Kafka's default, as downstream configs do.
+        'ssl.keystore.location': node.keystore,
+        'ssl.keystore.password': spec.password,
+        'ssl.key.password': spec.password,
+        'ssl.truststore.location': spec.truststore,
+        'ssl.truststore.password': spec.password,
+        'ssl.client.auth': 'required',
+        'ssl.endpoint.identification.algorithm': 'https',
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        // The nodes known when this one starts: the others learn a later broker's principal from an ACL, not a restart.
+        'super.users': nodes.map((x) => `User:${x.principal}`).join(';'),
+        'allow.everyone.if.no.acl.found': 'false',
+        'log.dirs': join(nodeDir, 'data'),
+        'offsets.topic.replication.factor': '3',
+        'transaction.state.log.replication.factor': '3',
+        'transaction.state.log.min.isr': '2',
+        'group.initial.rebalance.delay.ms': '0',
+        'num.partitions': '1',
+        ...node.props,
+      }),
+    );
+    // Kafka's kafka-storage.sh format.
+    await execa(
+      JAVA,
+      [...jvm(nodeDir), 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', config],
+      { timeout: 60_000 },
+    );
+    return { nodeDir, config };
+  };
+  const configs = await Promise.all(spec.nodes.map((_, i) => configure(i)));
 
   const procs: ResultPromise[] = [];
   const stop = async () => {
@@ -226,11 +257,30 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
     throw e;
   }
 
-  const bootstrap = spec.nodes.map((x, i) => `${x.host}:${clientPort(i)}`).join(',');
+  /** Resolves once node i's log says it started more than `before` times; throws with its log if it exits or is late. */
+  const started = async (i: number, before: number, what: string) => {
+    const until = Date.now() + timeout;
+    for (;;) {
+      const log = await logOf(i);
+      if (startsIn(log) > before) return;
+      const exited = await Promise.race([
+        procs[i]!.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 0)),
+      ]);
+      if (exited) throw new Error(`broker ${nodes[i]!.host} (node ${i}) exited during ${what}:\n${tail(log)}`);
+      if (Date.now() > until)
+        throw new Error(
+          `broker ${nodes[i]!.host} (node ${i}) did not finish ${what} within ${timeout / 1000} s:\n${tail(log)}`,
+        );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  const bootstrap = spec.nodes.map((x, i) => `${x.host}:${clientPorts[i]}`).join(',');
   return {
     bootstrap,
     hostsFile,
-    clientPorts: spec.nodes.map((_, i) => clientPort(i)),
+    clientPorts,
     async client(mode, props, ...args) {
       const file = join(spec.dir, `client-${randomBytes(4).toString('hex')}.properties`);
       await writeFile(file, propsText(props));
@@ -259,33 +309,31 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
       return { ok: r.exitCode === 0 && line.startsWith('OK '), line };
     },
     async restart(i) {
-      const started = (log: string) => (log.match(/Kafka Server started/g) ?? []).length;
-      const before = started(await logOf(i));
+      const before = startsIn(await logOf(i));
       procs[i]!.kill('SIGTERM');
       const killer = setTimeout(() => procs[i]!.kill('SIGKILL'), 30_000);
       await procs[i];
       clearTimeout(killer);
       procs[i] = launch(i);
-      const until = Date.now() + timeout;
-      for (;;) {
-        const log = await logOf(i);
-        if (started(log) > before) return;
-        const exited = await Promise.race([
-          procs[i]!.then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 0)),
-        ]);
-        if (exited)
-          throw new Error(`broker ${spec.nodes[i]!.host} (node ${i}) exited during its restart:\n${tail(log)}`);
-        if (Date.now() > until)
-          throw new Error(
-            `broker ${spec.nodes[i]!.host} (node ${i}) did not restart within ${timeout / 1000} s:\n${tail(log)}`,
-          );
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await started(i, before, 'its restart');
+    },
+    async addBroker(node) {
+      const i = nodes.length;
+      const [client, internal] = await freePorts(2);
+      nodes.push(node);
+      clientPorts.push(client!);
+      internalPorts.push(internal!);
+      configs.push(await configure(i));
+      procs.push(launch(i));
+      await started(i, 0, 'its start');
+      return i;
     },
     stop,
   };
 }
+
+/** How many times a broker log says the broker started. */
+const startsIn = (log: string) => (log.match(/Kafka Server started/g) ?? []).length;
 
 /** The last lines of a broker log, plus every SSL or handshake error in it: what a user needs to see first. */
 function tail(log: string): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { installedJdks } from '../helpers/jdk.js';
 import { describeWithSea, runSea, toolsOnlyPath } from '../helpers/sea.js';
-import { startCluster, type RunningCluster } from './cluster.js';
+import { sslClientProps, startCluster, type RunningCluster } from './cluster.js';
 import { kafkajsRoundtrip } from './kafkajs-client.js';
 
 /**
@@ -45,19 +45,7 @@ function clientProps(
   truststore: string,
   bootstrap = cluster.bootstrap,
 ): Record<string, string> {
-  return {
-    'bootstrap.servers': bootstrap,
-    'security.protocol': 'SSL',
-    'ssl.truststore.location': truststore,
-    'ssl.truststore.password': PASSWORD,
-    ...(keystore
-      ? { 'ssl.keystore.location': keystore, 'ssl.keystore.password': PASSWORD, 'ssl.key.password': PASSWORD }
-      : {}),
-    'request.timeout.ms': '15000',
-    'default.api.timeout.ms': '30000',
-    'max.block.ms': '30000',
-    'reconnect.backoff.max.ms': '1000',
-  };
+  return sslClientProps({ bootstrap, keystore, truststore, password: PASSWORD });
 }
 
 /** A second client signed by the same CA, whose principal has no ACL: made by hand with openssl, as an operator would. */

@@ -34,6 +34,28 @@ function scriptPresentOrCi(): boolean {
   process.stderr.write(`skipped: ${SCRIPT_ABSENT}\n`);
   return false;
 }
+/** The parameters mtls-kafka.sh hard-codes at its top; an absent one keeps the script's value. */
+export interface ScriptParams {
+  readonly password?: string;
+  readonly validity?: number;
+  readonly brokers?: number;
+}
+
+/**
+ * Runs a copy of the original script in dir with its parameters edited, as its users edit them (it reads no
+ * environment). Returns the certs directory it made.
+ */
+export async function runScript(dir: string, p: ScriptParams = {}): Promise<string> {
+  let text = await readFile(SCRIPT, 'utf8');
+  if (p.password !== undefined) text = text.replace(/^PASSWORD=.*$/m, `PASSWORD='${p.password}'`);
+  if (p.validity !== undefined) text = text.replace(/^VALIDITY=.*$/m, `VALIDITY=${p.validity}`);
+  if (p.brokers !== undefined) text = text.replace(/^KAFKA_BROKER_COUNT=.*$/m, `KAFKA_BROKER_COUNT=${p.brokers}`);
+  await writeFile(join(dir, 'mtls-kafka.sh'), text);
+  const r = await execa('bash', ['mtls-kafka.sh'], { cwd: dir, reject: false, all: true });
+  if (r.exitCode !== 0) throw new Error(`the original script failed: ${r.all}`);
+  return join(dir, 'certs');
+}
+
 export const FAKE_BIN = join(ROOT, 'test/fixtures/bin');
 /** An openssl that accepts only OpenSSL 1.1.1's options (its manual pages), in front of the real one. */
 export const OPENSSL_111_BIN = join(ROOT, 'test/fixtures/openssl-1.1.1');

@@ -1,8 +1,7 @@
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, runCli, SCRIPT, SCRIPT_ABSENT } from './cli.js';
+import { ROOT, runCli, runScript, SCRIPT, SCRIPT_ABSENT } from './cli.js';
 import {
   brokerCn,
   brokerHost,
@@ -495,19 +494,11 @@ async function generate(work: string, out: string, ...flags: string[]): Promise<
   return join(work, out);
 }
 
-/** The script, patched as parity.test.ts patches it: our password, two brokers. */
-async function runScript(work: string): Promise<string> {
+/** The script with our password, two brokers. */
+async function scriptCerts(work: string): Promise<string> {
   const dir = join(work, 'script');
   await mkdir(dir);
-  await writeFile(
-    join(dir, 'mtls-kafka.sh'),
-    (await readFile(SCRIPT, 'utf8'))
-      .replace(/^PASSWORD=.*$/m, `PASSWORD='${PASSWORD}'`)
-      .replace(/^KAFKA_BROKER_COUNT=.*$/m, 'KAFKA_BROKER_COUNT=2'),
-  );
-  const r = await execa('bash', ['mtls-kafka.sh'], { cwd: dir, reject: false, all: true });
-  if (r.exitCode !== 0) throw new Error(`the original script failed: ${r.all}`);
-  return join(dir, 'certs');
+  return runScript(dir, { password: PASSWORD, brokers: 2 });
 }
 
 /** Builds every kind of specs under work/kinds/<id>; returns them with their topology and the seconds it took. */
@@ -522,7 +513,7 @@ export async function buildCorpus(
     generate(work, 'other'),
     wanted.has('confluent') ? generate(work, 'confluent', '--layout', 'confluent') : Promise.resolve(''),
     wanted.has('jks') ? generate(work, 'jks', '--store-type', 'jks') : Promise.resolve(''),
-    wanted.has('script') && existsSync(SCRIPT) ? runScript(work) : Promise.resolve(''),
+    wanted.has('script') && existsSync(SCRIPT) ? scriptCerts(work) : Promise.resolve(''),
   ]);
   const [dropin, other, confluent, jks, script] = made.map((r) => {
     if (r.status === 'rejected') throw r.reason;

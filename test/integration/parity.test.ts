@@ -1,8 +1,8 @@
 import { execa } from 'execa';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { certFacts, listStore } from '../helpers/pki.js';
-import { describeWithScript, runCli, SCRIPT, tempDir } from '../helpers/cli.js';
+import { describeWithScript, runCli, runScript, tempDir } from '../helpers/cli.js';
 
 /**
  * The drop-in promise: with the same parameters, the port makes the same
@@ -15,20 +15,6 @@ interface Params {
   password: string;
   validity: number;
   brokers: number;
-}
-
-/** The script hard-codes its parameters; a copy with other values stands in for editing it. */
-async function runScript(dir: string, p: Params): Promise<string> {
-  const original = await readFile(SCRIPT, 'utf8');
-  const patched = original
-    .replace(/^PASSWORD=.*$/m, `PASSWORD='${p.password}'`)
-    .replace(/^VALIDITY=.*$/m, `VALIDITY=${p.validity}`)
-    .replace(/^KAFKA_BROKER_COUNT=.*$/m, `KAFKA_BROKER_COUNT=${p.brokers}`);
-  const script = join(dir, 'mtls-kafka.sh');
-  await writeFile(script, patched);
-  const r = await execa('bash', [script], { cwd: dir, reject: false, all: true });
-  if (r.exitCode !== 0) throw new Error(`the original script failed: ${r.all}`);
-  return join(dir, 'certs');
 }
 
 async function runPort(dir: string, p: Params): Promise<string> {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.io.FileInputStream;
 
@@ -36,8 +37,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   OK ...                         on success, exit 0
  *   FAILED <class>: <message> | <cause class>: <cause message> ...   exit 1
  *
- *   setup <props> <topic> <principal>   create the topic (one partition per broker, replication 3)
- *                                       and let <principal> write, read and describe it
+ *   setup <props> <topic> <principal> [<replicas>]
+ *                                       create the topic (one partition per broker, replication 3;
+ *                                       or the partitions <replicas> names, "3,0,1;0,1,3" = partition 0
+ *                                       led by node 3 and so on, with min.insync.replicas 3, so that an
+ *                                       acks=all write needs every replica) and let <principal> write,
+ *                                       read and describe it
+ *   grant-broker <props> <principal>    let <principal> act as a broker (CLUSTER_ACTION on the cluster):
+ *                                       how a broker whose principal the others' super.users lack joins
  *   roundtrip <props> <topic>           produce one message to every partition (so to every
  *                                       broker that leads one) and consume them all back
  */
@@ -49,7 +56,8 @@ public final class E2eClient {
         props.load(in);
       }
       switch (args[0]) {
-        case "setup" -> setup(props, args[2], args[3]);
+        case "setup" -> setup(props, args[2], args[3], args.length > 4 ? args[4] : null);
+        case "grant-broker" -> grantBroker(props, args[2]);
         case "roundtrip" -> roundtrip(props, args[2]);
         default -> throw new IllegalArgumentException("unknown mode " + args[0]);
       }
@@ -65,13 +73,23 @@ public final class E2eClient {
     }
   }
 
-  static void setup(Properties props, String topic, String principal) throws Exception {
+  static void setup(Properties props, String topic, String principal, String replicas) throws Exception {
+    NewTopic newTopic = new NewTopic(topic, 3, (short) 3);
+    if (replicas != null) {
+      Map<Integer, List<Integer>> assignment = new TreeMap<>();
+      for (String partition : replicas.split(";")) {
+        List<Integer> nodes = new ArrayList<>();
+        for (String node : partition.split(",")) nodes.add(Integer.parseInt(node.trim()));
+        assignment.put(assignment.size(), nodes);
+      }
+      newTopic = new NewTopic(topic, assignment).configs(Map.of("min.insync.replicas", "3"));
+    }
     try (Admin admin = Admin.create(props)) {
       long deadline = System.currentTimeMillis() + 60_000;
-      // Replication 3 needs all three brokers registered and unfenced: retry until they are.
+      // Replication 3 needs its brokers registered and unfenced: retry until they are.
       while (true) {
         try {
-          admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get();
+          admin.createTopics(List.of(newTopic)).all().get();
           break;
         } catch (Exception e) {
           if (e.getCause() instanceof TopicExistsException) break;
@@ -92,6 +110,16 @@ public final class E2eClient {
       Set<Integer> leaders = new HashSet<>();
       for (TopicPartitionInfo p : d.partitions()) leaders.add(p.leader().id());
       System.out.println("OK topic " + topic + " partitions " + d.partitions().size() + " leaders " + leaders + " acl for " + user);
+    }
+  }
+
+  static void grantBroker(Properties props, String principal) throws Exception {
+    try (Admin admin = Admin.create(props)) {
+      String user = "User:" + principal;
+      admin.createAcls(List.of(new AclBinding(
+          new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+          new AccessControlEntry(user, "*", AclOperation.CLUSTER_ACTION, AclPermissionType.ALLOW)))).all().get();
+      System.out.println("OK cluster action for " + user);
     }
   }
 
