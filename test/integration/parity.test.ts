@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { certFacts, listStore } from '../helpers/pki.js';
-import { describeWithScript, runCli, SCRIPT, tempDir } from '../helpers/cli.js';
+import { describeWithScript, runCli, SCRIPT, tempDir, testPath } from '../helpers/cli.js';
 
 /**
  * The drop-in promise: with the same parameters, the port makes the same
@@ -26,7 +26,8 @@ async function runScript(dir: string, p: Params): Promise<string> {
     .replace(/^KAFKA_BROKER_COUNT=.*$/m, `KAFKA_BROKER_COUNT=${p.brokers}`);
   const script = join(dir, 'mtls-kafka.sh');
   await writeFile(script, patched);
-  const r = await execa('bash', [script], { cwd: dir, reject: false, all: true });
+  // Through the same openssl as kafka-mtls (OpenSSL 1.1.1 under npm run test:openssl-1.1.1).
+  const r = await execa('bash', [script], { cwd: dir, env: { PATH: testPath() }, reject: false, all: true });
   if (r.exitCode !== 0) throw new Error(`the original script failed: ${r.all}`);
   return join(dir, 'certs');
 }
