@@ -9,13 +9,17 @@
 # Runs once: later calls reuse the cache until this script changes. A run builds beside the cache and
 # swaps it in at the end, under a lock, so an interrupted or concurrent run leaves no half cache.
 #
-# Trust: the Release files are checked against the system's Debian archive keyring (the one apt itself
-# trusts, from the debian-archive-keyring package apt depends on): bullseye's InRelease is signed by
-# bookworm's archive key as well as bullseye's, so Debian 12 and 13 verify it without any bullseye key
-# installed. No [trusted=yes]: a Release file that fails the check fails the fetch.
+# Trust: the Release files are checked against the system's Debian archive keyring (signed-by: the keyring
+# apt itself trusts, from the debian-archive-keyring package apt depends on; KAFKA_MTLS_DEBIAN_KEYRING names
+# another), and against nothing else (Dir::Etc::trusted and trustedparts are emptied). bullseye's InRelease is
+# signed by bookworm's archive key as well as bullseye's, and bullseye-security's by bookworm's security key as
+# well as bullseye's, so a keyring that holds bookworm's keys needs no bullseye key. No [trusted=yes]: a Release
+# file that fails the check fails the fetch (tried with a keyring of trixie's key only: NO_PUBKEY, exit 1).
+# bullseye-security holds the newest builds (1.1.1w-0+deb11u8 and 11.0.32.1 in 2026-12; bullseye itself has
+# 1.1.1w-0+deb11u1 and 11.0.24).
 #
-# Measured on the 2-core development machine (Debian 12, 2026-12): 9.1 s from nothing (8.6 MB of lists,
-# 40.7 MB of packages), 0.02 s from the cache.
+# Measured on the 2-core development machine (Debian 12, 2026-12): 3.9 s from nothing (8.6 MB of lists,
+# 40.7 MB of packages, 174 MB extracted), 0.01 s from the cache.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.cache/bullseye"
@@ -53,6 +57,8 @@ if done_already; then
   exit 0
 fi
 
+# Under the lock no other run is building: a directory left by a killed one is stale.
+rm -rf "$root/.cache"/bullseye.new-*
 work=$(mktemp -d "$root/.cache/bullseye.new-XXXXXX")
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
@@ -122,7 +128,7 @@ esac
   -keystore "$work/check.p12" -storetype PKCS12 -storepass check-only >"$work/check.log" 2>&1 \
   || { cat "$work/check.log" >&2; exit 1; }
 jdk_version=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$jdk_home/release")
-echo "fetch-bullseye: $version, OpenJDK $jdk_version ($(cd "$work/debs" && ls | tr '\n' ' '))" >&2
+echo "fetch-bullseye: $version, OpenJDK $jdk_version ($(cd "$work/debs" && printf '%s ' *.deb))" >&2
 
 rm -rf "$apt" "$work/debs" "$work"/*.log "$work/check.p12"
 echo "$want" >"$work/.stamp"
