@@ -18,8 +18,9 @@
 # bullseye-security holds the newest builds (1.1.1w-0+deb11u8 and 11.0.32.1 in 2026-12; bullseye itself has
 # 1.1.1w-0+deb11u1 and 11.0.24).
 #
-# Measured on the 2-core development machine (Debian 12, 2026-12): 3.9 s from nothing (8.6 MB of lists,
-# 40.7 MB of packages, 174 MB extracted), 0.01 s from the cache.
+# Measured on the 2-core development machine (Debian 12, 2026-12): 3.9 s from nothing with the machine quiet,
+# 12 to 18 s with it shared (load 15 to 20; 5 runs), for 8.6 MB of lists and 40.7 MB of packages (174 MB
+# extracted); 0.01 s from the cache.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.cache/bullseye"

@@ -7,8 +7,9 @@
 # failed fetch fails. One jest process per file, so that no file's run depends on another's. Run
 # `npm run build` first (the npm script does).
 #
-# Measured on the 2-core development machine (Debian 12, 2026-12, the machine otherwise busy):
-# the fetch 3.9 s (0.01 s cached), the nine files 6 min 40 s.
+# Measured on the 2-core development machine (Debian 12, 2026-12): the nine files in 5 min 14 s with the machine
+# quiet (load 1 to 2; 4 min 25 s of user CPU), 10 min 11 s with it shared (load 15 to 18). The three files added
+# with the real 1.1.1 (verify, probe, dry-run) took 3 min 11 s of the first. The fetch: see fetch-bullseye.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 if paths=$(bash scripts/fetch-bullseye.sh); then
