@@ -1,6 +1,5 @@
-import { readFile, realpath, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { ParamFallbacks } from '../options/params.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
 import { checkState, type CertRecord, type IdentityRecord, type State } from '../model/state.js';
@@ -10,8 +9,6 @@ import type { CertFacts } from '../pki/x509.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
 import { Secret, type SecretEnv } from '../secrets.js';
 import { isMissingFile, readBoundedText } from '../pki/read-file.js';
-import { interruptedSwap } from './leftovers.js';
-import { surveyDirectory } from './takeover.js';
 
 /**
  * Reads and writes kafka-mtls.json, in the output directory: what the directory holds and how it was described
@@ -121,49 +118,4 @@ export async function readGeneratedSecrets(
   if (state.identities[0])
     await read(GENERATED_PASSWORDS.truststore, 'truststore password', files.creds(state.identities[0]).truststore);
   return out;
-}
-
-/** The directory a plan, apply or rotate-ca works on (a symlink stays one), and its state file if it has one. */
-export async function findDirectory(out: string | undefined): Promise<{ dir: string; state?: State }> {
-  const given = resolve(out ?? 'certs');
-  const dir = await realpath(given).catch(() => given);
-  const cut = await interruptedSwap(given);
-  // Not "run generate first": that would make a new CA, where the swap only needs finishing.
-  if (cut) throw new UsageError('--out', `${given} is missing: ${cut}; nothing was read`);
-  return { dir, state: await readState(dir) };
-}
-
-/** The refusal for a directory without a state file that cannot be taken over either. */
-export function noStateError(dir: string, takeOver: 'apply' | 'none'): UsageError {
-  const then =
-    takeOver === 'apply'
-      ? `: take it over first with kafka-mtls apply (plan shows what it would do)`
-      : `: it was not made by kafka-mtls generate; run generate first`;
-  return new UsageError('--out', `${dir} holds no ${STATE_FILE}${then}`);
-}
-
-/** The defaults a directory's state gives: its layout, store type, outputs, deployment and password style. */
-export function fallbackOf(state: State): ParamFallbacks {
-  return {
-    layout: state.layout,
-    storeType: state.storeType,
-    emit: state.emit,
-    deployment: state.deployment,
-    generatePasswords: state.generatedPasswords,
-  };
-}
-
-/**
- * The directory a rotate-ca works on (a symlink stays one), its state, and the defaults it gives. One that
- * kafka-mtls did not make is taken over by plan and apply first.
- */
-export async function openDirectory(
-  out: string | undefined,
-): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
-  const { dir, state } = await findDirectory(out);
-  if (!state) {
-    const survey = await surveyDirectory(dir).catch(() => undefined);
-    throw noStateError(dir, survey ? 'apply' : 'none');
-  }
-  return { dir, state, fallback: fallbackOf(state) };
 }

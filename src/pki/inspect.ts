@@ -144,9 +144,12 @@ async function inspectStore(file: string, path: string, opts: CaptureOptions): P
     return {
       file,
       kind: 'unreadable',
-      reason: wrongPassword
-        ? `a ${store.type} store that does not open with the password: ${store.error}`
-        : 'not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store',
+      reason: store.unsupportedAlgorithm
+        ? `a PKCS12 store whose ${store.unsupportedAlgorithm} this openssl cannot decrypt (OpenSSL 1.1.1's .p12 ` +
+          `default; OpenSSL 3 needs -legacy), and keytool could not list it: ${store.error}`
+        : wrongPassword
+          ? `a ${store.type} store that does not open with the password: ${store.error}`
+          : 'not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store',
     };
   }
   return {

@@ -21,6 +21,8 @@ export interface ReadStore {
   readonly opened: boolean;
   /** Why it did not open: the tool's own words. */
   readonly error?: string;
+  /** A PKCS12 store that openssl opened but could not decrypt, and keytool could not list: the algorithm. */
+  readonly unsupportedAlgorithm?: string;
   readonly entries: ReadonlyArray<StoreEntry & { readonly infos: readonly CertInfo[] }>;
   /** For a PKCS12 key entry: whether the private key matches the leaf certificate. */
   readonly keyMatches?: boolean;
@@ -94,8 +96,11 @@ export async function readStore(
   // keytool and openssl read the store by its path: a FIFO would keep them waiting until the time-out.
   await checkRegularFile(path, { kind: 'store', option });
   const type = await storeType(path);
-  const listed = type === 'PKCS12' ? await listPkcs12(path, opts) : await listJks(path, opts);
-  if ('error' in listed) return { path, type, opened: false, error: listed.error, entries: [] };
+  const listed = type === 'PKCS12' ? await listPkcs12(path, opts) : await listWithKeytool(path, opts);
+  if ('error' in listed) {
+    const { error, unsupportedAlgorithm } = listed;
+    return { path, type, opened: false, error, ...(unsupportedAlgorithm ? { unsupportedAlgorithm } : {}), entries: [] };
+  }
   const withInfos = await Promise.all(
     listed.entries.map(async (e) => ({
       ...e,
@@ -115,19 +120,36 @@ function readCached(pem: string, opts: CaptureOptions, cache: CertCache): Promis
   return read;
 }
 
-type Listed = { readonly entries: readonly StoreEntry[]; readonly keyMatches?: boolean } | { readonly error: string };
+type Listed =
+  | { readonly entries: readonly StoreEntry[]; readonly keyMatches?: boolean }
+  | { readonly error: string; readonly unsupportedAlgorithm?: string };
 
-/** A PKCS12 store as Java would see it, and whether its private key matches the key entry's certificate. */
+/**
+ * OpenSSL 3 refusing a cipher its default provider lacks, after the MAC checked out: what it says of a .p12 that
+ * OpenSSL 1.1.1 wrote with its defaults (the certificates under RC2-40-CBC), which it decrypts only with -legacy
+ * (an option 1.1.1 lacks): "inner_evp_generic_fetch:unsupported:…Algorithm (RC2-40-CBC : 0)".
+ */
+const UNSUPPORTED_ALGORITHM = /:unsupported:.*Algorithm \(([^\s:)]+)/;
+
+/**
+ * A PKCS12 store as Java would see it, and whether its private key matches the key entry's certificate. One this
+ * openssl cannot decrypt is listed by keytool, as the Java client that reads it would (the key is then not compared).
+ */
 async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
   const r = await capture('openssl', pkcs12ListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
   const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
-  if (!listing) return { error: lastLine(r.stderr || r.stdout) };
+  if (!listing) {
+    const algorithm = UNSUPPORTED_ALGORITHM.exec(r.raw.stderr)?.[1];
+    if (!algorithm) return { error: lastLine(r.stderr || r.stdout) };
+    const byKeytool = await listWithKeytool(path, opts);
+    return 'error' in byKeytool ? { ...byKeytool, unsupportedAlgorithm: algorithm } : byKeytool;
+  }
   const leaf = listing.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.certs[0]?.pem;
   return { entries: listing.entries, keyMatches: leaf ? await keyMatchesCert(path, leaf, opts) : undefined };
 }
 
-/** A JKS store through keytool, each certificate as PEM (-rfc). */
-async function listJks(path: string, opts: CaptureOptions): Promise<Listed> {
+/** A store through keytool (a JKS, or a PKCS12 openssl cannot decrypt), each certificate as PEM (-rfc). */
+async function listWithKeytool(path: string, opts: CaptureOptions): Promise<Listed> {
   const r = await capture('keytool', jksListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
   if (!r.ok) return { error: lastLine(r.stdout + r.stderr) };
   return { entries: parseKeytoolList(r.raw.stdout)?.entries ?? [] };

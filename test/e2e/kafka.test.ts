@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
-import { installedJdks } from '../helpers/jdk.js';
+import { expectJdk11, installedJdks } from '../helpers/jdk.js';
 import { describeWithSea, runSea, toolsOnlyPath } from '../helpers/sea.js';
 import { sslClientProps, startCluster, type RunningCluster } from './cluster.js';
 import { kafkajsRoundtrip } from './kafkajs-client.js';
@@ -462,19 +462,27 @@ async function roundTripOn(stores: string, name: string): Promise<void> {
   }
 }
 
-/** A JDK other than the default one (JDK 17), if any: Temurin 25 here, whatever .ci/run could install in CI. */
-const secondJdk = (await installedJdks())[1];
-if (!secondJdk)
+/**
+ * Each JDK other than the default one (JDK 17): Temurin 25 here, whatever .ci/run could install in CI, and Debian
+ * bullseye's JDK 11 (scripts/fetch-bullseye.sh, which .ci/run runs).
+ */
+const otherJdks = (await installedJdks()).slice(1);
+expectJdk11(otherJdks, 'the second-JDK cluster test');
+if (otherJdks.length === 0)
   process.stderr.write('skipped: no second JDK under /usr/lib/jvm: the second-JDK cluster test did not run\n');
 
-(secondJdk ? describe : describe.skip)(
-  `the drop-in stores made with a second JDK's keytool (${secondJdk?.version})`,
-  () => {
-    test('run the cluster and a client round trip', async () => {
-      await roundTripOn(await generate(join(work, 'jdk2'), ['--keytool', secondJdk!.keytool]), 'cluster-jdk2');
-    }, 300_000);
-  },
-);
+const jdkCases = otherJdks.map((j) => [j.version, j.keytool] as const);
+(otherJdks.length > 0 ? describe : describe.skip)("the drop-in stores made with another JDK's keytool", () => {
+  // jest refuses an empty table even where the describe is skipped.
+  test.each(jdkCases.length > 0 ? jdkCases : [['none', ''] as const])(
+    'JDK %s: run the cluster and a client round trip',
+    async (version, keytool) => {
+      const stores = await generate(join(work, `jdk-${version}`), ['--keytool', keytool]);
+      await roundTripOn(stores, `cluster-jdk-${version}`);
+    },
+    300_000,
+  );
+});
 
 describeWithSea()('a cluster on the stores the single executable made, with only openssl and a JDK on PATH', () => {
   test('the brokers start and a client round trip works', async () => {

@@ -39,6 +39,11 @@ export interface ScriptParams {
   readonly password?: string;
   readonly validity?: number;
   readonly brokers?: number;
+  /**
+   * jks: keytool makes JKS stores, as the script's keytool did before Java 9. Set through the security property
+   * keytool reads its default type from (keystore.type), so the script itself runs unchanged.
+   */
+  readonly storeType?: 'jks' | 'pkcs12';
 }
 
 /**
@@ -51,7 +56,15 @@ export async function runScript(dir: string, p: ScriptParams = {}): Promise<stri
   if (p.validity !== undefined) text = text.replace(/^VALIDITY=.*$/m, `VALIDITY=${p.validity}`);
   if (p.brokers !== undefined) text = text.replace(/^KAFKA_BROKER_COUNT=.*$/m, `KAFKA_BROKER_COUNT=${p.brokers}`);
   await writeFile(join(dir, 'mtls-kafka.sh'), text);
-  const r = await execa('bash', ['mtls-kafka.sh'], { cwd: dir, reject: false, all: true });
+  // Through the same openssl as kafka-mtls (OpenSSL 1.1.1 under npm run test:openssl-1.1.1).
+  const env: Record<string, string> = { PATH: testPath() };
+  if (p.storeType === 'jks') {
+    await writeFile(join(dir, 'jks.security'), 'keystore.type=jks\n');
+    env.JAVA_TOOL_OPTIONS = `-Djava.security.properties=${join(dir, 'jks.security')}`;
+  }
+  // A JKS keytool asks for the key's password ("RETURN if same as keystore password"): end of input answers it,
+  // as the user's RETURN did.
+  const r = await execa('bash', ['mtls-kafka.sh'], { cwd: dir, reject: false, all: true, env, stdin: 'ignore' });
   if (r.exitCode !== 0) throw new Error(`the original script failed: ${r.all}`);
   return join(dir, 'certs');
 }
@@ -61,12 +74,25 @@ export const FAKE_BIN = join(ROOT, 'test/fixtures/bin');
 export const OPENSSL_111_BIN = join(ROOT, 'test/fixtures/openssl-1.1.1');
 
 /**
- * KAFKA_MTLS_TEST_OPENSSL_111=1 (npm run test:openssl-1.1.1) runs every CLI of the suite through the
- * OpenSSL 1.1.1 stand-in: first on PATH, so that the default `openssl` is the stand-in.
+ * KAFKA_MTLS_TEST_OPENSSL_111_BIN (set by npm run test:openssl-1.1.1) names a directory whose `openssl` every
+ * CLI of the suite runs: first on PATH, so that the default `openssl` is it. It is the real OpenSSL 1.1.1w
+ * (.cache/bullseye/bin, scripts/fetch-bullseye.sh), or the stand-in (OPENSSL_111_BIN) where that could not be had.
  */
+export const OPENSSL_111_DIR = process.env.KAFKA_MTLS_TEST_OPENSSL_111_BIN || undefined;
+/** Whether OPENSSL_111_DIR holds the real OpenSSL 1.1.1w: the stand-in runs OpenSSL 3 underneath. */
+export const OPENSSL_111_REAL = OPENSSL_111_DIR !== undefined && resolve(OPENSSL_111_DIR) !== OPENSSL_111_BIN;
+
+/**
+ * `path` with OPENSSL_111_DIR first, when it is set: for what a test runs itself as a user would (the original
+ * script, a --dry-run script), so that it runs the same openssl as the CLI.
+ */
+export function testPath(path: string = process.env.PATH ?? ''): string {
+  return OPENSSL_111_DIR ? `${OPENSSL_111_DIR}:${path}` : path;
+}
+
 function cliEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  if (process.env.KAFKA_MTLS_TEST_OPENSSL_111 !== '1') return env;
-  return { ...env, PATH: `${OPENSSL_111_BIN}:${env.PATH ?? process.env.PATH ?? ''}` };
+  if (!OPENSSL_111_DIR) return env;
+  return { ...env, PATH: testPath(env.PATH) };
 }
 
 /**

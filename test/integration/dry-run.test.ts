@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir, testPath } from '../helpers/cli.js';
 import { makeIssuingPki } from '../helpers/pki.js';
 
 /**
@@ -80,7 +80,7 @@ describe('the --dry-run script is a faithful copy of the run', () => {
     if (await SHELLCHECK)
       expect((await execa('shellcheck', ['-S', 'error', `${at}.sh`], { cwd: dir })).stdout).toBe('');
 
-    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/', ...ENV, ...scriptEnv };
+    const env = { PATH: testPath(), HOME: process.env.HOME ?? '/', ...ENV, ...scriptEnv };
     const script = await execa('bash', [`${at}.sh`, `${at}-script`], {
       cwd: dir,
       env,
@@ -159,7 +159,7 @@ describe('the --dry-run script runs no text it was given as a value', () => {
       }
 
       // No DIR: the script's own default, the --out it was made with, quoted.
-      const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/', ...ENV };
+      const env = { PATH: testPath(), HOME: process.env.HOME ?? '/', ...ENV };
       const plan = join(dir, `plan-${i}.sh`);
       const r = await execa('bash', [plan], { cwd: script, env, extendEnv: false, reject: false, all: true });
       expect(String(r.all).split('\n')).not.toContain('INJECTED');
@@ -208,7 +208,7 @@ describe('the --dry-run script refuses what the run refuses', () => {
     const empty = { ...ENV, PASSWORD: '' };
     const run = await runCli(['generate', '--brokers', '1', '--out', 'by-run'], { cwd: dir, env: empty });
     expect(run.exitCode).toBe(2);
-    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/', ...empty };
+    const env = { PATH: testPath(), HOME: process.env.HOME ?? '/', ...empty };
     const r = await execa('bash', ['plan.sh', 'by-script'], { cwd: dir, env, extendEnv: false, reject: false });
     expect(r.stderr).toBe(run.stderr.trimEnd());
     expect(r.stderr).toBe("error: PASSWORD: must not be empty (unset it to use the script's default password)");

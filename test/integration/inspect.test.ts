@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { OPENSSL_111_REAL, runCli, tempDir } from '../helpers/cli.js';
 
 const PW = 'Inspect-Pa55';
 let work: string;
@@ -70,6 +70,44 @@ test('a store with the wrong password, or a file of no known kind, exits 1 and s
   expect(other.stdout).toMatch(
     /^ext0\.cnf: unreadable\n +not a PEM certificate, CSR or private key, nor a PKCS12 or JKS store$/m,
   );
+});
+
+describe("a .p12 with OpenSSL 1.1.1's default algorithms (its certificates under RC2-40-CBC)", () => {
+  let p12: string;
+  beforeAll(async () => {
+    // Made by the test's openssl: OpenSSL 3 writes 1.1.1's defaults with -legacy, which 1.1.1 lacks.
+    const legacy = /^OpenSSL 1\./.test((await execa('openssl', ['version'])).stdout) ? [] : ['-legacy'];
+    p12 = join(work, 'p12/legacy.p12');
+    const args = ['-in', 'ca.crt', '-inkey', 'ca.key', '-name', 'ca', '-out', p12, '-passout', 'env:PW'];
+    await execa('openssl', ['pkcs12', '-export', ...legacy, ...args], { cwd: join(work, 'p12'), env: { PW } });
+    const info = await execa('openssl', ['pkcs12', ...legacy, '-in', p12, '-info', '-noout', '-passin', 'env:PW'], {
+      env: { PW },
+    });
+    expect(info.stderr).toMatch(/PKCS7 Encrypted data: pbeWithSHA1And40BitRC2-CBC/);
+  });
+
+  test('is listed: by openssl where it decrypts RC2-40 (1.1.1), by keytool where it does not (OpenSSL 3)', async () => {
+    const r = await inspect(['p12/legacy.p12']);
+    expect(r.stdout).toMatch(/^legacy\.p12: PKCS12 store, 1 entries\n {2}alias ca: PrivateKeyEntry, chain of 1$/m);
+    expect(r.stdout).toMatch(/subject: +emailAddress=my@email\.com,CN=Kafka-Security-CA,/);
+    expect(r.exitCode).toBe(0);
+  });
+
+  test('without a keytool, OpenSSL 3 names the algorithm and -legacy; the wrong password is still named as such', async () => {
+    const r = await runCli(['inspect', '--keytool', '/nonexistent/keytool', p12], { cwd: work, env: { PASSWORD: PW } });
+    if (OPENSSL_111_REAL) {
+      expect(r.stdout).toMatch(/^legacy\.p12: PKCS12 store, 1 entries$/m);
+      expect(r.exitCode).toBe(0);
+    } else {
+      expect(r.stdout).toMatch(
+        /^legacy\.p12: unreadable\n +a PKCS12 store whose RC2-40-CBC this openssl cannot decrypt \(OpenSSL 1\.1\.1's \.p12 default; OpenSSL 3 needs -legacy\), and keytool could not list it: /m,
+      );
+      expect(r.exitCode).toBe(1);
+    }
+    const wrong = await inspect(['p12/legacy.p12'], { PASSWORD: 'wrong-password' });
+    expect(wrong.stdout).toMatch(/a PKCS12 store that does not open with the password/);
+    expect(wrong.exitCode).toBe(1);
+  });
 });
 
 test('--json', async () => {

@@ -1,12 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { installedJdks, type Jdk } from '../helpers/jdk.js';
+import { expectJdk11, installedJdks, type Jdk } from '../helpers/jdk.js';
 import { listStore } from '../helpers/pki.js';
 
 /**
- * Every JDK installed here (the default one on PATH, and each other under /usr/lib/jvm: Temurin 25 on
- * the development machines, whatever .ci/run could install in CI) makes a directory that verify passes,
+ * Every JDK here (the default one on PATH, each other under /usr/lib/jvm: Temurin 25 on the development machines,
+ * whatever .ci/run could install in CI; and Debian bullseye's JDK 11, fetched into .cache/bullseye by
+ * scripts/fetch-bullseye.sh, which .ci/run runs) makes a directory that verify passes,
  * in the store type that JDK's keytool makes by default (JKS on 8, PKCS12 from 9), readable by the
  * default JDK's keytool. Without a second JDK, its test is reported as skipped, with the reason.
  */
@@ -14,6 +15,7 @@ const PW = 'Jdk-Matrix-9';
 const jdks = await installedJdks();
 const [first, ...others] = jdks;
 const expectedType = (j: Jdk) => (j.major >= 9 ? 'PKCS12' : 'JKS');
+expectJdk11(jdks, 'the JDK matrix');
 
 let work: string;
 beforeAll(async () => {

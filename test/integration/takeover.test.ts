@@ -4,9 +4,16 @@ import { cp, mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:tls';
-import { changedFiles, describeWithScript, runCli, snapshot, tempDir } from '../helpers/cli.js';
+import {
+  changedFiles,
+  describeWithScript,
+  runCli,
+  runScript,
+  snapshot,
+  tempDir,
+  type ScriptParams,
+} from '../helpers/cli.js';
 import { certFacts } from '../helpers/pki.js';
-import { runScript, type ScriptParams } from '../helpers/script-run.js';
 
 /**
  * Taking over what mtls-kafka.sh made (#20): directories the real script made, with its defaults and with a
@@ -91,7 +98,9 @@ async function handshake(
 
 const POD = (i: number) => `mtls-kafka-${i}.mtls-kafka-headless`;
 
-describeWithScript().each<ScriptParams>([
+type Made = Required<Omit<ScriptParams, 'storeType'>> & Pick<ScriptParams, 'storeType'>;
+
+describeWithScript().each<Made>([
   { password: 'password', validity: 730, brokers: 3 },
   { password: 'Jks-Secret-42', validity: 365, brokers: 1, storeType: 'jks' },
   { password: 'An0ther-pass', validity: 90, brokers: 24 },
