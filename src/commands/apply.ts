@@ -17,10 +17,10 @@ import {
   verboseOption,
 } from '../options/flags.js';
 import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '../options/lifecycle.js';
-import { diffCluster, hasChanges, type Change } from '../plans/diff.js';
+import { diffCluster, hasChanges, toSign, type Change } from '../plans/diff.js';
 import { restrictPlan } from '../plans/partial.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { proveDirectoryPasswords, readCurrent } from '../output/current.js';
+import { caOutlived, proveDirectoryPasswords, readCurrent } from '../output/current.js';
 import { openCopyStage } from '../output/stage.js';
 import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 import type { CommandIo } from '../report/io.js';
@@ -83,6 +83,8 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
   const read = await readCurrent(raw, deps, true);
   await checkApplicable(read, deps);
   const changes = diffCluster(read.cluster, read.current, opts);
+  const late = caOutlived(read.dir, read.current.ca, toSign(read.cluster, changes));
+  if (late) deps.warn?.(late);
   // A directory taken over gets its kafka-mtls.json even when no certificate changes: in a swap, as always.
   if (!hasChanges(changes) && !read.takeOver) return { changes };
   deps.onParams?.(read.params);
@@ -107,6 +109,7 @@ async function checkApplicable(read: Read, deps: GenerateDeps): Promise<void> {
   await proveDirectoryPasswords(dir, current.state, params, secrets, deps.exec);
   if (warning) deps.warn?.(warning);
   if (v1Warning) deps.warn?.(v1Warning);
+  for (const w of read.warnings) deps.warn?.(w);
 }
 
 /** The changes made in a copy of the directory: only what is new or reissued runs, removals at the end. */

@@ -4,8 +4,8 @@ import type { Cluster } from '../model/cluster.js';
 import type { GenerateParams } from '../options/params.js';
 import { addOptions, clusterOptions, jsonOption, outOption, toolOptions } from '../options/flags.js';
 import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '../options/lifecycle.js';
-import { diffCluster, hasChanges, type Change, type Current } from '../plans/diff.js';
-import { proveDirectoryPasswords, readCurrent } from '../output/current.js';
+import { diffCluster, hasChanges, toSign, type Change, type Current } from '../plans/diff.js';
+import { caOutlived, proveDirectoryPasswords, readCurrent } from '../output/current.js';
 import type { TakeOver } from '../output/takeover.js';
 import { changesJson, formatChanges } from '../report/diff.js';
 import type { CommandIo } from '../report/io.js';
@@ -71,5 +71,9 @@ export async function runLifecyclePlan(
   if (takeOver) await proveDirectoryPasswords(read.dir, current.state, params, read.secrets, undefined);
   if (warning) deps.warn?.(warning);
   if (read.v1Warning) deps.warn?.(read.v1Warning);
-  return { params, cluster, current, takeOver, changes: diffCluster(cluster, current, opts) };
+  for (const w of read.warnings) deps.warn?.(w);
+  const changes = diffCluster(cluster, current, opts);
+  const late = caOutlived(read.dir, current.ca, toSign(cluster, changes));
+  if (late) deps.warn?.(late);
+  return { params, cluster, current, takeOver, changes };
 }

@@ -66,6 +66,7 @@ export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.P
   const caCert = parseX509(ca.pem);
   const v1Ca = caCert !== undefined && x509Version(caCert) === 1;
   const v1Warning = v1Ca ? v1CaWarning(join(dir, files.caCert)) : undefined;
+  const warnings = taken?.takeOver.warnings ?? [];
   // A v1 CA signs on (every client trusts it), planned without the checks strictness makes of a new CA.
   const plan = v1Ca && !external ? buildPlan(params, cluster, { v1Ca }) : firstPlan;
   return {
@@ -78,7 +79,31 @@ export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.P
     warning: planned.warning,
     takeOver: taken?.takeOver,
     v1Warning,
+    warnings,
   };
+}
+
+/**
+ * A CA that expires before the certificates signed now would: the script's CA lives as long as its leaves
+ * (VALIDITY), the write-up's 365 days against its leaves' 3650, so a leaf signed late in its life outlives it and
+ * stops verifying on the CA's last day.
+ */
+export function caOutlived(
+  dir: string,
+  ca: Pick<CertWithPem, 'notAfter'>,
+  signed: readonly Pick<Identity, 'validityDays'>[],
+): string | undefined {
+  if (signed.length === 0) return undefined;
+  const longest = Math.max(...signed.map((i) => i.validityDays));
+  const until = new Date(Date.now() + longest * 86_400_000);
+  // A day's grace: the script's CA and first leaves share VALIDITY and end seconds apart, which nobody can act on.
+  if (until.getTime() - ca.notAfter.getTime() <= 86_400_000) return undefined;
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  return (
+    `${dir}/ca.crt expires on ${day(ca.notAfter)}, before the certificates signed now would (valid ${longest} ` +
+    `days, to ${day(until)}): from that day they no longer verify. Move to a new CA before then with kafka-mtls ` +
+    'rotate-ca, or sign for fewer days (--validity)'
+  );
 }
 
 /** What a v1 CA (mtls-kafka.sh's) costs, and the way out; it keeps signing, since every client trusts it. */

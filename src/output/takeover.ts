@@ -6,7 +6,7 @@
  * CA did not sign, a store that is not one, names that fit neither layout) is refused, naming the file.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DN_ATTRS, type Cluster, type Dn, type DnAttr, type Identity, type San } from '../model/cluster.js';
@@ -39,6 +39,8 @@ export interface TakeOver {
   readonly v1Ca: boolean;
   /** One line per thing read from the files. */
   readonly lines: readonly string[];
+  /** What the directory's files risk as they are, which a take-over keeps (their modes). */
+  readonly warnings: readonly string[];
 }
 
 const SIGNED = 'ca-signed-';
@@ -176,7 +178,37 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
     `CA ${ca.facts.subject}: X.509 v${version}, valid until ${ca.facts.notAfter.toISOString().slice(0, 10)}`,
   );
   lines.push(`${storeType.toUpperCase()} stores (as ${storeTypeFile} is), one password for every store`);
-  return { state, takeOver: { madeBy: MADE_BY[layout], v1Ca: version === 1, lines } };
+  const warnings = await openSecrets(survey);
+  return { state, takeOver: { madeBy: MADE_BY[layout], v1Ca: version === 1, lines, warnings } };
+}
+
+/**
+ * The files holding a private key or a password that other users can read: the script's keytool left keystores
+ * 0644, the write-up's `cat ca.crt ca.key > ca.pem` the CA's key. Their modes are kept (a broker may read them as
+ * another user, and the take-over changes no old file), and said.
+ */
+async function openSecrets(survey: Survey): Promise<string[]> {
+  const { dir } = survey;
+  const secret = [dropInFiles.caKey, ...survey.found.map((f) => f.keystore)];
+  if (survey.layout === 'confluent') {
+    secret.push(confluentFiles.caPem);
+    for (const f of survey.found) {
+      const c = confluentIdentityFiles({ alias: f.alias } as Identity);
+      secret.push(c.key, c.p12, c.creds.keystore, c.creds.key, c.creds.truststore);
+    }
+  }
+  const open: string[] = [];
+  for (const f of secret) {
+    const st = await lstat(join(dir, f)).catch(() => undefined);
+    if (st?.isFile() && (st.mode & 0o077) !== 0) open.push(`${f} (${(st.mode & 0o777).toString(8).padStart(4, '0')})`);
+  }
+  if (open.length === 0) return [];
+  const more = open.length > 3 ? ` and ${open.length - 3} more` : '';
+  return [
+    `${open.slice(0, 3).join(', ')}${more} in ${dir} hold a private key or a password that other users can read: ` +
+      'kafka-mtls keeps their modes (a broker may read them as another user) and makes its own files 0600; ' +
+      'chmod 600 them once nothing reads them as another user',
+  ];
 }
 
 async function readCa(dir: string): Promise<{ cert: X509Certificate; facts: CertFacts }> {

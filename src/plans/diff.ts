@@ -120,3 +120,9 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 export function hasChanges(changes: readonly Change[]): boolean {
   return changes.some((c) => c.kind !== 'keep');
 }
+
+/** The identities a run would sign: those to create or reissue. */
+export function toSign(wanted: Cluster, changes: readonly Change[]): Identity[] {
+  const signed = new Set(changes.filter((c) => c.kind === 'create' || c.kind === 'reissue').map((c) => c.alias));
+  return wanted.identities.filter((i) => signed.has(i.alias));
+}

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { once } from 'node:events';
-import { cp, mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:tls';
@@ -317,6 +317,31 @@ describeWithScript()('what cannot be taken over is refused: exit 2, one line nam
       /its names fit neither mtls-kafka\.sh's layout .* nor the Confluent flow's/,
     );
   }, 120_000);
+
+  test('key material other users can read is named, and its modes are kept; a CA that new leaves outlive is warned of', async () => {
+    const dir = join(work, 'modes');
+    await cp(made, dir, { recursive: true });
+    await chmod(join(dir, 'mtls-kafka-0.keystore.jks'), 0o644);
+    await chmod(join(dir, 'ca.key'), 0o600);
+    // The script's CA lives VALIDITY days (730); a broker signed now for 1000 days would outlive it.
+    const r = await runCli(['apply', '--out', 'modes', '--brokers', '2'], {
+      cwd: work,
+      env: { ...env, VALIDITY: '1000' },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(
+      /warning: mtls-kafka-0\.keystore\.jks \(0644\).* other users can read: kafka-mtls keeps their modes/,
+    );
+    expect(r.stderr).not.toMatch(/ca\.key \(/);
+    expect(r.stderr).toMatch(
+      /ca\.crt expires on \d{4}-\d\d-\d\d, before the certificates signed now would \(valid 1000 days/,
+    );
+    expect((await stat(join(dir, 'mtls-kafka-0.keystore.jks'))).mode & 0o777).toBe(0o644);
+    expect((await stat(join(dir, 'mtls-kafka-1.keystore.jks'))).mode & 0o777).toBe(0o600);
+    // Signing for no longer than the CA lives: no such warning.
+    const again = await runCli(['plan', '--out', 'modes', '--brokers', '3'], { cwd: work, env });
+    expect(again.stderr).not.toMatch(/expires on/);
+  }, 180_000);
 
   test('rotate-ca on a directory without kafka-mtls.json says to take it over with apply first', async () => {
     const dir = join(work, 'rotate-first');
