@@ -80,7 +80,11 @@ export class Redactor {
     this.#hidden = [...new Set(Object.values(secrets).map((s) => s.reveal()))]
       .filter((v) => v.length > 0 && !isPublicWord(v, publicText))
       .sort((a, b) => b.length - a.length);
+    const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.#wrapped = this.#hidden.map((v) => new RegExp([...v].map(esc).join('(?:\\r?\\n)?'), 'g'));
   }
+  /** Each secret with a line break allowed between any two of its characters. */
+  readonly #wrapped: readonly RegExp[];
   /**
    * Whole text: a complete output, a line, a message. When `cut` (by default,
    * a text that does not end its last line), the end may be the first part of a
@@ -89,6 +93,10 @@ export class Redactor {
   text(text: string, cut = !text.endsWith('\n')): string {
     let out = text;
     for (const v of this.#hidden) out = out.split(v).join(REDACTED);
+    // A tool that wraps its output can print a secret over two lines: each piece is hidden, the line breaks kept.
+    if (/[\r\n]/.test(out)) {
+      for (const re of this.#wrapped) out = out.replace(re, (m) => m.replace(/[^\r\n]+/g, REDACTED));
+    }
     if (!cut) return out;
     for (const v of this.#hidden) {
       for (let k = v.length - 1; k >= Math.min(3, v.length); k--) {
@@ -99,19 +107,41 @@ export class Redactor {
   }
   /**
    * A stream redacted line by line, each line given whole to `onLine` (without
-   * its newline): a secret split across two writes is still found.
+   * its newline): a secret split across two writes is still found. So is one
+   * split across two lines: a line is given once the next one is known (or the
+   * stream ends), since the next may hold the rest of a secret it ends with.
    */
   lines(onLine: (line: string) => void): { write(chunk: string): void; end(): void } {
-    let pending = '';
+    let partial = '';
+    // The last whole line, redacted as far as what came before it tells, not given yet.
+    let held: string | undefined;
+    const firstAndRest = (t: string): [string, string] => {
+      const i = t.indexOf('\n');
+      return [t.slice(0, i), t.slice(i + 1)];
+    };
     return {
       write: (chunk) => {
-        const parts = (pending + chunk).split(/\r?\n/);
-        pending = parts.pop()!;
-        for (const line of parts) onLine(this.text(line, false));
+        const parts = (partial + chunk).split(/\r?\n/);
+        partial = parts.pop()!;
+        for (const line of parts) {
+          if (held === undefined) {
+            held = line;
+            continue;
+          }
+          const [first, rest] = firstAndRest(this.text(`${held}\n${line}`, false));
+          onLine(first);
+          held = rest;
+        }
       },
       end: () => {
-        if (pending !== '') onLine(this.text(pending, true));
-        pending = '';
+        if (held !== undefined && partial !== '') {
+          const [first, rest] = firstAndRest(this.text(`${held}\n${partial}`, true));
+          onLine(first);
+          onLine(rest);
+        } else if (held !== undefined) onLine(this.text(held, false));
+        else if (partial !== '') onLine(this.text(partial, true));
+        held = undefined;
+        partial = '';
       },
     };
   }

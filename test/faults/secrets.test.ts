@@ -232,6 +232,27 @@ describe('--verbose', () => {
     expect(await readdir(dir)).toEqual([]);
   }, 120_000);
 
+  test('a tool writing the password over two lines: --verbose, the report and the kept journal show no piece', async () => {
+    const pw = 'Split-Secret-Pw-77';
+    const bin = await tempDir();
+    const split = await wrapFixture(bin, 'openssl', join(FAKE_BIN, 'openssl-split'), { PASSWORD: pw, SPLIT_LINE: '1' });
+    const args = ['generate', '--brokers', '1', '--verbose', '--keep-work', '--openssl', split];
+    const r = await runCli(args, { cwd: dir, env: { PASSWORD: pw } });
+    await rm(bin, { recursive: true, force: true });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^\[[\w.-]+\] openssl: the password is \*\*\*$/m);
+    expect(r.stdout).toMatch(/^\[[\w.-]+\] \*\*\*, and that is wrong$/m);
+    expect(r.stderr).toMatch(/^ {4}\*\*\*, and that is wrong$/m);
+    const kept = (await readdir(dir)).filter((n) => n.includes('kafka-mtls-kept'));
+    expect(kept).toHaveLength(1);
+    const journals = await readdir(join(dir, kept[0]!, '.kafka-mtls'));
+    const journal = await readFile(join(dir, kept[0]!, '.kafka-mtls', journals[0]!), 'utf8');
+    expect(journal).toContain('and that is wrong');
+    for (const text of [r.stdout, r.stderr, journal])
+      for (const piece of [pw.slice(0, pw.length / 2), pw.slice(pw.length / 2)]) expect(text).not.toContain(piece);
+    await rm(join(dir, kept[0]!), { recursive: true, force: true });
+  }, 120_000);
+
   test('one broker: a few hundred lines, each whole and prefixed by its step, no key-generation dots', async () => {
     const r = await runCli(['generate', '--brokers', '1', '--verbose'], { cwd: dir, env: ENV });
     expect(r.exitCode).toBe(0);

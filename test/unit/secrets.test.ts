@@ -14,9 +14,23 @@ describe('Redactor', () => {
     const stream = new Redactor(secrets('Split-Secret-Pw-77')).lines((l) => lines.push(l));
     for (const chunk of ['one\nthe password is Split-Se', 'cret-Pw', '-77, wrong\r\nlast without newline'])
       stream.write(chunk);
-    expect(lines).toEqual(['one', 'the password is ***, wrong']);
+    // A whole line is given once the next is known: the next could hold the rest of a secret it ends with.
+    expect(lines).toEqual(['one']);
     stream.end();
     expect(lines).toEqual(['one', 'the password is ***, wrong', 'last without newline']);
+  });
+
+  test('a secret a tool wraps over two lines: each piece hidden, in a stream and in a whole text', () => {
+    const r = new Redactor(secrets('Split-Secret-Pw-77'));
+    const lines: string[] = [];
+    const stream = r.lines((l) => lines.push(l));
+    for (const chunk of ['the password is Split-Se', 'cret\r\n', '-Pw-77, wrong\nnext\n']) stream.write(chunk);
+    expect(lines).toEqual(['the password is ***', '***, wrong']);
+    stream.end();
+    expect(lines).toEqual(['the password is ***', '***, wrong', 'next']);
+    expect(r.text('is Split-Secret\n-Pw-77 or\nSplit-Secret-Pw-77\n')).toBe('is ***\n*** or\n***\n');
+    // Only a line break joins the pieces: other text between them is no secret.
+    expect(r.text('Split-Secret\nand -Pw-77\n')).toBe('Split-Secret\nand -Pw-77\n');
   });
 
   test('output cut in the middle of a secret (a process killed mid-write) does not show its first part', () => {
