@@ -168,7 +168,12 @@ export function finishPlan(state: State, present: ReadonlySet<string>, passwords
     trustFiles(state.layout, state, present),
     passwords.truststore,
   );
-  const embedded = embeddedTrustSteps(state, full, new Set([...present, ...steps.flatMap((st) => st.writes)]), passwords);
+  const embedded = embeddedTrustSteps(
+    state,
+    full,
+    new Set([...present, ...steps.flatMap((st) => st.writes)]),
+    passwords,
+  );
   return {
     steps: [...steps, ...embedded.steps],
     outputs: [...trustOutputs(state, present), ...embedded.outputs],

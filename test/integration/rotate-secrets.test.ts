@@ -38,9 +38,7 @@ async function secrets(dir: string): Promise<SecretData[]> {
   const k8s = join(dir, 'kubernetes');
   const out: SecretData[] = [];
   for (const f of (await readdir(k8s)).sort()) {
-    for (const doc of parseAllDocuments(await readFile(join(k8s, f), 'utf8')) as ReturnType<
-      typeof parseAllDocuments
-    > &
+    for (const doc of parseAllDocuments(await readFile(join(k8s, f), 'utf8')) as ReturnType<typeof parseAllDocuments> &
       unknown[]) {
       const o = (doc as { toJS(): Record<string, unknown> }).toJS();
       if (o.kind !== 'Secret') continue;
@@ -57,7 +55,8 @@ async function secrets(dir: string): Promise<SecretData[]> {
 async function fileFor(dir: string, key: string): Promise<string | undefined> {
   const top = await readdir(dir);
   if (top.includes(key)) return join(dir, key);
-  for (const d of top.filter((t) => t.endsWith('-creds'))) if ((await readdir(join(dir, d))).includes(key)) return join(dir, d, key);
+  for (const d of top.filter((t) => t.endsWith('-creds')))
+    if ((await readdir(join(dir, d))).includes(key)) return join(dir, d, key);
   return undefined;
 }
 
@@ -93,7 +92,9 @@ async function checkSecrets(dir: string, scratch: string): Promise<{ truststores
       const leaf = new X509Certificate(s.data['tls.crt']!);
       const key = createPublicKey(s.data['tls.key']!.toString('utf8')).export({ type: 'spki', format: 'der' });
       expect(Buffer.from(key).equals(leaf.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
-      expect(s.data['tls.key']!.toString('utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n[^]*-----END PRIVATE KEY-----\n$/);
+      expect(s.data['tls.key']!.toString('utf8')).toMatch(
+        /^-----BEGIN PRIVATE KEY-----\n[^]*-----END PRIVATE KEY-----\n$/,
+      );
       tls++;
     }
   }
@@ -144,7 +145,8 @@ describe.each([
       const r = await runCli(['rotate-ca', phase, '--out', 'certs'], { cwd: dir, env: ENV });
       expect([phase, r.exitCode, r.stderr]).toEqual([phase, 0, '']);
       counts.push(await checkSecrets(certs, scratch));
-      const t = layout === 'dropin' ? join(certs, 'kafka.server.truststore.jks') : await firstConfluentTruststore(certs);
+      const t =
+        layout === 'dropin' ? join(certs, 'kafka.server.truststore.jks') : await firstConfluentTruststore(certs);
       trusted.push(await trustedCns(t));
       // start leaves the leaves as they are: the tls Secrets' keys are the same keys.
       if (phase === 'start') expect(await tlsKeys(certs)).toEqual(keys0);
