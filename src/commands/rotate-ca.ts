@@ -20,7 +20,15 @@ import {
   verboseOption,
 } from '../options/flags.js';
 import { buildPlan } from '../plans/generate.js';
-import { checkOrder, finishPlan, nextSubject, reissueMoves, reissuePlan, startPlan } from '../plans/rotate-ca.js';
+import {
+  checkOrder,
+  finishPlan,
+  nextSubject,
+  reissueMoves,
+  reissuePlan,
+  startPlan,
+  trustedIn,
+} from '../plans/rotate-ca.js';
 import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { Plan } from '../runner/step.js';
 import { targetOf, withClaim } from '../output/claim.js';
@@ -166,11 +174,17 @@ function phasePlan(
   present: ReadonlySet<string>,
   params: GenerateParams,
 ): Plan {
-  const trustEnv = state.generatedPasswords ? GENERATED_PASSWORDS.truststore : SHARED_PASSWORD.truststore;
-  if (phase === 'start') return startPlan(state, nextCa, present, trustEnv);
-  if (phase === 'finish') return finishPlan(state, present, trustEnv);
-  const signing: Cluster = { ca: nextCa, identities: state.identities, storeType: state.storeType };
-  return reissuePlan(state, buildPlan(params, signing), present);
+  const passwords = state.generatedPasswords ? GENERATED_PASSWORDS : SHARED_PASSWORD;
+  const trusted = trustedIn(phase, state.layout);
+  const signing: Cluster = {
+    ca: phase === 'reissue' ? nextCa : state.ca,
+    identities: state.identities,
+    storeType: state.storeType,
+  };
+  const full = buildPlan(params, signing, { trusted });
+  if (phase === 'start') return startPlan(state, nextCa, present, passwords, full);
+  if (phase === 'finish') return finishPlan(state, present, passwords, full);
+  return reissuePlan(state, full, present);
 }
 
 /** In the work directory, before the steps: reissue moves the old CA aside, finish removes it. */

@@ -180,3 +180,40 @@ export function principalOf(subject: Dn): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
+
+/**
+ * The first id of a broker (broker-<n>) or client (client, client-<n>) not taken. An id names files (the drop-in
+ * layout's ext<n>.cnf) and generated passwords' variables, so a given one is never reused for another identity.
+ */
+export function freeId(role: Identity['role'], taken: ReadonlySet<string>): string {
+  const ids = role === 'broker' ? (n: number) => `broker-${n}` : (n: number) => (n === 0 ? 'client' : `client-${n}`);
+  let n = 0;
+  while (taken.has(ids(n))) n++;
+  return ids(n);
+}
+
+/**
+ * The cluster the options describe, with the ids a directory already gave: an identity it holds keeps its
+ * recorded id (its files and its password's variable are named by it), and a new one keeps the id its position
+ * gives unless the directory gave that id to another identity, kept, renewed or pruned: then the first free one.
+ * Ids come from the position in the options, so without this a config naming other brokers than the directory's
+ * would give a kept broker's id to a new one (kafka-1 kept as broker-0, kafka-2 new as broker-0).
+ */
+export function withRecordedIds(cluster: Cluster, recorded: readonly Identity[]): Cluster {
+  const byAlias = new Map(recorded.map((i) => [i.alias, i]));
+  const taken = new Set(recorded.map((i) => i.id));
+  const kept = cluster.identities.map((who) => {
+    const was = byAlias.get(who.alias);
+    return was && was.role === who.role ? was.id : undefined;
+  });
+  for (const id of kept) if (id !== undefined) taken.add(id);
+  const given = new Set<string>();
+  const identities = cluster.identities.map((who, i): Identity => {
+    const keep = kept[i];
+    if (keep !== undefined) return keep === who.id ? who : { ...who, id: keep };
+    const id = taken.has(who.id) || given.has(who.id) ? freeId(who.role, new Set([...taken, ...given])) : who.id;
+    given.add(id);
+    return id === who.id ? who : { ...who, id };
+  });
+  return identities.every((who, i) => who === cluster.identities[i]) ? cluster : { ...cluster, identities };
+}

@@ -1,6 +1,6 @@
 /** An existing directory read for plan, apply and rotate-ca: what it holds, and the cluster the options want. */
 import { join } from 'node:path';
-import type { Cluster, Identity } from '../model/cluster.js';
+import { withRecordedIds, type Cluster, type Identity } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
 import { GENERATED_PASSWORDS, generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
@@ -40,8 +40,11 @@ export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.P
   const { params } = planned;
   // The directory's CA signs: your own CA, as the state recorded it, unless given again.
   const external = params.externalCa ?? state.ca.external;
-  const cluster: Cluster = external ? { ...planned.cluster, ca: { ...planned.cluster.ca, external } } : planned.cluster;
-  const firstPlan = external === params.externalCa ? planned.plan : buildPlan(params, cluster);
+  // Every identity the directory holds keeps its id, and new ones get ids no file of the directory is named by.
+  const described = withRecordedIds(planned.cluster, state.identities);
+  const cluster: Cluster = external ? { ...described, ca: { ...described.ca, external } } : described;
+  const firstPlan =
+    external === params.externalCa && described === planned.cluster ? planned.plan : buildPlan(params, cluster);
   if (params.layout !== state.layout)
     throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
   if (params.storeType !== state.storeType)

@@ -9,7 +9,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate
 import { lstat, readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
-import { DN_ATTRS, type Cluster, type Dn, type DnAttr, type Identity, type San } from '../model/cluster.js';
+import { DN_ATTRS, freeId, type Cluster, type Dn, type DnAttr, type Identity, type San } from '../model/cluster.js';
 import type { Deployment } from '../model/deployment.js';
 import { confluentFiles, confluentIdentityFiles, dropInFiles, type Layout } from '../model/layouts.js';
 import { checkState, type IdentityRecord, type State } from '../model/state.js';
@@ -273,7 +273,7 @@ function identityOf(
   const id =
     named?.id ??
     (taken
-      ? freeId(broker, taken)
+      ? freeId(broker ? 'broker' : 'client', taken)
       : broker
         ? `broker-${Number(index)}`
         : clientCount === 1
@@ -296,14 +296,6 @@ function identityOf(
     keyBits: facts.keyBits,
     validityDays: lifetimeDays(facts),
   };
-}
-
-/** The first broker-<n>, or client then client-<n>, that is not taken. */
-function freeId(broker: boolean, taken: ReadonlySet<string>): string {
-  const ids = broker ? (n: number) => `broker-${n}` : (n: number) => (n === 0 ? 'client' : `client-${n}`);
-  let n = 0;
-  while (taken.has(ids(n))) n++;
-  return ids(n);
 }
 
 /** node:crypto's subject, one attribute per line in encoding order, as a Dn. */

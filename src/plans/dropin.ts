@@ -31,6 +31,8 @@ export const TRUSTSTORE_CA_ALIAS = 'caroot';
 const f = dropInFiles;
 const TRUST_BASE = `${SCRATCH}/trust-base.store`;
 const scratch = (who: Identity, ext: string) => `${SCRATCH}/${who.alias}.${ext}`;
+/** A leaf's unencrypted key: only in the scratch directory, while the run lasts. */
+export const dropInScratchKey = (who: Identity) => scratch(who, 'key');
 /** With one password for all keystores, they start as copies of one store holding the CA; else each has its own. */
 const baseOf = (who: Identity, pws: StorePasswords) => (pws.generated ? scratch(who, 'base') : TRUST_BASE);
 
@@ -39,7 +41,7 @@ function files(who: Identity): PipelineFiles {
     dir: '',
     config: scratch(who, 'req.cnf'),
     ext: f.ext(who),
-    key: scratch(who, 'key'),
+    key: dropInScratchKey(who),
     csr: f.csr(who),
     cert: f.signed(who),
     p12: scratch(who, 'p12'),

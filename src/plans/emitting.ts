@@ -28,6 +28,8 @@ export interface LayoutView {
   readonly caCert: string;
   /** The certificates that follow a leaf in its chain, up to the root, as files. */
   readonly chain: readonly string[];
+  /** The CA certificates clients trust (a Secret's ca.crt): the anchor, or both CAs while rotate-ca runs. */
+  readonly trusted: readonly string[];
   /** The stores' type as Kafka's ssl.*.type names it; undefined when left to the JVM's default. */
   readonly storeType: 'PKCS12' | 'JKS' | undefined;
   files(who: Identity): IdentityFiles;

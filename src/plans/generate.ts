@@ -11,12 +11,12 @@ import { buildDropInPlan } from './dropin.js';
 export function buildPlan(
   params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment' | 'generatePasswords'>,
   cluster: Cluster,
-  ca: { readonly v1Ca?: boolean } = {},
+  ca: { readonly v1Ca?: boolean; readonly trusted?: readonly string[] } = {},
 ): Plan {
   const build = params.layout === 'confluent' ? buildConfluentPlan : buildDropInPlan;
   const passwords = params.generatePasswords ? GENERATED_PASSWORDS : SHARED_PASSWORD;
   const { emit, out: outDir, deployment } = params;
-  return build(cluster, { emit, outDir, deployment, passwords, v1Ca: ca.v1Ca });
+  return build(cluster, { emit, outDir, deployment, passwords, v1Ca: ca.v1Ca, trusted: ca.trusted });
 }
 
 export interface GeneratePlan {

@@ -80,12 +80,14 @@ function tlsSecret(e: Emitting, who: Identity): void {
     manifestStep(
       `${who.id}.k8s-tls`,
       tls,
-      `Secret ${name} with tls.crt (chain), tls.key (PKCS#8) and ca.crt`,
+      `Secret ${name} with tls.crt (chain), tls.key (PKCS#8) and ca.crt${
+        e.layout.trusted.length > 1 ? ` (${e.layout.trusted.join(' + ')})` : ''
+      }`,
       { name, namespace: e.ctx.deployment.namespace, type: 'kubernetes.io/tls' },
       [
         { key: 'tls.crt', files: [f.cert, ...e.layout.chain] },
         { key: 'tls.key', files: [f.key] },
-        { key: 'ca.crt', files: [e.layout.caCert] },
+        { key: 'ca.crt', files: [...e.layout.trusted] },
       ],
     ),
   );

@@ -33,6 +33,11 @@ export interface PlanOptions {
    * v1 CA; verify's strict-clients finding warns about it instead.
    */
   readonly v1Ca?: boolean;
+  /**
+   * The CA certificates clients are to trust, as files, when not the CA alone: both CAs while rotate-ca runs
+   * (plans/rotate-ca.ts), in the order the truststores and ca.pem hold them.
+   */
+  readonly trusted?: readonly string[];
 }
 
 /** One identity's files through the pipeline, scratch ones included, as its layout names them. */
@@ -115,6 +120,7 @@ export function buildLayoutPlan(cluster: Cluster, recipe: LayoutRecipe, opts: Pl
   const view: LayoutView = {
     caCert: c.ca.anchor,
     chain: [c.ca.bundle],
+    trusted: opts.trusted ?? [c.ca.anchor],
     storeType: recipe.storeType(cluster),
     files: (who) => recipe.files(who),
     credsWritten: recipe.writesCreds,

@@ -1,13 +1,15 @@
-import type { CaSpec, Cluster, Dn } from '../model/cluster.js';
+import type { CaSpec, Cluster, Dn, Identity } from '../model/cluster.js';
 import type { Layout } from '../model/layouts.js';
 import { UsageError } from '../errors.js';
 import { TRUSTSTORE_ALIAS } from './confluent.js';
 import { storeCheck } from './pipeline.js';
 import { confluentFiles, dropInFiles, trustFiles } from '../model/layouts.js';
 import { NEXT, PREVIOUS, type Phase, type State } from '../model/state.js';
-import type { Plan, Step } from '../runner/step.js';
-import { importTrustedCert } from '../steps/keytool.js';
-import { checkCa, createCa } from '../steps/openssl.js';
+import type { StorePasswords } from '../model/passwords.js';
+import type { OutputFile, Plan, Step } from '../runner/step.js';
+import { exportKeyEntry, importTrustedCert } from '../steps/keytool.js';
+import { checkCa, createCa, extractPkcs12Key } from '../steps/openssl.js';
+import { dropInScratchKey } from './dropin.js';
 import { restrictPlan } from './partial.js';
 import { loadTemplate, renderTemplate } from './templates.js';
 import type { ExpectedEntry } from '../pki/stores.js';
@@ -18,6 +20,8 @@ import type { ExpectedEntry } from '../pki/stores.js';
  *   reissue  every leaf is signed by the new CA; truststores still trust both;
  *   finish   the old CA leaves every truststore.
  * The phase reached is recorded in the state file, and a phase refuses to run out of order.
+ * Each phase also makes again every emitted file that embeds the truststores or the trusted CAs (the Secrets), so
+ * that what a rolling restart mounts trusts what the directory's truststores trust.
  */
 
 const NEXT_ALIAS = 'caroot-next';
@@ -85,13 +89,27 @@ export function trustSteps(
   return steps;
 }
 
-/** rotate-ca start: the new CA, and truststores that hold both. */
+/** The CA files clients trust in each phase, in the order truststores and ca.pem hold them (full plans' `trusted`). */
+export function trustedIn(phase: Phase, layout: Layout): string[] {
+  const caCert = layout === 'confluent' ? confluentFiles.caCert : dropInFiles.caCert;
+  if (phase === 'start') return [caCert, NEXT.cert];
+  // reissueMoves has put the old CA at PREVIOUS.cert and the new one at caCert.
+  if (phase === 'reissue') return [PREVIOUS.cert, caCert];
+  return [caCert];
+}
+
+/**
+ * rotate-ca start: the new CA, and truststores that hold both; then every Secret made again from the full plan
+ * (built with trusted = both CAs), which embeds the truststores and the trusted CAs.
+ */
 export function startPlan(
   state: State,
   nextCa: CaSpec,
   present: ReadonlySet<string>,
-  truststorePasswordEnv: string,
+  passwords: StorePasswords,
+  full: Plan,
 ): Plan {
+  const truststorePasswordEnv = passwords.truststore;
   const config = renderTemplate(loadTemplate(state.layout === 'confluent' ? 'confluent-ca.cnf' : 'ca.cnf'), {
     ca_bits: String(nextCa.keyBits),
     dn: { lines: nextCa.subject },
@@ -126,31 +144,95 @@ export function startPlan(
       truststorePasswordEnv,
     ),
   ];
+  const written = new Set([...present, NEXT.cert, ...steps.flatMap((st) => st.writes)]);
+  const embedded = embeddedTrustSteps(state, full, written, passwords);
   return {
-    steps,
+    steps: [...steps, ...embedded.steps],
     outputs: [
       { path: NEXT.config, private: false },
       { path: NEXT.key, private: true },
       { path: NEXT.cert, private: false },
       ...trustOutputs(state, present),
+      ...embedded.outputs,
     ],
     scratch: [SCRATCH],
   };
 }
 
-/** rotate-ca finish: truststores with the new CA alone, as a fresh generate makes them. */
-export function finishPlan(state: State, present: ReadonlySet<string>, truststorePasswordEnv: string): Plan {
+/** rotate-ca finish: truststores with the new CA alone, as a fresh generate makes them; the Secrets made again. */
+export function finishPlan(state: State, present: ReadonlySet<string>, passwords: StorePasswords, full: Plan): Plan {
   const caCert = state.layout === 'confluent' ? confluentFiles.caCert : dropInFiles.caCert;
+  const steps = trustSteps(
+    state.storeType,
+    [[TRUSTSTORE_ALIAS, caCert]],
+    trustFiles(state.layout, state, present),
+    passwords.truststore,
+  );
+  const embedded = embeddedTrustSteps(
+    state,
+    full,
+    new Set([...present, ...steps.flatMap((st) => st.writes)]),
+    passwords,
+  );
   return {
-    steps: trustSteps(
-      state.storeType,
-      [[TRUSTSTORE_ALIAS, caCert]],
-      trustFiles(state.layout, state, present),
-      truststorePasswordEnv,
-    ),
-    outputs: trustOutputs(state, present),
+    steps: [...steps, ...embedded.steps],
+    outputs: [...trustOutputs(state, present), ...embedded.outputs],
     scratch: [SCRATCH],
   };
+}
+
+/**
+ * The emitted files that embed a truststore or the trusted CAs, taken from the full plan: every Secret of
+ * --emit kubernetes and kubernetes-per-broker (keystores, truststores, a tls Secret's ca.crt). --emit pem's ca.pem
+ * files are trustSteps' pems. A leaf's chain (.chain.pem, tls.crt) ends at the signing CA, which start and finish
+ * leave as it is. The drop-in layout keeps no unencrypted leaf key, so a tls Secret's tls.key is read back from the
+ * keystore into the scratch directory first.
+ */
+export function embeddedTrustSteps(
+  state: State,
+  full: Plan,
+  available: ReadonlySet<string>,
+  passwords: StorePasswords,
+): { steps: Step[]; outputs: OutputFile[] } {
+  const steps: Step[] = [];
+  const outputs: OutputFile[] = [];
+  const have = new Set(available);
+  for (const s of full.steps) {
+    if (s.action.kind !== 'secret-manifest') continue;
+    for (const r of s.reads) {
+      if (have.has(r)) continue;
+      const who = state.layout === 'dropin' ? state.identities.find((i) => dropInScratchKey(i) === r) : undefined;
+      // A bug, not the user's: every file a Secret reads is in the directory or made above.
+      if (!who) throw new Error(`${s.id} reads ${r}, which rotate-ca does not make`);
+      steps.push(...leafKeySteps(who, r, passwords.keystore(who)));
+      have.add(r);
+    }
+    steps.push(s);
+    outputs.push(...s.writes.map((path) => ({ path, private: true })));
+  }
+  return { steps, outputs };
+}
+
+/** A drop-in leaf's unencrypted key, read back from its keystore into the scratch directory. */
+function leafKeySteps(who: Identity, key: string, passwordEnv: string): Step[] {
+  const p12 = `${SCRATCH}/${who.alias}.export.p12`;
+  return [
+    exportKeyEntry({
+      id: `${who.id}.key-export`,
+      alias: who.alias,
+      store: dropInFiles.keystore(who),
+      out: p12,
+      passwordEnv,
+    }),
+    ...extractPkcs12Key({
+      id: `${who.id}.key-read`,
+      alias: who.alias,
+      p12,
+      bag: `${SCRATCH}/${who.alias}.key-bag.pem`,
+      out: key,
+      passwordEnv,
+    }),
+  ];
 }
 
 function trustOutputs(state: State, present: ReadonlySet<string>) {

@@ -115,6 +115,51 @@ export function importKeyEntry(s: ImportKeystoreSpec): Step {
   };
 }
 
+/**
+ * Copies one key entry of a keystore (JKS or PKCS12: keytool finds which) into a new PKCS12 file, under the same
+ * password, for openssl to read its key from (plans/rotate-ca.ts: a Secret's tls.key made again).
+ */
+export function exportKeyEntry(s: {
+  readonly id: string;
+  readonly alias: string;
+  readonly store: string;
+  readonly out: string;
+  readonly passwordEnv: string;
+}): Step {
+  return {
+    id: s.id,
+    title: `Copy ${s.alias}'s key entry from ${s.store} to ${s.out}`,
+    action: {
+      kind: 'exec',
+      tool: 'keytool',
+      secretEnv: [s.passwordEnv],
+      args: [
+        ...JVM_OPTIONS,
+        '-importkeystore',
+        '-noprompt',
+        '-srckeystore',
+        s.store,
+        '-srcstorepass:env',
+        s.passwordEnv,
+        '-srcalias',
+        s.alias,
+        '-destkeystore',
+        s.out,
+        '-deststoretype',
+        'PKCS12',
+        '-deststorepass:env',
+        s.passwordEnv,
+      ],
+    },
+    reads: [s.store],
+    writes: [s.out],
+    // With -srcalias keytool prints no count (measured: JDK 17 says only "Importing keystore A to B..."), so the
+    // check is the step's exit code and its written file; openssl's read of the key after it opens the file.
+    check: (o) =>
+      /Importing keystore/.test(o.stdout + o.stderr) ? undefined : `keytool did not say it copied ${s.alias}'s entry`,
+  };
+}
+
 export interface ListSpec {
   readonly id: string;
   readonly store: string;

@@ -71,7 +71,7 @@ export const OPENSSL_OPTIONS_USED: Readonly<Record<string, readonly string[]>> =
     '-clcerts',
     '-noout',
   ],
-  pkey: ['-pubout', '-passin', '-in', '-text_pub'],
+  pkey: ['-pubout', '-passin', '-in', '-text_pub', '-out'],
 };
 
 /** The options of `args` (an openssl argv, subcommand first) that the list above does not hold. */

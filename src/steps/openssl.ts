@@ -328,3 +328,38 @@ export function checkPkcs12Store(s: Pkcs12CheckSpec): Step {
 function expectLine(pattern: RegExp, otherwise: string): (o: StepOutput) => string | undefined {
   return (o) => (pattern.test(o.stderr) || pattern.test(o.stdout) ? undefined : otherwise);
 }
+
+/**
+ * A PKCS12 file's private key, unencrypted, then as PKCS#8 PEM alone: `pkcs12 -nocerts -nodes` writes bag
+ * attributes before it, which `pkey` leaves out, so the key file is what `req -newkey -nodes` wrote.
+ */
+export function extractPkcs12Key(s: {
+  readonly id: string;
+  readonly alias: string;
+  readonly p12: string;
+  readonly bag: string;
+  readonly out: string;
+  readonly passwordEnv: string;
+}): Step[] {
+  return [
+    {
+      id: `${s.id}.bag`,
+      title: `Read ${s.alias}'s key from ${s.p12}`,
+      action: {
+        kind: 'exec',
+        tool: 'openssl',
+        secretEnv: [s.passwordEnv],
+        args: ['pkcs12', '-in', s.p12, '-passin', `env:${s.passwordEnv}`, '-nocerts', '-nodes', '-out', s.bag],
+      },
+      reads: [s.p12],
+      writes: [s.bag],
+    },
+    {
+      id: `${s.id}.pkcs8`,
+      title: `Write ${s.alias}'s key to ${s.out}: PKCS#8, unencrypted`,
+      action: { kind: 'exec', tool: 'openssl', args: ['pkey', '-in', s.bag, '-out', s.out] },
+      reads: [s.bag],
+      writes: [s.out],
+    },
+  ];
+}
