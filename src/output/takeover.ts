@@ -122,7 +122,7 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
   const clients = survey.found.filter((f) => !isBroker(f.alias, undefined, wanted));
   // The Confluent flow numbers from 1 (kafka-1) and its ids name no file: one the options do not name gets an id
   // theirs leave free, or the state written would give two identities one id (kafka-1 and the options' kafka-3).
-  const freeIds = layout === 'confluent' ? new Set(wanted.cluster.identities.map((i) => i.id)) : undefined;
+  const freeIds = new Set(wanted.cluster.identities.map((i) => i.id));
   for (const f of survey.found) {
     const { cert, facts } = await readLeaf(dir, f.cert);
     if (!signedBy(cert, ca.cert)) {
@@ -132,7 +132,7 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
           'another CA signed cannot be taken over; nothing was changed',
       );
     }
-    const who = identityOf(f, facts, cert, wanted, clients.length, freeIds);
+    const who = identityOf(f, facts, cert, wanted, clients.length, freeIds, layout);
     identities.push(who);
     certs[who.alias] = { ...certRecord(facts), sans: facts.sans, issuerSha256: ca.facts.sha256 };
     const until = facts.notAfter.toISOString().slice(0, 10);
@@ -263,23 +263,23 @@ function identityOf(
   cert: X509Certificate,
   wanted: Wanted,
   clientCount: number,
-  taken?: Set<string>,
+  taken: Set<string>,
+  layout: Layout,
 ): Identity {
   const subject = dnOf(cert, f.cert);
   const cn = subject.find(([k]) => k === 'CN')?.[1];
   const named = wanted.cluster.identities.find((i) => i.alias === f.alias);
   const broker = isBroker(f.alias, cn, wanted);
   const index = /-(\d+)$/.exec(f.alias)?.[1];
+  // The drop-in's broker ids name its ext<i>.cnf, so they are the script's numbers; its clients' name no file.
   const id =
     named?.id ??
-    (taken
-      ? freeId(broker ? 'broker' : 'client', taken)
-      : broker
-        ? `broker-${Number(index)}`
-        : clientCount === 1
-          ? 'client'
-          : `client-${f.alias}`);
-  taken?.add(id);
+    (layout === 'dropin' && broker
+      ? `broker-${Number(index)}`
+      : layout === 'dropin' && clientCount === 1
+        ? 'client'
+        : freeId(broker ? 'broker' : 'client', taken));
+  taken.add(id);
   const sans = facts.sans.map((text): San => {
     const s = parseSanText(text);
     if (s.kind !== 'DNS' && s.kind !== 'IP') {
