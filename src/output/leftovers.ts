@@ -2,6 +2,7 @@ import { lstat, readdir, readFile, readlink, rename, rm, unlink, writeFile } fro
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, inPhase } from './io.js';
 import { isAlive } from './lock.js';
+import { RUN_ID, RUN_ID_PATTERN, runIdOf } from '../runner/run-id.js';
 
 /**
  * What a killed run leaves beside its target, found and put right by the next
@@ -11,9 +12,12 @@ import { isAlive } from './lock.js';
 
 const WORK = '.kafka-mtls-work-';
 
-/** `.certs.kafka-mtls-work-<pid>-XXXXXX`: the owner's PID in the name, so a later run can tell it is gone. */
+/**
+ * `.certs.kafka-mtls-work-<run id>-XXXXXX`: the run id in the name is what a later run finds in the environment
+ * of the processes this run started (run-id.ts), and the only ones it may stop.
+ */
 export function workPrefix(target: string): string {
-  return join(dirname(target), `.${basename(target)}${WORK}${process.pid}-`);
+  return join(dirname(target), `.${basename(target)}${WORK}${RUN_ID}-`);
 }
 
 export function swapMarkerPath(target: string): string {
@@ -72,28 +76,53 @@ export async function repairSwap(target: string, note: (text: string) => void): 
   });
 }
 
-/** Removes the work directories of runs on this target that ended without removing them. */
+/**
+ * Removes the work directories of runs on this target that ended without removing them. The caller holds the
+ * lock, which proves that their runs are over (lock.ts): what still runs in such a directory is stopped only
+ * when it carries that run's id in its environment (run-id.ts), as every process a run starts does. Anything
+ * else in it (an operator's shell, a `sleep` someone started there) is never stopped: the directory is left,
+ * with a note naming it.
+ */
 export async function removeAbandonedWork(target: string, note: (text: string) => void): Promise<void> {
   const parent = dirname(target);
   const prefix = `.${basename(target)}${WORK}`;
   const names = (await readdir(parent).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
   for (const name of names) {
     const dir = join(parent, name);
-    const owner = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1] ?? NaN);
-    if (owner === process.pid) continue;
-    if (Number.isInteger(owner) && isAlive(owner)) {
-      note(`left ${dir} in place: its run (PID ${owner}) is still going`);
+    // Named by the run id since it is there; a directory named by a PID (an older kafka-mtls) has none.
+    const runId = /^([0-9a-f]+)-/.exec(name.slice(prefix.length))?.[1];
+    if (runId === RUN_ID) continue;
+    const found = await processesInside(dir);
+    const proven = runId !== undefined && RUN_ID_PATTERN.test(runId) ? await startedBy(runId, found) : [];
+    for (const pid of proven) tryKill(pid);
+    await waitGone(proven, 3000);
+    const strangers = found.filter((pid) => !proven.includes(pid));
+    const stopped = proven.length ? `; stopped ${proven.length} of its processes still running in it` : '';
+    if (strangers.length) {
+      const one = strangers.length === 1;
+      const who = (await Promise.all(strangers.map(describeProcess))).join(', ');
+      note(
+        `left ${dir} in place: ${who} ${one ? 'is' : 'are'} using it, and kafka-mtls did not start ` +
+          `${one ? 'it' : 'them'}${stopped}; it holds unencrypted keys: remove it once ` +
+          `${one ? 'that process has' : 'those processes have'} ended`,
+      );
       continue;
     }
-    // The owner is gone; what still runs in the directory is its orphans, writing keys nobody will read.
-    const orphans = await processesInside(dir);
-    for (const pid of orphans) tryKill(pid);
-    await waitGone(orphans, 3000);
     await inPhase(`removing ${dir}`, dir, () => rm(dir, { recursive: true, force: true }));
-    const who = Number.isInteger(owner) ? `PID ${owner}, no longer running` : 'whose process is gone';
-    const stopped = orphans.length ? `; stopped ${orphans.length} of its processes still running in it` : '';
-    note(`removed ${dir}, left by a run that ended without cleaning up (${who})${stopped}`);
+    note(`removed ${dir}, left by a run that ended without cleaning up${stopped}`);
   }
+}
+
+/** The processes of `pids` whose environment carries `runId`: those the run started, and theirs. */
+async function startedBy(runId: string, pids: readonly number[]): Promise<number[]> {
+  const ids = await Promise.all(pids.map(runIdOf));
+  return pids.filter((_, i) => ids[i] === runId);
+}
+
+/** `PID 4242 (sleep)`, by its name in /proc/PID/comm. */
+async function describeProcess(pid: number): Promise<string> {
+  const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+  return comm ? `PID ${pid} (${comm})` : `PID ${pid}`;
 }
 
 /** Processes whose working directory or an open file is inside dir (Linux /proc; none found elsewhere). */

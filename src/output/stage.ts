@@ -33,7 +33,7 @@ export async function openStage(target: string): Promise<Stage> {
 
 /**
  * The work directory, made beside the target by mkdtemp, so that the swap is a rename on one file system,
- * and named by workPrefix: the owner's PID in the name is what the next run reads. Never under TMPDIR, so an
+ * and named by workPrefix: the run id in the name is what the next run reads. Never under TMPDIR, so an
  * unusable TMPDIR does not matter to a run (tmp-promise reads TMPDIR as it loads, and throws if it is gone).
  * Never removed at exit: abandonWork decides, and --keep-work keeps it.
  */

@@ -13,6 +13,7 @@ import { planDirs, type Plan } from '../runner/step.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';
 import type { SecretEnv } from '../secrets.js';
+import { workPrefix } from './leftovers.js';
 import type { Stage } from './stage.js';
 import { carryJournals, publicParams, writeJournal, type Journal } from './journal.js';
 import { asPhaseError, inPhase, ioHint, withAftermath } from './io.js';
@@ -132,6 +133,8 @@ async function runInWork(r: StagedRun): Promise<RunResult> {
     onEvent: deps.onEvent,
     streamOutput: params.verbose,
     keytoolJvm: params.keytoolJvm,
+    // The single executable's keytool host classes: beside the target, named as a work directory is.
+    scratchPrefix: workPrefix(stage.target),
   });
   if (!result.cancelled && !result.failure) return result;
   // Only a kept work directory keeps the journal: a failure to write it must not hide the step's own.

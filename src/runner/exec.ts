@@ -1,5 +1,6 @@
 import type { Result } from 'execa';
 import { StringDecoder } from 'node:string_decoder';
+import { RUN_ID, RUN_ID_VARIABLE } from './run-id.js';
 import { startInGroup } from './spawn.js';
 
 /**
@@ -68,8 +69,10 @@ const INHERITED_PREFIX = 'LC_';
 
 /**
  * A child's environment: the allowed part of the parent's (INHERITED), with `extra` (the step's secrets by
- * their KAFKA_MTLS_* names, LC_ALL) on top, and no JVM option that picks keytool's language. The one
- * function every child's environment comes from (execa runs with `extendEnv: false`).
+ * their KAFKA_MTLS_* names, LC_ALL) on top, this run's id (run-id.ts: what lets a later run prove a process
+ * is this run's orphan; never the parent's, which may be another run's), and no JVM option that picks
+ * keytool's language. The one function every child's environment comes from (execa runs with
+ * `extendEnv: false`).
  */
 export function childEnv(
   extra: Readonly<Record<string, string>>,
@@ -80,7 +83,7 @@ export function childEnv(
     if (value === undefined) continue;
     if ((INHERITED as readonly string[]).includes(name) || name.startsWith(INHERITED_PREFIX)) env[name] = value;
   }
-  Object.assign(env, extra);
+  Object.assign(env, extra, { [RUN_ID_VARIABLE]: RUN_ID });
   for (const name of JVM_OPTION_VARIABLES) {
     const value = env[name];
     if (value === undefined) continue;

@@ -1,6 +1,6 @@
 import type { ResultPromise } from 'execa';
 import { rmSync } from 'node:fs';
-import { access, realpath, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,25 +28,35 @@ import { isExecutable, locate } from './tools.js';
 /** Where `npm run build` puts the host's classes (the same from src/ and dist/). */
 export const HOST_CLASS_DIR = fileURLToPath(new URL('../../java/', import.meta.url));
 
-let seaClassDir: Promise<string> | undefined;
+const seaClassDirs = new Map<string, Promise<string>>();
 
 /**
- * java/ of the package; inside the single executable, a private directory (0700) the class is written
- * to, since java loads classes from files. It is removed when the process exits.
+ * java/ of the package; inside the single executable, a private directory (0700) the classes are written to,
+ * since java loads classes from files, removed when the process exits. A run's host gets `besidePrefix`, its
+ * work directory's (a mkdtemp prefix beside the target), so that TMPDIR, which may be read-only or missing,
+ * is never needed for a run's files, and a killed run's copy is removed by the next run as its work directory
+ * is (output/leftovers.ts). A host without one (verify's judge) uses TMPDIR, as its other scratch files do.
  */
-function hostClassDir(): Promise<string> {
+function hostClassDir(besidePrefix: string | undefined): Promise<string> {
   // java/: the host, the TLS judge (in-memory JSSE handshakes) and Kafka's principal rules, with their inner classes.
   const list = seaAsset('java/classes.txt')?.toString('utf8').split('\n').filter(Boolean) ?? [];
   const classes = list.map((c) => [c, seaAsset(`java/${c}`)] as const);
   if (!classes.some(([c, bytes]) => c === 'KeytoolHost.class' && bytes)) return Promise.resolve(HOST_CLASS_DIR);
-  seaClassDir ??= (async () => {
+  const key = besidePrefix ?? '';
+  let made = seaClassDirs.get(key);
+  if (made) return made;
+  made = (async () => {
     // Removed here, not by tmp, which cleans up at exit only once asked to for every directory it made.
-    const { path: dir } = await scratchDir({ template: 'kafka-mtls-host-XXXXXX', keep: true });
+    const dir = besidePrefix
+      ? await mkdtemp(besidePrefix)
+      : (await scratchDir({ template: 'kafka-mtls-host-XXXXXX', keep: true })).path;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await chmod(dir, 0o700);
     for (const [name, bytes] of classes) if (bytes) await writeFile(join(dir, name), bytes, { mode: 0o600 });
     return dir;
   })();
-  return seaClassDir;
+  seaClassDirs.set(key, made);
+  return made;
 }
 
 const HOST_JVM_OPTIONS = [
@@ -80,6 +90,8 @@ export interface KeytoolHostOptions {
   /** Every variable a keytool step may read (the run's secrets): a JVM's environment is fixed at its start. */
   readonly env: Readonly<Record<string, string>>;
   readonly classDir?: string;
+  /** A run's: where the single executable may write the host's classes, beside the target (hostClassDir). */
+  readonly scratchPrefix?: string;
   readonly jvmOptions?: readonly string[];
   readonly pathEnv?: string;
   /**
@@ -213,7 +225,13 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
   const start = async (): Promise<HostProcess | { reason: string }> => {
     const java = await javaBeside(opts.keytool, opts.pathEnv);
     if (typeof java !== 'string') return java;
-    const classDir = opts.classDir ?? (await hostClassDir());
+    let classDir: string;
+    try {
+      classDir = opts.classDir ?? (await hostClassDir(opts.scratchPrefix));
+    } catch (e) {
+      // An unusable TMPDIR, a full or read-only disk: keytool runs as processes instead, with a note.
+      return { reason: `the keytool host's classes could not be written: ${(e as Error).message}` };
+    }
     const classFile = join(classDir, 'KeytoolHost.class');
     if (
       !(await access(classFile).then(
@@ -301,7 +319,8 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
 
   return {
     exec,
-    warm: () => void get(),
+    // Its failure is the first keytool step's, which waits for the same start: not an unhandled rejection.
+    warm: () => void get().catch(() => undefined),
     unavailable: () => unavailable,
     starts: () => starts,
     close: async () => {

@@ -36,6 +36,8 @@ export interface RunOptions {
    * per-step, or unset: each in a keytool process of its own.
    */
   readonly keytoolJvm?: KeytoolJvm;
+  /** A mkdtemp prefix beside the target for what the run needs apart from its work directory (keytool-host.ts). */
+  readonly scratchPrefix?: string;
 }
 
 export type KeytoolJvm = 'shared' | 'per-step';
@@ -68,6 +70,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
           cwd: opts.workDir,
           env: processEnv(keytoolSecrets(plan), opts.secrets, 'keytool host'),
           jvmOptions: hostJvmOptions(keytoolSteps),
+          ...(opts.scratchPrefix !== undefined ? { scratchPrefix: opts.scratchPrefix } : {}),
         })
       : undefined;
   // The JVM starts while the first keys are made: nothing needs keytool before the CA exists.

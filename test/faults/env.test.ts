@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { chmod, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { childEnv } from '../../src/runner/exec.js';
+import { RUN_ID } from '../../src/runner/run-id.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 /**
@@ -57,6 +58,13 @@ describe('childEnv', () => {
       JAVA_HOME: '/opt/jdk',
       _JAVA_OPTIONS: '-Xmx256m',
       KAFKA_MTLS_STORE_PASSWORD: 'given',
+      KAFKA_MTLS_RUN_ID: RUN_ID,
+    });
+  });
+
+  test("carries this run's id, never one of the parent's or the caller's (another run's orphans are told by it)", () => {
+    expect(childEnv({ KAFKA_MTLS_RUN_ID: 'x' }, { ...parent, KAFKA_MTLS_RUN_ID: '0123456789abcdef' })).toMatchObject({
+      KAFKA_MTLS_RUN_ID: RUN_ID,
     });
   });
 });
@@ -105,6 +113,12 @@ describe('the tools a run starts', () => {
     for (const name of Object.keys(USER_ENV)) expect(names).not.toContain(name);
     expect(vars).toContainEqual(expect.stringMatching(new RegExp(`^PATH=${bin}:`)));
     expect(names).toContain('HOME');
+    expect(vars).toContainEqual(expect.stringMatching(/^KAFKA_MTLS_RUN_ID=[0-9a-f]{16}$/));
+  }
+
+  /** Every child of one run carries the same run id: the one in its work directory's name. */
+  function runIds(all: string[][]): Set<string> {
+    return new Set(all.flatMap((vars) => vars.filter((v) => v.startsWith('KAFKA_MTLS_RUN_ID='))));
   }
 
   test('openssl and the shared keytool JVM get neither PASSWORD nor the canary, and get PATH and HOME', async () => {
@@ -118,6 +132,7 @@ describe('the tools a run starts', () => {
     expect(seen.java).toHaveLength(1);
     expect(seen.keytool).toBeUndefined();
     for (const vars of [...seen.openssl!, ...seen.java!]) expectNarrow(vars);
+    expect(runIds([...seen.openssl!, ...seen.java!]).size).toBe(1);
   }, 180_000);
 
   test('keytool run as a process per step gets them neither', async () => {
@@ -129,6 +144,7 @@ describe('the tools a run starts', () => {
     const seen = await environments();
     expect(seen.keytool?.length).toBeGreaterThan(1);
     for (const vars of [...seen.openssl!, ...seen.keytool!]) expectNarrow(vars);
+    expect(runIds([...seen.openssl!, ...seen.keytool!]).size).toBe(1);
   }, 180_000);
 });
 

@@ -1,6 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm } from 'node:fs/promises';
 import { stat, statfs, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CLI, runCli, snapshot, tempDir, type CliRun } from '../helpers/cli.js';
@@ -72,9 +73,11 @@ async function waitFor(what: () => Promise<boolean>, ms = 60_000): Promise<void>
 }
 
 const SINCE = '2026-11-30T10:00:00.000Z';
-/** A lock file's content, as kafka-mtls writes it. */
+const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+const PID_NS = readlinkSync('/proc/self/ns/pid');
+/** A lock file's content, as kafka-mtls writes it: by default taken in this PID namespace, holding no flock. */
 const lockOf = (pid: number | undefined, host: string, command: string, extra: object = {}) =>
-  JSON.stringify({ pid, host, command, startedAt: SINCE, ...extra });
+  JSON.stringify({ pid, host, command, startedAt: SINCE, bootId: BOOT_ID, pidNs: PID_NS, flock: false, ...extra });
 
 /** A PID that no process has: one that has just ended. */
 async function deadPid(): Promise<number> {
@@ -169,15 +172,96 @@ describe('one run per directory at a time', () => {
 
   test('a lock of another host cannot be checked: exit 1, and the hint says how to remove it', async () => {
     const lock = join(dir, '.certs.kafka-mtls.lock');
-    await writeFile(lock, lockOf(1, 'build-agent-7', 'generate'));
+    await writeFile(lock, lockOf(1, 'build-agent-7', 'generate', { bootId: 'another-kernel', flock: true }));
     try {
       const r = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain('PID 1 on build-agent-7');
+      expect(r.stderr).toContain(
+        'it was taken under another kernel (on build-agent-7, or on this host before a restart)',
+      );
       expect(r.stderr).toContain(`if it is over, remove ${lock}`);
     } finally {
       await rm(lock, { force: true });
     }
+  });
+
+  test.each([
+    [
+      'another PID namespace, without an flock',
+      (pid: number) => lockOf(pid, hostname(), 'apply', { pidNs: 'pid:[4026530000]' }),
+      'it ran in another PID namespace (a container, or unshare --pid), where PID',
+    ],
+    [
+      'an older kafka-mtls, which recorded neither kernel nor namespace',
+      (pid: number) => JSON.stringify({ pid, host: hostname(), command: 'apply', startedAt: SINCE }),
+      'the lock does not say which system it was taken on (an older kafka-mtls wrote it)',
+    ],
+  ])(
+    'a lock of %s cannot be proven alive or ended, whatever its PID: not taken over, and it says how to clear it',
+    async (_name, text, why) => {
+      const lock = join(dir, '.certs.kafka-mtls.lock');
+      // A PID that is gone here, and PID 1, alive here: neither says anything of a process in another namespace.
+      for (const pid of [await deadPid(), 1]) {
+        await writeFile(lock, text(pid));
+        const before = await snapshot(join(dir, 'certs'));
+        const r = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr).toContain(`is being changed by another kafka-mtls run: PID ${pid} on ${hostname()}`);
+        expect(r.stderr).toContain(`hint: Its lock cannot be checked from here: ${why}`);
+        expect(r.stderr).toContain(`Wait for it to finish; if it is over, remove ${lock}.`);
+        expect(await readFile(lock, 'utf8')).toBe(text(pid));
+        expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+      }
+      // As the hint says: removed, the next run goes ahead.
+      await rm(lock);
+      expect((await runCli(['apply', '--brokers', '1', '--prune'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+    },
+  );
+
+  test('a held flock means alive, whatever the PID says; released, the lock is taken over', async () => {
+    const pid = await deadPid();
+    const lock = join(dir, '.certs.kafka-mtls.lock');
+    const text = lockOf(pid, hostname(), 'apply', { flock: true });
+    await writeFile(lock, text);
+    // util-linux flock holds an flock on the file while its command runs, as a holder in a container would.
+    const holder = execa('flock', ['--exclusive', lock, 'sleep', '60']);
+    try {
+      await waitFor(async () => readFileSync('/proc/locks', 'utf8').includes(' FLOCK '));
+      const refused = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(`is being changed by another kafka-mtls run: PID ${pid} on ${hostname()}`);
+      expect(refused.stderr).toContain('hint: Wait for it to finish, then run again.');
+      expect(await readFile(lock, 'utf8')).toBe(text);
+    } finally {
+      holder.kill('SIGKILL');
+      await holder.catch(() => undefined);
+    }
+    const r = await runCli(['apply', '--brokers', '1'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`left by PID ${pid} on ${hostname()}`);
+    expect(r.stderr).toContain('which is no longer running (its flock was released)');
+    expect(await leftovers(dir)).toEqual([]);
+  });
+
+  test("a run's lock records its kernel, PID namespace, start time and run id, and holds an flock", async () => {
+    const run = execa(process.execPath, [CLI, 'apply', '--brokers', '5'], { cwd: dir, env: ENV, reject: false });
+    const lock = join(dir, '.certs.kafka-mtls.lock');
+    let text = '';
+    await waitFor(async () => (text = await readFile(lock, 'utf8').catch(() => '')) !== '');
+    const held = JSON.parse(text) as Record<string, unknown>;
+    const ino = (await stat(lock)).ino;
+    const flocks = readFileSync('/proc/locks', 'utf8');
+    await run;
+    expect(held).toMatchObject({ pid: run.pid, host: hostname(), command: 'apply', bootId: BOOT_ID, pidNs: PID_NS });
+    expect(held).toMatchObject({ flock: true, runId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const starttime = readFileSync(`/proc/self/stat`, 'utf8');
+    expect(Number(held.procStart)).toBeGreaterThan(
+      Number(starttime.slice(starttime.lastIndexOf(')') + 2).split(' ')[19]),
+    );
+    // /proc/locks: `1: FLOCK  ADVISORY  WRITE 4242 fe:00:2189838 0 EOF`, the lock file's inode among them.
+    expect(flocks).toMatch(new RegExp(`FLOCK\\s+ADVISORY\\s+WRITE\\s+\\d+\\s+[0-9a-f]+:[0-9a-f]+:${ino}\\s`));
+    expect(await leftovers(dir)).toEqual([]);
   });
 
   test('a stale lock (its PID gone) is taken over with a note, and released at the end', async () => {
@@ -188,8 +272,82 @@ describe('one run per directory at a time', () => {
     expect(r.stderr).toContain(
       `note: took over the lock of ${join(dir, 'certs')}, left by PID ${pid} on ${hostname()} `,
     );
-    expect(r.stderr).toContain('which is no longer running');
+    expect(r.stderr).toContain('which is no longer running (its PID is gone)');
     expectNoSecret(r);
+    expect(await leftovers(dir)).toEqual([]);
+  });
+});
+
+/** unshare(1) with a PID namespace of its own needs root (or CAP_SYS_ADMIN): tried once, skipped visibly without. */
+const canUnshare =
+  (await execa('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { reject: false }).catch(() => undefined))
+    ?.exitCode === 0;
+if (!canUnshare) console.log('skipping the PID namespace tests: this user cannot unshare --pid');
+const withUnshare = canUnshare ? test : test.skip;
+
+describe('a run in another PID namespace (a container, unshare --pid), where it is PID 1', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    expect((await gen(dir)).exitCode).toBe(0);
+  }, 180_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const lock = () => join(dir, '.certs.kafka-mtls.lock');
+
+  /** kafka-mtls as PID 1 of a PID namespace of its own; resolves once it holds the lock, with its PID here. */
+  async function holderInNamespace(args: string[]): Promise<{ run: ResultPromise; pid: number }> {
+    const run = execa('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, CLI, ...args], {
+      cwd: dir,
+      env: { ...ENV, NO_COLOR: '1' },
+      reject: false,
+    });
+    await waitFor(async () => (await readFile(lock(), 'utf8').catch(() => '')).includes('"pid":1,'));
+    const child = (await execa('pgrep', ['-P', String(run.pid)])).stdout.trim();
+    return { run, pid: Number(child) };
+  }
+
+  withUnshare('a live one is not taken over: the second run is refused, the first finishes its change', async () => {
+    const { run, pid } = await holderInNamespace(['apply', '--brokers', '3']);
+    // Stopped, as a paused container is, so that it still holds the lock however long the second run takes.
+    process.kill(pid, 'SIGSTOP');
+    let second: CliRun;
+    const held = await readFile(lock(), 'utf8');
+    try {
+      second = await runCli(['apply', '--brokers', '2'], { cwd: dir, env: ENV });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toContain(`is being changed by another kafka-mtls run: PID 1 on ${hostname()}`);
+    expect(second.stderr).toContain('hint: Wait for it to finish, then run again.');
+    expect(await readFile(lock(), 'utf8').catch(() => 'gone')).toBe(held);
+    const first = await run;
+    expect(first.exitCode).toBe(0);
+    const state = JSON.parse(await readFile(join(dir, 'certs/kafka-mtls.json'), 'utf8'));
+    expect(Object.keys(state.certs).sort()).toEqual([
+      'mtls-kafka-0',
+      'mtls-kafka-1',
+      'mtls-kafka-2',
+      'mtls-kafka-client',
+    ]);
+    expect((await readdir(dir)).filter((n) => n.startsWith('certs.bak-'))).toHaveLength(1);
+    expect(await leftovers(dir)).toEqual([]);
+  });
+
+  withUnshare('a killed one is taken over: its flock went with it; its work directory is removed', async () => {
+    const { run, pid } = await holderInNamespace(['apply', '--brokers', '5']);
+    await waitFor(async () => (await readdir(dir)).some((n) => n.includes('.kafka-mtls-work-')));
+    // PID 1 of a namespace killed: the kernel kills every process in it.
+    process.kill(pid, 'SIGKILL');
+    await run;
+    const work = (await readdir(dir)).find((n) => n.includes('.kafka-mtls-work-'));
+    expect(work).toBeDefined();
+    const r = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`note: took over the lock of ${join(dir, 'certs')}, left by PID 1 on ${hostname()}`);
+    expect(r.stderr).toContain('which is no longer running (its flock was released)');
+    expect(r.stderr).toContain(`note: removed ${join(dir, work!)}, left by a run that ended without cleaning up`);
     expect(await leftovers(dir)).toEqual([]);
   });
 });
@@ -222,11 +380,102 @@ describe('a killed run', () => {
     expect((await stat(work)).isDirectory()).toBe(true);
     const r = await gen(dir);
     expect(r.exitCode).toBe(0);
-    const why = `left by a run that ended without cleaning up (PID ${run.pid}, no longer running)`;
-    expect(r.stderr).toContain(`note: removed ${work}, ${why}`);
+    expect(r.stderr).toContain(`note: removed ${work}, left by a run that ended without cleaning up`);
     expect(r.stderr).toContain('note: took over the lock');
     expectNoSecret(r);
     await expect(stat(work)).rejects.toThrow();
+    expect(await processesInside(work)).toEqual([]);
+    expect(await leftovers(dir)).toEqual([]);
+  });
+
+  /** A killed run's work directory, with none of the run's own processes left in it. */
+  async function killedRunsWork(): Promise<string> {
+    const { run, work } = await startMidRun();
+    run.kill('SIGKILL');
+    await run;
+    // Its tools end on their own (the keytool JVM at the end of its input); the next test keeps one.
+    await waitFor(async () => (await processesInside(work)).length === 0, 30_000);
+    return work;
+  }
+
+  /** A run killed while its keytool JVM runs, the JVM frozen so that it outlives the run (as one busy would). */
+  async function killedLeavingItsJvm(): Promise<{ work: string; jvm: number }> {
+    const { run, work } = await startMidRun();
+    let jvm = 0;
+    await waitFor(async () => {
+      for (const pid of await processesInside(work)) {
+        if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java') jvm = pid;
+      }
+      return jvm !== 0;
+    });
+    process.kill(jvm, 'SIGSTOP');
+    run.kill('SIGKILL');
+    await run;
+    return { work, jvm };
+  }
+
+  test('a process kafka-mtls did not start, working in a killed run’s directory, is not stopped: the directory is left, named', async () => {
+    const work = await killedRunsWork();
+    // An operator looking at what the killed run left: a shell, or here a sleep, in the directory.
+    const looker = execa('sleep', ['120'], { cwd: work });
+    try {
+      await waitFor(async () => (await processesInside(work)).includes(looker.pid!));
+      const r = await gen(dir);
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(
+        `note: left ${work} in place: PID ${looker.pid} (sleep) is using it, and kafka-mtls did not start it; ` +
+          'it holds unencrypted keys: remove it once that process has ended',
+      );
+      expect(r.stderr).not.toContain('stopped');
+      expect(looker.exitCode).toBeUndefined();
+      expect(readFileSync(`/proc/${looker.pid}/stat`, 'utf8')).toMatch(/\) [RS] /);
+      expect((await stat(work)).isDirectory()).toBe(true);
+    } finally {
+      looker.kill('SIGKILL');
+      await looker.catch(() => undefined);
+    }
+    // Once it has gone, the next run removes the directory.
+    const r = await gen(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`note: removed ${work}, left by a run that ended without cleaning up`);
+    expect(await leftovers(dir)).toEqual([]);
+  });
+
+  test('an orphan of a killed run (its keytool JVM) carries the run id, and the next run stops it', async () => {
+    const { work, jvm } = await killedLeavingItsJvm();
+    const runId = /kafka-mtls-work-([0-9a-f]{16})-/.exec(work)![1];
+    const environ = readFileSync(`/proc/${jvm}/environ`, 'latin1').split('\0');
+    expect(environ).toContain(`KAFKA_MTLS_RUN_ID=${runId}`);
+    // And a stranger beside it, which stays.
+    const looker = execa('sleep', ['120'], { cwd: work });
+    try {
+      await waitFor(async () => (await processesInside(work)).includes(looker.pid!));
+      const r = await gen(dir);
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(
+        `note: left ${work} in place: PID ${looker.pid} (sleep) is using it, and kafka-mtls did not start it; ` +
+          'stopped 1 of its processes still running in it',
+      );
+      await waitFor(async () => !(await processesInside(work)).includes(jvm), 5000);
+      expect(await processesInside(work)).toEqual([looker.pid]);
+    } finally {
+      looker.kill('SIGKILL');
+      await looker.catch(() => undefined);
+    }
+    const r = await gen(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`note: removed ${work}, left by a run that ended without cleaning up`);
+    expect(r.stderr).not.toContain('stopped');
+    expect(await leftovers(dir)).toEqual([]);
+  });
+
+  test('the orphan alone: stopped, and the directory removed', async () => {
+    const { work } = await killedLeavingItsJvm();
+    const r = await gen(dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(
+      `note: removed ${work}, left by a run that ended without cleaning up; stopped 1 of its processes still running in it`,
+    );
     expect(await processesInside(work)).toEqual([]);
     expect(await leftovers(dir)).toEqual([]);
   });

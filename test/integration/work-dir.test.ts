@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { openStage } from '../../src/output/stage.js';
+import { RUN_ID } from '../../src/runner/run-id.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 
 // The work directory a run builds in: beside its target, private, named so that the next run can tell whose
@@ -18,12 +19,13 @@ test.each([
   ['certs', 'tmp makes it'],
   ['certs..v2', 'a name tmp refuses'],
   ['XXXXXXcerts', 'a name with what tmp would fill in'],
-])('the work directory of %s (%s) is beside it, 0700, named with the owner PID', async (name) => {
+])('the work directory of %s (%s) is beside it, 0700, named with the run id', async (name) => {
   const target = join(dir, name);
   const stage = await openStage(target);
   try {
     expect(stage.workDir.startsWith(`${dir}/`)).toBe(true);
-    expect(basename(stage.workDir)).toMatch(new RegExp(`^\\.${name}\\.kafka-mtls-work-${process.pid}-[A-Za-z0-9]{6}$`));
+    expect(RUN_ID).toMatch(/^[0-9a-f]{16}$/);
+    expect(basename(stage.workDir)).toMatch(new RegExp(`^\\.${name}\\.kafka-mtls-work-${RUN_ID}-[A-Za-z0-9]{6}$`));
     expect(await mode(stage.workDir)).toBe('700');
   } finally {
     await stage.abandon(false);
