@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { childEnv } from '../../src/runner/exec.js';
 import { RUN_ID } from '../../src/runner/run-id.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { describeWithSea, runSea, toolsOnlyPath } from '../helpers/sea.js';
 
 /**
  * A tool gets only the variables it needs of the user's environment: not PASSWORD, not the script's
@@ -184,4 +185,86 @@ describe('an unusable TMPDIR', () => {
     expect(r.stderr).toMatch(/^hint: set TMPDIR to a directory you can write to, or unset it$/m);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   }, 180_000);
+});
+
+/** Mounting needs root (or CAP_SYS_ADMIN): a read-only TMPDIR is a read-only tmpfs; skipped, visibly, without. */
+const canMount =
+  (
+    await execa(
+      'sh',
+      ['-c', 'd=$(mktemp -d) && mount -t tmpfs -o ro,size=64k tmpfs "$d" && umount "$d"; e=$?; rmdir "$d"; exit $e'],
+      {
+        reject: false,
+      },
+    ).catch(() => undefined)
+  )?.exitCode === 0;
+
+describeWithSea()('the single executable with an unusable TMPDIR', () => {
+  let dir: string;
+  let path: string;
+  let readOnly: string;
+  beforeAll(async () => {
+    dir = await tempDir('kmtls-sea-tmp-');
+    path = await toolsOnlyPath(join(dir, 'bin'));
+    readOnly = join(dir, 'read-only');
+    await mkdir(readOnly);
+    if (canMount) await execa('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
+    else process.stderr.write('skipped: the read-only TMPDIR rows (this user cannot mount a file system)\n');
+  });
+  afterAll(async () => {
+    if (canMount) await execa('umount', ['-l', readOnly], { reject: false });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const rows: Array<[string, () => string, string]> = [
+    ['on a read-only file system', () => readOnly, 'EROFS'],
+    ['missing', () => '/no/such', 'ENOENT'],
+  ];
+  describe.each(rows)('TMPDIR %s', (_name, tmp, code) => {
+    const run = (cwd: string, args: string[]) =>
+      runSea(args, { cwd, env: { PATH: path, HOME: dir, PASSWORD: PW, TMPDIR: tmp() } });
+    const maybe = code === 'EROFS' && !canMount ? test.skip : test;
+    const cwd = () => join(dir, code);
+
+    maybe(
+      'generate and apply run their keytool host beside the target: exit 0, nothing left',
+      async () => {
+        await mkdir(cwd());
+        for (const args of [
+          ['generate', '--brokers', '1', '--json'],
+          ['apply', '--brokers', '2', '--json'],
+        ]) {
+          const r = await run(cwd(), args);
+          expect(r.stderr).toBe('');
+          expect(r.exitCode).toBe(0);
+          expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, keytool: { jvm: 'shared' } });
+        }
+        expect((await readdir(cwd())).filter((n) => !n.startsWith('certs.bak-'))).toEqual(['certs']);
+        if (code === 'EROFS') expect(await readdir(readOnly)).toEqual([]);
+      },
+      300_000,
+    );
+
+    maybe(
+      'verify, which needs it, fails as a report: exit 1, one line, the JSON failure, nothing left',
+      async () => {
+        const before = (await readdir(cwd())).sort();
+        const r = await run(cwd(), ['verify', 'certs', '--json']);
+        expect(r.exitCode).toBe(1);
+        const out = JSON.parse(r.stdout) as {
+          ok: boolean;
+          exitCode: number;
+          failure: { kind: string; message: string };
+        };
+        expect(out).toMatchObject({ ok: false, exitCode: 1, failure: { kind: 'output' } });
+        expect(out.failure.message).toMatch(new RegExp(`^the temporary directory ${tmp()} cannot be used: ${code} `));
+        expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+        expect(r.stdout + r.stderr).not.toContain(PW);
+        expect((await readdir(cwd())).sort()).toEqual(before);
+        if (code === 'EROFS') expect(await readdir(readOnly)).toEqual([]);
+      },
+      300_000,
+    );
+  });
 });

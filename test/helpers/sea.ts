@@ -21,11 +21,12 @@ export function describeWithSea(): jest.Describe {
   return describe.skip;
 }
 
-const TOOLS = ['openssl', 'keytool', 'java', 'sh', 'cat', 'ls', 'cp', 'mv', 'rm', 'mkdir', 'chmod', 'env'];
+const TOOLS = ['openssl', 'keytool', 'java', 'sh', 'cat', 'ls', 'cp', 'mv', 'rm', 'mkdir', 'chmod', 'env', 'flock'];
 
 /**
- * A directory holding only symlinks to openssl, keytool, java and a few coreutils: the PATH of a JDK+openssl
- * container, with no node. Returns it.
+ * A directory holding only symlinks to openssl, keytool, java, a few coreutils and util-linux's flock (which
+ * the run's lock holds: src/runner/flock.ts): the PATH of a Debian-based JDK+openssl container, with no node.
+ * Returns it.
  */
 export async function toolsOnlyPath(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
