@@ -191,13 +191,13 @@ function parseHolder(text: string): LockHolder | undefined {
   }
 }
 
-export type Liveness =
+type Liveness =
   | { readonly state: 'alive' }
   | { readonly state: 'ended'; readonly why: string }
   | { readonly state: 'unknown'; readonly why: string };
 
 /** Whether the holder of a lock is running, from the lock and a test of its flock (`locked`: it was free). */
-export function liveness(h: LockHolder, flock: FlockResult, here: Where = whereHere()): Liveness {
+function liveness(h: LockHolder, flock: FlockResult, here: Where = whereHere()): Liveness {
   if (flock === 'busy') return { state: 'alive' };
   const sameKernel = h.bootId !== undefined && h.bootId === here.bootId;
   if (h.flock === true && flock === 'locked' && sameKernel) return { state: 'ended', why: 'its flock was released' };

@@ -276,6 +276,33 @@ describe('one run per directory at a time', () => {
     expect(await leftovers(dir)).toEqual([]);
   });
 
+  test('without flock on PATH, the lock says it holds none, and a killed holder is taken over by its PID', async () => {
+    // openssl, keytool and java, and no flock: a container without util-linux.
+    const bin = await tempDir('kmtls-noflock-');
+    for (const tool of ['openssl', 'keytool', 'java']) {
+      const found = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
+      await symlink(found, join(bin, tool));
+    }
+    const lock = join(dir, '.certs.kafka-mtls.lock');
+    const env = { ...ENV, PATH: bin, NO_COLOR: '1' };
+    const run = execa(process.execPath, [CLI, 'apply', '--brokers', '6'], { cwd: dir, env, reject: false });
+    let text = '';
+    try {
+      await waitFor(async () => (text = await readFile(lock, 'utf8').catch(() => '')) !== '');
+      await waitFor(async () => (await readdir(dir)).some((n) => n.includes('.kafka-mtls-work-')));
+    } finally {
+      run.kill('SIGKILL');
+      await run;
+      await rm(bin, { recursive: true, force: true });
+    }
+    expect(JSON.parse(text)).toMatchObject({ pid: run.pid, flock: false, pidNs: PID_NS, bootId: BOOT_ID });
+    const r = await runCli(['apply', '--brokers', '1', '--prune'], { cwd: dir, env: ENV });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`left by PID ${run.pid} on ${hostname()}`);
+    expect(r.stderr).toContain('which is no longer running (its PID is gone)');
+    expect(await leftovers(dir)).toEqual([]);
+  });
+
   test('a stale lock (its PID gone) is taken over with a note, and released at the end', async () => {
     const pid = await deadPid();
     await writeFile(join(dir, '.certs.kafka-mtls.lock'), lockOf(pid, hostname(), 'generate'));
@@ -431,50 +458,20 @@ describe('a killed run', () => {
     return { work, jvm };
   }
 
-  test('a process kafka-mtls did not start, working in a killed run’s directory, is not stopped: the directory is left, named', async () => {
-    const work = await killedRunsWork();
-    // An operator looking at what the killed run left: a shell, or here a sleep, in the directory.
+  /**
+   * Runs `check` while an operator's `sleep` works in a killed run's directory (a shell `cd`'d there would do the
+   * same); then, the sleep gone, the next run removes the directory.
+   */
+  async function whileSomeoneLooks(work: string, check: (left: string, looker: number) => Promise<void>) {
     const looker = execa('sleep', ['120'], { cwd: work });
     try {
       await waitFor(async () => (await processesInside(work)).includes(looker.pid!));
-      const r = await gen(dir);
-      expect(r.exitCode).toBe(0);
-      expect(r.stderr).toContain(
-        `note: left ${work} in place: PID ${looker.pid} (sleep) is using it, and kafka-mtls did not start it; ` +
-          'it holds unencrypted keys: remove it once that process has ended',
+      await check(
+        `note: left ${work} in place: PID ${looker.pid} (sleep) is using it, and kafka-mtls did not start it; `,
+        looker.pid!,
       );
-      expect(r.stderr).not.toContain('stopped');
       expect(running(looker.pid!)).toBe(true);
       expect((await stat(work)).isDirectory()).toBe(true);
-    } finally {
-      looker.kill('SIGKILL');
-      await looker.catch(() => undefined);
-    }
-    // Once it has gone, the next run removes the directory.
-    const r = await gen(dir);
-    expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`note: removed ${work}, left by a run that ended without cleaning up`);
-    expect(await leftovers(dir)).toEqual([]);
-  });
-
-  test('an orphan of a killed run (its keytool JVM) carries the run id, and the next run stops it', async () => {
-    const { work, jvm } = await killedLeavingItsJvm();
-    const runId = /kafka-mtls-work-([0-9a-f]{16})-/.exec(work)![1];
-    const environ = readFileSync(`/proc/${jvm}/environ`, 'latin1').split('\0');
-    expect(environ).toContain(`KAFKA_MTLS_RUN_ID=${runId}`);
-    // And a stranger beside it, which stays.
-    const looker = execa('sleep', ['120'], { cwd: work });
-    try {
-      await waitFor(async () => (await processesInside(work)).includes(looker.pid!));
-      const r = await gen(dir);
-      expect(r.exitCode).toBe(0);
-      expect(r.stderr).toContain(
-        `note: left ${work} in place: PID ${looker.pid} (sleep) is using it, and kafka-mtls did not start it; `,
-      );
-      // The JVM, and any openssl still running when the run was killed.
-      expect(r.stderr).toMatch(/did not start it; stopped [1-9]\d* of its processes still running in it; /);
-      await waitFor(async () => !(await processesInside(work)).includes(jvm), 5000);
-      expect(await processesInside(work)).toEqual([looker.pid]);
     } finally {
       looker.kill('SIGKILL');
       await looker.catch(() => undefined);
@@ -484,6 +481,33 @@ describe('a killed run', () => {
     expect(r.stderr).toContain(`note: removed ${work}, left by a run that ended without cleaning up`);
     expect(r.stderr).not.toContain('stopped');
     expect(await leftovers(dir)).toEqual([]);
+  }
+
+  test('a process kafka-mtls did not start, working in a killed run’s directory, is not stopped: the directory is left, named', async () => {
+    const work = await killedRunsWork();
+    await whileSomeoneLooks(work, async (left) => {
+      const r = await gen(dir);
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(`${left}it holds unencrypted keys: remove it once that process has ended`);
+      expect(r.stderr).not.toContain('stopped');
+    });
+  });
+
+  test('an orphan of a killed run (its keytool JVM) carries the run id, and the next run stops it', async () => {
+    const { work, jvm } = await killedLeavingItsJvm();
+    const runId = /kafka-mtls-work-([0-9a-f]{16})-/.exec(work)![1];
+    const environ = readFileSync(`/proc/${jvm}/environ`, 'latin1').split('\0');
+    expect(environ).toContain(`KAFKA_MTLS_RUN_ID=${runId}`);
+    // And a stranger beside it, which stays.
+    await whileSomeoneLooks(work, async (left, looker) => {
+      const r = await gen(dir);
+      expect(r.exitCode).toBe(0);
+      // The JVM, and any openssl still running when the run was killed.
+      expect(r.stderr).toContain(left);
+      expect(r.stderr).toMatch(/did not start it; stopped [1-9]\d* of its processes still running in it; /);
+      await waitFor(async () => !(await processesInside(work)).includes(jvm), 5000);
+      expect(await processesInside(work)).toEqual([looker]);
+    });
   });
 
   test('the orphan alone: stopped, and the directory removed', async () => {
