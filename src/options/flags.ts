@@ -133,18 +133,20 @@ const outputOptions = (): Option[] => [
   ),
 ];
 
+/** Options under one heading of --help: 39 in one list hide the few a user came for. */
+const inGroup = (heading: string, options: Option[]): Option[] => options.map((o) => o.helpGroup(heading));
+
 /** What a cluster is made of, as generate makes it and plan and apply compare it: every option after --out. */
 export const clusterOptions = (): Option[] => [
-  ...sizeOptions(),
-  passwordFileOption(),
-  ...statefulSetOptions(),
-  ...subjectOptions(),
-  ...ownCaOptions(),
-  ...outputOptions(),
+  ...inGroup('Size, life and password:', [...sizeOptions(), passwordFileOption()]),
+  ...inGroup("The StatefulSet's names:", statefulSetOptions()),
+  ...inGroup('Subjects:', subjectOptions()),
+  ...inGroup('Your own CA:', ownCaOptions()),
+  ...inGroup('What is made:', outputOptions()),
 ];
 
 /** The tools a command that runs keytool steps may be pointed at. */
-export const toolOptions = (): Option[] => [opensslOption(), keytoolOption(), keytoolJvmOption()];
+export const toolOptions = (): Option[] => inGroup('Tools:', [opensslOption(), keytoolOption(), keytoolJvmOption()]);
 
 /** commander has no addOptions: each in turn, in the order given (the order --help shows). */
 export function addOptions(cmd: Command, options: readonly Option[]): Command {

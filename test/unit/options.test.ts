@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseGenerateOptions, parseStatefulSetFlags } from '../../src/options/params.js';
 import { UsageError } from '../../src/errors.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
-import { tempDir } from '../helpers/cli.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 
 const ENV = { PASSWORD: 'Options-Test-Pw-1', CA_PW: 'ca-passphrase-1' };
 let dir: string;
@@ -92,4 +92,31 @@ describe('parseStatefulSetFlags: the names generate makes and verify expects', (
   test('a name that is no DNS label is refused, naming the flag', () => {
     expect(() => parseStatefulSetFlags({ namespace: 'Prod' })).toThrow(/^--namespace: must be a DNS label/);
   });
+});
+
+describe('--help', () => {
+  test("generate's options in groups, each under its heading, and plan's and apply's the same", async () => {
+    const headings = [
+      'Options:',
+      'Size, life and password:',
+      "The StatefulSet's names:",
+      'Subjects:',
+      'Your own CA:',
+      'What is made:',
+      'Tools:',
+    ];
+    for (const cmd of ['generate', 'plan', 'apply']) {
+      const r = await runCli([cmd, '--help'], { cwd: ROOT });
+      const found = r.stdout.split('\n').filter((l) => /^\S.*:$/.test(l) && !l.startsWith('Usage'));
+      expect([cmd, found.filter((l) => headings.includes(l))]).toEqual([cmd, headings]);
+      const under = (heading: string, option: string) => {
+        const at = r.stdout.indexOf(`\n${heading}\n`);
+        const next = r.stdout.indexOf('\n\n', at + 1);
+        return r.stdout.slice(at, next).includes(`  ${option} `);
+      };
+      expect(under('Your own CA:', '--ca-cert')).toBe(true);
+      expect(under('Tools:', '--keytool-jvm')).toBe(true);
+      expect(under('Size, life and password:', '--brokers')).toBe(true);
+    }
+  }, 60_000);
 });
