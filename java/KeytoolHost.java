@@ -1,30 +1,53 @@
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Runs keytool commands one after another in one JVM: the JDK's own keytool
- * (sun.security.tools.keytool.Main, what the keytool launcher starts), with
- * the arguments the keytool launcher would get.
+ * Runs keytool commands in one JVM, several at once, each on a thread of its
+ * own: the JDK's own keytool (sun.security.tools.keytool.Main, what the
+ * keytool launcher starts), with the arguments the keytool launcher would get.
  *
  * Why: each keytool process is a JVM that starts cold, and most of its half
  * second goes to PKCS12's key derivation running in code the JIT has not yet
- * compiled. In one JVM the second store costs a fraction of the first.
+ * compiled. In one JVM the second store costs a fraction of the first, and
+ * independent stores are made on every core at once.
  *
- * Protocol, one command at a time, every field base64 of UTF-8:
- *   in:  a line with the number of arguments, then one line per argument
+ * Protocol, every field base64 of UTF-8:
+ *   in:  per command a line "<id> <number of arguments>", then one line per
+ *        argument; the caller sends a command whenever it likes (it limits
+ *        how many run at once) and gets the replies in the order they end
  *   out: "ready <java.version>" once; then per command
- *        "done <exit code> <stdout> <stderr>", or, when keytool ends the JVM
- *        itself (System.exit after an error), "exit <stdout> <stderr>" and
- *        the process's exit status is the command's.
+ *        "done <id> <exit code> <stdout> <stderr>".
+ *        keytool before JDK 22 ends the JVM itself after an error
+ *        (System.exit in keytool's run). The JVM then says, for each command
+ *        still running, "exit <id> <stdout> <stderr>" for the one that ended
+ *        it (the process's exit status is its exit code) and "lost <id>
+ *        <stdout> <stderr>" for the others, and nothing more.
  * keytool's standard input is empty, so that a prompt fails instead of
  * reading the protocol.
+ *
+ * Each command's output is its own: System.out and System.err are replaced
+ * once, by streams that write to the buffers of the command the writing
+ * thread runs (and the threads it starts inherit it). keytool's state is its
+ * Main object, one per command; its static fields are set once when the class
+ * loads and only read after (a resource bundle, a collator whose compare is
+ * synchronized, algorithm constraints JSSE shares between threads too);
+ * test/integration/keytool-host.test.ts runs many commands at once to check.
  *
  * A command whose first argument is "@handshake" or "@principal" is not
  * keytool's: TlsJudge (in-memory TLS handshakes, as Kafka makes them) or
@@ -33,83 +56,206 @@ import java.util.Base64;
  * without a JVM of its own.
  */
 public final class KeytoolHost {
+  /** One command being run: what it printed, and the thread that runs it. */
+  private static final class Command {
+    final String id;
+    final Thread thread;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    Command(String id, Thread thread) {
+      this.id = id;
+      this.thread = thread;
+    }
+  }
+
+  /** The command whose output System.out and System.err are on this thread (and on the threads it starts). */
+  private static final InheritableThreadLocal<Command> current = new InheritableThreadLocal<>();
+  /** Guards the protocol's replies, `running` and `ended`, so that no reply follows the JVM's last words. */
   private static final Object lock = new Object();
-  private static ByteArrayOutputStream out;
-  private static ByteArrayOutputStream err;
+  private static final Map<String, Command> running = new ConcurrentHashMap<>();
+  private static boolean ended;
+  private static PrintStream protocol;
+  /** keytool's `int run(String[], PrintStream)` (JDK 22 on: it never exits), else its main (it exits on errors). */
+  private static Method keytool;
+  /** With run: makes the Main object each command runs on (keytool's state lives in it). */
+  private static java.lang.reflect.Constructor<?> keytoolObject;
+
+  /** Where System.out and System.err write: the current command's buffer; the JVM's stderr outside any command. */
+  private static final class ByCommand extends OutputStream {
+    private final boolean err;
+    private final OutputStream outside;
+
+    ByCommand(boolean err, OutputStream outside) {
+      this.err = err;
+      this.outside = outside;
+    }
+
+    private OutputStream target() {
+      Command c = current.get();
+      return c == null ? outside : err ? c.err : c.out;
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      target().write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      target().write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws java.io.IOException {
+      target().flush();
+    }
+  }
 
   public static void main(String[] argv) throws Exception {
-    PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
+    protocol = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     System.setIn(new ByteArrayInputStream(new byte[0]));
-    Method main = Class.forName("sun.security.tools.keytool.Main").getMethod("main", String[].class);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      synchronized (lock) {
-        if (out != null) protocol.println("exit " + b64(out.toByteArray()) + " " + b64(err.toByteArray()));
-      }
-    }));
+    // Nothing but the protocol reaches stdout: what no command printed goes to the JVM's stderr.
+    OutputStream jvmErr = new FileOutputStream(FileDescriptor.err);
+    System.setOut(new PrintStream(new ByCommand(false, jvmErr), true, "UTF-8"));
+    System.setErr(new PrintStream(new ByCommand(true, jvmErr), true, "UTF-8"));
+    findKeytool();
+    Runtime.getRuntime().addShutdownHook(new Thread(KeytoolHost::lastWords, "last words"));
     protocol.println("ready " + b64(System.getProperty("java.version").getBytes(StandardCharsets.UTF_8)));
-    // The first keytool command would load and compile the PKCS12 code; this
-    // does it in memory while the caller is still making keys.
+    // The first keytool command would load and compile keytool's and PKCS12's code; this does it in
+    // memory while the caller is still making keys.
     Thread warm = new Thread(KeytoolHost::warmUp, "warm-up");
     warm.setDaemon(true);
     warm.start();
 
+    ExecutorService pool = Executors.newCachedThreadPool();
     String line;
     while ((line = in.readLine()) != null) {
-      String[] args = new String[Integer.parseInt(line.trim())];
+      String[] head = line.trim().split(" ");
+      String id = head[0];
+      String[] args = new String[Integer.parseInt(head[1])];
       for (int i = 0; i < args.length; i++) {
         args[i] = new String(Base64.getDecoder().decode(in.readLine()), StandardCharsets.UTF_8);
       }
-      synchronized (lock) {
-        out = new ByteArrayOutputStream();
-        err = new ByteArrayOutputStream();
+      pool.execute(() -> runCommand(id, args));
+    }
+    // The caller closed stdin: the commands still running end, then the JVM.
+    pool.shutdown();
+    pool.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
+  }
+
+  private static void findKeytool() throws Exception {
+    Class<?> main = Class.forName("sun.security.tools.keytool.Main");
+    try {
+      Method run = main.getMethod("run", String[].class, PrintStream.class);
+      if (run.getReturnType() == int.class && Modifier.isPublic(run.getModifiers())) {
+        keytoolObject = main.getConstructor();
+        keytool = run;
+        return;
       }
-      System.setOut(new PrintStream(out, true, "UTF-8"));
-      System.setErr(new PrintStream(err, true, "UTF-8"));
-      int code = 0;
-      try {
-        if (args.length > 0 && args[0].equals("@handshake")) code = TlsJudge.run(rest(args));
-        else if (args.length > 0 && args[0].equals("@principal")) code = PrincipalRules.run(rest(args));
-        else main.invoke(null, (Object) args);
-      } catch (RuntimeException e) {
-        e.printStackTrace();
-        code = 3;
-      } catch (InvocationTargetException e) {
-        // keytool exits on its own errors; an exception here is one it did not expect.
-        e.getCause().printStackTrace();
-        code = 1;
-      }
+    } catch (NoSuchMethodException e) {
+      // Before JDK 22 run is private and exits: main it is.
+    }
+    keytool = main.getMethod("main", String[].class);
+  }
+
+  private static void runCommand(String id, String[] args) {
+    Command c = new Command(id, Thread.currentThread());
+    synchronized (lock) {
+      if (ended) return;
+      running.put(id, c);
+    }
+    current.set(c);
+    int code;
+    try {
+      code = invoke(args);
+    } finally {
       System.out.flush();
       System.err.flush();
-      synchronized (lock) {
-        protocol.println("done " + code + " " + b64(out.toByteArray()) + " " + b64(err.toByteArray()));
-        out = null;
-        err = null;
+      current.remove();
+    }
+    synchronized (lock) {
+      running.remove(id);
+      if (!ended) protocol.println("done " + id + " " + code + " " + b64(c.out) + " " + b64(c.err));
+    }
+  }
+
+  private static int invoke(String[] args) {
+    try {
+      if (args.length > 0 && args[0].equals("@handshake")) {
+        // TlsJudge keeps its SSLContexts in a static map for the length of one request.
+        synchronized (TlsJudge.class) {
+          return TlsJudge.run(rest(args));
+        }
+      }
+      if (args.length > 0 && args[0].equals("@principal")) return PrincipalRules.run(rest(args));
+      if (keytoolObject != null) return (Integer) keytool.invoke(keytoolObject.newInstance(), args, System.out);
+      keytool.invoke(null, (Object) args);
+      return 0;
+    } catch (InvocationTargetException e) {
+      // keytool reports its own errors; an exception here is one it did not expect.
+      e.getCause().printStackTrace();
+      return 1;
+    } catch (Exception e) {
+      e.printStackTrace();
+      return 3;
+    }
+  }
+
+  /**
+   * The shutdown hook: a keytool command called System.exit (before JDK 22, after its error), or the JVM
+   * was told to stop. The command whose thread is in Runtime.exit ended it; the others are lost with it.
+   */
+  private static void lastWords() {
+    synchronized (lock) {
+      ended = true;
+      for (Command c : running.values()) {
+        String kind = isExiting(c.thread) ? "exit " : "lost ";
+        protocol.println(kind + c.id + " " + b64(c.out) + " " + b64(c.err));
       }
     }
   }
 
-  /** A PKCS12 store written and read back in memory, with a throwaway password: no file, no output. */
+  private static boolean isExiting(Thread t) {
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().equals("java.lang.Runtime") && e.getMethodName().equals("exit")) return true;
+    }
+    return false;
+  }
+
+  /**
+   * What the first import needs, made ready in memory with throwaway data, no file, no output: keytool's
+   * class (its resources, the algorithm constraints), and a PKCS12 store with a key entry written and read
+   * back, which compiles the key derivation (PBKDF2 with HMAC-SHA256), AES and the MAC.
+   */
   private static void warmUp() {
+    current.set(new Command("warm-up", Thread.currentThread()));
     try {
+      Class.forName("sun.security.tools.keytool.Main", true, KeytoolHost.class.getClassLoader());
       char[] pw = "warm-up".toCharArray();
       java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
       ks.load(null, pw);
       javax.crypto.KeyGenerator kg = javax.crypto.KeyGenerator.getInstance("AES");
       kg.init(128);
-      ks.setEntry("k", new java.security.KeyStore.SecretKeyEntry(kg.generateKey()), new java.security.KeyStore.PasswordProtection(pw));
+      java.security.KeyStore.ProtectionParameter p = new java.security.KeyStore.PasswordProtection(pw);
+      ks.setEntry("k", new java.security.KeyStore.SecretKeyEntry(kg.generateKey()), p);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       ks.store(bytes, pw);
       java.security.KeyStore back = java.security.KeyStore.getInstance("PKCS12");
       back.load(new ByteArrayInputStream(bytes.toByteArray()), pw);
       back.getKey("k", pw);
-    } catch (Exception e) {
+    } catch (Throwable e) {
       // Only speed is lost.
     }
   }
 
   private static String[] rest(String[] args) {
     return java.util.Arrays.copyOfRange(args, 1, args.length);
+  }
+
+  private static String b64(ByteArrayOutputStream b) {
+    return b64(b.toByteArray());
   }
 
   private static String b64(byte[] b) {
