@@ -10,12 +10,22 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Cipher;
+import javax.crypto.KeyGenerator;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.PBEParameterSpec;
 
 /**
  * Runs keytool commands in one JVM, several at once, each on a thread of its
@@ -225,26 +235,55 @@ public final class KeytoolHost {
   }
 
   /**
-   * What the first import needs, made ready in memory with throwaway data, no file, no output: keytool's
-   * class (its resources, the algorithm constraints), and a PKCS12 store with a key entry written and read
-   * back, which compiles the key derivation (PBKDF2 with HMAC-SHA256), AES and the MAC.
+   * A self-signed certificate made for the warm-up with openssl, whose key was thrown away: public data
+   * only, parsed and checked as keytool checks the CA it imports.
+   */
+  private static final String WARM_UP_CERTIFICATE =
+      "MIIDSzCCAjOgAwIBAgIUWUgZwdmLGU3wYkEJeHvN8u03GfgwDQYJKoZIhvcNAQELBQAwNDEyMDAGA1UEAwwpa2Fma2EtbXRscyB3" +
+      "YXJtLXVwLCB3aG9zZSBrZXkgbm8gb25lIGtlcHQwIBcNMjYxMjA0MjEyNjU0WhgPMjEyNjExMTAyMTI2NTRaMDQxMjAwBgNVBAMM" +
+      "KWthZmthLW10bHMgd2FybS11cCwgd2hvc2Uga2V5IG5vIG9uZSBrZXB0MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" +
+      "j2XA5nXFFKH7PJZptsO/YoxkYmydwvAiRhL+VltBgDnmuvcsJAS4dS+SI2L7EjxHeJbQ8m1b3EMdzQ/z97OIFSZVgCkNAiUTClHo" +
+      "eJO+rlZoaQMAJyKTDvdaJPB3MOdB/ljZoqaeJQZulwftzsoszIgA58VI2Yo+WHrK0oD14nh20B5UgvCVvNYhUJ1FdzW0YjxCbdqW" +
+      "2KTRMcioNC76+kYrdw9puGB8DnqCW+2XeJleq/wdvnhApnadc1Xi7PIoPEo4BLy319kO0GPGMFotfLN+vcBRD1dsW94EvpHRHT2h" +
+      "86W3XqDqI0Ga0OEcYg/gLVbyXjUfEEyH/fBLY3LocwIDAQABo1MwUTAdBgNVHQ4EFgQUHCkcmnsQCjwr5HtWDtUpWKsQOKIwHwYD" +
+      "VR0jBBgwFoAUHCkcmnsQCjwr5HtWDtUpWKsQOKIwDwYDVR0TAQH/BAUwAwEB/zANBgkqhkiG9w0BAQsFAAOCAQEANH/z6qhDiJLc" +
+      "1QhfczrxC+FGUYDhJrNd3+luTFJr0uCLYD+9BBd8/vF6DlRJmT7f2bkykp4FI0eSmI4dytPu/TPAd7T3kyMouvSbuzdDNpbN8yPm" +
+      "Si6UR02II4+YuM8ao3uP4bQEIRxevOTC4dJYIzZ7sQ2muiQx53uymK92dG6HMXojtO22ZQOgFw0L8vpQ3AXEKM9vh1PgRE+uGyHy" +
+      "SlTURAYjCbqVOHcLtycNMcsPvGt1xkX/EAxTHQC5JaUpgh+ApkKky4It12yurMtcTBdIMyfvOxvEHYK6Dw9s5GYzTLdr2yEfIwF/" +
+      "F1ngd21kDkRyA9rN0Il86bdmT8VfWA==";
+
+  /**
+   * What the first commands need, made ready in memory with throwaway data, no file, no output, while the
+   * caller makes the CA key: a certificate parsed and its signature checked (RSA), as -importcert does; a
+   * PKCS12 store written and read back, which compiles the key derivation (PBKDF2 with HMAC-SHA256), AES and
+   * the MAC; the one-iteration PBE with SHA-1 and 3DES of the bundles openssl makes for -importkeystore.
+   * Measured (BENCHMARKS.md): keytool's own class loaded here as well saved nothing measurable.
    */
   private static void warmUp() {
     current.set(new Command("warm-up", Thread.currentThread()));
     try {
-      Class.forName("sun.security.tools.keytool.Main", true, KeytoolHost.class.getClassLoader());
+      byte[] der = Base64.getDecoder().decode(WARM_UP_CERTIFICATE);
+      Certificate cert = CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+      cert.verify(cert.getPublicKey());
+      KeyGenerator aes = KeyGenerator.getInstance("AES");
+      aes.init(128);
       char[] pw = "warm-up".toCharArray();
-      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, pw);
-      javax.crypto.KeyGenerator kg = javax.crypto.KeyGenerator.getInstance("AES");
-      kg.init(128);
-      java.security.KeyStore.ProtectionParameter p = new java.security.KeyStore.PasswordProtection(pw);
-      ks.setEntry("k", new java.security.KeyStore.SecretKeyEntry(kg.generateKey()), p);
+      ks.setEntry("k", new KeyStore.SecretKeyEntry(aes.generateKey()), new KeyStore.PasswordProtection(pw));
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       ks.store(bytes, pw);
-      java.security.KeyStore back = java.security.KeyStore.getInstance("PKCS12");
+      KeyStore back = KeyStore.getInstance("PKCS12");
       back.load(new ByteArrayInputStream(bytes.toByteArray()), pw);
       back.getKey("k", pw);
+      SecretKey pbe = SecretKeyFactory.getInstance("PBEWithSHA1AndDESede").generateSecret(new PBEKeySpec(pw));
+      PBEParameterSpec once = new PBEParameterSpec(new byte[8], 1);
+      Cipher des = Cipher.getInstance("PBEWithSHA1AndDESede");
+      des.init(Cipher.ENCRYPT_MODE, pbe, once);
+      des.doFinal(der);
+      Mac mac = Mac.getInstance("HmacPBESHA1");
+      mac.init(pbe, once);
+      mac.doFinal(der);
     } catch (Throwable e) {
       // Only speed is lost.
     }

@@ -16,10 +16,11 @@ import { isExecutable, locate } from './tools.js';
  * keytool steps run in one JVM (java/KeytoolHost.java) instead of one JVM
  * each. A keytool process spends most of its half second deriving PKCS12
  * keys in code the JIT has not compiled yet; in a JVM that stays up, the
- * second store costs a fifth of the first. Each step is still the keytool
- * command of its record, run by the JDK's own keytool class with the same
- * arguments, with its own exit code and output; only the `-J` options, which
- * configure a JVM of its own, are left out.
+ * second store costs a fifth of the first. Independent steps run at once,
+ * each on a thread of the JVM, as many as there are cores. Each step is still
+ * the keytool command of its record, run by the JDK's own keytool class with
+ * the same arguments, with its own exit code and output; only the `-J`
+ * options, which configure a JVM of its own, are left out.
  *
  * When the host cannot start (no `java` beside keytool, a JDK 8 that has no
  * --add-exports, the class not built), keytool steps run as processes, as

@@ -32,7 +32,7 @@ export interface RunOptions {
   readonly streamOutput?: boolean;
   readonly now?: () => Date;
   /**
-   * shared (the CLI's default, --keytool-jvm): keytool steps run one after another in one JVM;
+   * shared (the CLI's default, --keytool-jvm): keytool steps run in one JVM, as many at once as there are cores;
    * per-step, or unset: each in a keytool process of its own.
    */
   readonly keytoolJvm?: KeytoolJvm;
