@@ -177,14 +177,10 @@ public final class KeytoolHost {
       running.put(id, c);
     }
     current.set(c);
-    int code;
-    try {
-      code = invoke(args);
-    } finally {
-      System.out.flush();
-      System.err.flush();
-      current.remove();
-    }
+    int code = invoke(args);
+    System.out.flush();
+    System.err.flush();
+    current.remove();
     synchronized (lock) {
       running.remove(id);
       if (!ended) protocol.println("done " + id + " " + code + " " + b64(c.out) + " " + b64(c.err));
@@ -204,10 +200,12 @@ public final class KeytoolHost {
       keytool.invoke(null, (Object) args);
       return 0;
     } catch (InvocationTargetException e) {
-      // keytool reports its own errors; an exception here is one it did not expect.
+      // keytool reports its own errors; an exception here is one it did not expect (a process would print
+      // it and exit 1).
       e.getCause().printStackTrace();
       return 1;
-    } catch (Exception e) {
+    } catch (Throwable e) {
+      // Ours, or the judges': every command is answered, whatever it threw (an Error too).
       e.printStackTrace();
       return 3;
     }

@@ -307,6 +307,9 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     }
   };
 
+  /** How often a command is sent again after the JVM ended before starting it (another command ended it). */
+  const RESENDS = 3;
+
   const canHost = (req: ExecRequest): boolean =>
     req.file === opts.keytool &&
     req.input === undefined &&
@@ -314,7 +317,9 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     Object.entries(req.env).every(([k, v]) => opts.env[k] === v);
 
   const runInHost = async (req: ExecRequest): Promise<ExecOutcome> => {
-    for (;;) {
+    for (let sent = 0; sent < RESENDS; sent++) {
+      // Cancelled while it waited for a slot: no JVM is started for it.
+      if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
       const host = await get();
       if (!(host instanceof HostProcess)) {
         unavailable = host.reason;
@@ -325,6 +330,8 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
       // Sent as the JVM ended, and never started by it: the next JVM runs it.
       if (outcome !== 'not-run') return outcome;
     }
+    const message = `the keytool host ended ${RESENDS} times before it started the command`;
+    return { kind: 'not-started', code: 'EHOST', message };
   };
 
   const runOn = async (host: HostProcess, req: ExecRequest): Promise<ExecOutcome | 'not-run'> => {
