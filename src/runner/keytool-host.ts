@@ -1,7 +1,6 @@
 import type { ResultPromise } from 'execa';
 import { rmSync } from 'node:fs';
 import { access, realpath, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +16,11 @@ import { isExecutable, locate } from './tools.js';
  * each. A keytool process spends most of its half second deriving PKCS12
  * keys in code the JIT has not compiled yet; in a JVM that stays up, the
  * second store costs a fifth of the first. Independent steps run at once,
- * each on a thread of the JVM, as many as there are cores. Each step is still
- * the keytool command of its record, run by the JDK's own keytool class with
- * the same arguments, with its own exit code and output; only the `-J`
- * options, which configure a JVM of its own, are left out.
+ * each on a thread of the JVM (the runner starts as many steps at once as
+ * there are cores). Each step is still the keytool command of its record, run
+ * by the JDK's own keytool class with the same arguments, with its own exit
+ * code and output; only the `-J` options, which configure a JVM of its own,
+ * are left out.
  *
  * When the host cannot start (no `java` beside keytool, a JDK 8 that has no
  * --add-exports, the class not built), keytool steps run as processes, as
@@ -89,8 +89,6 @@ export interface KeytoolHostOptions {
    * --add-exports (JDK 8, which has no modules and so needs none) is started again without it.
    */
   readonly withoutKeytool?: boolean;
-  /** How many commands run at once, each on a thread of the JVM: the machine's cores unless given. */
-  readonly parallel?: number;
 }
 
 /** The `java` of the JDK a keytool belongs to, or why there is none. */
@@ -247,16 +245,15 @@ export interface KeytoolHost {
 }
 
 /**
- * An Exec that sends the requests for `opts.keytool` to a shared JVM, up to
- * `opts.parallel` at once (the machine's cores), starting it on the first (or
- * at once with `warm`) and again after it ended (before JDK 22 keytool exits
- * on its own errors; a time limit or a cancel kills it).
+ * An Exec that sends the requests for `opts.keytool` to a shared JVM, each
+ * at once on a thread of its own, starting the JVM on the first (or at once
+ * with `warm`) and again after it ended (before JDK 22 keytool exits on its
+ * own errors; a time limit or a cancel kills it).
  */
 export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHost {
   let current: Promise<HostProcess | { reason: string }> | undefined;
   let unavailable: string | undefined;
   let starts = 0;
-  const slots = new Slots(Math.max(1, opts.parallel ?? availableParallelism()));
   const inFlight = new Set<Promise<unknown>>();
 
   const start = async (): Promise<HostProcess | { reason: string }> => {
@@ -318,7 +315,7 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
 
   const runInHost = async (req: ExecRequest): Promise<ExecOutcome> => {
     for (let sent = 0; sent < RESENDS; sent++) {
-      // Cancelled while it waited for a slot: no JVM is started for it.
+      // Cancelled while a JVM that ended was replaced: no JVM is started for it.
       if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
       const host = await get();
       if (!(host instanceof HostProcess)) {
@@ -374,11 +371,11 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     }
   };
 
-  const exec: Exec = async (req) => {
+  const exec: Exec = (req) => {
     if (!canHost(req)) return fallback(req);
-    // As many commands at once as there are cores: each runs on a thread of the JVM, its output its own.
-    await slots.take();
-    const p = runInHost(req).finally(() => slots.give());
+    // Each command runs at once, on a thread of the JVM, its output its own: the runner starts as many
+    // steps at once as there are cores.
+    const p = runInHost(req);
     inFlight.add(p);
     void p.then(
       () => inFlight.delete(p),
@@ -407,30 +404,6 @@ function outputOf(req: ExecRequest, reply: Reply | undefined, host: HostProcess)
   const stderr = (reply?.stderr ?? '') + (reply?.kind === 'lost' ? '' : host.takeStderr());
   report(req, stdout, stderr);
   return { stdout, stderr };
-}
-
-/** A counting semaphore: at most `size` holders at once, the others waiting in turn. */
-class Slots {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(size: number) {
-    this.free = size;
-  }
-
-  take(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  give(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }
 
 /** Output arrives per command, not as it is printed: --verbose gets it when the command ends. */

@@ -190,7 +190,7 @@ const hostJdks = (await installedJdks()).filter((j) => j.major >= 9);
 describe.each(hostJdks.map((j) => [`JDK ${j.version}`, j] as const))('at once, %s', (_name, jdk) => {
   const N = 24;
   const at = (over: Partial<ExecRequest>) => (req: ExecRequest) => ({ ...req, file: jdk.keytool, ...over });
-  const own = () => ({ keytool: jdk.keytool, cwd: dir, env: ENV, parallel: 8 });
+  const own = () => ({ keytool: jdk.keytool, cwd: dir, env: ENV });
   const ids = [...Array(N).keys()];
 
   test('many commands at once: each gets its own output, on stdout and stderr, and its own exit code', async () => {
