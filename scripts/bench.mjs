@@ -3,9 +3,9 @@
 // same parameters, alternating A B A B after a warm-up of each, on this machine.
 // Wall time, CPU time (user + sys) and peak memory (largest single process's
 // resident set, from /usr/bin/time -v) for each run; medians and the
-// script/port ratio, pair by pair. From each port run's journal, the part after
-// the CA key: from the end of ca.create (the RSA-4096 key, whose random prime
-// search the port cannot shorten) to the journal's end. The load average
+// script/port ratio, pair by pair. From each port run's journal, the CA key
+// (ca.create: the RSA-4096 key, whose random prime search the port cannot
+// shorten) and the part after it, from its end to the journal's end. The load average
 // (1 minute) before each run, as other work on the machine skews every figure.
 // With --before, another build of the port (an older commit's dist/cli.js) runs
 // in the same session, after the port in each round (A B C A B C).
@@ -71,18 +71,19 @@ async function measure(kind, brokers) {
     .reduce((acc, part) => acc * 60 + Number(part), 0);
   const cpu = Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)'));
   const rssMiB = Number(field('Maximum resident set size \\(kbytes\\)')) / 1024;
-  const afterCa = kind === 'script' ? undefined : await afterCaKey(path.join(dir, 'certs'));
+  const { caKey, afterCa } = kind === 'script' ? {} : await caKeyParts(path.join(dir, 'certs'));
   await fs.remove(dir);
-  return { wall, cpu, rssMiB, files, afterCa, load };
+  return { wall, cpu, rssMiB, files, caKey, afterCa, load };
 }
 
-/** From the journal: seconds from the end of the CA key (ca.create) to the run's end. */
-async function afterCaKey(out) {
+/** From the journal, in seconds: the CA key (ca.create), and from its end to the run's end. */
+async function caKeyParts(out) {
   const jdir = path.join(out, '.kafka-mtls');
   const [name] = (await fs.readdir(jdir)).filter((f) => /^run-.*\.json$/.test(f));
   const journal = JSON.parse(await fs.readFile(path.join(jdir, name), 'utf8'));
   const ca = journal.steps.find((s) => s.id === 'ca.create');
-  return (Date.parse(journal.finishedAt) - Date.parse(ca.startedAt) - ca.durationMs) / 1000;
+  const afterCa = (Date.parse(journal.finishedAt) - Date.parse(ca.startedAt) - ca.durationMs) / 1000;
+  return { caKey: ca.durationMs / 1000, afterCa };
 }
 
 const median = (xs) => {
@@ -118,7 +119,7 @@ for (const brokers of brokerCounts) {
   const pairs = [];
   const show = (name, x) =>
     `${name} ${f2(x.wall)} s wall, ${f2(x.cpu)} s CPU, ${f1(x.rssMiB)} MiB (load ${f1(x.load)})` +
-    (x.afterCa === undefined ? '' : `, ${f2(x.afterCa)} s after the CA key`);
+    (x.afterCa === undefined ? '' : `, CA key ${f2(x.caKey)} s, ${f2(x.afterCa)} s after it`);
   for (let i = 1; i <= runs; i++) {
     const a = await measure('script', brokers);
     const b = await measure('port', brokers);
@@ -139,6 +140,7 @@ for (const brokers of brokerCounts) {
     cpu: median(xs.map((x) => x.cpu)),
     rss: median(xs.map((x) => x.rssMiB)),
     peak: Math.max(...xs.map((x) => x.rssMiB)),
+    caKey: xs[0].caKey === undefined ? undefined : median(xs.map((x) => x.caKey)),
     afterCa: xs[0].afterCa === undefined ? undefined : median(xs.map((x) => x.afterCa)),
     load: [Math.min(...xs.map((x) => x.load)), Math.max(...xs.map((x) => x.load))],
   });
@@ -153,13 +155,15 @@ for (const brokers of brokerCounts) {
 
 const row = (brokers, name, x) =>
   `| ${brokers} | ${name} | ${f2(x.wall)} | ${f2(x.cpu)} | ${f1(x.rss)} | ${f1(x.peak)} | ` +
-  `${x.afterCa === undefined ? '' : f2(x.afterCa)} | ${f1(x.load[0])} to ${f1(x.load[1])} |`;
+  `${x.caKey === undefined ? '' : f2(x.caKey)} | ${x.afterCa === undefined ? '' : f2(x.afterCa)} | ` +
+  `${f1(x.load[0])} to ${f1(x.load[1])} |`;
 const ratio = (brokers, name, script, x, ratios) =>
   `| ${brokers} | **${name}** | **${f1(script.wall / x.wall)}x** (pairs: ${ratios.map(f1).join(', ')}; ` +
-  `median ${f1(median(ratios))}x) | ${f1(script.cpu / x.cpu)}x | | | | |`;
+  `median ${f1(median(ratios))}x) | ${f1(script.cpu / x.cpu)}x | | | | | |`;
 const table = [
-  '| brokers | | median wall (s) | median CPU (s) | median peak RSS (MiB) | max peak RSS (MiB) | median after the CA key (s) | load |',
-  '|---|---|---|---|---|---|---|---|',
+  '| brokers | | median wall (s) | median CPU (s) | median peak RSS (MiB) | max peak RSS (MiB) | median CA key (s) ' +
+    '| median after the CA key (s) | load |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...results.flatMap((r) => [
     row(r.brokers, 'mtls-kafka.sh', r.script),
     row(r.brokers, 'kafka-mtls', r.port),
@@ -183,7 +187,7 @@ alternating script and port (A B A B${BEFORE ? ', and the build before after eac
 warm-up run of each, ${runs} runs per broker count. Wall and CPU time (user + sys) and peak memory (the
 largest single process's resident set: \`/usr/bin/time -v\`, "Maximum resident set size")
 per run; the table gives medians, and the ratio script/port of the medians and
-of each pair; from each port run's journal, the time from the end of the CA key (\`ca.create\`) to the
+of each pair; from each port run's journal, the CA key (\`ca.create\`) and the time from its end to the
 run's end; the load average (1 minute) before the runs.
 
 Re-run: \`npm run build && node scripts/bench.mjs --write BENCHMARKS.md\`
