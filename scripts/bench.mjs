@@ -201,7 +201,7 @@ ${table}
   // Earlier tables and the analysis below them are kept as they are (move the old table there by hand).
   const old = await fs.readFile(path.resolve(argv.write), 'utf8').catch(() => '');
   const kept =
-    ['## Earlier runs', '## What bounds the port']
+    ['## `verify`', '## Earlier runs', '## What bounds the port']
       .map((h) => old.indexOf(h))
       .filter((i) => i >= 0)
       .sort((a, b) => a - b)[0] ?? -1;
