@@ -28,7 +28,8 @@ export const keytoolOption = () => new Option('--keytool <path>', 'keytool to ru
 export const keytoolJvmOption = () =>
   new Option(
     '--keytool-jvm <mode>',
-    "shared: run the keytool steps one after another in one JVM (the JDK's keytool class, same arguments); " +
+    "shared: run the keytool steps in one JVM, as many at once as there are cores (the JDK's keytool class, " +
+      'same arguments); ' +
       'per-step: start keytool for each step (default shared)',
   ).choices(['shared', 'per-step']);
 

@@ -15,10 +15,12 @@ import { isExecutable, locate } from './tools.js';
  * keytool steps run in one JVM (java/KeytoolHost.java) instead of one JVM
  * each. A keytool process spends most of its half second deriving PKCS12
  * keys in code the JIT has not compiled yet; in a JVM that stays up, the
- * second store costs a fifth of the first. Each step is still the keytool
- * command of its record, run by the JDK's own keytool class with the same
- * arguments, with its own exit code and output; only the `-J` options, which
- * configure a JVM of its own, are left out.
+ * second store costs a fifth of the first. Independent steps run at once,
+ * each on a thread of the JVM (the runner starts as many steps at once as
+ * there are cores). Each step is still the keytool command of its record, run
+ * by the JDK's own keytool class with the same arguments, with its own exit
+ * code and output; only the `-J` options, which configure a JVM of its own,
+ * are left out.
  *
  * When the host cannot start (no `java` beside keytool, a JDK 8 that has no
  * --add-exports, the class not built), keytool steps run as processes, as
@@ -117,46 +119,74 @@ export async function javaBeside(
   return (await isExecutable(java)) ? java : { reason: `${path} has no java beside it` };
 }
 
+/** What the JVM says about one command: its end, or, when the JVM ended, whether this command ended it. */
 type Reply =
   | { readonly kind: 'done'; readonly exitCode: number; readonly stdout: string; readonly stderr: string }
-  | { readonly kind: 'exit'; readonly stdout: string; readonly stderr: string };
+  | { readonly kind: 'exit' | 'lost'; readonly stdout: string; readonly stderr: string };
 
-/** One running KeytoolHost JVM. */
+/** One running KeytoolHost JVM: the commands sent to it, by id, and their replies. */
 class HostProcess {
   private readonly lines: string[] = [];
   private waiting?: (line: string | undefined) => void;
+  private ready = false;
+  private readonly pending = new Map<number, (reply: Reply | undefined) => void>();
+  private nextId = 0;
   private closed = false;
   private jvmStderr = '';
+  /** The JVM said its last words (a keytool command called System.exit): it runs nothing more. */
+  ending = false;
+  /** Killed by us; for this command (its time limit or its cancel) when it was one command's. */
+  killed?: { readonly forCommand?: number };
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(private readonly child: ResultPromise) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(line);
-      } else this.lines.push(line);
-    });
+    createInterface({ input: child.stdout! }).on('line', (line) => this.receive(line));
     child.stderr!.on('data', (b: Buffer) => {
       this.jvmStderr += b.toString();
     });
+    // A command written as the JVM ends is answered by its end (below), not by an EPIPE thrown at the run.
+    child.stdin!.on('error', () => undefined);
     // execa's result comes once the JVM has exited and its output is read to the end.
     this.exited = child.then((r) => {
       this.closed = true;
       this.waiting?.(undefined);
       this.waiting = undefined;
+      // The commands the JVM said nothing about.
+      for (const answer of this.pending.values()) answer(undefined);
+      this.pending.clear();
       // A java that cannot be started has no exit code and no signal; its error is the reason.
       if (r.exitCode === undefined && r.signal === undefined) this.jvmStderr += (r.cause as Error | undefined)?.message;
       return { code: r.exitCode ?? null, signal: r.signal ?? null };
     });
   }
 
+  private receive(line: string): void {
+    if (!this.ready) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      if (w) w(line);
+      else this.lines.push(line);
+      return;
+    }
+    const parsed = parseReply(line);
+    if (!parsed) return;
+    if (parsed.reply.kind !== 'done') this.ending = true;
+    const answer = this.pending.get(parsed.id);
+    this.pending.delete(parsed.id);
+    answer?.(parsed.reply);
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** The next protocol line, or undefined once the JVM has gone. */
-  nextLine(): Promise<string | undefined> {
+  /** Still taking commands: not ending, not killed, not gone. */
+  get accepting(): boolean {
+    return !this.closed && !this.ending && !this.killed;
+  }
+
+  /** The JVM's first line ("ready ..."), or undefined once it has gone. */
+  firstLine(): Promise<string | undefined> {
     const l = this.lines.shift();
     if (l !== undefined) return Promise.resolve(l);
     if (this.closed) return Promise.resolve(undefined);
@@ -165,9 +195,19 @@ class HostProcess {
     });
   }
 
-  send(args: readonly string[]): void {
+  /** From here on, lines are replies, by command id. */
+  markReady(): void {
+    this.ready = true;
+  }
+
+  /** Sends a command: its id and its reply (undefined when the JVM ended without one); undefined if not sent. */
+  send(args: readonly string[]): { readonly id: number; readonly reply: Promise<Reply | undefined> } | undefined {
+    if (!this.accepting) return undefined;
+    const id = this.nextId++;
+    const reply = new Promise<Reply | undefined>((resolve) => this.pending.set(id, resolve));
     const b64 = args.map((a) => Buffer.from(a, 'utf8').toString('base64'));
-    this.child.stdin!.write(`${args.length}\n${b64.map((a) => `${a}\n`).join('')}`);
+    this.child.stdin!.write(`${id} ${args.length}\n${b64.map((a) => `${a}\n`).join('')}`);
+    return { id, reply };
   }
 
   /** What the JVM itself printed (not keytool: its output is captured per command). */
@@ -177,7 +217,8 @@ class HostProcess {
     return s;
   }
 
-  kill(): void {
+  kill(forCommand?: number): void {
+    this.killed ??= { forCommand };
     this.child.kill('SIGKILL');
   }
 
@@ -191,11 +232,15 @@ function decode(field: string | undefined): string {
   return field === undefined || field === '-' ? '' : Buffer.from(field, 'base64').toString('utf8');
 }
 
-function parseReply(line: string): Reply | undefined {
-  const [kind, ...rest] = line.split(' ');
-  if (kind === 'done' && rest.length === 3)
-    return { kind, exitCode: Number(rest[0]), stdout: decode(rest[1]), stderr: decode(rest[2]) };
-  if (kind === 'exit' && rest.length === 2) return { kind, stdout: decode(rest[0]), stderr: decode(rest[1]) };
+function parseReply(line: string): { readonly id: number; readonly reply: Reply } | undefined {
+  const [kind, id, ...rest] = line.split(' ');
+  if (id === undefined || !/^\d+$/.test(id)) return undefined;
+  if (kind === 'done' && rest.length === 3) {
+    const reply = { kind, exitCode: Number(rest[0]), stdout: decode(rest[1]), stderr: decode(rest[2]) } as const;
+    return { id: Number(id), reply };
+  }
+  if ((kind === 'exit' || kind === 'lost') && rest.length === 2)
+    return { id: Number(id), reply: { kind, stdout: decode(rest[0]), stderr: decode(rest[1]) } };
   return undefined;
 }
 
@@ -206,21 +251,22 @@ export interface KeytoolHost {
   readonly warm: () => void;
   /** Why keytool steps ran as processes, once the host could not start. */
   readonly unavailable: () => string | undefined;
-  /** How many JVMs it started: one, plus one after each keytool error (keytool exits on them). */
+  /** How many JVMs it started: one, plus one after each JVM a keytool error ended (before JDK 22). */
   readonly starts: () => number;
   readonly close: () => Promise<void>;
 }
 
 /**
- * An Exec that sends the requests for `opts.keytool` to a shared JVM, one at
- * a time, starting it on the first (or at once with `warm`) and again after
- * keytool has ended it (it exits on its own errors).
+ * An Exec that sends the requests for `opts.keytool` to a shared JVM, each
+ * at once on a thread of its own, starting the JVM on the first (or at once
+ * with `warm`) and again after it ended (before JDK 22 keytool exits on its
+ * own errors; a time limit or a cancel kills it).
  */
 export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHost {
   let current: Promise<HostProcess | { reason: string }> | undefined;
   let unavailable: string | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
   let starts = 0;
+  const inFlight = new Set<Promise<unknown>>();
 
   const start = async (): Promise<HostProcess | { reason: string }> => {
     const java = await javaBeside(opts.keytool, opts.pathEnv);
@@ -250,9 +296,12 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
       );
       const host = new HostProcess(child);
       const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);
-      const first = await host.nextLine();
+      const first = await host.firstLine();
       clearTimeout(timer);
-      if (first?.startsWith('ready ')) return host;
+      if (first?.startsWith('ready ')) {
+        host.markReady();
+        return host;
+      }
       host.kill();
       const said = (host.takeStderr().trim().split('\n')[0] ?? '').trim();
       return { reason: `${java} could not start the keytool host${said ? `: ${said}` : ''}` };
@@ -262,7 +311,19 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     return launch(HOST_JVM_OPTIONS.filter((o, i, all) => o !== '--add-exports' && all[i - 1] !== '--add-exports'));
   };
 
-  const get = (): Promise<HostProcess | { reason: string }> => (current ??= start());
+  /** The JVM taking commands: the running one, or a new one once that has ended or is ending. */
+  const get = async (): Promise<HostProcess | { reason: string }> => {
+    for (;;) {
+      const p = (current ??= start());
+      const host = await p;
+      if (!(host instanceof HostProcess) || host.accepting) return host;
+      // Another command ended it while this one waited: the JVM that replaces it is started once.
+      if (current === p) current = undefined;
+    }
+  };
+
+  /** How often a command is sent again after the JVM ended before starting it (another command ended it). */
+  const RESENDS = 3;
 
   const canHost = (req: ExecRequest): boolean =>
     req.file === opts.keytool &&
@@ -271,38 +332,57 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     Object.entries(req.env).every(([k, v]) => opts.env[k] === v);
 
   const runInHost = async (req: ExecRequest): Promise<ExecOutcome> => {
-    const host = await get();
-    if (!(host instanceof HostProcess)) {
-      unavailable = host.reason;
-      return fallback(req);
+    for (let sent = 0; sent < RESENDS; sent++) {
+      // Cancelled while a JVM that ended was replaced: no JVM is started for it.
+      if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
+      const host = await get();
+      if (!(host instanceof HostProcess)) {
+        unavailable = host.reason;
+        return fallback(req);
+      }
+      if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
+      const outcome = await runOn(host, req);
+      // Sent as the JVM ended, and never started by it: the next JVM runs it.
+      if (outcome !== 'not-run') return outcome;
     }
-    if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
-    host.send(req.args.filter((a) => !a.startsWith('-J')));
+    const message = `the keytool host ended ${RESENDS} times before it started the command`;
+    return { kind: 'not-started', code: 'EHOST', message };
+  };
+
+  const runOn = async (host: HostProcess, req: ExecRequest): Promise<ExecOutcome | 'not-run'> => {
+    const sent = host.send(req.args.filter((a) => !a.startsWith('-J')));
+    if (!sent) return 'not-run';
+    const { id } = sent;
     let ended: 'timed-out' | 'cancelled' | undefined;
     const stop = (why: 'timed-out' | 'cancelled') => {
       ended ??= why;
-      host.kill();
+      host.kill(id);
     };
     const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
     const onAbort = () => stop('cancelled');
     req.signal?.addEventListener('abort', onAbort);
     try {
-      const line = await host.nextLine();
-      const reply = line === undefined ? undefined : parseReply(line);
+      const reply = await sent.reply;
       if (reply?.kind === 'done') {
         const jvm = host.takeStderr();
         report(req, reply.stdout, reply.stderr + jvm);
         return { kind: 'exited', exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr + jvm };
       }
-      // keytool ended the JVM (System.exit after an error), or the JVM died: its exit status is the command's.
-      current = undefined;
+      // The JVM ended: keytool called System.exit after an error (this command's, or another's), or the JVM
+      // was killed (for a time limit or a cancel) or died. Its exit status is that of the command that ended it.
       const { code, signal } = await host.exited;
-      const stdout = reply?.stdout ?? '';
-      const stderr = (reply?.stderr ?? '') + host.takeStderr();
-      report(req, stdout, stderr);
-      if (ended) return { kind: ended, stdout, stderr };
-      if (code === null) return { kind: 'killed', signal: String(signal ?? 'unknown'), stdout, stderr };
-      return { kind: 'exited', exitCode: code, stdout, stderr };
+      if (ended) return { kind: ended, ...outputOf(req, reply, host) };
+      // Its last words said nothing of this command: the JVM had not started it.
+      if (reply === undefined && host.ending) return 'not-run';
+      if (reply?.kind === 'lost' || (reply === undefined && host.killed)) {
+        // Another command's end took this one with it: cancelled, after that command's own outcome,
+        // so that a runner reports the command that failed, and this one as cancelled for it.
+        await new Promise((resolve) => setImmediate(resolve));
+        return { kind: 'cancelled', ...outputOf(req, reply, host) };
+      }
+      const out = outputOf(req, reply, host);
+      if (code === null) return { kind: 'killed', signal: String(signal ?? 'unknown'), ...out };
+      return { kind: 'exited', exitCode: code, ...out };
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
@@ -311,9 +391,14 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
 
   const exec: Exec = (req) => {
     if (!canHost(req)) return fallback(req);
-    // One command at a time: keytool writes to System.out, which the host redirects per command.
-    const p = queue.then(() => runInHost(req));
-    queue = p.catch(() => undefined);
+    // Each command runs at once, on a thread of the JVM, its output its own: the runner starts as many
+    // steps at once as there are cores.
+    const p = runInHost(req);
+    inFlight.add(p);
+    void p.then(
+      () => inFlight.delete(p),
+      () => inFlight.delete(p),
+    );
     return p;
   };
 
@@ -324,11 +409,20 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     unavailable: () => unavailable,
     starts: () => starts,
     close: async () => {
-      await queue;
+      await Promise.allSettled([...inFlight]);
       const host = await current;
       if (host instanceof HostProcess) await host.close();
     },
   };
+}
+
+/** A command's output once the JVM ended: what it had printed, and what the JVM said as it ended. */
+function outputOf(req: ExecRequest, reply: Reply | undefined, host: HostProcess) {
+  const stdout = reply?.stdout ?? '';
+  // The JVM's own last words belong to the command that ended it, not to those lost with it.
+  const stderr = (reply?.stderr ?? '') + (reply?.kind === 'lost' ? '' : host.takeStderr());
+  report(req, stdout, stderr);
+  return { stdout, stderr };
 }
 
 /** Output arrives per command, not as it is printed: --verbose gets it when the command ends. */

@@ -32,7 +32,7 @@ export interface RunOptions {
   readonly streamOutput?: boolean;
   readonly now?: () => Date;
   /**
-   * shared (the CLI's default, --keytool-jvm): keytool steps run one after another in one JVM;
+   * shared (the CLI's default, --keytool-jvm): keytool steps run in one JVM, as many at once as there are cores;
    * per-step, or unset: each in a keytool process of its own.
    */
   readonly keytoolJvm?: KeytoolJvm;
@@ -54,8 +54,8 @@ export interface RunResult {
 const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
- * Runs a plan's steps, as many at once as `concurrency` and their files
- * allow. Stops starting steps at the first failure (or on `signal`), cancels
+ * Runs a plan's steps, as many processes at once as `concurrency` and their
+ * files allow (the files the runner writes itself do not wait for a slot). Stops starting steps at the first failure (or on `signal`), cancels
  * the ones still running, and returns every step's record. It never throws
  * for a step's failure: the caller decides what a failure means.
  */
@@ -91,6 +91,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
   if (opts.signal?.aborted) stop.abort();
   let failure: StepFailure | undefined;
   const running = new Set<Promise<void>>();
+  let processes = 0;
 
   const runOne = async (i: number): Promise<void> => {
     const step = steps[i]!;
@@ -121,10 +122,17 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
     for (;;) {
       if (!stop.signal.aborted) {
         for (const i of order) {
-          if (running.size >= opts.concurrency) break;
           if (state[i] !== 'waiting' || !deps[i]!.every((d) => state[d] === 'done')) continue;
+          // The limit is on processes: a file the runner writes itself (a config, a copy) takes a
+          // millisecond, and waiting for a slot would hold up the signature that reads it.
+          const isProcess = steps[i]!.action.kind === 'exec';
+          if (isProcess && processes >= opts.concurrency) continue;
           state[i] = 'running';
-          const p: Promise<void> = runOne(i).finally(() => running.delete(p));
+          if (isProcess) processes++;
+          const p: Promise<void> = runOne(i).finally(() => {
+            running.delete(p);
+            if (isProcess) processes--;
+          });
           running.add(p);
         }
       }
@@ -154,15 +162,26 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
 
 /**
  * Which ready step gets a free slot first: the one with the most processes
- * before it, then plan order. Finishing a started certificate (sign, bundle,
- * import) before making the next key keeps keytool busy alongside the key
- * generation, instead of leaving every import to a tail at the end.
+ * before it, then the one more steps wait for, then plan order. Finishing a
+ * started certificate (sign, bundle, import) before making the next key keeps
+ * keytool busy alongside the key generation, instead of leaving every import
+ * to a tail at the end. When the CA key is done, the keystores' base (every
+ * import waits for it) and the certificates' signatures go before the
+ * truststore and the CA's check, which nothing waits for but their own check.
  */
 export function startOrder(steps: readonly Step[], deps: readonly (readonly number[])[]): number[] {
   const depth: number[] = [];
   for (const [i, s] of steps.entries())
     depth[i] = Math.max(0, ...deps[i]!.map((d) => depth[d]!)) + (s.action.kind === 'exec' ? 1 : 0);
-  return steps.map((_, i) => i).sort((a, b) => depth[b]! - depth[a]! || a - b);
+  // Every step that waits for step i, directly or not: steps come in a valid order, so a later one's set is
+  // complete when an earlier step adds it.
+  const waiting = steps.map(() => new Set<number>());
+  for (let i = steps.length - 1; i >= 0; i--)
+    for (const d of deps[i]!) {
+      waiting[d]!.add(i);
+      for (const w of waiting[i]!) waiting[d]!.add(w);
+    }
+  return steps.map((_, i) => i).sort((a, b) => depth[b]! - depth[a]! || waiting[b]!.size - waiting[a]!.size || a - b);
 }
 
 /**

@@ -134,6 +134,56 @@ test.each(ROWS)(
   300_000,
 );
 
+describe('generate, while keytool steps run at once in the shared JVM', () => {
+  test.each(Object.keys(CODES) as Sig[])(
+    '%s: its exit code, nothing touched, nothing left, the JVM gone',
+    async (sig) => {
+      const dir = join(root, `keytool-at-once-${sig}`);
+      await mkdir(join(dir, 'certs'), { recursive: true });
+      await mkdir(join(dir, 'tmp'));
+      await writeFile(join(dir, 'certs/ca.crt'), "an earlier run's CA, to be kept\n");
+      const before = await snapshot(join(dir, 'certs'));
+      const child = execa(process.execPath, [CLI, 'generate', '--brokers', '3', '--verbose', '--out', 'certs'], {
+        cwd: dir,
+        env: { NO_COLOR: '1', PASSWORD: PW, TMPDIR: join(dir, 'tmp') },
+        reject: false,
+        stdin: 'ignore',
+      });
+      // --verbose prints each step's command as it starts and "✓ id" as it ends: the signal goes as soon as
+      // two keytool steps have started and neither has ended (in the JVM, the host's slots being the cores).
+      const running = new Set<string>();
+      let sent = 0;
+      let rest = '';
+      child.stdout!.on('data', (b: Buffer) => {
+        const lines = (rest + b.toString()).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines) {
+          const started = /^\[(\S+)\] \$ keytool /.exec(line)?.[1];
+          if (started) running.add(started);
+          const ended = /^✓ (\S+)/.exec(line)?.[1];
+          if (ended) running.delete(ended);
+          if (!sent && running.size >= 2) {
+            sent = Date.now();
+            child.kill(sig);
+          }
+        }
+      });
+      const r = await child;
+      expect(sent).toBeGreaterThan(0);
+      expect(Date.now() - sent).toBeLessThan(15_000);
+      expect(r.stderr).toMatch(new RegExp(`^cancelled \\(${sig}\\)\\. `, 'm'));
+      expect(r.exitCode).toBe(CODES[sig]);
+      expect(String(r.stdout) + String(r.stderr)).not.toContain(PW);
+      expect(await snapshot(join(dir, 'certs'))).toEqual(before);
+      expect((await readdir(dir)).sort()).toEqual(['certs', 'tmp']);
+      expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+      await until('the JVM to end', async () => (await processesIn(dir)).length === 0, 10_000).catch(() => undefined);
+      expect(await processesIn(dir)).toEqual([]);
+    },
+    180_000,
+  );
+});
+
 describe('verify, while Java judges the handshakes', () => {
   let made: string;
   beforeAll(async () => {

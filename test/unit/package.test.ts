@@ -30,6 +30,9 @@ test('ships the CLI, its templates, the keytool host class, README and LICENSE',
     expect.arrayContaining([
       'dist/cli.js',
       'java/KeytoolHost.class',
+      // The host's own classes: a command's output buffers and the streams that write to them.
+      'java/KeytoolHost$Command.class',
+      'java/KeytoolHost$ByCommand.class',
       'java/TlsJudge.class',
       'java/PrincipalRules.class',
       'LICENSE',

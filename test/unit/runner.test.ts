@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecOutcome, ExecRequest } from '../../src/runner/exec.js';
 import { runPlan, startOrder } from '../../src/runner/runner.js';
@@ -175,6 +175,27 @@ describe('runPlan', () => {
     expect(f.calls.map((c) => c.args[0]).indexOf('e')).toBeGreaterThan(0);
   });
 
+  test('a file the runner writes does not wait for a process slot', async () => {
+    let seen = false;
+    const f = fakeExec({
+      slow: async () => {
+        // The only slot is this process's: the note is written beside it, not after it.
+        for (let i = 0; i < 50 && !seen; i++) {
+          seen = await access(join(dir, 'note.txt')).then(
+            () => true,
+            () => false,
+          );
+          if (!seen) await new Promise((r) => setTimeout(r, 20));
+        }
+        return { kind: 'exited', exitCode: 0, stdout: '', stderr: '' };
+      },
+    });
+    const note = step('note', { action: { kind: 'write', path: 'note.txt', content: 'n' }, writes: ['note.txt'] });
+    const r = await run(plan([step('slow'), note]), f.exec, 1);
+    expect(r.failure).toBeUndefined();
+    expect(seen).toBe(true);
+  });
+
   test('an outside abort cancels what runs and reports the run as cancelled', async () => {
     const ac = new AbortController();
     const f = fakeExec({
@@ -209,5 +230,28 @@ describe('startOrder', () => {
     ];
     const order = startOrder(steps, dependencies(steps)).map((i) => steps[i]!.id);
     expect(order).toEqual(['sign-a', 'key-a', 'key-b', 'key-c', 'note']);
+  });
+
+  test('among steps as far along, the one more steps wait for starts first', () => {
+    // After the CA: a truststore (its check waits), the keystores' base (both imports and their checks wait),
+    // a signature (its import waits), the CA's check (nothing waits).
+    const steps = [
+      step('ca', { writes: ['ca.crt'] }),
+      step('ca-check', { reads: ['ca.crt'] }),
+      step('truststore', { reads: ['ca.crt'], writes: ['t.p12'] }),
+      step('truststore-check', { reads: ['t.p12'] }),
+      step('base', { reads: ['ca.crt'], writes: ['base.p12'] }),
+      step('sign-a', { reads: ['ca.crt'], writes: ['a.crt'] }),
+      step('import-a', { reads: ['base.p12', 'a.crt'], writes: ['a.p12'] }),
+      step('import-b', { reads: ['base.p12'], writes: ['b.p12'] }),
+      step('check-a', { reads: ['a.p12'] }),
+    ];
+    const order = startOrder(steps, dependencies(steps)).map((i) => steps[i]!.id);
+    expect(order.filter((id) => ['ca-check', 'truststore', 'base', 'sign-a'].includes(id))).toEqual([
+      'base',
+      'sign-a',
+      'truststore',
+      'ca-check',
+    ]);
   });
 });
