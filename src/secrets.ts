@@ -98,9 +98,12 @@ export class Redactor {
       for (const re of this.#wrapped) out = out.replace(re, (m) => m.replace(/[^\r\n]+/g, REDACTED));
     }
     if (!cut) return out;
+    // The last line's end, its line break aside: a process stopped between two lines of a wrapped secret.
+    const end = /[\r\n]*$/.exec(out)![0];
+    const body = out.slice(0, out.length - end.length);
     for (const v of this.#hidden) {
       for (let k = v.length - 1; k >= Math.min(3, v.length); k--) {
-        if (out.endsWith(v.slice(0, k))) return out.slice(0, out.length - k) + REDACTED;
+        if (body.endsWith(v.slice(0, k))) return body.slice(0, body.length - k) + REDACTED + end;
       }
     }
     return out;
@@ -138,7 +141,9 @@ export class Redactor {
           const [first, rest] = firstAndRest(this.text(`${held}\n${partial}`, true));
           onLine(first);
           onLine(rest);
-        } else if (held !== undefined) onLine(this.text(held, false));
+          // The last line may end with the first piece of a secret whose next line never came (a process killed
+          // between its lines, as a step cancelled beside a failed one is): that piece is hidden too.
+        } else if (held !== undefined) onLine(this.text(held, true));
         else if (partial !== '') onLine(this.text(partial, true));
         held = undefined;
         partial = '';

@@ -271,8 +271,10 @@ async function performStep(
     });
   }
   // Checks read what the tool wrote; only what is shown (tails, reasons, details) is redacted.
-  const stdout = shown(outcome.stdout);
-  const stderr = shown(outcome.stderr);
+  // Output of a process stopped before it ended may end with the first piece of a secret: hidden as cut.
+  const cut = outcome.kind !== 'exited';
+  const stdout = opts.redactor.text(outcome.stdout, cut || !outcome.stdout.endsWith('\n'));
+  const stderr = opts.redactor.text(outcome.stderr, cut || !outcome.stderr.endsWith('\n'));
   const outputTail = tailLines(stderr.trim() !== '' ? stderr : stdout);
   const tails = { stdoutTail: tailLines(stdout).join('\n'), stderrTail: tailLines(stderr).join('\n') };
   const withTails = (r: StepResult): StepResult => ({ ...r, record: { ...r.record, ...tails } });

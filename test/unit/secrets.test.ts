@@ -29,6 +29,13 @@ describe('Redactor', () => {
     stream.end();
     expect(lines).toEqual(['the password is ***', '***, wrong', 'next']);
     expect(r.text('is Split-Secret\n-Pw-77 or\nSplit-Secret-Pw-77\n')).toBe('is ***\n*** or\n***\n');
+    // Killed between the two lines: the next never comes, and the first piece is hidden all the same.
+    const cut: string[] = [];
+    const killed = r.lines((l) => cut.push(l));
+    killed.write('the password is Split-Sec\n');
+    killed.end();
+    expect(cut).toEqual(['the password is ***']);
+    expect(r.text('the password is Split-Sec\n', true)).toBe('the password is ***\n');
     // Only a line break joins the pieces: other text between them is no secret.
     expect(r.text('Split-Secret\nand -Pw-77\n')).toBe('Split-Secret\nand -Pw-77\n');
   });
