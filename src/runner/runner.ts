@@ -55,7 +55,8 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
  * Runs a plan's steps, as many processes at once as `concurrency` and their
- * files allow (the files the runner writes itself do not wait for a slot). Stops starting steps at the first failure (or on `signal`), cancels
+ * files allow (the files the runner writes itself do not wait for a slot).
+ * Stops starting steps at the first failure (or on `signal`), cancels
  * the ones still running, and returns every step's record. It never throws
  * for a step's failure: the caller decides what a failure means.
  */

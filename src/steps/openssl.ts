@@ -173,7 +173,10 @@ export function verifyLeaf(s: {
   cert: string;
   purpose: 'sslserver' | 'sslclient';
   untrusted?: string;
-  /** -x509_strict, as Python 3.13 and later verify; off only under a v1 CA that strictness refuses whatever it signs. */
+  /**
+   * -x509_strict, as Python 3.13 and later verify; off only under a v1 CA, whose leaves strictness refuses
+   * whatever they are.
+   */
   strict: boolean;
 }): Step {
   const untrusted = s.untrusted ? ['-untrusted', s.untrusted] : [];
