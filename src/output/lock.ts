@@ -78,7 +78,8 @@ export async function acquireLock(target: string, command: string, note: (text: 
       if (verdict.state !== 'ended' || attempt >= 20) throw busy(target, path, seen.holder, verdict);
       if (await removeStale(path, seen)) {
         note(
-          `took over the lock of ${target}, left by ${describe(seen.holder)}, which is no longer running (${verdict.why})`,
+          `took over the lock of ${target}, left by ${describe(seen.holder)}, ` +
+            `which is no longer running (${verdict.why})`,
         );
       }
     }
@@ -219,9 +220,15 @@ function unprovable(h: LockHolder, flock: FlockResult, here: Where): string {
     return `the lock does not say which system it was taken on (an older kafka-mtls wrote it)`;
   if (here.bootId === undefined) return 'this system does not say which boot it is (/proc/sys/kernel/random/boot_id)';
   if (h.bootId !== here.bootId)
-    return `it was taken under another kernel (on ${h.host}, or on this host before a restart), where its process cannot be seen`;
+    return (
+      `it was taken under another kernel (on ${h.host}, or on this host before a restart), ` +
+      'where its process cannot be seen'
+    );
   if (h.pidNs === undefined || here.pidNs === undefined) return `its PID namespace is unknown, and ${noFlock}`;
-  return `it ran in another PID namespace (a container, or unshare --pid), where PID ${h.pid} is not this system's, and ${noFlock}`;
+  return (
+    `it ran in another PID namespace (a container, or unshare --pid), where PID ${h.pid} is not this system's, ` +
+    `and ${noFlock}`
+  );
 }
 
 /** A process that exists and has not ended (a zombie waits only to be reaped, by a parent that may never do so). */
