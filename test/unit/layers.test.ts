@@ -19,6 +19,7 @@ const RANK: Record<string, number> = {
   output: 2,
   report: 2,
   probe: 2,
+  explain: 2,
   steps: 3,
   pki: 3,
   runner: 4,
