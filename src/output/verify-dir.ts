@@ -15,7 +15,7 @@ import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
 import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
-import { partiesOf } from '../pki/connections.js';
+import { partiesOf, type Party } from '../pki/connections.js';
 import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
 import type { Secret } from '../secrets.js';
@@ -36,6 +36,20 @@ export interface RawVerifyOptions extends RawCommonOptions {
 export type VerifyDeps = { env: NodeJS.ProcessEnv; exec?: Exec; now?: Date; warn?: (line: string) => void };
 
 export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
+  return (await judgeDirectory(dirArg, raw, deps)).result;
+}
+
+/** verify's findings, with the parties they are about (who is a broker, who a client, with which stores). */
+export interface JudgedDirectory {
+  readonly result: VerifyResult;
+  readonly parties: readonly Party[];
+}
+
+export async function judgeDirectory(
+  dirArg: string,
+  raw: RawVerifyOptions,
+  deps: VerifyDeps,
+): Promise<JudgedDirectory> {
   const dir = resolve(dirArg);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError('[dir]', `must be a directory; ${dir} is not`);
@@ -78,7 +92,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
     ...jsse,
     ...(await opensslChainFindings(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
   );
-  return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
+  return { result: { dir, findings, failed: findings.some((f) => f.status === 'fail') }, parties };
 }
 
 /** The options that say what the certificates must be, checked before anything is read. */

@@ -1,0 +1,164 @@
+/**
+ * What an event means for the connection, given who logged it: probe's outcome, the side that refused, and the
+ * causes that can produce it with their prior confidence. A received alert means the peer refused the logger; a
+ * local check that failed means the logger refused the peer.
+ */
+import { otherSide, type CauseCode, type Confidence, type Event, type ExplainOutcome, type Side } from './types.js';
+
+export interface Reading {
+  readonly outcome: Exclude<ExplainOutcome, 'unknown'>;
+  readonly refusedBy: Side;
+  readonly causes: ReadonlyArray<readonly [CauseCode, Confidence]>;
+}
+
+type C = ReadonlyArray<readonly [CauseCode, Confidence]>;
+
+/** The client's certificate refused by the broker, by what the broker's check can say. */
+const CLIENT_REFUSED: C = [
+  ['client-ca-not-trusted', 'high'],
+  ['client-cert-expired', 'medium'],
+  ['client-eku-lacks-clientauth', 'medium'],
+  ['chain-incomplete', 'low'],
+];
+/** The broker's certificate refused by the client. */
+const SERVER_REFUSED: C = [
+  ['server-ca-not-trusted', 'high'],
+  ['name-not-in-san', 'medium'],
+  ['server-cert-expired', 'medium'],
+  ['chain-incomplete', 'medium'],
+  ['server-eku-lacks-serverauth', 'low'],
+];
+const NO_CERT: C = [
+  ['client-sent-no-certificate', 'high'],
+  ['client-ca-not-trusted', 'medium'],
+];
+
+/** A refusal of the peer's certificate (`by` refused the other side's). */
+const refused = (by: Side, causes?: { client: C; server: C }): Reading =>
+  by === 'broker'
+    ? { outcome: 'client-cert-rejected', refusedBy: 'broker', causes: causes?.client ?? CLIENT_REFUSED }
+    : { outcome: 'server-untrusted', refusedBy: 'client', causes: causes?.server ?? SERVER_REFUSED };
+
+const only = (code: CauseCode): C => [[code, 'high']];
+
+export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
+  'no-client-cert': () => ({ outcome: 'client-cert-required', refusedBy: 'broker', causes: NO_CERT }),
+  'alert-cert-required': () => ({ outcome: 'client-cert-required', refusedBy: 'broker', causes: NO_CERT }),
+  // JSSE brokers send bad_certificate for an empty chain; a Go client sends it when it refuses the broker's.
+  'alert-bad-cert': (l) =>
+    l === 'client'
+      ? { outcome: 'client-cert-required', refusedBy: 'broker', causes: [...NO_CERT, ...CLIENT_REFUSED.slice(1)] }
+      : refused('client'),
+  'alert-cert-unknown': (l) => refused(otherSide(l)),
+  'alert-unknown-ca': (l) =>
+    refused(otherSide(l), {
+      client: [
+        ['client-ca-not-trusted', 'high'],
+        ['chain-incomplete', 'medium'],
+      ],
+      server: [
+        ['server-ca-not-trusted', 'high'],
+        ['chain-incomplete', 'medium'],
+      ],
+    }),
+  'alert-cert-expired': (l) =>
+    refused(otherSide(l), { client: only('client-cert-expired'), server: only('server-cert-expired') }),
+  'alert-unsupported-cert': (l) =>
+    refused(otherSide(l), {
+      client: only('client-eku-lacks-clientauth'),
+      server: only('server-eku-lacks-serverauth'),
+    }),
+  'alert-handshake-failure': (l) => ({
+    outcome: 'handshake-failed',
+    refusedBy: otherSide(l),
+    causes: [
+      ['no-shared-cipher', 'medium'],
+      ...(l === 'client' ? NO_CERT.map(([c]) => [c, 'medium'] as const) : []),
+      ['protocol-version-mismatch', 'low'],
+    ],
+  }),
+  'alert-protocol-version': (l) => ({
+    outcome: 'protocol-unsupported',
+    refusedBy: otherSide(l),
+    causes: only('protocol-version-mismatch'),
+  }),
+  'alert-decrypt-error': (l) => ({
+    outcome: 'handshake-failed',
+    refusedBy: otherSide(l),
+    causes: only('key-does-not-match-cert'),
+  }),
+  'peer-untrusted': (l) => refused(l),
+  // OpenSSL's "unable to get local issuer certificate": the issuer is neither trusted nor sent.
+  'peer-issuer-unknown': (l) =>
+    refused(l, {
+      client: [
+        ['client-ca-not-trusted', 'high'],
+        ['chain-incomplete', 'medium'],
+      ],
+      server: [
+        ['server-ca-not-trusted', 'high'],
+        ['chain-incomplete', 'medium'],
+      ],
+    }),
+  // "unable to verify the first certificate": the leaf came alone and its issuer is not trusted.
+  'peer-leaf-alone': (l) =>
+    refused(l, {
+      client: [
+        ['chain-incomplete', 'high'],
+        ['client-ca-not-trusted', 'medium'],
+      ],
+      server: [
+        ['chain-incomplete', 'high'],
+        ['server-ca-not-trusted', 'medium'],
+      ],
+    }),
+  'peer-expired': (l) => refused(l, { client: only('client-cert-expired'), server: only('server-cert-expired') }),
+  'peer-eku': (l) =>
+    refused(l, { client: only('client-eku-lacks-clientauth'), server: only('server-eku-lacks-serverauth') }),
+  'name-mismatch': () => ({ outcome: 'name-mismatch', refusedBy: 'client', causes: only('name-not-in-san') }),
+  'no-protocol': (l) => ({
+    outcome: 'protocol-unsupported',
+    refusedBy: l,
+    causes: only('protocol-version-mismatch'),
+  }),
+  'no-cipher': (l) => ({ outcome: 'handshake-failed', refusedBy: l, causes: only('no-shared-cipher') }),
+  // The logger speaks TLS and got something else: a plaintext peer. Either way the broker's listener turned the
+  // connection down: it does not speak what the client spoke.
+  'got-plaintext': (l) => ({
+    outcome: 'not-tls',
+    refusedBy: 'broker',
+    causes: only(l === 'broker' ? 'plaintext-to-tls-port' : 'tls-to-plaintext-port'),
+  }),
+  // The logger speaks plaintext and its peer answered in TLS (or hung up on it).
+  'plaintext-got-tls': (l) => ({
+    outcome: 'not-tls',
+    refusedBy: 'broker',
+    causes: only(l === 'client' ? 'plaintext-to-tls-port' : 'tls-to-plaintext-port'),
+  }),
+  // The peer hung up in the handshake without an alert: a plaintext listener does that, and so do refusals
+  // whose alert the logger could not read.
+  'peer-closed': (l) => ({
+    outcome: 'handshake-failed',
+    refusedBy: otherSide(l),
+    causes: [
+      ['debug-needed', 'high'],
+      [l === 'client' ? 'tls-to-plaintext-port' : 'plaintext-to-tls-port', 'medium'],
+      ...(l === 'client' ? CLIENT_REFUSED : SERVER_REFUSED).map(([c]) => [c, 'low'] as const),
+    ],
+  }),
+  'key-mismatch': (l) => ({ outcome: 'handshake-failed', refusedBy: l, causes: only('key-does-not-match-cert') }),
+  // A signature the logger checked failed: the peer's key is not its certificate's.
+  'bad-signature': (l) => ({ outcome: 'handshake-failed', refusedBy: l, causes: only('key-does-not-match-cert') }),
+  'no-cause': (l) => ({
+    outcome: 'handshake-failed',
+    refusedBy: l,
+    causes: [
+      ['debug-needed', 'high'],
+      ...[...NO_CERT, ...CLIENT_REFUSED, ...SERVER_REFUSED].map(([c]) => [c, 'low'] as const),
+      ['key-does-not-match-cert', 'low'],
+      ['protocol-version-mismatch', 'low'],
+      ['no-shared-cipher', 'low'],
+      ['plaintext-to-tls-port', 'low'],
+    ],
+  }),
+};
