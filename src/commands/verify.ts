@@ -12,7 +12,7 @@ import {
   passwordFileOption,
   statefulSetOptions,
 } from '../options/flags.js';
-import { runVerify, type RawVerifyOptions } from '../output/verify-dir.js';
+import { runVerify, type RawVerifyOptions } from '../verdicts/directory.js';
 import type { CommandIo } from '../report/io.js';
 import { formatFindings } from '../report/findings.js';
 

@@ -3,7 +3,7 @@
  * `material`: whether a certs directory can show the cause (a protocol or cipher setting is configuration, not
  * material: no certificate shows it).
  */
-import type { CauseCode } from './types.js';
+import type { CauseCode } from '../model/explain.js';
 
 export interface CauseInfo {
   readonly meaning: string;

@@ -3,7 +3,14 @@
  * causes that can produce it with their prior confidence. A received alert means the peer refused the logger; a
  * local check that failed means the logger refused the peer.
  */
-import { otherSide, type CauseCode, type Confidence, type Event, type ExplainOutcome, type Side } from './types.js';
+import {
+  otherSide,
+  type CauseCode,
+  type Confidence,
+  type Event,
+  type ExplainOutcome,
+  type Side,
+} from '../model/explain.js';
 
 export interface Reading {
   readonly outcome: Exclude<ExplainOutcome, 'unknown'>;
@@ -41,6 +48,18 @@ const refused = (by: Side, causes?: { client: C; server: C }): Reading =>
 
 const only = (code: CauseCode): C => [[code, 'high']];
 
+/** The issuer of the refused certificate is not trusted: another CA, or an intermediate not sent. */
+const ISSUER_UNKNOWN = {
+  client: [
+    ['client-ca-not-trusted', 'high'],
+    ['chain-incomplete', 'medium'],
+  ],
+  server: [
+    ['server-ca-not-trusted', 'high'],
+    ['chain-incomplete', 'medium'],
+  ],
+} as const satisfies { client: C; server: C };
+
 export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
   'no-client-cert': () => ({ outcome: 'client-cert-required', refusedBy: 'broker', causes: NO_CERT }),
   'alert-cert-required': () => ({ outcome: 'client-cert-required', refusedBy: 'broker', causes: NO_CERT }),
@@ -50,17 +69,7 @@ export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
       ? { outcome: 'client-cert-required', refusedBy: 'broker', causes: [...NO_CERT, ...CLIENT_REFUSED.slice(1)] }
       : refused('client'),
   'alert-cert-unknown': (l) => refused(otherSide(l)),
-  'alert-unknown-ca': (l) =>
-    refused(otherSide(l), {
-      client: [
-        ['client-ca-not-trusted', 'high'],
-        ['chain-incomplete', 'medium'],
-      ],
-      server: [
-        ['server-ca-not-trusted', 'high'],
-        ['chain-incomplete', 'medium'],
-      ],
-    }),
+  'alert-unknown-ca': (l) => refused(otherSide(l), ISSUER_UNKNOWN),
   'alert-cert-expired': (l) =>
     refused(otherSide(l), { client: only('client-cert-expired'), server: only('server-cert-expired') }),
   'alert-unsupported-cert': (l) =>
@@ -89,17 +98,7 @@ export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
   }),
   'peer-untrusted': (l) => refused(l),
   // OpenSSL's "unable to get local issuer certificate": the issuer is neither trusted nor sent.
-  'peer-issuer-unknown': (l) =>
-    refused(l, {
-      client: [
-        ['client-ca-not-trusted', 'high'],
-        ['chain-incomplete', 'medium'],
-      ],
-      server: [
-        ['server-ca-not-trusted', 'high'],
-        ['chain-incomplete', 'medium'],
-      ],
-    }),
+  'peer-issuer-unknown': (l) => refused(l, ISSUER_UNKNOWN),
   // "unable to verify the first certificate": the leaf came alone and its issuer is not trusted.
   'peer-leaf-alone': (l) =>
     refused(l, {

@@ -9,11 +9,11 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import * as v from '../model/rules.js';
 import { readBoundedText, READ_CAPS } from '../pki/read-file.js';
-import { judgeDirectory, type VerifyDeps } from '../output/verify-dir.js';
+import { judgeDirectory, type VerifyDeps } from '../verdicts/directory.js';
 import { entriesOf, TLS_FAILURE, type Entry } from './input.js';
 import { materialOf, type Material } from './material.js';
 import { recognise, type Recognised } from './recognise.js';
-import type { ExplainedLine, ExplainResult, Side } from './types.js';
+import type { ExplainedLine, ExplainResult, Side } from '../model/explain.js';
 import { explainRecognised, unknownLine } from './verdict.js';
 
 export interface RawExplainOptions {

@@ -6,7 +6,7 @@
  */
 import type { Party } from '../pki/connections.js';
 import type { Finding } from '../pki/rules.js';
-import type { CauseCode, Side } from './types.js';
+import type { CauseCode, Side } from '../model/explain.js';
 
 /** A cause the material shows. */
 export interface Shown {

@@ -7,7 +7,7 @@ import { JSSE_RULES, KAFKA_RULES } from './rules/jsse.js';
 import { OPENSSL_RULES } from './rules/openssl.js';
 import { CLIENT_RULES } from './rules/clients.js';
 import { expandOpensslCodes } from './openssl-codes.js';
-import type { Event, Family, Rule, Side } from './types.js';
+import type { Event, Family, Rule, Side } from '../model/explain.js';
 
 /** Which reading wins when a text holds several: the cause itself, then a refusal without its reason, then none. */
 const EVENT_RANK: Readonly<Record<Event, number>> = {

@@ -6,7 +6,14 @@ import { CAUSES } from './causes.js';
 import { EVENTS, type Reading } from './events.js';
 import type { Material, Shown } from './material.js';
 import type { Recognised } from './recognise.js';
-import { otherSide, type Cause, type CauseCode, type Confidence, type ExplainedLine, type Side } from './types.js';
+import {
+  otherSide,
+  type Cause,
+  type CauseCode,
+  type Confidence,
+  type ExplainedLine,
+  type Side,
+} from '../model/explain.js';
 
 const FAMILY_WORDS: Readonly<Record<string, string>> = {
   jsse: 'JSSE (a Kafka broker or Java client)',

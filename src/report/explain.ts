@@ -1,6 +1,6 @@
 /** explain's verdicts in words: per line, whose wording, the outcome and who refused, then each cause with its fix. */
 import type { ChalkInstance } from 'chalk';
-import type { ExplainResult } from '../explain/types.js';
+import type { ExplainResult } from '../model/explain.js';
 
 export function formatExplain(c: ChalkInstance, r: ExplainResult): string {
   const out: string[] = [];

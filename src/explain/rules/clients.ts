@@ -2,7 +2,7 @@
  * The wordings of the OpenSSL-based clients beyond OpenSSL's own reasons (rules/openssl.ts): librdkafka (kcat,
  * confluent-kafka-python/-go, Vector), Node's tls and kafkajs, Python's ssl, openssl s_client and s_server.
  */
-import type { Rule } from '../types.js';
+import type { Rule } from '../../model/explain.js';
 
 export const CLIENT_RULES: readonly Rule[] = [
   {

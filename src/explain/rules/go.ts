@@ -1,5 +1,5 @@
 /** Go's crypto/tls and crypto/x509 wordings (Go 1.17 to 1.23: Sarama, franz-go, segmentio/kafka-go, Vector…). */
-import type { Rule } from '../types.js';
+import type { Rule } from '../../model/explain.js';
 
 const G = 'go' as const;
 

@@ -3,7 +3,7 @@
  * first: a stack trace matches several rows, and the first row that matches names the cause (a ValidatorException's
  * "Extended key usage" before the PKIX line that wraps it).
  */
-import type { Rule } from '../types.js';
+import type { Rule } from '../../model/explain.js';
 
 const J = 'jsse' as const;
 

@@ -3,7 +3,7 @@
  * librdkafka, Node, Python and openssl s_client/s_server all print (each family's markers say whose line it is).
  * Numeric codes alone (`error:0A000086`, `error:1416F086`) are read by their reason number (openssl-codes.ts).
  */
-import type { Rule } from '../types.js';
+import type { Rule } from '../../model/explain.js';
 
 const O = 'openssl' as const;
 

@@ -20,10 +20,10 @@ import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
 import type { Secret } from '../secrets.js';
 import { applyRules, type Expectations, type Finding, type VerifyResult } from '../pki/rules.js';
-import { listFiles } from './files.js';
+import { listFiles } from '../output/files.js';
 import { GENERATED_PASSWORDS } from '../model/passwords.js';
 import { dropInFiles, emitFiles, layoutFiles } from '../model/layouts.js';
-import { readGeneratedSecrets, readState, STATE_FILE } from './state-file.js';
+import { readGeneratedSecrets, readState, STATE_FILE } from '../output/state-file.js';
 import type { State } from '../model/state.js';
 import { checkCaFiles, checkDirectory, type FileProblem } from '../pki/present.js';
 

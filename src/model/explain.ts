@@ -2,7 +2,7 @@
  * explain's nouns: the families whose wording it reads, the sides of a connection, the events a line reports, the
  * stable cause codes (the README lists each with its fix) and the verdict on one line.
  */
-import type { OutcomeCode } from '../probe/outcome.js';
+import type { OutcomeCode } from './outcome.js';
 
 /** Whose wording a line is in (EXPLAIN.md's `family`). */
 export type Family = 'jsse' | 'librdkafka' | 'node' | 'go' | 'python' | 'openssl-cli' | 'kafka-broker';
