@@ -77,14 +77,31 @@ export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
       client: only('client-eku-lacks-clientauth'),
       server: only('server-eku-lacks-serverauth'),
     }),
-  'alert-handshake-failure': (l) => ({
-    outcome: 'handshake-failed',
-    refusedBy: otherSide(l),
-    causes: [
-      ['no-shared-cipher', 'medium'],
-      ...(l === 'client' ? NO_CERT.map(([c]) => [c, 'medium'] as const) : []),
-      ['protocol-version-mismatch', 'low'],
-    ],
+  // A server sends handshake_failure for no cipher in common (and OpenSSL's TLS 1.2 for a missing client
+  // certificate); a client sends it when the server's signature does not verify (JSSE's refusal of a wrong key).
+  'alert-handshake-failure': (l) =>
+    l === 'client'
+      ? {
+          outcome: 'handshake-failed',
+          refusedBy: 'broker',
+          causes: [
+            ['no-shared-cipher', 'medium'],
+            ['client-sent-no-certificate', 'medium'],
+            ['protocol-version-mismatch', 'low'],
+          ],
+        }
+      : {
+          outcome: 'handshake-failed',
+          refusedBy: 'client',
+          causes: [
+            ['key-does-not-match-cert', 'medium'],
+            ['no-shared-cipher', 'low'],
+          ],
+        },
+  // An alert the logger could not decrypt: JDK 17 reading an OpenSSL client's TLS 1.3 refusal of the broker.
+  'alert-unreadable': (l) => ({
+    ...refused(otherSide(l)),
+    causes: [...SERVER_REFUSED, ['key-does-not-match-cert', 'medium']],
   }),
   'alert-protocol-version': (l) => ({
     outcome: 'protocol-unsupported',
@@ -134,16 +151,27 @@ export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
     refusedBy: 'broker',
     causes: only(l === 'client' ? 'plaintext-to-tls-port' : 'tls-to-plaintext-port'),
   }),
-  // The peer hung up in the handshake without an alert: a plaintext listener does that, and so do refusals
-  // whose alert the logger could not read.
-  'peer-closed': (l) => ({
-    outcome: 'handshake-failed',
-    refusedBy: otherSide(l),
-    causes: [
-      ['debug-needed', 'high'],
-      [l === 'client' ? 'tls-to-plaintext-port' : 'plaintext-to-tls-port', 'medium'],
-      ...(l === 'client' ? CLIENT_REFUSED : SERVER_REFUSED).map(([c]) => [c, 'low'] as const),
-    ],
+  // The peer hung up in the handshake without an alert. A Kafka PLAINTEXT listener does that to a ClientHello (it
+  // reads a request size far too large and resets the connection): probe's not-tls for the same reset.
+  'peer-closed': (l) =>
+    l === 'client'
+      ? {
+          outcome: 'not-tls',
+          refusedBy: 'broker',
+          causes: [
+            ['tls-to-plaintext-port', 'high'],
+            ['debug-needed', 'medium'],
+          ],
+        }
+      : {
+          outcome: 'handshake-failed',
+          refusedBy: 'client',
+          causes: [['debug-needed', 'high'], ...SERVER_REFUSED.map(([c]) => [c, 'low'] as const)],
+        },
+  'closed-after-handshake': () => ({
+    outcome: 'client-cert-rejected',
+    refusedBy: 'broker',
+    causes: [...CLIENT_REFUSED, ['client-sent-no-certificate', 'low'], ['debug-needed', 'medium']],
   }),
   'key-mismatch': (l) => ({ outcome: 'handshake-failed', refusedBy: l, causes: only('key-does-not-match-cert') }),
   // A signature the logger checked failed: the peer's key is not its certificate's.

@@ -30,6 +30,8 @@ export interface RawExplainOptions {
 export interface ExplainDeps extends VerifyDeps {
   /** stdin, for `-`: read to its end, within a log's cap. */
   readonly stdin?: AsyncIterable<Buffer | string> & { readonly isTTY?: boolean };
+  /** What each directory showed, by directory and host: kept across runs by a caller that explains many lines. */
+  readonly materials?: Map<string, Promise<Material>>;
 }
 
 /** What one line (or group of repeats) came to, before its verdict. */
@@ -55,9 +57,9 @@ export async function runExplain(lines: readonly string[], raw: RawExplainOption
     if (log.text.trim() === '') throw new UsageError(raw.log === log.label ? '--log' : '-', `${log.label} is empty`);
     items.push(...groupRepeats(entriesOf(log.text), opts.from));
   }
-  const materials = new Map<string, Promise<Material>>();
+  const materials = deps.materials ?? new Map<string, Promise<Material>>();
   const materialFor = (host: string | undefined) => {
-    const key = host ?? '';
+    const key = `${opts.certs}\0${host ?? ''}`;
     if (!materials.has(key)) materials.set(key, judge(opts.certs!, host, raw, deps));
     return materials.get(key)!;
   };

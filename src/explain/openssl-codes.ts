@@ -11,6 +11,7 @@ const X509_LIB = 11;
 const REASONS: Readonly<Record<number, Readonly<Record<number, string>>>> = {
   [SSL_LIB]: {
     0x86: 'certificate verify failed',
+    0x7b: 'bad signature',
     0x10b: 'wrong version number',
     0x9c: 'http request',
     0xc6: 'packet length too long',

@@ -44,11 +44,13 @@ export function explainRecognised(text: string, rec: Recognised, material?: Mate
     `(logged by the ${logger}: ${how})`;
   const causes = rank(reading, said, material);
   const explained = !material || causes.some((c) => c.confidence !== 'low' || !CAUSES[c.code].material);
+  const shownTop = material?.shown.find((s) => s.code === causes[0]?.code);
+  const { outcome, refusedBy } = refine(reading, OPEN_EVENTS.has(rec.rule.event), shownTop);
   return {
     text,
     family: rec.family,
-    outcome: reading.outcome,
-    refusedBy: reading.refusedBy,
+    outcome,
+    refusedBy,
     causes,
     ...(material ? { materialShows: explained } : {}),
   };
@@ -93,6 +95,47 @@ function rank(reading: Reading, said: string, material: Material | undefined): C
       });
   }
   return [...shown, ...open, ...ruledOut];
+}
+
+/** The outcome a certificate's fault makes, and the side that refuses it. */
+const OUTCOME_OF: Partial<Record<CauseCode, (side: Side) => Pick<Reading, 'outcome' | 'refusedBy'>>> = {
+  'name-not-in-san': () => ({ outcome: 'name-mismatch', refusedBy: 'client' }),
+  'client-sent-no-certificate': () => ({ outcome: 'client-cert-required', refusedBy: 'broker' }),
+  ...Object.fromEntries(
+    (['server-ca-not-trusted', 'server-cert-expired', 'server-eku-lacks-serverauth'] as const).map((c) => [
+      c,
+      () => ({ outcome: 'server-untrusted', refusedBy: 'client' }) as const,
+    ]),
+  ),
+  ...Object.fromEntries(
+    (['client-ca-not-trusted', 'client-cert-expired', 'client-eku-lacks-clientauth'] as const).map((c) => [
+      c,
+      () => ({ outcome: 'client-cert-rejected', refusedBy: 'broker' }) as const,
+    ]),
+  ),
+  // The side whose key is wrong signs, and its peer refuses the signature.
+  'key-does-not-match-cert': (side) => ({ outcome: 'handshake-failed', refusedBy: otherSide(side) }),
+  'chain-incomplete': (side) =>
+    side === 'broker'
+      ? { outcome: 'server-untrusted', refusedBy: 'client' }
+      : { outcome: 'client-cert-rejected', refusedBy: 'broker' },
+};
+
+/** Events whose wording says no more than that a side hung up or failed: the material says what. */
+const OPEN_EVENTS = new Set(['no-cause', 'peer-closed', 'closed-after-handshake']);
+
+/** The outcomes of a refused certificate, which the wording alone cannot always tell apart. */
+const REFINABLE = new Set(['server-untrusted', 'client-cert-rejected', 'name-mismatch', 'client-cert-required']);
+
+/**
+ * The reading's outcome, made precise by the fault the material shows: a broker's "bad certificate" alert is a
+ * name mismatch when the broker's certificate lacks the name dialled; the broker's INFO line is the refusal the
+ * material shows.
+ */
+function refine(reading: Reading, noCause: boolean, shown: Shown | undefined): Pick<Reading, 'outcome' | 'refusedBy'> {
+  const to = shown && OUTCOME_OF[shown.code]?.(shown.side);
+  if (to && (noCause || REFINABLE.has(reading.outcome))) return to;
+  return { outcome: reading.outcome, refusedBy: reading.refusedBy };
 }
 
 /** A matched wording on one line, for the evidence. */

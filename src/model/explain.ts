@@ -60,6 +60,7 @@ export type Event =
   | 'alert-handshake-failure'
   | 'alert-protocol-version'
   | 'alert-decrypt-error'
+  | 'alert-unreadable'
   | 'peer-untrusted'
   | 'peer-issuer-unknown'
   | 'peer-leaf-alone'
@@ -71,6 +72,7 @@ export type Event =
   | 'got-plaintext'
   | 'plaintext-got-tls'
   | 'peer-closed'
+  | 'closed-after-handshake'
   | 'key-mismatch'
   | 'bad-signature'
   | 'no-cause';

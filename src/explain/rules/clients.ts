@@ -34,10 +34,20 @@ export const CLIENT_RULES: readonly Rule[] = [
   {
     id: 'librdkafka-plaintext-answer',
     family: 'librdkafka',
-    re: /Disconnected: verify that security\.protocol is correctly configured, broker might require SASL authentication|SSL transport error:.*(?:wrong version number|packet length too long)/,
+    re: /Disconnected: connecting to a PLAINTEXT broker listener\?|Disconnected: verify that security\.protocol is correctly configured, broker might require SASL authentication|SSL transport error:.*(?:wrong version number|packet length too long)/,
     event: 'got-plaintext',
     logger: 'client',
     means: 'librdkafka speaks TLS and the port answered otherwise',
+  },
+  {
+    id: 'librdkafka-closed-after-handshake',
+    family: 'librdkafka',
+    // TLS 1.3: the client's handshake is over before the broker judges its certificate; a broker that then hangs
+    // up (or whose alert is lost) shows as an end of stream in the first Kafka request.
+    re: /(?:unexpected eof while reading|Disconnected|Connection reset)[^\n]*\(after \d+ms in state (?:APIVERSION_QUERY|UP|AUTH_REQ|AUTH_HANDSHAKE)\)/,
+    event: 'closed-after-handshake',
+    logger: 'client',
+    means: "the broker hung up after the client's TLS 1.3 handshake, where a broker turns a client certificate down",
   },
   {
     id: 'node-altname',

@@ -67,7 +67,7 @@ export const JSSE_RULES: readonly Rule[] = [
   {
     id: 'jsse-expired',
     family: J,
-    re: /CertificateExpiredException|CertificateNotYetValidException|NotAfter: |NotBefore: |certificate expired|validity check failed/,
+    re: /CertificateExpiredException|CertificateNotYetValidException|NotAfter: |NotBefore: |validity check failed/,
     event: 'peer-expired',
     means: "JSSE refused the peer's certificate as expired or not yet valid",
   },
@@ -104,11 +104,11 @@ export const JSSE_RULES: readonly Rule[] = [
     family: J,
     // JDK 17's reading of an OpenSSL client's TLS 1.3 alert (or of bytes that are not TLS) after ChangeCipherSpec.
     re: /Insufficient buffer remaining for AEAD cipher fragment/,
-    event: 'alert-cert-unknown',
+    event: 'alert-unreadable',
     logger: 'broker',
     means:
-      "the broker's JDK could not read what the client sent after the handshake: an OpenSSL client's TLS 1.3 " +
-      "alert refusing the broker's certificate",
+      "the broker's JDK could not read what the client sent in the handshake: an OpenSSL client's TLS 1.3 " +
+      "alert refusing the broker's certificate or its signature",
   },
   {
     id: 'jsse-pkix',
@@ -184,7 +184,7 @@ export const JSSE_RULES: readonly Rule[] = [
   {
     id: 'jsse-closed',
     family: J,
-    re: /Remote host terminated the handshake|Remote host closed connection during handshake|SSL peer shut down incorrectly/,
+    re: /Remote host terminated the handshake|Remote host closed connection during handshake|SSL peer shut down incorrectly|java\.net\.SocketException: Connection reset|Connection reset by peer/,
     event: 'peer-closed',
     means: 'the peer hung up during the handshake without an alert',
   },

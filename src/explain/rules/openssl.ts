@@ -26,7 +26,7 @@ export const OPENSSL_RULES: readonly Rule[] = [
   {
     id: 'openssl-hostname-mismatch',
     family: O,
-    re: /Hostname mismatch|IP address mismatch|ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/,
+    re: /(?:Hostname|IP address) mismatch, certificate is not valid for '(?<host>[^']+)'|hostname mismatch|IP address mismatch|ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/i,
     event: 'name-mismatch',
     logger: 'client',
     means: "the name the client dialled is not among the broker certificate's SANs",
@@ -41,7 +41,7 @@ export const OPENSSL_RULES: readonly Rule[] = [
   {
     id: 'openssl-verify-purpose',
     family: O,
-    re: /unsupported certificate purpose|INVALID_PURPOSE/,
+    re: /unsupported certificate purpose|unsuitable certificate purpose|INVALID_PURPOSE/,
     event: 'peer-eku',
     means: "X509_verify_cert refused the peer's certificate for its purpose (extendedKeyUsage)",
   },
@@ -72,6 +72,13 @@ export const OPENSSL_RULES: readonly Rule[] = [
     re: /certificate verify failed|CERTIFICATE_VERIFY_FAILED/i,
     event: 'peer-untrusted',
     means: "the logger's OpenSSL refused the peer's certificate (the reason is on the verify line, if any)",
+  },
+  {
+    id: 'openssl-bad-signature',
+    family: O,
+    re: /bad signature|BAD_SIGNATURE|last octet invalid|RSA_verify_PKCS1_PSS_mgf1|digest check failed|signature verification failure/,
+    event: 'bad-signature',
+    means: "a signature made with the peer's private key does not verify with its certificate",
   },
   {
     id: 'openssl-alert-required',
@@ -161,7 +168,7 @@ export const OPENSSL_RULES: readonly Rule[] = [
   {
     id: 'openssl-eof',
     family: O,
-    re: /unexpected eof while reading|UNEXPECTED_EOF_WHILE_READING|EOF occurred in violation of protocol|SSL_ERROR_SYSCALL/,
+    re: /unexpected eof while reading|UNEXPECTED_EOF_WHILE_READING|EOF occurred in violation of protocol|SSL_ERROR_SYSCALL|(?:read|write):errno=104/,
     event: 'peer-closed',
     means: 'the peer hung up during the handshake without an alert',
   },
