@@ -163,10 +163,15 @@ export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
             ['debug-needed', 'medium'],
           ],
         }
-      : {
-          outcome: 'handshake-failed',
+      : // A client that hangs up on the broker mid-handshake has refused its certificate without an alert, as
+        // Node's tls client does; only the client's log (or the material) says why.
+        {
+          outcome: 'server-untrusted',
           refusedBy: 'client',
-          causes: [['debug-needed', 'high'], ...SERVER_REFUSED.map(([c]) => [c, 'low'] as const)],
+          causes: [
+            ...SERVER_REFUSED.map(([c, k]) => [c, k === 'high' ? 'medium' : 'low'] as const),
+            ['debug-needed', 'low'],
+          ],
         },
   'closed-after-handshake': () => ({
     outcome: 'client-cert-rejected',

@@ -57,7 +57,7 @@ const OPENSSL_FAMILIES: ReadonlyArray<readonly [Family, RegExp]> = [
   ],
   [
     'node',
-    /\bERR_[A-Z0-9_]{4,}|KafkaJS|code: '|\bcode: "|altnames|SSL alert number|deps\/openssl|TLSSocket|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|node:internal/,
+    /\bERR_[A-Z0-9_]{4,}|KafkaJS|code: '|\bcode: "|altnames|deps\/openssl|TLSSocket|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|node:internal/,
   ],
 ];
 
@@ -65,11 +65,11 @@ const OPENSSL_FAMILIES: ReadonlyArray<readonly [Family, RegExp]> = [
 const LOGGER_HINTS: ReadonlyArray<readonly [Side, RegExp]> = [
   [
     'broker',
-    /Failed authentication with|SocketServer|kafka\.network\.|data-plane-kafka|kafka-network-thread|KafkaServer|kafka\.server\.|tls_process_client_certificate|tls_early_post_process_client_hello|tls_post_process_client_hello|ssl3_get_client_hello|tls_process_client_hello|failed to verify client('s)? certificate|http: TLS handshake error from|\bACCEPT\b|s_server|\bserver\b.*\bhandshake\b/i,
+    /Failed authentication with|SocketServer|kafka\.network\.|data-plane-kafka|kafka-network-thread|KafkaServer|kafka\.server\.|tls_process_client_certificate|tls_early_post_process_client_hello|tls_post_process_client_hello|ssl3_get_client_hello|tls_process_client_hello|failed to verify client('s)? certificate|http: TLS handshake error from|^ACCEPT$|\bs_server\b/m,
   ],
   [
     'client',
-    /\[(Producer|Consumer|AdminClient|kafka-admin-client)[^\]]*clientId=|NetworkClient|Connection to node|rdkafka|librdkafka|KafkaJS|kcat|tls_process_server_certificate|tls_post_process_server_certificate|ssl3_get_server_certificate|tls_process_server_hello|ssl_choose_client_version|CONNECTED\(|s_client|broker certificate/i,
+    /\[(Producer|Consumer|AdminClient|kafka-admin-client)[^\]]*clientId=|NetworkClient|Connection to node|rdkafka|librdkafka|KafkaJS|kcat|tls_process_server_certificate|tls_post_process_server_certificate|ssl3_get_server_certificate|tls_process_server_hello|ssl_choose_client_version|CONNECTED\(|\bs_client\b|broker certificate/i,
   ],
 ];
 

@@ -80,7 +80,7 @@ export const GO_RULES: readonly Rule[] = [
   {
     id: 'go-bad-signature',
     family: G,
-    re: /tls: invalid signature by the (client|server) certificate|crypto\/rsa: verification error/,
+    re: /tls: invalid signature by the (client|server) certificate/,
     event: 'bad-signature',
     means: "a signature made with the peer's key does not verify with its certificate",
   },
