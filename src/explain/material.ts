@@ -92,7 +92,7 @@ function ruleCauses(f: Finding, ctx: Ctx): Shown[] {
         code: 'key-does-not-match-cert',
         files: [ref],
         evidence: said,
-        fix: `make ${file} again from the key its certificate was signed for: kafka-mtls apply --out ${dir}`,
+        fix: remake(dir, file),
         side: role ?? 'broker',
       },
     ];
@@ -114,13 +114,13 @@ function ruleCauses(f: Finding, ctx: Ctx): Shown[] {
         code: role === 'broker' ? 'server-cert-expired' : 'client-cert-expired',
         files: [ref],
         evidence: said,
-        fix: `renew it: kafka-mtls apply --out ${dir} --renew-before 30 (and check the clocks if not yet valid)`,
+        fix: `${remake(dir, file)} (if it is not yet valid, check the clocks first)`,
         side: role,
       },
     ];
   if (f.check === 'extendedKeyUsage') {
     const out: Shown[] = [];
-    const fix = `reissue it: kafka-mtls apply --out ${dir} (a certificate made elsewhere: with serverAuth and clientAuth)`;
+    const fix = remake(dir, file);
     if (/serverAuth/.test(f.message))
       out.push({ code: 'server-eku-lacks-serverauth', files: [ref], evidence: said, fix, side: 'broker' });
     if (/clientAuth/.test(f.message))
@@ -142,7 +142,9 @@ function ruleCauses(f: Finding, ctx: Ctx): Shown[] {
         code: 'name-not-in-san',
         files: [ref],
         evidence: said,
-        fix: `reissue it with the name the client dials: kafka-mtls apply --out ${dir} ${sans || '--san DNS:NAME'}`,
+        fix:
+          `reissue it with the name the client dials: kafka-mtls apply --out ${dir} ${sans || '--san DNS:NAME'} ` +
+          '(with the flags the directory was made with)',
         side: 'broker',
       },
     ];
@@ -167,8 +169,11 @@ function ruleCauses(f: Finding, ctx: Ctx): Shown[] {
           files: [ref],
           evidence: said,
           fix:
-            `reissue ${file} from the cluster's CA: kafka-mtls apply --out ${dir} (plan shows "signed by another ` +
-            `CA"), or import its CA into the ${other}s' truststore with keytool -importcert … -storepass:env PASSWORD`,
+            `${remake(dir, file)}; or, to trust its CA, import it into the ${other}s' truststore: ` +
+            IMPORT(dir, role === 'broker' ? 'kafka.client.truststore.jks' : 'kafka.server.truststore.jks').replace(
+              `${dir}/ca.crt`,
+              'ITS-CA.pem',
+            ),
           side: role,
         },
       ];
@@ -192,11 +197,15 @@ function handshakeCauses(f: Finding, ctx: Ctx): Shown[] {
   if (who === 'broker') {
     const client = ref(clientKs);
     if (/Extended key usage|KeyUsage/.test(words))
-      return [{ ...base, code: 'client-eku-lacks-clientauth', files: [client], side: 'client', fix: reissue(dir) }];
+      return [
+        { ...base, code: 'client-eku-lacks-clientauth', files: [client], side: 'client', fix: remake(dir, clientKs) },
+      ];
     if (/NotAfter|NotBefore|expired|not yet valid|validity check/.test(words))
-      return [{ ...base, code: 'client-cert-expired', files: [client], side: 'client', fix: renew(dir) }];
+      return [{ ...base, code: 'client-cert-expired', files: [client], side: 'client', fix: remake(dir, clientKs) }];
     if (/signature|decrypt_error|CertificateVerify/i.test(words))
-      return [{ ...base, code: 'key-does-not-match-cert', files: [client], side: 'client', fix: reissue(dir) }];
+      return [
+        { ...base, code: 'key-does-not-match-cert', files: [client], side: 'client', fix: remake(dir, clientKs) },
+      ];
     if (
       /Empty client certificate chain|null cert chain|certificate_required|bad_certificate|PKIX|certification path|unknown_ca|certificate_unknown|chain/i.test(
         words,
@@ -211,8 +220,8 @@ function handshakeCauses(f: Finding, ctx: Ctx): Shown[] {
               files: [client, truststore],
               side: 'client',
               fix:
-                `reissue ${clientKs} from the cluster's CA: kafka-mtls apply --out ${dir}; or, to trust its CA, ` +
-                IMPORT(dir, truststore).replace('ca.crt', 'ITS-CA.pem'),
+                `${remake(dir, clientKs)}; or, to trust its CA, ` +
+                IMPORT(dir, truststore).replace(`${dir}/ca.crt`, 'ITS-CA.pem'),
             },
           ];
     return [];
@@ -227,16 +236,18 @@ function handshakeCauses(f: Finding, ctx: Ctx): Shown[] {
         code: 'name-not-in-san',
         files: [server],
         side: 'broker',
-        fix: `reissue it with the name the client dials: kafka-mtls apply --out ${dir} ${san}`,
+        fix: `reissue it with the name the client dials: kafka-mtls apply --out ${dir} ${san} (with the flags the directory was made with)`,
       },
     ];
   }
   if (/Extended key usage|KeyUsage/.test(words))
-    return [{ ...base, code: 'server-eku-lacks-serverauth', files: [server], side: 'broker', fix: reissue(dir) }];
+    return [
+      { ...base, code: 'server-eku-lacks-serverauth', files: [server], side: 'broker', fix: remake(dir, serverKs) },
+    ];
   if (/NotAfter|NotBefore|expired|not yet valid|validity check/.test(words))
-    return [{ ...base, code: 'server-cert-expired', files: [server], side: 'broker', fix: renew(dir) }];
+    return [{ ...base, code: 'server-cert-expired', files: [server], side: 'broker', fix: remake(dir, serverKs) }];
   if (/signature|decrypt_error|CertificateVerify/i.test(words))
-    return [{ ...base, code: 'key-does-not-match-cert', files: [server], side: 'broker', fix: reissue(dir) }];
+    return [{ ...base, code: 'key-does-not-match-cert', files: [server], side: 'broker', fix: remake(dir, serverKs) }];
   if (/PKIX|certification path|unknown_ca|certificate_unknown|chain/i.test(words))
     return chainStops(ctx, serverKs)
       ? [{ ...base, code: 'chain-incomplete', files: [server], side: 'broker', fix: chainFix(dir, serverKs) }]
@@ -248,7 +259,7 @@ function handshakeCauses(f: Finding, ctx: Ctx): Shown[] {
             side: 'broker',
             fix:
               `import the cluster's CA into ${truststore}: ${IMPORT(dir, truststore)}; if ${serverKs} is from ` +
-              `another CA, reissue it (kafka-mtls apply --out ${dir}) or move to one CA (kafka-mtls rotate-ca)`,
+              `another CA, ${remake(dir, serverKs)}, or move the cluster to one CA without downtime (kafka-mtls rotate-ca)`,
           },
         ];
   return [];
@@ -263,9 +274,11 @@ function opensslCauses(f: Finding, ctx: Ctx): Shown[] {
   const evidence = `openssl verify (as librdkafka, Python and Node judge) of ${f.target} against ${truststore}: ${words}`;
   const dir = ctx.dir;
   if (/expired|not yet valid/.test(words))
-    return [{ code: 'server-cert-expired', files: [server], evidence, side: 'broker', fix: renew(dir) }];
+    return [{ code: 'server-cert-expired', files: [server], evidence, side: 'broker', fix: remake(dir, f.target) }];
   if (/purpose/.test(words))
-    return [{ code: 'server-eku-lacks-serverauth', files: [server], evidence, side: 'broker', fix: reissue(dir) }];
+    return [
+      { code: 'server-eku-lacks-serverauth', files: [server], evidence, side: 'broker', fix: remake(dir, f.target) },
+    ];
   if (/issuer|self[- ]signed|first certificate|untrusted/.test(words))
     return chainStops(ctx, f.target)
       ? [{ code: 'chain-incomplete', files: [server], evidence, side: 'broker', fix: chainFix(dir, f.target) }]
@@ -281,9 +294,14 @@ function opensslCauses(f: Finding, ctx: Ctx): Shown[] {
   return [];
 }
 
-const reissue = (dir: string) => `reissue it: kafka-mtls apply --out ${dir}`;
-const renew = (dir: string) =>
-  `renew it: kafka-mtls apply --out ${dir} --renew-before 30 (check the clocks if not yet valid)`;
+/**
+ * A keystore made again from the cluster's CA: apply remakes a keystore that is missing (plan compares the
+ * certificates it recorded, not a keystore replaced by hand), so the wrong one is moved aside, never deleted.
+ */
+const remake = (dir: string, file: string) =>
+  `move ${dir}/${file} aside (mv ${dir}/${file} ${file}.wrong), then kafka-mtls apply --out ${dir} with the flags ` +
+  `the directory was made with (kafka-mtls plan first shows "~ reissue … ${file} missing"): it makes it again ` +
+  "from the cluster's CA";
 const chainFix = (dir: string, file: string) =>
   `put the intermediate CA in ${file} after the leaf (kafka-mtls apply --out ${dir} --ca-chain chain.pem writes ` +
   'the whole chain), or import it into the truststores of its peers';
