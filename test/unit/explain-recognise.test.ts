@@ -674,3 +674,23 @@ test('every row of every table is reached by some case above (no dead row)', () 
   // Rows the corpus test reaches with real lines, or wordings of stacks this suite has no line of.
   expect(untested.length).toBeLessThan(RULES.length / 2);
 });
+
+describe('wordings the corpus met once (which one a run prints depends on its random keys or timing)', () => {
+  test.each([
+    [
+      'Error: 801CA391687F0000:error:02000084:rsa routines:rsa_ossl_public_decrypt:data too large for modulus:../deps/openssl/openssl/crypto/rsa/rsa_ossl.c:554:',
+      'handshake-failed',
+      'client',
+      'key-does-not-match-cert',
+    ],
+    [
+      '%3|1796677050.202|FAIL|rdkafka#producer-1| [thrd:ssl://127.0.0.1:34243/bootstrap]: ssl://127.0.0.1:34243/bootstrap: Disconnected (after 1ms in state SSL_HANDSHAKE)',
+      'not-tls',
+      'broker',
+      'tls-to-plaintext-port',
+    ],
+  ])('%s', (line, outcome, refusedBy, cause) => {
+    const v = explainRecognised(line, recognise(line, 'client')!);
+    expect([v.outcome, v.refusedBy, v.causes[0]!.code]).toEqual([outcome, refusedBy, cause]);
+  });
+});

@@ -50,6 +50,16 @@ export const CLIENT_RULES: readonly Rule[] = [
     means: "the broker hung up after the client's TLS 1.3 handshake, where a broker turns a client certificate down",
   },
   {
+    id: 'librdkafka-disconnected-in-handshake',
+    family: 'librdkafka',
+    // A PLAINTEXT listener reads a ClientHello's first bytes as a request size and resets the connection;
+    // librdkafka words it so when the reset lands before its own guess ("connecting to a PLAINTEXT broker listener?").
+    re: /Disconnected \(after \d+ms in state (?:SSL_HANDSHAKE|CONNECT)\)/,
+    event: 'peer-closed',
+    logger: 'client',
+    means: 'the broker hung up during the TLS handshake without an alert',
+  },
+  {
     id: 'node-altname',
     family: 'node',
     re: /Hostname\/IP does not match certificate's altnames: (?:IP|Host): (?<host>\S+?)\.? is not/,

@@ -76,7 +76,7 @@ export const OPENSSL_RULES: readonly Rule[] = [
   {
     id: 'openssl-bad-signature',
     family: O,
-    re: /bad signature|BAD_SIGNATURE|last octet invalid|RSA_verify_PKCS1_PSS_mgf1|digest check failed|signature verification failure/,
+    re: /bad signature|BAD_SIGNATURE|last octet invalid|data too large for modulus|rsa_ossl_public_decrypt|RSA_verify_PKCS1_PSS_mgf1|digest check failed|signature verification failure/,
     event: 'bad-signature',
     means: "a signature made with the peer's private key does not verify with its certificate",
   },
