@@ -565,7 +565,7 @@ const CASES: readonly Case[] = [
     'python',
     'server-untrusted',
     'client',
-    'server-ca-not-trusted',
+    'chain-incomplete',
   ],
   [
     "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'kafka.example.com'. (_ssl.c:1006)",
