@@ -1,5 +1,6 @@
 /** Go's crypto/tls and crypto/x509 wordings (Go 1.17 to 1.23: Sarama, franz-go, segmentio/kafka-go, Vector…). */
 import type { Rule } from '../../model/explain.js';
+import { alert } from './alerts.js';
 
 const G = 'go' as const;
 
@@ -84,68 +85,13 @@ export const GO_RULES: readonly Rule[] = [
     event: 'bad-signature',
     means: "a signature made with the peer's key does not verify with its certificate",
   },
-  {
-    id: 'go-alert-required',
-    family: G,
-    re: /remote error: tls: certificate required/,
-    event: 'alert-cert-required',
-    logger: 'client',
-    means: 'the broker required a client certificate and got none (alert 116)',
-  },
-  {
-    id: 'go-alert-bad-cert',
-    family: G,
-    re: /remote error: tls: bad certificate/,
-    event: 'alert-bad-cert',
-    means: 'the peer refused with bad_certificate (42)',
-  },
-  {
-    id: 'go-alert-unknown',
-    family: G,
-    re: /remote error: tls: unknown certificate(?! authority)/,
-    event: 'alert-cert-unknown',
-    means: "the peer refused the logger's certificate with certificate_unknown (46)",
-  },
-  {
-    id: 'go-alert-unknown-ca',
-    family: G,
-    re: /remote error: tls: unknown certificate authority/,
-    event: 'alert-unknown-ca',
-    means: "the peer does not know the CA of the logger's certificate (48)",
-  },
-  {
-    id: 'go-alert-expired',
-    family: G,
-    re: /remote error: tls: expired certificate/,
-    event: 'alert-cert-expired',
-    means: "the peer refused the logger's certificate as expired (45)",
-  },
-  {
-    id: 'go-alert-unsupported',
-    family: G,
-    re: /remote error: tls: unsupported certificate/,
-    event: 'alert-unsupported-cert',
-    means: "the peer refused the logger's certificate for its key usages (43)",
-  },
-  {
-    id: 'go-alert-decrypt',
-    family: G,
-    re: /remote error: tls: error decrypting message/,
-    event: 'alert-decrypt-error',
-    means: "the peer could not verify the logger's signature (51)",
-  },
-  {
-    id: 'go-alert-protocol',
-    family: G,
-    re: /remote error: tls: protocol version not supported/,
-    event: 'alert-protocol-version',
-    means: 'the peer speaks none of the TLS versions offered (70)',
-  },
-  {
-    id: 'go-alert-handshake',
-    family: G,
-    re: /remote error: tls: handshake failure/,
-    event: 'alert-handshake-failure',
-    means: 'the peer ended the handshake with handshake_failure (40)',
-  },
+  alert('go-alert-required', G, /remote error: tls: certificate required/, 'alert-cert-required', 'client'),
+  alert('go-alert-bad-cert', G, /remote error: tls: bad certificate/, 'alert-bad-cert'),
+  alert('go-alert-unknown', G, /remote error: tls: unknown certificate(?! authority)/, 'alert-cert-unknown'),
+  alert('go-alert-unknown-ca', G, /remote error: tls: unknown certificate authority/, 'alert-unknown-ca'),
+  alert('go-alert-expired', G, /remote error: tls: expired certificate/, 'alert-cert-expired'),
+  alert('go-alert-unsupported', G, /remote error: tls: unsupported certificate/, 'alert-unsupported-cert'),
+  alert('go-alert-decrypt', G, /remote error: tls: error decrypting message/, 'alert-decrypt-error'),
+  alert('go-alert-protocol', G, /remote error: tls: protocol version not supported/, 'alert-protocol-version'),
+  alert('go-alert-handshake', G, /remote error: tls: handshake failure/, 'alert-handshake-failure'),
 ];

@@ -4,6 +4,7 @@
  * "Extended key usage" before the PKIX line that wraps it).
  */
 import type { Rule } from '../../model/explain.js';
+import { alert } from './alerts.js';
 
 const J = 'jsse' as const;
 
@@ -117,70 +118,15 @@ export const JSSE_RULES: readonly Rule[] = [
     event: 'peer-untrusted',
     means: "JSSE found no path from the peer's certificate to a CA its truststore holds",
   },
-  {
-    id: 'jsse-alert-required',
-    family: J,
-    re: /Received fatal alert: certificate_required/,
-    event: 'alert-cert-required',
-    logger: 'client',
-    means: 'the broker required a client certificate and got none (alert 116)',
-  },
-  {
-    id: 'jsse-alert-bad-cert',
-    family: J,
-    re: /Received fatal alert: bad_certificate/,
-    event: 'alert-bad-cert',
-    means: 'the peer refused with bad_certificate (42): a JSSE broker sends it for an empty client chain',
-  },
-  {
-    id: 'jsse-alert-unknown',
-    family: J,
-    re: /Received fatal alert: certificate_unknown/,
-    event: 'alert-cert-unknown',
-    means: "the peer refused the logger's certificate with certificate_unknown (46), JSSE's one alert for any reason",
-  },
-  {
-    id: 'jsse-alert-unknown-ca',
-    family: J,
-    re: /Received fatal alert: unknown_ca/,
-    event: 'alert-unknown-ca',
-    means: "the peer does not know the CA of the logger's certificate (48)",
-  },
-  {
-    id: 'jsse-alert-expired',
-    family: J,
-    re: /Received fatal alert: certificate_expired/,
-    event: 'alert-cert-expired',
-    means: "the peer refused the logger's certificate as expired (45)",
-  },
-  {
-    id: 'jsse-alert-unsupported',
-    family: J,
-    re: /Received fatal alert: unsupported_certificate/,
-    event: 'alert-unsupported-cert',
-    means: "the peer refused the logger's certificate for its key usages (43)",
-  },
-  {
-    id: 'jsse-alert-protocol',
-    family: J,
-    re: /Received fatal alert: protocol_version/,
-    event: 'alert-protocol-version',
-    means: 'the peer speaks none of the TLS versions offered (70)',
-  },
-  {
-    id: 'jsse-alert-decrypt',
-    family: J,
-    re: /Received fatal alert: decrypt_error/,
-    event: 'alert-decrypt-error',
-    means: "the peer could not verify the logger's signature (51): its key is not its certificate's",
-  },
-  {
-    id: 'jsse-alert-handshake',
-    family: J,
-    re: /Received fatal alert: handshake_failure/,
-    event: 'alert-handshake-failure',
-    means: 'the peer ended the handshake with handshake_failure (40)',
-  },
+  alert('jsse-alert-required', J, /Received fatal alert: certificate_required/, 'alert-cert-required', 'client'),
+  alert('jsse-alert-bad-cert', J, /Received fatal alert: bad_certificate/, 'alert-bad-cert'),
+  alert('jsse-alert-unknown', J, /Received fatal alert: certificate_unknown/, 'alert-cert-unknown'),
+  alert('jsse-alert-unknown-ca', J, /Received fatal alert: unknown_ca/, 'alert-unknown-ca'),
+  alert('jsse-alert-expired', J, /Received fatal alert: certificate_expired/, 'alert-cert-expired'),
+  alert('jsse-alert-unsupported', J, /Received fatal alert: unsupported_certificate/, 'alert-unsupported-cert'),
+  alert('jsse-alert-protocol', J, /Received fatal alert: protocol_version/, 'alert-protocol-version'),
+  alert('jsse-alert-decrypt', J, /Received fatal alert: decrypt_error/, 'alert-decrypt-error'),
+  alert('jsse-alert-handshake', J, /Received fatal alert: handshake_failure/, 'alert-handshake-failure'),
   {
     id: 'jsse-closed',
     family: J,

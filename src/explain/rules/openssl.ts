@@ -4,6 +4,7 @@
  * Numeric codes alone (`error:0A000086`, `error:1416F086`) are read by their reason number (openssl-codes.ts).
  */
 import type { Rule } from '../../model/explain.js';
+import { alert } from './alerts.js';
 
 const O = 'openssl' as const;
 
@@ -80,70 +81,61 @@ export const OPENSSL_RULES: readonly Rule[] = [
     event: 'bad-signature',
     means: "a signature made with the peer's private key does not verify with its certificate",
   },
-  {
-    id: 'openssl-alert-required',
-    family: O,
-    re: /tlsv13 alert certificate required|alert number 116|ALERT_CERTIFICATE_REQUIRED/i,
-    event: 'alert-cert-required',
-    logger: 'client',
-    means: 'the broker required a client certificate and got none (alert 116)',
-  },
-  {
-    id: 'openssl-alert-bad-cert',
-    family: O,
-    re: /sslv3 alert bad certificate|alert number 42\b|ALERT_BAD_CERTIFICATE/i,
-    event: 'alert-bad-cert',
-    means: 'the peer refused with bad_certificate (42): a JSSE broker sends it for an empty client chain',
-  },
-  {
-    id: 'openssl-alert-unknown',
-    family: O,
-    re: /sslv3 alert certificate unknown|alert number 46\b|ALERT_CERTIFICATE_UNKNOWN/i,
-    event: 'alert-cert-unknown',
-    means: "the peer refused the logger's certificate with certificate_unknown (46), JSSE's alert for any reason",
-  },
-  {
-    id: 'openssl-alert-unknown-ca',
-    family: O,
-    re: /tlsv1 alert unknown ca|alert number 48\b|ALERT_UNKNOWN_CA/i,
-    event: 'alert-unknown-ca',
-    means: "the peer does not know the CA of the logger's certificate (48)",
-  },
-  {
-    id: 'openssl-alert-expired',
-    family: O,
-    re: /sslv3 alert certificate expired|alert number 45\b|ALERT_CERTIFICATE_EXPIRED/i,
-    event: 'alert-cert-expired',
-    means: "the peer refused the logger's certificate as expired (45)",
-  },
-  {
-    id: 'openssl-alert-unsupported',
-    family: O,
-    re: /sslv3 alert unsupported certificate|alert number 43\b|ALERT_UNSUPPORTED_CERTIFICATE/i,
-    event: 'alert-unsupported-cert',
-    means: "the peer refused the logger's certificate for its key usages (43)",
-  },
-  {
-    id: 'openssl-alert-decrypt',
-    family: O,
-    re: /tlsv1 alert decrypt error|alert number 51\b|ALERT_DECRYPT_ERROR/i,
-    event: 'alert-decrypt-error',
-    means: "the peer could not verify the logger's signature (51): its key is not its certificate's",
-  },
-  {
-    id: 'openssl-alert-protocol',
-    family: O,
-    re: /tlsv1 alert protocol version|alert number 70\b|ALERT_PROTOCOL_VERSION/i,
-    event: 'alert-protocol-version',
-    means: 'the peer speaks none of the TLS versions offered (70)',
-  },
-  {
-    id: 'openssl-alert-handshake',
-    family: O,
-    re: /sslv3 alert handshake failure|alert number 40\b|ALERT_HANDSHAKE_FAILURE/i,
-    event: 'alert-handshake-failure',
-    means: 'the peer ended the handshake with handshake_failure (40)',
-  },
+  alert(
+    'openssl-alert-required',
+    O,
+    /tlsv13 alert certificate required|alert number 116|ALERT_CERTIFICATE_REQUIRED/i,
+    'alert-cert-required',
+    'client',
+  ),
+  alert(
+    'openssl-alert-bad-cert',
+    O,
+    /sslv3 alert bad certificate|alert number 42\b|ALERT_BAD_CERTIFICATE/i,
+    'alert-bad-cert',
+  ),
+  alert(
+    'openssl-alert-unknown',
+    O,
+    /sslv3 alert certificate unknown|alert number 46\b|ALERT_CERTIFICATE_UNKNOWN/i,
+    'alert-cert-unknown',
+  ),
+  alert(
+    'openssl-alert-unknown-ca',
+    O,
+    /tlsv1 alert unknown ca|alert number 48\b|ALERT_UNKNOWN_CA/i,
+    'alert-unknown-ca',
+  ),
+  alert(
+    'openssl-alert-expired',
+    O,
+    /sslv3 alert certificate expired|alert number 45\b|ALERT_CERTIFICATE_EXPIRED/i,
+    'alert-cert-expired',
+  ),
+  alert(
+    'openssl-alert-unsupported',
+    O,
+    /sslv3 alert unsupported certificate|alert number 43\b|ALERT_UNSUPPORTED_CERTIFICATE/i,
+    'alert-unsupported-cert',
+  ),
+  alert(
+    'openssl-alert-decrypt',
+    O,
+    /tlsv1 alert decrypt error|alert number 51\b|ALERT_DECRYPT_ERROR/i,
+    'alert-decrypt-error',
+  ),
+  alert(
+    'openssl-alert-protocol',
+    O,
+    /tlsv1 alert protocol version|alert number 70\b|ALERT_PROTOCOL_VERSION/i,
+    'alert-protocol-version',
+  ),
+  alert(
+    'openssl-alert-handshake',
+    O,
+    /sslv3 alert handshake failure|alert number 40\b|ALERT_HANDSHAKE_FAILURE/i,
+    'alert-handshake-failure',
+  ),
   {
     id: 'openssl-no-protocol',
     family: O,
