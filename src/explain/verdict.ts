@@ -58,12 +58,21 @@ export function explainRecognised(text: string, rec: Recognised, material?: Mate
 
 /**
  * Who logged the line: what the wording, the line or --from says; when only assumed, the side whose reading the
- * material bears out (a certificate of that side is wrong), if one is.
+ * material bears out: a fault of the refused side's material (a side that cannot start: its own), on a client's
+ * connection before the inter-broker listener's.
  */
 function chooseLogger(rec: Recognised, material: Material | undefined): Side {
   if (rec.loggerFrom !== 'assumed' || !material) return rec.logger;
-  for (const side of [rec.logger, otherSide(rec.logger)])
-    if (EVENTS[rec.rule.event](side).causes.some(([code]) => material.shown.some((s) => s.code === code))) return side;
+  const bears = (side: Side, interBroker: boolean) => {
+    const reading = EVENTS[rec.rule.event](side);
+    const faulty = (s: Shown) =>
+      rec.rule.event === 'key-mismatch' ? s.side === reading.refusedBy : s.side !== reading.refusedBy;
+    return reading.causes.some(([code]) =>
+      material.shown.some((s) => s.code === code && (interBroker || !s.interBroker) && faulty(s)),
+    );
+  };
+  for (const interBroker of [false, true])
+    for (const side of [rec.logger, otherSide(rec.logger)]) if (bears(side, interBroker)) return side;
   return rec.logger;
 }
 
@@ -94,7 +103,9 @@ function rank(reading: Reading, said: string, material: Material | undefined): C
         evidence: `${said}; the material in ${material.dir} does not show it: verify's judges find no such fault`,
       });
   }
-  return [...shown, ...open, ...ruledOut];
+  // A fault seen only between brokers comes after one a client meets.
+  const client = shown.filter((c) => !shownOf(c.code)?.interBroker);
+  return [...client, ...shown.filter((c) => !client.includes(c)), ...open, ...ruledOut];
 }
 
 /** The outcome a certificate's fault makes, and the side that refuses it. */
