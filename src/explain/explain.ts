@@ -160,5 +160,9 @@ async function judge(dir: string, host: string | undefined, raw: RawExplainOptio
     },
     deps,
   );
+  // A store the password does not open hides what it holds: said, since no cause in it can then be shown.
+  for (const f of judged.result.findings)
+    if (f.status === 'fail' && f.check === 'opens')
+      deps.warn?.(`--certs: ${f.target} ${f.message}: what it holds is not judged (--password-file or PASSWORD)`);
   return materialOf(raw.certs ?? dir, judged.parties, judged.result.findings);
 }

@@ -229,4 +229,16 @@ describe('--certs: the causes ranked by what the judges find in the material', (
     expect(none.exitCode).toBe(1);
     expect(none.stdout).toMatch(/the material shows none of these causes/);
   }, 120_000);
+
+  test('stores the password does not open are named: nothing in them can be shown', async () => {
+    const r = await runCli(
+      ['explain', '--certs', 'certs', '--from', 'client', 'Received fatal alert: certificate_unknown'],
+      {
+        cwd: work,
+        env: { PASSWORD: 'not-the-password' },
+      },
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/--certs: mtls-kafka-client\.keystore\.jks does not open with the password/);
+  }, 120_000);
 });
