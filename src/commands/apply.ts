@@ -20,7 +20,7 @@ import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '..
 import { diffCluster, hasChanges, toSign, type Change } from '../plans/diff.js';
 import { restrictPlan } from '../plans/partial.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { caOutlived, proveDirectoryPasswords, readCurrent } from '../output/current.js';
+import { caOutlived, proveDirectoryPasswords, readCurrent } from '../planning/current.js';
 import { openCopyStage } from '../output/stage.js';
 import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 import type { CommandIo } from '../report/io.js';

@@ -20,7 +20,7 @@ import { openStage } from '../output/stage.js';
 import { withClaim } from '../output/claim.js';
 import { checkGenerateTarget } from '../output/target.js';
 import { inPhase } from '../output/io.js';
-import { planGenerate } from '../output/prepare-run.js';
+import { planGenerate } from '../planning/prepare-run.js';
 import { describedState, runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 import type { State } from '../model/state.js';
 import { throwIfCancelled } from '../runner/cancel.js';

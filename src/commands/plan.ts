@@ -5,7 +5,7 @@ import type { GenerateParams } from '../options/params.js';
 import { addOptions, clusterOptions, jsonOption, outOption, toolOptions } from '../options/flags.js';
 import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '../options/lifecycle.js';
 import { diffCluster, hasChanges, toSign, type Change, type Current } from '../plans/diff.js';
-import { caOutlived, proveDirectoryPasswords, readCurrent } from '../output/current.js';
+import { caOutlived, proveDirectoryPasswords, readCurrent } from '../planning/current.js';
 import type { TakeOver } from '../output/takeover.js';
 import { changesJson, formatChanges } from '../report/diff.js';
 import type { CommandIo } from '../report/io.js';

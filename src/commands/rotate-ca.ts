@@ -32,9 +32,9 @@ import {
 import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { Plan } from '../runner/step.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { proveDirectoryPasswords } from '../output/current.js';
+import { proveDirectoryPasswords } from '../planning/current.js';
 import { listFiles } from '../output/files.js';
-import { planGenerate } from '../output/prepare-run.js';
+import { planGenerate } from '../planning/prepare-run.js';
 import { openCopyStage } from '../output/stage.js';
 import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
 import { openDirectory } from '../output/directory.js';
