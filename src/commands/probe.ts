@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, named, UsageError } from '../errors.js';
 import { passwordWarning, readPassword } from '../options/password.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { attempt, type Protocol } from '../probe/handshake.js';
@@ -99,7 +99,7 @@ export function parseTarget(target: string): { host: string; port: number } {
   if (v6 !== undefined && isIP(v6) !== 6) throw fail('brackets must hold an IPv6 address');
   const host = v6 ?? name!;
   if (host === '') throw fail(TARGET_RULE);
-  if (v6 === undefined && !isIP(host)) v.dnsName('<host:port>', host);
+  if (v6 === undefined && !isIP(host)) named('<host:port>', () => v.dnsName(host));
   return { host, port };
 }
 
@@ -121,9 +121,9 @@ export async function runProbe(target: string, raw: RawProbeOptions, deps: Probe
 /** Every option checked and every file read before the first connection: bad usage touches no network. */
 async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   const { host, port } = parseTarget(target);
-  const named = raw.servername;
-  const servername = named === undefined ? host : isIP(named) ? named : v.dnsName('--servername', named);
-  const timeoutMs = v.wholeNumber('--timeout', raw.timeout ?? '10', 1, 300) * 1000;
+  const given = raw.servername;
+  const servername = given === undefined ? host : isIP(given) ? given : named('--servername', () => v.dnsName(given));
+  const timeoutMs = named('--timeout', () => v.wholeNumber(raw.timeout ?? '10', 1, 300)) * 1000;
   const shared = await readPassword(raw.passwordFile, deps.env);
   const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };

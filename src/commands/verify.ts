@@ -16,7 +16,7 @@ import {
   statefulSetOptions,
 } from '../options/flags.js';
 import { brokerSans, type San } from '../model/cluster.js';
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import { parseStatefulSetFlags, type RawCommonOptions } from '../options/params.js';
 import { passwordWarning, readPassword, type ReadPassword } from '../options/password.js';
 import type { Exec } from '../runner/exec.js';
@@ -140,7 +140,7 @@ function readExpectations(raw: RawVerifyOptions) {
   const naming = { ...names, extraSans: [] };
   const hosts = raw.host ?? [];
   // A host is what a client connects to: a name or an address, never a wildcard.
-  for (const h of hosts) if (!isIP(h)) v.dnsName('--host', h.replaceAll('{i}', '0'));
+  for (const h of hosts) if (!isIP(h)) named('--host', () => v.dnsName(h.replaceAll('{i}', '0')));
   // The rules' grammar, before any process: what a pattern is, Java decides (the judge's JVM).
   parseMappingRules(raw.principalRules ?? 'DEFAULT');
   return { naming, clientAlias, hosts };

@@ -1,5 +1,5 @@
 /** The shared store password: read from --password-file or PASSWORD once, and the warning when it is weak. */
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import { Secret, weakness } from '../secrets.js';
 import * as v from '../model/rules.js';
 import { SCRIPT_DEFAULTS } from '../model/defaults.js';
@@ -26,7 +26,10 @@ export async function readPassword(
     if (/[\r\n]/.test(value)) throw new UsageError(option, multiLineRule(file, value));
     if (value === '') throw new UsageError(option, `must not be empty; ${file} holds no password`);
     return {
-      secret: new Secret('store password', v.password(option, value)),
+      secret: new Secret(
+        'store password',
+        named(option, () => v.password(value)),
+      ),
       isDefault: false,
       from: `${option} ${file}`,
     };
@@ -36,7 +39,10 @@ export async function readPassword(
   if (fromEnv === '') throw emptyPasswordError();
   if (fromEnv !== undefined)
     return {
-      secret: new Secret('store password', v.password('PASSWORD', fromEnv)),
+      secret: new Secret(
+        'store password',
+        named('PASSWORD', () => v.password(fromEnv)),
+      ),
       isDefault: false,
       from: 'PASSWORD',
     };
