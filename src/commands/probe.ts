@@ -24,7 +24,8 @@ import type { Secret } from '../secrets.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
 import { parseX509, pemBlocks } from '../pki/x509.js';
-import { PASSWORD_ENV, readStore, storeType } from '../pki/read.js';
+import { readStore, storeType } from '../pki/read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { jksToPkcs12Args, pkcs12ClientPemArgs } from '../steps/read.js';
 
 export interface RawProbeOptions {
@@ -127,7 +128,7 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   const shared = await readPassword(raw.passwordFile, deps.env);
   const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };
-  const secrets = { [PASSWORD_ENV]: secret };
+  const secrets = { [STORE_PASSWORD_ENV]: secret };
   // Only a store given as --ca or --client is opened with the password: then it is named if weak or the default.
   const used = { ...deps, usedPassword: () => warnAbout(shared, deps) };
   const read = async ({ path: cwd }: { path: string }) => {
@@ -208,8 +209,9 @@ async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): P
   await preflight(opts.tools, jks ? ['openssl', 'keytool'] : ['openssl'], deps.env);
   const pkcs12 = jks ? await jksToPkcs12(path, opts) : path;
   cancelled(deps);
-  const args = pkcs12 === undefined ? undefined : pkcs12ClientPemArgs(pkcs12, PASSWORD_ENV);
-  const r = args === undefined ? undefined : await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  const args = pkcs12 === undefined ? undefined : pkcs12ClientPemArgs(pkcs12, STORE_PASSWORD_ENV);
+  const r =
+    args === undefined ? undefined : await capture('openssl', args, { ...opts, secretEnv: [STORE_PASSWORD_ENV] });
   cancelled(deps);
   if (!r?.ok) {
     const rule =
@@ -226,7 +228,10 @@ async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): P
  */
 async function jksToPkcs12(path: string, opts: CaptureOptions): Promise<string | undefined> {
   const dest = join(opts.cwd, 'client.p12');
-  const r = await capture('keytool', jksToPkcs12Args(path, dest, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+  const r = await capture('keytool', jksToPkcs12Args(path, dest, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   return r.ok ? dest : undefined;
 }
 

@@ -23,7 +23,8 @@ import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
-import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
+import { readStore, type CertCache } from '../pki/read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { partiesOf } from '../pki/connections.js';
 import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
@@ -201,7 +202,7 @@ async function readStores(
   // The CA is in every store: read once.
   const certs: CertCache = new Map();
   const read = (f: string) => {
-    const opts = { tools: deps.tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec };
+    const opts = { tools: deps.tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec };
     return readStore(join(dir, f), opts, undefined, certs).then((s) => ({ ...s, name: f }));
   };
   const [keystores, truststores] = await Promise.all([

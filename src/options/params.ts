@@ -6,7 +6,8 @@ import type { OwnCaFiles } from '../pki/own-ca.js';
 import { brokerCn, STORE_TYPES } from '../model/cluster.js';
 import type { ClusterConfig } from './config.js';
 import { CA_FLAGS, configCaNames, readOwnCaOptions, type RawCaOptions } from './own-ca.js';
-import { readPassword } from './password.js';
+import { readPassword, type ReadPassword } from './password.js';
+import { sourceLabel, type SecretSource } from '../model/secret-names.js';
 import { LAYOUTS, type Layout } from '../model/layouts.js';
 import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from '../model/deployment.js';
 import { defaultClientName, defaultHeadlessService, SCRIPT_DEFAULTS } from '../model/defaults.js';
@@ -68,10 +69,11 @@ export interface GenerateParams extends StatefulSetParams {
   /** Absolute path of the output directory. */
   readonly out: string;
   readonly password: Secret;
-  /** True when neither PASSWORD nor --password-file was given and the script's default is used. */
-  readonly defaultPassword: boolean;
-  /** The option or variable that gave the password, for error messages (PASSWORD also when it is the default). */
-  readonly passwordFrom: string;
+  /**
+   * Where the password came from: --password-file, PASSWORD, the config's password, or neither (the script's
+   * default). Kept as found with --generate-passwords, which leaves it unused.
+   */
+  readonly passwordSource: SecretSource;
   /** Extra outputs beside the layout's files. */
   readonly emit: readonly Emit[];
   readonly layout: Layout;
@@ -86,6 +88,7 @@ export interface GenerateParams extends StatefulSetParams {
    */
   readonly externalCa?: ExternalCa;
   readonly caKeyPassword?: Secret;
+  readonly caKeyPasswordSource?: SecretSource;
   /** A random password per keystore and one for the truststores, instead of one shared password. */
   readonly generatePasswords: boolean;
   readonly keepWork: boolean;
@@ -148,6 +151,14 @@ export interface ParamFallbacks {
   readonly generatePasswords?: boolean;
 }
 
+/**
+ * The script's default password opens the stores: none was given, and one is needed (--generate-passwords makes
+ * its own; the shared one then opens nothing).
+ */
+export function usesDefaultPassword(p: Pick<GenerateParams, 'passwordSource' | 'generatePasswords'>): boolean {
+  return p.passwordSource.kind === 'default' && !p.generatePasswords;
+}
+
 /** The parameters, and your own CA's files for checkOwnCa to run openssl on (externalCa is then set). */
 export interface GenerateOptions {
   readonly params: GenerateParams;
@@ -172,15 +183,14 @@ export async function parseGenerateOptions(
   checkKubernetesEmit(raw, config, emit, base.name);
   const own = await ownCaOf(raw, config, env);
 
-  let { password, defaultPassword, passwordFrom } = base;
-  if (raw.passwordFile === undefined && config?.password) {
-    ({ secret: password, from: passwordFrom } = await configPassword(raw.config!, config.password, env));
-    defaultPassword = false;
-  }
+  let { password, passwordSource } = base;
+  if (raw.passwordFile === undefined && config?.password)
+    ({ secret: password, source: passwordSource } = await configPassword(raw.config!, config.password, env));
   const extras = {
     // Filled by checkOwnCa once openssl has seen the files; named here so the journal keeps its order of fields.
     externalCa: undefined as ExternalCa | undefined,
     caKeyPassword: own.keyPassword,
+    caKeyPasswordSource: own.keyPasswordSource,
     generatePasswords: raw.generatePasswords === true || fallback?.generatePasswords === true,
   };
   if (extras.generatePasswords && raw.passwordFile !== undefined)
@@ -193,13 +203,11 @@ export async function parseGenerateOptions(
       raw.caKeyPasswordEnv !== undefined ? CA_FLAGS.passwordEnv : CA_FLAGS.passwordFile,
       'needs --ca-cert and --ca-key',
     );
-  // Generated passwords need none given: the shared one then only opens nothing.
-  if (extras.generatePasswords) defaultPassword = false;
   const leafValidity = config
     ? { days: config.cluster.identities[0]!.validityDays, option: `--config ${raw.config}: validity` }
     : { days: base.validityDays, option: '--validity' };
   const ownCa = own.files && { ...own.files, leafValidity };
-  const shared = { layout, storeType, emit, deployment, password, defaultPassword, passwordFrom };
+  const shared = { layout, storeType, emit, deployment, password, passwordSource };
   if (!config) return { params: { ...base, ...shared, ...extras }, ownCa };
   const described = { config: resolve(raw.config!), configCluster: config.cluster };
   return { params: { ...base, ...fromConfig(config), ...shared, ...described, ...extras }, ownCa };
@@ -339,27 +347,35 @@ async function configPassword(
   file: string,
   p: NonNullable<ClusterConfig['password']>,
   env: NodeJS.ProcessEnv,
-): Promise<{ secret: Secret; from: string }> {
+): Promise<ReadPassword> {
   if ('env' in p) {
     const value = env[p.env];
     if (value === undefined) throw new UsageError(`--config ${file}: password.env`, `names ${p.env}, which is not set`);
-    if (value === '') throw new UsageError(`${p.env} (password.env of ${file})`, 'must not be empty');
+    const source: SecretSource = { kind: 'env', variable: p.env, option: `password.env of ${file}` };
+    if (value === '') throw new UsageError(sourceLabel(source), 'must not be empty');
     return {
       secret: new Secret(
         'store password',
-        named(`${p.env} (password.env of ${file})`, () => v.password(value)),
+        named(sourceLabel(source), () => v.password(value)),
       ),
-      from: `${p.env} (password.env of ${file})`,
+      source,
     };
   }
   // A relative path is read from beside the config file, wherever the command runs.
-  const { secret, from } = await readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
-  return { secret, from };
+  return readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
 }
 
 type FlagParams = Omit<
   GenerateParams,
-  'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword' | 'generatePasswords'
+  | 'layout'
+  | 'emit'
+  | 'deployment'
+  | 'config'
+  | 'configCluster'
+  | 'externalCa'
+  | 'caKeyPassword'
+  | 'caKeyPasswordSource'
+  | 'generatePasswords'
 >;
 
 async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
@@ -369,7 +385,7 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
   const extraSans = (raw.san ?? []).map((s) => named('--san', () => v.san(s)));
   checkBrokerNames(names, counts.brokers);
   const out = await parseOut(raw.out);
-  const { secret, isDefault, from } = await readPassword(raw.passwordFile, env);
+  const { secret, source } = await readPassword(raw.passwordFile, env);
   return {
     out,
     ...counts,
@@ -378,8 +394,7 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
     extraSans,
     storeType: 'auto',
     password: secret,
-    defaultPassword: isDefault,
-    passwordFrom: from,
+    passwordSource: source,
     keepWork: raw.keepWork === true,
     verbose: raw.verbose === true,
     tools: {
