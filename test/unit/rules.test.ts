@@ -1,4 +1,8 @@
-import { named, UsageError } from '../../src/errors.js';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { named, RuleError, UsageError } from '../../src/errors.js';
+import { parseGenerateOptions } from '../../src/options/params.js';
+import { tempDir } from '../helpers/cli.js';
 import * as v from '../../src/model/rules.js';
 
 describe('validation rules', () => {
@@ -60,6 +64,61 @@ describe('validation rules', () => {
       expect((e as UsageError).message).toBe(
         '--country: must be a two-letter ISO 3166 country code in capitals (e.g. KR), got "Korea"',
       );
+    }
+  });
+});
+
+describe('a rule throws a RuleError that its caller names', () => {
+  test('unnamed, a rule says only the rule: it is not yet a UsageError', () => {
+    try {
+      v.identityCount('many');
+      throw new Error('not thrown');
+    } catch (e) {
+      expect(e).toBeInstanceOf(RuleError);
+      expect(e).not.toBeInstanceOf(UsageError);
+      expect((e as RuleError).rule).toBe('must be a whole number from 1 to 999, got "many"');
+    }
+  });
+
+  test('named() names the option each caller gives, and lets other errors through', () => {
+    for (const option of ['--brokers', 'KAFKA_BROKER_COUNT', 'kafka-mtls.json: identities[2].alias']) {
+      expect(() => named(option, () => v.identityCount('0'))).toThrow(
+        new UsageError(option, 'must be a whole number from 1 to 999, got "0"'),
+      );
+    }
+    const bug = new TypeError('a bug');
+    expect(() =>
+      named('--brokers', () => {
+        throw bug;
+      }),
+    ).toThrow(bug);
+  });
+
+  const refusal = async (p: Promise<unknown>): Promise<UsageError> => {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof UsageError) return e;
+      throw e;
+    }
+    throw new Error('not refused');
+  };
+
+  test('the options name the flag, the variable behind it, or the config field', async () => {
+    const dir = await tempDir('kmtls-rules-');
+    try {
+      const out = join(dir, 'certs');
+      const flag = await refusal(parseGenerateOptions({ out, brokers: 'many' }, {}));
+      expect(flag.option).toBe('--brokers');
+      const variable = await refusal(parseGenerateOptions({ out }, { KAFKA_BROKER_COUNT: 'many' }));
+      expect(variable.option).toBe('--brokers (from KAFKA_BROKER_COUNT)');
+      expect((await refusal(parseGenerateOptions({ out, name: 'My_Kafka' }, {}))).option).toBe('--name');
+      const config = join(dir, 'cluster.yaml');
+      await writeFile(config, 'statefulSet:\n  name: My_Kafka\n');
+      const field = await refusal(parseGenerateOptions({ out, config }, {}));
+      expect(field.message).toMatch(/^--config .*cluster\.yaml: statefulSet\.name: must be a DNS label/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
