@@ -1,11 +1,10 @@
-import type { CaSpec, Identity, StoreType } from './cluster.js';
-import type { Deployment } from './deployment.js';
-import type { Emit, Layout } from './layouts.js';
-
 /**
  * The state file, kafka-mtls.json: its shape (a CA rotation in progress included). It is input like a config file:
  * state-schema.ts checks every field of one read back.
  */
+import type { CaSpec, Identity, StoreType } from './cluster.js';
+import type { Deployment } from './deployment.js';
+import type { Emit, Layout } from './layouts.js';
 
 /** A certificate as the state file records it. */
 export interface CertRecord {
