@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { jsonOption, keytoolOption, opensslOption, passwordFileOption } from '../options/flags.js';
 import { passwordWarning, readPassword } from '../options/password.js';
 import { inspectOne, ioReason, type Inspected } from '../pki/inspect.js';
-import { PASSWORD_ENV } from '../pki/read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { readBounded } from '../pki/read-file.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import { preflight } from '../runner/tools.js';
@@ -69,7 +69,7 @@ export async function runInspect(
       if (!cause?.code) throw e;
       return { file: basename(path), kind: 'unreadable' as const, reason: `cannot be read: ${ioReason(cause)}` };
     });
-    const opts: CaptureOptions = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dirname(path) };
+    const opts: CaptureOptions = { tools, secrets: { [STORE_PASSWORD_ENV]: secret }, cwd: dirname(path) };
     out.push(Buffer.isBuffer(bytes) ? await inspectOne(path, bytes, opts) : bytes);
   }
   // Certificates and CSRs need no password; stores and keys were opened with it.

@@ -6,7 +6,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { CaSpec, Cluster } from '../model/cluster.js';
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../model/passwords.js';
 import * as v from '../model/rules.js';
 import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
@@ -107,7 +107,7 @@ export interface RotateResult {
 }
 
 export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
-  const phase = v.oneOf('<phase>', phaseArg, PHASES);
+  const phase = named('<phase>', () => v.oneOf(phaseArg, PHASES));
   if (raw.dryRun) return rotateClaimed(phase, raw, deps);
   return withClaim(await targetOf(raw.out), `rotate-ca ${phase}`, deps.onNote ?? (() => undefined), () =>
     rotateClaimed(phase, raw, deps),

@@ -16,14 +16,15 @@ import {
   statefulSetOptions,
 } from '../options/flags.js';
 import { brokerSans, type San } from '../model/cluster.js';
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import { parseStatefulSetFlags, type RawCommonOptions } from '../options/params.js';
 import { passwordWarning, readPassword, type ReadPassword } from '../options/password.js';
 import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
-import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
+import { readStore, type CertCache } from '../pki/read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { partiesOf } from '../pki/connections.js';
 import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
@@ -140,7 +141,7 @@ function readExpectations(raw: RawVerifyOptions) {
   const naming = { ...names, extraSans: [] };
   const hosts = raw.host ?? [];
   // A host is what a client connects to: a name or an address, never a wildcard.
-  for (const h of hosts) if (!isIP(h)) v.dnsName('--host', h.replaceAll('{i}', '0'));
+  for (const h of hosts) if (!isIP(h)) named('--host', () => v.dnsName(h.replaceAll('{i}', '0')));
   // The rules' grammar, before any process: what a pattern is, Java decides (the judge's JVM).
   parseMappingRules(raw.principalRules ?? 'DEFAULT');
   return { naming, clientAlias, hosts };
@@ -201,7 +202,7 @@ async function readStores(
   // The CA is in every store: read once.
   const certs: CertCache = new Map();
   const read = (f: string) => {
-    const opts = { tools: deps.tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec };
+    const opts = { tools: deps.tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec };
     return readStore(join(dir, f), opts, undefined, certs).then((s) => ({ ...s, name: f }));
   };
   const [keystores, truststores] = await Promise.all([

@@ -21,7 +21,8 @@ import {
 import type { Layout } from '../model/layouts.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { readBoundedText } from '../pki/read-file.js';
-import { caChain, caKeyPassword, configSchema, parseAt, type ConfigInput } from './config-schema.js';
+import { caChain, caKeyPassword, configSchema, type ConfigInput } from './config-schema.js';
+import { parseAt } from '../model/schema.js';
 
 /*
  * JSON is YAML. A wrong field is reported by its path in the file (e.g. `brokers.kafka-1[1]`), with the rule it

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
-import { checkState, type CertRecord, type IdentityRecord, type State } from '../model/state.js';
+import type { CertRecord, IdentityRecord, State } from '../model/state.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import { readCertFacts } from '../pki/read.js';
 import type { CertFacts } from '../pki/x509.js';
@@ -91,7 +91,8 @@ export async function parseState(text: string, dir: string, label: string): Prom
   } catch (e) {
     throw new UsageError(label, `is not valid JSON: ${(e as Error).message}`);
   }
-  return checkState(json, dir, label);
+  // The schema's module (zod) is loaded only now: generate into a new directory reads no state file.
+  return (await import('../model/state-schema.js')).checkState(json, dir, label);
 }
 
 /** The generated passwords of a directory, read back from its credentials files (apply and rotate-ca keep them). */

@@ -12,11 +12,11 @@ import { UsageError } from '../errors.js';
 import { DN_ATTRS, freeId, type Cluster, type Dn, type DnAttr, type Identity, type San } from '../model/cluster.js';
 import type { Deployment } from '../model/deployment.js';
 import { confluentFiles, confluentIdentityFiles, dropInFiles, type Layout } from '../model/layouts.js';
-import { checkState, type IdentityRecord, type State } from '../model/state.js';
+import type { IdentityRecord, State } from '../model/state.js';
 import { checkDirectory } from '../pki/present.js';
 import { readBounded, readBoundedText } from '../pki/read-file.js';
 import { certFacts, parseSanText, parseX509, signedBy, x509Version, type CertFacts } from '../pki/x509.js';
-import { certRecord, STATE_FILE } from './state-file.js';
+import { certRecord, parseState, STATE_FILE } from './state-file.js';
 
 /** Who made the directory, as plan names it. */
 export const MADE_BY: Readonly<Record<Layout, string>> = {
@@ -164,7 +164,7 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
     certs,
   };
   // The same rules as a state file read back: a name that could not be one of kafka-mtls's is refused here.
-  checkState(JSON.parse(JSON.stringify(state)), dir, `${dir} (taken over)`);
+  await parseState(JSON.stringify(state), dir, `${dir} (taken over)`);
   // A file made from the CA or the password alone (the truststores the write-up never makes) is made by apply.
   const problem = (await checkDirectory(dir, state)).find((p) => !(p.rebuildable && p.problem === 'missing'));
   if (problem) {

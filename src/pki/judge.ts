@@ -8,6 +8,7 @@ import { CancelledError } from '../errors.js';
 import { currentSignal, signalName, throwIfCancelled } from '../runner/cancel.js';
 import type { Exec } from '../runner/exec.js';
 import type { Secret } from '../secrets.js';
+import { judgeSecretEnv } from '../model/secret-names.js';
 import { kafkaPrincipalsVia, type KafkaPrincipals } from './principal.js';
 
 export type Protocol = 'TLSv1.2' | 'TLSv1.3';
@@ -103,7 +104,7 @@ export async function judgeHandshakes(
   const args: string[] = ['@handshake'];
   const variable = (s: Secret | undefined): string => {
     if (!s) return '-';
-    const name = `KAFKA_MTLS_JUDGE_${Object.keys(env).length}`;
+    const name = judgeSecretEnv(Object.keys(env).length);
     env[name] = s.reveal();
     return name;
   };

@@ -6,6 +6,7 @@ import { createPrivateKey, createPublicKey, type X509Certificate } from 'node:cr
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { certTextArgs, jksListArgs, pkcs12KeyArgs, pkcs12ListArgs } from '../steps/read.js';
 import { keyFacts, type KeyFacts } from './key.js';
 import { checkRegularFile } from './read-file.js';
@@ -27,8 +28,6 @@ export interface ReadStore {
   /** For a PKCS12 key entry: whether the private key matches the leaf certificate. */
   readonly keyMatches?: boolean;
 }
-
-const PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
 
 /** JKS and JCEKS files start with a magic number; anything else is taken for PKCS12 (DER). */
 export async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
@@ -136,7 +135,10 @@ const UNSUPPORTED_ALGORITHM = /:unsupported:.*Algorithm \(([^\s:)]+)/;
  * openssl cannot decrypt is listed by keytool, as the Java client that reads it would (the key is then not compared).
  */
 async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
-  const r = await capture('openssl', pkcs12ListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+  const r = await capture('openssl', pkcs12ListArgs(path, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
   if (!listing) {
     const algorithm = UNSUPPORTED_ALGORITHM.exec(r.raw.stderr)?.[1];
@@ -150,7 +152,10 @@ async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
 
 /** A store through keytool (a JKS, or a PKCS12 openssl cannot decrypt), each certificate as PEM (-rfc). */
 async function listWithKeytool(path: string, opts: CaptureOptions): Promise<Listed> {
-  const r = await capture('keytool', jksListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+  const r = await capture('keytool', jksListArgs(path, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   if (!r.ok) return { error: lastLine(r.stdout + r.stderr) };
   return { entries: parseKeytoolList(r.raw.stdout)?.entries ?? [] };
 }
@@ -160,7 +165,10 @@ async function listWithKeytool(path: string, opts: CaptureOptions): Promise<List
  * read PKCS12), node:crypto compares the public keys. The key only passes through a pipe and this process's memory.
  */
 async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOptions): Promise<boolean> {
-  const key = await capture('openssl', pkcs12KeyArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+  const key = await capture('openssl', pkcs12KeyArgs(path, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   const cert = parseX509(leafPem);
   if (!key.ok || !cert) return false;
   try {
@@ -174,5 +182,3 @@ async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOption
 function lastLine(text: string): string {
   return text.trim().split('\n').pop() ?? '';
 }
-
-export { PASSWORD_ENV };

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { withRecordedIds, type Cluster, type Identity } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
-import { GENERATED_PASSWORDS, generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
-import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
+import { GENERATED_PASSWORDS, generateSecrets } from '../model/passwords.js';
+import { sourceLabel, STORE_PASSWORD_ENV } from '../model/secret-names.js';
+import { usesDefaultPassword, type GenerateParams, type RawGenerateOptions } from '../options/params.js';
 import { buildPlan } from '../plans/generate.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { checkDirectory, type FileProblem } from '../pki/present.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
-import { PASSWORD_ENV, readCertFacts, readStore } from '../pki/read.js';
+import { readCertFacts, readStore } from '../pki/read.js';
 import { parseX509, x509Version, type CertWithPem } from '../pki/x509.js';
 import { planGenerate } from './prepare-run.js';
 import { fallbackOf, findDirectory, noStateError } from '../output/directory.js';
@@ -138,7 +139,7 @@ async function keystoreMismatches(
       const path = files.keystore(who);
       const cert = certs[who.alias];
       if (!cert || known.some((p) => p.path === path)) return undefined;
-      const opts = { tools, secrets: { [PASSWORD_ENV]: passwordOf(who) }, cwd: dir };
+      const opts = { tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(who) }, cwd: dir };
       const store = await readStore(join(dir, path), opts, '--out').catch(() => undefined);
       const leaf = store?.opened ? store.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.infos[0] : undefined;
       // Another subject: another identity's keystore. The same subject with another certificate is a file of
@@ -181,7 +182,7 @@ export async function proveDirectoryPasswords(
   generated: SecretEnv,
   exec: Exec | undefined,
 ): Promise<void> {
-  const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
+  const shared = { from: sourceLabel(params.passwordSource), isDefault: usesDefaultPassword(params) };
   const secrets = { [STORE_PASSWORD_ENV]: params.password, ...generated };
   await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets, exec });
 }

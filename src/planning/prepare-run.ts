@@ -24,7 +24,7 @@ export async function planGenerate(
   const detected = keytoolPath ? await defaultStoreType(keytoolPath) : undefined;
   const planned = planCluster(params, params.storeType === 'auto' ? (detected ?? 'auto') : params.storeType);
   // Generated passwords leave the shared one unused: nothing to warn about.
-  const shared = { secret: params.password, isDefault: params.defaultPassword, from: params.passwordFrom };
+  const shared = { secret: params.password, source: params.passwordSource };
   const warning = params.generatePasswords ? undefined : passwordWarning(shared, JSON.stringify(planned.cluster));
   return { ...planned, warning };
 }

@@ -1,5 +1,5 @@
 import type { CaSpec, ExternalCa } from '../model/cluster.js';
-import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';
+import { CA_KEY_PASSWORD_ENV } from '../model/secret-names.js';
 import type { OutputFile, Step } from '../runner/step.js';
 import { createCa } from '../steps/openssl.js';
 

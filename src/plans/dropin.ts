@@ -22,7 +22,7 @@ import { loadTemplate, renderTemplate } from './templates.js';
  * made as the script makes them, so that nothing downstream changes.
  */
 
-export { STORE_PASSWORD_ENV } from '../model/passwords.js';
+export { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 
 /** Trusted-entry aliases the script's keytool commands give (keytool stores aliases in lower case). */
 export const KEYSTORE_CA_ALIAS = 'ca.crt';
