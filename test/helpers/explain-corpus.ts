@@ -438,8 +438,9 @@ async function jssePeers(java: string, label: string, all: Prepared[], work: str
 
 // ---------------------------------------------------------------------------------------------------- Python
 
-async function pythonPeers(all: Prepared[]): Promise<Said[]> {
-  const input = all.map(({ spec, pems }) => ({
+/** What explain_peers.py takes for one connection. */
+function pythonInput({ spec, pems }: Prepared) {
+  return {
     id: spec.id,
     mode: spec.mode,
     host: spec.host,
@@ -457,8 +458,23 @@ async function pythonPeers(all: Prepared[]): Promise<Said[]> {
       versions: spec.client?.versions ?? null,
       ciphers: spec.client?.cipher?.openssl ?? null,
     },
-  }));
-  const r = await execa('python3', [join(ROOT, 'test/fixtures/python/explain_peers.py')], {
+  };
+}
+
+const PYTHON_PEERS = join(ROOT, 'test/fixtures/python/explain_peers.py');
+
+/** Python's ssl client alone, on a connection to port. */
+async function pythonClient(p: Prepared, port: number): Promise<string> {
+  const input = JSON.stringify([{ ...pythonInput(p), port }]);
+  const r = await execa('python3', [PYTHON_PEERS], { input, reject: false, timeout: 30_000 });
+  if (r.exitCode !== 0) throw new Error(`explain_peers.py failed (${r.exitCode}): ${r.stderr}`);
+  return (JSON.parse(String(r.stdout)) as { client: string }).client;
+}
+
+/** Python's ssl server and client, each the other's peer: one process for every scenario. */
+async function pythonPeers(all: Prepared[]): Promise<Said[]> {
+  const input = all.map(pythonInput);
+  const r = await execa('python3', [PYTHON_PEERS], {
     input: JSON.stringify(input),
     reject: false,
     timeout: 300_000,
@@ -592,28 +608,27 @@ async function opensslPair(o: Openssl, p: Prepared, plain: PlainListeners): Prom
       return out;
     }
   }
-  if (spec.mode === 'plain-to-tls') {
-    await plainClient(port);
-  } else {
-    const name = isIp(spec.host)
-      ? ['-verify_ip', spec.host]
-      : ['-verify_hostname', spec.host, '-servername', spec.host];
-    // -ign_eof: read on after the handshake, so that a TLS 1.3 server's late refusal of the client is seen.
-    // prettier-ignore
-    const args = [
-      's_client', '-connect', `127.0.0.1:${port}`, ...name, '-CAfile', pems.clientTrust, '-verify_return_error',
-      '-ign_eof', ...versionFlags(spec.client), ...(spec.client?.cipher ? ['-cipher', spec.client.cipher.openssl] : []),
-      ...(spec.clientCert ? ['-cert', pems.clientChain, '-key', pems.clientKey] : []),
-    ];
-    const client = runFor(o.bin, args, { env: o.env, timeoutMs: 8_000 });
-    out.push(...heard(p, 'openssl-cli', `${label} s_client`, 'client', opensslErrors(await client.done)));
-  }
+  if (spec.mode === 'plain-to-tls') await plainClient(port);
+  else out.push(...heard(p, 'openssl-cli', `${label} s_client`, 'client', await opensslClient(o, spec, pems, port)));
   if (server) {
     const all = await Promise.race([server.done, delay(3000).then(() => server.output())]);
     server.kill();
     out.push(...heard(p, 'openssl-cli', `${label} s_server`, 'broker', opensslErrors(all)));
   }
   return out;
+}
+
+/** openssl s_client's words on a connection to port, as a client of the scenario. */
+async function opensslClient(o: Openssl, spec: ScenarioSpec, pems: Pems, port: number): Promise<string> {
+  const name = isIp(spec.host) ? ['-verify_ip', spec.host] : ['-verify_hostname', spec.host, '-servername', spec.host];
+  // -ign_eof: read on after the handshake, so that a TLS 1.3 server's late refusal of the client is seen.
+  // prettier-ignore
+  const args = [
+    's_client', '-connect', `127.0.0.1:${port}`, ...name, '-CAfile', pems.clientTrust, '-verify_return_error',
+    '-ign_eof', ...versionFlags(spec.client), ...(spec.client?.cipher ? ['-cipher', spec.client.cipher.openssl] : []),
+    ...(spec.clientCert ? ['-cert', pems.clientChain, '-key', pems.clientKey] : []),
+  ];
+  return opensslErrors(await runFor(o.bin, args, { env: o.env, timeoutMs: 8_000 }).done);
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -783,19 +798,22 @@ async function kafkajsClient(spec: ScenarioSpec, pems: Pems, port: number): Prom
   return lines.find((l) => l.includes('"[Connection] ')) ?? '';
 }
 
-async function nodePeers(all: Prepared[], plain: PlainListeners, kcat: Kcat | undefined): Promise<Said[]> {
-  const nodeLabel = `node ${process.version}`;
-  const kafkajsVersion = (
-    JSON.parse(await readFile(join(ROOT, 'node_modules/kafkajs/package.json'), 'utf8')) as {
-      version: string;
-    }
-  ).version;
+const NODE_LABEL = `node ${process.version}`;
+
+/** Node's tls client on a connection to port, as a client of the scenario. */
+async function nodeTlsClient(spec: ScenarioSpec, pems: Pems, port: number): Promise<string> {
+  const ca = await readFile(pems.clientTrust);
+  const cert = spec.clientCert ? await readFile(pems.clientChain) : undefined;
+  const key = spec.clientCert ? await readFile(pems.clientKey) : undefined;
+  return nodeClient(spec, port, ca, cert, key);
+}
+
+/** Node's tls server and client, each the other's peer. */
+async function nodePeers(all: Prepared[], plain: PlainListeners): Promise<Said[]> {
+  const nodeLabel = NODE_LABEL;
   const one = async (p: Prepared): Promise<Said[]> => {
     const { spec, pems } = p;
     const out: Said[] = [];
-    const ca = await readFile(pems.clientTrust);
-    const cert = spec.clientCert ? await readFile(pems.clientChain) : undefined;
-    const key = spec.clientCert ? await readFile(pems.clientKey) : undefined;
     // One server per client, so that each server line belongs to one client.
     const serve = async (): Promise<NodeServer | undefined> => {
       if (spec.mode === 'tls-to-plain') return undefined;
@@ -827,26 +845,11 @@ async function nodePeers(all: Prepared[], plain: PlainListeners, kcat: Kcat | un
       const s = await serve();
       const port = await portOf(s);
       if (spec.mode === 'plain-to-tls') await plainClient(port);
-      else
-        out.push(...heard(p, 'node', `${nodeLabel} tls client`, 'client', await nodeClient(spec, port, ca, cert, key)));
+      else out.push(...heard(p, 'node', `${nodeLabel} tls client`, 'client', await nodeTlsClient(spec, pems, port)));
       if (s) {
         out.push(...heard(p, 'node', `${nodeLabel} tls server`, 'broker', await s.error(2000)));
         s.close();
       }
-    }
-    // kafkajs.
-    {
-      const s = await serve();
-      const text = await kafkajsClient(spec, pems, await portOf(s));
-      s?.close();
-      out.push(...heardClient(p, 'node', `kafkajs ${kafkajsVersion}`, text));
-    }
-    // kcat (librdkafka), against a Node server.
-    if (kcat) {
-      const s = await serve();
-      const text = await kcat.run(spec, pems, await portOf(s));
-      s?.close();
-      out.push(...heardClient(p, 'librdkafka', kcat.label, text));
     }
     return out;
   };
@@ -856,13 +859,6 @@ async function nodePeers(all: Prepared[], plain: PlainListeners, kcat: Kcat | un
       all.map((p) => () => one(p)),
     )
   ).flat();
-}
-
-/** A plaintext client's words are kept too where the scenario is PLAINTEXT spoken to TLS. */
-function heardClient(p: Prepared, family: Family, peer: string, text: string): Said[] {
-  if (p.spec.mode === 'plain-to-tls')
-    return text.trim() ? [{ scenario: p.spec, family, peer, loggedBy: 'client', text: text.trim() }] : [];
-  return heard(p, family, peer, 'client', text);
 }
 
 // ---------------------------------------------------------------------------------------------------- kcat
@@ -912,6 +908,149 @@ async function findKcat(work: string): Promise<Kcat | string> {
       return lines.find((l) => /\|FAIL\|/.test(l)) ?? lines.find((l) => /\|ERROR\|/.test(l)) ?? '';
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------- a JSSE broker
+
+/**
+ * JSSE servers (ExplainPeers.java --serve) as the broker that clients of the other stacks meet in a Kafka cluster:
+ * one listener per scenario and client, so that each server line belongs to one client.
+ */
+class JsseBroker {
+  private readonly ports = new Map<string, number>();
+  private readonly events = new Map<string, string[]>();
+  private readonly waiting = new Map<string, () => void>();
+  private proc?: ReturnType<typeof spawn>;
+
+  constructor(readonly label: string) {}
+
+  async start(java: string, rows: { id: string; words: string[] }[], work: string): Promise<void> {
+    const file = join(work, `jsse-serve-${this.label}.tsv`);
+    await writeFile(file, rows.map((r) => [`id=${r.id}`, ...r.words].join('\t')).join('\n') + '\n');
+    const p = spawn(java, ['-Duser.language=en', '-Duser.country=US', EXPLAIN_PEERS, '--serve', file], {
+      env: { ...process.env, PEER_PW: PASSWORD },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.proc = p;
+    let err = '';
+    p.stderr!.on('data', (c) => (err += String(c)));
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      p.stdout!.on('data', (chunk) => {
+        buf += String(chunk);
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          const j = JSON.parse(line) as {
+            listen?: string;
+            port?: number;
+            ready?: boolean;
+            id?: string;
+            server?: string;
+          };
+          if (j.listen !== undefined) this.ports.set(j.listen, j.port!);
+          else if (j.ready) resolve();
+          else if (j.id !== undefined) {
+            this.events.set(j.id, [...(this.events.get(j.id) ?? []), j.server ?? '']);
+            this.waiting.get(j.id)?.();
+          }
+        }
+      });
+      p.on('exit', (code) => reject(new Error(`ExplainPeers --serve ended (${code}): ${err}`)));
+    });
+  }
+
+  port(id: string): number {
+    return this.ports.get(id)!;
+  }
+
+  /** What the server threw on the first connection to id's listener, waiting up to ms for it to end. */
+  async first(id: string, ms: number): Promise<string> {
+    if (!this.events.has(id)) {
+      await Promise.race([new Promise<void>((r) => this.waiting.set(id, r)), delay(ms)]);
+    }
+    return this.events.get(id)?.[0] ?? '';
+  }
+
+  stop(): void {
+    this.proc?.stdin?.end();
+  }
+}
+
+const EXPLAIN_PEERS = join(ROOT, 'test/fixtures/java/ExplainPeers.java');
+
+/** A client of another stack, to meet the JSSE broker (or a plaintext listener). */
+interface Client {
+  readonly family: Family;
+  readonly label: string;
+  /** Whether it can speak PLAINTEXT (a Kafka client configured with security.protocol=PLAINTEXT). */
+  readonly plaintext?: boolean;
+  run(p: Prepared, port: number): Promise<string>;
+}
+
+/** The words a JSSE server line takes for one scenario: its stores and TLS settings. */
+function jsseServerWords(p: Prepared): string[] {
+  const { spec, dir } = p;
+  const words = [`mode=${spec.mode}`, `server.keystore=${join(dir, KS0)}`, `server.truststore=${join(dir, SERVER_TS)}`];
+  if (spec.server?.versions) words.push(`server.protocols=${[...new Set(spec.server.versions)].join(',')}`);
+  if (spec.server?.cipher) words.push(`server.ciphers=${spec.server.cipher.java}`);
+  return words;
+}
+
+/**
+ * Every client of another stack against the JSSE broker, as they meet in a Kafka cluster: both sides' words (the
+ * broker's are the jsse family's). Where the scenario is a plaintext listener, the clients meet that instead.
+ */
+async function crossPeers(
+  java: string,
+  label: string,
+  all: Prepared[],
+  clients: Client[],
+  plain: PlainListeners,
+  work: string,
+): Promise<Said[]> {
+  const pairs = all.flatMap((p) =>
+    clients
+      .filter((c) => p.spec.mode !== 'plain-to-tls' || c.plaintext)
+      .map((c) => ({ p, c, id: `${p.spec.id}|${c.label}` })),
+  );
+  const broker = new JsseBroker(label);
+  const served = pairs.filter(({ p }) => p.spec.mode !== 'tls-to-plain');
+  await broker.start(
+    java,
+    served.map(({ p, id }) => ({ id, words: jsseServerWords(p) })),
+    work,
+  );
+  try {
+    const one = async ({ p, c, id }: (typeof pairs)[number]): Promise<Said[]> => {
+      const toPlain = p.spec.mode === 'tls-to-plain';
+      const port = toPlain ? await plain.listen() : broker.port(id);
+      const text = await c.run(p, port);
+      const out: Said[] = [];
+      if (p.spec.mode === 'plain-to-tls') {
+        if (text.trim())
+          out.push({
+            scenario: p.spec,
+            family: c.family,
+            peer: `${c.label} -> ${label} broker`,
+            loggedBy: 'client',
+            text: text.trim(),
+          });
+      } else out.push(...heard(p, c.family, toPlain ? c.label : `${c.label} -> ${label} broker`, 'client', text));
+      if (!toPlain)
+        out.push(...heard(p, 'jsse', `${label} broker <- ${c.label}`, 'broker', await broker.first(id, 3000)));
+      return out;
+    };
+    return (
+      await pool(
+        3,
+        pairs.map((x) => () => one(x)),
+      )
+    ).flat();
+  } finally {
+    broker.stop();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------- the corpus
@@ -997,12 +1136,57 @@ export async function buildExplainCorpus(
     );
   // Python.
   const py = await execa('python3', ['-c', 'import ssl'], { reject: false });
+  const pyVersion = py.exitCode === 0 ? String((await execa('python3', ['--version'])).stdout).trim() : '';
   if (py.exitCode === 0) jobs.push(timed('python', pythonPeers(prepared)));
   else skipped.push({ family: 'python', peer: 'python3 ssl', reason: 'python3 with its ssl module is not installed' });
-  // Node and kafkajs, and kcat against a Node server.
+  // Node's tls server and client; then every client of another stack against a JSSE broker (the default JDK's).
   const kcat = await findKcat(work);
   if (typeof kcat === 'string') skipped.push({ family: 'librdkafka', peer: 'kcat', reason: kcat });
-  jobs.push(timed('node, kafkajs, kcat', nodePeers(prepared, plain, typeof kcat === 'string' ? undefined : kcat)));
+  const kafkajsVersion = (
+    JSON.parse(await readFile(join(ROOT, 'node_modules/kafkajs/package.json'), 'utf8')) as { version: string }
+  ).version;
+  const clients: Client[] = [
+    ...openssls.map((o): Client => ({
+      family: 'openssl-cli',
+      label: `openssl ${o.version} s_client`,
+      run: (p, port) => opensslClient(o, p.spec, p.pems, port),
+    })),
+    { family: 'node', label: `${NODE_LABEL} tls client`, run: (p, port) => nodeTlsClient(p.spec, p.pems, port) },
+    {
+      family: 'node',
+      label: `kafkajs ${kafkajsVersion}`,
+      plaintext: true,
+      run: (p, port) => kafkajsClient(p.spec, p.pems, port),
+    },
+    ...(py.exitCode === 0
+      ? [
+          {
+            family: 'python' as const,
+            label: `${pyVersion} client`,
+            run: (p: Prepared, port: number) => pythonClient(p, port),
+          },
+        ]
+      : []),
+    ...(typeof kcat === 'string'
+      ? []
+      : [
+          {
+            family: 'librdkafka' as const,
+            label: kcat.label,
+            plaintext: true,
+            run: (p: Prepared, port: number) => kcat.run(p.spec, p.pems, port),
+          },
+        ]),
+  ];
+  const brokerJdk = jdks[0];
+  if (brokerJdk)
+    jobs.push(
+      timed(
+        `clients -> jdk${brokerJdk.major} broker`,
+        crossPeers(join(brokerJdk.home, 'bin/java'), `jdk${brokerJdk.major}`, prepared, clients, plain, work),
+      ),
+    );
+  jobs.push(timed('node, kafkajs, kcat', nodePeers(prepared, plain)));
   skipped.push({
     family: 'go',
     peer: 'crypto/tls',
