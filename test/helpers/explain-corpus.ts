@@ -287,11 +287,9 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     startup: { outcome: 'handshake-failed', refusedBy: 'broker', cause: 'key-does-not-match-cert', file: KS0 },
     doctor: async (d) => {
       const swapped = join(d.tmp, 'swapped.p12');
-      await tool(
-        'java',
-        [join(ROOT, 'test/fixtures/java/ExplainPeers.java'), '--swap-key', join(d.dir, KS0), 'mtls-kafka-0', swapped],
-        { env: { PEER_PW: PASSWORD } },
-      );
+      await tool('java', peersArgs('--swap-key', join(d.dir, KS0), 'mtls-kafka-0', swapped), {
+        env: { PEER_PW: PASSWORD },
+      });
       await cp(swapped, join(d.dir, KS0));
     },
   },
@@ -386,6 +384,23 @@ function heard(p: Prepared, family: Family, peer: string, loggedBy: 'broker' | '
 
 // ---------------------------------------------------------------------------------------------------- JSSE
 
+const EXPLAIN_PEERS = join(ROOT, 'test/fixtures/java/ExplainPeers.java');
+let peersClasses: string | undefined;
+
+/**
+ * ExplainPeers compiled once for every JDK (--release 11, the oldest one run), rather than by each JVM's source
+ * launcher: compiling costs a JVM seconds of CPU.
+ */
+async function compilePeers(work: string): Promise<void> {
+  const out = join(work, 'classes');
+  await tool('javac', ['--release', '11', '-encoding', 'UTF-8', '-d', out, EXPLAIN_PEERS]);
+  peersClasses = out;
+}
+
+/** The arguments that run ExplainPeers on a JVM. */
+const peersArgs = (...args: string[]) =>
+  peersClasses ? ['-cp', peersClasses, 'ExplainPeers', ...args] : [EXPLAIN_PEERS, ...args];
+
 interface JavaLine {
   id: string;
   server?: string;
@@ -417,11 +432,11 @@ async function jssePeers(java: string, label: string, all: Prepared[], work: str
   }
   const batch = join(work, `jsse-${label}.tsv`);
   await writeFile(batch, rows.map((r) => r.words.join('\t')).join('\n') + '\n');
-  const r = await execa(
-    java,
-    ['-Duser.language=en', '-Duser.country=US', join(ROOT, 'test/fixtures/java/ExplainPeers.java'), '--batch', batch],
-    { env: { PEER_PW: PASSWORD }, reject: false, timeout: 300_000 },
-  );
+  const r = await execa(java, ['-Duser.language=en', '-Duser.country=US', ...peersArgs('--batch', batch)], {
+    env: { PEER_PW: PASSWORD },
+    reject: false,
+    timeout: 300_000,
+  });
   if (r.exitCode !== 0) throw new Error(`ExplainPeers (${label}) failed (${r.exitCode}): ${r.stderr}`);
   const out: Said[] = [];
   const lines = String(r.stdout).split('\n').filter(Boolean);
@@ -472,7 +487,7 @@ async function pythonClient(p: Prepared, port: number): Promise<string> {
 }
 
 /** Python's ssl server and client, each the other's peer: one process for every scenario. */
-async function pythonPeers(all: Prepared[]): Promise<Said[]> {
+async function pythonPeers(all: Prepared[], version: string): Promise<Said[]> {
   const input = all.map(pythonInput);
   const r = await execa('python3', [PYTHON_PEERS], {
     input: JSON.stringify(input),
@@ -480,7 +495,6 @@ async function pythonPeers(all: Prepared[]): Promise<Said[]> {
     timeout: 300_000,
   });
   if (r.exitCode !== 0) throw new Error(`explain_peers.py failed (${r.exitCode}): ${r.stderr}`);
-  const version = (await execa('python3', ['--version'])).stdout.trim();
   const out: Said[] = [];
   String(r.stdout)
     .split('\n')
@@ -868,10 +882,7 @@ interface Kcat {
   run(spec: ScenarioSpec, pems: Pems, port: number): Promise<string>;
 }
 
-async function findKcat(work: string): Promise<Kcat | string> {
-  const v = await execa('kcat', ['-V'], { reject: false });
-  if (v.exitCode !== 0 && !String(v.stdout).includes('kcat')) return 'kcat is not installed (apt-get install kcat)';
-  const lib = /librdkafka ([\d.]+)/.exec(String(v.stdout) + String(v.stderr))?.[1] ?? '?';
+async function kcatClient(label: string, work: string): Promise<Kcat> {
   // librdkafka has no setting for the TLS versions: OpenSSL's own configuration caps them.
   const tls12 = join(work, 'openssl-tls12.cnf');
   await writeFile(
@@ -879,7 +890,7 @@ async function findKcat(work: string): Promise<Kcat | string> {
     'openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nMaxProtocol = TLSv1.2\n',
   );
   return {
-    label: `kcat (librdkafka ${lib})`,
+    label,
     run: async (spec, pems, port) => {
       const host = spec.aboutName ? spec.host : '127.0.0.1';
       const x = (k: string, val: string) => ['-X', `${k}=${val}`];
@@ -927,7 +938,7 @@ class JsseBroker {
   async start(java: string, rows: { id: string; words: string[] }[], work: string): Promise<void> {
     const file = join(work, `jsse-serve-${this.label}.tsv`);
     await writeFile(file, rows.map((r) => [`id=${r.id}`, ...r.words].join('\t')).join('\n') + '\n');
-    const p = spawn(java, ['-Duser.language=en', '-Duser.country=US', EXPLAIN_PEERS, '--serve', file], {
+    const p = spawn(java, ['-Duser.language=en', '-Duser.country=US', ...peersArgs('--serve', file)], {
       env: { ...process.env, PEER_PW: PASSWORD },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -977,8 +988,6 @@ class JsseBroker {
     this.proc?.stdin?.end();
   }
 }
-
-const EXPLAIN_PEERS = join(ROOT, 'test/fixtures/java/ExplainPeers.java');
 
 /** A client of another stack, to meet the JSSE broker (or a plaintext listener). */
 interface Client {
@@ -1055,10 +1064,82 @@ async function crossPeers(
 
 // ---------------------------------------------------------------------------------------------------- the corpus
 
+/** The peers this machine has, and those it lacks with the reason (`ci`: .ci/run installs it, so CI must have it). */
+export interface PeerSet {
+  readonly jdks: readonly { readonly major: number; readonly java: string }[];
+  readonly openssls: readonly Openssl[];
+  /** `Python 3.11.7`, where python3 has its ssl module. */
+  readonly python?: string;
+  /** `kcat (librdkafka 2.0.2)`, where kcat is installed. */
+  readonly kcat?: string;
+  readonly skipped: readonly (Skipped & { readonly ci: boolean })[];
+}
+
+export async function findPeers(): Promise<PeerSet> {
+  const skipped: (Skipped & { ci: boolean })[] = [];
+  const installed = await installedJdks();
+  const jdks: { major: number; java: string }[] = [];
+  // The default JDK first: it is the broker the other stacks' clients meet.
+  for (const want of [...new Set([installed[0]?.major ?? 17, 17, 25, 11])]) {
+    const jdk = installed.find((j) => j.major === want);
+    if (jdk) jdks.push({ major: want, java: join(jdk.home, 'bin/java') });
+    else
+      skipped.push({
+        family: 'jsse',
+        peer: `jdk${want}`,
+        ci: want === 11,
+        reason:
+          want === 11
+            ? `no JDK 11 (bash scripts/fetch-bullseye.sh fetches Debian bullseye's into ${BULLSEYE_JDK})`
+            : `no JDK ${want} under /usr/lib/jvm`,
+      });
+  }
+  const openssls: Openssl[] = [];
+  const sys = await execa('openssl', ['version'], { reject: false });
+  if (sys.exitCode === 0) openssls.push({ bin: 'openssl', version: String(sys.stdout).split(' ')[1]!, env: {} });
+  else skipped.push({ family: 'openssl-cli', peer: 'openssl 3', ci: true, reason: 'no openssl on PATH' });
+  const old = join(ROOT, '.cache/bullseye/bin/openssl');
+  if (existsSync(old)) openssls.push({ bin: old, version: '1.1.1w', env: {} });
+  else
+    skipped.push({
+      family: 'openssl-cli',
+      peer: 'openssl 1.1.1w',
+      ci: true,
+      reason: `${old} is absent (bash scripts/fetch-bullseye.sh fetches it)`,
+    });
+  const py = await execa('python3', ['-c', 'import ssl, sys; print(sys.version.split()[0])'], { reject: false });
+  const python = py.exitCode === 0 ? `Python ${String(py.stdout).trim()}` : undefined;
+  if (!python)
+    skipped.push({ family: 'python', peer: 'python3 ssl', ci: true, reason: 'python3 with its ssl module is absent' });
+  const k = await execa('kcat', ['-V'], { reject: false });
+  const lib = /librdkafka ([\d.]+)/.exec(`${k.stdout}${k.stderr}`)?.[1];
+  const kcat = k.exitCode === 0 || lib ? `kcat (librdkafka ${lib ?? '?'})` : undefined;
+  if (!kcat)
+    skipped.push({
+      family: 'librdkafka',
+      peer: 'kcat',
+      ci: true,
+      reason: 'kcat is not installed (apt-get install kcat)',
+    });
+  const go = await execa('go', ['version'], { reject: false });
+  skipped.push({
+    family: 'go',
+    peer: 'crypto/tls',
+    ci: false,
+    reason:
+      go.exitCode === 0
+        ? 'no Go peer is written yet (a Go toolchain is installed)'
+        : 'no Go toolchain on this machine (.ci/run installs none)',
+  });
+  return { jdks, openssls, python, kcat, skipped };
+}
+
 export interface BuildOptions {
   readonly scenarios?: readonly Scenario[];
   /** Progress, one line at a time. */
   readonly log?: (line: string) => void;
+  /** The peers to use (findPeers's answer), when the caller has it already. */
+  readonly peers?: PeerSet;
 }
 
 /**
@@ -1073,25 +1154,27 @@ export async function buildExplainCorpus(
   const work = join(root, 'work');
   await mkdir(join(root, 'certs'), { recursive: true });
   await mkdir(work, { recursive: true });
-  const [base, other] = await Promise.all([generate(work, 'base'), generate(work, 'other')]);
+  const peers = opts.peers ?? (await findPeers());
+  const [base, other] = await Promise.all([generate(work, 'base'), generate(work, 'other'), compilePeers(work)]);
   log('generated');
   const specs = SCENARIOS.filter((s) => !opts.scenarios || opts.scenarios.includes(s.id));
-  const prepared: Prepared[] = [];
-  for (const spec of specs) {
-    const dir = join(root, 'certs', spec.id);
-    await cp(base, dir, { recursive: true });
-    const tmp = join(work, 'scratch', spec.id);
-    await mkdir(tmp, { recursive: true });
-    try {
-      await spec.doctor?.({ dir, tmp, other });
-    } catch (e) {
-      throw new Error(`doctoring ${spec.id}: ${(e as Error).message}`);
-    }
-    prepared.push({ spec, dir, pems: await extractPems(dir, join(root, 'pem', spec.id)) });
-  }
+  const prepared = await pool(
+    4,
+    specs.map((spec) => async (): Promise<Prepared> => {
+      const dir = join(root, 'certs', spec.id);
+      await cp(base!, dir, { recursive: true });
+      const tmp = join(work, 'scratch', spec.id);
+      await mkdir(tmp, { recursive: true });
+      try {
+        await spec.doctor?.({ dir, tmp, other: other! });
+      } catch (e) {
+        throw new Error(`doctoring ${spec.id}: ${(e as Error).message}`);
+      }
+      return { spec, dir, pems: await extractPems(dir, join(root, 'pem', spec.id)) };
+    }),
+  );
   log('material ready');
 
-  const skipped: Skipped[] = [];
   const jobs: Promise<Said[]>[] = [];
   const started = Date.now();
   const timed = (name: string, p: Promise<Said[]>) =>
@@ -1100,31 +1183,11 @@ export async function buildExplainCorpus(
       return said;
     });
   // JSSE: one JVM per JDK, every scenario in it.
-  const jdks = await installedJdks();
-  for (const want of [17, 25, 11]) {
-    const jdk = jdks.find((j) => j.major === want);
-    if (!jdk) {
-      const where = want === 11 ? ` (bash scripts/fetch-bullseye.sh fetches one into ${BULLSEYE_JDK})` : '';
-      skipped.push({ family: 'jsse', peer: `jdk${want}`, reason: `no JDK ${want} on this machine${where}` });
-      continue;
-    }
-    jobs.push(timed(`jdk${want}`, jssePeers(join(jdk.home, 'bin/java'), `jdk${want}`, prepared, work)));
-  }
-  // OpenSSL 3 (the system's) and the real 1.1.1w.
+  for (const jdk of peers.jdks)
+    jobs.push(timed(`jdk${jdk.major}`, jssePeers(jdk.java, `jdk${jdk.major}`, prepared, work)));
+  // OpenSSL 3 (the system's) and the real 1.1.1w, s_client against s_server.
   const plain = new PlainListeners();
-  const openssls: Openssl[] = [];
-  const sys = await execa('openssl', ['version'], { reject: false });
-  if (sys.exitCode === 0) openssls.push({ bin: 'openssl', version: String(sys.stdout).split(' ')[1]!, env: {} });
-  else skipped.push({ family: 'openssl-cli', peer: 'openssl 3', reason: 'no openssl on PATH' });
-  const old = join(ROOT, '.cache/bullseye/bin/openssl');
-  if (existsSync(old)) openssls.push({ bin: old, version: '1.1.1w', env: {} });
-  else
-    skipped.push({
-      family: 'openssl-cli',
-      peer: 'openssl 1.1.1w',
-      reason: `${old} is absent (bash scripts/fetch-bullseye.sh fetches it)`,
-    });
-  for (const o of openssls)
+  for (const o of peers.openssls)
     jobs.push(
       timed(
         `openssl ${o.version}`,
@@ -1134,19 +1197,16 @@ export async function buildExplainCorpus(
         ).then((s) => s.flat()),
       ),
     );
-  // Python.
-  const py = await execa('python3', ['-c', 'import ssl'], { reject: false });
-  const pyVersion = py.exitCode === 0 ? String((await execa('python3', ['--version'])).stdout).trim() : '';
-  if (py.exitCode === 0) jobs.push(timed('python', pythonPeers(prepared)));
-  else skipped.push({ family: 'python', peer: 'python3 ssl', reason: 'python3 with its ssl module is not installed' });
-  // Node's tls server and client; then every client of another stack against a JSSE broker (the default JDK's).
-  const kcat = await findKcat(work);
-  if (typeof kcat === 'string') skipped.push({ family: 'librdkafka', peer: 'kcat', reason: kcat });
+  if (peers.python) jobs.push(timed('python', pythonPeers(prepared, peers.python)));
+  jobs.push(timed('node', nodePeers(prepared, plain)));
+  // Every client of another stack against a JSSE broker (the default JDK's), as they meet in a Kafka cluster.
+  const kcat = peers.kcat ? await kcatClient(peers.kcat, work) : undefined;
   const kafkajsVersion = (
     JSON.parse(await readFile(join(ROOT, 'node_modules/kafkajs/package.json'), 'utf8')) as { version: string }
   ).version;
+  const python = peers.python;
   const clients: Client[] = [
-    ...openssls.map((o): Client => ({
+    ...peers.openssls.map((o): Client => ({
       family: 'openssl-cli',
       label: `openssl ${o.version} s_client`,
       run: (p, port) => opensslClient(o, p.spec, p.pems, port),
@@ -1158,40 +1218,26 @@ export async function buildExplainCorpus(
       plaintext: true,
       run: (p, port) => kafkajsClient(p.spec, p.pems, port),
     },
-    ...(py.exitCode === 0
+    ...(python ? [{ family: 'python' as const, label: `${python} client`, run: pythonClient }] : []),
+    ...(kcat
       ? [
-          {
-            family: 'python' as const,
-            label: `${pyVersion} client`,
-            run: (p: Prepared, port: number) => pythonClient(p, port),
-          },
-        ]
-      : []),
-    ...(typeof kcat === 'string'
-      ? []
-      : [
           {
             family: 'librdkafka' as const,
             label: kcat.label,
             plaintext: true,
             run: (p: Prepared, port: number) => kcat.run(p.spec, p.pems, port),
           },
-        ]),
+        ]
+      : []),
   ];
-  const brokerJdk = jdks[0];
-  if (brokerJdk)
+  const broker = peers.jdks[0];
+  if (broker)
     jobs.push(
       timed(
-        `clients -> jdk${brokerJdk.major} broker`,
-        crossPeers(join(brokerJdk.home, 'bin/java'), `jdk${brokerJdk.major}`, prepared, clients, plain, work),
+        `clients -> jdk${broker.major} broker`,
+        crossPeers(broker.java, `jdk${broker.major}`, prepared, clients, plain, work),
       ),
     );
-  jobs.push(timed('node, kafkajs, kcat', nodePeers(prepared, plain)));
-  skipped.push({
-    family: 'go',
-    peer: 'crypto/tls',
-    reason: 'no Go peer in this corpus (no Go toolchain is installed)',
-  });
 
   const said = (await Promise.all(jobs)).flat();
   plain.close();
@@ -1203,15 +1249,15 @@ export async function buildExplainCorpus(
     if (seen) seen.peers.push(s.peer);
     else byKey.set(key, { s, peers: [s.peer] });
   }
-  const lines = [...byKey.values()].map(({ s, peers }): CorpusLine => ({
+  const lines = [...byKey.values()].map(({ s, peers: by }): CorpusLine => ({
     scenario: s.scenario.id,
     family: s.family,
-    peer: peers.join(' + '),
+    peer: by.join(' + '),
     loggedBy: s.loggedBy,
     text: s.text,
     certsDir: join(root, 'certs', s.scenario.id),
     ...(s.scenario.aboutName ? { host: s.scenario.host } : {}),
     expect: s.startup && s.scenario.startup ? s.scenario.startup : s.scenario.expect,
   }));
-  return { lines, skipped };
+  return { lines, skipped: peers.skipped.map(({ family, peer, reason }) => ({ family, peer, reason })) };
 }
