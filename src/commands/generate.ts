@@ -72,7 +72,7 @@ export function generateCommand(io: CommandIo): Command {
 
 async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
   if (opts.dryRun) {
-    io.out(await dryRunGenerate(opts, { env: io.env }));
+    io.out(await dryRunGenerate(opts, { env: io.env, signal: io.signal }));
     return;
   }
   const json = opts.json === true;
@@ -88,9 +88,12 @@ async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
 }
 
 /** `generate --dry-run`: the plan as a bash script, a faithful copy of the run. Writes nothing. */
-export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>): Promise<string> {
+export async function dryRunGenerate(
+  raw: RawGenerateOptions,
+  deps: Pick<GenerateDeps, 'env' | 'signal'>,
+): Promise<string> {
   const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
-  const sources = await secretSources(raw, Object.keys(secrets));
+  const sources = await secretSources(raw, Object.keys(secrets), deps.signal);
   const files = layoutFiles(params.layout);
   const template = {
     tool: 'kafka-mtls',
@@ -125,8 +128,9 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
 async function secretSources(
   raw: RawGenerateOptions,
   generated: readonly string[],
+  signal: AbortSignal | undefined,
 ): Promise<(name: string) => SecretSource> {
-  const config = raw.config !== undefined ? await loadConfig(raw.config) : undefined;
+  const config = raw.config !== undefined ? await loadConfig(raw.config, signal) : undefined;
   const configDir = raw.config !== undefined ? dirname(resolve(raw.config)) : '';
   const store: SecretSource =
     raw.passwordFile !== undefined

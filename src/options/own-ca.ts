@@ -48,11 +48,12 @@ export interface OwnCaOptions {
 export async function readOwnCaOptions(
   raw: RawCaOptions,
   env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
   n: CaOptionNames = CA_FLAGS,
 ): Promise<OwnCaOptions> {
   if (raw.caCert === undefined && raw.caKey === undefined) {
     if (raw.caChain !== undefined) throw new UsageError(n.chain, `needs ${n.cert} and ${n.key}`);
-    return { keyPassword: await keyPasswordOf(raw, env, n) };
+    return { keyPassword: await keyPasswordOf(raw, env, signal, n) };
   }
   if (raw.caCert === undefined)
     throw new UsageError(n.key, `needs ${n.cert}: the certificate of the CA whose key it is`);
@@ -60,14 +61,14 @@ export async function readOwnCaOptions(
   const cert = resolve(raw.caCert);
   const key = resolve(raw.caKey);
   const chain = raw.caChain === undefined ? undefined : resolve(raw.caChain);
-  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option });
+  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option, signal });
   const [certText, keyText, chainText] = await Promise.all([
     read(n.cert, cert),
     read(n.key, key),
     chain ? read(n.chain, chain) : Promise.resolve(''),
   ]);
 
-  const keyPassword = await keyPasswordOf(raw, env, n);
+  const keyPassword = await keyPasswordOf(raw, env, signal, n);
   const keyEncrypted = /-----BEGIN (ENCRYPTED|RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED)/.test(keyText);
   if (keyEncrypted && !keyPassword)
     throw new UsageError(n.key, `is encrypted: give its passphrase with ${n.passwordEnv} or ${n.passwordFile}`);
@@ -77,7 +78,12 @@ export async function readOwnCaOptions(
   };
 }
 
-async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOptionNames): Promise<Secret | undefined> {
+async function keyPasswordOf(
+  raw: RawCaOptions,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+  n: CaOptionNames,
+): Promise<Secret | undefined> {
   if (raw.caKeyPasswordEnv !== undefined && raw.caKeyPasswordFile !== undefined) {
     throw new UsageError(n.passwordEnv, `cannot be combined with ${n.passwordFile}`);
   }
@@ -89,7 +95,7 @@ async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOpt
   if (raw.caKeyPasswordFile !== undefined) {
     return new Secret(
       'CA key password',
-      (await readPassword(raw.caKeyPasswordFile, env, n.passwordFile)).secret.reveal(),
+      (await readPassword(raw.caKeyPasswordFile, env, signal, n.passwordFile)).secret.reveal(),
     );
   }
   return undefined;
