@@ -15,7 +15,6 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { rotateCommand } from './commands/rotate-ca.js';
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
-import { cancelReadsOn } from './runner/cancel.js';
 import { failureJson, formatError } from './report/failure.js';
 import type { CommandIo } from './report/io.js';
 import { makeChalk } from './report/style.js';
@@ -50,8 +49,8 @@ async function main(argv: string[]): Promise<number> {
   };
   // 'on', not 'once': a second Ctrl-C must not end the process before the work directory is removed.
   for (const s of HANDLED_SIGNALS) process.on(s, onSignal);
-  // Option and file reading, and the commands that only look (verify, inspect, probe), stop on it too.
-  cancelReadsOn(abort.signal);
+  // Option and file reading, and the commands that only look (verify, inspect, probe), stop on it too: it
+  // travels with the environment in CommandIo, to each command and on to the readers.
   const io = commandIo(run, abort.signal);
   try {
     await program(io).parseAsync(argv);

@@ -106,7 +106,7 @@ async function checkApplicable(read: Read, deps: GenerateDeps): Promise<void> {
         '--ca-key-password-file',
     );
   }
-  await proveDirectoryPasswords(dir, current.state, params, secrets, deps.exec);
+  await proveDirectoryPasswords(dir, current.state, params, secrets, deps);
   if (warning) deps.warn?.(warning);
   if (v1Warning) deps.warn?.(v1Warning);
   for (const w of read.warnings) deps.warn?.(w);

@@ -68,7 +68,7 @@ export function generateCommand(io: CommandIo): Command {
 
 async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
   if (opts.dryRun) {
-    io.out(await dryRunGenerate(opts, { env: io.env }));
+    io.out(await dryRunGenerate(opts, { env: io.env, signal: io.signal }));
     return;
   }
   const json = opts.json === true;
@@ -84,7 +84,10 @@ async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
 }
 
 /** `generate --dry-run`: the plan as a bash script, a faithful copy of the run. Writes nothing. */
-export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>): Promise<string> {
+export async function dryRunGenerate(
+  raw: RawGenerateOptions,
+  deps: Pick<GenerateDeps, 'env' | 'signal'>,
+): Promise<string> {
   const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
   const sources = secretSources(params, Object.keys(secrets));
   const files = layoutFiles(params.layout);

@@ -62,13 +62,13 @@ export interface LifecyclePlan {
 /** Reads only: the directory and the options; nothing is written. */
 export async function runLifecyclePlan(
   raw: RawLifecycleOptions,
-  deps: { env: NodeJS.ProcessEnv; warn?: (line: string) => void },
+  deps: { env: NodeJS.ProcessEnv; signal?: AbortSignal; warn?: (line: string) => void },
 ): Promise<LifecyclePlan> {
   const opts = parseDiffOptions(raw);
   const read = await readCurrent(raw, deps, false);
   const { params, cluster, current, warning, takeOver } = read;
   // A directory taken over has never had its passwords checked by kafka-mtls: plan proves them, as apply will.
-  if (takeOver) await proveDirectoryPasswords(read.dir, current.state, params, read.secrets, undefined);
+  if (takeOver) await proveDirectoryPasswords(read.dir, current.state, params, read.secrets, { signal: deps.signal });
   if (warning) deps.warn?.(warning);
   if (read.v1Warning) deps.warn?.(read.v1Warning);
   for (const w of read.warnings) deps.warn?.(w);

@@ -125,7 +125,7 @@ async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   const given = raw.servername;
   const servername = given === undefined ? host : isIP(given) ? given : named('--servername', () => v.dnsName(given));
   const timeoutMs = named('--timeout', () => v.wholeNumber(raw.timeout ?? '10', 1, 300)) * 1000;
-  const shared = await readPassword(raw.passwordFile, deps.env);
+  const shared = await readPassword(raw.passwordFile, deps.env, deps.signal);
   const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };
   const secrets = { [STORE_PASSWORD_ENV]: secret };
@@ -177,7 +177,7 @@ type StoreDeps = ProbeDeps & { readonly usedPassword: () => void };
 
 /** The CA as PEM text: the file itself if it is PEM, else the trusted certificates of a truststore. */
 async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
-  const text = await readInput('--ca', path);
+  const text = await readInput('--ca', path, opts.signal);
   if (text.includes('-----BEGIN')) {
     // Node skips a certificate it cannot parse: without this check a damaged CA file would read as "not trusted".
     const certs = pemBlocks(text).filter((pem) => parseX509(pem) !== undefined);
@@ -202,7 +202,7 @@ async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promi
  * else a JKS keystore's (copied to PKCS12 first).
  */
 async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
-  const text = await readInput('--client', path);
+  const text = await readInput('--client', path, opts.signal);
   if (text.includes('-----BEGIN')) return text;
   deps.usedPassword();
   const jks = (await storeType(path)) === 'JKS';
@@ -236,8 +236,8 @@ async function jksToPkcs12(path: string, opts: CaptureOptions): Promise<string |
 }
 
 /** A PEM file or a store: a regular file of at most a store's cap. */
-async function readInput(option: string, path: string): Promise<string> {
-  return readBoundedText(path, { kind: 'store', option }, 'latin1');
+async function readInput(option: string, path: string, signal: AbortSignal | undefined): Promise<string> {
+  return readBoundedText(path, { kind: 'store', option, signal }, 'latin1');
 }
 
 function cancelled(deps: ProbeDeps): void {

@@ -116,7 +116,7 @@ export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: G
 
 async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
   const started = new Date();
-  const { dir, state, fallback } = await openDirectory(raw.out);
+  const { dir, state, fallback } = await openDirectory(raw.out, deps.signal);
   checkOrder(phase, state);
   if (state.ca.external)
     throw new UsageError(
@@ -138,11 +138,11 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   );
   const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
   const present = new Set(await listFiles(dir));
-  const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state) : {};
+  const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state, deps.signal) : {};
   const plan = phasePlan(phase, state, nextCa, present, params);
   if (raw.dryRun) return { phase, plan, state };
 
-  await proveDirectoryPasswords(dir, state, params, secrets, deps.exec);
+  await proveDirectoryPasswords(dir, state, params, secrets, deps);
   if (warning) deps.warn?.(warning);
 
   const stage = await openCopyStage(dir, {

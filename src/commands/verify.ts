@@ -81,31 +81,38 @@ export function verifyCommand(io: CommandIo): Command {
     .addOption(opensslOption())
     .addOption(keytoolOption());
   return cmd.addHelpText('after', HELP).action(async (dir: string, opts: RawVerifyOptions) => {
-    const result = await runVerify(dir, opts, { env: io.env, warn: io.warn });
+    const result = await runVerify(dir, opts, { env: io.env, signal: io.signal, warn: io.warn });
     io.out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatFindings(io.c, result));
     if (result.failed) io.exitWith(1);
   });
 }
 
-type VerifyDeps = { env: NodeJS.ProcessEnv; exec?: Exec; now?: Date; warn?: (line: string) => void };
+type VerifyDeps = {
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  exec?: Exec;
+  now?: Date;
+  warn?: (line: string) => void;
+};
 
 export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
   const dir = resolve(dirArg);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError('[dir]', `must be a directory; ${dir} is not`);
   const expected = readExpectations(raw);
-  const shared = await readPassword(raw.passwordFile, deps.env);
+  const { signal } = deps;
+  const shared = await readPassword(raw.passwordFile, deps.env, signal);
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
 
   // A directory kafka-mtls made says what it holds: its layout, its brokers and their names, its passwords.
   // Its state file is input: one that fails its checks is refused (exit 2), not read around.
-  const state = await readState(dir);
+  const state = await readState(dir, signal);
   const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
   const passwords = await basePasswords(dir, state, shared, deps);
   const expectations = expectationsOf(expected, state);
   const naming = { name: expected.naming.name, clientAlias: expected.clientAlias };
-  const parties = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords);
+  const parties = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords, signal);
   // Java judges while openssl and keytool list the stores: the JVM's start-up overlaps theirs.
   const [{ keystores, truststores }, jsse] = await Promise.all([
     readStores(dir, files, passwords.of, { ...deps, tools }),
@@ -114,6 +121,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
       parties.filter((p) => files.includes(p.keystore) && files.includes(p.truststore)),
       tools.keytool,
       raw.principalRules ?? 'DEFAULT',
+      signal,
     ),
   ]);
   const findings = applyRules(keystores, truststores, {
@@ -122,7 +130,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
     now: deps.now ?? new Date(),
   });
   if (state) {
-    const [lost, ca] = await Promise.all([checkDirectory(dir, state), checkCaFiles(dir, state)]);
+    const [lost, ca] = await Promise.all([checkDirectory(dir, state, signal), checkCaFiles(dir, state, signal)]);
     findings.unshift(...ca.map(caPresenceFinding), ...lost.map(presenceFinding));
   }
   // ca.pem: the confluent layout's CA and key, or --emit pem's CA alone; both start with the CA's certificate.
@@ -130,7 +138,13 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   findings.push(
     ...(await caFileFindings(dir, ca, { truststores, keystores }, shared.secret)),
     ...jsse,
-    ...(await opensslChainFindings(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
+    ...(await opensslChainFindings(parties, keystores, truststores, {
+      tools,
+      secrets: {},
+      cwd: dir,
+      exec: deps.exec,
+      signal,
+    })),
   );
   return { dir, findings, failed: findings.some((f) => f.status === 'fail') };
 }
@@ -176,7 +190,9 @@ function expectationsOf(
 /** The passwords verify was given, or the generated ones the directory holds, by store file. */
 async function basePasswords(dir: string, state: State | undefined, shared: ReadPassword, deps: VerifyDeps) {
   // A missing password file is a finding below, not a refusal: its store then fails to open, and says so.
-  const generated = state?.generatedPasswords ? await readGeneratedSecrets(dir, state, { missing: 'skip' }) : undefined;
+  const generated = state?.generatedPasswords
+    ? await readGeneratedSecrets(dir, state, deps.signal, { missing: 'skip' })
+    : undefined;
   const warning = generated ? undefined : passwordWarning(shared);
   if (warning) deps.warn?.(warning);
   const { secret } = shared;
@@ -202,7 +218,8 @@ async function readStores(
   // The CA is in every store: read once.
   const certs: CertCache = new Map();
   const read = (f: string) => {
-    const opts = { tools: deps.tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec };
+    const { tools, exec, signal } = deps;
+    const opts = { tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec, signal };
     return readStore(join(dir, f), opts, undefined, certs).then((s) => ({ ...s, name: f }));
   };
   const [keystores, truststores] = await Promise.all([

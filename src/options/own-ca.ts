@@ -51,11 +51,12 @@ export interface OwnCaOptions {
 export async function readOwnCaOptions(
   raw: RawCaOptions,
   env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
   n: CaOptionNames = CA_FLAGS,
 ): Promise<OwnCaOptions> {
   if (raw.caCert === undefined && raw.caKey === undefined) {
     if (raw.caChain !== undefined) throw new UsageError(n.chain, `needs ${n.cert} and ${n.key}`);
-    return await keyPasswordOf(raw, env, n);
+    return await keyPasswordOf(raw, env, signal, n);
   }
   if (raw.caCert === undefined)
     throw new UsageError(n.key, `needs ${n.cert}: the certificate of the CA whose key it is`);
@@ -63,14 +64,14 @@ export async function readOwnCaOptions(
   const cert = resolve(raw.caCert);
   const key = resolve(raw.caKey);
   const chain = raw.caChain === undefined ? undefined : resolve(raw.caChain);
-  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option });
+  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option, signal });
   const [certText, keyText, chainText] = await Promise.all([
     read(n.cert, cert),
     read(n.key, key),
     chain ? read(n.chain, chain) : Promise.resolve(''),
   ]);
 
-  const { keyPassword, keyPasswordSource } = await keyPasswordOf(raw, env, n);
+  const { keyPassword, keyPasswordSource } = await keyPasswordOf(raw, env, signal, n);
   const keyEncrypted = /-----BEGIN (ENCRYPTED|RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED)/.test(keyText);
   if (keyEncrypted && !keyPassword)
     throw new UsageError(n.key, `is encrypted: give its passphrase with ${n.passwordEnv} or ${n.passwordFile}`);
@@ -81,7 +82,12 @@ export async function readOwnCaOptions(
   };
 }
 
-async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOptionNames): Promise<OwnCaOptions> {
+async function keyPasswordOf(
+  raw: RawCaOptions,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+  n: CaOptionNames,
+): Promise<OwnCaOptions> {
   if (raw.caKeyPasswordEnv !== undefined && raw.caKeyPasswordFile !== undefined) {
     throw new UsageError(n.passwordEnv, `cannot be combined with ${n.passwordFile}`);
   }
@@ -94,7 +100,7 @@ async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOpt
     };
   }
   if (raw.caKeyPasswordFile !== undefined) {
-    const { secret, source } = await readPassword(raw.caKeyPasswordFile, env, n.passwordFile);
+    const { secret, source } = await readPassword(raw.caKeyPasswordFile, env, signal, n.passwordFile);
     return { keyPassword: new Secret('CA key password', secret.reveal()), keyPasswordSource: source };
   }
   return {};

@@ -159,6 +159,12 @@ export function usesDefaultPassword(p: Pick<GenerateParams, 'passwordSource' | '
   return p.passwordSource.kind === 'default' && !p.generatePasswords;
 }
 
+/** What reading the options takes from outside: the environment, and the run's signal, which stops the reads. */
+export interface OptionDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
+}
+
 /** The parameters, and your own CA's files for checkOwnCa to run openssl on (externalCa is then set). */
 export interface GenerateOptions {
   readonly params: GenerateParams;
@@ -171,21 +177,22 @@ export interface GenerateOptions {
  */
 export async function parseGenerateOptions(
   raw: RawGenerateOptions,
-  env: NodeJS.ProcessEnv,
+  { env, signal }: OptionDeps,
   fallback?: ParamFallbacks,
 ): Promise<GenerateOptions> {
-  const config = await configOf(raw);
+  const config = await configOf(raw, signal);
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
-  const base = await parseFlags(raw, config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env);
+  const flagEnv = config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env;
+  const base = await parseFlags(raw, flagEnv, signal);
   const { layout, storeType, emit } = parseLayout(raw, config, fallback);
   const composeDir = raw.composeDir !== undefined ? await parseComposeDir(raw.composeDir) : undefined;
   const deployment = parseDeployment(raw, config, base.namespace, fallback, composeDir);
   checkKubernetesEmit(raw, config, emit, base.name);
-  const own = await ownCaOf(raw, config, env);
+  const own = await ownCaOf(raw, config, env, signal);
 
   let { password, passwordSource } = base;
   if (raw.passwordFile === undefined && config?.password)
-    ({ secret: password, source: passwordSource } = await configPassword(raw.config!, config.password, env));
+    ({ secret: password, source: passwordSource } = await configPassword(raw.config!, config.password, env, signal));
   const extras = {
     // Filled by checkOwnCa once openssl has seen the files; named here so the journal keeps its order of fields.
     externalCa: undefined as ExternalCa | undefined,
@@ -214,7 +221,7 @@ export async function parseGenerateOptions(
 }
 
 /** The config file, when --config is given: then no flag may describe the cluster. */
-async function configOf(raw: RawGenerateOptions): Promise<ClusterConfig | undefined> {
+async function configOf(raw: RawGenerateOptions, signal: AbortSignal | undefined): Promise<ClusterConfig | undefined> {
   if (raw.config === undefined) return undefined;
   const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
   if (clash)
@@ -222,12 +229,12 @@ async function configOf(raw: RawGenerateOptions): Promise<ClusterConfig | undefi
       clash[1],
       'cannot be combined with --config: the config file describes the cluster; set it there',
     );
-  return loadConfig(raw.config);
+  return loadConfig(raw.config, signal);
 }
 
 /** A config file, read and checked; its module (yaml, zod) is loaded only now: most runs read no config file. */
-export async function loadConfig(file: string): Promise<ClusterConfig> {
-  return (await import('./config.js')).loadConfig(file);
+export async function loadConfig(file: string, signal: AbortSignal | undefined): Promise<ClusterConfig> {
+  return (await import('./config.js')).loadConfig(file, signal);
 }
 
 function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
@@ -310,12 +317,17 @@ function checkKubernetesEmit(
 }
 
 /** Your own CA: from the flags, else from the config file (its errors then name the file's fields). */
-function ownCaOf(raw: RawGenerateOptions, config: ClusterConfig | undefined, env: NodeJS.ProcessEnv) {
+function ownCaOf(
+  raw: RawGenerateOptions,
+  config: ClusterConfig | undefined,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+) {
   if (config?.caFiles && raw.caCert === undefined && raw.caKey === undefined) {
     const passphrase = pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']);
-    return readOwnCaOptions({ ...config.caFiles, ...passphrase }, env, configCaNames(raw.config!));
+    return readOwnCaOptions({ ...config.caFiles, ...passphrase }, env, signal, configCaNames(raw.config!));
   }
-  return readOwnCaOptions(raw, env);
+  return readOwnCaOptions(raw, env, signal);
 }
 
 /** The cluster a config file describes, in the parameters the flags would give. */
@@ -347,6 +359,7 @@ async function configPassword(
   file: string,
   p: NonNullable<ClusterConfig['password']>,
   env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
 ): Promise<ReadPassword> {
   if ('env' in p) {
     const value = env[p.env];
@@ -362,7 +375,7 @@ async function configPassword(
     };
   }
   // A relative path is read from beside the config file, wherever the command runs.
-  return readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
+  return readPassword(resolve(dirname(file), p.file), env, signal, `--config ${file}: password.file`);
 }
 
 type FlagParams = Omit<
@@ -378,14 +391,18 @@ type FlagParams = Omit<
   | 'generatePasswords'
 >;
 
-async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
+async function parseFlags(
+  raw: RawGenerateOptions,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<FlagParams> {
   const counts = parseCounts(raw, env);
   const names = parseStatefulSetFlags(raw);
   const subjects = parseSubjectFlags(raw);
   const extraSans = (raw.san ?? []).map((s) => named('--san', () => v.san(s)));
   checkBrokerNames(names, counts.brokers);
   const out = await parseOut(raw.out);
-  const { secret, source } = await readPassword(raw.passwordFile, env);
+  const { secret, source } = await readPassword(raw.passwordFile, env, signal);
   return {
     out,
     ...counts,

@@ -17,10 +17,11 @@ export interface ReadPassword {
 export async function readPassword(
   file: string | undefined,
   env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
   option = '--password-file',
 ): Promise<ReadPassword> {
   if (file !== undefined) {
-    const text = await readBoundedText(file, { kind: 'password', option });
+    const text = await readBoundedText(file, { kind: 'password', option, signal });
     // One trailing newline is the file's, not the password's (echo pw > file).
     const value = text.replace(/\r?\n$/, '');
     if (/[\r\n]/.test(value)) throw new UsageError(option, multiLineRule(file, value));

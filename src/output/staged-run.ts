@@ -167,7 +167,7 @@ async function finishWork(r: StagedRun): Promise<void> {
   const state = await describeDirectory(
     stage.workDir,
     what,
-    { tools: params.tools, secrets: {} },
+    { tools: params.tools, secrets: {}, signal: r.deps.signal },
     r.previous,
     r.signed,
   );

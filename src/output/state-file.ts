@@ -71,11 +71,11 @@ export async function writeState(dir: string, state: State): Promise<void> {
 }
 
 /** The directory's state file, checked field by field (see model/state.ts); undefined when there is none. */
-export async function readState(dir: string): Promise<State | undefined> {
+export async function readState(dir: string, signal: AbortSignal | undefined): Promise<State | undefined> {
   const path = join(dir, STATE_FILE);
   let text: string;
   try {
-    text = await readBoundedText(path, { kind: 'state', option: path });
+    text = await readBoundedText(path, { kind: 'state', option: path, signal });
   } catch (e) {
     if (isMissingFile(e)) return undefined;
     throw e;
@@ -99,12 +99,13 @@ export async function parseState(text: string, dir: string, label: string): Prom
 export async function readGeneratedSecrets(
   dir: string,
   state: State,
+  signal: AbortSignal | undefined,
   opts: { missing: 'fail' | 'skip' } = { missing: 'fail' },
 ): Promise<SecretEnv> {
   const files = layoutFiles(state.layout);
   const out: Record<string, Secret> = {};
   const read = async (name: string, label: string, file: string) => {
-    const text = await readBoundedText(join(dir, file), { kind: 'password', option: '--out' }).catch((e) => {
+    const text = await readBoundedText(join(dir, file), { kind: 'password', option: '--out', signal }).catch((e) => {
       if (!isMissingFile(e)) throw e;
       if (opts.missing === 'skip') return undefined;
       throw new UsageError(

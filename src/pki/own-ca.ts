@@ -48,13 +48,18 @@ export interface OwnCaFiles {
 }
 
 /** The CA to sign with, once openssl has found it fit; UsageError naming the option otherwise. */
-export async function checkOwnCa(files: OwnCaFiles, openssl: string): Promise<ExternalCa> {
+export async function checkOwnCa(
+  files: OwnCaFiles,
+  openssl: string,
+  signal: AbortSignal | undefined,
+): Promise<ExternalCa> {
   const n = files.names;
   // An unencrypted key is read with an empty passphrase: openssl must never stop to ask for one.
   const opts: CaptureOptions = {
     tools: { openssl, keytool: 'keytool' },
     secrets: { [CA_KEY_PASSWORD_ENV]: files.keyPassword ?? new Secret('CA key password', '') },
     cwd: process.cwd(),
+    signal,
   };
   const certPems = pemBlocks(files.certText);
   if (certPems.length !== 1)

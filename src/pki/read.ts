@@ -93,7 +93,7 @@ export async function readStore(
   cache: CertCache = new Map(),
 ): Promise<ReadStore> {
   // keytool and openssl read the store by its path: a FIFO would keep them waiting until the time-out.
-  await checkRegularFile(path, { kind: 'store', option });
+  await checkRegularFile(path, { kind: 'store', option, signal: opts.signal });
   const type = await storeType(path);
   const listed = type === 'PKCS12' ? await listPkcs12(path, opts) : await listWithKeytool(path, opts);
   if ('error' in listed) {

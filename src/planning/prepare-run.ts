@@ -1,5 +1,10 @@
 /** Before a run: options → parameters → cluster → plan, with the tools found on this machine. */
-import { parseGenerateOptions, type ParamFallbacks, type RawGenerateOptions } from '../options/params.js';
+import {
+  parseGenerateOptions,
+  type OptionDeps,
+  type ParamFallbacks,
+  type RawGenerateOptions,
+} from '../options/params.js';
 import { passwordWarning } from '../options/password.js';
 import { checkOwnCa } from '../pki/own-ca.js';
 import { planCluster, type GeneratePlan } from '../plans/generate.js';
@@ -13,11 +18,11 @@ import { locate, preflight } from '../runner/tools.js';
  */
 export async function planGenerate(
   raw: RawGenerateOptions,
-  deps: { readonly env: NodeJS.ProcessEnv },
+  deps: OptionDeps,
   opts: { requireTools: boolean; fallback?: ParamFallbacks },
 ): Promise<GeneratePlan & { warning?: string }> {
-  const { params: parsed, ownCa } = await parseGenerateOptions(raw, deps.env, opts.fallback);
-  const params = ownCa ? { ...parsed, externalCa: await checkOwnCa(ownCa, parsed.tools.openssl) } : parsed;
+  const { params: parsed, ownCa } = await parseGenerateOptions(raw, deps, opts.fallback);
+  const params = ownCa ? { ...parsed, externalCa: await checkOwnCa(ownCa, parsed.tools.openssl, deps.signal) } : parsed;
   if (opts.requireTools) await preflight(params.tools, ['openssl', 'keytool'], deps.env);
   // 'auto' becomes the type this JDK's keytool makes by default (as the script got), named explicitly.
   const keytoolPath = await locate(params.tools.keytool, deps.env);

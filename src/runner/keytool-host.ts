@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { seaAsset } from './assets.js';
+import { atExit } from './at-exit.js';
 import { childEnv, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 import { ENGLISH_JVM_OPTIONS } from './jdk.js';
 import { scratchDir } from './scratch.js';
@@ -52,7 +53,7 @@ function hostClassDir(besidePrefix: string | undefined): Promise<string> {
     const dir = besidePrefix
       ? await mkdtemp(besidePrefix)
       : (await scratchDir({ template: 'kafka-mtls-host-XXXXXX', keep: true })).path;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    atExit(() => rmSync(dir, { recursive: true, force: true }));
     await chmod(dir, 0o700);
     for (const [name, bytes] of classes) if (bytes) await writeFile(join(dir, name), bytes, { mode: 0o600 });
     return dir;

@@ -37,13 +37,13 @@ describe('parseGenerateOptions', () => {
   const out = () => join(dir, 'certs');
 
   test('generate refuses a CA key passphrase without --ca-cert and --ca-key, before any planning', async () => {
-    expect(await refusal(parseGenerateOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, ENV))).toBe(
+    expect(await refusal(parseGenerateOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, { env: ENV }))).toBe(
       '--ca-key-password-env: needs --ca-cert and --ca-key',
     );
   });
 
   test("with a directory's fallbacks the passphrase alone is kept: it opens that directory's ca.key", async () => {
-    const { params, ownCa } = await parseGenerateOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, ENV, {});
+    const { params, ownCa } = await parseGenerateOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, { env: ENV }, {});
     expect(params.caKeyPassword?.reveal()).toBe('ca-passphrase-1');
     expect(ownCa).toBeUndefined();
   });
@@ -57,7 +57,7 @@ describe('parseGenerateOptions', () => {
         caKeyPasswordEnv: 'CA_PW',
         openssl: join(dir, 'no-such-openssl'),
       },
-      ENV,
+      { env: ENV },
     );
     expect(params.externalCa).toBeUndefined();
     expect(ownCa).toMatchObject({
@@ -70,7 +70,7 @@ describe('parseGenerateOptions', () => {
 
   test('an encrypted key without its passphrase is refused while the options are read', async () => {
     const raw = { out: out(), caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key') };
-    expect(await refusal(parseGenerateOptions(raw, ENV))).toBe(
+    expect(await refusal(parseGenerateOptions(raw, { env: ENV }))).toBe(
       '--ca-key: is encrypted: give its passphrase with --ca-key-password-env or --ca-key-password-file',
     );
   });
