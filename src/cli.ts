@@ -14,6 +14,7 @@ import { probeCommand } from './commands/probe.js';
 import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { rotateCommand } from './commands/rotate-ca.js';
+import { explainCommand } from './commands/explain.js';
 import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
 import { failureJson, formatError } from './report/failure.js';
 import type { CommandIo } from './report/io.js';
@@ -99,6 +100,7 @@ function program(io: CommandIo): Command {
     planCommand,
     applyCommand,
     rotateCommand,
+    explainCommand,
   ])
     root.addCommand(make(io).exitOverride());
   return root;

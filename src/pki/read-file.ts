@@ -10,7 +10,7 @@ import { throwIfCancelled } from '../runner/cancel.js';
  * as --password-file must be a sentence and exit 2, not a hang or 24 GB.
  */
 
-export type FileKind = 'password' | 'pem' | 'config' | 'state' | 'store';
+export type FileKind = 'password' | 'pem' | 'config' | 'state' | 'store' | 'log';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -24,6 +24,8 @@ export const READ_CAPS: Readonly<Record<FileKind, { readonly bytes: number; read
   // A few KiB per identity, 999 brokers and as many clients.
   state: { bytes: 16 * MiB, what: 'a state file' },
   store: { bytes: 16 * MiB, what: 'a keystore or truststore' },
+  // explain reads every line of it, a regular expression per family each: a day of a busy broker's log at INFO.
+  log: { bytes: 64 * MiB, what: 'a log file' },
 };
 
 export interface ReadFileOptions {

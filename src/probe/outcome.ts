@@ -1,27 +1,14 @@
 import { isIP } from 'node:net';
 import { servesSan } from '../pki/x509.js';
 import type { Observation } from './handshake.js';
+import type { OutcomeCode } from '../model/outcome.js';
+
+export type { OutcomeCode };
 
 /**
  * What one connection came to, as one stable code, one sentence and a hint
  * that ends with what to do. Pure: the facts come from handshake.ts.
  */
-export type OutcomeCode =
-  | 'accepted'
-  | 'client-cert-required'
-  | 'client-cert-rejected'
-  | 'client-cert-not-requested'
-  | 'closed-after-accept'
-  | 'server-untrusted'
-  | 'name-mismatch'
-  | 'protocol-unsupported'
-  | 'handshake-failed'
-  | 'not-tls'
-  | 'refused'
-  | 'unreachable'
-  | 'timeout'
-  | 'unresolved';
-
 export interface Outcome {
   readonly code: OutcomeCode;
   readonly sentence: string;

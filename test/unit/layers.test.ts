@@ -15,6 +15,8 @@ const RANK: Record<string, number> = {
   cli: 0,
   commands: 1,
   planning: 2,
+  verdicts: 2,
+  explain: 2,
   options: 3,
   plans: 3,
   output: 3,
