@@ -19,14 +19,8 @@ export type CertState = 'ok' | 'warn' | 'critical' | 'expired' | 'not-yet-valid'
 export const NAME_FIELDS = ['C', 'ST', 'L', 'O', 'OU', 'CN'] as const;
 export type NameField = (typeof NAME_FIELDS)[number];
 
-export interface ExpiryRecord {
-  readonly file: string;
-  readonly path: string;
-  /** Where apply or rotate-ca would run to renew it (the directory argument it was found under). */
-  readonly root: string;
-  readonly store?: 'JKS' | 'PKCS12';
-  readonly alias?: string;
-  readonly index: number;
+/** A certificate found (where, without the parsed certificate itself) with its facts and state. */
+export interface ExpiryRecord extends Omit<FoundCert, 'cert'> {
   readonly role: CertRole;
   /** RFC 2253 order is not needed here: Node's one-line rendering, fields by the exporter's names. */
   readonly subject: string;
@@ -130,12 +124,7 @@ function recordOf(
   const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
   return {
-    file: f.file,
-    path: f.path,
-    root: f.root,
-    ...(f.store ? { store: f.store } : {}),
-    ...(f.alias !== undefined ? { alias: f.alias } : {}),
-    index: f.index,
+    ...where(f),
     role: roleOf(f, opts.roleOf),
     subject: oneLine(cert.subject),
     issuer: oneLine(cert.issuer),
@@ -149,6 +138,11 @@ function recordOf(
     state: stateOf(notBefore, notAfter, opts.now, opts.warn, opts.critical),
     sha256: cert.fingerprint256,
   };
+}
+
+/** Where a certificate was found: its FoundCert less the certificate. */
+function where({ cert: _cert, ...at }: FoundCert): Omit<FoundCert, 'cert'> {
+  return at;
 }
 
 function roleOf(f: FoundCert, given: RoleOf | undefined): CertRole {

@@ -43,8 +43,10 @@ function shellWord(s: string): string {
 
 const where = (x: Pick<ExpiryRecord, 'file' | 'alias'>) => (x.alias === undefined ? x.file : `${x.file} (${x.alias})`);
 
-function leftText(x: ExpiryRecord): string {
-  if (x.state === 'expired') return `expired ${-x.daysLeft} day(s) ago`;
+function leftText(x: ExpiryRecord, now: Date): string {
+  // Whole days since, rounded down as the days left are: expired 2 days and an hour ago is "2 days ago".
+  if (x.state === 'expired')
+    return `expired ${Math.floor((now.getTime() - x.notAfter.getTime()) / 86_400_000)} day(s) ago`;
   if (x.state === 'not-yet-valid') return `not valid before ${x.notBefore.toISOString()}`;
   return `${x.daysLeft} day(s) left`;
 }
@@ -80,7 +82,7 @@ export function formatExpiry(c: ChalkInstance, r: ExpiryReport): string {
   if (r.first)
     lines.push(
       `First to expire: ${r.first.subject} (${r.first.role}, ${where(r.first)}) on ${r.first.notAfter.toISOString()}: ` +
-        `${leftText(r.first)}, ${paint[r.first.state](r.first.state)}.`,
+        `${leftText(r.first, r.now)}, ${paint[r.first.state](r.first.state)}.`,
     );
   for (const { ca, leaves } of r.caBeforeLeaves) {
     lines.push(
