@@ -156,7 +156,7 @@ function roleOf(f: FoundCert, given: RoleOf | undefined): CertRole {
   return 'unknown';
 }
 
-/** Each CA that expires before a certificate it signed (checked by signature, not by name). */
+/** Each CA that expires a day or more before a certificate it signed (checked by signature, not by name). */
 function casBeforeLeaves(unique: readonly ExpiryRecord[], found: readonly FoundCert[]): CaBeforeLeaves[] {
   const certOf = new Map(found.map((f) => [f.cert.fingerprint256, f.cert]));
   const cas = unique.filter((r) => r.role === 'ca');
@@ -164,13 +164,15 @@ function casBeforeLeaves(unique: readonly ExpiryRecord[], found: readonly FoundC
   for (const ca of cas) {
     const caCert = certOf.get(ca.sha256)!;
     const leaves = unique
-      .filter((r) => r.sha256 !== ca.sha256 && r.notAfter > ca.notAfter && issuedBy(certOf.get(r.sha256)!, caCert))
+      // A day at least: a CA made seconds before its leaves, with the same validity, is not one to rotate early.
+      .filter((r) => r.sha256 !== ca.sha256 && outlives(r, ca) && issuedBy(certOf.get(r.sha256)!, caCert))
       .sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime());
     if (leaves.length > 0) out.push({ ca, leaves });
   }
   return out;
 }
 
+const outlives = (leaf: ExpiryRecord, ca: ExpiryRecord) => leaf.notAfter.getTime() - ca.notAfter.getTime() >= DAY;
 const issuedBy = (cert: X509Certificate, ca: X509Certificate) => cert.issuer === ca.subject && signedBy(cert, ca);
 
 /** Node prints a name one attribute a line: joined as "C=KR, O=…, CN=…" for one line of output. */
