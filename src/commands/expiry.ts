@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { keytoolOption, opensslOption, passwordFileOption } from '../options/flags.js';
 import { DEFAULT_CRITICAL, DEFAULT_WARN, parseExpiryOptions, type RawExpiryOptions } from '../options/expiry.js';
-import { readPassword } from '../options/password.js';
+import { passwordWarning, readPassword } from '../options/password.js';
 import { readState } from '../output/state-file.js';
 import { writeTextfile, TEXTFILE_NAME } from '../output/textfile.js';
 import { readInputs, type ExpiryInput, type FoundCert, type ReadProblem } from '../pki/expiry.js';
@@ -98,6 +98,9 @@ export async function runExpiry(paths: string[], raw: RawExpiryOptions, deps: Ex
     tools,
     exec: deps.exec,
   });
+  // The default or a weak password is named, once, when a store opened with it (as inspect does).
+  const warning = read.usedShared ? passwordWarning(shared) : undefined;
+  if (warning) deps.warn?.(warning);
   return buildReport(
     { certs: read.certs, errors: [...stateErrors, ...read.errors] },
     { now: deps.now ?? new Date(), warn: params.warn, critical: params.critical, roleOf },

@@ -45,6 +45,8 @@ export interface ReadProblem {
 export interface ReadResult {
   readonly certs: readonly FoundCert[];
   readonly errors: readonly ReadProblem[];
+  /** Whether a store opened with the password given (not one its directory's files gave): to warn if it is weak. */
+  readonly usedShared?: boolean;
 }
 
 /** A path given on the command line: a directory to walk, or a file to read whatever its name. */
@@ -75,12 +77,14 @@ export interface ReadDeps {
 export async function readInputs(inputs: readonly ExpiryInput[], deps: ReadDeps): Promise<ReadResult> {
   const certs: FoundCert[] = [];
   const errors: ReadProblem[] = [];
+  let usedShared = false;
   for (const input of inputs) {
     const r = await readInput(input, deps);
     certs.push(...r.certs);
     errors.push(...r.errors);
+    usedShared ||= r.usedShared === true;
   }
-  return { certs, errors };
+  return { certs, errors, usedShared };
 }
 
 async function readInput(input: ExpiryInput, deps: ReadDeps): Promise<ReadResult> {
@@ -109,9 +113,11 @@ async function readInput(input: ExpiryInput, deps: ReadDeps): Promise<ReadResult
       deps,
     ),
   );
+  let usedShared = false;
   for (const r of results) {
     certs.push(...r.certs);
     errors.push(...r.errors);
+    usedShared ||= r.usedShared === true;
   }
   // An empty directory, a wrong path, a volume not mounted: never "nothing expires".
   if (certs.length === 0 && errors.length === 0)
@@ -120,7 +126,7 @@ async function readInput(input: ExpiryInput, deps: ReadDeps): Promise<ReadResult
       path: input.path,
       reason: 'holds no certificate (no PEM or DER certificate, no store)',
     });
-  return { certs, errors };
+  return { certs, errors, usedShared };
 }
 
 /**
@@ -267,7 +273,7 @@ async function readStoreFile(ref: FileRef, passwords: Passwords, deps: ReadDeps)
           });
         }
       if (certs.length === 0) return problem(ref.file, ref.path, `a ${listed.type} store that holds no certificate`);
-      return { certs, errors: [] };
+      return { certs, errors: [], usedShared: secret === deps.shared };
     }
     last = listed.error ?? '';
     if (!WRONG_PASSWORD.test(last)) {
