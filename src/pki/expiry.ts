@@ -287,10 +287,13 @@ async function readStoreFile(ref: FileRef, passwords: Passwords, deps: ReadDeps)
   return problem(ref.file, ref.path, `does not open with the password(s) of ${tried}: ${last}`);
 }
 
+/**
+ * Why a file could not be read, from the bounded reader's refusal (not a regular file, missing, over its cap). Any
+ * other error (a cancelled run's, a bug) is no answer about the file: it is thrown on.
+ */
 function reasonOf(e: unknown): string {
-  if (e instanceof UsageError)
-    return e.rule.replace(/^must be (a )?/, 'is not ').replace(/^is not readable file; /, '');
-  return e instanceof Error ? e.message : String(e);
+  if (e instanceof UsageError) return e.rule;
+  throw e;
 }
 
 const problem = (file: string, path: string, reason: string): ReadResult => ({

@@ -5,9 +5,9 @@
  */
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
-import { cp, link, mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, cp, link, mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { CLI, runCli, tempDir } from '../helpers/cli.js';
 
 const PW = 'Expiry-Pa55word';
 const OTHER_PW = 'Creds-Pa55word';
@@ -15,9 +15,23 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let work: string;
 
+const onPath = async (tool: string) =>
+  (await execa('bash', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0;
+
 /** promtool, when installed: CI installs it (.ci/run), so there its absence fails instead of skipping. */
-const PROMTOOL = execa('bash', ['-c', 'command -v promtool'], { reject: false }).then((r) => r.exitCode === 0);
-const PROMTOOL_ABSENT = 'promtool is not on PATH: the Prometheus output is not checked by its parser';
+const PROMTOOL_ABSENT = (await onPath('promtool'))
+  ? undefined
+  : 'promtool is not on PATH: the Prometheus output is not checked by its parser';
+if (PROMTOOL_ABSENT && process.env.CI !== 'true') process.stderr.write(`skipped: ${PROMTOOL_ABSENT}\n`);
+const promtoolTest = PROMTOOL_ABSENT && process.env.CI !== 'true' ? test.skip : test;
+
+/** root writes anywhere: a read-only directory is one only to another user, which setpriv (util-linux) runs as. */
+const AS_NOBODY_ABSENT =
+  process.getuid?.() === 0 && (await onPath('setpriv'))
+    ? undefined
+    : 'a read-only --textfile directory needs root and setpriv, to run the command as nobody';
+if (AS_NOBODY_ABSENT) process.stderr.write(`skipped: ${AS_NOBODY_ABSENT}\n`);
+const asNobodyTest = AS_NOBODY_ABSENT ? test.skip : test;
 
 async function sh(cmd: string, args: string[], env: Record<string, string> = {}, cwd = work): Promise<string> {
   const r = await execa(cmd, args, { cwd, env: { LC_ALL: 'C', ...env }, reject: false });
@@ -638,12 +652,8 @@ describe('--format prometheus', () => {
     expect(text).toContain(`serial_number="${BigInt(`0x${hex}`).toString()}"`);
   });
 
-  test('promtool check metrics accepts it and counts every series; a broken escape it refuses', async () => {
-    if (!(await PROMTOOL)) {
-      if (process.env.CI === 'true') throw new Error(PROMTOOL_ABSENT);
-      process.stderr.write(`skipped: ${PROMTOOL_ABSENT}\n`);
-      return;
-    }
+  promtoolTest('promtool check metrics accepts it and counts every series; a broken escape it refuses', async () => {
+    if (PROMTOOL_ABSENT) throw new Error(PROMTOOL_ABSENT);
     const r = await execa('promtool', ['check', 'metrics'], { input: text, reject: false });
     expect({ code: r.exitCode, out: r.stdout + r.stderr }).toEqual({ code: 0, out: '' });
     // Its parser counts every series written: none was lost to an escape it read otherwise.
@@ -702,4 +712,42 @@ describe('--textfile', () => {
       err: `error: --textfile: must be an existing directory; ${work}/no-such-dir is not`,
     });
   });
+  asNobodyTest(
+    'a read-only directory (a user that may not write it): exit 4, the reason and what to check',
+    async () => {
+      const open = await tempDir('kmtls-expiry-ro-');
+      await chmod(open, 0o755);
+      await mkdir(join(open, 'certs'));
+      await cp(join(main, 'ca.crt'), join(open, 'certs', 'ca.crt'));
+      await chmod(join(open, 'certs', 'ca.crt'), 0o644);
+      await mkdir(join(open, 'ro'), { mode: 0o555 });
+      try {
+        const r = await execa(
+          'setpriv',
+          [
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            process.execPath,
+            CLI,
+            'expiry',
+            'certs',
+            '--textfile',
+            'ro',
+          ],
+          { cwd: open, reject: false, env: { NO_COLOR: '1' } },
+        );
+        expect({ code: r.exitCode, err: r.stderr }).toEqual({
+          code: 4,
+          err:
+            `error: --textfile: cannot write ${open}/ro/kafka_mtls_expiry.prom (EACCES); the file node_exporter reads ` +
+            `was left as it was\nhint: This user may not write ${open}/ro or its parent directory: check their owner ` +
+            'and permissions.',
+        });
+        expect(await readdir(join(open, 'ro'))).toEqual([]);
+      } finally {
+        await rm(open, { recursive: true, force: true });
+      }
+    },
+  );
 });
