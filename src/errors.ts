@@ -143,3 +143,18 @@ export class OutputError extends Error {
     this.name = 'OutputError';
   }
 }
+
+/**
+ * expiry --textfile could not write its file: node_exporter would keep serving the last one. Exit code 4, or 5
+ * when a certificate read is critical or expired (expiry's order: a certificate read that is critical ranks first).
+ */
+export class TextfileError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string | undefined,
+    readonly exitCode: 4 | 5,
+  ) {
+    super(message);
+    this.name = 'TextfileError';
+  }
+}

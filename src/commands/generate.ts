@@ -32,6 +32,7 @@ Exit codes:
   1    a step failed, a tool is missing, or the output could not be written
   2    bad usage: an option, variable or input file broke a rule; nothing was touched
   3    a bug in kafka-mtls
+  …    plan and expiry have codes of their own (plan: 10; expiry: 1, 4, 5): see their --help
   130  interrupted (SIGINT, Ctrl-C); nothing was touched
   143  terminated (SIGTERM); nothing was touched
   129  hung up (SIGHUP); nothing was touched
