@@ -26,7 +26,7 @@ export class RuleError extends Error {
   }
 }
 
-/** Runs a rule and names its failure: `named('--brokers', () => identityCount(raw))` throws "--brokers: must be …". */
+/** Runs a rule and names its failure: `named('--brokers', () => identityCount(raw))` throws "--brokers: must …". */
 export function named<T>(option: string, check: () => T): T {
   try {
     return check();

@@ -79,11 +79,13 @@ export function passwordWarning(p: ReadPassword, publicText = ''): string | unde
   }
   const why = weakness(p.secret.reveal(), `${publicText}\n${Object.values(SCRIPT_DEFAULTS).join('\n')}`);
   if (!why) return undefined;
-  return `the store password from ${sourceLabel(p.source)} is weak: ${why}; use a long random one (or --generate-passwords)`;
+  const fix = 'use a long random one (or --generate-passwords)';
+  return `the store password from ${sourceLabel(p.source)} is weak: ${why}; ${fix}`;
 }
 
 /**
  * The --dry-run script's warning when PASSWORD is unset as it runs: the script reads the store password's own
  * variable first, so it names that one where the run names --password-file.
  */
-export const SCRIPT_DEFAULT_PASSWORD_WARNING = `neither ${PASSWORD_VARIABLE} nor ${STORE_PASSWORD_ENV} is set: using the script's default store password`;
+export const SCRIPT_DEFAULT_PASSWORD_WARNING =
+  `neither ${PASSWORD_VARIABLE} nor ${STORE_PASSWORD_ENV} is set: ` + "using the script's default store password";

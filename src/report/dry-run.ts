@@ -104,8 +104,9 @@ function secretLines(name: string, source: SecretSource): string[] {
   const script = source.kind === 'default' || (source.variable === PASSWORD_VARIABLE && source.option === undefined);
   const from = source.kind === 'default' ? PASSWORD_VARIABLE : source.variable;
   if (from === name) return [`: "\${${name}:?set ${name}}"`, `export ${name}`];
+  const warning = quoteArg(`warning: ${SCRIPT_DEFAULT_PASSWORD_WARNING}`);
   const orElse = script
-    ? `  else echo ${quoteArg(`warning: ${SCRIPT_DEFAULT_PASSWORD_WARNING}`)} >&2; ${name}=${quoteArg(SCRIPT_DEFAULTS.password)}`
+    ? `  else echo ${warning} >&2; ${name}=${quoteArg(SCRIPT_DEFAULTS.password)}`
     : `  else echo ${quoteArg(`set ${name} or ${from}`)} >&2; exit 2`;
   // Set but empty is the run's usage error (PASSWORD=$(cat missing-file)), never a request for the default.
   const refuseEmpty = script
