@@ -5,6 +5,7 @@ import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import {
   buildExplainCorpus,
   findPeers,
+  PASSWORD,
   SCENARIOS,
   type CorpusLine,
   type Family,
@@ -56,7 +57,8 @@ const withCerts = new Map<CorpusLine, Explained | string>();
  */
 async function explainAll(group: CorpusLine[], args: string[], into: Map<CorpusLine, Explained | string>) {
   const run = async (texts: string[]) => {
-    const r = await runCli(['explain', '--json', ...args, ...texts], { cwd: work });
+    // The corpus's stores open with its password, which explain reads from PASSWORD as every command does.
+    const r = await runCli(['explain', '--json', ...args, ...texts], { cwd: work, env: { PASSWORD } });
     try {
       return { r, out: (JSON.parse(r.stdout) as { lines: Explained[] }).lines };
     } catch {
