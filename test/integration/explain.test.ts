@@ -16,9 +16,9 @@ import {
  * explain (issue #22) on its corpus of real lines: each built here, once, by real peers on loopback on material
  * broken on purpose (test/helpers/explain-corpus.ts). Every line is explained as the user who copied it from the
  * broker's or the client's log would ask (--from, since the same words, "Received fatal alert: certificate_unknown",
- * come from either side): alone, it must give the scenario's outcome and who refused whom, and list the cause among
- * its possible ones; with --certs (and --host where the client dialled a name) the top cause must be the
- * scenario's, naming the wrong file. A family this machine lacks is reported as skipped, with the reason; under CI
+ * come from either side): alone, it must say who refused whom, list the scenario's cause among its possible ones and
+ * give the scenario's outcome or a coarser one where the words cannot tell more (COARSER); with --certs (and --host
+ * where the client dialled a name) the outcome must be the scenario's and the top cause too, naming the wrong file. A family this machine lacks is reported as skipped, with the reason; under CI
  * a missing peer that .ci/run installs fails.
  *
  * EXPLAIN_MISMATCHES=FILE writes every misexplained line there (its words and the answer expected), for whoever
@@ -118,12 +118,29 @@ afterAll(async () => {
 const said = (e: Explained | string | undefined) =>
   typeof e === 'object' ? `${e.outcome}/${e.refusedBy}/[${e.causes.map((c) => c.code).join(',')}]` : String(e);
 
+/**
+ * The outcomes a line alone may give for its scenario's: the words of a refusal often cannot tell which check
+ * failed (JSSE's certificate_unknown, OpenSSL's bad certificate alert, librdkafka's "certificate verify failed"
+ * cover a name not in the SANs as much as an untrusted chain; an OpenSSL client's refusal of a bad signature under
+ * TLS 1.3 reaches a JDK 17 broker as the same unreadable alert as any other refusal), nor can a line without a
+ * cause (then explain must say how to get it: debug-needed). With --certs the material makes it exact.
+ */
+const COARSER: Readonly<Record<string, readonly string[]>> = {
+  'name-mismatch': ['server-untrusted'],
+  'handshake-failed': ['server-untrusted'],
+};
+
 /** What is wrong with explain's answer to l alone, or undefined. */
 function aloneWrong(l: CorpusLine): string | undefined {
   const e = alone.get(l);
   if (typeof e !== 'object') return `no answer: ${e}`;
   const x = l.expect;
-  if (e.outcome !== x.outcome || e.refusedBy !== x.refusedBy || !e.causes.some((c) => c.code === x.cause))
+  const codes = e.causes.map((c) => c.code);
+  const outcomeOk =
+    e.outcome === x.outcome ||
+    (COARSER[x.outcome] ?? []).includes(e.outcome) ||
+    (e.outcome === 'handshake-failed' && codes.includes('debug-needed'));
+  if (!outcomeOk || e.refusedBy !== x.refusedBy || !codes.includes(x.cause))
     return `alone: said ${said(e)}, expected ${x.outcome}/${x.refusedBy} listing ${x.cause}`;
   return undefined;
 }
@@ -187,7 +204,8 @@ describe.each(SCENARIOS.map((s) => [s.id, s] as const))('%s', (id, spec) => {
   });
 
   (EXPLAIN ? test : test.skip)(
-    `alone (--from): outcome ${spec.expect.outcome}, refused by the ${spec.expect.refusedBy}, ${spec.expect.cause} listed`,
+    `alone (--from): outcome ${spec.expect.outcome} (or coarser), refused by the ${spec.expect.refusedBy}, ` +
+      `${spec.expect.cause} listed`,
     () => {
       const wrong = byScenario(id).flatMap((l) => {
         const w = aloneWrong(l);
@@ -198,7 +216,7 @@ describe.each(SCENARIOS.map((s) => [s.id, s] as const))('%s', (id, spec) => {
   );
 
   (EXPLAIN ? test : test.skip)(
-    `with --certs${spec.aboutName ? ' and --host' : ''}: top cause ${spec.expect.cause}` +
+    `with --certs${spec.aboutName ? ' and --host' : ''}: outcome ${spec.expect.outcome}, top cause ${spec.expect.cause}` +
       `${spec.expect.file ? ` naming ${spec.expect.file}` : ''}`,
     () => {
       const wrong = byScenario(id).flatMap((l) => {
