@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import {
@@ -22,7 +22,8 @@ import {
  * a missing peer that .ci/run installs fails.
  *
  * EXPLAIN_MISMATCHES=FILE writes every misexplained line there (its words and the answer expected), for whoever
- * tunes explain's recognisers.
+ * tunes explain's recognisers; EXPLAIN_CORPUS_DIR=DIR builds the corpus there and keeps it, with DIR/corpus.json
+ * (its lines and skipped peers), instead of in a temporary directory removed at the end.
  */
 
 const peers = await findPeers();
@@ -87,11 +88,27 @@ function groupBy<K>(items: CorpusLine[], key: (l: CorpusLine) => K): CorpusLine[
   return [...m.values()];
 }
 
+const KEEP = process.env.EXPLAIN_CORPUS_DIR;
+
+/** Lines per scenario and family, as a table: what the corpus holds, in the test's output. */
+function table(): string {
+  const families = [...new Set(lines.map((l) => l.family))].sort();
+  const rows = SCENARIOS.map((s) => {
+    const of = lines.filter((l) => l.scenario === s.id);
+    return `${s.id.padEnd(28)}${families.map((f) => String(of.filter((l) => l.family === f).length).padStart(13)).join('')}`;
+  });
+  return [`${'scenario'.padEnd(28)}${families.map((f) => f.padStart(13)).join('')}`, ...rows].join('\n');
+}
+
 beforeAll(async () => {
-  work = await tempDir('kmtls-explain-');
+  work = KEEP ?? (await tempDir('kmtls-explain-'));
+  if (KEEP) await mkdir(KEEP, { recursive: true });
   const start = Date.now();
-  ({ lines } = await buildExplainCorpus(work, { peers }));
+  const built = await buildExplainCorpus(work, { peers });
+  lines = built.lines;
   buildSeconds = (Date.now() - start) / 1000;
+  process.stderr.write(`explain corpus: ${lines.length} lines built in ${buildSeconds} s\n${table()}\n`);
+  if (KEEP) await writeFile(join(KEEP, 'corpus.json'), `${JSON.stringify(built, null, 2)}\n`);
   if (!EXPLAIN) return;
   const jobs = [
     ...groupBy(lines, (l) => l.loggedBy).map((g) => () => explainAll(g, ['--from', g[0]!.loggedBy], alone)),
@@ -106,13 +123,15 @@ beforeAll(async () => {
       while (next < jobs.length) await jobs[next++]!();
     }),
   );
-  process.stderr.write(`explain corpus: ${lines.length} lines built in ${buildSeconds} s\n`);
+  process.stderr.write(
+    `explain: ${lines.length} lines explained twice in ${(Date.now() - start) / 1000 - buildSeconds} s\n`,
+  );
 }, 900_000);
 
 afterAll(async () => {
   const out = process.env.EXPLAIN_MISMATCHES;
   if (out && lines.length) await writeFile(out, mismatchReport());
-  if (work) await rm(work, { recursive: true, force: true });
+  if (work && !KEEP) await rm(work, { recursive: true, force: true });
 });
 
 const said = (e: Explained | string | undefined) =>
