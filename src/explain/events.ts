@@ -64,10 +64,16 @@ export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
   'no-client-cert': () => ({ outcome: 'client-cert-required', refusedBy: 'broker', causes: NO_CERT }),
   'alert-cert-required': () => ({ outcome: 'client-cert-required', refusedBy: 'broker', causes: NO_CERT }),
   // JSSE brokers send bad_certificate for an empty chain; a Go client sends it when it refuses the broker's.
+  // OpenSSL clients send bad_certificate for a name the certificate lacks (ssl_x509err2alert), Go clients for any
+  // refusal: a name mismatch first, the material says which.
   'alert-bad-cert': (l) =>
     l === 'client'
       ? { outcome: 'client-cert-required', refusedBy: 'broker', causes: [...NO_CERT, ...CLIENT_REFUSED.slice(1)] }
-      : refused('client'),
+      : {
+          outcome: 'name-mismatch',
+          refusedBy: 'client',
+          causes: [['name-not-in-san', 'high'], ...SERVER_REFUSED.filter(([c]) => c !== 'name-not-in-san')],
+        },
   'alert-cert-unknown': (l) => refused(otherSide(l)),
   'alert-unknown-ca': (l) => refused(otherSide(l), ISSUER_UNKNOWN),
   'alert-cert-expired': (l) =>
@@ -114,8 +120,18 @@ export const EVENTS: Readonly<Record<Event, (logger: Side) => Reading>> = {
     causes: only('key-does-not-match-cert'),
   }),
   'peer-untrusted': (l) => refused(l),
-  // OpenSSL's "unable to get local issuer certificate": the issuer is neither trusted nor sent.
-  'peer-issuer-unknown': (l) => refused(l, ISSUER_UNKNOWN),
+  // OpenSSL's "unable to get local issuer certificate": the issuer is neither trusted nor sent. A broker's keystore
+  // holds its CA after its certificate (Confluent's flow, kafka-mtls), so a broker from another CA shows as
+  // "self-signed certificate in certificate chain" instead: from a broker, the missing issuer is an intermediate.
+  // A client often sends its certificate alone (librdkafka's ssl.certificate.location): its CA, unknown.
+  'peer-issuer-unknown': (l) =>
+    refused(l, {
+      client: ISSUER_UNKNOWN.client,
+      server: [
+        ['chain-incomplete', 'high'],
+        ['server-ca-not-trusted', 'medium'],
+      ],
+    }),
   // "unable to verify the first certificate": the leaf came alone and its issuer is not trusted.
   'peer-leaf-alone': (l) =>
     refused(l, {

@@ -57,7 +57,7 @@ const OPENSSL_FAMILIES: ReadonlyArray<readonly [Family, RegExp]> = [
   ],
   [
     'node',
-    /\bERR_[A-Z0-9_]{4,}|KafkaJS|code: '|\bcode: "|altnames|deps\/openssl|TLSSocket|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|node:internal/,
+    /^Error(?: \[\w+\])?: |\bERR_[A-Z0-9_]{4,}|KafkaJS|code: '|\bcode: "|altnames|deps\/openssl|TLSSocket|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|node:internal/m,
   ],
 ];
 

@@ -106,7 +106,7 @@ async function refused(keystore: string | undefined): Promise<{ info: string[]; 
 }
 
 async function explain(text: string, extra: string[] = []): Promise<Explained> {
-  const r = await runCli(['explain', '--json', '--from', 'broker', ...extra, text], { cwd: work });
+  const r = await runCli(['explain', '--json', '--from', 'broker', ...extra, text], { cwd: work, env: { PASSWORD } });
   const out = (JSON.parse(r.stdout) as { lines: Explained[] }).lines;
   return out.find((e) => e.outcome !== 'unknown') ?? out[0]!;
 }

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import {
   buildExplainCorpus,
   findPeers,
+  PASSWORD,
   SCENARIOS,
   type CorpusLine,
   type Family,
@@ -15,13 +16,14 @@ import {
  * explain (issue #22) on its corpus of real lines: each built here, once, by real peers on loopback on material
  * broken on purpose (test/helpers/explain-corpus.ts). Every line is explained as the user who copied it from the
  * broker's or the client's log would ask (--from, since the same words, "Received fatal alert: certificate_unknown",
- * come from either side): alone, it must give the scenario's outcome and who refused whom, and list the cause among
- * its possible ones; with --certs (and --host where the client dialled a name) the top cause must be the
- * scenario's, naming the wrong file. A family this machine lacks is reported as skipped, with the reason; under CI
+ * come from either side): alone, it must say who refused whom, list the scenario's cause among its possible ones and
+ * give the scenario's outcome or a coarser one where the words cannot tell more (COARSER); with --certs (and --host
+ * where the client dialled a name) the outcome must be the scenario's and the top cause too, naming the wrong file. A family this machine lacks is reported as skipped, with the reason; under CI
  * a missing peer that .ci/run installs fails.
  *
  * EXPLAIN_MISMATCHES=FILE writes every misexplained line there (its words and the answer expected), for whoever
- * tunes explain's recognisers.
+ * tunes explain's recognisers; EXPLAIN_CORPUS_DIR=DIR builds the corpus there and keeps it, with DIR/corpus.json
+ * (its lines and skipped peers), instead of in a temporary directory removed at the end.
  */
 
 const peers = await findPeers();
@@ -56,7 +58,8 @@ const withCerts = new Map<CorpusLine, Explained | string>();
  */
 async function explainAll(group: CorpusLine[], args: string[], into: Map<CorpusLine, Explained | string>) {
   const run = async (texts: string[]) => {
-    const r = await runCli(['explain', '--json', ...args, ...texts], { cwd: work });
+    // The corpus's stores open with its password, which explain reads from PASSWORD as every command does.
+    const r = await runCli(['explain', '--json', ...args, ...texts], { cwd: work, env: { PASSWORD } });
     try {
       return { r, out: (JSON.parse(r.stdout) as { lines: Explained[] }).lines };
     } catch {
@@ -85,11 +88,27 @@ function groupBy<K>(items: CorpusLine[], key: (l: CorpusLine) => K): CorpusLine[
   return [...m.values()];
 }
 
+const KEEP = process.env.EXPLAIN_CORPUS_DIR;
+
+/** Lines per scenario and family, as a table: what the corpus holds, in the test's output. */
+function table(): string {
+  const families = [...new Set(lines.map((l) => l.family))].sort();
+  const rows = SCENARIOS.map((s) => {
+    const of = lines.filter((l) => l.scenario === s.id);
+    return `${s.id.padEnd(28)}${families.map((f) => String(of.filter((l) => l.family === f).length).padStart(13)).join('')}`;
+  });
+  return [`${'scenario'.padEnd(28)}${families.map((f) => f.padStart(13)).join('')}`, ...rows].join('\n');
+}
+
 beforeAll(async () => {
-  work = await tempDir('kmtls-explain-');
+  work = KEEP ?? (await tempDir('kmtls-explain-'));
+  if (KEEP) await mkdir(KEEP, { recursive: true });
   const start = Date.now();
-  ({ lines } = await buildExplainCorpus(work, { peers }));
+  const built = await buildExplainCorpus(work, { peers });
+  lines = built.lines;
   buildSeconds = (Date.now() - start) / 1000;
+  process.stderr.write(`explain corpus: ${lines.length} lines built in ${buildSeconds} s\n${table()}\n`);
+  if (KEEP) await writeFile(join(KEEP, 'corpus.json'), `${JSON.stringify(built, null, 2)}\n`);
   if (!EXPLAIN) return;
   const jobs = [
     ...groupBy(lines, (l) => l.loggedBy).map((g) => () => explainAll(g, ['--from', g[0]!.loggedBy], alone)),
@@ -104,24 +123,43 @@ beforeAll(async () => {
       while (next < jobs.length) await jobs[next++]!();
     }),
   );
-  process.stderr.write(`explain corpus: ${lines.length} lines built in ${buildSeconds} s\n`);
+  process.stderr.write(
+    `explain: ${lines.length} lines explained twice in ${(Date.now() - start) / 1000 - buildSeconds} s\n`,
+  );
 }, 900_000);
 
 afterAll(async () => {
   const out = process.env.EXPLAIN_MISMATCHES;
   if (out && lines.length) await writeFile(out, mismatchReport());
-  if (work) await rm(work, { recursive: true, force: true });
+  if (work && !KEEP) await rm(work, { recursive: true, force: true });
 });
 
 const said = (e: Explained | string | undefined) =>
   typeof e === 'object' ? `${e.outcome}/${e.refusedBy}/[${e.causes.map((c) => c.code).join(',')}]` : String(e);
+
+/**
+ * The outcomes a line alone may give for its scenario's: the words of a refusal often cannot tell which check
+ * failed (JSSE's certificate_unknown, OpenSSL's bad certificate alert, librdkafka's "certificate verify failed"
+ * cover a name not in the SANs as much as an untrusted chain; an OpenSSL client's refusal of a bad signature under
+ * TLS 1.3 reaches a JDK 17 broker as the same unreadable alert as any other refusal), nor can a line without a
+ * cause (then explain must say how to get it: debug-needed). With --certs the material makes it exact.
+ */
+const COARSER: Readonly<Record<string, readonly string[]>> = {
+  'name-mismatch': ['server-untrusted'],
+  'handshake-failed': ['server-untrusted'],
+};
 
 /** What is wrong with explain's answer to l alone, or undefined. */
 function aloneWrong(l: CorpusLine): string | undefined {
   const e = alone.get(l);
   if (typeof e !== 'object') return `no answer: ${e}`;
   const x = l.expect;
-  if (e.outcome !== x.outcome || e.refusedBy !== x.refusedBy || !e.causes.some((c) => c.code === x.cause))
+  const codes = e.causes.map((c) => c.code);
+  const outcomeOk =
+    e.outcome === x.outcome ||
+    (COARSER[x.outcome] ?? []).includes(e.outcome) ||
+    (e.outcome === 'handshake-failed' && codes.includes('debug-needed'));
+  if (!outcomeOk || e.refusedBy !== x.refusedBy || !codes.includes(x.cause))
     return `alone: said ${said(e)}, expected ${x.outcome}/${x.refusedBy} listing ${x.cause}`;
   return undefined;
 }
@@ -185,7 +223,8 @@ describe.each(SCENARIOS.map((s) => [s.id, s] as const))('%s', (id, spec) => {
   });
 
   (EXPLAIN ? test : test.skip)(
-    `alone (--from): outcome ${spec.expect.outcome}, refused by the ${spec.expect.refusedBy}, ${spec.expect.cause} listed`,
+    `alone (--from): outcome ${spec.expect.outcome} (or coarser), refused by the ${spec.expect.refusedBy}, ` +
+      `${spec.expect.cause} listed`,
     () => {
       const wrong = byScenario(id).flatMap((l) => {
         const w = aloneWrong(l);
@@ -196,7 +235,7 @@ describe.each(SCENARIOS.map((s) => [s.id, s] as const))('%s', (id, spec) => {
   );
 
   (EXPLAIN ? test : test.skip)(
-    `with --certs${spec.aboutName ? ' and --host' : ''}: top cause ${spec.expect.cause}` +
+    `with --certs${spec.aboutName ? ' and --host' : ''}: outcome ${spec.expect.outcome}, top cause ${spec.expect.cause}` +
       `${spec.expect.file ? ` naming ${spec.expect.file}` : ''}`,
     () => {
       const wrong = byScenario(id).flatMap((l) => {

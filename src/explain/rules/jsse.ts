@@ -184,7 +184,7 @@ export const JSSE_RULES: readonly Rule[] = [
   {
     id: 'jsse-closed',
     family: J,
-    re: /Remote host terminated the handshake|Remote host closed connection during handshake|SSL peer shut down incorrectly|java\.net\.SocketException: Connection reset|Connection reset by peer/,
+    re: /Remote host terminated the handshake|Remote host closed connection during handshake|SSL peer shut down incorrectly|java\.net\.SocketException: Connection reset/,
     event: 'peer-closed',
     means: 'the peer hung up during the handshake without an alert',
   },
