@@ -1,7 +1,7 @@
 /** `generate`: make the CA and every store and file of a cluster, in a work directory swapped in at the end. */
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig, type RawGenerateOptions } from '../options/params.js';
+import { loadConfig, type RawRunOptions } from '../options/params.js';
 import { emptyPasswordError } from '../options/password.js';
 import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 import {
@@ -20,8 +20,8 @@ import { openStage } from '../output/stage.js';
 import { withClaim } from '../output/claim.js';
 import { checkGenerateTarget } from '../output/target.js';
 import { inPhase } from '../output/io.js';
-import { planGenerate } from '../output/prepare-run.js';
-import { describedState, runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
+import { planRun } from '../output/prepare-run.js';
+import { describedState, runStaged, type RunDeps, type StagedRunResult } from '../output/staged-run.js';
 import type { State } from '../model/state.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { commentValue, planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../report/dry-run.js';
@@ -48,7 +48,7 @@ Examples:
   kafka-mtls generate --password-file pw.txt --brokers 5 --san IP:10.0.0.7 --out /work/certs
 ${EXIT_HELP}`;
 
-type RawOptions = RawGenerateOptions & { dryRun?: boolean; json?: boolean };
+type RawOptions = RawRunOptions & { dryRun?: boolean; json?: boolean };
 
 export function generateCommand(io: CommandIo): Command {
   const cmd = new Command('generate')
@@ -88,11 +88,8 @@ async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
 }
 
 /** `generate --dry-run`: the plan as a bash script, a faithful copy of the run. Writes nothing. */
-export async function dryRunGenerate(
-  raw: RawGenerateOptions,
-  deps: Pick<GenerateDeps, 'env' | 'signal'>,
-): Promise<string> {
-  const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
+export async function dryRunGenerate(raw: RawRunOptions, deps: Pick<RunDeps, 'env' | 'signal'>): Promise<string> {
+  const { params, cluster, plan, secrets } = await planRun(raw, deps, { requireTools: false });
   const sources = await secretSources(raw, Object.keys(secrets), deps.signal);
   const files = layoutFiles(params.layout);
   const template = {
@@ -126,7 +123,7 @@ export async function dryRunGenerate(
  * password file or the config's; the CA key's passphrase from its option.
  */
 async function secretSources(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   generated: readonly string[],
   signal: AbortSignal | undefined,
 ): Promise<(name: string) => SecretSource> {
@@ -168,9 +165,9 @@ async function secretSources(
  * options -> params -> cluster -> plan -> run -> swap in.
  * Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError.
  */
-export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
+export async function runGenerate(raw: RawRunOptions, deps: RunDeps): Promise<StagedRunResult> {
   const started = new Date();
-  const { params, cluster, plan, secrets, warning } = await planGenerate(raw, deps, { requireTools: true });
+  const { params, cluster, plan, secrets, warning } = await planRun(raw, deps, { requireTools: true });
   if (warning) deps.warn?.(warning);
   deps.onParams?.(params);
   throwIfCancelled(deps.signal);

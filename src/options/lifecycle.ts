@@ -1,9 +1,9 @@
 /** plan's and apply's own options (--renew-before, --prune): declared, and read into what the diff needs. */
 import { Option } from 'commander';
 import * as v from '../model/rules.js';
-import type { RawGenerateOptions } from './params.js';
+import type { RawRunOptions } from './params.js';
 
-export interface RawLifecycleOptions extends RawGenerateOptions {
+export interface RawLifecycleOptions extends RawRunOptions {
   renewBefore?: string;
   prune?: boolean;
   json?: boolean;

@@ -36,7 +36,7 @@ export interface RawCommonOptions {
 }
 
 /** The options of `generate` as commander gives them: strings, repeatable ones as arrays. */
-export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
+export interface RawRunOptions extends RawCommonOptions, RawCaOptions {
   out?: string;
   brokers?: string;
   validity?: string;
@@ -64,7 +64,7 @@ export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   verbose?: boolean;
 }
 
-export interface GenerateParams extends StatefulSetParams {
+export interface RunParams extends StatefulSetParams {
   /** Absolute path of the output directory. */
   readonly out: string;
   readonly password: Secret;
@@ -113,7 +113,7 @@ function pick(
 }
 
 /** Flags that describe the cluster: a config file describes it instead. */
-const SHAPE_FLAGS: ReadonlyArray<[keyof RawGenerateOptions, string]> = [
+const SHAPE_FLAGS: ReadonlyArray<[keyof RawRunOptions, string]> = [
   ['brokers', '--brokers'],
   ['validity', '--validity'],
   ['caValidity', '--ca-validity'],
@@ -155,8 +155,8 @@ export interface OptionDeps {
 }
 
 /** The parameters, and your own CA's files for checkOwnCa to run openssl on (externalCa is then set). */
-export interface GenerateOptions {
-  readonly params: GenerateParams;
+export interface ParsedRunOptions {
+  readonly params: RunParams;
   readonly ownCa?: OwnCaFiles;
 }
 
@@ -164,11 +164,11 @@ export interface GenerateOptions {
  * Validates every option before anything is touched; throws UsageError for the first bad one. Without fallbacks
  * (generate: a new directory) a CA key passphrase alone is refused: only a directory's own ca.key can use it.
  */
-export async function parseGenerateOptions(
-  raw: RawGenerateOptions,
+export async function parseRunOptions(
+  raw: RawRunOptions,
   { env, signal }: OptionDeps,
   fallback?: ParamFallbacks,
-): Promise<GenerateOptions> {
+): Promise<ParsedRunOptions> {
   const config = await configOf(raw, signal);
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
   const flagEnv = config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env;
@@ -213,7 +213,7 @@ export async function parseGenerateOptions(
 }
 
 /** The config file, when --config is given: then no flag may describe the cluster. */
-async function configOf(raw: RawGenerateOptions, signal: AbortSignal | undefined): Promise<ClusterConfig | undefined> {
+async function configOf(raw: RawRunOptions, signal: AbortSignal | undefined): Promise<ClusterConfig | undefined> {
   if (raw.config === undefined) return undefined;
   const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
   if (clash)
@@ -229,7 +229,7 @@ export async function loadConfig(file: string, signal: AbortSignal | undefined):
   return (await import('./config.js')).loadConfig(file, signal);
 }
 
-function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
+function parseLayout(raw: RawRunOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
   const layout: Layout =
     raw.layout !== undefined
       ? v.oneOf('--layout', raw.layout, LAYOUTS)
@@ -249,7 +249,7 @@ function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined,
 }
 
 function parseDeployment(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   namespace: string,
   fallback: ParamFallbacks = {},
@@ -287,7 +287,7 @@ async function parseComposeDir(raw: string): Promise<string> {
  * must be its pods, <name>-<ordinal>. Named after what set the names, else after what asked for the output.
  */
 function checkKubernetesEmit(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   emit: readonly Emit[],
   flagName: string,
@@ -311,7 +311,7 @@ function checkKubernetesEmit(
 
 /** Your own CA: from the flags, else from the config file (its errors then name the file's fields). */
 function ownCaOf(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
@@ -370,12 +370,12 @@ async function configPassword(
 }
 
 type FlagParams = Omit<
-  GenerateParams,
+  RunParams,
   'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword' | 'generatePasswords'
 >;
 
 async function parseFlags(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
 ): Promise<FlagParams> {
@@ -410,7 +410,7 @@ async function parseFlags(
 }
 
 /** How many brokers, and how long the leaves and the CA live: flags, else the script's variables and defaults. */
-function parseCounts(raw: RawGenerateOptions, env: NodeJS.ProcessEnv) {
+function parseCounts(raw: RawRunOptions, env: NodeJS.ProcessEnv) {
   const D = SCRIPT_DEFAULTS;
   const brokers = v.identityCount(...swap(pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers)));
   const [validityOption, validityRaw] = swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity));
@@ -438,7 +438,7 @@ export function parseStatefulSetFlags(raw: RawCommonOptions) {
   };
 }
 
-function parseSubjectFlags(raw: RawGenerateOptions): Pick<StatefulSetParams, 'subject' | 'ca'> {
+function parseSubjectFlags(raw: RawRunOptions): Pick<StatefulSetParams, 'subject' | 'ca'> {
   const D = SCRIPT_DEFAULTS;
   const country = v.countryCode('--country', raw.country ?? D.country);
   const state = v.subjectField('--state', raw.state ?? D.state);

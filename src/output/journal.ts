@@ -1,7 +1,7 @@
 import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepFailure } from '../errors.js';
-import type { GenerateParams } from '../options/params.js';
+import type { RunParams } from '../options/params.js';
 import type { StepRecord } from '../runner/record.js';
 
 /**
@@ -26,7 +26,7 @@ export interface Journal {
 }
 
 /** The parameters as a journal or --json shows them: every value but the password, and where the password came from. */
-export function publicParams(p: GenerateParams): Record<string, unknown> {
+export function publicParams(p: RunParams): Record<string, unknown> {
   const { password: _password, defaultPassword, ...rest } = p;
   return { ...rest, password: defaultPassword ? "the script's default" : 'given (not recorded)' };
 }
