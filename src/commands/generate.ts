@@ -1,6 +1,6 @@
 /** `generate`: make the CA and every store and file of a cluster, in a work directory swapped in at the end. */
 import { Command } from 'commander';
-import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
+import type { RunParams, RawRunOptions } from '../options/params.js';
 import {
   addOptions,
   clusterOptions,
@@ -16,8 +16,8 @@ import { openStage } from '../output/stage.js';
 import { withClaim } from '../output/claim.js';
 import { checkGenerateTarget } from '../output/target.js';
 import { inPhase } from '../output/io.js';
-import { planGenerate } from '../planning/prepare-run.js';
-import { describedState, runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
+import { planRun } from '../planning/prepare-run.js';
+import { describedState, runStaged, type RunDeps, type StagedRunResult } from '../output/staged-run.js';
 import type { State } from '../model/state.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { commentValue, planSecretEnv, planToScript, STATE_MARK } from '../report/dry-run.js';
@@ -45,7 +45,7 @@ Examples:
   kafka-mtls generate --password-file pw.txt --brokers 5 --san IP:10.0.0.7 --out /work/certs
 ${EXIT_HELP}`;
 
-type RawOptions = RawGenerateOptions & { dryRun?: boolean; json?: boolean };
+type RawOptions = RawRunOptions & { dryRun?: boolean; json?: boolean };
 
 export function generateCommand(io: CommandIo): Command {
   const cmd = new Command('generate')
@@ -85,11 +85,8 @@ async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
 }
 
 /** `generate --dry-run`: the plan as a bash script, a faithful copy of the run. Writes nothing. */
-export async function dryRunGenerate(
-  raw: RawGenerateOptions,
-  deps: Pick<GenerateDeps, 'env' | 'signal'>,
-): Promise<string> {
-  const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
+export async function dryRunGenerate(raw: RawRunOptions, deps: Pick<RunDeps, 'env' | 'signal'>): Promise<string> {
+  const { params, cluster, plan, secrets } = await planRun(raw, deps, { requireTools: false });
   const sources = secretSources(params, Object.keys(secrets));
   const files = layoutFiles(params.layout);
   const template = {
@@ -121,7 +118,7 @@ export async function dryRunGenerate(
  * Where the run takes each secret, as the options found it, for the script to take it from the same place: the
  * store password's source, your CA key passphrase's; each generated password is made again.
  */
-function secretSources(params: GenerateParams, generated: readonly string[]): (name: string) => SecretSource {
+function secretSources(params: RunParams, generated: readonly string[]): (name: string) => SecretSource {
   return (name) =>
     generated.includes(name)
       ? { kind: 'generated' }
@@ -136,9 +133,9 @@ function secretSources(params: GenerateParams, generated: readonly string[]): (n
  * options -> params -> cluster -> plan -> run -> swap in.
  * Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError.
  */
-export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
+export async function runGenerate(raw: RawRunOptions, deps: RunDeps): Promise<StagedRunResult> {
   const started = new Date();
-  const { params, cluster, plan, secrets, warning } = await planGenerate(raw, deps, { requireTools: true });
+  const { params, cluster, plan, secrets, warning } = await planRun(raw, deps, { requireTools: true });
   if (warning) deps.warn?.(warning);
   deps.onParams?.(params);
   throwIfCancelled(deps.signal);

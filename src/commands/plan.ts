@@ -1,7 +1,7 @@
 /** `plan`: compare the cluster wanted (flags or --config) with an existing directory; what apply would do. */
 import { Command } from 'commander';
 import type { Cluster } from '../model/cluster.js';
-import type { GenerateParams } from '../options/params.js';
+import type { RunParams } from '../options/params.js';
 import { addOptions, clusterOptions, jsonOption, outOption, toolOptions } from '../options/flags.js';
 import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '../options/lifecycle.js';
 import { diffCluster, hasChanges, toSign, type Change, type Current } from '../plans/diff.js';
@@ -51,7 +51,7 @@ export function planCommand(io: CommandIo): Command {
 }
 
 export interface LifecyclePlan {
-  readonly params: GenerateParams;
+  readonly params: RunParams;
   readonly cluster: Cluster;
   readonly current: Current;
   readonly changes: readonly Change[];

@@ -9,7 +9,7 @@ import type { CaSpec, Cluster } from '../model/cluster.js';
 import { named, UsageError } from '../errors.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../model/passwords.js';
 import * as v from '../model/rules.js';
-import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
+import type { RunParams, RawRunOptions } from '../options/params.js';
 import {
   addOptions,
   jsonOption,
@@ -34,9 +34,9 @@ import type { Plan } from '../runner/step.js';
 import { targetOf, withClaim } from '../output/claim.js';
 import { proveDirectoryPasswords } from '../planning/current.js';
 import { listFiles } from '../output/files.js';
-import { planGenerate } from '../planning/prepare-run.js';
+import { planRun } from '../planning/prepare-run.js';
 import { openCopyStage } from '../output/stage.js';
-import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
+import { runStaged, type RunDeps, type StagedRunResult } from '../output/staged-run.js';
 import { openDirectory } from '../output/directory.js';
 import { readGeneratedSecrets } from '../output/state-file.js';
 import type { CommandIo } from '../report/io.js';
@@ -58,7 +58,7 @@ Exit codes:
   130  interrupted: nothing was changed`;
 
 export interface RawRotateOptions extends Pick<
-  RawGenerateOptions,
+  RawRunOptions,
   'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keytoolJvm' | 'keepWork' | 'verbose'
 > {
   dryRun?: boolean;
@@ -102,11 +102,11 @@ export interface RotateResult {
   readonly phase: Phase;
   readonly plan: Plan;
   /** Set unless --dry-run. */
-  readonly run?: GenerateResult;
+  readonly run?: StagedRunResult;
   readonly state: State;
 }
 
-export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
+export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: RunDeps): Promise<RotateResult> {
   const phase = named('<phase>', () => v.oneOf(phaseArg, PHASES));
   if (raw.dryRun) return rotateClaimed(phase, raw, deps);
   return withClaim(await targetOf(raw.out), `rotate-ca ${phase}`, deps.onNote ?? (() => undefined), () =>
@@ -114,7 +114,7 @@ export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: G
   );
 }
 
-async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
+async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: RunDeps): Promise<RotateResult> {
   const started = new Date();
   const { dir, state, fallback } = await openDirectory(raw.out, deps.signal);
   checkOrder(phase, state);
@@ -123,7 +123,7 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
       `rotate-ca ${phase}`,
       `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`,
     );
-  const { params, warning } = await planGenerate(
+  const { params, warning } = await planRun(
     {
       out: dir,
       passwordFile: raw.passwordFile,
@@ -167,13 +167,7 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
 }
 
 /** The phase's plan, on the files the directory holds. */
-function phasePlan(
-  phase: Phase,
-  state: State,
-  nextCa: CaSpec,
-  present: ReadonlySet<string>,
-  params: GenerateParams,
-): Plan {
+function phasePlan(phase: Phase, state: State, nextCa: CaSpec, present: ReadonlySet<string>, params: RunParams): Plan {
   const passwords = state.generatedPasswords ? GENERATED_PASSWORDS : SHARED_PASSWORD;
   const trusted = trustedIn(phase, state.layout);
   const signing: Cluster = {

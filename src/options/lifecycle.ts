@@ -2,9 +2,9 @@
 import { Option } from 'commander';
 import { named } from '../errors.js';
 import * as v from '../model/rules.js';
-import type { RawGenerateOptions } from './params.js';
+import type { RawRunOptions } from './params.js';
 
-export interface RawLifecycleOptions extends RawGenerateOptions {
+export interface RawLifecycleOptions extends RawRunOptions {
   renewBefore?: string;
   prune?: boolean;
   json?: boolean;

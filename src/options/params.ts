@@ -37,7 +37,7 @@ export interface RawCommonOptions {
 }
 
 /** The options of `generate` as commander gives them: strings, repeatable ones as arrays. */
-export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
+export interface RawRunOptions extends RawCommonOptions, RawCaOptions {
   out?: string;
   brokers?: string;
   validity?: string;
@@ -65,7 +65,7 @@ export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   verbose?: boolean;
 }
 
-export interface GenerateParams extends StatefulSetParams {
+export interface RunParams extends StatefulSetParams {
   /** Absolute path of the output directory. */
   readonly out: string;
   readonly password: Secret;
@@ -116,7 +116,7 @@ function pick(
 }
 
 /** Flags that describe the cluster: a config file describes it instead. */
-const SHAPE_FLAGS: ReadonlyArray<[keyof RawGenerateOptions, string]> = [
+const SHAPE_FLAGS: ReadonlyArray<[keyof RawRunOptions, string]> = [
   ['brokers', '--brokers'],
   ['validity', '--validity'],
   ['caValidity', '--ca-validity'],
@@ -155,7 +155,7 @@ export interface ParamFallbacks {
  * The script's default password opens the stores: none was given, and one is needed (--generate-passwords makes
  * its own; the shared one then opens nothing).
  */
-export function usesDefaultPassword(p: Pick<GenerateParams, 'passwordSource' | 'generatePasswords'>): boolean {
+export function usesDefaultPassword(p: Pick<RunParams, 'passwordSource' | 'generatePasswords'>): boolean {
   return p.passwordSource.kind === 'default' && !p.generatePasswords;
 }
 
@@ -166,8 +166,8 @@ export interface OptionDeps {
 }
 
 /** The parameters, and your own CA's files for checkOwnCa to run openssl on (externalCa is then set). */
-export interface GenerateOptions {
-  readonly params: GenerateParams;
+export interface ParsedRunOptions {
+  readonly params: RunParams;
   readonly ownCa?: OwnCaFiles;
 }
 
@@ -175,11 +175,11 @@ export interface GenerateOptions {
  * Validates every option before anything is touched; throws UsageError for the first bad one. Without fallbacks
  * (generate: a new directory) a CA key passphrase alone is refused: only a directory's own ca.key can use it.
  */
-export async function parseGenerateOptions(
-  raw: RawGenerateOptions,
+export async function parseRunOptions(
+  raw: RawRunOptions,
   { env, signal }: OptionDeps,
   fallback?: ParamFallbacks,
-): Promise<GenerateOptions> {
+): Promise<ParsedRunOptions> {
   const config = await configOf(raw, signal);
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
   const flagEnv = config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env;
@@ -221,7 +221,7 @@ export async function parseGenerateOptions(
 }
 
 /** The config file, when --config is given: then no flag may describe the cluster. */
-async function configOf(raw: RawGenerateOptions, signal: AbortSignal | undefined): Promise<ClusterConfig | undefined> {
+async function configOf(raw: RawRunOptions, signal: AbortSignal | undefined): Promise<ClusterConfig | undefined> {
   if (raw.config === undefined) return undefined;
   const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
   if (clash)
@@ -237,7 +237,7 @@ export async function loadConfig(file: string, signal: AbortSignal | undefined):
   return (await import('./config.js')).loadConfig(file, signal);
 }
 
-function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
+function parseLayout(raw: RawRunOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
   const layout: Layout =
     given('--layout', raw.layout, (r) => v.oneOf(r, LAYOUTS)) ?? config?.layout ?? fallback.layout ?? 'dropin';
   const storeType: StoreType =
@@ -256,7 +256,7 @@ function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined,
 }
 
 function parseDeployment(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   namespace: string,
   fallback: ParamFallbacks = {},
@@ -294,7 +294,7 @@ async function parseComposeDir(raw: string): Promise<string> {
  * must be its pods, <name>-<ordinal>. Named after what set the names, else after what asked for the output.
  */
 function checkKubernetesEmit(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   emit: readonly Emit[],
   flagName: string,
@@ -318,7 +318,7 @@ function checkKubernetesEmit(
 
 /** Your own CA: from the flags, else from the config file (its errors then name the file's fields). */
 function ownCaOf(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
@@ -379,7 +379,7 @@ async function configPassword(
 }
 
 type FlagParams = Omit<
-  GenerateParams,
+  RunParams,
   | 'layout'
   | 'emit'
   | 'deployment'
@@ -392,7 +392,7 @@ type FlagParams = Omit<
 >;
 
 async function parseFlags(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
 ): Promise<FlagParams> {
@@ -423,7 +423,7 @@ async function parseFlags(
 }
 
 /** How many brokers, and how long the leaves and the CA live: flags, else the script's variables and defaults. */
-function parseCounts(raw: RawGenerateOptions, env: NodeJS.ProcessEnv) {
+function parseCounts(raw: RawRunOptions, env: NodeJS.ProcessEnv) {
   const D = SCRIPT_DEFAULTS;
   const [brokersRaw, brokersOption] = pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers);
   const brokers = named(brokersOption, () => v.identityCount(brokersRaw));
@@ -452,7 +452,7 @@ export function parseStatefulSetFlags(raw: RawCommonOptions) {
   };
 }
 
-function parseSubjectFlags(raw: RawGenerateOptions): Pick<StatefulSetParams, 'subject' | 'ca'> {
+function parseSubjectFlags(raw: RawRunOptions): Pick<StatefulSetParams, 'subject' | 'ca'> {
   const D = SCRIPT_DEFAULTS;
   const country = named('--country', () => v.countryCode(raw.country ?? D.country));
   const state = named('--state', () => v.subjectField(raw.state ?? D.state));

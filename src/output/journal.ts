@@ -1,7 +1,7 @@
 import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepFailure } from '../errors.js';
-import { usesDefaultPassword, type GenerateParams } from '../options/params.js';
+import { usesDefaultPassword, type RunParams } from '../options/params.js';
 import { sourceLabel } from '../model/secret-names.js';
 import type { StepRecord } from '../runner/record.js';
 
@@ -27,7 +27,7 @@ export interface Journal {
 }
 
 /** The parameters as a journal or --json shows them: every value but the password, and where the password came from. */
-export function publicParams(p: GenerateParams): Record<string, unknown> {
+export function publicParams(p: RunParams): Record<string, unknown> {
   // Where the password came from, in its place, as the option or variable that gave it; the passphrase's source
   // is not shown (its option is).
   const shown = Object.entries(p).flatMap(([k, value]): Array<[string, unknown]> => {

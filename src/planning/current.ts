@@ -5,19 +5,14 @@ import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
 import { GENERATED_PASSWORDS, generateSecrets } from '../model/passwords.js';
 import { sourceLabel, STORE_PASSWORD_ENV } from '../model/secret-names.js';
-import {
-  usesDefaultPassword,
-  type GenerateParams,
-  type OptionDeps,
-  type RawGenerateOptions,
-} from '../options/params.js';
+import { usesDefaultPassword, type RunParams, type OptionDeps, type RawRunOptions } from '../options/params.js';
 import { buildPlan } from '../plans/generate.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { checkDirectory, type FileProblem } from '../pki/present.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import { readCertFacts, readStore } from '../pki/read.js';
 import { parseX509, x509Version, type CertWithPem } from '../pki/x509.js';
-import { planGenerate } from './prepare-run.js';
+import { planRun } from './prepare-run.js';
 import { fallbackOf, findDirectory, noStateError } from '../output/directory.js';
 import { readGeneratedSecrets } from '../output/state-file.js';
 import { deriveState, storeTypeOf, surveyDirectory } from '../output/takeover.js';
@@ -30,7 +25,7 @@ import type { Secret, SecretEnv } from '../secrets.js';
  * The directory's state and the cluster the options describe, planned with the directory's CA; what it holds:
  * its CA, each certificate (undefined when missing or unreadable: one to reissue) and the files that are not right.
  */
-export async function readCurrent(raw: RawGenerateOptions, deps: OptionDeps, requireTools: boolean) {
+export async function readCurrent(raw: RawRunOptions, deps: OptionDeps, requireTools: boolean) {
   const { signal } = deps;
   const opened = await findDirectory(raw.out, signal);
   const { dir } = opened;
@@ -40,7 +35,7 @@ export async function readCurrent(raw: RawGenerateOptions, deps: OptionDeps, req
   const fallback = opened.state
     ? fallbackOf(opened.state)
     : { layout: survey!.layout, storeType: (await storeTypeOf(survey!, signal)).storeType, emit: [] };
-  const planned = await planGenerate(raw, deps, { requireTools, fallback });
+  const planned = await planRun(raw, deps, { requireTools, fallback });
   const taken = survey
     ? await deriveState(survey, { cluster: planned.cluster, deployment: planned.params.deployment }, signal)
     : undefined;
@@ -185,7 +180,7 @@ function certReader(dir: string, tools: { openssl: string; keytool: string }, si
 export async function proveDirectoryPasswords(
   dir: string,
   state: State,
-  params: GenerateParams,
+  params: RunParams,
   generated: SecretEnv,
   deps: { readonly exec?: Exec; readonly signal?: AbortSignal },
 ): Promise<void> {

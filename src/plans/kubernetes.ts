@@ -106,7 +106,7 @@ export function emitKubernetesPerBroker(e: Emitting): void {
 
 export function emitKubernetes(e: Emitting): void {
   const shape = statefulSetOf(e.brokers.map((b) => b.alias));
-  // parseGenerateOptions refuses such brokers with --emit kubernetes, naming the option.
+  // parseRunOptions refuses such brokers with --emit kubernetes, naming the option.
   if ('problem' in shape) throw new Error(`--emit kubernetes ${shape.problem}`);
   const files = emitFiles.kubernetesBrokers(shape.name);
   const secretName = `${shape.name}-brokers`;

@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { named, RuleError, UsageError } from '../../src/errors.js';
-import { parseGenerateOptions } from '../../src/options/params.js';
+import { parseRunOptions } from '../../src/options/params.js';
 import { tempDir } from '../helpers/cli.js';
 import * as v from '../../src/model/rules.js';
 
@@ -108,14 +108,14 @@ describe('a rule throws a RuleError that its caller names', () => {
     const dir = await tempDir('kmtls-rules-');
     try {
       const out = join(dir, 'certs');
-      const flag = await refusal(parseGenerateOptions({ out, brokers: 'many' }, { env: {} }));
+      const flag = await refusal(parseRunOptions({ out, brokers: 'many' }, { env: {} }));
       expect(flag.option).toBe('--brokers');
-      const variable = await refusal(parseGenerateOptions({ out }, { env: { KAFKA_BROKER_COUNT: 'many' } }));
+      const variable = await refusal(parseRunOptions({ out }, { env: { KAFKA_BROKER_COUNT: 'many' } }));
       expect(variable.option).toBe('--brokers (from KAFKA_BROKER_COUNT)');
-      expect((await refusal(parseGenerateOptions({ out, name: 'My_Kafka' }, { env: {} }))).option).toBe('--name');
+      expect((await refusal(parseRunOptions({ out, name: 'My_Kafka' }, { env: {} }))).option).toBe('--name');
       const config = join(dir, 'cluster.yaml');
       await writeFile(config, 'statefulSet:\n  name: My_Kafka\n');
-      const field = await refusal(parseGenerateOptions({ out, config }, { env: {} }));
+      const field = await refusal(parseRunOptions({ out, config }, { env: {} }));
       expect(field.message).toMatch(/^--config .*cluster\.yaml: statefulSet\.name: must be a DNS label/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseGenerateOptions } from '../../src/options/params.js';
+import { parseRunOptions } from '../../src/options/params.js';
 import { passwordWarning } from '../../src/options/password.js';
 import { CA_KEY_PASSWORD_ENV, STORE_PASSWORD_ENV, type SecretSource } from '../../src/model/secret-names.js';
 import { planToScript } from '../../src/report/dry-run.js';
@@ -45,7 +45,7 @@ function scriptFor(sources: ReadonlyArray<[string, SecretSource]>): string {
 describe('options hand on where each secret came from', () => {
   test('the store password: PASSWORD, --password-file, the config, or the default', async () => {
     const source = async (raw: object, env: NodeJS.ProcessEnv) =>
-      (await parseGenerateOptions({ out: out(), ...raw }, { env })).params.passwordSource;
+      (await parseRunOptions({ out: out(), ...raw }, { env })).params.passwordSource;
     expect(await source({}, {})).toEqual({ kind: 'default' });
     expect(await source({}, { PASSWORD: 'Sources-Test-Pw-1' })).toEqual({ kind: 'env', variable: 'PASSWORD' });
     expect(await source({ passwordFile: join(dir, 'pw.txt') }, {})).toEqual({
@@ -63,7 +63,7 @@ describe('options hand on where each secret came from', () => {
 
   test("your own CA key's passphrase: the variable or the file named", async () => {
     const ca = { caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key') };
-    const byEnv = await parseGenerateOptions(
+    const byEnv = await parseRunOptions(
       { out: out(), ...ca, caKeyPasswordEnv: 'CA_PW' },
       { env: { CA_PW: 'ca-pw-1' } },
     );
@@ -72,10 +72,7 @@ describe('options hand on where each secret came from', () => {
       variable: 'CA_PW',
       option: '--ca-key-password-env',
     });
-    const byFile = await parseGenerateOptions(
-      { out: out(), ...ca, caKeyPasswordFile: join(dir, 'pw.txt') },
-      { env: {} },
-    );
+    const byFile = await parseRunOptions({ out: out(), ...ca, caKeyPasswordFile: join(dir, 'pw.txt') }, { env: {} });
     expect(byFile.params.caKeyPasswordSource).toEqual({
       kind: 'file',
       path: join(dir, 'pw.txt'),
@@ -84,7 +81,7 @@ describe('options hand on where each secret came from', () => {
   });
 
   test('the weak-password warning names the source options found', async () => {
-    const { params } = await parseGenerateOptions({ out: out(), passwordFile: join(dir, 'weak.txt') }, { env: {} });
+    const { params } = await parseRunOptions({ out: out(), passwordFile: join(dir, 'weak.txt') }, { env: {} });
     expect(passwordWarning({ secret: params.password, source: params.passwordSource })).toMatch(
       new RegExp(`^the store password from --password-file ${join(dir, 'weak.txt')} is weak: `),
     );
@@ -93,7 +90,7 @@ describe('options hand on where each secret came from', () => {
 
 describe('the --dry-run script takes each secret where its source says', () => {
   test('a --password-file source shows in the comment and the refusals, read as the run reads it', async () => {
-    const { params } = await parseGenerateOptions({ out: out(), passwordFile: join(dir, 'pw.txt') }, { env: {} });
+    const { params } = await parseRunOptions({ out: out(), passwordFile: join(dir, 'pw.txt') }, { env: {} });
     const script = scriptFor([[STORE_PASSWORD_ENV, params.passwordSource]]);
     expect(script).toContain(`if [[ -z \${${STORE_PASSWORD_ENV}:-} ]]; then   # as the run: the file ${dir}/pw.txt`);
     expect(script).toContain(`error: ${dir}/pw.txt: must hold the password on a single line`);
