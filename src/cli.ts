@@ -2,8 +2,8 @@
 /**
  * commander wiring, and the only place that prints errors and sets the exit code:
  * 0 success, 1 a step failed (or a tool is missing, or the output could not be swapped in),
- * 2 bad usage, 3 a bug, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; plan's 10 and the commands' own 1s
- * come from their actions, through CommandIo.exitWith.
+ * 2 bad usage, 3 a bug, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; plan's 10, expiry's 1, 4 and 5 and the
+ * commands' own 1s come from their actions, through CommandIo.exitWith.
  */
 import { setMaxListeners } from 'node:events';
 import { Command, CommanderError } from 'commander';
@@ -15,8 +15,8 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { rotateCommand } from './commands/rotate-ca.js';
 import { explainCommand } from './commands/explain.js';
-import { CancelledError, OutputError, StepError, ToolMissingError, UsageError } from './errors.js';
-import { cancelReadsOn } from './runner/cancel.js';
+import { expiryCommand } from './commands/expiry.js';
+import { CancelledError, OutputError, StepError, TextfileError, ToolMissingError, UsageError } from './errors.js';
 import { failureJson, formatError } from './report/failure.js';
 import type { CommandIo } from './report/io.js';
 import { makeChalk } from './report/style.js';
@@ -51,8 +51,8 @@ async function main(argv: string[]): Promise<number> {
   };
   // 'on', not 'once': a second Ctrl-C must not end the process before the work directory is removed.
   for (const s of HANDLED_SIGNALS) process.on(s, onSignal);
-  // Option and file reading, and the commands that only look (verify, inspect, probe), stop on it too.
-  cancelReadsOn(abort.signal);
+  // Option and file reading, and the commands that only look (verify, inspect, probe), stop on it too: it
+  // travels with the environment in CommandIo, to each command and on to the readers.
   const io = commandIo(run, abort.signal);
   try {
     await program(io).parseAsync(argv);
@@ -102,6 +102,7 @@ function program(io: CommandIo): Command {
     applyCommand,
     rotateCommand,
     explainCommand,
+    expiryCommand,
   ])
     root.addCommand(make(io).exitOverride());
   return root;
@@ -127,7 +128,7 @@ function exitCodeOf(e: unknown): number {
     const done = e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version';
     return done ? 0 : 2;
   }
-  const known = [UsageError, StepError, CancelledError, ToolMissingError, OutputError];
+  const known = [UsageError, StepError, CancelledError, ToolMissingError, OutputError, TextfileError];
   if (known.some((k) => e instanceof k)) return (e as { exitCode: number }).exitCode;
   return 3;
 }

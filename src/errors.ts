@@ -15,6 +15,27 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A value broke one of model/rules.ts's rules: the rule alone, for the caller to name what gave the value (an option,
+ * a variable, a field of a file) as a UsageError. One that reaches src/cli.ts unnamed is a bug (exit 3).
+ */
+export class RuleError extends Error {
+  constructor(readonly rule: string) {
+    super(rule);
+    this.name = 'RuleError';
+  }
+}
+
+/** Runs a rule and names its failure: `named('--brokers', () => identityCount(raw))` throws "--brokers: must …". */
+export function named<T>(option: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof RuleError) throw new UsageError(option, e.rule);
+    throw e;
+  }
+}
+
 /** A tool the plan needs is not installed. Reported before any step runs. Exit code 1. */
 export class ToolMissingError extends Error {
   readonly exitCode = 1;
@@ -120,5 +141,20 @@ export class OutputError extends Error {
   ) {
     super(message);
     this.name = 'OutputError';
+  }
+}
+
+/**
+ * expiry --textfile could not write its file: node_exporter would keep serving the last one. Exit code 4, or 5
+ * when a certificate read is critical or expired (expiry's order: a certificate read that is critical ranks first).
+ */
+export class TextfileError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string | undefined,
+    readonly exitCode: 4 | 5,
+  ) {
+    super(message);
+    this.name = 'TextfileError';
   }
 }

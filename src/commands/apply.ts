@@ -20,9 +20,9 @@ import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '..
 import { diffCluster, hasChanges, toSign, type Change } from '../plans/diff.js';
 import { restrictPlan } from '../plans/partial.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { caOutlived, proveDirectoryPasswords, readCurrent } from '../output/current.js';
+import { caOutlived, proveDirectoryPasswords, readCurrent } from '../planning/current.js';
 import { openCopyStage } from '../output/stage.js';
-import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
+import { runStaged, type RunDeps, type StagedRunResult } from '../output/staged-run.js';
 import type { CommandIo } from '../report/io.js';
 import { progressPrinter } from '../report/progress.js';
 import { appliedJson, formatApplied } from '../report/summary.js';
@@ -67,17 +67,17 @@ export function applyCommand(io: CommandIo): Command {
 export interface ApplyResult {
   readonly changes: readonly Change[];
   /** Undefined when there was nothing to do: the directory was not touched. */
-  readonly run?: GenerateResult;
+  readonly run?: StagedRunResult;
 }
 
-export async function runApply(raw: RawLifecycleOptions, deps: GenerateDeps): Promise<ApplyResult> {
+export async function runApply(raw: RawLifecycleOptions, deps: RunDeps): Promise<ApplyResult> {
   // Held from before the directory is read: a second apply would otherwise work from the same old state.
   return withClaim(await targetOf(raw.out), 'apply', deps.onNote ?? (() => undefined), () => applyClaimed(raw, deps));
 }
 
 type Read = Awaited<ReturnType<typeof readCurrent>>;
 
-async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promise<ApplyResult> {
+async function applyClaimed(raw: RawLifecycleOptions, deps: RunDeps): Promise<ApplyResult> {
   const started = new Date();
   const opts = parseDiffOptions(raw);
   const read = await readCurrent(raw, deps, true);
@@ -92,7 +92,7 @@ async function applyClaimed(raw: RawLifecycleOptions, deps: GenerateDeps): Promi
 }
 
 /** Before anything is staged: no rotation half done, the CA's key can be opened, the stores' passwords are right. */
-async function checkApplicable(read: Read, deps: GenerateDeps): Promise<void> {
+async function checkApplicable(read: Read, deps: RunDeps): Promise<void> {
   const { dir, params, cluster, current, secrets, warning, v1Warning } = read;
   if (current.state.rotation) {
     const phase = current.state.rotation.phase === 'started' ? 'start' : 'reissue';
@@ -106,7 +106,7 @@ async function checkApplicable(read: Read, deps: GenerateDeps): Promise<void> {
         '--ca-key-password-file',
     );
   }
-  await proveDirectoryPasswords(dir, current.state, params, secrets, deps.exec);
+  await proveDirectoryPasswords(dir, current.state, params, secrets, deps);
   if (warning) deps.warn?.(warning);
   if (v1Warning) deps.warn?.(v1Warning);
   for (const w of read.warnings) deps.warn?.(w);
@@ -117,8 +117,8 @@ async function applyChanges(
   read: Read,
   changes: readonly Change[],
   started: Date,
-  deps: GenerateDeps,
-): Promise<GenerateResult> {
+  deps: RunDeps,
+): Promise<StagedRunResult> {
   const { dir, params, cluster, plan, current, secrets } = read;
   const only = new Set(changes.filter((c) => c.kind === 'create' || c.kind === 'reissue').map((c) => c.alias));
   const remake = new Set(changes.filter((c) => c.kind === 'recreate').map((c) => c.alias));

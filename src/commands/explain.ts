@@ -46,6 +46,7 @@ export function explainCommand(io: CommandIo): Command {
       io.jsonFailures(opts.json === true);
       const { result, exitCode } = await runExplain(lines, opts, {
         env: io.env,
+        signal: io.signal,
         warn: io.warn,
         stdin: process.stdin,
       });

@@ -1,9 +1,6 @@
 /** `generate`: make the CA and every store and file of a cluster, in a work directory swapped in at the end. */
-import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig, type RawGenerateOptions } from '../options/params.js';
-import { emptyPasswordError } from '../options/password.js';
-import { SCRIPT_DEFAULTS } from '../model/defaults.js';
+import type { RunParams, RawRunOptions } from '../options/params.js';
 import {
   addOptions,
   clusterOptions,
@@ -13,18 +10,17 @@ import {
   toolOptions,
   verboseOption,
 } from '../options/flags.js';
-import { STORE_PASSWORD_ENV } from '../model/passwords.js';
+import { CA_KEY_PASSWORD_ENV, STORE_PASSWORD_ENV, type SecretSource } from '../model/secret-names.js';
 import { layoutFiles } from '../model/layouts.js';
-import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';
 import { openStage } from '../output/stage.js';
 import { withClaim } from '../output/claim.js';
 import { checkGenerateTarget } from '../output/target.js';
 import { inPhase } from '../output/io.js';
-import { planGenerate } from '../output/prepare-run.js';
-import { describedState, runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
+import { planRun } from '../planning/prepare-run.js';
+import { describedState, runStaged, type RunDeps, type StagedRunResult } from '../output/staged-run.js';
 import type { State } from '../model/state.js';
 import { throwIfCancelled } from '../runner/cancel.js';
-import { commentValue, planSecretEnv, planToScript, STATE_MARK, type SecretSource } from '../report/dry-run.js';
+import { commentValue, planSecretEnv, planToScript, STATE_MARK } from '../report/dry-run.js';
 import type { CommandIo } from '../report/io.js';
 import { progressPrinter } from '../report/progress.js';
 import { formatSummary, summaryJson } from '../report/summary.js';
@@ -36,6 +32,7 @@ Exit codes:
   1    a step failed, a tool is missing, or the output could not be written
   2    bad usage: an option, variable or input file broke a rule; nothing was touched
   3    a bug in kafka-mtls
+  …    plan and expiry have codes of their own (plan: 10; expiry: 1, 4, 5): see their --help
   130  interrupted (SIGINT, Ctrl-C); nothing was touched
   143  terminated (SIGTERM); nothing was touched
   129  hung up (SIGHUP); nothing was touched
@@ -48,7 +45,7 @@ Examples:
   kafka-mtls generate --password-file pw.txt --brokers 5 --san IP:10.0.0.7 --out /work/certs
 ${EXIT_HELP}`;
 
-type RawOptions = RawGenerateOptions & { dryRun?: boolean; json?: boolean };
+type RawOptions = RawRunOptions & { dryRun?: boolean; json?: boolean };
 
 export function generateCommand(io: CommandIo): Command {
   const cmd = new Command('generate')
@@ -72,7 +69,7 @@ export function generateCommand(io: CommandIo): Command {
 
 async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
   if (opts.dryRun) {
-    io.out(await dryRunGenerate(opts, { env: io.env }));
+    io.out(await dryRunGenerate(opts, { env: io.env, signal: io.signal }));
     return;
   }
   const json = opts.json === true;
@@ -88,9 +85,9 @@ async function generateAction(opts: RawOptions, io: CommandIo): Promise<void> {
 }
 
 /** `generate --dry-run`: the plan as a bash script, a faithful copy of the run. Writes nothing. */
-export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<GenerateDeps, 'env'>): Promise<string> {
-  const { params, cluster, plan, secrets } = await planGenerate(raw, deps, { requireTools: false });
-  const sources = await secretSources(raw, Object.keys(secrets));
+export async function dryRunGenerate(raw: RawRunOptions, deps: Pick<RunDeps, 'env' | 'signal'>): Promise<string> {
+  const { params, cluster, plan, secrets } = await planRun(raw, deps, { requireTools: false });
+  const sources = secretSources(params, Object.keys(secrets));
   const files = layoutFiles(params.layout);
   const template = {
     tool: 'kafka-mtls',
@@ -118,55 +115,27 @@ export async function dryRunGenerate(raw: RawGenerateOptions, deps: Pick<Generat
 }
 
 /**
- * Where the run takes each secret, for the script to take it from the same
- * place: the store password from PASSWORD (else the script's default), the
- * password file or the config's; the CA key's passphrase from its option.
+ * Where the run takes each secret, as the options found it, for the script to take it from the same place: the
+ * store password's source, your CA key passphrase's; each generated password is made again.
  */
-async function secretSources(
-  raw: RawGenerateOptions,
-  generated: readonly string[],
-): Promise<(name: string) => SecretSource> {
-  const config = raw.config !== undefined ? await loadConfig(raw.config) : undefined;
-  const configDir = raw.config !== undefined ? dirname(resolve(raw.config)) : '';
-  const store: SecretSource =
-    raw.passwordFile !== undefined
-      ? { kind: 'file', path: resolve(raw.passwordFile) }
-      : config?.password && 'env' in config.password
-        ? { kind: 'env', name: config.password.env }
-        : config?.password && 'file' in config.password
-          ? { kind: 'file', path: resolve(configDir, config.password.file) }
-          : {
-              kind: 'env',
-              name: 'PASSWORD',
-              emptyRefusal: `error: ${emptyPasswordError().message}`,
-              fallback: {
-                value: SCRIPT_DEFAULTS.password,
-                warning:
-                  "neither PASSWORD nor KAFKA_MTLS_STORE_PASSWORD is set: using the script's default store password",
-              },
-            };
-  const ca = { ...config?.caFiles, ...raw };
-  const caKey: SecretSource =
-    ca.caKeyPasswordFile !== undefined
-      ? { kind: 'file', path: resolve(ca.caKeyPasswordFile) }
-      : { kind: 'env', name: ca.caKeyPasswordEnv ?? CA_KEY_PASSWORD_ENV };
+function secretSources(params: RunParams, generated: readonly string[]): (name: string) => SecretSource {
   return (name) =>
     generated.includes(name)
-      ? { kind: 'random' }
+      ? { kind: 'generated' }
       : name === STORE_PASSWORD_ENV
-        ? store
+        ? params.passwordSource
         : name === CA_KEY_PASSWORD_ENV
-          ? caKey
-          : { kind: 'env', name };
+          ? (params.caKeyPasswordSource ?? { kind: 'env', variable: CA_KEY_PASSWORD_ENV })
+          : { kind: 'env', variable: name };
 }
 
 /**
  * options -> params -> cluster -> plan -> run -> swap in.
  * Throws UsageError, ToolMissingError, StepError, CancelledError, OutputError.
  */
-export async function runGenerate(raw: RawGenerateOptions, deps: GenerateDeps): Promise<GenerateResult> {
+export async function runGenerate(raw: RawRunOptions, deps: RunDeps): Promise<StagedRunResult> {
   const started = new Date();
-  const { params, cluster, plan, secrets, warning } = await planGenerate(raw, deps, { requireTools: true });
+  const { params, cluster, plan, secrets, warning } = await planRun(raw, deps, { requireTools: true });
   if (warning) deps.warn?.(warning);
   deps.onParams?.(params);
   throwIfCancelled(deps.signal);

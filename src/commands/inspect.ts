@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { jsonOption, keytoolOption, opensslOption, passwordFileOption } from '../options/flags.js';
 import { passwordWarning, readPassword } from '../options/password.js';
 import { inspectOne, ioReason, type Inspected } from '../pki/inspect.js';
-import { PASSWORD_ENV } from '../pki/read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { readBounded } from '../pki/read-file.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import { preflight } from '../runner/tools.js';
@@ -42,7 +42,7 @@ export function inspectCommand(io: CommandIo): Command {
     .addOption(keytoolOption())
     .addHelpText('after', HELP)
     .action(async (files: string[], opts: RawInspectOptions) => {
-      const items = await runInspect(files, opts, { env: io.env, warn: io.warn });
+      const items = await runInspect(files, opts, { env: io.env, signal: io.signal, warn: io.warn });
       io.out(opts.json ? JSON.stringify(items, null, 2) + '\n' : formatInspected(io.c, items));
       if (items.some((i) => i.kind === 'unreadable')) io.exitWith(1);
     });
@@ -51,9 +51,10 @@ export function inspectCommand(io: CommandIo): Command {
 export async function runInspect(
   files: string[],
   raw: RawInspectOptions,
-  deps: { env: NodeJS.ProcessEnv; warn?: (line: string) => void },
+  deps: { env: NodeJS.ProcessEnv; signal?: AbortSignal; warn?: (line: string) => void },
 ): Promise<Inspected[]> {
-  const shared = await readPassword(raw.passwordFile, deps.env);
+  const { signal } = deps;
+  const shared = await readPassword(raw.passwordFile, deps.env, signal);
   const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
@@ -62,14 +63,14 @@ export async function runInspect(
   for (const f of files) {
     const path = resolve(f);
     // Any kind of file may be given: the largest cap, a store's.
-    const bytes = await readBounded(path, { kind: 'store', option: '<file>' }).catch((e: unknown) => {
+    const bytes = await readBounded(path, { kind: 'store', option: '<file>', signal }).catch((e: unknown) => {
       // What is not a regular file (a FIFO, a device) or is over the cap stays a usage error;
       // a missing one is an answer.
       const cause = e instanceof UsageError ? (e.cause as NodeJS.ErrnoException | undefined) : undefined;
       if (!cause?.code) throw e;
       return { file: basename(path), kind: 'unreadable' as const, reason: `cannot be read: ${ioReason(cause)}` };
     });
-    const opts: CaptureOptions = { tools, secrets: { [PASSWORD_ENV]: secret }, cwd: dirname(path) };
+    const opts: CaptureOptions = { tools, secrets: { [STORE_PASSWORD_ENV]: secret }, cwd: dirname(path), signal };
     out.push(Buffer.isBuffer(bytes) ? await inspectOne(path, bytes, opts) : bytes);
   }
   // Certificates and CSRs need no password; stores and keys were opened with it.

@@ -1,11 +1,11 @@
 /** `plan`: compare the cluster wanted (flags or --config) with an existing directory; what apply would do. */
 import { Command } from 'commander';
 import type { Cluster } from '../model/cluster.js';
-import type { GenerateParams } from '../options/params.js';
+import type { RunParams } from '../options/params.js';
 import { addOptions, clusterOptions, jsonOption, outOption, toolOptions } from '../options/flags.js';
 import { lifecycleOptions, parseDiffOptions, type RawLifecycleOptions } from '../options/lifecycle.js';
 import { diffCluster, hasChanges, toSign, type Change, type Current } from '../plans/diff.js';
-import { caOutlived, proveDirectoryPasswords, readCurrent } from '../output/current.js';
+import { caOutlived, proveDirectoryPasswords, readCurrent } from '../planning/current.js';
 import type { TakeOver } from '../output/takeover.js';
 import { changesJson, formatChanges } from '../report/diff.js';
 import type { CommandIo } from '../report/io.js';
@@ -51,7 +51,7 @@ export function planCommand(io: CommandIo): Command {
 }
 
 export interface LifecyclePlan {
-  readonly params: GenerateParams;
+  readonly params: RunParams;
   readonly cluster: Cluster;
   readonly current: Current;
   readonly changes: readonly Change[];
@@ -62,13 +62,13 @@ export interface LifecyclePlan {
 /** Reads only: the directory and the options; nothing is written. */
 export async function runLifecyclePlan(
   raw: RawLifecycleOptions,
-  deps: { env: NodeJS.ProcessEnv; warn?: (line: string) => void },
+  deps: { env: NodeJS.ProcessEnv; signal?: AbortSignal; warn?: (line: string) => void },
 ): Promise<LifecyclePlan> {
   const opts = parseDiffOptions(raw);
   const read = await readCurrent(raw, deps, false);
   const { params, cluster, current, warning, takeOver } = read;
   // A directory taken over has never had its passwords checked by kafka-mtls: plan proves them, as apply will.
-  if (takeOver) await proveDirectoryPasswords(read.dir, current.state, params, read.secrets, undefined);
+  if (takeOver) await proveDirectoryPasswords(read.dir, current.state, params, read.secrets, { signal: deps.signal });
   if (warning) deps.warn?.(warning);
   if (read.v1Warning) deps.warn?.(read.v1Warning);
   for (const w of read.warnings) deps.warn?.(w);

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Command } from 'commander';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, named, UsageError } from '../errors.js';
 import { passwordWarning, readPassword } from '../options/password.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { attempt, type Protocol } from '../probe/handshake.js';
@@ -24,7 +24,8 @@ import type { Secret } from '../secrets.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
 import { parseX509, pemBlocks } from '../pki/x509.js';
-import { PASSWORD_ENV, readStore, storeType } from '../pki/read.js';
+import { readStore, storeType } from '../pki/read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { jksToPkcs12Args, pkcs12ClientPemArgs } from '../steps/read.js';
 
 export interface RawProbeOptions {
@@ -99,7 +100,7 @@ export function parseTarget(target: string): { host: string; port: number } {
   if (v6 !== undefined && isIP(v6) !== 6) throw fail('brackets must hold an IPv6 address');
   const host = v6 ?? name!;
   if (host === '') throw fail(TARGET_RULE);
-  if (v6 === undefined && !isIP(host)) v.dnsName('<host:port>', host);
+  if (v6 === undefined && !isIP(host)) named('<host:port>', () => v.dnsName(host));
   return { host, port };
 }
 
@@ -121,13 +122,13 @@ export async function runProbe(target: string, raw: RawProbeOptions, deps: Probe
 /** Every option checked and every file read before the first connection: bad usage touches no network. */
 async function prepare(target: string, raw: RawProbeOptions, deps: ProbeDeps) {
   const { host, port } = parseTarget(target);
-  const named = raw.servername;
-  const servername = named === undefined ? host : isIP(named) ? named : v.dnsName('--servername', named);
-  const timeoutMs = v.wholeNumber('--timeout', raw.timeout ?? '10', 1, 300) * 1000;
-  const shared = await readPassword(raw.passwordFile, deps.env);
+  const given = raw.servername;
+  const servername = given === undefined ? host : isIP(given) ? given : named('--servername', () => v.dnsName(given));
+  const timeoutMs = named('--timeout', () => v.wholeNumber(raw.timeout ?? '10', 1, 300)) * 1000;
+  const shared = await readPassword(raw.passwordFile, deps.env, deps.signal);
   const { secret } = shared;
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: 'keytool' };
-  const secrets = { [PASSWORD_ENV]: secret };
+  const secrets = { [STORE_PASSWORD_ENV]: secret };
   // Only a store given as --ca or --client is opened with the password: then it is named if weak or the default.
   const used = { ...deps, usedPassword: () => warnAbout(shared, deps) };
   const read = async ({ path: cwd }: { path: string }) => {
@@ -176,7 +177,7 @@ type StoreDeps = ProbeDeps & { readonly usedPassword: () => void };
 
 /** The CA as PEM text: the file itself if it is PEM, else the trusted certificates of a truststore. */
 async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
-  const text = await readInput('--ca', path);
+  const text = await readInput('--ca', path, opts.signal);
   if (text.includes('-----BEGIN')) {
     // Node skips a certificate it cannot parse: without this check a damaged CA file would read as "not trusted".
     const certs = pemBlocks(text).filter((pem) => parseX509(pem) !== undefined);
@@ -201,15 +202,16 @@ async function caPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promi
  * else a JKS keystore's (copied to PKCS12 first).
  */
 async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): Promise<string> {
-  const text = await readInput('--client', path);
+  const text = await readInput('--client', path, opts.signal);
   if (text.includes('-----BEGIN')) return text;
   deps.usedPassword();
   const jks = (await storeType(path)) === 'JKS';
   await preflight(opts.tools, jks ? ['openssl', 'keytool'] : ['openssl'], deps.env);
   const pkcs12 = jks ? await jksToPkcs12(path, opts) : path;
   cancelled(deps);
-  const args = pkcs12 === undefined ? undefined : pkcs12ClientPemArgs(pkcs12, PASSWORD_ENV);
-  const r = args === undefined ? undefined : await capture('openssl', args, { ...opts, secretEnv: [PASSWORD_ENV] });
+  const args = pkcs12 === undefined ? undefined : pkcs12ClientPemArgs(pkcs12, STORE_PASSWORD_ENV);
+  const r =
+    args === undefined ? undefined : await capture('openssl', args, { ...opts, secretEnv: [STORE_PASSWORD_ENV] });
   cancelled(deps);
   if (!r?.ok) {
     const rule =
@@ -226,13 +228,16 @@ async function clientPem(path: string, opts: CaptureOptions, deps: StoreDeps): P
  */
 async function jksToPkcs12(path: string, opts: CaptureOptions): Promise<string | undefined> {
   const dest = join(opts.cwd, 'client.p12');
-  const r = await capture('keytool', jksToPkcs12Args(path, dest, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+  const r = await capture('keytool', jksToPkcs12Args(path, dest, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   return r.ok ? dest : undefined;
 }
 
 /** A PEM file or a store: a regular file of at most a store's cap. */
-async function readInput(option: string, path: string): Promise<string> {
-  return readBoundedText(path, { kind: 'store', option }, 'latin1');
+async function readInput(option: string, path: string, signal: AbortSignal | undefined): Promise<string> {
+  return readBoundedText(path, { kind: 'store', option, signal }, 'latin1');
 }
 
 function cancelled(deps: ProbeDeps): void {

@@ -6,10 +6,10 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { CaSpec, Cluster } from '../model/cluster.js';
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../model/passwords.js';
 import * as v from '../model/rules.js';
-import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
+import type { RunParams, RawRunOptions } from '../options/params.js';
 import {
   addOptions,
   jsonOption,
@@ -32,11 +32,11 @@ import {
 import { PHASES, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { Plan } from '../runner/step.js';
 import { targetOf, withClaim } from '../output/claim.js';
-import { proveDirectoryPasswords } from '../output/current.js';
+import { proveDirectoryPasswords } from '../planning/current.js';
 import { listFiles } from '../output/files.js';
-import { planGenerate } from '../output/prepare-run.js';
+import { planRun } from '../planning/prepare-run.js';
 import { openCopyStage } from '../output/stage.js';
-import { runStaged, type GenerateDeps, type GenerateResult } from '../output/staged-run.js';
+import { runStaged, type RunDeps, type StagedRunResult } from '../output/staged-run.js';
 import { openDirectory } from '../output/directory.js';
 import { readGeneratedSecrets } from '../output/state-file.js';
 import type { CommandIo } from '../report/io.js';
@@ -58,7 +58,7 @@ Exit codes:
   130  interrupted: nothing was changed`;
 
 export interface RawRotateOptions extends Pick<
-  RawGenerateOptions,
+  RawRunOptions,
   'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keytoolJvm' | 'keepWork' | 'verbose'
 > {
   dryRun?: boolean;
@@ -102,28 +102,28 @@ export interface RotateResult {
   readonly phase: Phase;
   readonly plan: Plan;
   /** Set unless --dry-run. */
-  readonly run?: GenerateResult;
+  readonly run?: StagedRunResult;
   readonly state: State;
 }
 
-export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
-  const phase = v.oneOf('<phase>', phaseArg, PHASES);
+export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: RunDeps): Promise<RotateResult> {
+  const phase = named('<phase>', () => v.oneOf(phaseArg, PHASES));
   if (raw.dryRun) return rotateClaimed(phase, raw, deps);
   return withClaim(await targetOf(raw.out), `rotate-ca ${phase}`, deps.onNote ?? (() => undefined), () =>
     rotateClaimed(phase, raw, deps),
   );
 }
 
-async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: GenerateDeps): Promise<RotateResult> {
+async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: RunDeps): Promise<RotateResult> {
   const started = new Date();
-  const { dir, state, fallback } = await openDirectory(raw.out);
+  const { dir, state, fallback } = await openDirectory(raw.out, deps.signal);
   checkOrder(phase, state);
   if (state.ca.external)
     throw new UsageError(
       `rotate-ca ${phase}`,
       `${dir} is signed by your own CA: rotate-ca replaces only a CA kafka-mtls made`,
     );
-  const { params, warning } = await planGenerate(
+  const { params, warning } = await planRun(
     {
       out: dir,
       passwordFile: raw.passwordFile,
@@ -138,11 +138,11 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
   );
   const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
   const present = new Set(await listFiles(dir));
-  const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state) : {};
+  const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state, deps.signal) : {};
   const plan = phasePlan(phase, state, nextCa, present, params);
   if (raw.dryRun) return { phase, plan, state };
 
-  await proveDirectoryPasswords(dir, state, params, secrets, deps.exec);
+  await proveDirectoryPasswords(dir, state, params, secrets, deps);
   if (warning) deps.warn?.(warning);
 
   const stage = await openCopyStage(dir, {
@@ -167,13 +167,7 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: Generate
 }
 
 /** The phase's plan, on the files the directory holds. */
-function phasePlan(
-  phase: Phase,
-  state: State,
-  nextCa: CaSpec,
-  present: ReadonlySet<string>,
-  params: GenerateParams,
-): Plan {
+function phasePlan(phase: Phase, state: State, nextCa: CaSpec, present: ReadonlySet<string>, params: RunParams): Plan {
   const passwords = state.generatedPasswords ? GENERATED_PASSWORDS : SHARED_PASSWORD;
   const trusted = trustedIn(phase, state.layout);
   const signing: Cluster = {

@@ -52,7 +52,7 @@ export function verifyCommand(io: CommandIo): Command {
     .addOption(opensslOption())
     .addOption(keytoolOption());
   return cmd.addHelpText('after', HELP).action(async (dir: string, opts: RawVerifyOptions) => {
-    const result = await runVerify(dir, opts, { env: io.env, warn: io.warn });
+    const result = await runVerify(dir, opts, { env: io.env, signal: io.signal, warn: io.warn });
     io.out(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatFindings(io.c, result));
     if (result.failed) io.exitWith(1);
   });

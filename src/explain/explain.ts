@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import * as v from '../model/rules.js';
 import { readBoundedText, READ_CAPS } from '../pki/read-file.js';
 import { judgeDirectory, type VerifyDeps } from '../verdicts/directory.js';
@@ -51,7 +51,10 @@ export async function runExplain(lines: readonly string[], raw: RawExplainOption
     .map((text) => ({ text, rec: recognise(text, opts.from) }));
   const logs: { label: string; text: string }[] = [];
   if (raw.log !== undefined && raw.log !== '-')
-    logs.push({ label: raw.log, text: await readBoundedText(resolve(raw.log), { kind: 'log', option: '--log' }) });
+    logs.push({
+      label: raw.log,
+      text: await readBoundedText(resolve(raw.log), { kind: 'log', option: '--log', signal: deps.signal }),
+    });
   if (raw.log === '-' || lines.includes('-')) logs.push({ label: 'stdin', text: await readStdin(deps) });
   for (const log of logs) {
     if (log.text.trim() === '') throw new UsageError(raw.log === log.label ? '--log' : '-', `${log.label} is empty`);
@@ -97,7 +100,7 @@ async function checkOptions(lines: readonly string[], raw: RawExplainOptions) {
       throw new UsageError('--from', `must be broker or client (who logged the line), got ${JSON.stringify(raw.from)}`);
     from = raw.from;
   }
-  if (raw.host !== undefined && !isIP(raw.host)) v.dnsName('--host', raw.host);
+  if (raw.host !== undefined && !isIP(raw.host)) named('--host', () => v.dnsName(raw.host!));
   if (raw.certs !== undefined) {
     const st = await stat(resolve(raw.certs)).catch(() => undefined);
     if (!st?.isDirectory())

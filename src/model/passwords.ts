@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Identity } from './cluster.js';
 import { Secret, type SecretEnv } from '../secrets.js';
+import { keystorePasswordEnv, STORE_PASSWORD_ENV, TRUSTSTORE_PASSWORD_ENV } from './secret-names.js';
 
 /**
  * Which password opens which store, by the environment variable that
@@ -15,10 +16,6 @@ export interface StorePasswords {
   readonly truststore: string;
 }
 
-/** The variable that carries the one store password of the default. */
-export const STORE_PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
-export const TRUSTSTORE_PASSWORD_ENV = 'KAFKA_MTLS_TRUSTSTORE_PASSWORD';
-
 export const SHARED_PASSWORD: StorePasswords = {
   generated: false,
   keystore: () => STORE_PASSWORD_ENV,
@@ -27,7 +24,7 @@ export const SHARED_PASSWORD: StorePasswords = {
 
 export const GENERATED_PASSWORDS: StorePasswords = {
   generated: true,
-  keystore: (who) => `KAFKA_MTLS_KEYSTORE_PASSWORD_${who.id.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`,
+  keystore: keystorePasswordEnv,
   truststore: TRUSTSTORE_PASSWORD_ENV,
 };
 

@@ -21,7 +21,8 @@ import {
 import type { Layout } from '../model/layouts.js';
 import { throwIfCancelled } from '../runner/cancel.js';
 import { readBoundedText } from '../pki/read-file.js';
-import { caChain, caKeyPassword, configSchema, parseAt, type ConfigInput } from './config-schema.js';
+import { caChain, caKeyPassword, configSchema, type ConfigInput } from './config-schema.js';
+import { parseAt } from '../model/schema.js';
 
 /*
  * JSON is YAML. A wrong field is reported by its path in the file (e.g. `brokers.kafka-1[1]`), with the rule it
@@ -40,13 +41,13 @@ export interface ClusterConfig {
   readonly emit?: readonly Emit[];
 }
 
-export async function loadConfig(file: string): Promise<ClusterConfig> {
-  const text = await readBoundedText(file, { kind: 'config', option: '--config' });
-  return readConfig(file, await parseYaml(file, text));
+export async function loadConfig(file: string, signal: AbortSignal | undefined): Promise<ClusterConfig> {
+  const text = await readBoundedText(file, { kind: 'config', option: '--config', signal });
+  return readConfig(file, await parseYaml(file, text, signal));
 }
 
 /** The file as data: valid YAML, no key twice in a mapping, at most 999 brokers or clients, aliases bounded. */
-async function parseYaml(file: string, text: string): Promise<unknown> {
+async function parseYaml(file: string, text: string, signal: AbortSignal | undefined): Promise<unknown> {
   // Loaded here, not at start-up: most runs read no config file.
   const yaml = await import('yaml');
   const lines = new yaml.LineCounter();
@@ -56,7 +57,7 @@ async function parseYaml(file: string, text: string): Promise<unknown> {
   };
   // Keys are checked for duplicates below, in one pass: the yaml package compares each key with every other.
   const doc = yaml.parseDocument(text, { prettyErrors: false, uniqueKeys: false, lineCounter: lines });
-  throwIfCancelled();
+  throwIfCancelled(signal);
   if (doc.errors.length > 0) fail(doc.errors[0]!.pos[0], doc.errors[0]!.message.split('\n')[0]!);
   checkCounts(file, doc.contents);
   yaml.visit(doc, {

@@ -1,9 +1,10 @@
 /** plan's and apply's own options (--renew-before, --prune): declared, and read into what the diff needs. */
 import { Option } from 'commander';
+import { named } from '../errors.js';
 import * as v from '../model/rules.js';
-import type { RawGenerateOptions } from './params.js';
+import type { RawRunOptions } from './params.js';
 
-export interface RawLifecycleOptions extends RawGenerateOptions {
+export interface RawLifecycleOptions extends RawRunOptions {
   renewBefore?: string;
   prune?: boolean;
   json?: boolean;
@@ -18,7 +19,7 @@ export const lifecycleOptions = (): Option[] => [
 export function parseDiffOptions(raw: RawLifecycleOptions) {
   return {
     now: new Date(),
-    renewBeforeDays: raw.renewBefore === undefined ? 30 : v.wholeNumber('--renew-before', raw.renewBefore, 0, 36500),
+    renewBeforeDays: named('--renew-before', () => v.wholeNumber(raw.renewBefore ?? '30', 0, 36500)),
     prune: raw.prune === true,
   };
 }

@@ -5,6 +5,7 @@ import { Secret } from '../secrets.js';
 import { readBoundedText } from '../pki/read-file.js';
 import type { CaOptionNames, OwnCaFiles } from '../pki/own-ca.js';
 import { readPassword } from './password.js';
+import type { SecretSource } from '../model/secret-names.js';
 
 /*
  * What openssl says of the files (a CA, its key, its chain) is asked by pki/own-ca.ts's checkOwnCa, which the
@@ -43,16 +44,19 @@ export function configCaNames(file: string): CaOptionNames {
 export interface OwnCaOptions {
   readonly files?: Omit<OwnCaFiles, 'leafValidity'>;
   readonly keyPassword?: Secret;
+  /** Where the passphrase came from: the variable or the file named. */
+  readonly keyPasswordSource?: SecretSource;
 }
 
 export async function readOwnCaOptions(
   raw: RawCaOptions,
   env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
   n: CaOptionNames = CA_FLAGS,
 ): Promise<OwnCaOptions> {
   if (raw.caCert === undefined && raw.caKey === undefined) {
     if (raw.caChain !== undefined) throw new UsageError(n.chain, `needs ${n.cert} and ${n.key}`);
-    return { keyPassword: await keyPasswordOf(raw, env, n) };
+    return await keyPasswordOf(raw, env, signal, n);
   }
   if (raw.caCert === undefined)
     throw new UsageError(n.key, `needs ${n.cert}: the certificate of the CA whose key it is`);
@@ -60,37 +64,44 @@ export async function readOwnCaOptions(
   const cert = resolve(raw.caCert);
   const key = resolve(raw.caKey);
   const chain = raw.caChain === undefined ? undefined : resolve(raw.caChain);
-  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option });
+  const read = (option: string, file: string) => readBoundedText(file, { kind: 'pem', option, signal });
   const [certText, keyText, chainText] = await Promise.all([
     read(n.cert, cert),
     read(n.key, key),
     chain ? read(n.chain, chain) : Promise.resolve(''),
   ]);
 
-  const keyPassword = await keyPasswordOf(raw, env, n);
+  const { keyPassword, keyPasswordSource } = await keyPasswordOf(raw, env, signal, n);
   const keyEncrypted = /-----BEGIN (ENCRYPTED|RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED)/.test(keyText);
   if (keyEncrypted && !keyPassword)
     throw new UsageError(n.key, `is encrypted: give its passphrase with ${n.passwordEnv} or ${n.passwordFile}`);
   return {
     files: { cert, key, chain, certText, keyText, chainText, keyPassword, keyEncrypted, names: n },
     keyPassword,
+    keyPasswordSource,
   };
 }
 
-async function keyPasswordOf(raw: RawCaOptions, env: NodeJS.ProcessEnv, n: CaOptionNames): Promise<Secret | undefined> {
+async function keyPasswordOf(
+  raw: RawCaOptions,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+  n: CaOptionNames,
+): Promise<OwnCaOptions> {
   if (raw.caKeyPasswordEnv !== undefined && raw.caKeyPasswordFile !== undefined) {
     throw new UsageError(n.passwordEnv, `cannot be combined with ${n.passwordFile}`);
   }
   if (raw.caKeyPasswordEnv !== undefined) {
     const value = env[raw.caKeyPasswordEnv];
     if (!value) throw new UsageError(n.passwordEnv, `names ${raw.caKeyPasswordEnv}, which is not set`);
-    return new Secret('CA key password', value);
+    return {
+      keyPassword: new Secret('CA key password', value),
+      keyPasswordSource: { kind: 'env', variable: raw.caKeyPasswordEnv, option: n.passwordEnv },
+    };
   }
   if (raw.caKeyPasswordFile !== undefined) {
-    return new Secret(
-      'CA key password',
-      (await readPassword(raw.caKeyPasswordFile, env, n.passwordFile)).secret.reveal(),
-    );
+    const { secret, source } = await readPassword(raw.caKeyPasswordFile, env, signal, n.passwordFile);
+    return { keyPassword: new Secret('CA key password', secret.reveal()), keyPasswordSource: source };
   }
-  return undefined;
+  return {};
 }

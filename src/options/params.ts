@@ -6,11 +6,12 @@ import type { OwnCaFiles } from '../pki/own-ca.js';
 import { brokerCn, STORE_TYPES } from '../model/cluster.js';
 import type { ClusterConfig } from './config.js';
 import { CA_FLAGS, configCaNames, readOwnCaOptions, type RawCaOptions } from './own-ca.js';
-import { readPassword } from './password.js';
+import { readPassword, type ReadPassword } from './password.js';
+import { sourceLabel, type SecretSource } from '../model/secret-names.js';
 import { LAYOUTS, type Layout } from '../model/layouts.js';
 import { DEFAULT_DEPLOYMENT, PASSWORD_STYLES, type Deployment } from '../model/deployment.js';
 import { defaultClientName, defaultHeadlessService, SCRIPT_DEFAULTS } from '../model/defaults.js';
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import * as v from '../model/rules.js';
 import type { KeytoolJvm } from '../runner/runner.js';
@@ -36,7 +37,7 @@ export interface RawCommonOptions {
 }
 
 /** The options of `generate` as commander gives them: strings, repeatable ones as arrays. */
-export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
+export interface RawRunOptions extends RawCommonOptions, RawCaOptions {
   out?: string;
   brokers?: string;
   validity?: string;
@@ -64,14 +65,15 @@ export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   verbose?: boolean;
 }
 
-export interface GenerateParams extends StatefulSetParams {
+export interface RunParams extends StatefulSetParams {
   /** Absolute path of the output directory. */
   readonly out: string;
   readonly password: Secret;
-  /** True when neither PASSWORD nor --password-file was given and the script's default is used. */
-  readonly defaultPassword: boolean;
-  /** The option or variable that gave the password, for error messages (PASSWORD also when it is the default). */
-  readonly passwordFrom: string;
+  /**
+   * Where the password came from: --password-file, PASSWORD, the config's password, or neither (the script's
+   * default). Kept as found with --generate-passwords, which leaves it unused.
+   */
+  readonly passwordSource: SecretSource;
   /** Extra outputs beside the layout's files. */
   readonly emit: readonly Emit[];
   readonly layout: Layout;
@@ -86,6 +88,7 @@ export interface GenerateParams extends StatefulSetParams {
    */
   readonly externalCa?: ExternalCa;
   readonly caKeyPassword?: Secret;
+  readonly caKeyPasswordSource?: SecretSource;
   /** A random password per keystore and one for the truststores, instead of one shared password. */
   readonly generatePasswords: boolean;
   readonly keepWork: boolean;
@@ -113,7 +116,7 @@ function pick(
 }
 
 /** Flags that describe the cluster: a config file describes it instead. */
-const SHAPE_FLAGS: ReadonlyArray<[keyof RawGenerateOptions, string]> = [
+const SHAPE_FLAGS: ReadonlyArray<[keyof RawRunOptions, string]> = [
   ['brokers', '--brokers'],
   ['validity', '--validity'],
   ['caValidity', '--ca-validity'],
@@ -148,9 +151,23 @@ export interface ParamFallbacks {
   readonly generatePasswords?: boolean;
 }
 
+/**
+ * The script's default password opens the stores: none was given, and one is needed (--generate-passwords makes
+ * its own; the shared one then opens nothing).
+ */
+export function usesDefaultPassword(p: Pick<RunParams, 'passwordSource' | 'generatePasswords'>): boolean {
+  return p.passwordSource.kind === 'default' && !p.generatePasswords;
+}
+
+/** What reading the options takes from outside: the environment, and the run's signal, which stops the reads. */
+export interface OptionDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
+}
+
 /** The parameters, and your own CA's files for checkOwnCa to run openssl on (externalCa is then set). */
-export interface GenerateOptions {
-  readonly params: GenerateParams;
+export interface ParsedRunOptions {
+  readonly params: RunParams;
   readonly ownCa?: OwnCaFiles;
 }
 
@@ -158,29 +175,29 @@ export interface GenerateOptions {
  * Validates every option before anything is touched; throws UsageError for the first bad one. Without fallbacks
  * (generate: a new directory) a CA key passphrase alone is refused: only a directory's own ca.key can use it.
  */
-export async function parseGenerateOptions(
-  raw: RawGenerateOptions,
-  env: NodeJS.ProcessEnv,
+export async function parseRunOptions(
+  raw: RawRunOptions,
+  { env, signal }: OptionDeps,
   fallback?: ParamFallbacks,
-): Promise<GenerateOptions> {
-  const config = await configOf(raw);
+): Promise<ParsedRunOptions> {
+  const config = await configOf(raw, signal);
   // With a config file the script's VALIDITY and KAFKA_BROKER_COUNT do not apply; PASSWORD still does.
-  const base = await parseFlags(raw, config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env);
+  const flagEnv = config ? { ...env, VALIDITY: undefined, KAFKA_BROKER_COUNT: undefined } : env;
+  const base = await parseFlags(raw, flagEnv, signal);
   const { layout, storeType, emit } = parseLayout(raw, config, fallback);
   const composeDir = raw.composeDir !== undefined ? await parseComposeDir(raw.composeDir) : undefined;
   const deployment = parseDeployment(raw, config, base.namespace, fallback, composeDir);
   checkKubernetesEmit(raw, config, emit, base.name);
-  const own = await ownCaOf(raw, config, env);
+  const own = await ownCaOf(raw, config, env, signal);
 
-  let { password, defaultPassword, passwordFrom } = base;
-  if (raw.passwordFile === undefined && config?.password) {
-    ({ secret: password, from: passwordFrom } = await configPassword(raw.config!, config.password, env));
-    defaultPassword = false;
-  }
+  let { password, passwordSource } = base;
+  if (raw.passwordFile === undefined && config?.password)
+    ({ secret: password, source: passwordSource } = await configPassword(raw.config!, config.password, env, signal));
   const extras = {
     // Filled by checkOwnCa once openssl has seen the files; named here so the journal keeps its order of fields.
     externalCa: undefined as ExternalCa | undefined,
     caKeyPassword: own.keyPassword,
+    caKeyPasswordSource: own.keyPasswordSource,
     generatePasswords: raw.generatePasswords === true || fallback?.generatePasswords === true,
   };
   if (extras.generatePasswords && raw.passwordFile !== undefined)
@@ -193,20 +210,18 @@ export async function parseGenerateOptions(
       raw.caKeyPasswordEnv !== undefined ? CA_FLAGS.passwordEnv : CA_FLAGS.passwordFile,
       'needs --ca-cert and --ca-key',
     );
-  // Generated passwords need none given: the shared one then only opens nothing.
-  if (extras.generatePasswords) defaultPassword = false;
   const leafValidity = config
     ? { days: config.cluster.identities[0]!.validityDays, option: `--config ${raw.config}: validity` }
     : { days: base.validityDays, option: '--validity' };
   const ownCa = own.files && { ...own.files, leafValidity };
-  const shared = { layout, storeType, emit, deployment, password, defaultPassword, passwordFrom };
+  const shared = { layout, storeType, emit, deployment, password, passwordSource };
   if (!config) return { params: { ...base, ...shared, ...extras }, ownCa };
   const described = { config: resolve(raw.config!), configCluster: config.cluster };
   return { params: { ...base, ...fromConfig(config), ...shared, ...described, ...extras }, ownCa };
 }
 
 /** The config file, when --config is given: then no flag may describe the cluster. */
-async function configOf(raw: RawGenerateOptions): Promise<ClusterConfig | undefined> {
+async function configOf(raw: RawRunOptions, signal: AbortSignal | undefined): Promise<ClusterConfig | undefined> {
   if (raw.config === undefined) return undefined;
   const clash = SHAPE_FLAGS.find(([k]) => raw[k] !== undefined);
   if (clash)
@@ -214,23 +229,22 @@ async function configOf(raw: RawGenerateOptions): Promise<ClusterConfig | undefi
       clash[1],
       'cannot be combined with --config: the config file describes the cluster; set it there',
     );
-  return loadConfig(raw.config);
+  return loadConfig(raw.config, signal);
 }
 
 /** A config file, read and checked; its module (yaml, zod) is loaded only now: most runs read no config file. */
-export async function loadConfig(file: string): Promise<ClusterConfig> {
-  return (await import('./config.js')).loadConfig(file);
+export async function loadConfig(file: string, signal: AbortSignal | undefined): Promise<ClusterConfig> {
+  return (await import('./config.js')).loadConfig(file, signal);
 }
 
-function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
+function parseLayout(raw: RawRunOptions, config: ClusterConfig | undefined, fallback: ParamFallbacks = {}) {
   const layout: Layout =
-    raw.layout !== undefined
-      ? v.oneOf('--layout', raw.layout, LAYOUTS)
-      : (config?.layout ?? fallback.layout ?? 'dropin');
+    given('--layout', raw.layout, (r) => v.oneOf(r, LAYOUTS)) ?? config?.layout ?? fallback.layout ?? 'dropin';
   const storeType: StoreType =
-    raw.storeType !== undefined
-      ? v.oneOf('--store-type', raw.storeType, STORE_TYPES)
-      : (config?.storeType ?? fallback.storeType ?? (layout === 'confluent' ? 'pkcs12' : 'auto'));
+    given('--store-type', raw.storeType, (r) => v.oneOf(r, STORE_TYPES)) ??
+    config?.storeType ??
+    fallback.storeType ??
+    (layout === 'confluent' ? 'pkcs12' : 'auto');
   if (layout === 'confluent' && storeType !== 'pkcs12') {
     throw new UsageError(
       raw.storeType !== undefined ? '--store-type' : `--config ${raw.config}: storeType`,
@@ -242,23 +256,23 @@ function parseLayout(raw: RawGenerateOptions, config: ClusterConfig | undefined,
 }
 
 function parseDeployment(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   namespace: string,
   fallback: ParamFallbacks = {},
   composeDir?: string,
 ): Deployment {
+  const mountPath = given('--mount-path', raw.mountPath, v.mountPath);
+  const passwords = given('--properties-passwords', raw.propertiesPasswords, (r) => v.oneOf(r, PASSWORD_STYLES));
   return {
     ...DEFAULT_DEPLOYMENT,
     // The StatefulSet's namespace; a config file names its own (kubernetes.namespace), or none.
     namespace: config ? undefined : namespace,
     ...fallback.deployment,
     ...config?.deployment,
-    ...(raw.mountPath !== undefined ? { mountPath: v.mountPath('--mount-path', raw.mountPath) } : {}),
+    ...(mountPath !== undefined ? { mountPath } : {}),
     ...(composeDir !== undefined ? { composeDir } : {}),
-    ...(raw.propertiesPasswords !== undefined
-      ? { passwords: v.oneOf('--properties-passwords', raw.propertiesPasswords, PASSWORD_STYLES) }
-      : {}),
+    ...(passwords !== undefined ? { passwords } : {}),
   };
 }
 
@@ -280,7 +294,7 @@ async function parseComposeDir(raw: string): Promise<string> {
  * must be its pods, <name>-<ordinal>. Named after what set the names, else after what asked for the output.
  */
 function checkKubernetesEmit(
-  raw: RawGenerateOptions,
+  raw: RawRunOptions,
   config: ClusterConfig | undefined,
   emit: readonly Emit[],
   flagName: string,
@@ -303,12 +317,17 @@ function checkKubernetesEmit(
 }
 
 /** Your own CA: from the flags, else from the config file (its errors then name the file's fields). */
-function ownCaOf(raw: RawGenerateOptions, config: ClusterConfig | undefined, env: NodeJS.ProcessEnv) {
+function ownCaOf(
+  raw: RawRunOptions,
+  config: ClusterConfig | undefined,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+) {
   if (config?.caFiles && raw.caCert === undefined && raw.caKey === undefined) {
     const passphrase = pickDefined(raw, ['caKeyPasswordEnv', 'caKeyPasswordFile']);
-    return readOwnCaOptions({ ...config.caFiles, ...passphrase }, env, configCaNames(raw.config!));
+    return readOwnCaOptions({ ...config.caFiles, ...passphrase }, env, signal, configCaNames(raw.config!));
   }
-  return readOwnCaOptions(raw, env);
+  return readOwnCaOptions(raw, env, signal);
 }
 
 /** The cluster a config file describes, in the parameters the flags would give. */
@@ -333,41 +352,57 @@ function parseEmit(raw: string): Emit[] {
     .map((e) => e.trim())
     .filter(Boolean);
   if (items.length === 1 && items[0] === 'none') return [];
-  return [...new Set(items.map((e) => v.oneOf('--emit', e, EMITS)))];
+  return [...new Set(items.map((e) => named('--emit', () => v.oneOf(e, EMITS))))];
 }
 
 async function configPassword(
   file: string,
   p: NonNullable<ClusterConfig['password']>,
   env: NodeJS.ProcessEnv,
-): Promise<{ secret: Secret; from: string }> {
+  signal: AbortSignal | undefined,
+): Promise<ReadPassword> {
   if ('env' in p) {
     const value = env[p.env];
     if (value === undefined) throw new UsageError(`--config ${file}: password.env`, `names ${p.env}, which is not set`);
-    if (value === '') throw new UsageError(`${p.env} (password.env of ${file})`, 'must not be empty');
+    const source: SecretSource = { kind: 'env', variable: p.env, option: `password.env of ${file}` };
+    if (value === '') throw new UsageError(sourceLabel(source), 'must not be empty');
     return {
-      secret: new Secret('store password', v.password(`${p.env} (password.env of ${file})`, value)),
-      from: `${p.env} (password.env of ${file})`,
+      secret: new Secret(
+        'store password',
+        named(sourceLabel(source), () => v.password(value)),
+      ),
+      source,
     };
   }
   // A relative path is read from beside the config file, wherever the command runs.
-  const { secret, from } = await readPassword(resolve(dirname(file), p.file), env, `--config ${file}: password.file`);
-  return { secret, from };
+  return readPassword(resolve(dirname(file), p.file), env, signal, `--config ${file}: password.file`);
 }
 
 type FlagParams = Omit<
-  GenerateParams,
-  'layout' | 'emit' | 'deployment' | 'config' | 'configCluster' | 'externalCa' | 'caKeyPassword' | 'generatePasswords'
+  RunParams,
+  | 'layout'
+  | 'emit'
+  | 'deployment'
+  | 'config'
+  | 'configCluster'
+  | 'externalCa'
+  | 'caKeyPassword'
+  | 'caKeyPasswordSource'
+  | 'generatePasswords'
 >;
 
-async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Promise<FlagParams> {
+async function parseFlags(
+  raw: RawRunOptions,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<FlagParams> {
   const counts = parseCounts(raw, env);
   const names = parseStatefulSetFlags(raw);
   const subjects = parseSubjectFlags(raw);
-  const extraSans = (raw.san ?? []).map((s) => v.san(s));
+  const extraSans = (raw.san ?? []).map((s) => named('--san', () => v.san(s)));
   checkBrokerNames(names, counts.brokers);
   const out = await parseOut(raw.out);
-  const { secret, isDefault, from } = await readPassword(raw.passwordFile, env);
+  const { secret, source } = await readPassword(raw.passwordFile, env, signal);
   return {
     out,
     ...counts,
@@ -376,28 +411,25 @@ async function parseFlags(raw: RawGenerateOptions, env: NodeJS.ProcessEnv): Prom
     extraSans,
     storeType: 'auto',
     password: secret,
-    defaultPassword: isDefault,
-    passwordFrom: from,
+    passwordSource: source,
     keepWork: raw.keepWork === true,
     verbose: raw.verbose === true,
     tools: {
       openssl: nonEmpty('--openssl', raw.openssl ?? 'openssl'),
       keytool: nonEmpty('--keytool', raw.keytool ?? 'keytool'),
     },
-    keytoolJvm:
-      raw.keytoolJvm === undefined
-        ? 'shared'
-        : v.oneOf('--keytool-jvm', raw.keytoolJvm, ['shared', 'per-step'] as const),
+    keytoolJvm: given('--keytool-jvm', raw.keytoolJvm, (r) => v.oneOf(r, ['shared', 'per-step'] as const)) ?? 'shared',
   };
 }
 
 /** How many brokers, and how long the leaves and the CA live: flags, else the script's variables and defaults. */
-function parseCounts(raw: RawGenerateOptions, env: NodeJS.ProcessEnv) {
+function parseCounts(raw: RawRunOptions, env: NodeJS.ProcessEnv) {
   const D = SCRIPT_DEFAULTS;
-  const brokers = v.identityCount(...swap(pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers)));
-  const [validityOption, validityRaw] = swap(pick('--validity', raw.validity, env, 'VALIDITY', D.validity));
-  const validityDays = v.validityDays(validityOption, validityRaw);
-  const caValidityDays = raw.caValidity === undefined ? validityDays : v.validityDays('--ca-validity', raw.caValidity);
+  const [brokersRaw, brokersOption] = pick('--brokers', raw.brokers, env, 'KAFKA_BROKER_COUNT', D.brokers);
+  const brokers = named(brokersOption, () => v.identityCount(brokersRaw));
+  const [validityRaw, validityOption] = pick('--validity', raw.validity, env, 'VALIDITY', D.validity);
+  const validityDays = named(validityOption, () => v.validityDays(validityRaw));
+  const caValidityDays = given('--ca-validity', raw.caValidity, v.validityDays) ?? validityDays;
   if (validityDays > caValidityDays) {
     throw new UsageError(
       validityOption,
@@ -410,27 +442,29 @@ function parseCounts(raw: RawGenerateOptions, env: NodeJS.ProcessEnv) {
 /** The StatefulSet's names from the flags, the script's unless given: generate's, and verify's expectations. */
 export function parseStatefulSetFlags(raw: RawCommonOptions) {
   const D = SCRIPT_DEFAULTS;
-  const name = v.dnsLabel('--name', raw.name ?? D.name);
+  const name = named('--name', () => v.dnsLabel(raw.name ?? D.name));
   return {
     name,
-    headlessService: v.dnsLabel('--headless-service', raw.headlessService ?? defaultHeadlessService(name)),
-    namespace: v.dnsLabel('--namespace', raw.namespace ?? D.namespace),
-    clusterDomain: v.dnsName('--cluster-domain', raw.clusterDomain ?? D.clusterDomain),
-    clientName: v.dnsLabel('--client-name', raw.clientName ?? defaultClientName(name)),
+    headlessService: named('--headless-service', () => v.dnsLabel(raw.headlessService ?? defaultHeadlessService(name))),
+    namespace: named('--namespace', () => v.dnsLabel(raw.namespace ?? D.namespace)),
+    clusterDomain: named('--cluster-domain', () => v.dnsName(raw.clusterDomain ?? D.clusterDomain)),
+    clientName: named('--client-name', () => v.dnsLabel(raw.clientName ?? defaultClientName(name))),
   };
 }
 
-function parseSubjectFlags(raw: RawGenerateOptions): Pick<StatefulSetParams, 'subject' | 'ca'> {
+function parseSubjectFlags(raw: RawRunOptions): Pick<StatefulSetParams, 'subject' | 'ca'> {
   const D = SCRIPT_DEFAULTS;
-  const country = v.countryCode('--country', raw.country ?? D.country);
-  const state = v.subjectField('--state', raw.state ?? D.state);
+  const country = named('--country', () => v.countryCode(raw.country ?? D.country));
+  const state = named('--state', () => v.subjectField(raw.state ?? D.state));
   // The script's CA says SEOUL where its leaves say Seoul; --state sets both unless --ca-state is given.
-  const caState = v.subjectField('--ca-state', raw.caState ?? (raw.state !== undefined ? state : D.caState));
-  const locality = v.subjectField('--locality', raw.locality ?? D.locality);
-  const org = v.subjectField('--org', raw.org ?? D.org);
-  const orgUnit = v.subjectField('--org-unit', raw.orgUnit ?? D.orgUnit);
-  const caCn = v.subjectField('--ca-cn', raw.caCn ?? D.caCn);
-  const caEmail = v.emailAddress('--ca-email', raw.caEmail ?? D.caEmail);
+  const caState = named('--ca-state', () =>
+    v.subjectField(raw.caState ?? (raw.state !== undefined ? state : D.caState)),
+  );
+  const locality = named('--locality', () => v.subjectField(raw.locality ?? D.locality));
+  const org = named('--org', () => v.subjectField(raw.org ?? D.org));
+  const orgUnit = named('--org-unit', () => v.subjectField(raw.orgUnit ?? D.orgUnit));
+  const caCn = named('--ca-cn', () => v.subjectField(raw.caCn ?? D.caCn));
+  const caEmail = named('--ca-email', () => v.emailAddress(raw.caEmail ?? D.caEmail));
   return { subject: { country, state, locality, org, orgUnit }, ca: { cn: caCn, state: caState, email: caEmail } };
 }
 
@@ -439,9 +473,8 @@ function checkBrokerNames(names: ReturnType<typeof parseStatefulSetFlags>, broke
   const tooLong = v.brokerCnTooLong(names, brokers);
   if (tooLong) throw new UsageError('--name/--headless-service', `make ${tooLong}`);
   for (let i = 0; i < brokers; i += brokers - 1 || 1) {
-    v.dnsName(
-      '--name/--headless-service/--namespace/--cluster-domain',
-      `${brokerCn(names, i)}.${names.namespace}.${names.clusterDomain}`,
+    named('--name/--headless-service/--namespace/--cluster-domain', () =>
+      v.dnsName(`${brokerCn(names, i)}.${names.namespace}.${names.clusterDomain}`),
     );
   }
 }
@@ -455,8 +488,9 @@ async function parseOut(raw: string | undefined): Promise<string> {
   return existing ? await realpath(given) : given;
 }
 
-function swap([value, option]: [string, string]): [string, string] {
-  return [option, value];
+/** A flag's value held to a rule of model/rules.ts, its failure named after the flag; undefined when not given. */
+function given<T>(option: string, raw: string | undefined, rule: (raw: string) => T): T | undefined {
+  return raw === undefined ? undefined : named(option, () => rule(raw));
 }
 
 function nonEmpty(option: string, raw: string): string {

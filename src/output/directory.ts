@@ -12,13 +12,16 @@ import { readState, STATE_FILE } from './state-file.js';
 import { surveyDirectory } from './takeover.js';
 
 /** The directory a plan, apply or rotate-ca works on (a symlink stays one), and its state file if it has one. */
-export async function findDirectory(out: string | undefined): Promise<{ dir: string; state?: State }> {
+export async function findDirectory(
+  out: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ dir: string; state?: State }> {
   const given = resolve(out ?? 'certs');
   const dir = await realpath(given).catch(() => given);
   const cut = await interruptedSwap(given);
   // Not "run generate first": that would make a new CA, where the swap only needs finishing.
   if (cut) throw new UsageError('--out', `${given} is missing: ${cut}; nothing was read`);
-  return { dir, state: await readState(dir) };
+  return { dir, state: await readState(dir, signal) };
 }
 
 /** The refusal for a directory without a state file that cannot be taken over either. */
@@ -47,8 +50,9 @@ export function fallbackOf(state: State): ParamFallbacks {
  */
 export async function openDirectory(
   out: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<{ dir: string; state: State; fallback: ParamFallbacks }> {
-  const { dir, state } = await findDirectory(out);
+  const { dir, state } = await findDirectory(out, signal);
   if (!state) {
     const survey = await surveyDirectory(dir).catch(() => undefined);
     throw noStateError(dir, survey ? 'apply' : 'none');

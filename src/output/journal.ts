@@ -1,7 +1,8 @@
 import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepFailure } from '../errors.js';
-import type { GenerateParams } from '../options/params.js';
+import { usesDefaultPassword, type RunParams } from '../options/params.js';
+import { sourceLabel } from '../model/secret-names.js';
 import type { StepRecord } from '../runner/record.js';
 
 /**
@@ -26,9 +27,17 @@ export interface Journal {
 }
 
 /** The parameters as a journal or --json shows them: every value but the password, and where the password came from. */
-export function publicParams(p: GenerateParams): Record<string, unknown> {
-  const { password: _password, defaultPassword, ...rest } = p;
-  return { ...rest, password: defaultPassword ? "the script's default" : 'given (not recorded)' };
+export function publicParams(p: RunParams): Record<string, unknown> {
+  // Where the password came from, in its place, as the option or variable that gave it; the passphrase's source
+  // is not shown (its option is).
+  const shown = Object.entries(p).flatMap(([k, value]): Array<[string, unknown]> => {
+    if (k === 'passwordSource') return [['passwordFrom', sourceLabel(p.passwordSource)]];
+    return k === 'password' || k === 'caKeyPasswordSource' ? [] : [[k, value]];
+  });
+  return {
+    ...Object.fromEntries(shown),
+    password: usesDefaultPassword(p) ? "the script's default" : 'given (not recorded)',
+  };
 }
 
 export function stamp(d: Date): string {

@@ -3,6 +3,7 @@ import { link, open, readFile, stat, unlink, writeFile, type FileHandle } from '
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { OutputError } from '../errors.js';
+import { atExit } from '../runner/at-exit.js';
 import { flockFd, type FlockResult } from '../runner/flock.js';
 import { RUN_ID } from '../runner/run-id.js';
 import { errnoCode } from './io.js';
@@ -102,11 +103,11 @@ function held(path: string, text: string, file: FileHandle): Lock {
       // already gone
     }
   };
-  process.on('exit', onExit);
+  const forget = atExit(onExit);
   return {
     path,
     async release() {
-      process.off('exit', onExit);
+      forget();
       const now = await readFile(path, 'utf8').catch(() => undefined);
       // Removed before the flock goes: a run that sees the flock free finds the file gone, or another's.
       if (now === text) await unlink(path).catch(() => undefined);

@@ -4,14 +4,13 @@ import { chmod, mkdir, rm, statfs } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Cluster, Identity } from '../model/cluster.js';
 import { CancelledError, OutputError, StepError, UsageError, type StepFailure } from '../errors.js';
-import type { GenerateParams } from '../options/params.js';
-import { STORE_PASSWORD_ENV } from '../model/passwords.js';
+import type { RunParams } from '../options/params.js';
+import { CA_KEY_PASSWORD_ENV, STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import type { StepRecord } from '../runner/record.js';
 import { runPlan, type RunEvent, type RunResult } from '../runner/runner.js';
 import type { Exec } from '../runner/exec.js';
 import { planDirs, type Plan } from '../runner/step.js';
 import { throwIfCancelled } from '../runner/cancel.js';
-import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';
 import type { SecretEnv } from '../secrets.js';
 import { workPrefix } from './leftovers.js';
 import type { Stage } from './stage.js';
@@ -21,8 +20,8 @@ import { describeDirectory, STATE_FILE, writeState } from './state-file.js';
 import type { State } from '../model/state.js';
 
 /** What a staged run made: its plan and cluster, each step's record, the backup and journal, and how long. */
-export interface GenerateResult {
-  readonly params: GenerateParams;
+export interface StagedRunResult {
+  readonly params: RunParams;
   readonly cluster: Cluster;
   readonly plan: Plan;
   readonly records: readonly StepRecord[];
@@ -35,12 +34,12 @@ export interface GenerateResult {
 }
 
 /** What a run is given from outside: the environment, the signal, the listeners, and an exec for tests. */
-export interface GenerateDeps {
+export interface RunDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: RunEvent) => void;
   /** Called once the options are valid, before any step runs. */
-  readonly onParams?: (p: GenerateParams) => void;
+  readonly onParams?: (p: RunParams) => void;
   /** A one-line warning for the user (the default or a weak password). */
   readonly warn?: (line: string) => void;
   readonly exec?: Exec;
@@ -49,7 +48,7 @@ export interface GenerateDeps {
 }
 
 /** What kafka-mtls.json says of a run's cluster, beside the facts of its certificates. */
-export function describedState(params: GenerateParams, cluster: Cluster, extra: readonly Identity[] = []) {
+export function describedState(params: RunParams, cluster: Cluster, extra: readonly Identity[] = []) {
   return {
     layout: params.layout,
     storeType: params.storeType,
@@ -65,11 +64,11 @@ export function describedState(params: GenerateParams, cluster: Cluster, extra: 
 export interface StagedRun {
   readonly command: string;
   readonly started: Date;
-  readonly params: GenerateParams;
+  readonly params: RunParams;
   readonly cluster: Cluster;
   readonly plan: Plan;
   readonly stage: Stage;
-  readonly deps: GenerateDeps;
+  readonly deps: RunDeps;
   /** Identities the state file describes beyond the cluster (kept, not pruned), and who signed each kept one. */
   readonly previous?: State;
   readonly signed?: ReadonlySet<string>;
@@ -83,7 +82,7 @@ export interface StagedRun {
 }
 
 /** Runs a plan in a stage's work directory, writes the journal and the state, and swaps the result in. */
-export async function runStaged(r: StagedRun): Promise<GenerateResult> {
+export async function runStaged(r: StagedRun): Promise<StagedRunResult> {
   const { params, stage } = r;
   // Every file and directory starts private, whatever the user's umask; public files are opened up by name.
   const umask = process.umask(0o077);
@@ -168,7 +167,7 @@ async function finishWork(r: StagedRun): Promise<void> {
   const state = await describeDirectory(
     stage.workDir,
     what,
-    { tools: params.tools, secrets: {} },
+    { tools: params.tools, secrets: {}, signal: r.deps.signal },
     r.previous,
     r.signed,
   );

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
-import { checkState, type CertRecord, type IdentityRecord, type State } from '../model/state.js';
+import type { CertRecord, IdentityRecord, State } from '../model/state.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import { readCertFacts } from '../pki/read.js';
 import type { CertFacts } from '../pki/x509.js';
@@ -71,11 +71,11 @@ export async function writeState(dir: string, state: State): Promise<void> {
 }
 
 /** The directory's state file, checked field by field (see model/state.ts); undefined when there is none. */
-export async function readState(dir: string): Promise<State | undefined> {
+export async function readState(dir: string, signal: AbortSignal | undefined): Promise<State | undefined> {
   const path = join(dir, STATE_FILE);
   let text: string;
   try {
-    text = await readBoundedText(path, { kind: 'state', option: path });
+    text = await readBoundedText(path, { kind: 'state', option: path, signal });
   } catch (e) {
     if (isMissingFile(e)) return undefined;
     throw e;
@@ -91,19 +91,21 @@ export async function parseState(text: string, dir: string, label: string): Prom
   } catch (e) {
     throw new UsageError(label, `is not valid JSON: ${(e as Error).message}`);
   }
-  return checkState(json, dir, label);
+  // The schema's module (zod) is loaded only now: generate into a new directory reads no state file.
+  return (await import('../model/state-schema.js')).checkState(json, dir, label);
 }
 
 /** The generated passwords of a directory, read back from its credentials files (apply and rotate-ca keep them). */
 export async function readGeneratedSecrets(
   dir: string,
   state: State,
+  signal: AbortSignal | undefined,
   opts: { missing: 'fail' | 'skip' } = { missing: 'fail' },
 ): Promise<SecretEnv> {
   const files = layoutFiles(state.layout);
   const out: Record<string, Secret> = {};
   const read = async (name: string, label: string, file: string) => {
-    const text = await readBoundedText(join(dir, file), { kind: 'password', option: '--out' }).catch((e) => {
+    const text = await readBoundedText(join(dir, file), { kind: 'password', option: '--out', signal }).catch((e) => {
       if (!isMissingFile(e)) throw e;
       if (opts.missing === 'skip') return undefined;
       throw new UsageError(

@@ -12,11 +12,11 @@ import { UsageError } from '../errors.js';
 import { DN_ATTRS, freeId, type Cluster, type Dn, type DnAttr, type Identity, type San } from '../model/cluster.js';
 import type { Deployment } from '../model/deployment.js';
 import { confluentFiles, confluentIdentityFiles, dropInFiles, type Layout } from '../model/layouts.js';
-import { checkState, type IdentityRecord, type State } from '../model/state.js';
+import type { IdentityRecord, State } from '../model/state.js';
 import { checkDirectory } from '../pki/present.js';
 import { readBounded, readBoundedText } from '../pki/read-file.js';
 import { certFacts, parseSanText, parseX509, signedBy, x509Version, type CertFacts } from '../pki/x509.js';
-import { certRecord, STATE_FILE } from './state-file.js';
+import { certRecord, parseState, STATE_FILE } from './state-file.js';
 
 /** Who made the directory, as plan names it. */
 export const MADE_BY: Readonly<Record<Layout, string>> = {
@@ -113,9 +113,13 @@ export interface Wanted {
  * The state the directory would have had, had kafka-mtls made it: read from its files, with the CA's key checked
  * against its certificate and every leaf against the CA's signature. Checked by the state file's own rules.
  */
-export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ state: State; takeOver: TakeOver }> {
+export async function deriveState(
+  survey: Survey,
+  wanted: Wanted,
+  signal: AbortSignal | undefined,
+): Promise<{ state: State; takeOver: TakeOver }> {
   const { dir, layout } = survey;
-  const ca = await readCa(dir);
+  const ca = await readCa(dir, signal);
   const lines: string[] = [];
   const identities: Identity[] = [];
   const certs: Record<string, IdentityRecord> = {};
@@ -124,7 +128,7 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
   // theirs leave free, or the state written would give two identities one id (kafka-1 and the options' kafka-3).
   const freeIds = new Set(wanted.cluster.identities.map((i) => i.id));
   for (const f of survey.found) {
-    const { cert, facts } = await readLeaf(dir, f.cert);
+    const { cert, facts } = await readLeaf(dir, f.cert, signal);
     if (!signedBy(cert, ca.cert)) {
       throw new UsageError(
         '--out',
@@ -141,7 +145,7 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
   if (!identities.some((i) => i.role === 'broker')) {
     throw new UsageError('--out', `${dir} holds no broker's certificate: there is no cluster to take over`);
   }
-  const { storeType, file: storeTypeFile } = await storeTypeOf(survey);
+  const { storeType, file: storeTypeFile } = await storeTypeOf(survey, signal);
   const version = x509Version(ca.cert);
   const state: State = {
     tool: 'kafka-mtls',
@@ -164,9 +168,9 @@ export async function deriveState(survey: Survey, wanted: Wanted): Promise<{ sta
     certs,
   };
   // The same rules as a state file read back: a name that could not be one of kafka-mtls's is refused here.
-  checkState(JSON.parse(JSON.stringify(state)), dir, `${dir} (taken over)`);
+  await parseState(JSON.stringify(state), dir, `${dir} (taken over)`);
   // A file made from the CA or the password alone (the truststores the write-up never makes) is made by apply.
-  const problem = (await checkDirectory(dir, state)).find((p) => !(p.rebuildable && p.problem === 'missing'));
+  const problem = (await checkDirectory(dir, state, signal)).find((p) => !(p.rebuildable && p.problem === 'missing'));
   if (problem) {
     const why = problem.detail ? `${problem.problem} (${problem.detail})` : problem.problem;
     throw new UsageError(
@@ -211,11 +215,14 @@ async function openSecrets(survey: Survey): Promise<string[]> {
   ];
 }
 
-async function readCa(dir: string): Promise<{ cert: X509Certificate; facts: CertFacts }> {
+async function readCa(
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<{ cert: X509Certificate; facts: CertFacts }> {
   const certPath = join(dir, dropInFiles.caCert);
   const keyPath = join(dir, confluentFiles.caKey);
-  const { cert, facts } = await readLeaf(dir, dropInFiles.caCert);
-  const keyPem = await readBounded(keyPath, { kind: 'pem', option: '--out' }).catch((e: unknown) => {
+  const { cert, facts } = await readLeaf(dir, dropInFiles.caCert, signal);
+  const keyPem = await readBounded(keyPath, { kind: 'pem', option: '--out', signal }).catch((e: unknown) => {
     if (e instanceof UsageError) {
       throw new UsageError('--out', `${keyPath}: ${e.rule}: without the CA's key nothing can be signed by it`);
     }
@@ -241,9 +248,13 @@ async function readCa(dir: string): Promise<{ cert: X509Certificate; facts: Cert
   return { cert, facts };
 }
 
-async function readLeaf(dir: string, file: string): Promise<{ cert: X509Certificate; facts: CertFacts }> {
+async function readLeaf(
+  dir: string,
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<{ cert: X509Certificate; facts: CertFacts }> {
   const path = join(dir, file);
-  const pem = await readBoundedText(path, { kind: 'pem', option: '--out' });
+  const pem = await readBoundedText(path, { kind: 'pem', option: '--out', signal });
   const cert = parseX509(pem);
   const facts = cert && certFacts(cert);
   if (!cert || !facts) throw new UsageError('--out', `${path} is not a PEM certificate; nothing was changed`);
@@ -318,13 +329,16 @@ function lifetimeDays(f: Pick<CertFacts, 'notBefore' | 'notAfter'>): number {
 }
 
 /** JKS stores begin with their magic number; the script's JDK made JKS before Java 9 and PKCS12 since. */
-export async function storeTypeOf(survey: Survey): Promise<{ storeType: 'jks' | 'pkcs12'; file: string }> {
+export async function storeTypeOf(
+  survey: Survey,
+  signal: AbortSignal | undefined,
+): Promise<{ storeType: 'jks' | 'pkcs12'; file: string }> {
   const { dir, layout } = survey;
   if (layout === 'confluent') return { storeType: 'pkcs12', file: survey.found[0]!.keystore };
   const files = [...survey.found.map((f) => f.keystore), dropInFiles.serverTruststore, dropInFiles.clientTruststore];
   const types = await Promise.all(
     files.map(async (f) => {
-      const b = await readBounded(join(dir, f), { kind: 'store', option: '--out' }).catch(() => undefined);
+      const b = await readBounded(join(dir, f), { kind: 'store', option: '--out', signal }).catch(() => undefined);
       return b && b.length >= 4 && b.readUInt32BE(0) === 0xfeedfeed ? 'jks' : 'pkcs12';
     }),
   );

@@ -36,8 +36,9 @@ export interface Party {
 export async function credsSource(
   dir: string,
   files: { keystore: string; key: string; truststore: string },
+  signal: AbortSignal | undefined,
 ): Promise<PasswordSource | undefined> {
-  const read = (f: string) => readSecretFile(join(dir, f), f);
+  const read = (f: string) => readSecretFile(join(dir, f), f, signal);
   const [keystore, key, truststore] = await Promise.all([
     read(files.keystore),
     read(files.key),
@@ -47,9 +48,13 @@ export async function credsSource(
   return { label: files.keystore.replace(/_keystore_creds$/, '_*_creds'), keystore, key, truststore };
 }
 
-async function readSecretFile(path: string, label: string): Promise<Secret | undefined> {
+async function readSecretFile(
+  path: string,
+  label: string,
+  signal: AbortSignal | undefined,
+): Promise<Secret | undefined> {
   if (!existsSync(path)) return undefined;
-  const text = await readBoundedText(path, { kind: 'password', option: '[dir]' });
+  const text = await readBoundedText(path, { kind: 'password', option: '[dir]', signal });
   return new Secret(label, text.replace(/\r?\n$/, ''));
 }
 
@@ -57,10 +62,14 @@ async function readSecretFile(path: string, label: string): Promise<Secret | und
  * A Kafka properties file's store passwords: literal, or `${file:PATH:KEY}` through FileConfigProvider. A PATH that
  * is not there (a directory made elsewhere and copied) is looked for beside the properties file.
  */
-export async function propertiesSource(dir: string, file: string): Promise<PasswordSource | undefined> {
+export async function propertiesSource(
+  dir: string,
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<PasswordSource | undefined> {
   const path = join(dir, file);
   if (!existsSync(path)) return undefined;
-  const props = parseProperties(await readBoundedText(path, { kind: 'password', option: '[dir]' }));
+  const props = parseProperties(await readBoundedText(path, { kind: 'password', option: '[dir]', signal }));
   const value = async (key: string): Promise<Secret | undefined> => {
     const v = props.get(key);
     if (v === undefined) return undefined;
@@ -73,7 +82,7 @@ export async function propertiesSource(dir: string, file: string): Promise<Passw
     ];
     const found = candidates.find((c) => existsSync(c));
     if (!found) return undefined;
-    const referenced = parseProperties(await readBoundedText(found, { kind: 'password', option: '[dir]' }));
+    const referenced = parseProperties(await readBoundedText(found, { kind: 'password', option: '[dir]', signal }));
     const secret = referenced.get(name);
     return secret === undefined ? undefined : new Secret(`${basename(found)} ${name}`, secret);
   };
@@ -87,10 +96,14 @@ export async function propertiesSource(dir: string, file: string): Promise<Passw
 }
 
 /** FileConfigProvider's file read alone (`keystore.password=`, `key.password=`, `truststore.password=`). */
-export async function providerSource(dir: string, file: string): Promise<PasswordSource | undefined> {
+export async function providerSource(
+  dir: string,
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<PasswordSource | undefined> {
   const path = join(dir, file);
   if (!existsSync(path)) return undefined;
-  const props = parseProperties(await readBoundedText(path, { kind: 'password', option: '[dir]' }));
+  const props = parseProperties(await readBoundedText(path, { kind: 'password', option: '[dir]', signal }));
   const get = (k: string) => (props.has(k) ? new Secret(`${file} ${k}`, props.get(k)!) : undefined);
   const src = { label: file, keystore: get('keystore.password'), key: get('key.password') };
   return { ...src, truststore: get('truststore.password') };
@@ -191,6 +204,7 @@ export async function partiesOf(
   naming: { readonly name: string; readonly clientAlias: string },
   brokerHosts: (alias: string) => readonly San[],
   passwords: { of: (file: string) => Secret; label: string },
+  signal: AbortSignal | undefined,
 ): Promise<Party[]> {
   const base = (keystore: string, truststore: string): PasswordSource => ({
     label: passwords.label,
@@ -213,9 +227,9 @@ export async function partiesOf(
           ? emitFiles.serverProperties(who, sub)
           : emitFiles.clientProperties(who, sub, clients.length === 1);
       const sources = await Promise.all([
-        propertiesSource(dir, props),
-        credsSource(dir, confluent?.creds ?? dropInFiles.creds(who)),
-        providerSource(dir, emitFiles.credentials(who, sub, state.generatedPasswords ?? false)),
+        propertiesSource(dir, props, signal),
+        credsSource(dir, confluent?.creds ?? dropInFiles.creds(who), signal),
+        providerSource(dir, emitFiles.credentials(who, sub, state.generatedPasswords ?? false), signal),
       ]);
       const configured = sources.filter((s): s is PasswordSource => s !== undefined);
       return {

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { csrTextArgs, keyFilePublicArgs } from '../steps/read.js';
 import { pemKeyFacts, type KeyFacts } from './key.js';
-import { PASSWORD_ENV, readCert, readStore } from './read.js';
+import { readCert, readStore } from './read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { pemBlocks, type CertInfo } from './x509.js';
 
 export type Inspected =
@@ -109,7 +110,10 @@ async function inspectKey(file: string, path: string, text: string, opts: Captur
   let key = encrypted ? undefined : pemKeyFacts(text);
   let opensslBits: number | undefined;
   if (!key) {
-    const r = await capture('openssl', keyFilePublicArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+    const r = await capture('openssl', keyFilePublicArgs(path, STORE_PASSWORD_ENV), {
+      ...opts,
+      secretEnv: [STORE_PASSWORD_ENV],
+    });
     if (!r.ok) {
       const why = r.stderr.trim().split('\n')[0];
       return {

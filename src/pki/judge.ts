@@ -5,9 +5,10 @@
  */
 import { keytoolHost, hostJvmOptions } from '../runner/keytool-host.js';
 import { CancelledError } from '../errors.js';
-import { currentSignal, signalName, throwIfCancelled } from '../runner/cancel.js';
+import { signalName, throwIfCancelled } from '../runner/cancel.js';
 import type { Exec } from '../runner/exec.js';
 import type { Secret } from '../secrets.js';
+import { judgeSecretEnv } from '../model/secret-names.js';
 import { kafkaPrincipalsVia, type KafkaPrincipals } from './principal.js';
 
 export type Protocol = 'TLSv1.2' | 'TLSv1.3';
@@ -87,6 +88,8 @@ export interface JudgeOptions {
   readonly cwd: string;
   readonly pathEnv?: string;
   readonly classDir?: string;
+  /** The run's (CommandIo's): ends the JVM, and the judging with CancelledError. */
+  readonly signal: AbortSignal | undefined;
 }
 
 const notStarted: Exec = async () => ({ kind: 'not-started', code: 'ENOJVM', message: 'no keytool host' });
@@ -103,7 +106,7 @@ export async function judgeHandshakes(
   const args: string[] = ['@handshake'];
   const variable = (s: Secret | undefined): string => {
     if (!s) return '-';
-    const name = `KAFKA_MTLS_JUDGE_${Object.keys(env).length}`;
+    const name = judgeSecretEnv(Object.keys(env).length);
     env[name] = s.reveal();
     return name;
   };
@@ -123,7 +126,7 @@ export async function judgeHandshakes(
     jvmOptions: hostJvmOptions(pairs.length),
   });
   try {
-    const signal = currentSignal();
+    const { signal } = opts;
     throwIfCancelled(signal);
     const out = await host.exec({
       file: opts.keytool,
@@ -145,7 +148,7 @@ export async function judgeHandshakes(
     const verdicts = parseVerdicts(out.stdout);
     if ('unavailable' in verdicts || principalRules === undefined) return verdicts;
     const dns = [...new Set([...verdicts.stores.values()].flatMap((v) => (v.loaded && v.subject ? [v.subject] : [])))];
-    const target = { keytool: opts.keytool, cwd: opts.cwd };
+    const target = { keytool: opts.keytool, cwd: opts.cwd, signal };
     return { ...verdicts, principals: await kafkaPrincipalsVia(host.exec, target, principalRules, dns) };
   } finally {
     await host.close();

@@ -21,11 +21,12 @@ export async function jsseFindings(
   parties: readonly Party[],
   keytool: string,
   principalRules: string,
+  signal: AbortSignal | undefined,
 ): Promise<Finding[]> {
   if (parties.length === 0) return [];
   const files = [...new Set(parties.flatMap((p) => [p.keystore, p.truststore]))];
   // A FIFO or a huge file is refused before Java opens it, as readStores refuses it.
-  for (const f of files) await checkRegularFile(join(dir, f), { kind: 'store', option: '[dir]' });
+  for (const f of files) await checkRegularFile(join(dir, f), { kind: 'store', option: '[dir]', signal });
   const types = new Map(await Promise.all(files.map(async (f) => [f, await storeType(join(dir, f))] as const)));
   // Truststores compared by content: per-broker copies of one CA are one truststore to a handshake.
   const digest = new Map<string, string>();
@@ -41,7 +42,7 @@ export async function jsseFindings(
     digest.get(a.truststore) === digest.get(b.truststore) &&
     a.sources[0]?.truststore?.reveal() === b.sources[0]?.truststore?.reveal();
   const request = planJudging(dir, parties, connectionsOf(parties, sameTrust), (f) => types.get(f) ?? 'PKCS12');
-  const verdicts = await judgeHandshakes(request.stores, request.pairs, { keytool, cwd: dir }, principalRules);
+  const verdicts = await judgeHandshakes(request.stores, request.pairs, { keytool, cwd: dir, signal }, principalRules);
   if ('unavailable' in verdicts)
     return [
       {

@@ -1,5 +1,6 @@
 /** Your own CA, checked with openssl before anything is made with it: a CA, its key, its chain, its dates. */
 import type { ExternalCa } from '../model/cluster.js';
+import { CA_KEY_PASSWORD_ENV } from '../model/secret-names.js';
 import { UsageError } from '../errors.js';
 import { capture, type CaptureOptions } from '../runner/capture.js';
 import { Secret } from '../secrets.js';
@@ -19,9 +20,6 @@ import { OUTLIVE } from '../model/rules.js';
  * refused with the option's name, exit 2. The options themselves are read by options/own-ca.ts, which starts no
  * process; the commands call checkOwnCa once they are parsed.
  */
-
-/** The variable that gives openssl the CA key's passphrase: never on a command line. */
-export const CA_KEY_PASSWORD_ENV = 'KAFKA_MTLS_CA_KEY_PASSWORD';
 
 /** How errors name each input: the flags, or the config file's fields. */
 export interface CaOptionNames {
@@ -50,13 +48,18 @@ export interface OwnCaFiles {
 }
 
 /** The CA to sign with, once openssl has found it fit; UsageError naming the option otherwise. */
-export async function checkOwnCa(files: OwnCaFiles, openssl: string): Promise<ExternalCa> {
+export async function checkOwnCa(
+  files: OwnCaFiles,
+  openssl: string,
+  signal: AbortSignal | undefined,
+): Promise<ExternalCa> {
   const n = files.names;
   // An unencrypted key is read with an empty passphrase: openssl must never stop to ask for one.
   const opts: CaptureOptions = {
     tools: { openssl, keytool: 'keytool' },
     secrets: { [CA_KEY_PASSWORD_ENV]: files.keyPassword ?? new Secret('CA key password', '') },
     cwd: process.cwd(),
+    signal,
   };
   const certPems = pemBlocks(files.certText);
   if (certPems.length !== 1)

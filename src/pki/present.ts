@@ -69,31 +69,39 @@ export function expectedFiles(state: State, who: Identity): ExpectedFile[] {
 }
 
 /** Every expected file that is missing or not what it should be, each shared file once. */
-export async function checkDirectory(dir: string, state: State): Promise<FileProblem[]> {
+export async function checkDirectory(
+  dir: string,
+  state: State,
+  signal: AbortSignal | undefined,
+): Promise<FileProblem[]> {
   const seen = new Set<string>();
   const expected = state.identities
     .flatMap((who) => expectedFiles(state, who))
     .filter((f) => !seen.has(f.path) && seen.add(f.path));
-  const found = await Promise.all(expected.map(async (f) => problemOf(dir, f)));
+  const found = await Promise.all(expected.map(async (f) => problemOf(dir, f, signal)));
   return found.filter((p): p is FileProblem => p !== undefined);
 }
 
 /** The CA's certificate and key, which reissues are checked against and signed with: apply cannot make them again. */
-export async function checkCaFiles(dir: string, state: State): Promise<FileProblem[]> {
+export async function checkCaFiles(dir: string, state: State, signal: AbortSignal | undefined): Promise<FileProblem[]> {
   const files = layoutFiles(state.layout);
   const expected: ExpectedFile[] = [
     { path: files.caCert, kind: 'cert', what: 'the CA certificate' },
     { path: files.caKey, kind: 'key', what: "the CA's private key" },
   ];
-  const found = await Promise.all(expected.map((f) => problemOf(dir, f)));
+  const found = await Promise.all(expected.map((f) => problemOf(dir, f, signal)));
   return found.filter((p): p is FileProblem => p !== undefined);
 }
 
-async function problemOf(dir: string, f: ExpectedFile): Promise<FileProblem | undefined> {
+async function problemOf(
+  dir: string,
+  f: ExpectedFile,
+  signal: AbortSignal | undefined,
+): Promise<FileProblem | undefined> {
   let bytes: Buffer;
   try {
     // Bounded: a FIFO or a device in a listed file's place must not hang verify or plan.
-    bytes = await readBounded(join(dir, f.path), { kind: READ_KIND[f.kind], option: f.path });
+    bytes = await readBounded(join(dir, f.path), { kind: READ_KIND[f.kind], option: f.path, signal });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const code = (e.cause as NodeJS.ErrnoException | undefined)?.code;

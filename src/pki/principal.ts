@@ -1,5 +1,5 @@
 import { CancelledError, UsageError } from '../errors.js';
-import { currentSignal, signalName } from '../runner/cancel.js';
+import { signalName } from '../runner/cancel.js';
 import type { Exec, ExecOutcome } from '../runner/exec.js';
 import { hostJvmOptions, keytoolHost } from '../runner/keytool-host.js';
 
@@ -38,6 +38,8 @@ export interface KafkaPrincipalsOptions {
   /** For tests: another PATH to find keytool on, another directory of host classes. */
   readonly pathEnv?: string;
   readonly classDir?: string;
+  /** Stops the question (CancelledError): the run's, CommandIo's. */
+  readonly signal?: AbortSignal;
 }
 
 /** Long enough for a JVM's start; a pattern that backtracks for longer is one Kafka's broker would choke on too. */
@@ -79,11 +81,11 @@ export async function kafkaPrincipals(
  */
 export async function kafkaPrincipalsVia(
   exec: Exec,
-  target: { readonly keytool: string; readonly cwd: string },
+  target: { readonly keytool: string; readonly cwd: string; readonly signal?: AbortSignal },
   rules: string,
   dns: readonly string[],
 ): Promise<KafkaPrincipals> {
-  const signal = currentSignal();
+  const { signal } = target;
   const outcome = await exec({
     file: target.keytool,
     args: ['@principal', rules, ...dns],

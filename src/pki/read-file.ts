@@ -32,6 +32,8 @@ export interface ReadFileOptions {
   readonly kind: FileKind;
   /** How the error names the input: the option, or the config file's field. */
   readonly option: string;
+  /** The run's (CommandIo's): once aborted, the read stops with CancelledError. */
+  readonly signal: AbortSignal | undefined;
 }
 
 const CHUNK = 64 * KiB;
@@ -45,7 +47,7 @@ export async function readBounded(path: string, opts: ReadFileOptions): Promise<
     let total = 0;
     // Read to one byte past the cap rather than trusting fstat's size: a file that grows while read is still capped.
     for (;;) {
-      throwIfCancelled();
+      throwIfCancelled(opts.signal);
       const buf = Buffer.allocUnsafe(Math.min(CHUNK, cap + 1 - total));
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
@@ -85,7 +87,7 @@ export async function checkRegularFile(path: string, opts: ReadFileOptions): Pro
 
 /** Opens without blocking (a FIFO with no writer would block a plain open forever), then asks what it opened. */
 async function openRegular(path: string, opts: ReadFileOptions): Promise<FileHandle> {
-  throwIfCancelled();
+  throwIfCancelled(opts.signal);
   let fh: FileHandle;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);

@@ -6,6 +6,7 @@ import { createPrivateKey, createPublicKey, type X509Certificate } from 'node:cr
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { capture, type CaptureOptions } from '../runner/capture.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { certTextArgs, jksListArgs, pkcs12KeyArgs, pkcs12ListArgs } from '../steps/read.js';
 import { keyFacts, type KeyFacts } from './key.js';
 import { checkRegularFile } from './read-file.js';
@@ -27,8 +28,6 @@ export interface ReadStore {
   /** For a PKCS12 key entry: whether the private key matches the leaf certificate. */
   readonly keyMatches?: boolean;
 }
-
-const PASSWORD_ENV = 'KAFKA_MTLS_STORE_PASSWORD';
 
 /** JKS and JCEKS files start with a magic number; anything else is taken for PKCS12 (DER). */
 export async function storeType(path: string): Promise<'PKCS12' | 'JKS'> {
@@ -93,14 +92,8 @@ export async function readStore(
   option = '[dir]',
   cache: CertCache = new Map(),
 ): Promise<ReadStore> {
-  // keytool and openssl read the store by its path: a FIFO would keep them waiting until the time-out.
-  await checkRegularFile(path, { kind: 'store', option });
-  const type = await storeType(path);
-  const listed = type === 'PKCS12' ? await listPkcs12(path, opts) : await listWithKeytool(path, opts);
-  if ('error' in listed) {
-    const { error, unsupportedAlgorithm } = listed;
-    return { path, type, opened: false, error, ...(unsupportedAlgorithm ? { unsupportedAlgorithm } : {}), entries: [] };
-  }
+  const listed = await listStore(path, opts, option);
+  if (!listed.opened) return { ...listed, entries: [] };
   const withInfos = await Promise.all(
     listed.entries.map(async (e) => ({
       ...e,
@@ -109,7 +102,33 @@ export async function readStore(
       ),
     })),
   );
-  return { path, type, opened: true, entries: withInfos, keyMatches: listed.keyMatches };
+  return { path, type: listed.type, opened: true, entries: withInfos, keyMatches: listed.keyMatches };
+}
+
+/** A store's entries as its tool lists them, each certificate as PEM, not yet read: what readStore reads in full. */
+export type ListedStore = Omit<ReadStore, 'entries'> & { readonly entries: readonly StoreEntry[] };
+
+/**
+ * A store opened by the one reader verify uses (openssl for PKCS12, keytool for JKS or a PKCS12 openssl cannot
+ * decrypt), its certificates left as PEM for the caller to read. `compareKey: false` skips the PKCS12 private key's
+ * comparison with its certificate (another openssl run). Throws UsageError (naming `option`) for what is not a
+ * regular file within the store cap.
+ */
+export async function listStore(
+  path: string,
+  opts: CaptureOptions,
+  option = '[dir]',
+  { compareKey = true }: { compareKey?: boolean } = {},
+): Promise<ListedStore> {
+  // keytool and openssl read the store by its path: a FIFO would keep them waiting until the time-out.
+  await checkRegularFile(path, { kind: 'store', option, signal: opts.signal });
+  const type = await storeType(path);
+  const listed = type === 'PKCS12' ? await listPkcs12(path, opts, compareKey) : await listWithKeytool(path, opts);
+  if ('error' in listed) {
+    const { error, unsupportedAlgorithm } = listed;
+    return { path, type, opened: false, error, ...(unsupportedAlgorithm ? { unsupportedAlgorithm } : {}), entries: [] };
+  }
+  return { path, type, opened: true, entries: listed.entries, keyMatches: listed.keyMatches };
 }
 
 function readCached(pem: string, opts: CaptureOptions, cache: CertCache): Promise<CertInfo | undefined> {
@@ -135,8 +154,11 @@ const UNSUPPORTED_ALGORITHM = /:unsupported:.*Algorithm \(([^\s:)]+)/;
  * A PKCS12 store as Java would see it, and whether its private key matches the key entry's certificate. One this
  * openssl cannot decrypt is listed by keytool, as the Java client that reads it would (the key is then not compared).
  */
-async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
-  const r = await capture('openssl', pkcs12ListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+async function listPkcs12(path: string, opts: CaptureOptions, compareKey = true): Promise<Listed> {
+  const r = await capture('openssl', pkcs12ListArgs(path, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   const listing = r.ok ? parseOpensslPkcs12(r.raw.stdout, r.raw.stderr) : undefined;
   if (!listing) {
     const algorithm = UNSUPPORTED_ALGORITHM.exec(r.raw.stderr)?.[1];
@@ -145,12 +167,16 @@ async function listPkcs12(path: string, opts: CaptureOptions): Promise<Listed> {
     return 'error' in byKeytool ? { ...byKeytool, unsupportedAlgorithm: algorithm } : byKeytool;
   }
   const leaf = listing.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.certs[0]?.pem;
-  return { entries: listing.entries, keyMatches: leaf ? await keyMatchesCert(path, leaf, opts) : undefined };
+  const keyMatches = leaf && compareKey ? await keyMatchesCert(path, leaf, opts) : undefined;
+  return { entries: listing.entries, keyMatches };
 }
 
 /** A store through keytool (a JKS, or a PKCS12 openssl cannot decrypt), each certificate as PEM (-rfc). */
 async function listWithKeytool(path: string, opts: CaptureOptions): Promise<Listed> {
-  const r = await capture('keytool', jksListArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+  const r = await capture('keytool', jksListArgs(path, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   if (!r.ok) return { error: lastLine(r.stdout + r.stderr) };
   return { entries: parseKeytoolList(r.raw.stdout)?.entries ?? [] };
 }
@@ -160,7 +186,10 @@ async function listWithKeytool(path: string, opts: CaptureOptions): Promise<List
  * read PKCS12), node:crypto compares the public keys. The key only passes through a pipe and this process's memory.
  */
 async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOptions): Promise<boolean> {
-  const key = await capture('openssl', pkcs12KeyArgs(path, PASSWORD_ENV), { ...opts, secretEnv: [PASSWORD_ENV] });
+  const key = await capture('openssl', pkcs12KeyArgs(path, STORE_PASSWORD_ENV), {
+    ...opts,
+    secretEnv: [STORE_PASSWORD_ENV],
+  });
   const cert = parseX509(leafPem);
   if (!key.ok || !cert) return false;
   try {
@@ -174,5 +203,3 @@ async function keyMatchesCert(path: string, leafPem: string, opts: CaptureOption
 function lastLine(text: string): string {
   return text.trim().split('\n').pop() ?? '';
 }
-
-export { PASSWORD_ENV };

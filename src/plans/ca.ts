@@ -1,5 +1,5 @@
 import type { CaSpec, ExternalCa } from '../model/cluster.js';
-import { CA_KEY_PASSWORD_ENV } from '../pki/own-ca.js';
+import { CA_KEY_PASSWORD_ENV } from '../model/secret-names.js';
 import type { OutputFile, Step } from '../runner/step.js';
 import { createCa } from '../steps/openssl.js';
 
@@ -12,16 +12,6 @@ import { createCa } from '../steps/openssl.js';
 
 export const CHAIN_FILE = 'ca-chain.crt';
 export const ROOT_FILE = 'ca-root.crt';
-
-/** Step ids that make or bring the CA: an apply keeps the CA it has. */
-export const CA_STEP_IDS = [
-  'ca.config',
-  'ca.create',
-  'ca.import-cert',
-  'ca.import-key',
-  'ca.chain',
-  'ca.root',
-] as const;
 
 /** Where a layout keeps its CA: the openssl config it is made from, its key and its certificate. */
 export interface CaNames {
@@ -68,6 +58,7 @@ export function caFiles(ca: CaSpec, f: CaNames, config: Step): CaFiles {
 function ownCaFiles(ext: ExternalCa, f: CaNames): CaFiles {
   const write = (id: string, path: string, content: string, title: string): Step => ({
     id,
+    role: 'ca',
     title: `Write ${path}: ${title}`,
     action: { kind: 'write', path, content },
     reads: [],
@@ -77,6 +68,7 @@ function ownCaFiles(ext: ExternalCa, f: CaNames): CaFiles {
     write('ca.import-cert', f.caCert, `${ext.certPem.trim()}\n`, `your CA's certificate (${ext.subject})`),
     {
       id: 'ca.import-key',
+      role: 'ca',
       title: `Copy your CA's key to ${f.caKey} (0600${ext.keyEncrypted ? ', still encrypted' : ''})`,
       action: { kind: 'copy', from: ext.key, to: f.caKey },
       reads: [ext.key],

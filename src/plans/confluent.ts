@@ -40,6 +40,7 @@ function trust(c: PipelineContext): Step[] {
   return [
     {
       id: 'ca.pem',
+      role: 'ca-pem',
       title: `Write ${f.caPem}: the CA certificate, then its key, as the write-up builds it (0600)`,
       action: { kind: 'concat', from: [f.caCert, f.caKey], to: f.caPem },
       reads: [f.caCert, f.caKey],
@@ -47,6 +48,7 @@ function trust(c: PipelineContext): Step[] {
     },
     importTrustedCert({
       id: 'truststore.create',
+      role: 'truststore',
       title: `Make the truststore: the CA as ${TRUSTSTORE_ALIAS.toLowerCase()}`,
       store: TRUST_BASE,
       alias: TRUSTSTORE_ALIAS,
@@ -56,6 +58,7 @@ function trust(c: PipelineContext): Step[] {
     }),
     checkPkcs12Store({
       id: 'truststore.check',
+      role: 'truststore-check',
       store: TRUST_BASE,
       passwordEnv: pw,
       expect: { type: 'PKCS12', entries: [{ alias: TRUSTSTORE_ALIAS, entryType: 'trustedCertEntry' }] },
@@ -80,6 +83,8 @@ function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
     // The write-up's check, `keytool -list -v`: one PrivateKeyEntry, a chain of 2, owner and issuer as planned.
     checkStore({
       id: `${who.id}.check`,
+      owner: who.id,
+      role: 'keystore-check',
       store: w.keystore,
       storeType: 'pkcs12',
       passwordEnv: pw,
@@ -98,6 +103,8 @@ function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
     }),
     {
       id: `${who.id}.truststore`,
+      owner: who.id,
+      role: 'truststore',
       title: `Copy the truststore to ${w.truststore}`,
       action: { kind: 'copy', from: TRUST_BASE, to: w.truststore },
       reads: [TRUST_BASE],
@@ -114,6 +121,7 @@ const confluent: LayoutRecipe = {
   configs: (who) => [
     writeStep(
       `${who.id}.config`,
+      { owner: who.id, role: 'config' },
       files(who).config,
       renderTemplate(loadTemplate('confluent-leaf.cnf'), {
         leaf_bits: String(who.keyBits),

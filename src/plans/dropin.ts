@@ -22,7 +22,7 @@ import { loadTemplate, renderTemplate } from './templates.js';
  * made as the script makes them, so that nothing downstream changes.
  */
 
-export { STORE_PASSWORD_ENV } from '../model/passwords.js';
+export { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 
 /** Trusted-entry aliases the script's keytool commands give (keytool stores aliases in lower case). */
 export const KEYSTORE_CA_ALIAS = 'ca.crt';
@@ -54,9 +54,10 @@ function files(who: Identity): PipelineFiles {
 /** The CA as each keystore's first entry, and the server truststore holding it alone. */
 function trust(c: PipelineContext): Step[] {
   const { cluster, passwords: pws } = c;
-  const bases = pws.generated
+  const bases: Array<{ id: string; owner?: string; who: string; store: string; env: string }> = pws.generated
     ? cluster.identities.map((who) => ({
         id: `${who.id}.base`,
+        owner: who.id,
         who: `${who.alias}'s keystore`,
         store: baseOf(who, pws),
         env: pws.keystore(who),
@@ -73,6 +74,8 @@ function trust(c: PipelineContext): Step[] {
     ...bases.map((b) =>
       importTrustedCert({
         id: b.id,
+        owner: b.owner,
+        role: 'keystore-base',
         title: `Make the base of ${b.who}: the CA as trusted entry ${KEYSTORE_CA_ALIAS}`,
         store: b.store,
         alias: KEYSTORE_CA_ALIAS,
@@ -83,6 +86,7 @@ function trust(c: PipelineContext): Step[] {
     ),
     importTrustedCert({
       id: 'truststore.create',
+      role: 'truststore',
       title: `Make ${f.serverTruststore} with the CA as ${TRUSTSTORE_CA_ALIAS}`,
       store: f.serverTruststore,
       // The script passes CARoot; keytool lower-cases aliases in both JKS and PKCS12.
@@ -103,6 +107,8 @@ function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
   return [
     {
       id: `${who.id}.keystore`,
+      owner: who.id,
+      role: 'keystore',
       title: `Start ${store} from the base holding the CA`,
       action: { kind: 'copy', from: base, to: store },
       reads: [base],
@@ -116,7 +122,7 @@ function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
       storeType: type,
       passwordEnv: pw,
     }),
-    storeCheck(`${who.id}.check`, store, type, pw, [
+    storeCheck(`${who.id}.check`, { owner: who.id, role: 'keystore-check' }, store, type, pw, [
       { alias: who.alias, entryType: 'PrivateKeyEntry', chainLength: c.ca.chainLength },
       { alias: KEYSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
     ]),
@@ -130,11 +136,13 @@ const dropIn: LayoutRecipe = {
   configs: (who) => [
     writeStep(
       `${who.id}.config`,
+      { owner: who.id, role: 'config' },
       scratch(who, 'req.cnf'),
       renderTemplate(loadTemplate('leaf-req.cnf'), { dn: { lines: who.subject } }),
     ),
     writeStep(
       `${who.id}.ext`,
+      { owner: who.id, role: 'config' },
       f.ext(who),
       renderTemplate(loadTemplate('ext.cnf'), { alt_names: { lines: altNameLines(who) } }),
     ),
@@ -153,12 +161,18 @@ const dropIn: LayoutRecipe = {
     }),
   keystore,
   finish: (c) => [
-    storeCheck('truststore.check', f.serverTruststore, c.cluster.storeType, c.passwords.truststore, [
-      { alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' },
-    ]),
+    storeCheck(
+      'truststore.check',
+      { role: 'truststore-check' },
+      f.serverTruststore,
+      c.cluster.storeType,
+      c.passwords.truststore,
+      [{ alias: TRUSTSTORE_CA_ALIAS, entryType: 'trustedCertEntry' }],
+    ),
     {
       // The two truststores hold the same single entry: a copy saves a keytool run.
       id: 'truststore.client',
+      role: 'truststore',
       title: `Copy ${f.serverTruststore} to ${f.clientTruststore}`,
       action: { kind: 'copy', from: f.serverTruststore, to: f.clientTruststore },
       reads: [f.serverTruststore],

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Cluster, Identity } from '../model/cluster.js';
-import type { Step } from '../runner/step.js';
+import { purposeOf, type Step, type StepPurpose } from '../runner/step.js';
 import type { StorePasswords } from '../model/passwords.js';
 import { COMPOSE_FILE, emitFiles, PRINCIPALS_FILE, type CredsFiles, type Emit } from '../model/layouts.js';
 import {
@@ -35,15 +35,21 @@ export const TRUSTSTORE_PLACEHOLDER = '<truststore-password>';
 
 /** The cp-kafka image's three credentials files of an identity, each holding one password (0600). */
 export function credsSteps(who: Identity, c: CredsFiles, pws: StorePasswords): Step[] {
+  const purpose: StepPurpose = { owner: who.id, role: 'creds' };
   return [
-    secretStep(`${who.id}.keystore-creds`, c.keystore, 'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)', [
-      { secretEnv: pws.keystore(who) },
-    ]),
-    secretStep(`${who.id}.sslkey-creds`, c.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', [
+    secretStep(
+      `${who.id}.keystore-creds`,
+      purpose,
+      c.keystore,
+      'the keystore password (KAFKA_SSL_KEYSTORE_CREDENTIALS)',
+      [{ secretEnv: pws.keystore(who) }],
+    ),
+    secretStep(`${who.id}.sslkey-creds`, purpose, c.key, 'the key password (KAFKA_SSL_KEY_CREDENTIALS)', [
       { secretEnv: pws.keystore(who) },
     ]),
     secretStep(
       `${who.id}.truststore-creds`,
+      purpose,
       c.truststore,
       'the truststore password (KAFKA_SSL_TRUSTSTORE_CREDENTIALS)',
       [{ secretEnv: pws.truststore }],
@@ -70,7 +76,8 @@ export function emitSteps(cluster: Cluster, layout: LayoutView, emits: readonly 
   if (want.has('compose')) emitCompose(e);
   if (want.has('kubernetes')) emitKubernetes(e);
   if (want.has('kubernetes-per-broker')) emitKubernetesPerBroker(e);
-  if (want.has('principals')) e.out.write('principals', PRINCIPALS_FILE, '', principalsText(cluster));
+  if (want.has('principals'))
+    e.out.write('principals', { role: 'output' }, PRINCIPALS_FILE, '', principalsText(cluster));
   return { steps: e.out.steps, outputs: e.out.outputs, usage: e.out.usage };
 }
 
@@ -101,11 +108,17 @@ function credentials(e: Emitting, who: Identity): string {
   const path = emitFiles.credentials(who, dir, pws.generated);
   const title = "the store passwords, for Kafka's FileConfigProvider";
   e.out.secret(
-    secretStep(`credentials${own ? `.${who.id}` : ''}`, path, title, [
-      { key: 'keystore.password', secretEnv: pws.keystore(who) },
-      { key: 'key.password', secretEnv: pws.keystore(who) },
-      { key: 'truststore.password', secretEnv: pws.truststore },
-    ]),
+    secretStep(
+      `credentials${own ? `.${who.id}` : ''}`,
+      { owner: own ? who.id : undefined, role: 'output' },
+      path,
+      title,
+      [
+        { key: 'keystore.password', secretEnv: pws.keystore(who) },
+        { key: 'key.password', secretEnv: pws.keystore(who) },
+        { key: 'truststore.password', secretEnv: pws.truststore },
+      ],
+    ),
   );
   return path;
 }
@@ -130,7 +143,8 @@ function passwordRefs(e: Emitting, who: Identity): PasswordRefs | undefined {
 /** A properties file: with literal passwords the runner fills the placeholders in, and the file is a secret. */
 function writeProperties(e: Emitting, who: Identity, id: string, path: string, title: string, content: string) {
   const pws = e.ctx.passwords;
-  if (e.ctx.deployment.passwords !== 'literal') return e.out.write(id, path, title, content);
+  const purpose: StepPurpose = { owner: who.id, role: 'output' };
+  if (e.ctx.deployment.passwords !== 'literal') return e.out.write(id, purpose, path, title, content);
   const fill = pws.generated
     ? [
         { marker: KEYSTORE_PLACEHOLDER, secretEnv: pws.keystore(who) },
@@ -140,6 +154,7 @@ function writeProperties(e: Emitting, who: Identity, id: string, path: string, t
   e.out.add(
     {
       id,
+      ...purpose,
       title: `Write ${path}: ${title}, with the passwords (0600)`,
       action: { kind: 'write', path, content, fill },
       reads: [],
@@ -159,6 +174,8 @@ function emitPem(e: Emitting): void {
     out.add(
       {
         id: `pem.ca${f.dir ? `.${who.id}` : ''}`,
+        // The flat directory's ca.pem is every identity's.
+        ...purposeOf({ owner: f.dir ? who.id : undefined, role: 'trusted-pem' }),
         title: `Write ${p.ca}: the CA certificate alone`,
         action: { kind: 'copy', from: layout.caCert, to: p.ca },
         reads: [layout.caCert],
@@ -169,6 +186,8 @@ function emitPem(e: Emitting): void {
     out.add(
       {
         id: `${who.id}.pem-chain`,
+        owner: who.id,
+        role: 'output',
         title: `Write ${p.chain}: the certificate, then the CA`,
         action: { kind: 'concat', from: [f.cert, ...layout.chain], to: p.chain },
         reads: [f.cert, ...layout.chain],
@@ -179,6 +198,8 @@ function emitPem(e: Emitting): void {
     out.add(
       {
         id: `${who.id}.pem-key`,
+        owner: who.id,
+        role: 'output',
         title: `Write ${p.key}: the private key, PKCS#8, unencrypted (0600)`,
         action: { kind: 'copy', from: f.key, to: p.key },
         reads: [f.key],
@@ -260,6 +281,7 @@ function emitCompose(e: Emitting): void {
   );
   e.out.write(
     'compose',
+    { role: 'output' },
     COMPOSE_FILE,
     "each broker's environment block for the cp-kafka image",
     composeFile(services, posix.join(ctx.outDir, COMPOSE_FILE), where),

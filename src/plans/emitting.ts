@@ -2,7 +2,7 @@ import type { Cluster, Identity } from '../model/cluster.js';
 import type { Deployment } from '../model/deployment.js';
 import type { CredsFiles } from '../model/layouts.js';
 import type { StorePasswords } from '../model/passwords.js';
-import type { OutputFile, Step, WriteSecretAction } from '../runner/step.js';
+import { purposeOf, type OutputFile, type Step, type StepPurpose, type WriteSecretAction } from '../runner/step.js';
 
 /**
  * What every output of --emit is built from (plans/emits.ts, plans/kubernetes.ts): where a layout keeps each
@@ -51,9 +51,16 @@ export interface Emitted {
   readonly usage: string[];
 }
 
-export function secretStep(id: string, path: string, title: string, entries: WriteSecretAction['entries']): Step {
+export function secretStep(
+  id: string,
+  purpose: StepPurpose,
+  path: string,
+  title: string,
+  entries: WriteSecretAction['entries'],
+): Step {
   return {
     id,
+    ...purposeOf(purpose),
     title: `Write ${path}: ${title} (0600)`,
     action: { kind: 'write-secret', path, entries },
     reads: [],
@@ -70,9 +77,10 @@ export class Outputs {
     if (!this.steps.some((s) => s.id === step.id)) this.steps.push(step);
     for (const f of files) if (!this.outputs.some((o) => o.path === f.path)) this.outputs.push(f);
   }
-  write(id: string, path: string, title: string, content: string): void {
+  write(id: string, purpose: StepPurpose, path: string, title: string, content: string): void {
     const step: Step = {
       id,
+      ...purposeOf(purpose),
       title: `Write ${path}${title ? `: ${title}` : ''}`,
       action: { kind: 'write', path, content },
       reads: [],

@@ -1,7 +1,7 @@
 /** generate's plan, pure: validated parameters and the store type to use → the cluster, its plan, its passwords. */
 import { describeStatefulSet, type Cluster, type StoreType } from '../model/cluster.js';
 import { GENERATED_PASSWORDS, generateSecrets, SHARED_PASSWORD } from '../model/passwords.js';
-import type { GenerateParams } from '../options/params.js';
+import type { RunParams } from '../options/params.js';
 import type { SecretEnv } from '../secrets.js';
 import type { Plan } from '../runner/step.js';
 import { buildConfluentPlan } from './confluent.js';
@@ -9,7 +9,7 @@ import { buildDropInPlan } from './dropin.js';
 
 /** The layout's plan for a cluster. */
 export function buildPlan(
-  params: Pick<GenerateParams, 'layout' | 'emit' | 'out' | 'deployment' | 'generatePasswords'>,
+  params: Pick<RunParams, 'layout' | 'emit' | 'out' | 'deployment' | 'generatePasswords'>,
   cluster: Cluster,
   ca: { readonly v1Ca?: boolean; readonly trusted?: readonly string[] } = {},
 ): Plan {
@@ -19,8 +19,8 @@ export function buildPlan(
   return build(cluster, { emit, outDir, deployment, passwords, v1Ca: ca.v1Ca, trusted: ca.trusted });
 }
 
-export interface GeneratePlan {
-  readonly params: GenerateParams;
+export interface PlannedRun {
+  readonly params: RunParams;
   readonly cluster: Cluster;
   readonly plan: Plan;
   /** The generated store passwords, by variable (--generate-passwords); else empty. */
@@ -31,7 +31,7 @@ export interface GeneratePlan {
  * The cluster the parameters describe (the config file's, or the StatefulSet of the flags), signed by your own CA
  * when one is given, and its plan. `storeType` replaces 'auto' once the JDK's default is known.
  */
-export function planCluster(given: GenerateParams, storeType: StoreType): GeneratePlan {
+export function planCluster(given: RunParams, storeType: StoreType): PlannedRun {
   const params = { ...given, storeType };
   const described: Cluster = params.configCluster
     ? { ...params.configCluster, storeType }

@@ -14,7 +14,7 @@ import {
   statefulSetOf,
   type StatefulSetShape,
 } from '../model/kubernetes.js';
-import type { ManifestEntry, Step } from '../runner/step.js';
+import { purposeOf, type ManifestEntry, type Step, type StepPurpose } from '../runner/step.js';
 import type { Emitting } from './emitting.js';
 import { cpKafkaEnv, hostOf, listenerLines, superUsersLine } from './settings.js';
 
@@ -30,6 +30,7 @@ const base = posix.basename;
 /** A Secret manifest step; its name and keys checked against the API server's rules, which the plan guarantees. */
 function manifestStep(
   id: string,
+  purpose: StepPurpose,
   path: string,
   title: string,
   secret: { name: string; namespace?: string; type: 'Opaque' | 'kubernetes.io/tls'; comment?: string },
@@ -41,6 +42,7 @@ function manifestStep(
     throw new Error(`Secret ${secret.name}: no valid Kubernetes object (key ${String(bad)})`);
   return {
     id,
+    ...purposeOf(purpose),
     title: `Write ${path}: ${title} (0600)`,
     action: { kind: 'secret-manifest', path, ...secret, entries },
     reads: [...new Set(entries.flatMap((x) => ('files' in x ? x.files : [])))],
@@ -57,6 +59,7 @@ function storesSecret(e: Emitting, who: Identity): void {
   e.out.secret(
     manifestStep(
       `${who.id}.k8s-stores`,
+      { owner: who.id, role: 'output' },
       stores,
       `Secret ${name} with the keystore, truststore and their passwords`,
       { name, namespace: e.ctx.deployment.namespace, type: 'Opaque' },
@@ -79,6 +82,7 @@ function tlsSecret(e: Emitting, who: Identity): void {
   e.out.secret(
     manifestStep(
       `${who.id}.k8s-tls`,
+      { owner: who.id, role: 'output' },
       tls,
       `Secret ${name} with tls.crt (chain), tls.key (PKCS#8) and ca.crt${
         e.layout.trusted.length > 1 ? ` (${e.layout.trusted.join(' + ')})` : ''
@@ -102,7 +106,7 @@ export function emitKubernetesPerBroker(e: Emitting): void {
 
 export function emitKubernetes(e: Emitting): void {
   const shape = statefulSetOf(e.brokers.map((b) => b.alias));
-  // parseGenerateOptions refuses such brokers with --emit kubernetes, naming the option.
+  // parseRunOptions refuses such brokers with --emit kubernetes, naming the option.
   if ('problem' in shape) throw new Error(`--emit kubernetes ${shape.problem}`);
   const files = emitFiles.kubernetesBrokers(shape.name);
   const secretName = `${shape.name}-brokers`;
@@ -110,6 +114,7 @@ export function emitKubernetes(e: Emitting): void {
   for (const who of e.clients) storesSecret(e, who);
   e.out.write(
     'k8s.statefulset',
+    { role: 'output' },
     files.statefulSet,
     `StatefulSet ${shape.name}: the Secret ${secretName} mounted whole, each pod picking its keystore by its name`,
     statefulSetYaml(e, shape, secretName, files.secret),
@@ -135,6 +140,7 @@ function brokersSecret(e: Emitting, name: string, files: { secret: string; state
   const count = e.brokers.length;
   return manifestStep(
     'k8s.brokers',
+    { role: 'output' },
     files.secret,
     `Secret ${name} with the ${count} brokers' keystores, the truststore and their credentials files`,
     {

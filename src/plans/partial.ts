@@ -1,18 +1,16 @@
 import type { Cluster } from '../model/cluster.js';
-import type { OutputFile, Plan, Step } from '../runner/step.js';
-import { CA_STEP_IDS } from './ca.js';
+import type { OutputFile, Plan, Step, StepRole } from '../runner/step.js';
 
 /**
  * The part of a full plan that an apply runs in a copy of the existing
  * directory: the steps of the identities to create or reissue, and the
  * shared files that depend on the set of identities (principals, compose),
  * but never the CA's creation; kept identities' files are not touched.
+ * Steps are picked by what they are for (their owner and role), never by the text of their ids.
  */
 
-/** Steps that make the CA: an apply never runs them. */
-const CA_STEPS = new Set<string>(CA_STEP_IDS);
-/** Steps that make a file from the CA alone: kept when the file is there, made again when it is missing. */
-const SHARED_STEPS = new Set<string>(['ca.pem', 'truststore.create', 'truststore.client']);
+/** Shared steps that make a file from the CA alone: kept when the file is there, made again when it is missing. */
+const FROM_THE_CA: ReadonlySet<StepRole> = new Set<StepRole>(['ca-pem', 'truststore']);
 
 export function restrictPlan(
   plan: Plan,
@@ -22,17 +20,18 @@ export function restrictPlan(
   skip: (s: Step) => boolean = () => false,
   remake: ReadonlySet<string> = new Set(),
 ): Plan {
-  const others = cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id);
-  const ofOther = (s: Step) => others.some((id) => s.id.startsWith(`${id}.`) || s.id.endsWith(`.${id}`));
+  const others = new Set(cluster.identities.filter((i) => !only.has(i.alias)).map((i) => i.id));
+  const ofOther = (s: Step) => s.owner !== undefined && others.has(s.owner);
   // A kept identity's file made from the CA or the password alone (plans/diff.ts's recreate), to be made again.
   const remade = (s: Step) => s.writes.length > 0 && s.writes.every((f) => remake.has(f));
   const written = new Set<string>();
   const steps: Step[] = [];
   for (const s of plan.steps) {
-    if (CA_STEPS.has(s.id) || skip(s)) continue;
+    // An apply keeps the CA it has.
+    if (s.role === 'ca' || skip(s)) continue;
     // The drop-in's truststores are files of the output: kept. The confluent layout's is a scratch file: made again.
-    // (truststore.client is no step of the client identity's, whatever its id says.)
-    if (SHARED_STEPS.has(s.id) ? s.writes.every((f) => present.has(f)) : ofOther(s) && !remade(s)) continue;
+    const shared = s.owner === undefined && FROM_THE_CA.has(s.role);
+    if (shared ? s.writes.every((f) => present.has(f)) : ofOther(s) && !remade(s)) continue;
     if (!s.reads.every((f) => present.has(f) || written.has(f))) continue;
     steps.push(s);
     for (const f of s.writes) written.add(f);

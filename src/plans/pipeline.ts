@@ -4,7 +4,7 @@ import { DEFAULT_DEPLOYMENT, type Deployment } from '../model/deployment.js';
 import type { Emit } from '../model/layouts.js';
 import { SHARED_PASSWORD, type StorePasswords } from '../model/passwords.js';
 import type { ExpectedStore } from '../pki/stores.js';
-import type { OutputFile, Plan, Step } from '../runner/step.js';
+import { purposeOf, type OutputFile, type Plan, type Step, type StepPurpose } from '../runner/step.js';
 import { checkStore } from '../steps/keytool.js';
 import { checkCa, checkPkcs12Store, createLeafRequest, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { caFiles, type CaFiles, type CaNames } from './ca.js';
@@ -99,14 +99,15 @@ export function altNameLines(who: Identity): Array<[string, string]> {
   return who.sans.map((san) => [`${san.kind}.${++counts[san.kind]}`, san.value]);
 }
 
-export function writeStep(id: string, path: string, content: string): Step {
-  return { id, title: `Write ${path}`, action: { kind: 'write', path, content }, reads: [], writes: [path] };
+export function writeStep(id: string, purpose: StepPurpose, path: string, content: string): Step {
+  const action = { kind: 'write', path, content } as const;
+  return { id, ...purposeOf(purpose), title: `Write ${path}`, action, reads: [], writes: [path] };
 }
 
 export function buildLayoutPlan(cluster: Cluster, recipe: LayoutRecipe, opts: PlanOptions = {}): Plan {
   const serial = opts.serial ?? randomSerialHex;
   const passwords = opts.passwords ?? SHARED_PASSWORD;
-  const config = writeStep('ca.config', recipe.caNames.caConfig, recipe.caConfig(cluster.ca));
+  const config = writeStep('ca.config', { role: 'ca' }, recipe.caNames.caConfig, recipe.caConfig(cluster.ca));
   const v1Ca = opts.v1Ca === true;
   const c: PipelineContext = { cluster, passwords, ca: caFiles(cluster.ca, recipe.caNames, config), v1Ca };
   const steps: Step[] = [
@@ -196,14 +197,17 @@ function identitySteps(who: Identity, recipe: LayoutRecipe, c: PipelineContext, 
  */
 export function storeCheck(
   id: string,
+  purpose: StepPurpose,
   store: string,
   type: Cluster['storeType'],
   passwordEnv: string,
   entries: ExpectedStore['entries'],
 ): Step {
-  if (type === 'pkcs12') return checkPkcs12Store({ id, store, passwordEnv, expect: { type: 'PKCS12', entries } });
+  if (type === 'pkcs12')
+    return checkPkcs12Store({ id, ...purpose, store, passwordEnv, expect: { type: 'PKCS12', entries } });
   return checkStore({
     id,
+    ...purpose,
     store,
     storeType: type,
     passwordEnv,

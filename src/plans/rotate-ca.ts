@@ -6,7 +6,7 @@ import { storeCheck } from './pipeline.js';
 import { confluentFiles, dropInFiles, trustFiles } from '../model/layouts.js';
 import { NEXT, PREVIOUS, type Phase, type State } from '../model/state.js';
 import type { StorePasswords } from '../model/passwords.js';
-import type { OutputFile, Plan, Step } from '../runner/step.js';
+import type { OutputFile, Plan, Step, StepRole } from '../runner/step.js';
 import { exportKeyEntry, importTrustedCert } from '../steps/keytool.js';
 import { checkCa, createCa, extractPkcs12Key } from '../steps/openssl.js';
 import { dropInScratchKey } from './dropin.js';
@@ -58,6 +58,7 @@ export function trustSteps(
   const steps: Step[] = cas.map(([alias, cert], i) =>
     importTrustedCert({
       id: `truststore.add-${i}`,
+      role: 'truststore',
       title: `Add ${cert} to the new truststore as ${alias.toLowerCase()}`,
       store: base,
       alias,
@@ -67,10 +68,11 @@ export function trustSteps(
     }),
   );
   const entries: ExpectedEntry[] = cas.map(([alias]) => ({ alias, entryType: 'trustedCertEntry' }));
-  steps.push(storeCheck('truststore.check', base, storeType, passwordEnv, entries));
+  steps.push(storeCheck('truststore.check', { role: 'truststore-check' }, base, storeType, passwordEnv, entries));
   files.truststores.forEach((t, i) =>
     steps.push({
       id: `truststore.copy-${i}`,
+      role: 'truststore',
       title: `Replace ${t}`,
       action: { kind: 'copy', from: base, to: t },
       reads: [base],
@@ -80,6 +82,7 @@ export function trustSteps(
   files.pems.forEach((p, i) =>
     steps.push({
       id: `pem.ca-${i}`,
+      role: 'trusted-pem',
       title: `Write ${p}: ${cas.map(([, c]) => c).join(' + ')}`,
       action: { kind: 'concat', from: cas.map(([, c]) => c), to: p },
       reads: cas.map(([, c]) => c),
@@ -118,6 +121,7 @@ export function startPlan(
   const steps: Step[] = [
     {
       id: 'ca-next.config',
+      role: 'ca',
       title: `Write ${NEXT.config}`,
       action: { kind: 'write', path: NEXT.config, content: config },
       reads: [],
@@ -219,6 +223,7 @@ function leafKeySteps(who: Identity, key: string, passwordEnv: string): Step[] {
   return [
     exportKeyEntry({
       id: `${who.id}.key-export`,
+      owner: who.id,
       alias: who.alias,
       store: dropInFiles.keystore(who),
       out: p12,
@@ -226,6 +231,7 @@ function leafKeySteps(who: Identity, key: string, passwordEnv: string): Step[] {
     }),
     ...extractPkcs12Key({
       id: `${who.id}.key-read`,
+      owner: who.id,
       alias: who.alias,
       p12,
       bag: `${SCRATCH}/${who.alias}.key-bag.pem`,
@@ -256,6 +262,7 @@ export function reissuePlan(state: State, full: Plan, present: ReadonlySet<strin
   const f = confluentFiles;
   const caPem: Step = {
     id: 'ca.pem',
+    role: 'ca-pem',
     title: `Write ${f.caPem}: the new CA certificate, then its key (0600)`,
     action: { kind: 'concat', from: [f.caCert, f.caKey], to: f.caPem },
     reads: [f.caCert, f.caKey],
@@ -269,7 +276,8 @@ export function reissuePlan(state: State, full: Plan, present: ReadonlySet<strin
 }
 
 /** In reissue, the full plan's truststore and CA-PEM steps are left out: the truststores keep trusting both CAs. */
-const skipInReissue = (s: Step): boolean => /^truststore\.|\.truststore$|^pem\.ca/.test(s.id);
+const TRUST_ROLES: ReadonlySet<StepRole> = new Set<StepRole>(['truststore', 'truststore-check', 'trusted-pem']);
+const skipInReissue = (s: Step): boolean => TRUST_ROLES.has(s.role);
 
 /** The file moves of reissue, before the leaves are signed: the new CA becomes ca.crt/ca.key, the old ca-previous.*. */
 export function reissueMoves(layout: Layout): Array<[string, string]> {

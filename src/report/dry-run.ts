@@ -1,25 +1,17 @@
 /** `generate --dry-run`: a plan as the bash script that does what the run does, step by step. */
+import { resolve } from 'node:path';
 import { planDirs, type Plan, type Step, type Tool } from '../runner/step.js';
 import { describeAction } from '../runner/runner.js';
 import { quoteArg } from '../runner/command.js';
-
-/** Where the run took a secret from, so the script takes it from the same place. */
-export type SecretSource =
-  | {
-      readonly kind: 'env';
-      readonly name: string;
-      readonly fallback?: { readonly value: string; readonly warning: string };
-      /** Set but empty is refused with this sentence, exit 2, as the run refuses it. */
-      readonly emptyRefusal?: string;
-    }
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'random' };
+import { PASSWORD_VARIABLE, type SecretSource } from '../model/secret-names.js';
+import { SCRIPT_DEFAULTS } from '../model/defaults.js';
+import { emptyPasswordError, SCRIPT_DEFAULT_PASSWORD_WARNING } from '../options/password.js';
 
 export interface ScriptOptions {
   readonly tools: Readonly<Record<Tool, string>>;
   readonly defaultOut: string;
   readonly header: string;
-  /** Every variable the plan's steps read, and where the run got its value. */
+  /** Every variable the plan's steps read, and where the run got its value (as the options found it). */
   readonly secrets: ReadonlyMap<string, SecretSource>;
   /**
    * kafka-mtls.json as the run writes it, certificates as STATE_MARK placeholders the script fills in,
@@ -86,17 +78,21 @@ export function planSecretEnv(plan: Plan): string[] {
   return [...names];
 }
 
-/** One variable, declared: its own value when set, else where the run took it from. */
+/**
+ * One variable, declared: its own value when set, else where the run took it from. The script's PASSWORD, set or
+ * not when the plan was made, is read as the script runs, with the run's default and its refusal of an empty one.
+ */
 function secretLines(name: string, source: SecretSource): string[] {
-  if (source.kind === 'random')
+  if (source.kind === 'generated')
     return [`export ${name}="$(openssl rand -base64 18 | tr '+/' '-_')"   # --generate-passwords`];
   if (source.kind === 'file') {
     // As the run reads it (src/options/password.ts): one line end, LF or CR LF, is the file's; $(< file) would
     // keep the CR of a Windows file in the password, and accept a second line or an empty file.
-    const file = quoteArg(source.path);
-    const refuse = (rule: string) => `echo ${quoteArg(`error: ${commentValue(source.path)}: ${rule}`)} >&2; exit 2`;
+    const path = resolve(source.path);
+    const file = quoteArg(path);
+    const refuse = (rule: string) => `echo ${quoteArg(`error: ${commentValue(path)}: ${rule}`)} >&2; exit 2`;
     return [
-      `if [[ -z \${${name}:-} ]]; then   ${comment(`as the run: the file ${commentValue(source.path)}`)}`,
+      `if [[ -z \${${name}:-} ]]; then   ${comment(`as the run: the file ${commentValue(path)}`)}`,
       `  IFS= read -r -d '' ${name} < ${file} || true`,
       `  if [[ $${name} == *$'\\n' ]]; then ${name}=\${${name}%$'\\n'}; ${name}=\${${name}%$'\\r'}; fi`,
       `  if [[ $${name} == *[$'\\r\\n']* ]]; then ${refuse('must hold the password on a single line')}; fi`,
@@ -105,17 +101,20 @@ function secretLines(name: string, source: SecretSource): string[] {
       `export ${name}`,
     ];
   }
-  if (source.name === name) return [`: "\${${name}:?set ${name}}"`, `export ${name}`];
-  const orElse = source.fallback
-    ? `  else echo ${quoteArg(`warning: ${source.fallback.warning}`)} >&2; ${name}=${quoteArg(source.fallback.value)}`
-    : `  else echo ${quoteArg(`set ${name} or ${source.name}`)} >&2; exit 2`;
+  const script = source.kind === 'default' || (source.variable === PASSWORD_VARIABLE && source.option === undefined);
+  const from = source.kind === 'default' ? PASSWORD_VARIABLE : source.variable;
+  if (from === name) return [`: "\${${name}:?set ${name}}"`, `export ${name}`];
+  const warning = quoteArg(`warning: ${SCRIPT_DEFAULT_PASSWORD_WARNING}`);
+  const orElse = script
+    ? `  else echo ${warning} >&2; ${name}=${quoteArg(SCRIPT_DEFAULTS.password)}`
+    : `  else echo ${quoteArg(`set ${name} or ${from}`)} >&2; exit 2`;
   // Set but empty is the run's usage error (PASSWORD=$(cat missing-file)), never a request for the default.
-  const refuseEmpty = source.emptyRefusal
-    ? [`  elif [[ -n \${${source.name}+set} ]]; then echo ${quoteArg(source.emptyRefusal)} >&2; exit 2`]
+  const refuseEmpty = script
+    ? [`  elif [[ -n \${${from}+set} ]]; then echo ${quoteArg(`error: ${emptyPasswordError().message}`)} >&2; exit 2`]
     : [];
   return [
     `if [[ -z \${${name}:-} ]]; then`,
-    `  if [[ -n \${${source.name}:-} ]]; then ${name}=$${source.name}`,
+    `  if [[ -n \${${from}:-} ]]; then ${name}=$${from}`,
     ...refuseEmpty,
     orElse,
     '  fi',

@@ -5,6 +5,7 @@ import {
   CancelledError,
   OutputError,
   StepError,
+  TextfileError,
   ToolMissingError,
   UsageError,
   type Aftermath,
@@ -20,7 +21,7 @@ export function formatError(c: ChalkInstance, e: unknown): string {
     const what = e.aftermath ? formatAftermath(e.aftermath) : 'Nothing was touched.';
     return `${c.yellow(`cancelled${e.signal ? ` (${e.signal})` : ''}.`)} ${what}\n`;
   }
-  if (e instanceof ToolMissingError || e instanceof OutputError) {
+  if (e instanceof ToolMissingError || e instanceof OutputError || e instanceof TextfileError) {
     // The message says what is wrong, the hint what to do: each once.
     const lines = [`${c.red('error:')} ${e.message}`];
     if (e.hint) lines.push(`${c.cyan('hint:')} ${e.hint}`);
@@ -49,6 +50,8 @@ export function failureJson(e: unknown, exitCode: number): Record<string, unknow
     return { ...head, failure: { kind: 'usage', message: e.message, option: e.option, rule: e.rule } };
   if (e instanceof ToolMissingError)
     return { ...head, failure: { kind: 'tool-missing', message: e.message, tool: e.tool, hint: e.hint } };
+  if (e instanceof TextfileError)
+    return { ...head, failure: { kind: 'output', message: e.message, hint: e.hint ?? null } };
   if (e instanceof OutputError) {
     const failure = { kind: 'output', message: e.message, hint: e.hint ?? null, phase: e.phase ?? null };
     return { ...head, failure, ...e.aftermath };

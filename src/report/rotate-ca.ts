@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Phase } from '../model/state.js';
 import { describeAction } from '../runner/runner.js';
 import type { Plan } from '../runner/step.js';
-import type { GenerateResult } from '../output/staged-run.js';
+import type { StagedRunResult } from '../output/staged-run.js';
 import { formatSummary } from './summary.js';
 
 const PHASE_HEAD: Record<Phase, string> = {
@@ -34,6 +34,6 @@ export function describePhase(
 }
 
 /** A phase done: the run's summary, then the rolling restart that comes before the next phase. */
-export function formatRotated(c: ChalkInstance, phase: Phase, run: GenerateResult): string {
+export function formatRotated(c: ChalkInstance, phase: Phase, run: StagedRunResult): string {
   return formatSummary(c, run) + `rotate-ca ${phase} done. ${NEXT_STEP[phase]}\n`;
 }

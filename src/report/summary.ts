@@ -1,13 +1,13 @@
 /** The end of a run that made files: the summary for people, and what --json prints instead. */
 import type { ChalkInstance } from 'chalk';
 import { principalOf } from '../model/cluster.js';
-import type { GenerateResult } from '../output/staged-run.js';
+import type { StagedRunResult } from '../output/staged-run.js';
 import type { Change } from '../plans/diff.js';
 import { formatChanges } from './diff.js';
 import { ms } from './style.js';
 
 /** A run done: the files made, where the old ones and the journal are, and the principals for Kafka's ACLs. */
-export function formatSummary(c: ChalkInstance, r: GenerateResult): string {
+export function formatSummary(c: ChalkInstance, r: StagedRunResult): string {
   const storeDetail = r.records.map((x) => /^(PKCS12|JKS):/i.exec(x.detail ?? '')?.[1]).find(Boolean);
   const lines = [
     '',
@@ -25,7 +25,7 @@ export function formatSummary(c: ChalkInstance, r: GenerateResult): string {
 }
 
 /** What --json prints on success. */
-export function summaryJson(r: GenerateResult): Record<string, unknown> {
+export function summaryJson(r: StagedRunResult): Record<string, unknown> {
   return {
     ok: true,
     out: r.params.out,
@@ -43,12 +43,12 @@ export function summaryJson(r: GenerateResult): Record<string, unknown> {
 }
 
 /** apply's report: the changes made (plan's lines, without its head) and the run's summary; or nothing to do. */
-export function formatApplied(c: ChalkInstance, changes: readonly Change[], run: GenerateResult | undefined): string {
+export function formatApplied(c: ChalkInstance, changes: readonly Change[], run: StagedRunResult | undefined): string {
   if (!run) return 'Nothing to do: every certificate is kept as it is.\n';
   return formatChanges(c, run.params.out, '', changes).split('\n').slice(1).join('\n') + formatSummary(c, run);
 }
 
 /** What apply's --json prints on success: the changes, and the run's summary when there was one. */
-export function appliedJson(changes: readonly Change[], run: GenerateResult | undefined): Record<string, unknown> {
+export function appliedJson(changes: readonly Change[], run: StagedRunResult | undefined): Record<string, unknown> {
   return { changes, ...(run ? summaryJson(run) : { ok: true, out: null }) };
 }

@@ -1,23 +1,14 @@
 import { CancelledError } from '../errors.js';
 
 /**
- * The run's cancellation, for the code that reads options and files and
- * looks at them with openssl and keytool. Those reads sit deep inside parsers
- * that every command shares; src/cli.ts sets the signal once instead of
- * every parser passing it down. Its reason is the signal's name.
+ * The run's cancellation, for the code that reads options and files and looks at them with openssl and keytool.
+ * src/cli.ts makes one AbortSignal, aborted by SIGINT, SIGTERM or SIGHUP with the signal's name as its reason;
+ * it travels as the environment does (CommandIo, a command's deps, the readers' options), so that a reader
+ * stops on the signal it was given, and one given none (a test) is stopped by none.
  */
-let current: AbortSignal | undefined;
-
-export function cancelReadsOn(signal: AbortSignal | undefined): void {
-  current = signal;
-}
-
-export function currentSignal(): AbortSignal | undefined {
-  return current;
-}
 
 /** Throws CancelledError (nothing has been touched yet) once a signal has arrived. */
-export function throwIfCancelled(signal: AbortSignal | undefined = current): void {
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError(undefined, signalName(signal));
 }
 

@@ -1,5 +1,5 @@
 import { CancelledError } from '../errors.js';
-import { currentSignal, signalName, throwIfCancelled } from './cancel.js';
+import { signalName, throwIfCancelled } from './cancel.js';
 import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { execProcess, type Exec } from './exec.js';
@@ -18,8 +18,8 @@ export interface CaptureOptions {
   readonly cwd: string;
   readonly exec?: Exec;
   readonly timeoutMs?: number;
-  /** Stops the command; the run's signal (src/runner/cancel.ts) when unset. */
-  readonly signal?: AbortSignal;
+  /** The run's (CommandIo's): stops the command, which then throws CancelledError. */
+  readonly signal: AbortSignal | undefined;
 }
 
 export interface Captured {
@@ -43,7 +43,7 @@ export async function capture(
   const formatted = formatCommand(opts.tools[tool], args);
   const redactor = new Redactor(opts.secrets, formatted);
   const command = redactor.text(formatted);
-  const signal = opts.signal ?? currentSignal();
+  const { signal } = opts;
   throwIfCancelled(signal);
   const out = await (opts.exec ?? execProcess)({
     file: opts.tools[tool],

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { seaAsset } from './assets.js';
+import { atExit } from './at-exit.js';
 import { childEnv, type Exec, type ExecOutcome, type ExecRequest } from './exec.js';
 import { ENGLISH_JVM_OPTIONS } from './jdk.js';
 import { scratchDir } from './scratch.js';
@@ -52,7 +53,7 @@ function hostClassDir(besidePrefix: string | undefined): Promise<string> {
     const dir = besidePrefix
       ? await mkdtemp(besidePrefix)
       : (await scratchDir({ template: 'kafka-mtls-host-XXXXXX', keep: true })).path;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    atExit(() => rmSync(dir, { recursive: true, force: true }));
     await chmod(dir, 0o700);
     for (const [name, bytes] of classes) if (bytes) await writeFile(join(dir, name), bytes, { mode: 0o600 });
     return dir;
@@ -268,68 +269,16 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
   let starts = 0;
   const inFlight = new Set<Promise<unknown>>();
 
-  const start = async (): Promise<HostProcess | { reason: string }> => {
-    const java = await javaBeside(opts.keytool, opts.pathEnv);
-    if (typeof java !== 'string') return java;
-    let classDir: string;
-    try {
-      classDir = opts.classDir ?? (await hostClassDir(opts.scratchPrefix));
-    } catch (e) {
-      // An unusable TMPDIR, a full or read-only disk: keytool runs as processes instead, with a note.
-      return { reason: `the keytool host's classes could not be written: ${(e as Error).message}` };
-    }
-    const classFile = join(classDir, 'KeytoolHost.class');
-    if (
-      !(await access(classFile).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return { reason: `${classFile} is missing (npm run build compiles it)` };
-    const launch = async (options: readonly string[]): Promise<HostProcess | { reason: string }> => {
-      starts++;
-      const { child } = await startInGroup(
-        java,
-        [...options, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'],
-        // Its output is the protocol, read line by line as it comes: execa keeps none of it (buffer: false).
-        { cwd: opts.cwd, env: childEnv(opts.env), extendEnv: false, stdin: 'pipe', buffer: false, reject: false },
-      );
-      const host = new HostProcess(child);
-      const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);
-      const first = await host.firstLine();
-      clearTimeout(timer);
-      if (first?.startsWith('ready ')) {
-        host.markReady();
-        return host;
-      }
-      host.kill();
-      const said = (host.takeStderr().trim().split('\n')[0] ?? '').trim();
-      return { reason: `${java} could not start the keytool host${said ? `: ${said}` : ''}` };
-    };
-    const first = await launch(HOST_JVM_OPTIONS);
-    if (first instanceof HostProcess || !opts.withoutKeytool || !/--add-exports/.test(first.reason)) return first;
-    return launch(HOST_JVM_OPTIONS.filter((o, i, all) => o !== '--add-exports' && all[i - 1] !== '--add-exports'));
-  };
-
   /** The JVM taking commands: the running one, or a new one once that has ended or is ending. */
   const get = async (): Promise<HostProcess | { reason: string }> => {
     for (;;) {
-      const p = (current ??= start());
+      const p = (current ??= startHost(opts, () => starts++));
       const host = await p;
       if (!(host instanceof HostProcess) || host.accepting) return host;
       // Another command ended it while this one waited: the JVM that replaces it is started once.
       if (current === p) current = undefined;
     }
   };
-
-  /** How often a command is sent again after the JVM ended before starting it (another command ended it). */
-  const RESENDS = 3;
-
-  const canHost = (req: ExecRequest): boolean =>
-    req.file === opts.keytool &&
-    req.input === undefined &&
-    req.cwd === opts.cwd &&
-    Object.entries(req.env).every(([k, v]) => opts.env[k] === v);
 
   const runInHost = async (req: ExecRequest): Promise<ExecOutcome> => {
     for (let sent = 0; sent < RESENDS; sent++) {
@@ -349,48 +298,8 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     return { kind: 'not-started', code: 'EHOST', message };
   };
 
-  const runOn = async (host: HostProcess, req: ExecRequest): Promise<ExecOutcome | 'not-run'> => {
-    const sent = host.send(req.args.filter((a) => !a.startsWith('-J')));
-    if (!sent) return 'not-run';
-    const { id } = sent;
-    let ended: 'timed-out' | 'cancelled' | undefined;
-    const stop = (why: 'timed-out' | 'cancelled') => {
-      ended ??= why;
-      host.kill(id);
-    };
-    const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
-    const onAbort = () => stop('cancelled');
-    req.signal?.addEventListener('abort', onAbort);
-    try {
-      const reply = await sent.reply;
-      if (reply?.kind === 'done') {
-        const jvm = host.takeStderr();
-        report(req, reply.stdout, reply.stderr + jvm);
-        return { kind: 'exited', exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr + jvm };
-      }
-      // The JVM ended: keytool called System.exit after an error (this command's, or another's), or the JVM
-      // was killed (for a time limit or a cancel) or died. Its exit status is that of the command that ended it.
-      const { code, signal } = await host.exited;
-      if (ended) return { kind: ended, ...outputOf(req, reply, host) };
-      // Its last words said nothing of this command: the JVM had not started it.
-      if (reply === undefined && host.ending) return 'not-run';
-      if (reply?.kind === 'lost' || (reply === undefined && host.killed)) {
-        // Another command's end took this one with it: cancelled, after that command's own outcome,
-        // so that a runner reports the command that failed, and this one as cancelled for it.
-        await new Promise((resolve) => setImmediate(resolve));
-        return { kind: 'cancelled', ...outputOf(req, reply, host) };
-      }
-      const out = outputOf(req, reply, host);
-      if (code === null) return { kind: 'killed', signal: String(signal ?? 'unknown'), ...out };
-      return { kind: 'exited', exitCode: code, ...out };
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-    }
-  };
-
   const exec: Exec = (req) => {
-    if (!canHost(req)) return fallback(req);
+    if (!hostable(opts, req)) return fallback(req);
     // Each command runs at once, on a thread of the JVM, its output its own: the runner starts as many
     // steps at once as there are cores.
     const p = runInHost(req);
@@ -414,6 +323,141 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
       if (host instanceof HostProcess) await host.close();
     },
   };
+}
+
+/** How often a command is sent again after the JVM ended before starting it (another command ended it). */
+const RESENDS = 3;
+
+/**
+ * What the JVM can run as the step's own keytool would: a command for this keytool, in this directory, with no
+ * input and only variables the JVM was started with (its environment cannot change). Anything else runs as a
+ * process.
+ */
+function hostable(opts: KeytoolHostOptions, req: ExecRequest): boolean {
+  return (
+    req.file === opts.keytool &&
+    req.input === undefined &&
+    req.cwd === opts.cwd &&
+    Object.entries(req.env).every(([k, v]) => opts.env[k] === v)
+  );
+}
+
+/**
+ * A running host, or why there is none: no `java` beside the keytool, classes that could not be written or are
+ * not built, a JVM that did not say it was ready. `counted` is called for each JVM started.
+ */
+async function startHost(opts: KeytoolHostOptions, counted: () => void): Promise<HostProcess | { reason: string }> {
+  const java = await javaBeside(opts.keytool, opts.pathEnv);
+  if (typeof java !== 'string') return java;
+  let classDir: string;
+  try {
+    classDir = opts.classDir ?? (await hostClassDir(opts.scratchPrefix));
+  } catch (e) {
+    // An unusable TMPDIR, a full or read-only disk: keytool runs as processes instead, with a note.
+    return { reason: `the keytool host's classes could not be written: ${(e as Error).message}` };
+  }
+  const classFile = join(classDir, 'KeytoolHost.class');
+  if (
+    !(await access(classFile).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return { reason: `${classFile} is missing (npm run build compiles it)` };
+  const first = await launchHost(java, classDir, HOST_JVM_OPTIONS, opts, counted);
+  if (first instanceof HostProcess || !opts.withoutKeytool || !/--add-exports/.test(first.reason)) return first;
+  // JDK 8 knows no --add-exports, and a host that runs no keytool command needs none.
+  const withoutExports = HOST_JVM_OPTIONS.filter(
+    (o, i, all) => o !== '--add-exports' && all[i - 1] !== '--add-exports',
+  );
+  return launchHost(java, classDir, withoutExports, opts, counted);
+}
+
+/** Starts one JVM and waits for its "ready" line; one that says anything else, or nothing in time, is killed. */
+async function launchHost(
+  java: string,
+  classDir: string,
+  options: readonly string[],
+  opts: KeytoolHostOptions,
+  counted: () => void,
+): Promise<HostProcess | { reason: string }> {
+  counted();
+  const { child } = await startInGroup(
+    java,
+    [...options, ...(opts.jvmOptions ?? []), '-cp', classDir, 'KeytoolHost'],
+    // Its output is the protocol, read line by line as it comes: execa keeps none of it (buffer: false).
+    { cwd: opts.cwd, env: childEnv(opts.env), extendEnv: false, stdin: 'pipe', buffer: false, reject: false },
+  );
+  const host = new HostProcess(child);
+  const timer = setTimeout(() => host.kill(), READY_TIMEOUT_MS);
+  const first = await host.firstLine();
+  clearTimeout(timer);
+  if (first?.startsWith('ready ')) {
+    host.markReady();
+    return host;
+  }
+  host.kill();
+  const said = (host.takeStderr().trim().split('\n')[0] ?? '').trim();
+  return { reason: `${java} could not start the keytool host${said ? `: ${said}` : ''}` };
+}
+
+/**
+ * One command in a running JVM, ended by its reply, its time limit, a cancel, or the JVM's end; 'not-run' when
+ * the JVM ended before it started the command (the caller sends it to the next JVM).
+ */
+async function runOn(host: HostProcess, req: ExecRequest): Promise<ExecOutcome | 'not-run'> {
+  // -J options configure a JVM of the command's own: the shared one is already running.
+  const sent = host.send(req.args.filter((a) => !a.startsWith('-J')));
+  if (!sent) return 'not-run';
+  const { id } = sent;
+  let ended: 'timed-out' | 'cancelled' | undefined;
+  const stop = (why: 'timed-out' | 'cancelled') => {
+    ended ??= why;
+    host.kill(id);
+  };
+  const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
+  const onAbort = () => stop('cancelled');
+  req.signal?.addEventListener('abort', onAbort);
+  try {
+    const reply = await sent.reply;
+    if (reply?.kind === 'done') {
+      const jvm = host.takeStderr();
+      report(req, reply.stdout, reply.stderr + jvm);
+      return { kind: 'exited', exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr + jvm };
+    }
+    // The JVM ended before it replied to this command: its exit status is that of the command that ended it.
+    const { code, signal } = await host.exited;
+    return await afterJvmEnd(host, req, reply, { code, signal, ended });
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * A command whose JVM ended before it replied: keytool called System.exit after an error (this command's, or
+ * another's), or the JVM was killed (for a time limit or a cancel) or died. `end.ended` says when that was this
+ * command's own time limit or cancel.
+ */
+async function afterJvmEnd(
+  host: HostProcess,
+  req: ExecRequest,
+  reply: Reply | undefined,
+  end: { code: number | null; signal: NodeJS.Signals | null; ended?: 'timed-out' | 'cancelled' },
+): Promise<ExecOutcome | 'not-run'> {
+  const { code, signal, ended } = end;
+  if (ended) return { kind: ended, ...outputOf(req, reply, host) };
+  // Its last words said nothing of this command: the JVM had not started it.
+  if (reply === undefined && host.ending) return 'not-run';
+  if (reply?.kind === 'lost' || (reply === undefined && host.killed)) {
+    // Another command's end took this one with it: cancelled, after that command's own outcome,
+    // so that a runner reports the command that failed, and this one as cancelled for it.
+    await new Promise((resolve) => setImmediate(resolve));
+    return { kind: 'cancelled', ...outputOf(req, reply, host) };
+  }
+  const out = outputOf(req, reply, host);
+  if (code === null) return { kind: 'killed', signal: String(signal ?? 'unknown'), ...out };
+  return { kind: 'exited', exitCode: code, ...out };
 }
 
 /** A command's output once the JVM ended: what it had printed, and what the JVM said as it ended. */

@@ -7,7 +7,7 @@ import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { describeManifest, renderManifest, SECRET_TOO_LARGE_HINT, SecretTooLargeError } from './manifest.js';
 import { execProcess, type Exec, type ExecOutcome } from './exec.js';
-import { hostJvmOptions, keytoolHost } from './keytool-host.js';
+import { hostJvmOptions, keytoolHost, type KeytoolHost } from './keytool-host.js';
 import { isProgressNoise, tailLines, type StepRecord } from './record.js';
 import { dependencies, type Plan, type Step, type Tool } from './step.js';
 
@@ -62,61 +62,93 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  */
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const baseExec = opts.exec ?? execProcess;
-  const keytoolSteps = plan.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'keytool').length;
-  const usesKeytool = keytoolSteps > 0;
-  const host =
-    usesKeytool && opts.keytoolJvm === 'shared'
-      ? keytoolHost(baseExec, {
-          keytool: opts.tools.keytool,
-          cwd: opts.workDir,
-          env: processEnv(keytoolSecrets(plan), opts.secrets, 'keytool host'),
-          jvmOptions: hostJvmOptions(keytoolSteps),
-          ...(opts.scratchPrefix !== undefined ? { scratchPrefix: opts.scratchPrefix } : {}),
-        })
-      : undefined;
+  const host = sharedKeytoolHost(plan, opts, baseExec);
   // The JVM starts while the first keys are made: nothing needs keytool before the CA exists.
   host?.warm();
-  const exec = host?.exec ?? baseExec;
-  const redactor = new Redactor(opts.secrets, publicText(plan, opts.tools));
-  const now = opts.now ?? (() => new Date());
-  const steps = plan.steps;
+  const ctx: StepContext = {
+    ...opts,
+    redactor: new Redactor(opts.secrets, publicText(plan, opts.tools)),
+    exec: host?.exec ?? baseExec,
+    now: opts.now ?? (() => new Date()),
+  };
+  let ran: { records: ReadonlyArray<StepRecord | undefined>; failure?: StepFailure };
+  try {
+    ran = await runSteps(plan.steps, ctx);
+  } finally {
+    // Every step has ended: the JVM goes (or, when it never started, nothing does).
+    await host?.close();
+  }
+  const records = plan.steps.map(
+    (s, i): StepRecord =>
+      ran.records[i] ?? { id: s.id, title: s.title, command: shownCommand(s, ctx), outcome: 'not-run' },
+  );
+  const cancelled = opts.signal?.aborted === true;
+  const keytool = keytoolUse(plan, host);
+  return { records, failure: ran.failure, cancelled, ...(keytool ? { keytool } : {}) };
+}
+
+/** What a step runs with: the run's options, the redactor every shown text goes through, the exec to use. */
+type StepContext = Omit<RunOptions, 'exec' | 'now'> & {
+  readonly redactor: Redactor;
+  readonly exec: Exec;
+  readonly now: () => Date;
+};
+
+/** How many keytool steps the plan has: the host is started only for a plan with some, its JIT sized by them. */
+function keytoolStepCount(plan: Plan): number {
+  return plan.steps.filter((s) => s.action.kind === 'exec' && s.action.tool === 'keytool').length;
+}
+
+/** The shared JVM for the plan's keytool steps (--keytool-jvm shared); none for per-step or a plan without any. */
+function sharedKeytoolHost(plan: Plan, opts: RunOptions, baseExec: Exec): KeytoolHost | undefined {
+  const keytoolSteps = keytoolStepCount(plan);
+  if (keytoolSteps === 0 || opts.keytoolJvm !== 'shared') return undefined;
+  return keytoolHost(baseExec, {
+    keytool: opts.tools.keytool,
+    cwd: opts.workDir,
+    // A JVM's environment is fixed at its start: it gets every secret any keytool step reads.
+    env: processEnv(keytoolSecrets(plan), opts.secrets, 'keytool host'),
+    jvmOptions: hostJvmOptions(keytoolSteps),
+    ...(opts.scratchPrefix !== undefined ? { scratchPrefix: opts.scratchPrefix } : {}),
+  });
+}
+
+/** How keytool ran, for the journal and --json; undefined for a plan without keytool steps. */
+function keytoolUse(plan: Plan, host: KeytoolHost | undefined): RunResult['keytool'] {
+  if (keytoolStepCount(plan) === 0) return undefined;
+  const fallback = host?.unavailable();
+  return { jvm: host && !fallback ? 'shared' : 'per-step', ...(fallback ? { fallback } : {}) };
+}
+
+/**
+ * The scheduler: starts every step whose inputs are done, in startOrder, while a slot is free; at the first
+ * failure (or the caller's signal) starts nothing more and cancels what runs, then waits for all of it to end.
+ * The records of the steps that never started are left undefined.
+ */
+async function runSteps(
+  steps: readonly Step[],
+  ctx: StepContext,
+): Promise<{ records: ReadonlyArray<StepRecord | undefined>; failure?: StepFailure }> {
   const deps = dependencies(steps);
   const order = startOrder(steps, deps);
   const state: Array<'waiting' | 'running' | 'done'> = steps.map(() => 'waiting');
   const records: Array<StepRecord | undefined> = steps.map(() => undefined);
-  const stop = new AbortController();
-  // One listener per running step's process (see cli.ts): as many as the steps that run at once.
-  setMaxListeners(0, stop.signal);
-  const onOuterAbort = () => stop.abort();
-  opts.signal?.addEventListener('abort', onOuterAbort);
-  if (opts.signal?.aborted) stop.abort();
+  const { stop, unlink } = stopWith(ctx.signal);
   let failure: StepFailure | undefined;
   const running = new Set<Promise<void>>();
   let processes = 0;
 
   const runOne = async (i: number): Promise<void> => {
-    const step = steps[i]!;
-    const command = redactor.text(describeAction(step, opts.tools));
-    opts.onEvent?.({ kind: 'start', step, command });
-    const started = now();
-    const result = await performStep(step, command, { ...opts, redactor }, exec, stop.signal);
-    const record: StepRecord = {
-      id: step.id,
-      title: step.title,
-      command,
-      startedAt: started.toISOString(),
-      durationMs: now().getTime() - started.getTime(),
-      ...result.record,
-    };
-    records[i] = record;
+    const result = await runStep(steps[i]!, ctx, stop.signal);
+    records[i] = result.record;
     state[i] = 'done';
     // A step cancelled because another failed is not the failure to report.
-    const cancelledByUs = result.failure?.kind === 'cancelled' && !opts.signal?.aborted;
+    const cancelledByUs = result.failure?.kind === 'cancelled' && !ctx.signal?.aborted;
     if (result.failure && !failure && !cancelledByUs) {
       failure = result.failure;
       stop.abort();
     }
-    opts.onEvent?.({ kind: 'finish', record });
+    ctx.onEvent?.({ kind: 'finish', record: result.record });
   };
 
   try {
@@ -127,7 +159,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
           // The limit is on processes: a file the runner writes itself (a config, a copy) takes a
           // millisecond, and waiting for a slot would hold up the signature that reads it.
           const isProcess = steps[i]!.action.kind === 'exec';
-          if (isProcess && processes >= opts.concurrency) continue;
+          if (isProcess && processes >= ctx.concurrency) continue;
           state[i] = 'running';
           if (isProcess) processes++;
           const p: Promise<void> = runOne(i).finally(() => {
@@ -141,24 +173,46 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
       await Promise.race(running);
     }
   } finally {
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    await host?.close();
+    unlink();
   }
+  return { records, failure };
+}
 
-  const all = steps.map(
-    (s, i): StepRecord =>
-      records[i] ?? {
-        id: s.id,
-        title: s.title,
-        command: redactor.text(describeAction(s, opts.tools)),
-        outcome: 'not-run',
-      },
-  );
-  const fallback = host?.unavailable();
-  const keytool = usesKeytool
-    ? { jvm: host && !fallback ? ('shared' as const) : ('per-step' as const), ...(fallback ? { fallback } : {}) }
-    : undefined;
-  return { records: all, failure, cancelled: opts.signal?.aborted === true, ...(keytool ? { keytool } : {}) };
+/** What stops the steps: aborted at the first failure, and by the caller's signal until `unlink`. */
+function stopWith(outer: AbortSignal | undefined): { stop: AbortController; unlink: () => void } {
+  const stop = new AbortController();
+  // One listener per running step's process (see cli.ts): as many as the steps that run at once.
+  setMaxListeners(0, stop.signal);
+  const onOuterAbort = () => stop.abort();
+  outer?.addEventListener('abort', onOuterAbort);
+  if (outer?.aborted) stop.abort();
+  return { stop, unlink: () => outer?.removeEventListener('abort', onOuterAbort) };
+}
+
+/** One step, from its 'start' event to its record (timed, its command redacted) and its failure if any. */
+async function runStep(
+  step: Step,
+  ctx: StepContext,
+  signal: AbortSignal,
+): Promise<{ record: StepRecord; failure?: StepFailure }> {
+  const command = shownCommand(step, ctx);
+  ctx.onEvent?.({ kind: 'start', step, command });
+  const started = ctx.now();
+  const result = await performStep(step, command, ctx, signal);
+  const record: StepRecord = {
+    id: step.id,
+    title: step.title,
+    command,
+    startedAt: started.toISOString(),
+    durationMs: ctx.now().getTime() - started.getTime(),
+    ...result.record,
+  };
+  return { record, failure: result.failure };
+}
+
+/** A step's command as the run shows it: secrets redacted. */
+function shownCommand(step: Step, ctx: Pick<StepContext, 'redactor' | 'tools'>): string {
+  return ctx.redactor.text(describeAction(step, ctx.tools));
 }
 
 /**
@@ -229,101 +283,127 @@ interface StepResult {
   readonly failure?: StepFailure;
 }
 
-async function performStep(
-  step: Step,
-  command: string,
-  opts: RunOptions & { redactor: Redactor },
-  exec: Exec,
-  signal: AbortSignal,
-): Promise<StepResult> {
-  const shown = (text: string) => opts.redactor.text(text);
-  const fail = (kind: FailureKind, reason: string, extra: Partial<StepFailure> = {}): StepResult => ({
-    record: { outcome: kind === 'cancelled' ? 'cancelled' : 'failed', exitCode: extra.exitCode },
-    failure: { stepId: step.id, title: step.title, command, kind, reason: shown(reason), outputTail: [], ...extra },
-  });
+type ExecAction = Extract<Step['action'], { kind: 'exec' }>;
+type FileAction = Exclude<Step['action'], { kind: 'exec' }>;
+/** A process that ran: it started, whatever became of it. */
+type Ran = Exclude<ExecOutcome, { kind: 'not-started' }>;
+
+/**
+ * Runs one step and judges it. A process is classified in a fixed order (could not start, timed out, cancelled,
+ * killed, non-zero exit, an expected file missing, the check failed), so that no outcome hides an earlier one:
+ * a tool that exits 0 without writing its file still fails.
+ */
+async function performStep(step: Step, command: string, ctx: StepContext, signal: AbortSignal): Promise<StepResult> {
   const a = step.action;
-  if (a.kind !== 'exec') {
-    try {
-      await writeFileAction(step, a, opts);
-    } catch (e) {
-      if (e instanceof SecretTooLargeError) return fail('check-failed', e.message, { hint: SECRET_TOO_LARGE_HINT });
-      return fail('io-error', `could not ${a.kind} the file: ${(e as Error).message}`, { hint: fileHint(e) });
-    }
-    return { record: { outcome: 'ok' } };
-  }
-
-  const env = processEnv(a.secretEnv ?? [], opts.secrets, `step ${step.id}`);
-  const streams = opts.streamOutput ? streamLines(step, opts) : undefined;
-  const outcome: ExecOutcome = await exec({
-    file: opts.tools[a.tool],
-    args: a.args,
-    cwd: opts.workDir,
-    env,
-    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    signal,
-    onOutput: streams ? (stream, text) => streams[stream].write(text) : undefined,
-  });
-  streams?.stdout.end();
-  streams?.stderr.end();
-
+  if (a.kind !== 'exec') return performFileAction(step, a, command, ctx);
+  const outcome = await runProcess(step, a, ctx, signal);
   if (outcome.kind === 'not-started') {
-    return fail('not-started', `${opts.tools[a.tool]} could not be started (${outcome.code})`, {
+    return failed(step, command, ctx, 'not-started', `${ctx.tools[a.tool]} could not be started (${outcome.code})`, {
       hint: outcome.code === 'ENOENT' ? notInstalledHint(a.tool) : undefined,
     });
   }
   // Checks read what the tool wrote; only what is shown (tails, reasons, details) is redacted.
   // Output of a process stopped before it ended may end with the first piece of a secret: hidden as cut.
   const cut = outcome.kind !== 'exited';
-  const stdout = opts.redactor.text(outcome.stdout, cut || !outcome.stdout.endsWith('\n'));
-  const stderr = opts.redactor.text(outcome.stderr, cut || !outcome.stderr.endsWith('\n'));
+  const stdout = ctx.redactor.text(outcome.stdout, cut || !outcome.stdout.endsWith('\n'));
+  const stderr = ctx.redactor.text(outcome.stderr, cut || !outcome.stderr.endsWith('\n'));
   const outputTail = tailLines(stderr.trim() !== '' ? stderr : stdout);
   const tails = { stdoutTail: tailLines(stdout).join('\n'), stderrTail: tailLines(stderr).join('\n') };
-  const withTails = (r: StepResult): StepResult => ({ ...r, record: { ...r.record, ...tails } });
+  // Every failure of a process that ran shows the end of its output.
+  const fail: Fail = (kind, reason, extra = {}) => failed(step, command, ctx, kind, reason, { outputTail, ...extra });
+  const bad = endFailure(a, outcome, ctx, fail) ?? (await outputFailure(step, a, outcome, ctx, fail));
+  if (bad) return { ...bad, record: { ...bad.record, ...tails } };
+  const detail = step.summarize?.({ exitCode: 0, stdout: outcome.stdout, stderr: outcome.stderr });
+  const shown = detail === undefined ? undefined : ctx.redactor.text(detail);
+  return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: shown } };
+}
 
+/** The runner's own file actions (a config, a copy, a secret file): no process, so only an I/O error can fail. */
+async function performFileAction(step: Step, a: FileAction, command: string, ctx: StepContext): Promise<StepResult> {
+  try {
+    await writeFileAction(step, a, ctx);
+  } catch (e) {
+    if (e instanceof SecretTooLargeError)
+      return failed(step, command, ctx, 'check-failed', e.message, { hint: SECRET_TOO_LARGE_HINT });
+    return failed(step, command, ctx, 'io-error', `could not ${a.kind} the file: ${(e as Error).message}`, {
+      hint: fileHint(e),
+    });
+  }
+  return { record: { outcome: 'ok' } };
+}
+
+/** The step's process, with its secrets in its environment; --verbose gets its output line by line as it comes. */
+async function runProcess(step: Step, a: ExecAction, ctx: StepContext, signal: AbortSignal): Promise<ExecOutcome> {
+  const env = processEnv(a.secretEnv ?? [], ctx.secrets, `step ${step.id}`);
+  const streams = ctx.streamOutput ? streamLines(step, ctx) : undefined;
+  const outcome = await ctx.exec({
+    file: ctx.tools[a.tool],
+    args: a.args,
+    cwd: ctx.workDir,
+    env,
+    timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    signal,
+    onOutput: streams ? (stream, text) => streams[stream].write(text) : undefined,
+  });
+  streams?.stdout.end();
+  streams?.stderr.end();
+  return outcome;
+}
+
+/** A step's failure, as `failed` makes it, for the step and command at hand. */
+type Fail = (kind: FailureKind, reason: string, extra?: Partial<StepFailure>) => StepResult;
+
+/** How the process ended, when not with exit 0: timed out, cancelled, killed, or another exit code (and its hint). */
+function endFailure(a: ExecAction, outcome: Ran, ctx: StepContext, fail: Fail): StepResult | undefined {
   if (outcome.kind === 'timed-out') {
-    return withTails(
-      fail('timed-out', `timed out after ${Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s`, {
-        outputTail,
-        hint: TIMEOUT_HINT,
-      }),
-    );
+    const seconds = Math.round((ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000);
+    return fail('timed-out', `timed out after ${seconds} s`, { hint: TIMEOUT_HINT });
   }
-  if (outcome.kind === 'cancelled') return withTails(fail('cancelled', 'cancelled', { outputTail }));
-  if (outcome.kind === 'killed') {
-    return withTails(fail('exit-code', `killed by ${outcome.signal}`, { outputTail }));
-  }
-  const both = `${outcome.stderr}\n${outcome.stdout}`;
-  if (outcome.exitCode !== 0) {
-    return withTails(
-      fail('exit-code', `${a.tool} exited with code ${outcome.exitCode}`, {
-        exitCode: outcome.exitCode,
-        outputTail,
-        hint: findHint(both),
-      }),
-    );
-  }
+  if (outcome.kind === 'cancelled') return fail('cancelled', 'cancelled');
+  if (outcome.kind === 'killed') return fail('exit-code', `killed by ${outcome.signal}`);
+  if (outcome.exitCode === 0) return undefined;
+  const hint = findHint(`${outcome.stderr}\n${outcome.stdout}`);
+  return fail('exit-code', `${a.tool} exited with code ${outcome.exitCode}`, { exitCode: outcome.exitCode, hint });
+}
+
+/** After an exit 0: every file the step writes must be there, and its check must pass. */
+async function outputFailure(
+  step: Step,
+  a: ExecAction,
+  outcome: Ran,
+  ctx: StepContext,
+  fail: Fail,
+): Promise<StepResult | undefined> {
   for (const f of step.writes) {
     try {
-      await access(join(opts.workDir, f));
+      await access(join(ctx.workDir, f));
     } catch {
-      return withTails(fail('file-missing', `${a.tool} exited 0 but did not write ${f}`, { exitCode: 0, outputTail }));
+      return fail('file-missing', `${a.tool} exited 0 but did not write ${f}`, { exitCode: 0 });
     }
   }
-  const out = { exitCode: 0, stdout: outcome.stdout, stderr: outcome.stderr };
-  const problem = step.check?.(out);
-  if (problem !== undefined) {
-    return withTails(fail('check-failed', problem, { exitCode: 0, outputTail, hint: findHint(both) }));
-  }
-  const detail = step.summarize?.(out);
-  return { record: { outcome: 'ok', exitCode: 0, ...tails, detail: detail === undefined ? undefined : shown(detail) } };
+  const problem = step.check?.({ exitCode: 0, stdout: outcome.stdout, stderr: outcome.stderr });
+  if (problem === undefined) return undefined;
+  return fail('check-failed', problem, { exitCode: 0, hint: findHint(`${outcome.stderr}\n${outcome.stdout}`) });
+}
+
+/** A step's failure: its record, and the StepFailure the caller reports, the reason redacted. */
+function failed(
+  step: Step,
+  command: string,
+  ctx: Pick<StepContext, 'redactor'>,
+  kind: FailureKind,
+  reason: string,
+  extra: Partial<StepFailure> = {},
+): StepResult {
+  const shownReason = ctx.redactor.text(reason);
+  return {
+    record: { outcome: kind === 'cancelled' ? 'cancelled' : 'failed', exitCode: extra.exitCode },
+    failure: { stepId: step.id, title: step.title, command, kind, reason: shownReason, outputTail: [], ...extra },
+  };
 }
 
 /** A step that writes or copies a file in the work directory (no process): the file actions of a plan. */
-async function writeFileAction(
-  step: Step,
-  a: Exclude<Step['action'], { kind: 'exec' }>,
-  opts: RunOptions & { redactor: Redactor },
-): Promise<void> {
+async function writeFileAction(step: Step, a: FileAction, opts: StepContext): Promise<void> {
   if (a.kind === 'copy') await copyFile(resolve(opts.workDir, a.from), join(opts.workDir, a.to));
   else if (a.kind === 'concat') {
     const parts = await Promise.all(a.from.map((f) => readFile(join(opts.workDir, f), 'utf8')));
@@ -361,7 +441,7 @@ function notInstalledHint(tool: 'openssl' | 'keytool'): string {
 }
 
 /** --verbose: a step's output as whole, redacted lines, one event each; openssl's key-generation dots left out. */
-function streamLines(step: Step, opts: RunOptions & { redactor: Redactor }) {
+function streamLines(step: Step, opts: StepContext) {
   const stream = (name: 'stdout' | 'stderr') =>
     opts.redactor.lines((line) => {
       if (!isProgressNoise(line)) opts.onEvent?.({ kind: 'output', step, stream: name, line });

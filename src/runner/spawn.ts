@@ -1,5 +1,6 @@
 import type { Options, ResultPromise } from 'execa';
 import type { EventEmitter } from 'node:events';
+import { atExit } from './at-exit.js';
 
 /**
  * Where every child process of kafka-mtls starts (exec.ts for the tools, keytool-host.ts for the shared JVM):
@@ -20,9 +21,6 @@ function loadExeca(): Promise<Execa> {
   return (loading ??= import('execa').then((m) => m.execa));
 }
 
-const liveGroups = new Set<number>();
-let exitHook = false;
-
 type KillArgs = [signal?: NodeJS.Signals | number | Error, error?: Error];
 
 /**
@@ -39,13 +37,8 @@ export async function startInGroup(
   const pid = child.pid;
   // Not started: execa's result says why.
   if (pid === undefined) return { child };
-  liveGroups.add(pid);
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => {
-      for (const g of liveGroups) signalGroup(g, 'SIGKILL');
-    });
-  }
+  // Still running when this process exits: killed then, before what was set up ahead of it (the lock) goes.
+  const forget = atExit(() => signalGroup(pid, 'SIGKILL'));
   // execa stops a child (its timeout, its cancelSignal) by calling kill(), which signals the one process:
   // the signal goes to the whole group first. execa's SIGKILL after forceKillAfterDelay reaches the leader
   // only; whatever of the group outlives a stopped leader is killed when the leader exits.
@@ -60,7 +53,7 @@ export async function startInGroup(
   child.kill = killAll as typeof child.kill;
   // The subprocess is a ChildProcess, whose events execa's type leaves out.
   (child as unknown as EventEmitter).once('exit', () => {
-    liveGroups.delete(pid);
+    forget();
     if (stopping) signalGroup(pid, 'SIGKILL');
   });
   return { child };

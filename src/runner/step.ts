@@ -79,7 +79,55 @@ export interface StepOutput {
 /** A check returns undefined when the output proves success, else one sentence saying why not. */
 export type Check = (out: StepOutput) => string | undefined;
 
-export interface Step {
+/**
+ * What a step is for, which is how a subset of a plan is chosen (plans/partial.ts, plans/rotate-ca.ts): never by
+ * the text of its id.
+ */
+export type StepRole =
+  /** Makes or brings a CA: its openssl config, key and certificate; your own CA's files and chain. */
+  | 'ca'
+  /** Reads a CA's certificate back (CA:TRUE, keyCertSign). */
+  | 'ca-check'
+  /** The Confluent flow's ca.pem: the CA's certificate, then its key. */
+  | 'ca-pem'
+  /** The store a keystore starts from, holding the CA as a trusted entry. */
+  | 'keystore-base'
+  /** Makes or copies a truststore: files made from the CA alone. */
+  | 'truststore'
+  | 'truststore-check'
+  /** An identity's openssl configs: its request's, its certificate's extensions. */
+  | 'config'
+  /** An identity's key and certificate signing request. */
+  | 'request'
+  | 'sign'
+  | 'verify'
+  /** An identity's key and certificate bundled (PKCS12) for keytool. */
+  | 'bundle'
+  /** An identity's keystore: started from its base, its key entry imported. */
+  | 'keystore'
+  | 'keystore-check'
+  /** The cp-kafka image's credentials files of an identity. */
+  | 'creds'
+  /** An identity's key read back from its keystore (rotate-ca, for a Secret's tls.key). */
+  | 'key-export'
+  /** The CA certificates clients trust, as PEM: --emit pem's, rotate-ca's. */
+  | 'trusted-pem'
+  /** Any other --emit output: PEM files, settings, credentials for a config provider, compose, Secrets, principals. */
+  | 'output';
+
+/** Whose step it is and what for: a factory's caller says, and the step carries it. */
+export interface StepPurpose {
+  /** The id of the identity whose files it makes; none for the CA's and the files identities share. */
+  readonly owner?: string;
+  readonly role: StepRole;
+}
+
+/** The purpose as a step holds it: no owner field at all when there is none. */
+export function purposeOf(p: StepPurpose): StepPurpose {
+  return p.owner === undefined ? { role: p.role } : { owner: p.owner, role: p.role };
+}
+
+export interface Step extends StepPurpose {
   /** e.g. broker-0.sign */
   readonly id: string;
   /** e.g. Sign mtls-kafka-0's certificate with the CA */

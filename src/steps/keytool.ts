@@ -1,6 +1,6 @@
 import type { StoreType } from '../model/cluster.js';
 import { ENGLISH_KEYTOOL_OPTIONS } from '../runner/jdk.js';
-import type { Step } from '../runner/step.js';
+import { purposeOf, type Step, type StepPurpose } from '../runner/step.js';
 import { parseKeytoolList, type ExpectedStore } from '../pki/stores.js';
 import { storeCheckStep } from './store-check.js';
 
@@ -24,7 +24,7 @@ function storeTypeArgs(flag: string, type: StoreType): string[] {
   return type === 'auto' ? [] : [flag, type === 'jks' ? 'JKS' : 'PKCS12'];
 }
 
-export interface ImportCertSpec {
+export interface ImportCertSpec extends StepPurpose {
   readonly id: string;
   readonly title: string;
   readonly store: string;
@@ -37,6 +37,7 @@ export interface ImportCertSpec {
 export function importTrustedCert(s: ImportCertSpec): Step {
   return {
     id: s.id,
+    ...purposeOf(s),
     title: s.title,
     action: {
       kind: 'exec',
@@ -68,6 +69,7 @@ export function importTrustedCert(s: ImportCertSpec): Step {
 }
 
 export interface ImportKeystoreSpec {
+  /** The identity's id: the step's owner, and its id's prefix. */
   readonly id: string;
   readonly alias: string;
   readonly source: string;
@@ -82,6 +84,8 @@ export interface ImportKeystoreSpec {
 export function importKeyEntry(s: ImportKeystoreSpec): Step {
   return {
     id: `${s.id}.import`,
+    owner: s.id,
+    role: 'keystore',
     title: `Import ${s.alias}'s key and chain into ${s.fresh ? s.store : 'its keystore'}`,
     action: {
       kind: 'exec',
@@ -121,6 +125,8 @@ export function importKeyEntry(s: ImportKeystoreSpec): Step {
  */
 export function exportKeyEntry(s: {
   readonly id: string;
+  /** The identity whose key entry it is. */
+  readonly owner: string;
   readonly alias: string;
   readonly store: string;
   readonly out: string;
@@ -128,6 +134,8 @@ export function exportKeyEntry(s: {
 }): Step {
   return {
     id: s.id,
+    owner: s.owner,
+    role: 'key-export',
     title: `Copy ${s.alias}'s key entry from ${s.store} to ${s.out}`,
     action: {
       kind: 'exec',
@@ -160,7 +168,7 @@ export function exportKeyEntry(s: {
   };
 }
 
-export interface ListSpec {
+export interface ListSpec extends StepPurpose {
   readonly id: string;
   readonly store: string;
   readonly storeType: StoreType;

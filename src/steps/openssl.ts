@@ -1,4 +1,4 @@
-import type { Step, StepOutput } from '../runner/step.js';
+import { purposeOf, type Step, type StepOutput, type StepPurpose } from '../runner/step.js';
 import { parseOpensslPkcs12, type ExpectedStore } from '../pki/stores.js';
 import { storeCheckStep } from './store-check.js';
 
@@ -18,6 +18,7 @@ export interface CaCreateSpec {
 export function createCa(s: CaCreateSpec): Step {
   return {
     id: 'ca.create',
+    role: 'ca',
     title: `Create the CA key (RSA ${s.bits}) and self-signed v3 certificate`,
     action: {
       kind: 'exec',
@@ -50,6 +51,7 @@ export function createCa(s: CaCreateSpec): Step {
 export function checkCa(cert: string): Step {
   return {
     id: 'ca.check',
+    role: 'ca-check',
     title: 'Check the CA certificate is a v3 CA (CA:TRUE, keyCertSign)',
     action: {
       kind: 'exec',
@@ -68,6 +70,7 @@ export function checkCa(cert: string): Step {
 }
 
 export interface LeafRequestSpec {
+  /** The identity's id: the step's owner, and its id's prefix. */
   readonly id: string;
   readonly alias: string;
   readonly config: string;
@@ -79,6 +82,8 @@ export interface LeafRequestSpec {
 export function createLeafRequest(s: LeafRequestSpec): Step {
   return {
     id: `${s.id}.request`,
+    owner: s.id,
+    role: 'request',
     title: `Create ${s.alias}'s key (RSA ${s.bits}) and certificate signing request`,
     action: {
       kind: 'exec',
@@ -110,6 +115,7 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
 }
 
 export interface SignSpec {
+  /** The identity's id: the step's owner, and its id's prefix. */
   readonly id: string;
   readonly alias: string;
   readonly csr: string;
@@ -129,6 +135,8 @@ export interface SignSpec {
 export function signLeaf(s: SignSpec): Step {
   return {
     id: `${s.id}.sign`,
+    owner: s.id,
+    role: 'sign',
     title: `Sign ${s.alias}'s certificate with the CA`,
     action: {
       kind: 'exec',
@@ -167,6 +175,7 @@ export function signLeaf(s: SignSpec): Step {
 }
 
 export function verifyLeaf(s: {
+  /** The identity's id: the step's owner, and its id's prefix. */
   id: string;
   alias: string;
   caCert: string;
@@ -183,6 +192,8 @@ export function verifyLeaf(s: {
   const against = s.untrusted ? 'root, through the CA chain' : 'CA';
   return {
     id: `${s.id}.verify`,
+    owner: s.id,
+    role: 'verify',
     title: `Verify ${s.alias}'s certificate against the ${against} (${s.purpose})`,
     action: {
       kind: 'exec',
@@ -205,6 +216,7 @@ export function verifyLeaf(s: {
 }
 
 export interface Pkcs12Spec {
+  /** The identity's id: the step's owner, and its id's prefix. */
   readonly id: string;
   readonly alias: string;
   readonly cert: string;
@@ -222,6 +234,8 @@ export interface Pkcs12Spec {
 export function exportPkcs12(s: Pkcs12Spec): Step {
   return {
     id: `${s.id}.pkcs12`,
+    owner: s.id,
+    role: 'bundle',
     title: `Bundle ${s.alias}'s key, certificate and CA into PKCS12`,
     action: {
       kind: 'exec',
@@ -268,6 +282,8 @@ export function exportPkcs12(s: Pkcs12Spec): Step {
 export function exportPkcs12Chain(s: Pkcs12Spec & { readonly caFile: string }): Step {
   return {
     id: `${s.id}.pkcs12`,
+    owner: s.id,
+    role: 'bundle',
     title: `Bundle ${s.alias}'s key and certificate with its chain into ${s.out}`,
     action: {
       kind: 'exec',
@@ -296,7 +312,7 @@ export function exportPkcs12Chain(s: Pkcs12Spec & { readonly caFile: string }): 
   };
 }
 
-export interface Pkcs12CheckSpec {
+export interface Pkcs12CheckSpec extends StepPurpose {
   readonly id: string;
   readonly store: string;
   readonly passwordEnv: string;
@@ -338,6 +354,8 @@ function expectLine(pattern: RegExp, otherwise: string): (o: StepOutput) => stri
  */
 export function extractPkcs12Key(s: {
   readonly id: string;
+  /** The identity whose key it is. */
+  readonly owner: string;
   readonly alias: string;
   readonly p12: string;
   readonly bag: string;
@@ -347,6 +365,7 @@ export function extractPkcs12Key(s: {
   return [
     {
       id: `${s.id}.bag`,
+      ...purposeOf({ owner: s.owner, role: 'key-export' }),
       title: `Read ${s.alias}'s key from ${s.p12}`,
       action: {
         kind: 'exec',
@@ -359,6 +378,7 @@ export function extractPkcs12Key(s: {
     },
     {
       id: `${s.id}.pkcs8`,
+      ...purposeOf({ owner: s.owner, role: 'key-export' }),
       title: `Write ${s.alias}'s key to ${s.out}: PKCS#8, unencrypted`,
       action: { kind: 'exec', tool: 'openssl', args: ['pkey', '-in', s.bag, '-out', s.out] },
       reads: [s.bag],

@@ -1,4 +1,4 @@
-import type { ExecAction, Step, StepOutput } from '../runner/step.js';
+import { purposeOf, type ExecAction, type Step, type StepOutput, type StepPurpose } from '../runner/step.js';
 import { compareStore, describeListing, type ExpectedStore, type StoreListing } from '../pki/stores.js';
 
 /**
@@ -7,13 +7,14 @@ import { compareStore, describeListing, type ExpectedStore, type StoreListing } 
  * lengths) with what the plan meant it to hold.
  */
 export function storeCheckStep<L extends StoreListing>(
-  s: { readonly id: string; readonly store: string; readonly expect: ExpectedStore },
+  s: StepPurpose & { readonly id: string; readonly store: string; readonly expect: ExpectedStore },
   action: ExecAction,
   read: (o: StepOutput) => L | undefined,
   extraCheck: (listing: L) => string | undefined = () => undefined,
 ): Step {
   return {
     id: s.id,
+    ...purposeOf(s),
     title: `Check ${s.store} opens and holds ${s.expect.entries.map((e) => e.alias).join(' + ')}`,
     action,
     reads: [s.store],

@@ -7,14 +7,15 @@ import { readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { brokerSans, type San } from '../model/cluster.js';
-import { UsageError } from '../errors.js';
+import { named, UsageError } from '../errors.js';
 import { parseStatefulSetFlags, type RawCommonOptions } from '../options/params.js';
 import { passwordWarning, readPassword, type ReadPassword } from '../options/password.js';
 import type { Exec } from '../runner/exec.js';
 import { parseMappingRules } from '../model/principal.js';
 import { preflight } from '../runner/tools.js';
 import * as v from '../model/rules.js';
-import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
+import { readStore, type CertCache } from '../pki/read.js';
+import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { partiesOf, type Party } from '../pki/connections.js';
 import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
@@ -33,7 +34,13 @@ export interface RawVerifyOptions extends RawCommonOptions {
   json?: boolean;
 }
 
-export type VerifyDeps = { env: NodeJS.ProcessEnv; exec?: Exec; now?: Date; warn?: (line: string) => void };
+export type VerifyDeps = {
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  exec?: Exec;
+  now?: Date;
+  warn?: (line: string) => void;
+};
 
 export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
   return (await judgeDirectory(dirArg, raw, deps)).result;
@@ -54,18 +61,19 @@ export async function judgeDirectory(
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError('[dir]', `must be a directory; ${dir} is not`);
   const expected = readExpectations(raw);
-  const shared = await readPassword(raw.passwordFile, deps.env);
+  const { signal } = deps;
+  const shared = await readPassword(raw.passwordFile, deps.env, signal);
   const tools = { openssl: raw.openssl ?? 'openssl', keytool: raw.keytool ?? 'keytool' };
   await preflight(tools, ['openssl'], deps.env);
 
   // A directory kafka-mtls made says what it holds: its layout, its brokers and their names, its passwords.
   // Its state file is input: one that fails its checks is refused (exit 2), not read around.
-  const state = await readState(dir);
+  const state = await readState(dir, signal);
   const files = (state ? await listFiles(dir) : await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
   const passwords = await basePasswords(dir, state, shared, deps);
   const expectations = expectationsOf(expected, state);
   const naming = { name: expected.naming.name, clientAlias: expected.clientAlias };
-  const parties = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords);
+  const parties = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords, signal);
   // Java judges while openssl and keytool list the stores: the JVM's start-up overlaps theirs.
   const [{ keystores, truststores }, jsse] = await Promise.all([
     readStores(dir, files, passwords.of, { ...deps, tools }),
@@ -74,6 +82,7 @@ export async function judgeDirectory(
       parties.filter((p) => files.includes(p.keystore) && files.includes(p.truststore)),
       tools.keytool,
       raw.principalRules ?? 'DEFAULT',
+      signal,
     ),
   ]);
   const findings = applyRules(keystores, truststores, {
@@ -82,7 +91,7 @@ export async function judgeDirectory(
     now: deps.now ?? new Date(),
   });
   if (state) {
-    const [lost, ca] = await Promise.all([checkDirectory(dir, state), checkCaFiles(dir, state)]);
+    const [lost, ca] = await Promise.all([checkDirectory(dir, state, signal), checkCaFiles(dir, state, signal)]);
     findings.unshift(...ca.map(caPresenceFinding), ...lost.map(presenceFinding));
   }
   // ca.pem: the confluent layout's CA and key, or --emit pem's CA alone; both start with the CA's certificate.
@@ -90,7 +99,13 @@ export async function judgeDirectory(
   findings.push(
     ...(await caFileFindings(dir, ca, { truststores, keystores }, shared.secret)),
     ...jsse,
-    ...(await opensslChainFindings(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
+    ...(await opensslChainFindings(parties, keystores, truststores, {
+      tools,
+      secrets: {},
+      cwd: dir,
+      exec: deps.exec,
+      signal,
+    })),
   );
   return { result: { dir, findings, failed: findings.some((f) => f.status === 'fail') }, parties };
 }
@@ -101,7 +116,7 @@ function readExpectations(raw: RawVerifyOptions) {
   const naming = { ...names, extraSans: [] };
   const hosts = raw.host ?? [];
   // A host is what a client connects to: a name or an address, never a wildcard.
-  for (const h of hosts) if (!isIP(h)) v.dnsName('--host', h.replaceAll('{i}', '0'));
+  for (const h of hosts) if (!isIP(h)) named('--host', () => v.dnsName(h.replaceAll('{i}', '0')));
   // The rules' grammar, before any process: what a pattern is, Java decides (the judge's JVM).
   parseMappingRules(raw.principalRules ?? 'DEFAULT');
   return { naming, clientAlias, hosts };
@@ -136,7 +151,9 @@ function expectationsOf(
 /** The passwords verify was given, or the generated ones the directory holds, by store file. */
 async function basePasswords(dir: string, state: State | undefined, shared: ReadPassword, deps: VerifyDeps) {
   // A missing password file is a finding below, not a refusal: its store then fails to open, and says so.
-  const generated = state?.generatedPasswords ? await readGeneratedSecrets(dir, state, { missing: 'skip' }) : undefined;
+  const generated = state?.generatedPasswords
+    ? await readGeneratedSecrets(dir, state, deps.signal, { missing: 'skip' })
+    : undefined;
   const warning = generated ? undefined : passwordWarning(shared);
   if (warning) deps.warn?.(warning);
   const { secret } = shared;
@@ -162,7 +179,8 @@ async function readStores(
   // The CA is in every store: read once.
   const certs: CertCache = new Map();
   const read = (f: string) => {
-    const opts = { tools: deps.tools, secrets: { [PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec: deps.exec };
+    const { tools, exec, signal } = deps;
+    const opts = { tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(f) }, cwd: dir, exec, signal };
     return readStore(join(dir, f), opts, undefined, certs).then((s) => ({ ...s, name: f }));
   };
   const [keystores, truststores] = await Promise.all([

@@ -30,6 +30,8 @@ export interface ClusterSpec {
   /** Extra names that resolve to 127.0.0.1 (for clients connecting under a name not in any SAN). */
   readonly extraHosts?: readonly string[];
   readonly startTimeoutMs?: number;
+  /** Loggers set to a level in the brokers' log4j2 configuration (e.g. SslTransportLayer at DEBUG). */
+  readonly loggers?: Readonly<Record<string, string>>;
 }
 
 export interface RunningCluster {
@@ -135,7 +137,10 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
     hostsFile,
     `127.0.0.1 localhost ${spec.nodes.map((x) => x.host).join(' ')} ${(spec.extraHosts ?? []).join(' ')}\n`,
   );
-  await writeFile(join(spec.dir, 'log4j2.properties'), LOG4J);
+  const loggers = Object.entries(spec.loggers ?? {}).map(
+    ([name, level], i) => `logger.extra${i}.name = ${name}\nlogger.extra${i}.level = ${level}\n`,
+  );
+  await writeFile(join(spec.dir, 'log4j2.properties'), LOG4J + loggers.join(''));
   await writeFile(join(spec.dir, 'log4j2-client.properties'), LOG4J_CLIENT);
   // A base64url id may start with "-", which kafka-storage's parser takes for an option (as Kafka's own
   // Uuid.randomUuid avoids): one in 64 runs failed on it.

@@ -541,6 +541,7 @@ describe('a step that times out', () => {
         steps: [
           {
             id: 'ca.create',
+            role: 'ca',
             title: 'Create the CA',
             action: { kind: 'exec', tool: 'openssl', args: ['version'] },
             reads: [],

@@ -147,6 +147,7 @@ describe('PASSWORD set but empty is refused by every command that reads it', () 
     [['verify', '.']],
     [['inspect', 'ca.crt']],
     [['probe', 'localhost:1', '--ca', 'ca.crt']],
+    [['expiry', '.']],
   ])('%j', async (args) => {
     const before = await snapshot(dir);
     const r = await runCli(args, { cwd: dir, env: { PASSWORD: '' } });
@@ -284,6 +285,7 @@ describe("the script's default password is named, once, by every command that us
     ['apply', ['apply', '--brokers', '1'], 0],
     ['verify', ['verify', 'certs'], 0],
     ['inspect (a store)', ['inspect', 'certs/kafka.server.truststore.jks'], 0],
+    ['expiry (its stores)', ['expiry', 'certs'], 0],
     [
       'probe (a truststore as --ca)',
       ['probe', '127.0.0.1:1', '--ca', 'certs/kafka.server.truststore.jks', '--timeout', '2'],

@@ -294,6 +294,7 @@ describe.each(hostJdks.map((j) => [`JDK ${j.version}`, j] as const))('in a run, 
     expect(made.exitCode).toBe(0);
     const keytoolStep = (id: string, args: string[], secret: string, reads: string[], writes: string[]): Step => ({
       id,
+      role: 'keystore',
       title: `title of ${id}`,
       action: { kind: 'exec', tool: 'keytool', args, secretEnv: [secret] },
       reads,

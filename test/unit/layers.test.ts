@@ -1,6 +1,6 @@
 /**
- * The layout's one rule: dependencies point down (cli → commands → options/plans/output/report/probe →
- * steps/pki → runner → model → errors/secrets), with no cycle between files and no command importing
+ * The layout's one rule: dependencies point down (cli → commands → planning → options/plans/output/report/probe
+ * → steps/pki → runner → model → errors/secrets), with no cycle between files and no command importing
  * another command. Read from the source's import and export-from statements, type-only ones included:
  * a type import still ties a lower layer to a higher one's shape.
  */
@@ -14,20 +14,21 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 const RANK: Record<string, number> = {
   cli: 0,
   commands: 1,
-  options: 2,
-  plans: 2,
-  output: 2,
-  report: 2,
-  probe: 2,
-  verdicts: 1.5,
-  explain: 1.5,
-  steps: 3,
-  pki: 3,
-  runner: 4,
-  model: 5,
-  errors: 6,
-  secrets: 6,
-  version: 6,
+  planning: 2,
+  verdicts: 2,
+  explain: 2,
+  options: 3,
+  plans: 3,
+  output: 3,
+  report: 3,
+  probe: 3,
+  steps: 4,
+  pki: 4,
+  runner: 5,
+  model: 6,
+  errors: 7,
+  secrets: 7,
+  version: 7,
 };
 
 function sources(): string[] {

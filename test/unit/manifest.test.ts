@@ -69,7 +69,14 @@ describe('a Secret over 1 MiB in a run', () => {
     const r = await runPlan(
       {
         steps: [
-          { id: 'k8s.brokers', title: 'Write the Secret', action: a, reads: ['big-0', 'big-1'], writes: [a.path] },
+          {
+            id: 'k8s.brokers',
+            role: 'output',
+            title: 'Write the Secret',
+            action: a,
+            reads: ['big-0', 'big-1'],
+            writes: [a.path],
+          },
         ],
         outputs: [],
         scratch: [],

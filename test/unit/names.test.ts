@@ -196,7 +196,7 @@ describe("checkCaFiles: the CA's key by its bytes", () => {
     await execa('cp', [join(dir, 'plain.crt'), join(ca, 'ca.crt')]);
     await execa('cp', [join(dir, 'plain.crt'), join(ca, 'ca.key')]);
     const state = { layout: 'dropin', identities: [] } as unknown as State;
-    expect(await checkCaFiles(ca, state)).toEqual([
+    expect(await checkCaFiles(ca, state, undefined)).toEqual([
       {
         path: 'ca.key',
         kind: 'key',
@@ -221,9 +221,9 @@ describe("checkCaFiles: the CA's key by its bytes", () => {
       ],
       { env: { KP: 'a-passphrase' } },
     );
-    expect(await checkCaFiles(ca, state)).toEqual([]);
+    expect(await checkCaFiles(ca, state, undefined)).toEqual([]);
     await rm(join(ca, 'ca.crt'));
-    expect(await checkCaFiles(ca, state)).toEqual([
+    expect(await checkCaFiles(ca, state, undefined)).toEqual([
       { path: 'ca.crt', kind: 'cert', what: 'the CA certificate', problem: 'missing' },
     ]);
   }, 60_000);

@@ -1,7 +1,7 @@
 /** options/: flags, environment and your own CA's files read into parameters, refused early, no process started. */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseGenerateOptions, parseStatefulSetFlags } from '../../src/options/params.js';
+import { parseRunOptions, parseStatefulSetFlags } from '../../src/options/params.js';
 import { UsageError } from '../../src/errors.js';
 import { SCRIPT_PARAMS } from '../helpers/script-params.js';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
@@ -33,23 +33,23 @@ const refusal = async (p: Promise<unknown>): Promise<string> => {
   throw new Error('not refused');
 };
 
-describe('parseGenerateOptions', () => {
+describe('parseRunOptions', () => {
   const out = () => join(dir, 'certs');
 
   test('generate refuses a CA key passphrase without --ca-cert and --ca-key, before any planning', async () => {
-    expect(await refusal(parseGenerateOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, ENV))).toBe(
+    expect(await refusal(parseRunOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, { env: ENV }))).toBe(
       '--ca-key-password-env: needs --ca-cert and --ca-key',
     );
   });
 
   test("with a directory's fallbacks the passphrase alone is kept: it opens that directory's ca.key", async () => {
-    const { params, ownCa } = await parseGenerateOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, ENV, {});
+    const { params, ownCa } = await parseRunOptions({ out: out(), caKeyPasswordEnv: 'CA_PW' }, { env: ENV }, {});
     expect(params.caKeyPassword?.reveal()).toBe('ca-passphrase-1');
     expect(ownCa).toBeUndefined();
   });
 
   test('reads your own CA without starting a process: an openssl that does not exist is not run', async () => {
-    const { params, ownCa } = await parseGenerateOptions(
+    const { params, ownCa } = await parseRunOptions(
       {
         out: out(),
         caCert: join(dir, 'ca.crt'),
@@ -57,7 +57,7 @@ describe('parseGenerateOptions', () => {
         caKeyPasswordEnv: 'CA_PW',
         openssl: join(dir, 'no-such-openssl'),
       },
-      ENV,
+      { env: ENV },
     );
     expect(params.externalCa).toBeUndefined();
     expect(ownCa).toMatchObject({
@@ -70,7 +70,7 @@ describe('parseGenerateOptions', () => {
 
   test('an encrypted key without its passphrase is refused while the options are read', async () => {
     const raw = { out: out(), caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key') };
-    expect(await refusal(parseGenerateOptions(raw, ENV))).toBe(
+    expect(await refusal(parseRunOptions(raw, { env: ENV }))).toBe(
       '--ca-key: is encrypted: give its passphrase with --ca-key-password-env or --ca-key-password-file',
     );
   });

@@ -13,6 +13,7 @@ const SECRET = new Secret('store password', 'Sekr1t-value');
 function step(id: string, over: Partial<Step> = {}): Step {
   return {
     id,
+    role: 'sign',
     title: `title of ${id}`,
     action: { kind: 'exec', tool: 'openssl', args: [id], secretEnv: ['PW'] },
     reads: [],

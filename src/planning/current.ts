@@ -3,19 +3,21 @@ import { join } from 'node:path';
 import { withRecordedIds, type Cluster, type Identity } from '../model/cluster.js';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
-import { GENERATED_PASSWORDS, generateSecrets, STORE_PASSWORD_ENV } from '../model/passwords.js';
-import type { GenerateParams, RawGenerateOptions } from '../options/params.js';
+import { GENERATED_PASSWORDS, generateSecrets } from '../model/passwords.js';
+import { sourceLabel, STORE_PASSWORD_ENV } from '../model/secret-names.js';
+import { usesDefaultPassword, type RunParams, type OptionDeps, type RawRunOptions } from '../options/params.js';
 import { buildPlan } from '../plans/generate.js';
 import { readBoundedText } from '../pki/read-file.js';
 import { checkDirectory, type FileProblem } from '../pki/present.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
-import { PASSWORD_ENV, readCertFacts, readStore } from '../pki/read.js';
+import { readCertFacts, readStore } from '../pki/read.js';
 import { parseX509, x509Version, type CertWithPem } from '../pki/x509.js';
-import { planGenerate } from './prepare-run.js';
-import { fallbackOf, findDirectory, noStateError } from './directory.js';
-import { readGeneratedSecrets } from './state-file.js';
-import { deriveState, storeTypeOf, surveyDirectory } from './takeover.js';
+import { planRun } from './prepare-run.js';
+import { fallbackOf, findDirectory, noStateError } from '../output/directory.js';
+import { readGeneratedSecrets } from '../output/state-file.js';
+import { deriveState, storeTypeOf, surveyDirectory } from '../output/takeover.js';
 import type { State } from '../model/state.js';
+import type { CaptureOptions } from '../runner/capture.js';
 import type { Exec } from '../runner/exec.js';
 import type { Secret, SecretEnv } from '../secrets.js';
 
@@ -23,18 +25,19 @@ import type { Secret, SecretEnv } from '../secrets.js';
  * The directory's state and the cluster the options describe, planned with the directory's CA; what it holds:
  * its CA, each certificate (undefined when missing or unreadable: one to reissue) and the files that are not right.
  */
-export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.ProcessEnv }, requireTools: boolean) {
-  const opened = await findDirectory(raw.out);
+export async function readCurrent(raw: RawRunOptions, deps: OptionDeps, requireTools: boolean) {
+  const { signal } = deps;
+  const opened = await findDirectory(raw.out, signal);
   const { dir } = opened;
   // Without a state file: a directory the script or the Confluent flow made, taken over (output/takeover.ts).
   const survey = opened.state ? undefined : await surveyDirectory(dir);
   if (!opened.state && !survey) throw noStateError(dir, 'none');
   const fallback = opened.state
     ? fallbackOf(opened.state)
-    : { layout: survey!.layout, storeType: (await storeTypeOf(survey!)).storeType, emit: [] };
-  const planned = await planGenerate(raw, deps, { requireTools, fallback });
+    : { layout: survey!.layout, storeType: (await storeTypeOf(survey!, signal)).storeType, emit: [] };
+  const planned = await planRun(raw, deps, { requireTools, fallback });
   const taken = survey
-    ? await deriveState(survey, { cluster: planned.cluster, deployment: planned.params.deployment })
+    ? await deriveState(survey, { cluster: planned.cluster, deployment: planned.params.deployment }, signal)
     : undefined;
   const state = opened.state ?? taken!.state;
   const { params } = planned;
@@ -49,22 +52,22 @@ export async function readCurrent(raw: RawGenerateOptions, deps: { env: NodeJS.P
     throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
   if (params.storeType !== state.storeType)
     throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
-  const read = certReader(dir, params.tools);
+  const read = certReader(dir, params.tools, signal);
   const files = layoutFiles(state.layout);
   const ca = await read(files.caCert);
   if (!ca)
     throw new UsageError('--out', `${dir}/${files.caCert} is missing or unreadable: there is no CA to sign with`);
   const [found, problems] = await Promise.all([
     Promise.all(state.identities.map((who) => read(files.cert(who)))),
-    checkDirectory(dir, state),
+    checkDirectory(dir, state, signal),
   ]);
   const certs = Object.fromEntries(state.identities.map((who, i) => [who.alias, found[i]]));
   // Generated passwords are kept: read back from the directory; new identities get new ones.
   const secrets = params.generatePasswords
-    ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state))
+    ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state, signal))
     : {};
   const passwordOf = (who: Identity) => secrets[GENERATED_PASSWORDS.keystore(who)] ?? params.password;
-  const swapped = await keystoreMismatches(dir, state, certs, passwordOf, params.tools, problems);
+  const swapped = await keystoreMismatches(dir, state, certs, passwordOf, { tools: params.tools, signal }, problems);
   const current = { state, ca, certs, problems: [...problems, ...swapped] };
   const caCert = parseX509(ca.pem);
   const v1Ca = caCert !== undefined && x509Version(caCert) === 1;
@@ -129,7 +132,7 @@ async function keystoreMismatches(
   state: State,
   certs: Readonly<Record<string, CertWithPem | undefined>>,
   passwordOf: (who: Identity) => Secret,
-  tools: { openssl: string; keytool: string },
+  { tools, signal }: Pick<CaptureOptions, 'tools' | 'signal'>,
   known: readonly FileProblem[],
 ): Promise<FileProblem[]> {
   const files = layoutFiles(state.layout);
@@ -138,7 +141,7 @@ async function keystoreMismatches(
       const path = files.keystore(who);
       const cert = certs[who.alias];
       if (!cert || known.some((p) => p.path === path)) return undefined;
-      const opts = { tools, secrets: { [PASSWORD_ENV]: passwordOf(who) }, cwd: dir };
+      const opts = { tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(who) }, cwd: dir, signal };
       const store = await readStore(join(dir, path), opts, '--out').catch(() => undefined);
       const leaf = store?.opened ? store.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.infos[0] : undefined;
       // Another subject: another identity's keystore. The same subject with another certificate is a file of
@@ -159,10 +162,10 @@ async function keystoreMismatches(
 }
 
 /** A certificate of the directory; one that is missing, or not a regular file of PEM size, is one to reissue. */
-function certReader(dir: string, tools: { openssl: string; keytool: string }) {
-  const opts = { tools, secrets: {}, cwd: dir };
+function certReader(dir: string, tools: { openssl: string; keytool: string }, signal: AbortSignal | undefined) {
+  const opts = { tools, secrets: {}, cwd: dir, signal };
   return async (f: string): Promise<CertWithPem | undefined> => {
-    const pem = await readBoundedText(join(dir, f), { kind: 'pem', option: '--out' }).catch((e) =>
+    const pem = await readBoundedText(join(dir, f), { kind: 'pem', option: '--out', signal }).catch((e) =>
       e instanceof UsageError ? '' : Promise.reject(e),
     );
     const info = await readCertFacts(pem, opts);
@@ -177,11 +180,12 @@ function certReader(dir: string, tools: { openssl: string; keytool: string }) {
 export async function proveDirectoryPasswords(
   dir: string,
   state: State,
-  params: GenerateParams,
+  params: RunParams,
   generated: SecretEnv,
-  exec: Exec | undefined,
+  deps: { readonly exec?: Exec; readonly signal?: AbortSignal },
 ): Promise<void> {
-  const shared = { from: params.passwordFrom, isDefault: params.defaultPassword };
+  const shared = { from: sourceLabel(params.passwordSource), isDefault: usesDefaultPassword(params) };
   const secrets = { [STORE_PASSWORD_ENV]: params.password, ...generated };
-  await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets, exec });
+  const { exec, signal } = deps;
+  await proveStorePasswords(dir, storesOf(state, shared), { tools: params.tools, secrets, exec, signal });
 }
