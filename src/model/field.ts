@@ -1,5 +1,6 @@
 /** Reading the parsed state file field by field, each failure a UsageError naming the field's path. */
 import { UsageError } from '../errors.js';
+import { CURVE_BITS, CURVES, type Curve, type KeySpec } from './keys.js';
 import * as v from './rules.js';
 
 export type Json = unknown;
@@ -65,6 +66,19 @@ export class Field {
       throw e;
     }
   }
+}
+
+/**
+ * A key as the state file records it beside other fields of `f`: keyBits (an RSA size), or curve (P-256, P-384)
+ * with keyBits the curve's size.
+ */
+export function keySpec(f: Field): KeySpec {
+  if (!f.at('curve').present) return { keyBits: keySize(f.at('keyBits')) };
+  const curve = f.at('curve').string() as Curve;
+  if (!CURVES.includes(curve)) f.at('curve').fail(`must be one of ${CURVES.join(', ')}, got ${JSON.stringify(curve)}`);
+  const keyBits = f.at('keyBits').int(1, 16384);
+  if (keyBits !== CURVE_BITS[curve]) f.at('keyBits').fail(`must be ${CURVE_BITS[curve]} for ${curve}, got ${keyBits}`);
+  return { keyBits, curve };
 }
 
 /** An RSA key size, as the state file gives it. */

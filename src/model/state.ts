@@ -10,7 +10,7 @@ import {
   type San,
   type StoreType,
 } from './cluster.js';
-import { Field, keySize } from './field.js';
+import { Field, keySpec } from './field.js';
 import { PASSWORD_STYLES, type Deployment, type Listener } from './deployment.js';
 import { EMITS, LAYOUTS, layoutFiles, type Emit, type Layout } from './layouts.js';
 import * as v from './rules.js';
@@ -139,7 +139,7 @@ export function checkState(json: unknown, dir: string, label: string): State {
 }
 
 function readIdentity(f: Field, i: number, all: readonly Field[]): Identity {
-  f.object(['role', 'id', 'alias', 'subject', 'sans', 'keyBits', 'validityDays']);
+  f.object(['role', 'id', 'alias', 'subject', 'sans', 'keyBits', 'curve', 'validityDays']);
   const role = f.at('role').rule(() => v.oneOf('x', f.at('role').string(), ['broker', 'client'] as const));
   const id = f.at('id').string();
   const idRule = role === 'broker' ? /^broker-(0|[1-9][0-9]{0,5})$/ : /^client(-[1-9][0-9]{0,5})?$/;
@@ -160,7 +160,7 @@ function readIdentity(f: Field, i: number, all: readonly Field[]): Identity {
     alias,
     subject: readDn(f.at('subject')),
     sans,
-    keyBits: keySize(f.at('keyBits')),
+    ...keySpec(f),
     validityDays: f.at('validityDays').int(1, 36500),
   };
 }
@@ -192,12 +192,12 @@ function readDn(f: Field): Dn {
 }
 
 function readCaSpec(f: Field): CaSpec {
-  f.object(['subject', 'external', 'keyBits', 'validityDays']);
+  f.object(['subject', 'external', 'keyBits', 'curve', 'validityDays']);
   const external = f.at('external').present ? readExternalCa(f.at('external')) : undefined;
   return {
     subject: readDn(f.at('subject')),
     ...(external ? { external } : {}),
-    keyBits: keySize(f.at('keyBits')),
+    ...keySpec(f),
     validityDays: f.at('validityDays').int(1, 36500),
   };
 }
@@ -281,7 +281,8 @@ function readCertRecord(f: Field): CertRecord {
     serial,
     sha256: fingerprint(f.at('sha256')),
     notAfter: date(f.at('notAfter')),
-    keyBits: f.at('keyBits').int(512, 16384),
+    // 256 and 384: an EC key's size (model/keys.ts).
+    keyBits: f.at('keyBits').int(256, 16384),
   };
 }
 

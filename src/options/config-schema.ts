@@ -7,6 +7,7 @@ import { LAYOUTS } from '../model/layouts.js';
 import { PASSWORD_STYLES } from '../model/deployment.js';
 import { MAX_IDENTITIES, MAX_VALIDITY_DAYS } from '../model/defaults.js';
 import { EMITS } from '../model/layouts.js';
+import { parseKeyType } from '../model/keys.js';
 
 /*
  * Every rule is model/rules.ts's, so a field breaks the same sentence as its flag: zod walks the file and says
@@ -69,6 +70,8 @@ const name = ruled((raw) => v.dnsLabel('x', raw));
 const san = ruled((raw) => v.san(raw));
 const validity = int(1, MAX_VALIDITY_DAYS);
 const keyBits = ruled((raw) => v.keyBits('x', raw));
+/** rsa-2048 … ec-p384, as --key-type takes it. */
+const keyType = ruled((raw) => parseKeyType('x', raw));
 
 function envName(raw: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw))
@@ -124,6 +127,7 @@ export const configSchema = mapping({
   layout: optional(oneOf(LAYOUTS)),
   validity: optional(validity),
   keyBits: optional(keyBits),
+  keyType: optional(keyType),
   storeType: optional(oneOf(STORE_TYPES)),
   password: optional(
     passwordRef(
@@ -136,6 +140,7 @@ export const configSchema = mapping({
       subject: optional(dn({ cn: 'required', email: true })),
       validity: optional(validity),
       keyBits: optional(keyBits),
+      keyType: optional(keyType),
       cert: optional(text),
       key: optional(text),
       chain: z.unknown().optional(),

@@ -16,6 +16,7 @@ import * as v from '../model/rules.js';
 import type { KeytoolJvm } from '../runner/runner.js';
 import { EMITS, type Emit } from '../model/layouts.js';
 import { statefulSetOf } from '../model/kubernetes.js';
+import { DEFAULT_CA_KEY, DEFAULT_LEAF_KEY, parseKeyType, withKey, type KeySpec } from '../model/keys.js';
 
 /*
  * Every option is checked before anything is touched, and the first bad one is a UsageError naming it. No process
@@ -49,6 +50,8 @@ export interface RawGenerateOptions extends RawCommonOptions, RawCaOptions {
   orgUnit?: string;
   caCn?: string;
   caEmail?: string;
+  keyType?: string;
+  caKeyType?: string;
   san?: string[];
   storeType?: string;
   emit?: string;
@@ -131,6 +134,8 @@ const SHAPE_FLAGS: ReadonlyArray<[keyof RawGenerateOptions, string]> = [
   ['orgUnit', '--org-unit'],
   ['caCn', '--ca-cn'],
   ['caEmail', '--ca-email'],
+  ['keyType', '--key-type'],
+  ['caKeyType', '--ca-key-type'],
 ];
 
 /** What each layout adds unless --emit or the config says otherwise. */
@@ -146,6 +151,9 @@ export interface ParamFallbacks {
   readonly emit?: readonly Emit[];
   readonly deployment?: Deployment;
   readonly generatePasswords?: boolean;
+  /** The directory's keys: the leaves' (its first identity's) and its CA's. */
+  readonly leafKey?: KeySpec;
+  readonly caKey?: KeySpec;
 }
 
 /** The parameters, and your own CA's files for checkOwnCa to run openssl on (externalCa is then set). */
@@ -171,6 +179,9 @@ export async function parseGenerateOptions(
   const deployment = parseDeployment(raw, config, base.namespace, fallback, composeDir);
   checkKubernetesEmit(raw, config, emit, base.name);
   const own = await ownCaOf(raw, config, env);
+  if (raw.caKeyType !== undefined && own.files)
+    throw new UsageError('--ca-key-type', 'cannot be combined with your own CA: it signs with the key it has');
+  const keys = parseKeys(raw, fallback);
 
   let { password, defaultPassword, passwordFrom } = base;
   if (raw.passwordFile === undefined && config?.password) {
@@ -200,9 +211,39 @@ export async function parseGenerateOptions(
     : { days: base.validityDays, option: '--validity' };
   const ownCa = own.files && { ...own.files, leafValidity };
   const shared = { layout, storeType, emit, deployment, password, defaultPassword, passwordFrom };
-  if (!config) return { params: { ...base, ...shared, ...extras }, ownCa };
-  const described = { config: resolve(raw.config!), configCluster: config.cluster };
+  if (!config) return { params: { ...base, ...keys, ...shared, ...extras }, ownCa };
+  const described = { config: resolve(raw.config!), configCluster: withKeptKeys(config, fallback) };
   return { params: { ...base, ...fromConfig(config), ...shared, ...described, ...extras }, ownCa };
+}
+
+/**
+ * --key-type and --ca-key-type; when not given, the directory's keys (plan, apply, rotate-ca), so that leaving the
+ * option out changes no key; else the script's RSA 2048 and 4096.
+ */
+function parseKeys(raw: RawGenerateOptions, fallback?: ParamFallbacks): { leafKey: KeySpec; caKey: KeySpec } {
+  return {
+    leafKey:
+      raw.keyType !== undefined
+        ? parseKeyType('--key-type', raw.keyType)
+        : (fallback?.leafKey ?? DEFAULT_LEAF_KEY),
+    caKey:
+      raw.caKeyType !== undefined
+        ? parseKeyType('--ca-key-type', raw.caKeyType)
+        : (fallback?.caKey ?? DEFAULT_CA_KEY),
+  };
+}
+
+/** A config file that names no key keeps the directory's (the leaves' and the CA's), as the flags do. */
+function withKeptKeys(config: ClusterConfig, fallback?: ParamFallbacks): GenerateParams['configCluster'] {
+  const { cluster, keysGiven } = config;
+  const leaf = keysGiven.leaf ? undefined : fallback?.leafKey;
+  const ca = keysGiven.ca ? undefined : fallback?.caKey;
+  if (!leaf && !ca) return cluster;
+  return {
+    ...cluster,
+    ca: ca ? withKey(cluster.ca, ca) : cluster.ca,
+    identities: leaf ? cluster.identities.map((who) => withKey(who, leaf)) : cluster.identities,
+  };
 }
 
 /** The config file, when --config is given: then no flag may describe the cluster. */
