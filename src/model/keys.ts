@@ -2,7 +2,7 @@
  * The key types a CA or a leaf may have: RSA (the script's, and the default) or ECDSA on a named NIST curve.
  * `--key-type`, `--ca-key-type` and a config's keyType name them as rsa-2048 … ec-p384.
  */
-import { oneOf } from './rules.js';
+import { UsageError } from '../errors.js';
 import { CA_KEY_BITS, LEAF_KEY_BITS } from './defaults.js';
 
 /** The named curves kafka-mtls makes keys on: every client family accepts both under TLS 1.2 and 1.3. */
@@ -30,7 +30,10 @@ export const DEFAULT_CA_KEY: KeySpec = { keyBits: CA_KEY_BITS };
 
 /** A key type's spec; `option` names what gave it in the error. */
 export function parseKeyType(option: string, raw: string): KeySpec {
-  const [alg, size] = oneOf(option, raw, KEY_TYPES).split('-') as ['rsa' | 'ec', string];
+  // As rules.ts's oneOf reads a choice (which imports cluster.ts, which imports this): case-insensitive.
+  const type = KEY_TYPES.find((t) => t === raw.toLowerCase());
+  if (!type) throw new UsageError(option, `must be one of ${KEY_TYPES.join(', ')}, got ${JSON.stringify(raw)}`);
+  const [alg, size] = type.split('-') as ['rsa' | 'ec', string];
   if (alg === 'rsa') return { keyBits: Number(size) };
   const curve: Curve = size === 'p256' ? 'P-256' : 'P-384';
   return { keyBits: CURVE_BITS[curve], curve };

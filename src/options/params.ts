@@ -178,9 +178,9 @@ export async function parseGenerateOptions(
   const composeDir = raw.composeDir !== undefined ? await parseComposeDir(raw.composeDir) : undefined;
   const deployment = parseDeployment(raw, config, base.namespace, fallback, composeDir);
   checkKubernetesEmit(raw, config, emit, base.name);
-  const own = await ownCaOf(raw, config, env);
-  if (raw.caKeyType !== undefined && own.files)
+  if (raw.caKeyType !== undefined && (raw.caCert !== undefined || raw.caKey !== undefined))
     throw new UsageError('--ca-key-type', 'cannot be combined with your own CA: it signs with the key it has');
+  const own = await ownCaOf(raw, config, env);
   const keys = parseKeys(raw, fallback);
 
   let { password, defaultPassword, passwordFrom } = base;
@@ -223,13 +223,9 @@ export async function parseGenerateOptions(
 function parseKeys(raw: RawGenerateOptions, fallback?: ParamFallbacks): { leafKey: KeySpec; caKey: KeySpec } {
   return {
     leafKey:
-      raw.keyType !== undefined
-        ? parseKeyType('--key-type', raw.keyType)
-        : (fallback?.leafKey ?? DEFAULT_LEAF_KEY),
+      raw.keyType !== undefined ? parseKeyType('--key-type', raw.keyType) : (fallback?.leafKey ?? DEFAULT_LEAF_KEY),
     caKey:
-      raw.caKeyType !== undefined
-        ? parseKeyType('--ca-key-type', raw.caKeyType)
-        : (fallback?.caKey ?? DEFAULT_CA_KEY),
+      raw.caKeyType !== undefined ? parseKeyType('--ca-key-type', raw.caKeyType) : (fallback?.caKey ?? DEFAULT_CA_KEY),
   };
 }
 

@@ -121,13 +121,7 @@ const confluent: LayoutRecipe = {
   caNames: f,
   caConfig: (ca) => renderCaConfig('confluent-ca.cnf', ca),
   files,
-  configs: (who) => [
-    writeStep(
-      `${who.id}.config`,
-      files(who).config,
-      leafConfig(who),
-    ),
-  ],
+  configs: (who) => [writeStep(`${who.id}.config`, files(who).config, leafConfig(who))],
   configsFirst: false,
   trust,
   // The write-up's -CAfile ca.pem; with your own intermediate CA, the chain up to the root.

@@ -1,0 +1,372 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { once } from 'node:events';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { connect, createServer, type TLSSocket } from 'node:tls';
+import { execa } from 'execa';
+import { runCli, snapshot, tempDir, testPath } from '../helpers/cli.js';
+
+/**
+ * ECDSA keys end to end with the real tools (openssl, keytool, the JVM verify starts): every --key-type in both
+ * layouts, judged by verify (JSSE handshakes over TLS 1.2 and 1.3, openssl verify); a Node TLS handshake under
+ * required client auth on P-256; apply switching RSA to EC; rotate-ca start with --ca-key-type; bad values.
+ * `npm run test:openssl-1.1.1` runs this file through OpenSSL 1.1.1w as well.
+ */
+const PW = 'Ecdsa-Pa55word';
+const ENV = { PASSWORD: PW };
+let work: string;
+
+beforeAll(async () => {
+  work = await tempDir('kmtls-ecdsa-');
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+/** What a certificate's key and signature are, read by node:crypto (the key) and openssl (the extensions). */
+async function certKey(path: string) {
+  const cert = new X509Certificate(await readFile(path));
+  const key = cert.publicKey;
+  const text = String(
+    (await execa('openssl', ['x509', '-in', path, '-noout', '-text'], { env: { PATH: testPath() } })).stdout,
+  );
+  return {
+    type: key.asymmetricKeyType,
+    curve: key.asymmetricKeyDetails?.namedCurve,
+    bits: key.asymmetricKeyDetails?.modulusLength,
+    signature: /Signature Algorithm: (.*)/.exec(text)![1]!.trim(),
+    keyUsage: /X509v3 Key Usage: critical\n\s+(.*)/.exec(text)?.[1]?.trim(),
+  };
+}
+
+const EXPECTED: Record<string, { type: string; curve?: string; bits?: number }> = {
+  'rsa-2048': { type: 'rsa', bits: 2048 },
+  'rsa-3072': { type: 'rsa', bits: 3072 },
+  'rsa-4096': { type: 'rsa', bits: 4096 },
+  'ec-p256': { type: 'ec', curve: 'prime256v1' },
+  'ec-p384': { type: 'ec', curve: 'secp384r1' },
+};
+const digestOf = (caType: string) => (caType === 'ec-p384' ? 'SHA384' : 'SHA256');
+
+describe('every key type, in both layouts, passes verify', () => {
+  // Each leaf key type in each layout, with the CA's key type turned through the list too.
+  const cases: Array<[string, string, string]> = [
+    ['dropin', 'rsa-2048', 'ec-p256'],
+    ['dropin', 'rsa-3072', 'ec-p384'],
+    ['dropin', 'rsa-4096', 'rsa-2048'],
+    ['dropin', 'ec-p256', 'rsa-4096'],
+    ['dropin', 'ec-p384', 'ec-p384'],
+    ['confluent', 'rsa-2048', 'ec-p384'],
+    ['confluent', 'rsa-3072', 'ec-p256'],
+    ['confluent', 'rsa-4096', 'rsa-3072'],
+    ['confluent', 'ec-p256', 'ec-p256'],
+    ['confluent', 'ec-p384', 'rsa-4096'],
+  ];
+  test.each(cases)(
+    '%s, --key-type %s, --ca-key-type %s',
+    async (layout, keyType, caKeyType) => {
+      const out = join(work, `${layout}-${keyType}-${caKeyType}`);
+      const args = ['--out', out, '--layout', layout, '--brokers', '2', '--key-type', keyType];
+      const g = await runCli(['generate', ...args, '--ca-key-type', caKeyType], { cwd: work, env: ENV });
+      expect([g.exitCode, g.stderr]).toEqual([0, '']);
+
+      const ca = await certKey(join(out, 'ca.crt'));
+      expect(ca).toMatchObject(EXPECTED[caKeyType]!);
+      const leafCert =
+        layout === 'dropin' ? join(out, 'ca-signed-mtls-kafka-0') : join(out, 'mtls-kafka-0-creds', 'mtls-kafka-0.crt');
+      const leaf = await certKey(leafCert);
+      expect(leaf).toMatchObject(EXPECTED[keyType]!);
+      // The digest follows the signer: SHA-384 under a P-384 CA, SHA-256 otherwise (the script's).
+      expect(leaf.signature).toMatch(new RegExp(`[Ww]ith-?${digestOf(caKeyType)}`, 'i'));
+      expect(leaf.keyUsage).toBe(
+        keyType.startsWith('ec') ? 'Digital Signature' : 'Digital Signature, Key Encipherment',
+      );
+      // Every key the run leaves is unencrypted PKCS#8, as Kafka's PEM stores and librdkafka read it.
+      const keys = [
+        join(out, 'ca.key'),
+        ...(layout === 'confluent' ? [join(out, 'mtls-kafka-0-creds/mtls-kafka-0.key')] : []),
+      ];
+      for (const k of keys) expect((await readFile(k, 'utf8')).split('\n')[0]).toBe('-----BEGIN PRIVATE KEY-----');
+      // A named curve, never explicit parameters: Node reads the curve's name from the key.
+      if (keyType.startsWith('ec') && layout === 'confluent') {
+        const key = createPrivateKey(await readFile(join(out, 'mtls-kafka-0-creds/mtls-kafka-0.key')));
+        expect(key.asymmetricKeyDetails?.namedCurve).toBe(EXPECTED[keyType]!.curve);
+      }
+      const state = JSON.parse(await readFile(join(out, 'kafka-mtls.json'), 'utf8'));
+      expect(state.identities[0].curve).toBe(
+        keyType.startsWith('ec') ? (keyType === 'ec-p256' ? 'P-256' : 'P-384') : undefined,
+      );
+      expect(state.ca.curve).toBe(
+        caKeyType.startsWith('ec') ? (caKeyType === 'ec-p256' ? 'P-256' : 'P-384') : undefined,
+      );
+
+      const v = await runCli(['verify', out, '--json'], { cwd: work, env: ENV });
+      const result = JSON.parse(v.stdout) as {
+        failed: boolean;
+        findings: Array<{ status: string; check: string; message: string }>;
+      };
+      expect(result.findings.filter((f) => f.status !== 'pass')).toEqual([]);
+      expect(v.exitCode).toBe(0);
+      // JSSE shook hands over both protocols for every pair.
+      expect(result.findings.filter((f) => f.check === 'handshake (JSSE)').map((f) => f.message)).not.toHaveLength(0);
+      for (const f of result.findings.filter((x) => x.check === 'handshake (JSSE)'))
+        expect(f.message).toMatch(/TLSv1\.2 and TLSv1\.3 handshakes/);
+    },
+    240_000,
+  );
+});
+
+describe('P-256 under required client auth, judged by OpenSSL through Node', () => {
+  test('a Node TLS server requiring client certificates accepts the client and the client the broker, TLS 1.2 and 1.3', async () => {
+    const out = join(work, 'handshake');
+    const g = await runCli(
+      [
+        'generate',
+        '--out',
+        out,
+        '--layout',
+        'confluent',
+        '--brokers',
+        '1',
+        '--key-type',
+        'ec-p256',
+        '--ca-key-type',
+        'ec-p256',
+      ],
+      { cwd: work, env: ENV },
+    );
+    expect(g.exitCode).toBe(0);
+    const read = (f: string) => readFile(join(out, f));
+    const ca = await read('ca.crt');
+    const broker = {
+      cert: await read('mtls-kafka-0-creds/mtls-kafka-0.crt'),
+      key: await read('mtls-kafka-0-creds/mtls-kafka-0.key'),
+    };
+    const client = {
+      cert: await read('mtls-kafka-client-creds/mtls-kafka-client.crt'),
+      key: await read('mtls-kafka-client-creds/mtls-kafka-client.key'),
+    };
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const seen: string[] = [];
+      const server = createServer(
+        { ...broker, ca, requestCert: true, rejectUnauthorized: true, minVersion: version, maxVersion: version },
+        (s: TLSSocket) => {
+          seen.push(String((s.getPeerCertificate().subject as unknown as Record<string, string>).CN));
+          s.end('answer');
+        },
+      );
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      try {
+        const sock = connect({
+          port,
+          host: '127.0.0.1',
+          servername: 'mtls-kafka-0.mtls-kafka-headless',
+          ...client,
+          ca,
+          minVersion: version,
+          maxVersion: version,
+        });
+        await once(sock, 'secureConnect');
+        expect(sock.authorized).toBe(true);
+        expect(sock.getProtocol()).toBe(version);
+        // TLS 1.2 names the signature algorithm in the suite: ECDSA, the broker's key.
+        if (version === 'TLSv1.2') expect(sock.getCipher().standardName).toMatch(/^TLS_ECDHE_ECDSA_/);
+        const [data] = (await once(sock, 'data')) as [Buffer];
+        expect(String(data)).toBe('answer');
+        sock.destroy();
+        expect(seen).toEqual(['mtls-kafka-client']);
+      } finally {
+        server.close();
+      }
+    }
+  }, 120_000);
+
+  test('a client without a certificate is refused: the server really requires one', async () => {
+    const out = join(work, 'handshake');
+    const ca = await readFile(join(out, 'ca.crt'));
+    const broker = {
+      cert: await readFile(join(out, 'mtls-kafka-0-creds/mtls-kafka-0.crt')),
+      key: await readFile(join(out, 'mtls-kafka-0-creds/mtls-kafka-0.key')),
+    };
+    const server = createServer({ ...broker, ca, requestCert: true, rejectUnauthorized: true }, (s) => s.end('x'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const sock = connect({ port, host: '127.0.0.1', servername: 'mtls-kafka-0.mtls-kafka-headless', ca });
+      const outcome = await new Promise<string>((resolve) => {
+        sock.on('error', (e) => resolve(`error: ${e.message}`));
+        sock.on('data', () => resolve('data'));
+        sock.on('end', () => resolve('end'));
+      });
+      expect(outcome).toMatch(/^error: .*(certificate required|alert)/i);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+});
+
+describe('plan and apply: a key-type change is a reissue', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = join(work, 'apply');
+    const g = await runCli(['generate', '--out', out, '--brokers', '2'], { cwd: work, env: ENV });
+    expect(g.exitCode).toBe(0);
+  }, 120_000);
+
+  test('apply --key-type ec-p256 reissues every identity with a P-256 key; the CA stays; a later plan keeps EC', async () => {
+    const before = await snapshot(out);
+    const plan = await runCli(['plan', '--out', out, '--key-type', 'ec-p256', '--json'], { cwd: work, env: ENV });
+    const changes = JSON.parse(plan.stdout).changes as Array<{ alias: string; kind: string; reasons: string[] }>;
+    expect(changes.map((c) => [c.alias, c.kind, c.reasons])).toEqual(
+      ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client'].map((a) => [
+        a,
+        'reissue',
+        ['key type changed: RSA -> EC P-256'],
+      ]),
+    );
+    const r = await runCli(['apply', '--out', out, '--key-type', 'ec-p256'], { cwd: work, env: ENV });
+    expect([r.exitCode, r.stderr]).toEqual([0, '']);
+    const after = await snapshot(out);
+    expect(after['ca.crt']).toBe(before['ca.crt']);
+    expect(after['ca.key']).toBe(before['ca.key']);
+    for (const who of ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client']) {
+      expect(await certKey(join(out, `ca-signed-${who}`))).toMatchObject({ type: 'ec', curve: 'prime256v1' });
+      expect(after[`ca-signed-${who}`]).not.toBe(before[`ca-signed-${who}`]);
+    }
+    expect(await readFile(join(out, 'ext0.cnf'), 'utf8')).toMatch(/^keyUsage = critical, digitalSignature$/m);
+    const state = JSON.parse(await readFile(join(out, 'kafka-mtls.json'), 'utf8'));
+    expect(state.identities.map((i: { curve?: string }) => i.curve)).toEqual(['P-256', 'P-256', 'P-256']);
+
+    // Without --key-type, plan and apply keep the directory's keys: nothing to do, not a move back to RSA.
+    const again = await runCli(['plan', '--out', out, '--json'], { cwd: work, env: ENV });
+    expect(JSON.parse(again.stdout).changes.filter((c: { kind: string }) => c.kind !== 'keep')).toEqual([]);
+    const v = await runCli(['verify', out], { cwd: work, env: ENV });
+    expect(v.exitCode).toBe(0);
+
+    // And back: rsa-2048 is a key-type change too.
+    const back = await runCli(['plan', '--out', out, '--key-type', 'rsa-2048', '--json'], { cwd: work, env: ENV });
+    expect(JSON.parse(back.stdout).changes[0].reasons).toEqual(['key type changed: EC P-256 -> RSA 2048']);
+  }, 240_000);
+
+  test('apply --ca-key-type other than the CA it has is refused: plan and apply keep the CA', async () => {
+    const before = await snapshot(out);
+    const r = await runCli(['apply', '--out', out, '--ca-key-type', 'ec-p384'], { cwd: work, env: ENV });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(
+      `error: --ca-key-type: ${out}'s CA has a RSA 4096 key and plan and apply keep the CA: make one with a ` +
+        'EC P-384 key with kafka-mtls rotate-ca start --ca-key-type ec-p384',
+    );
+    expect(await snapshot(out)).toEqual(before);
+  }, 60_000);
+});
+
+describe('rotate-ca start --ca-key-type', () => {
+  test('the new CA is P-384; reissue signs every leaf with it (SHA-384); finish leaves it alone; verify passes', async () => {
+    const out = join(work, 'rotate');
+    const g = await runCli(['generate', '--out', out, '--brokers', '2', '--key-type', 'ec-p256'], {
+      cwd: work,
+      env: ENV,
+    });
+    expect(g.exitCode).toBe(0);
+
+    const wrong = await runCli(['rotate-ca', 'reissue', '--out', out, '--ca-key-type', 'ec-p384'], {
+      cwd: work,
+      env: ENV,
+    });
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toBe(
+      'error: --ca-key-type: is for rotate-ca start, which makes the new CA; reissue and finish use it',
+    );
+
+    const dry = await runCli(['rotate-ca', 'start', '--out', out, '--ca-key-type', 'ec-p384', '--dry-run'], {
+      cwd: work,
+      env: ENV,
+    });
+    expect(dry.stdout).toMatch(
+      /openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -pkeyopt ec_param_enc:named_curve -nodes/,
+    );
+    for (const phase of ['start', 'reissue', 'finish']) {
+      const r = await runCli(
+        ['rotate-ca', phase, '--out', out, ...(phase === 'start' ? ['--ca-key-type', 'ec-p384'] : [])],
+        {
+          cwd: work,
+          env: ENV,
+        },
+      );
+      expect([phase, r.exitCode, r.stderr]).toEqual([phase, 0, '']);
+    }
+    expect(await certKey(join(out, 'ca.crt'))).toMatchObject({ type: 'ec', curve: 'secp384r1' });
+    const leaf = await certKey(join(out, 'ca-signed-mtls-kafka-0'));
+    expect(leaf).toMatchObject({ type: 'ec', curve: 'prime256v1', signature: 'ecdsa-with-SHA384' });
+    const state = JSON.parse(await readFile(join(out, 'kafka-mtls.json'), 'utf8'));
+    expect([state.ca.keyBits, state.ca.curve]).toEqual([384, 'P-384']);
+    const v = await runCli(['verify', out], { cwd: work, env: ENV });
+    expect([v.exitCode, v.stdout.split('\n').filter((l) => /^(FAIL|WARN)/.test(l))]).toEqual([0, []]);
+  }, 300_000);
+});
+
+describe('bad key types: exit 2, naming the option, nothing written', () => {
+  test.each([
+    [['--key-type', 'rsa-1024'], /^error: option '--key-type <type>' argument 'rsa-1024' is invalid/],
+    [['--ca-key-type', 'ec-p521'], /^error: option '--ca-key-type <type>' argument 'ec-p521' is invalid/],
+    [['--key-type', ''], /^error: option '--key-type <type>' argument '' is invalid/],
+  ])('generate %j', async (args, message) => {
+    const out = join(work, 'bad');
+    const r = await runCli(['generate', '--out', out, ...args], { cwd: work, env: ENV });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    await expect(readFile(join(out, 'kafka-mtls.json'))).rejects.toThrow(/ENOENT/);
+  });
+
+  test.each([
+    [
+      'keyType: ec-p521\n',
+      /^error: --config .*: keyType: must be one of rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384, got "ec-p521"$/,
+    ],
+    ['keyType: ec-p256\nkeyBits: 4096\n', /^error: --config .*: keyType: cannot be combined with keyBits/],
+    ['ca:\n  keyType: rsa2048\n', /^error: --config .*: ca\.keyType: must be one of rsa-2048/],
+  ])('a config file saying %j', async (yaml, message) => {
+    const config = join(work, 'bad.yaml');
+    await writeFile(config, `statefulSet:\n  replicas: 1\n${yaml}`);
+    const r = await runCli(['generate', '--out', join(work, 'bad-config'), '--config', config], {
+      cwd: work,
+      env: ENV,
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('--key-type with --config, and --ca-key-type with your own CA, are refused', async () => {
+    const config = join(work, 'ok.yaml');
+    await writeFile(config, 'statefulSet:\n  replicas: 1\nkeyType: ec-p256\n');
+    const a = await runCli(['generate', '--out', join(work, 'x'), '--config', config, '--key-type', 'ec-p384'], {
+      cwd: work,
+      env: ENV,
+    });
+    expect([a.exitCode, a.stderr]).toEqual([
+      2,
+      'error: --key-type: cannot be combined with --config: the config file describes the cluster; set it there',
+    ]);
+    const b = await runCli(
+      ['generate', '--out', join(work, 'y'), '--ca-cert', config, '--ca-key', config, '--ca-key-type', 'ec-p256'],
+      { cwd: work, env: ENV },
+    );
+    expect([b.exitCode, b.stderr]).toEqual([
+      2,
+      'error: --ca-key-type: cannot be combined with your own CA: it signs with the key it has',
+    ]);
+  });
+
+  test('a config keyType is used: ec-p384 leaves', async () => {
+    const config = join(work, 'ok.yaml');
+    await writeFile(config, 'statefulSet:\n  replicas: 1\nkeyType: ec-p384\nca:\n  keyType: ec-p256\n');
+    const out = join(work, 'from-config');
+    const r = await runCli(['generate', '--out', out, '--config', config], { cwd: work, env: ENV });
+    expect([r.exitCode, r.stderr]).toEqual([0, '']);
+    expect(await certKey(join(out, 'ca-signed-mtls-kafka-0'))).toMatchObject({ type: 'ec', curve: 'secp384r1' });
+    expect(await certKey(join(out, 'ca.crt'))).toMatchObject({ type: 'ec', curve: 'prime256v1' });
+  }, 120_000);
+});
