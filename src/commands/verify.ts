@@ -27,6 +27,7 @@ import { PASSWORD_ENV, readStore, type CertCache } from '../pki/read.js';
 import { partiesOf } from '../pki/connections.js';
 import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
+import { pemStoreFindings } from '../pki/pem-stores.js';
 import type { Secret } from '../secrets.js';
 import { applyRules, type Expectations, type Finding, type VerifyResult } from '../pki/rules.js';
 import { listFiles } from '../output/files.js';
@@ -41,6 +42,7 @@ import { formatFindings } from '../report/findings.js';
 export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];
   principalRules?: string;
+  cipherSuites?: string;
   json?: boolean;
 }
 
@@ -76,6 +78,11 @@ export function verifyCommand(io: CommandIo): Command {
       '--principal-rules <rules>',
       "the brokers' ssl.principal.mapping.rules, to show the principal Kafka will use (default: DEFAULT)",
     )
+    .option(
+      '--cipher-suites <list>',
+      'ssl.cipher.suites, comma-separated, for every broker and client whose properties file sets none: the ' +
+        "handshakes are judged with it (default: what the properties files say, else the JVM's suites)",
+    )
     .addOption(jsonOption())
     .addOption(opensslOption())
     .addOption(keytoolOption());
@@ -104,7 +111,10 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   const passwords = await basePasswords(dir, state, shared, deps);
   const expectations = expectationsOf(expected, state);
   const naming = { name: expected.naming.name, clientAlias: expected.clientAlias };
-  const parties = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords);
+  const found = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords);
+  const parties = expected.cipherSuites
+    ? found.map((p) => (p.cipherSuites ? p : { ...p, cipherSuites: expected.cipherSuites }))
+    : found;
   // Java judges while openssl and keytool list the stores: the JVM's start-up overlaps theirs.
   const [{ keystores, truststores }, jsse] = await Promise.all([
     readStores(dir, files, passwords.of, { ...deps, tools }),
@@ -128,6 +138,7 @@ export async function runVerify(dirArg: string, raw: RawVerifyOptions, deps: Ver
   const ca = { cert: dropInFiles.caCert, key: dropInFiles.caKey, pem: emitFiles.caPem('') };
   findings.push(
     ...(await caFileFindings(dir, ca, { truststores, keystores }, shared.secret)),
+    ...(await pemStoreFindings(dir, files)),
     ...jsse,
     ...(await opensslChainFindings(parties, keystores, truststores, { tools, secrets: {}, cwd: dir, exec: deps.exec })),
   );
@@ -143,12 +154,28 @@ function readExpectations(raw: RawVerifyOptions) {
   for (const h of hosts) if (!isIP(h)) v.dnsName('--host', h.replaceAll('{i}', '0'));
   // The rules' grammar, before any process: what a pattern is, Java decides (the judge's JVM).
   parseMappingRules(raw.principalRules ?? 'DEFAULT');
-  return { naming, clientAlias, hosts };
+  const cipherSuites = raw.cipherSuites === undefined ? undefined : parseSuites(raw.cipherSuites);
+  return { naming, clientAlias, hosts, cipherSuites };
+}
+
+/** JSSE's suite names (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256): which exist, Java says. */
+function parseSuites(raw: string): string[] {
+  const suites = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = suites.find((s) => !/^(TLS|SSL)_[A-Z0-9_]+$/.test(s));
+  if (suites.length === 0 || bad !== undefined)
+    throw new UsageError(
+      '--cipher-suites',
+      `must be cipher suite names as Java spells them (TLS_…), comma-separated, got ${JSON.stringify(bad ?? raw)}`,
+    );
+  return suites;
 }
 
 /** Each identity's role and each broker's host names: from the state file if any, else from the names. */
 function expectationsOf(
-  { naming, clientAlias, hosts }: ReturnType<typeof readExpectations>,
+  { naming, clientAlias, hosts }: Omit<ReturnType<typeof readExpectations>, 'cipherSuites'>,
   state: State | undefined,
 ): Pick<Expectations, 'roleOf' | 'brokerHosts'> {
   const byAlias = new Map((state?.identities ?? []).map((i) => [i.alias.toLowerCase(), i]));

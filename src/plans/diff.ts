@@ -120,10 +120,15 @@ function reissueReasons(who: Identity, cert: CertWithPem, current: Current, opts
 function keyReason(who: Identity, pem: string, bits: number): string | undefined {
   const key = parseX509(pem)?.publicKey;
   const facts = key ? keyFacts(key) : undefined;
-  const had = facts?.type === 'EC' ? `EC ${facts.nistCurve ?? facts.curve ?? '(unnamed curve)'}` : facts?.type;
+  const had =
+    facts?.type === 'EC'
+      ? `EC ${facts.nistCurve ?? facts.curve ?? '(explicit parameters)'}`
+      : facts?.type === 'RSA'
+        ? `RSA ${facts.bits ?? bits}`
+        : facts?.type;
   const wanted = describeKey(who);
   if (who.curve) return had === wanted ? undefined : `key type changed: ${had ?? 'unknown'} -> ${wanted}`;
-  if (had !== undefined && had !== 'RSA') return `key type changed: ${had ?? 'unknown'} -> ${wanted}`;
+  if (facts !== undefined && facts.type !== 'RSA') return `key type changed: ${had} -> ${wanted}`;
   return bits < who.keyBits ? `key too weak: RSA ${bits}, ${who.keyBits} wanted` : undefined;
 }
 

@@ -76,7 +76,11 @@ describe('every key type, in both layouts, passes verify', () => {
       const leaf = await certKey(leafCert);
       expect(leaf).toMatchObject(EXPECTED[keyType]!);
       // The digest follows the signer: SHA-384 under a P-384 CA, SHA-256 otherwise (the script's).
-      expect(leaf.signature).toMatch(new RegExp(`[Ww]ith-?${digestOf(caKeyType)}`, 'i'));
+      expect(leaf.signature).toMatch(
+        caKeyType.startsWith('ec')
+          ? `ecdsa-with-${digestOf(caKeyType)}`
+          : `${digestOf(caKeyType).toLowerCase()}WithRSAEncryption`,
+      );
       expect(leaf.keyUsage).toBe(
         keyType.startsWith('ec') ? 'Digital Signature' : 'Digital Signature, Key Encipherment',
       );
@@ -214,19 +218,24 @@ describe('plan and apply: a key-type change is a reissue', () => {
     const g = await runCli(['generate', '--out', out, '--brokers', '2'], { cwd: work, env: ENV });
     expect(g.exitCode).toBe(0);
   }, 120_000);
+  const plan = (args: string[]) =>
+    runCli(['plan', '--out', out, '--brokers', '2', '--json', ...args], { cwd: work, env: ENV });
 
   test('apply --key-type ec-p256 reissues every identity with a P-256 key; the CA stays; a later plan keeps EC', async () => {
     const before = await snapshot(out);
-    const plan = await runCli(['plan', '--out', out, '--key-type', 'ec-p256', '--json'], { cwd: work, env: ENV });
-    const changes = JSON.parse(plan.stdout).changes as Array<{ alias: string; kind: string; reasons: string[] }>;
+    const changes = JSON.parse((await plan(['--key-type', 'ec-p256'])).stdout).changes as Array<{
+      alias: string;
+      kind: string;
+      reasons: string[];
+    }>;
     expect(changes.map((c) => [c.alias, c.kind, c.reasons])).toEqual(
       ['mtls-kafka-0', 'mtls-kafka-1', 'mtls-kafka-client'].map((a) => [
         a,
         'reissue',
-        ['key type changed: RSA -> EC P-256'],
+        ['key type changed: RSA 2048 -> EC P-256'],
       ]),
     );
-    const r = await runCli(['apply', '--out', out, '--key-type', 'ec-p256'], { cwd: work, env: ENV });
+    const r = await runCli(['apply', '--out', out, '--brokers', '2', '--key-type', 'ec-p256'], { cwd: work, env: ENV });
     expect([r.exitCode, r.stderr]).toEqual([0, '']);
     const after = await snapshot(out);
     expect(after['ca.crt']).toBe(before['ca.crt']);
@@ -240,19 +249,22 @@ describe('plan and apply: a key-type change is a reissue', () => {
     expect(state.identities.map((i: { curve?: string }) => i.curve)).toEqual(['P-256', 'P-256', 'P-256']);
 
     // Without --key-type, plan and apply keep the directory's keys: nothing to do, not a move back to RSA.
-    const again = await runCli(['plan', '--out', out, '--json'], { cwd: work, env: ENV });
-    expect(JSON.parse(again.stdout).changes.filter((c: { kind: string }) => c.kind !== 'keep')).toEqual([]);
+    expect(JSON.parse((await plan([])).stdout).changes.filter((c: { kind: string }) => c.kind !== 'keep')).toEqual([]);
     const v = await runCli(['verify', out], { cwd: work, env: ENV });
     expect(v.exitCode).toBe(0);
 
     // And back: rsa-2048 is a key-type change too.
-    const back = await runCli(['plan', '--out', out, '--key-type', 'rsa-2048', '--json'], { cwd: work, env: ENV });
-    expect(JSON.parse(back.stdout).changes[0].reasons).toEqual(['key type changed: EC P-256 -> RSA 2048']);
+    expect(JSON.parse((await plan(['--key-type', 'rsa-2048'])).stdout).changes[0].reasons).toEqual([
+      'key type changed: EC P-256 -> RSA 2048',
+    ]);
   }, 240_000);
 
   test('apply --ca-key-type other than the CA it has is refused: plan and apply keep the CA', async () => {
     const before = await snapshot(out);
-    const r = await runCli(['apply', '--out', out, '--ca-key-type', 'ec-p384'], { cwd: work, env: ENV });
+    const r = await runCli(['apply', '--out', out, '--brokers', '2', '--ca-key-type', 'ec-p384'], {
+      cwd: work,
+      env: ENV,
+    });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe(
       `error: --ca-key-type: ${out}'s CA has a RSA 4096 key and plan and apply keep the CA: make one with a ` +
@@ -369,4 +381,162 @@ describe('bad key types: exit 2, naming the option, nothing written', () => {
     expect(await certKey(join(out, 'ca-signed-mtls-kafka-0'))).toMatchObject({ type: 'ec', curve: 'secp384r1' });
     expect(await certKey(join(out, 'ca.crt'))).toMatchObject({ type: 'ec', curve: 'prime256v1' });
   }, 120_000);
+});
+
+describe('verify flags the EC pitfalls', () => {
+  type Result = {
+    failed: boolean;
+    findings: Array<{ status: string; target: string; check: string; message: string }>;
+  };
+  const verify = async (dir: string, args: string[] = []) => {
+    const r = await runCli(['verify', dir, '--json', ...args], { cwd: work, env: ENV });
+    return { exitCode: r.exitCode, ...(JSON.parse(r.stdout) as Result) };
+  };
+  const fails = (r: Result) => r.findings.filter((f) => f.status === 'fail');
+  const ssl = (args: string[], cwd: string) => execa('openssl', args, { cwd, env: { ...process.env, PASSWORD: PW } });
+
+  test('a keystore whose key has explicit curve parameters: Java refuses it, and verify FAILs naming the file', async () => {
+    const out = join(work, 'explicit');
+    const g = await runCli(
+      ['generate', '--out', out, '--brokers', '1', '--key-type', 'ec-p256', '--store-type', 'pkcs12'],
+      {
+        cwd: work,
+        env: ENV,
+      },
+    );
+    expect(g.exitCode).toBe(0);
+    expect((await verify(out)).exitCode).toBe(0);
+    // The same curve, its parameters written out in full instead of its name (openssl ecparam -param_enc explicit).
+    await ssl(['ecparam', '-name', 'prime256v1', '-param_enc', 'explicit', '-genkey', '-noout', '-out', 'x.key'], out);
+    expect(await readFile(join(out, 'x.key'), 'utf8')).toMatch(/^-----BEGIN EC PRIVATE KEY-----/);
+    await ssl(['req', '-new', '-key', 'x.key', '-subj', '/CN=mtls-kafka-0.mtls-kafka-headless', '-out', 'x.csr'], out);
+    await ssl(
+      ['x509', '-req', '-in', 'x.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-out', 'x.crt', '-days', '30'].concat([
+        '-extfile',
+        'ext0.cnf',
+        '-set_serial',
+        '0x1234',
+      ]),
+      out,
+    );
+    expect(String((await ssl(['x509', '-in', 'x.crt', '-noout', '-text'], out)).stdout)).toMatch(
+      /Field Type: prime-field/,
+    );
+    const store = 'mtls-kafka-0.keystore.jks';
+    await ssl(
+      ['pkcs12', '-export', '-in', 'x.crt', '-inkey', 'x.key', '-certfile', 'ca.crt', '-name', 'mtls-kafka-0'].concat([
+        '-out',
+        store,
+        '-passout',
+        'env:PASSWORD',
+      ]),
+      out,
+    );
+    for (const f of ['x.key', 'x.csr', 'x.crt']) await rm(join(out, f));
+
+    const r = await verify(out);
+    expect(r.exitCode).toBe(1);
+    const java = fails(r).find((f) => f.check === 'loads in Java');
+    expect(java?.target).toBe(store);
+    // JSSE's own words, then what fixes it: not "the password is wrong", which Java's exception says first.
+    expect(java?.message).toMatch(/explicit curve parameters, which Java refuses: .*Only named ECParameters supported/);
+    expect(java?.message).toMatch(/make its key on a named curve/);
+    const openssl = fails(r).find((f) => f.check === 'chain (OpenSSL)');
+    expect(openssl?.message).toMatch(/explicit ECC parameters/);
+  }, 180_000);
+
+  test('ssl.cipher.suites with only TLS_ECDHE_RSA_* on EC keys: JSSE refuses every handshake, and verify says why', async () => {
+    const out = join(work, 'suites');
+    const g = await runCli(
+      [
+        'generate',
+        '--out',
+        out,
+        '--layout',
+        'confluent',
+        '--brokers',
+        '1',
+        '--key-type',
+        'ec-p256',
+        '--ca-key-type',
+        'ec-p256',
+      ],
+      { cwd: work, env: ENV },
+    );
+    expect(g.exitCode).toBe(0);
+    const props = join(out, 'mtls-kafka-0-creds/server.properties');
+    const original = await readFile(props, 'utf8');
+    await writeFile(
+      props,
+      `${original}ssl.cipher.suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\n`,
+    );
+    const r = await verify(out);
+    expect(r.exitCode).toBe(1);
+    const refused = fails(r).filter((f) => f.check === 'handshake (JSSE)');
+    expect(refused.map((f) => f.target).sort()).toEqual([
+      'mtls-kafka-0-creds/kafka.mtls-kafka-0.keystore.pkcs12 -> mtls-kafka-0-creds/kafka.mtls-kafka-0.keystore.pkcs12',
+      'mtls-kafka-client-creds/kafka.mtls-kafka-client.keystore.pkcs12 -> mtls-kafka-0-creds/kafka.mtls-kafka-0.keystore.pkcs12',
+    ]);
+    for (const f of refused) {
+      expect(f.message).toMatch(/TLSv1\.2 and TLSv1\.3/);
+      expect(f.message).toMatch(
+        /mtls-kafka-0's \(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\) leave/,
+      );
+      expect(f.message).toMatch(/an EC key needs TLS_ECDHE_ECDSA_\* on TLS 1\.2/);
+    }
+    // A list with a suite for the key on each protocol passes: the judge, not a rule of ours, decided.
+    await writeFile(
+      props,
+      `${original}ssl.cipher.suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256\n`,
+    );
+    expect(fails(await verify(out))).toEqual([]);
+    // verify --cipher-suites gives a list to the parties whose properties set none: here the client's.
+    await writeFile(props, original);
+    const given = await verify(out, ['--cipher-suites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']);
+    expect(fails(given).map((f) => f.target)).toEqual([
+      'mtls-kafka-client-creds/kafka.mtls-kafka-client.keystore.pkcs12 -> mtls-kafka-0-creds/kafka.mtls-kafka-0.keystore.pkcs12',
+      'mtls-kafka-0-creds/kafka.mtls-kafka-0.keystore.pkcs12 -> mtls-kafka-0-creds/kafka.mtls-kafka-0.keystore.pkcs12',
+    ]);
+    const bad = await runCli(['verify', out, '--cipher-suites', 'ECDHE-ECDSA-AES128-GCM-SHA256'], {
+      cwd: work,
+      env: ENV,
+    });
+    expect([bad.exitCode, bad.stderr]).toEqual([
+      2,
+      'error: --cipher-suites: must be cipher suite names as Java spells them (TLS_…), comma-separated, got ' +
+        '"ECDHE-ECDSA-AES128-GCM-SHA256"',
+    ]);
+  }, 180_000);
+
+  test('a SEC1 key (BEGIN EC PRIVATE KEY) in a PEM keystore FAILs; the same key as PKCS#8 passes', async () => {
+    const out = join(work, 'suites');
+    const key = join(out, 'mtls-kafka-0-creds/mtls-kafka-0.key');
+    await ssl(['ec', '-in', key, '-out', join(out, 'sec1.key')], out);
+    expect(await readFile(join(out, 'sec1.key'), 'utf8')).toMatch(/^-----BEGIN EC PRIVATE KEY-----/);
+    const pemProps = join(out, 'pem-broker.properties');
+    // As a broker's mount sees it: an absolute path that is not there here, found beside the properties file.
+    await writeFile(pemProps, 'ssl.keystore.type=PEM\nssl.keystore.location=/etc/kafka/secrets/sec1.key\n');
+    const r = await verify(out);
+    expect(r.exitCode).toBe(1);
+    expect(fails(r)).toEqual([
+      {
+        status: 'fail',
+        target: 'pem-broker.properties',
+        check: 'PEM keystore',
+        message:
+          `ssl.keystore.type=PEM, and ${join(out, 'sec1.key')} holds a SEC1 EC key (BEGIN EC PRIVATE KEY): Kafka reads ` +
+          'PEM keys as PKCS#8 only (BEGIN PRIVATE KEY, or BEGIN ENCRYPTED PRIVATE KEY with ssl.key.password); convert ' +
+          `it (openssl pkcs8 -topk8 -nocrypt -in ${join(out, 'sec1.key')} -out ${join(out, 'sec1.key')}.pk8)`,
+      },
+    ]);
+    // Inline (ssl.keystore.key) too.
+    const sec1 = (await readFile(join(out, 'sec1.key'), 'utf8')).trim().replace(/\n/g, '\\n');
+    await writeFile(pemProps, `ssl.keystore.type=PEM\nssl.keystore.key=${sec1}\n`);
+    expect(fails(await verify(out)).map((f) => [f.target, f.message.slice(0, 60)])).toEqual([
+      ['pem-broker.properties', 'ssl.keystore.type=PEM, and ssl.keystore.key holds a SEC1 EC '],
+    ]);
+    // The key the run wrote is PKCS#8: no finding.
+    await writeFile(pemProps, `ssl.keystore.type=PEM\nssl.keystore.location=${key}\n`);
+    expect(fails(await verify(out))).toEqual([]);
+  }, 180_000);
 });
