@@ -22,6 +22,13 @@ beforeAll(async () => {
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
+/** One broker and a client, all on P-256, in the confluent layout (which keeps the PEM keys). */
+async function generateP256(out: string): Promise<void> {
+  const args = ['--layout', 'confluent', '--brokers', '1', '--key-type', 'ec-p256', '--ca-key-type', 'ec-p256'];
+  const g = await runCli(['generate', '--out', out, ...args], { cwd: work, env: ENV });
+  expect([g.exitCode, g.stderr]).toEqual([0, '']);
+}
+
 /** What a certificate's key and signature are, read by node:crypto (the key) and openssl (the extensions). */
 async function certKey(path: string) {
   const cert = new X509Certificate(await readFile(path));
@@ -122,23 +129,7 @@ describe('every key type, in both layouts, passes verify', () => {
 describe('P-256 under required client auth, judged by OpenSSL through Node', () => {
   test('a Node TLS server requiring client certificates accepts the client and the client the broker, TLS 1.2 and 1.3', async () => {
     const out = join(work, 'handshake');
-    const g = await runCli(
-      [
-        'generate',
-        '--out',
-        out,
-        '--layout',
-        'confluent',
-        '--brokers',
-        '1',
-        '--key-type',
-        'ec-p256',
-        '--ca-key-type',
-        'ec-p256',
-      ],
-      { cwd: work, env: ENV },
-    );
-    expect(g.exitCode).toBe(0);
+    await generateP256(out);
     const read = (f: string) => readFile(join(out, f));
     const ca = await read('ca.crt');
     const broker = {
@@ -447,23 +438,7 @@ describe('verify flags the EC pitfalls', () => {
 
   test('ssl.cipher.suites with only TLS_ECDHE_RSA_* on EC keys: JSSE refuses every handshake, and verify says why', async () => {
     const out = join(work, 'suites');
-    const g = await runCli(
-      [
-        'generate',
-        '--out',
-        out,
-        '--layout',
-        'confluent',
-        '--brokers',
-        '1',
-        '--key-type',
-        'ec-p256',
-        '--ca-key-type',
-        'ec-p256',
-      ],
-      { cwd: work, env: ENV },
-    );
-    expect(g.exitCode).toBe(0);
+    await generateP256(out);
     const props = join(out, 'mtls-kafka-0-creds/server.properties');
     const original = await readFile(props, 'utf8');
     await writeFile(
