@@ -20,9 +20,6 @@ export type KeyType = (typeof KEY_TYPES)[number];
 
 /** The curve's size, as openssl prints it ("Public-Key: (256 bit)"). */
 export const CURVE_BITS: Readonly<Record<Curve, number>> = { 'P-256': 256, 'P-384': 384 };
-/** OpenSSL's and Node's name of each curve (asymmetricKeyDetails.namedCurve), and Java's (-groupname). */
-export const CURVE_OPENSSL_NAMES: Readonly<Record<Curve, string>> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' };
-export const CURVE_JAVA_NAMES: Readonly<Record<Curve, string>> = { 'P-256': 'secp256r1', 'P-384': 'secp384r1' };
 
 /** The script's keys: RSA 2048 for the leaves, RSA 4096 for the CA (a default run stays byte for byte the same). */
 export const DEFAULT_LEAF_KEY: KeySpec = { keyBits: LEAF_KEY_BITS };
