@@ -35,6 +35,7 @@ import javax.net.ssl.TrustManagerFactory;
  * Arguments, in groups:
  *   store ID PATH TYPE PASSWORD_ENV KEY_PASSWORD_ENV  ("-" for no variable)
  *   pair ID CLIENT_KEYSTORE CLIENT_TRUSTSTORE SERVER_KEYSTORE SERVER_TRUSTSTORE HOST PROTOCOL
+ *   suites ID CLIENT_SUITES SERVER_SUITES  (a pair's ssl.cipher.suites, comma-separated; "-" for the JVM's)
  * (store IDs, HOST "-" for no endpoint identification). Passwords come from
  * the host's environment, never from the arguments. Output: one JSON object
  * per line, each store first, then each pair.
@@ -60,6 +61,9 @@ public final class TlsJudge {
       if (args[i].equals("store") && i + 5 < args.length) {
         declared.add(java.util.Arrays.copyOfRange(args, i + 1, i + 6));
         i += 6;
+      } else if (args[i].equals("suites") && i + 3 < args.length) {
+        SUITES.put(args[i + 1], new String[] {args[i + 2], args[i + 3]});
+        i += 4;
       } else if (args[i].equals("pair") && i + 7 < args.length) {
         pairs.add(java.util.Arrays.copyOfRange(args, i + 1, i + 8));
         i += 8;
@@ -86,6 +90,7 @@ public final class TlsJudge {
       pool.shutdown();
       // The next request may name other files by the same ids.
       CONTEXTS.clear();
+      SUITES.clear();
     }
     return 0;
   }
@@ -182,13 +187,25 @@ public final class TlsJudge {
       SSLParameters cp = client.getSSLParameters();
       if (host != null) cp.setEndpointIdentificationAlgorithm("HTTPS");
       cp.setProtocols(new String[] {protocol});
-      client.setSSLParameters(cp);
+      String[] suites = SUITES.get(id);
+      // Kafka's ssl.cipher.suites: SslFactory sets them on the engine, which refuses a name it does not know.
+      if (suites != null && !suites[0].equals("-")) cp.setCipherSuites(suites[0].split(","));
+      try {
+        client.setSSLParameters(cp);
+      } catch (IllegalArgumentException e) {
+        return refusedAtSetup(b, "client", e);
+      }
       server = sc.createSSLEngine();
       server.setUseClientMode(false);
       SSLParameters sp = server.getSSLParameters();
       sp.setProtocols(new String[] {protocol});
       sp.setNeedClientAuth(true);
-      server.setSSLParameters(sp);
+      if (suites != null && !suites[1].equals("-")) sp.setCipherSuites(suites[1].split(","));
+      try {
+        server.setSSLParameters(sp);
+      } catch (IllegalArgumentException e) {
+        return refusedAtSetup(b, "server", e);
+      }
     } catch (Exception e) {
       return b.append(",\"ok\":false,\"refusedBy\":\"setup\",\"error\":").append(json(message(e))).append("}").toString();
     }
@@ -220,6 +237,14 @@ public final class TlsJudge {
     return b.append("}").toString();
   }
 
+  /** A side that refuses its own configuration (an unknown cipher suite), before any handshake. */
+  private static String refusedAtSetup(StringBuilder b, String side, Exception e) {
+    return b.append(",\"ok\":false,\"refusedBy\":").append(json(side)).append(",\"error\":").append(json(message(e)))
+        .append("}")
+        .toString();
+  }
+
+  private static final Map<String, String[]> SUITES = new java.util.concurrent.ConcurrentHashMap<>();
   private static final java.util.concurrent.atomic.AtomicInteger PORTS = new java.util.concurrent.atomic.AtomicInteger();
   private static final Map<String, SSLContext> CONTEXTS = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:openssl-1.1.1: the integration tests of every kind of openssl step (generate drop-in and
-# confluent, your own CA, apply, the three rotate-ca phases, verify, inspect, probe, the --dry-run script)
+# confluent, your own CA, apply, the three rotate-ca phases, verify, inspect, probe, the --dry-run script, every
+# --key-type with EC keys)
 # with the real OpenSSL 1.1.1w first on PATH: Debian bullseye's, fetched into .cache/bullseye by
 # scripts/fetch-bullseye.sh. Where it cannot be fetched, the suite runs through test/fixtures/openssl-1.1.1/
 # openssl instead (an openssl that refuses every option 1.1.1 lacks) and says so; under CI (CI=true) a
@@ -24,7 +25,7 @@ else
 fi
 export KAFKA_MTLS_TEST_OPENSSL_111_BIN=$dir NODE_OPTIONS=--experimental-vm-modules
 failed=()
-for f in parity confluent byoca lifecycle rotate verify inspect probe dry-run; do
+for f in parity confluent byoca lifecycle rotate verify inspect probe dry-run ecdsa; do
   npx jest --testTimeout=300000 "test/integration/$f.test.ts" || failed+=("$f")
 done
 [ ${#failed[@]} -eq 0 ] || { echo "test:openssl-1.1.1: failed: ${failed[*]}" >&2; exit 1; }

@@ -9,9 +9,11 @@ import type { CaSpec, Cluster } from '../model/cluster.js';
 import { named, UsageError } from '../errors.js';
 import { GENERATED_PASSWORDS, SHARED_PASSWORD } from '../model/passwords.js';
 import * as v from '../model/rules.js';
+import { parseKeyType, withKey, type KeySpec } from '../model/keys.js';
 import type { RunParams, RawRunOptions } from '../options/params.js';
 import {
   addOptions,
+  caKeyTypeOption,
   jsonOption,
   keepWorkOption,
   outOption,
@@ -63,6 +65,8 @@ export interface RawRotateOptions extends Pick<
 > {
   dryRun?: boolean;
   json?: boolean;
+  /** start: the new CA's key type (default: the old CA's). */
+  caKeyType?: string;
 }
 
 export function rotateCommand(io: CommandIo): Command {
@@ -75,6 +79,7 @@ export function rotateCommand(io: CommandIo): Command {
     .addOption(outOption('the directory to rotate; the old one is kept as <dir>.bak-<UTC timestamp>'))
     .addOption(passwordFileOption())
     .option('--dry-run', 'print what the phase would do, and write nothing')
+    .addOption(caKeyTypeOption())
     .addOption(jsonOption())
     .addOption(keepWorkOption())
     .addOption(verboseOption());
@@ -108,13 +113,21 @@ export interface RotateResult {
 
 export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: RunDeps): Promise<RotateResult> {
   const phase = named('<phase>', () => v.oneOf(phaseArg, PHASES));
-  if (raw.dryRun) return rotateClaimed(phase, raw, deps);
+  if (raw.caKeyType !== undefined && phase !== 'start')
+    throw new UsageError('--ca-key-type', 'is for rotate-ca start, which makes the new CA; reissue and finish use it');
+  const nextKey = raw.caKeyType !== undefined ? named('--ca-key-type', () => parseKeyType(raw.caKeyType!)) : undefined;
+  const opts = { ...raw, nextKey };
+  if (raw.dryRun) return rotateClaimed(phase, opts, deps);
   return withClaim(await targetOf(raw.out), `rotate-ca ${phase}`, deps.onNote ?? (() => undefined), () =>
-    rotateClaimed(phase, raw, deps),
+    rotateClaimed(phase, opts, deps),
   );
 }
 
-async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: RunDeps): Promise<RotateResult> {
+async function rotateClaimed(
+  phase: Phase,
+  raw: RawRotateOptions & { nextKey?: KeySpec },
+  deps: RunDeps,
+): Promise<RotateResult> {
   const started = new Date();
   const { dir, state, fallback } = await openDirectory(raw.out, deps.signal);
   checkOrder(phase, state);
@@ -136,7 +149,10 @@ async function rotateClaimed(phase: Phase, raw: RawRotateOptions, deps: RunDeps)
     deps,
     { requireTools: !raw.dryRun, fallback },
   );
-  const nextCa = phase === 'start' ? { ...state.ca, subject: nextSubject(state.ca.subject) } : state.rotation!.nextCa;
+  const nextCa =
+    phase === 'start'
+      ? withKey({ ...state.ca, subject: nextSubject(state.ca.subject) }, raw.nextKey ?? state.ca)
+      : state.rotation!.nextCa;
   const present = new Set(await listFiles(dir));
   const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state, deps.signal) : {};
   const plan = phasePlan(phase, state, nextCa, present, params);

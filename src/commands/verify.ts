@@ -48,6 +48,11 @@ export function verifyCommand(io: CommandIo): Command {
       '--principal-rules <rules>',
       "the brokers' ssl.principal.mapping.rules, to show the principal Kafka will use (default: DEFAULT)",
     )
+    .option(
+      '--cipher-suites <list>',
+      'ssl.cipher.suites, comma-separated, for every broker and client whose properties file sets none: the ' +
+        "handshakes are judged with it (default: what the properties files say, else the JVM's suites)",
+    )
     .addOption(jsonOption())
     .addOption(opensslOption())
     .addOption(keytoolOption());

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { CA_KEY_BITS, LEAF_KEY_BITS } from './defaults.js';
+import { DEFAULT_CA_KEY, DEFAULT_LEAF_KEY, type KeySpec } from './keys.js';
 
 /**
  * What a run makes, described before any file is named: the CA, the
@@ -41,14 +41,15 @@ export interface ExternalCa {
   readonly keyEncrypted: boolean;
 }
 
-export interface CaSpec {
+/** keyBits and, for an EC key, its curve (model/keys.ts): the key the CA is made with. */
+export interface CaSpec extends KeySpec {
   readonly subject: Dn;
   readonly external?: ExternalCa;
-  readonly keyBits: number;
   readonly validityDays: number;
 }
 
-export interface Identity {
+/** keyBits and, for an EC key, its curve (model/keys.ts): the key the identity's certificate holds. */
+export interface Identity extends KeySpec {
   readonly role: 'broker' | 'client';
   /** Step id prefix, e.g. broker-0, client. */
   readonly id: string;
@@ -56,7 +57,6 @@ export interface Identity {
   readonly alias: string;
   readonly subject: Dn;
   readonly sans: readonly San[];
-  readonly keyBits: number;
   readonly validityDays: number;
 }
 
@@ -94,6 +94,9 @@ export interface StatefulSetParams {
   readonly ca: { readonly cn: string; readonly state: string; readonly email: string };
   readonly extraSans: readonly San[];
   readonly storeType: StoreType;
+  /** The leaves' key and the CA's (--key-type, --ca-key-type); the script's RSA 2048 and 4096 unless given. */
+  readonly leafKey?: KeySpec;
+  readonly caKey?: KeySpec;
 }
 
 /**
@@ -140,7 +143,7 @@ export function brokerCn(p: Pick<StatefulSetParams, 'name' | 'headlessService'>,
 
 /** The cluster mtls-kafka.sh makes: N brokers of a StatefulSet behind a headless service, and one client. */
 export function describeStatefulSet(p: StatefulSetParams): Cluster {
-  const leaf = { keyBits: LEAF_KEY_BITS, validityDays: p.validityDays };
+  const leaf = { ...(p.leafKey ?? DEFAULT_LEAF_KEY), validityDays: p.validityDays };
   const brokers: Identity[] = Array.from({ length: p.brokers }, (_, i) => ({
     role: 'broker',
     id: `broker-${i}`,
@@ -160,7 +163,7 @@ export function describeStatefulSet(p: StatefulSetParams): Cluster {
   return {
     ca: {
       subject: [...scriptDn({ ...p.subject, state: p.ca.state }, p.ca.cn), ['emailAddress', p.ca.email]],
-      keyBits: CA_KEY_BITS,
+      ...(p.caKey ?? DEFAULT_CA_KEY),
       validityDays: p.caValidityDays,
     },
     identities: [...brokers, client],

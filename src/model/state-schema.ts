@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { DN_ATTRS, type CaSpec, type DnAttr, type ExternalCa, type Identity, type San } from './cluster.js';
 import { PASSWORD_STYLES, type Deployment, type Listener } from './deployment.js';
 import { EMITS, LAYOUTS, layoutFiles } from './layouts.js';
+import { CURVE_BITS, CURVES, type Curve, type KeySpec } from './keys.js';
 import * as v from './rules.js';
 import { fail, int, keyBits, list, mapping, MAPPING, oneOf, optional, parseAt, ruled, text } from './schema.js';
 import { STATE_VERSIONS, type CertRecord, type IdentityRecord, type Rotation, type State } from './state.js';
@@ -71,13 +72,33 @@ const san = mapping({ kind: oneOf(['dns', 'ip'] as const), value: text }).transf
   return dns.success ? { kind: 'DNS', value: dns.data } : fail(ctx, dns.error.issues[0]!.message, ['value']);
 });
 
+/**
+ * A key as the state file records it beside other fields: keyBits (an RSA size), or curve (P-256, P-384) with
+ * keyBits the curve's size. The shape takes keyBits as given; keySpecOf holds it to the rule of its kind.
+ */
+const curve = text.transform((s, ctx): Curve =>
+  CURVES.includes(s as Curve) ? (s as Curve) : fail(ctx, `must be one of ${CURVES.join(', ')}, ${got(s)}`),
+);
+const keyFields = { keyBits: z.unknown(), curve: optional(curve) };
+
+function keySpecOf(k: { keyBits: unknown; curve?: Curve }, ctx: z.RefinementCtx): KeySpec {
+  if (k.curve) {
+    const bits = CURVE_BITS[k.curve];
+    return k.keyBits === bits || k.keyBits === String(bits)
+      ? { keyBits: bits, curve: k.curve }
+      : fail(ctx, `must be ${bits} for ${k.curve}, ${got(k.keyBits)}`, ['keyBits']);
+  }
+  const rsa = keyBits.safeParse(k.keyBits);
+  return rsa.success ? { keyBits: rsa.data } : fail(ctx, rsa.error.issues[0]!.message, ['keyBits']);
+}
+
 const identity = mapping({
   role: oneOf(['broker', 'client'] as const),
   id: text,
   alias: ruled(v.fileStem),
   subject: dn,
   sans: list(san),
-  keyBits,
+  ...keyFields,
   validityDays: days,
 }).transform((i, ctx): Identity => {
   const idRule = i.role === 'broker' ? /^broker-(0|[1-9][0-9]{0,5})$/ : /^client(-[1-9][0-9]{0,5})?$/;
@@ -93,7 +114,7 @@ const identity = mapping({
     alias: i.alias,
     subject: i.subject,
     sans: i.sans,
-    keyBits: i.keyBits,
+    ...keySpecOf(i, ctx),
     validityDays: i.validityDays,
   };
 });
@@ -138,11 +159,11 @@ const externalCa = mapping({
   keyEncrypted: e.keyEncrypted,
 }));
 
-const caSpec = mapping({ subject: dn, external: optional(externalCa), keyBits, validityDays: days }).transform(
-  (c): CaSpec => ({
+const caSpec = mapping({ subject: dn, external: optional(externalCa), ...keyFields, validityDays: days }).transform(
+  (c, ctx): CaSpec => ({
     subject: c.subject,
     ...(c.external ? { external: c.external } : {}),
-    keyBits: c.keyBits,
+    ...keySpecOf(c, ctx),
     validityDays: c.validityDays,
   }),
 );
@@ -179,7 +200,8 @@ const deployment = mapping({
     );
 });
 
-const certFields = { subject: line, serial, sha256: fingerprint, notAfter: date, keyBits: int(512, 16384) };
+// keyBits from 256: an EC key's size (model/keys.ts).
+const certFields = { subject: line, serial, sha256: fingerprint, notAfter: date, keyBits: int(256, 16384) };
 const certRecord = (r: z.output<z.ZodObject<typeof certFields>>): CertRecord => ({
   subject: r.subject,
   serial: r.serial,

@@ -8,6 +8,7 @@ import { LAYOUTS } from '../model/layouts.js';
 import { PASSWORD_STYLES } from '../model/deployment.js';
 import { MAX_IDENTITIES, MAX_VALIDITY_DAYS } from '../model/defaults.js';
 import { EMITS } from '../model/layouts.js';
+import { parseKeyType } from '../model/keys.js';
 
 /*
  * Every rule is model/rules.ts's, so a field breaks the same sentence as its flag: zod walks the file and says
@@ -20,6 +21,8 @@ const name = ruled(v.dnsLabel);
 /** A host name or IP address, read as --san reads it. */
 const san = ruled(v.san);
 const validity = int(1, MAX_VALIDITY_DAYS);
+/** rsa-2048 … ec-p384, as --key-type takes it. */
+const keyType = ruled(parseKeyType);
 
 /** Where a password comes from: a variable or a file, never the password itself. */
 export const passwordRef = (rule: string) =>
@@ -67,6 +70,7 @@ export const configSchema = mapping({
   layout: optional(oneOf(LAYOUTS)),
   validity: optional(validity),
   keyBits: optional(keyBits),
+  keyType: optional(keyType),
   storeType: optional(oneOf(STORE_TYPES)),
   password: optional(
     passwordRef(
@@ -79,6 +83,7 @@ export const configSchema = mapping({
       subject: optional(dn({ cn: 'required', email: true })),
       validity: optional(validity),
       keyBits: optional(keyBits),
+      keyType: optional(keyType),
       cert: optional(text),
       key: optional(text),
       chain: z.unknown().optional(),

@@ -7,12 +7,11 @@ import type { Deployment, Listener } from '../model/deployment.js';
 import { UsageError } from '../errors.js';
 import type { Emit } from '../model/layouts.js';
 import * as v from '../model/rules.js';
+import { DEFAULT_CA_KEY, DEFAULT_LEAF_KEY, type KeySpec } from '../model/keys.js';
 import {
-  CA_KEY_BITS,
   CONFLUENT_DEFAULTS,
   defaultClientName,
   defaultHeadlessService,
-  LEAF_KEY_BITS,
   MAX_IDENTITIES,
   SCRIPT_CA_SUBJECT,
   SCRIPT_DEFAULTS,
@@ -39,6 +38,8 @@ export interface ClusterConfig {
   readonly caFiles?: RawCaOptions;
   readonly deployment: Partial<Deployment>;
   readonly emit?: readonly Emit[];
+  /** Whether the file names the leaves' key and the CA's (keyType or keyBits): plan and apply keep the directory's. */
+  readonly keysGiven: { readonly leaf: boolean; readonly ca: boolean };
 }
 
 export async function loadConfig(file: string, signal: AbortSignal | undefined): Promise<ClusterConfig> {
@@ -113,11 +114,14 @@ export function readConfig(file: string, json: unknown): ClusterConfig {
   const validityDays =
     input.validity ?? (confluent ? CONFLUENT_DEFAULTS.validityDays : Number(SCRIPT_DEFAULTS.validity));
   const caFiles = readCaFiles(file, input.ca);
+  const leafKey = keyOf(input, '', DEFAULT_LEAF_KEY, fail);
   const ca = {
     subject: input.ca?.subject ?? (confluent ? CONFLUENT_DEFAULTS.caSubject : SCRIPT_CA_SUBJECT),
     validityDays: input.ca?.validity ?? validityDays,
-    keyBits: input.ca?.keyBits ?? CA_KEY_BITS,
+    ...keyOf(input.ca ?? {}, 'ca.', DEFAULT_CA_KEY, fail),
   };
+  if (caFiles && input.ca?.keyType !== undefined)
+    fail('ca.keyType', 'cannot be combined with ca.cert: your own CA signs with the key it has');
   if (validityDays > ca.validityDays)
     fail(
       input.validity !== undefined ? 'validity' : 'ca.validity',
@@ -130,7 +134,7 @@ export function readConfig(file: string, json: unknown): ClusterConfig {
     alias: name,
     subject: [...subject, ['CN', cn]],
     sans,
-    keyBits: input.keyBits ?? LEAF_KEY_BITS,
+    ...leafKey,
     validityDays,
   });
   if ((input.statefulSet === undefined) === (input.brokers === undefined))
@@ -153,7 +157,23 @@ export function readConfig(file: string, json: unknown): ClusterConfig {
   const ns = input.kubernetes?.namespace ?? namespace;
   if (ns) deployment.namespace = ns;
   const { layout, storeType, password, emit } = input;
-  return { layout, cluster: { ca, identities }, storeType, password, deployment, emit, caFiles };
+  const keysGiven = {
+    leaf: input.keyType !== undefined || input.keyBits !== undefined,
+    ca: input.ca?.keyType !== undefined || input.ca?.keyBits !== undefined,
+  };
+  return { layout, cluster: { ca, identities }, storeType, password, deployment, emit, caFiles, keysGiven };
+}
+
+/** keyType, or keyBits (an RSA size, 8192 too), at `at`; both at once are refused. */
+function keyOf(
+  m: { readonly keyType?: KeySpec; readonly keyBits?: number },
+  at: string,
+  fallback: KeySpec,
+  fail: Fail,
+): KeySpec {
+  if (m.keyType && m.keyBits !== undefined)
+    fail(`${at}keyType`, `cannot be combined with ${at}keyBits: keyType names the size too (rsa-3072)`);
+  return m.keyType ?? (m.keyBits !== undefined ? { keyBits: m.keyBits } : fallback);
 }
 
 type Fail = (path: string, rule: string) => never;

@@ -9,6 +9,7 @@ import { SCRIPT_DEFAULTS } from '../model/defaults.js';
 import { STORE_TYPES } from '../model/cluster.js';
 import { PASSWORD_STYLES } from '../model/deployment.js';
 import { LAYOUTS } from '../model/layouts.js';
+import { KEY_TYPES } from '../model/keys.js';
 
 const D = SCRIPT_DEFAULTS;
 
@@ -57,7 +58,20 @@ const sizeOptions = (): Option[] => [
   new Option('--brokers <n>', `number of brokers, 1 to 999 (env KAFKA_BROKER_COUNT; default ${D.brokers})`),
   new Option('--validity <days>', `validity of every certificate in days (env VALIDITY; default ${D.validity})`),
   new Option('--ca-validity <days>', 'validity of the CA certificate in days (default: --validity)'),
+  new Option(
+    '--key-type <type>',
+    "the brokers' and clients' keys: RSA of a size, or ECDSA on NIST P-256 or P-384 (default rsa-2048, as the " +
+      "script; plan and apply: the directory's)",
+  ).choices(KEY_TYPES),
+  caKeyTypeOption(),
 ];
+
+/** The CA's key: generate's, plan's and apply's, and the new CA's of rotate-ca start. */
+export const caKeyTypeOption = () =>
+  new Option(
+    '--ca-key-type <type>',
+    "the CA's key, as --key-type (default rsa-4096, as the script; rotate-ca start and apply: the directory's CA's)",
+  ).choices(KEY_TYPES);
 
 /** The subject of every certificate, and the CA's. */
 const subjectOptions = (): Option[] => [

@@ -17,6 +17,7 @@ import * as v from '../model/rules.js';
 import type { KeytoolJvm } from '../runner/runner.js';
 import { EMITS, type Emit } from '../model/layouts.js';
 import { statefulSetOf } from '../model/kubernetes.js';
+import { DEFAULT_CA_KEY, DEFAULT_LEAF_KEY, parseKeyType, withKey, type KeySpec } from '../model/keys.js';
 
 /*
  * Every option is checked before anything is touched, and the first bad one is a UsageError naming it. No process
@@ -50,6 +51,8 @@ export interface RawRunOptions extends RawCommonOptions, RawCaOptions {
   orgUnit?: string;
   caCn?: string;
   caEmail?: string;
+  keyType?: string;
+  caKeyType?: string;
   san?: string[];
   storeType?: string;
   emit?: string;
@@ -134,6 +137,8 @@ const SHAPE_FLAGS: ReadonlyArray<[keyof RawRunOptions, string]> = [
   ['orgUnit', '--org-unit'],
   ['caCn', '--ca-cn'],
   ['caEmail', '--ca-email'],
+  ['keyType', '--key-type'],
+  ['caKeyType', '--ca-key-type'],
 ];
 
 /** What each layout adds unless --emit or the config says otherwise. */
@@ -149,6 +154,9 @@ export interface ParamFallbacks {
   readonly emit?: readonly Emit[];
   readonly deployment?: Deployment;
   readonly generatePasswords?: boolean;
+  /** The directory's keys: the leaves' (its first identity's) and its CA's. */
+  readonly leafKey?: KeySpec;
+  readonly caKey?: KeySpec;
 }
 
 /**
@@ -188,7 +196,10 @@ export async function parseRunOptions(
   const composeDir = raw.composeDir !== undefined ? await parseComposeDir(raw.composeDir) : undefined;
   const deployment = parseDeployment(raw, config, base.namespace, fallback, composeDir);
   checkKubernetesEmit(raw, config, emit, base.name);
+  if (raw.caKeyType !== undefined && (raw.caCert !== undefined || raw.caKey !== undefined))
+    throw new UsageError('--ca-key-type', 'cannot be combined with your own CA: it signs with the key it has');
   const own = await ownCaOf(raw, config, env, signal);
+  const keys = parseKeys(raw, fallback);
 
   let { password, passwordSource } = base;
   if (raw.passwordFile === undefined && config?.password)
@@ -215,9 +226,39 @@ export async function parseRunOptions(
     : { days: base.validityDays, option: '--validity' };
   const ownCa = own.files && { ...own.files, leafValidity };
   const shared = { layout, storeType, emit, deployment, password, passwordSource };
-  if (!config) return { params: { ...base, ...shared, ...extras }, ownCa };
-  const described = { config: resolve(raw.config!), configCluster: config.cluster };
+  if (!config) return { params: { ...base, ...keys, ...shared, ...extras }, ownCa };
+  const described = { config: resolve(raw.config!), configCluster: withKeptKeys(config, fallback) };
   return { params: { ...base, ...fromConfig(config), ...shared, ...described, ...extras }, ownCa };
+}
+
+/**
+ * --key-type and --ca-key-type; when not given, the directory's keys (plan, apply, rotate-ca), so that leaving the
+ * option out changes no key; else the script's RSA 2048 and 4096.
+ */
+function parseKeys(raw: RawRunOptions, fallback?: ParamFallbacks): { leafKey: KeySpec; caKey: KeySpec } {
+  return {
+    leafKey:
+      raw.keyType !== undefined
+        ? named('--key-type', () => parseKeyType(raw.keyType!))
+        : (fallback?.leafKey ?? DEFAULT_LEAF_KEY),
+    caKey:
+      raw.caKeyType !== undefined
+        ? named('--ca-key-type', () => parseKeyType(raw.caKeyType!))
+        : (fallback?.caKey ?? DEFAULT_CA_KEY),
+  };
+}
+
+/** A config file that names no key keeps the directory's (the leaves' and the CA's), as the flags do. */
+function withKeptKeys(config: ClusterConfig, fallback?: ParamFallbacks): RunParams['configCluster'] {
+  const { cluster, keysGiven } = config;
+  const leaf = keysGiven.leaf ? undefined : fallback?.leafKey;
+  const ca = keysGiven.ca ? undefined : fallback?.caKey;
+  if (!leaf && !ca) return cluster;
+  return {
+    ...cluster,
+    ca: ca ? withKey(cluster.ca, ca) : cluster.ca,
+    identities: leaf ? cluster.identities.map((who) => withKey(who, leaf)) : cluster.identities,
+  };
 }
 
 /** The config file, when --config is given: then no flag may describe the cluster. */

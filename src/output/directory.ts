@@ -5,6 +5,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { keyOf } from '../model/keys.js';
 import type { State } from '../model/state.js';
 import type { ParamFallbacks } from '../options/params.js';
 import { interruptedSwap } from './leftovers.js';
@@ -41,6 +42,8 @@ export function fallbackOf(state: State): ParamFallbacks {
     emit: state.emit,
     deployment: state.deployment,
     generatePasswords: state.generatedPasswords,
+    leafKey: keyOf(state.identities[0]!),
+    caKey: keyOf(state.ca),
   };
 }
 

@@ -30,6 +30,8 @@ export interface Party {
   readonly hosts: readonly San[];
   /** Most faithful first: what Kafka's configuration reads, then the password verify was given. */
   readonly sources: readonly PasswordSource[];
+  /** ssl.cipher.suites, as its properties file (or verify --cipher-suites) names them; else the JVM's defaults. */
+  readonly cipherSuites?: readonly string[];
 }
 
 /** The cp-kafka image's files: each holds one password, which the image reads whole, less a final newline. */
@@ -93,6 +95,24 @@ export async function propertiesSource(
   ]);
   if (!keystore && !key && !truststore) return undefined;
   return { label: file, keystore, key, truststore };
+}
+
+/** A properties file's ssl.cipher.suites (Kafka's list: comma-separated), when it sets one. */
+export async function configuredSuites(
+  dir: string,
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<string[] | undefined> {
+  const path = join(dir, file);
+  if (!existsSync(path)) return undefined;
+  const value = parseProperties(await readBoundedText(path, { kind: 'password', option: '[dir]', signal })).get(
+    'ssl.cipher.suites',
+  );
+  const suites = value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return suites && suites.length > 0 ? suites : undefined;
 }
 
 /** FileConfigProvider's file read alone (`keystore.password=`, `key.password=`, `truststore.password=`). */
@@ -232,6 +252,7 @@ export async function partiesOf(
         providerSource(dir, emitFiles.credentials(who, sub, state.generatedPasswords ?? false), signal),
       ]);
       const configured = sources.filter((s): s is PasswordSource => s !== undefined);
+      const cipherSuites = await configuredSuites(dir, props, signal);
       return {
         alias: who.alias,
         role: who.role,
@@ -239,6 +260,7 @@ export async function partiesOf(
         truststore,
         hosts: who.role === 'broker' ? brokerHosts(who.alias.toLowerCase()) : [],
         sources: [...configured, base(keystore, truststore)],
+        ...(cipherSuites ? { cipherSuites } : {}),
       };
     }),
   );

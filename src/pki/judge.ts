@@ -31,6 +31,8 @@ export interface JudgedPair {
   /** The broker's advertised name, checked by HTTPS endpoint identification; none when unset. */
   readonly host?: string;
   readonly protocol: Protocol;
+  /** Each side's ssl.cipher.suites, when its configuration names them; else the JVM's defaults. */
+  readonly suites?: { readonly client?: readonly string[]; readonly server?: readonly string[] };
 }
 
 export type StoreVerdict =
@@ -111,6 +113,12 @@ export async function judgeHandshakes(
     return name;
   };
   for (const s of stores) args.push('store', s.id, s.path, s.type, variable(s.password), variable(s.keyPassword));
+  const suited = new Set<string>();
+  for (const p of pairs) {
+    if (!p.suites || suited.has(p.id)) continue;
+    suited.add(p.id);
+    args.push('suites', p.id, p.suites.client?.join(',') || '-', p.suites.server?.join(',') || '-');
+  }
   for (const p of pairs) {
     const { client: c, server: s } = p;
     args.push('pair', p.id, c.keystore, c.truststore, s.keystore, s.truststore, p.host ?? '-', p.protocol);

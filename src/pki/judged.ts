@@ -52,8 +52,11 @@ export function planJudging(
     const s = first(connection.server);
     const host = connection.server.hosts[0]?.value;
     byId.set(`c${i}`, { connection, host });
+    const { client, server } = { client: connection.client.cipherSuites, server: connection.server.cipherSuites };
+    const suites = client || server ? { suites: { client, server } } : {};
     for (const protocol of PROTOCOLS)
       pairs.push({
+        ...suites,
         id: `c${i}`,
         client: { keystore: c.keystore, truststore: c.truststore },
         server: { keystore: s.keystore, truststore: s.truststore },
@@ -92,6 +95,12 @@ export function sourceFindings(req: JudgeRequest, stores: ReadonlyMap<string, St
   return out;
 }
 
+/** JDK 17's and 11's words for a key or certificate whose curve is given by its parameters, not its name. */
+export const EXPLICIT_EC = /Only named ECParameters supported|explicit (?:EC|ECC )?(?:curve )?param/i;
+const EXPLICIT_FIX =
+  'make its key on a named curve (openssl -pkeyopt ec_param_enc:named_curve, the default), or reissue it ' +
+  '(kafka-mtls apply --key-type ec-p256)';
+
 /** Why Kafka would not load a store with these passwords, and what fixes it; undefined when it loads. */
 function loadProblem(
   file: string,
@@ -103,6 +112,14 @@ function loadProblem(
   // Each password names where it came from (its Secret's label: a file, or the option verify was given).
   const from = (s: PasswordSource['keystore']) =>
     !s ? ' without a password' : /[/.]/.test(s.label) ? ` with the password from ${s.label}` : ` with the ${s.label}`;
+  // Java's refusal of explicit curve parameters comes wrapped as a wrong password ("keystore password was
+  // incorrect <- … Only named ECParameters supported"): the password is not the cause, and no password helps.
+  const error = v.loaded ? v.keyError : v.error;
+  if (error !== undefined && EXPLICIT_EC.test(error))
+    return [
+      `${file} holds an EC key or certificate with explicit curve parameters, which Java refuses: ${error}`,
+      EXPLICIT_FIX,
+    ];
   if (!v.loaded)
     return [
       `${file} does not load${from(kind === 'keystore' ? source.keystore : source.truststore)}: ${v.error}`,
@@ -205,6 +222,19 @@ export function fixFor(error: string, c: Connection, host: string | undefined): 
 
 const FIXES: ReadonlyArray<[RegExp, (c: Connection, host: string | undefined) => string]> = [
   [
+    /Unsupported CipherSuite/,
+    () => "ssl.cipher.suites names a suite this JVM does not know: list suites by Java's names (TLS_ECDHE_…)",
+  ],
+  // Before the disabled-algorithm entry: JSSE's "No appropriate protocol (protocol is disabled or cipher suites are
+  // inappropriate)" is a suites list with nothing for the protocol.
+  [
+    /no cipher suites in common|No available authentication scheme|no suitable|No appropriate protocol/i,
+    (c) =>
+      c.client.cipherSuites || c.server.cipherSuites
+        ? suitesHint(c)
+        : `a store holds no key usable for TLS (${c.server.keystore} or ${c.client.keystore}): reissue it`,
+  ],
+  [
     /No subject alternative|No name matching|subject alternative names? present/i,
     (c, h) =>
       `${c.server.keystore} does not serve ${h ?? 'the broker name'} (is it another identity's keystore?): ` +
@@ -238,11 +268,23 @@ const FIXES: ReadonlyArray<[RegExp, (c: Connection, host: string | undefined) =>
     /basic ?constraints|not a CA|CA certificate/i,
     () => 'a certificate in the chain signs others but is not a CA: reissue the chain',
   ],
-  [
-    /no cipher suites in common|No available authentication scheme|no suitable/i,
-    (c) => `a store holds no key usable for TLS (${c.server.keystore} or ${c.client.keystore}): reissue it`,
-  ],
 ];
+
+/**
+ * ssl.cipher.suites leaves no suite both sides can use with the broker's key: on TLS 1.2 a suite names the key's
+ * signature (TLS_ECDHE_ECDSA_* for an EC key, TLS_ECDHE_RSA_* for RSA); TLS 1.3's (TLS_AES_*, TLS_CHACHA20_*)
+ * suit any key and must be listed too when the list is set.
+ */
+function suitesHint(c: Connection): string {
+  const lists = [
+    c.client.cipherSuites ? `${c.client.alias}'s ssl.cipher.suites (${c.client.cipherSuites.join(',')})` : undefined,
+    c.server.cipherSuites ? `${c.server.alias}'s (${c.server.cipherSuites.join(',')})` : undefined,
+  ].filter(Boolean);
+  return (
+    `${lists.join(' and ')} leave no cipher suite for the key type and protocol: an EC key needs ` +
+    'TLS_ECDHE_ECDSA_* on TLS 1.2, an RSA key TLS_ECDHE_RSA_*; TLS 1.3 needs its own (TLS_AES_128_GCM_SHA256, …)'
+  );
+}
 
 /** The principal Kafka derives from each keystore's certificate, as Java maps it under the brokers' rules. */
 export function principalFindings(

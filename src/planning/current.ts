@@ -1,6 +1,7 @@
 /** An existing directory read for plan, apply and rotate-ca: what it holds, and the cluster the options want. */
 import { join } from 'node:path';
-import { withRecordedIds, type Cluster, type Identity } from '../model/cluster.js';
+import { withRecordedIds, type CaSpec, type Cluster, type Identity } from '../model/cluster.js';
+import { describeKey, keyTypeName, sameKey } from '../model/keys.js';
 import { UsageError } from '../errors.js';
 import { layoutFiles } from '../model/layouts.js';
 import { GENERATED_PASSWORDS, generateSecrets } from '../model/passwords.js';
@@ -50,6 +51,7 @@ export async function readCurrent(raw: RawRunOptions, deps: OptionDeps, requireT
     external === params.externalCa && described === planned.cluster ? planned.plan : buildPlan(params, cluster);
   if (params.layout !== state.layout)
     throw new UsageError('--layout', `${dir} holds the ${state.layout} layout; a plan cannot change the layout`);
+  checkCaKey(dir, planned.cluster.ca, opened.state, raw);
   if (params.storeType !== state.storeType)
     throw new UsageError('--store-type', `${dir} holds ${state.storeType} stores; a plan cannot change the store type`);
   const read = certReader(dir, params.tools, signal);
@@ -87,6 +89,17 @@ export async function readCurrent(raw: RawRunOptions, deps: OptionDeps, requireT
     v1Warning,
     warnings,
   };
+}
+
+/** plan and apply keep the CA: a CA key type other than the directory's is rotate-ca's (an RSA size alone, as before). */
+function checkCaKey(dir: string, wanted: CaSpec, state: State | undefined, raw: RawRunOptions): void {
+  if (!state || sameKey(wanted, state.ca) || (raw.caKeyType === undefined && !wanted.curve && !state.ca.curve)) return;
+  const option = raw.caKeyType !== undefined ? '--ca-key-type' : `--config ${raw.config}: ca.keyType`;
+  throw new UsageError(
+    option,
+    `${dir}'s CA has a ${describeKey(state.ca)} key and plan and apply keep the CA: ` +
+      `make one with a ${describeKey(wanted)} key with kafka-mtls rotate-ca start --ca-key-type ${keyTypeName(wanted)}`,
+  );
 }
 
 /**

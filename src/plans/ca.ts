@@ -39,7 +39,7 @@ export function caFiles(ca: CaSpec, f: CaNames, config: Step): CaFiles {
     return {
       steps: [
         config,
-        createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, bits: ca.keyBits, days: ca.validityDays }),
+        createCa({ config: f.caConfig, key: f.caKey, cert: f.caCert, keySpec: ca, days: ca.validityDays }),
       ],
       outputs: [
         { path: f.caConfig, private: false },

@@ -13,7 +13,7 @@ import {
   type PipelineFiles,
   type PlanOptions,
 } from './pipeline.js';
-import { loadTemplate, renderTemplate } from './templates.js';
+import { leafKeyValues, loadTemplate, renderCaConfig, renderTemplate, withoutDefaultBits } from './templates.js';
 
 /**
  * The write-up's Confluent flow, one directory per broker or client as it
@@ -113,22 +113,23 @@ function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
   ];
 }
 
+/** The write-up's kafka-1.cnf for one identity; an EC key leaves out default_bits, as the CA's config does. */
+function leafConfig(who: Identity): string {
+  const text = renderTemplate(loadTemplate('confluent-leaf.cnf'), {
+    leaf_bits: String(who.keyBits),
+    ...leafKeyValues(who),
+    dn: { lines: who.subject },
+    alt_names: { lines: altNameLines(who) },
+  });
+  return who.curve ? withoutDefaultBits(text) : text;
+}
+
 const confluent: LayoutRecipe = {
   caNames: f,
-  caConfig: (ca) =>
-    renderTemplate(loadTemplate('confluent-ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } }),
+  caConfig: (ca) => renderCaConfig('confluent-ca.cnf', ca),
   files,
   configs: (who) => [
-    writeStep(
-      `${who.id}.config`,
-      { owner: who.id, role: 'config' },
-      files(who).config,
-      renderTemplate(loadTemplate('confluent-leaf.cnf'), {
-        leaf_bits: String(who.keyBits),
-        dn: { lines: who.subject },
-        alt_names: { lines: altNameLines(who) },
-      }),
-    ),
+    writeStep(`${who.id}.config`, { owner: who.id, role: 'config' }, files(who).config, leafConfig(who)),
   ],
   configsFirst: false,
   trust,

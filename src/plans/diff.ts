@@ -1,7 +1,9 @@
 import { principalOf, type Cluster, type Identity, type San } from '../model/cluster.js';
 import type { State } from '../model/state.js';
 import type { FileProblem } from '../pki/present.js';
-import { parseSanText, sameSan, servesSan, type CertFacts, type CertWithPem } from '../pki/x509.js';
+import { parseSanText, parseX509, sameSan, servesSan, type CertFacts, type CertWithPem } from '../pki/x509.js';
+import { keyFacts } from '../pki/key.js';
+import { describeKey } from '../model/keys.js';
 
 /**
  * What a run would change, identity by identity: a pure comparison of the
@@ -106,8 +108,28 @@ function reissueReasons(who: Identity, cert: CertWithPem, current: Current, opts
   ) {
     reasons.push('signed by another CA with the same name');
   }
-  if (cert.keyBits < who.keyBits) reasons.push(`key too weak: RSA ${cert.keyBits}, ${who.keyBits} wanted`);
+  const keyChange = keyReason(who, cert.pem, cert.keyBits);
+  if (keyChange) reasons.push(keyChange);
   return reasons;
+}
+
+/**
+ * A key of another type than the one wanted (RSA for EC, P-256 for P-384, or the reverse) is a reissue, and so is an
+ * RSA key smaller than wanted; a larger RSA key is kept, as it always was.
+ */
+function keyReason(who: Identity, pem: string, bits: number): string | undefined {
+  const key = parseX509(pem)?.publicKey;
+  const facts = key ? keyFacts(key) : undefined;
+  const had =
+    facts?.type === 'EC'
+      ? `EC ${facts.nistCurve ?? facts.curve ?? '(explicit parameters)'}`
+      : facts?.type === 'RSA'
+        ? `RSA ${facts.bits ?? bits}`
+        : facts?.type;
+  const wanted = describeKey(who);
+  if (who.curve) return had === wanted ? undefined : `key type changed: ${had ?? 'unknown'} -> ${wanted}`;
+  if (facts !== undefined && facts.type !== 'RSA') return `key type changed: ${had} -> ${wanted}`;
+  return bits < who.keyBits ? `key too weak: RSA ${bits}, ${who.keyBits} wanted` : undefined;
 }
 
 /** "mtls-kafka-0.keystore.jks missing", "ca-signed-mtls-kafka-0 unreadable (not a PEM certificate)". */

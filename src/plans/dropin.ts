@@ -15,7 +15,7 @@ import {
   type PipelineFiles,
   type PlanOptions,
 } from './pipeline.js';
-import { loadTemplate, renderTemplate } from './templates.js';
+import { leafKeyValues, loadTemplate, renderCaConfig, renderTemplate } from './templates.js';
 
 /**
  * The drop-in layout: mtls-kafka.sh's files in one flat directory (JKS or PKCS12 stores by keytool's default),
@@ -131,20 +131,23 @@ function keystore(who: Identity, w: PipelineFiles, c: PipelineContext): Step[] {
 
 const dropIn: LayoutRecipe = {
   caNames: f,
-  caConfig: (ca) => renderTemplate(loadTemplate('ca.cnf'), { ca_bits: String(ca.keyBits), dn: { lines: ca.subject } }),
+  caConfig: (ca) => renderCaConfig('ca.cnf', ca),
   files,
   configs: (who) => [
     writeStep(
       `${who.id}.config`,
       { owner: who.id, role: 'config' },
       scratch(who, 'req.cnf'),
-      renderTemplate(loadTemplate('leaf-req.cnf'), { dn: { lines: who.subject } }),
+      renderTemplate(loadTemplate('leaf-req.cnf'), { leaf_md: leafKeyValues(who).leaf_md, dn: { lines: who.subject } }),
     ),
     writeStep(
       `${who.id}.ext`,
       { owner: who.id, role: 'config' },
       f.ext(who),
-      renderTemplate(loadTemplate('ext.cnf'), { alt_names: { lines: altNameLines(who) } }),
+      renderTemplate(loadTemplate('ext.cnf'), {
+        key_usage: leafKeyValues(who).key_usage,
+        alt_names: { lines: altNameLines(who) },
+      }),
     ),
   ],
   configsFirst: true,

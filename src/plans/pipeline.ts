@@ -8,6 +8,7 @@ import { purposeOf, type OutputFile, type Plan, type Step, type StepPurpose } fr
 import { checkStore } from '../steps/keytool.js';
 import { checkCa, checkPkcs12Store, createLeafRequest, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { caFiles, type CaFiles, type CaNames } from './ca.js';
+import { digestFor } from '../model/keys.js';
 import { credsSteps, emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
 
 /**
@@ -150,7 +151,7 @@ function requestSteps(identities: readonly Identity[], recipe: LayoutRecipe): St
       config: f.config,
       key: f.key,
       csr: f.csr,
-      bits: who.keyBits,
+      keySpec: who,
     });
   };
   return recipe.configsFirst
@@ -174,6 +175,8 @@ function identitySteps(who: Identity, recipe: LayoutRecipe, c: PipelineContext, 
       days: who.validityDays,
       serialHex: serial(),
       caKeyPasswordEnv: c.ca.keyPasswordEnv,
+      // Your own CA signs as it did (sha256): its key type is its own.
+      digest: c.cluster.ca.external ? undefined : digestFor(c.cluster.ca),
     }),
     verifyLeaf({
       id: who.id,

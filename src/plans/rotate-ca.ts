@@ -11,7 +11,7 @@ import { exportKeyEntry, importTrustedCert } from '../steps/keytool.js';
 import { checkCa, createCa, extractPkcs12Key } from '../steps/openssl.js';
 import { dropInScratchKey } from './dropin.js';
 import { restrictPlan } from './partial.js';
-import { loadTemplate, renderTemplate } from './templates.js';
+import { renderCaConfig } from './templates.js';
 import type { ExpectedEntry } from '../pki/stores.js';
 
 /**
@@ -113,10 +113,7 @@ export function startPlan(
   full: Plan,
 ): Plan {
   const truststorePasswordEnv = passwords.truststore;
-  const config = renderTemplate(loadTemplate(state.layout === 'confluent' ? 'confluent-ca.cnf' : 'ca.cnf'), {
-    ca_bits: String(nextCa.keyBits),
-    dn: { lines: nextCa.subject },
-  });
+  const config = renderCaConfig(state.layout === 'confluent' ? 'confluent-ca.cnf' : 'ca.cnf', nextCa);
   const caCert = state.layout === 'confluent' ? confluentFiles.caCert : dropInFiles.caCert;
   const steps: Step[] = [
     {
@@ -132,7 +129,7 @@ export function startPlan(
         config: NEXT.config,
         key: NEXT.key,
         cert: NEXT.cert,
-        bits: nextCa.keyBits,
+        keySpec: nextCa,
         days: nextCa.validityDays,
       }),
       id: 'ca-next.create',

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { CaSpec } from '../model/cluster.js';
+import { digestFor, type KeySpec } from '../model/keys.js';
 import { seaAsset } from '../runner/assets.js';
+import { newKeyArgs } from '../steps/openssl.js';
 
 /**
  * A strict renderer for the openssl config templates in templates/.
@@ -84,4 +87,36 @@ export function loadTemplate(
     cache.set(name, text);
   }
   return text;
+}
+
+/**
+ * A CA's openssl config for its key: RSA renders as the script's config did (default_bits, sha256); an EC key has
+ * no use for default_bits (req(1) reads it for RSA alone), so its line is left out, and P-384 signs with SHA-384.
+ */
+export function renderCaConfig(name: 'ca.cnf' | 'confluent-ca.cnf', ca: CaSpec): string {
+  const text = renderTemplate(loadTemplate(name), {
+    ca_newkey: newKeyArgs(ca).slice(1).join(' '),
+    ca_bits: String(ca.keyBits),
+    ca_md: digestFor(ca),
+    dn: { lines: ca.subject },
+  });
+  return ca.curve ? withoutDefaultBits(text) : text;
+}
+
+/** A leaf's key in its configs: the request's digest, the certificate's keyUsage; and default_bits where it counts. */
+export function leafKeyValues(k: KeySpec): { leaf_md: string; key_usage: string } {
+  return { leaf_md: digestFor(k), key_usage: keyUsageFor(k) };
+}
+
+/**
+ * keyEncipherment is RSA key transport, which an EC key cannot do: RFC 5480 section 3 allows an ECDSA
+ * certificate digitalSignature (and not keyEncipherment), and some stacks refuse the pair on an EC key. RSA keeps
+ * the script's text.
+ */
+export function keyUsageFor(k: KeySpec): string {
+  return k.curve ? 'critical, digitalSignature' : 'critical, digitalSignature, keyEncipherment';
+}
+
+export function withoutDefaultBits(text: string): string {
+  return text.replace(/^default_bits\s*=.*\n/m, '');
 }

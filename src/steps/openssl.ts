@@ -1,6 +1,7 @@
 import { purposeOf, type Step, type StepOutput, type StepPurpose } from '../runner/step.js';
 import { parseOpensslPkcs12, type ExpectedStore } from '../pki/stores.js';
 import { storeCheckStep } from './store-check.js';
+import { describeKey, type KeySpec } from '../model/keys.js';
 
 /**
  * Steps that run openssl. Secrets reach openssl only as `-passout env:VAR`
@@ -11,15 +12,26 @@ export interface CaCreateSpec {
   readonly config: string;
   readonly key: string;
   readonly cert: string;
-  readonly bits: number;
+  readonly keySpec: KeySpec;
   readonly days: number;
+}
+
+/**
+ * `-newkey` for a key type, with options OpenSSL 1.1.1 and 3.x both take (req(1) -newkey, -pkeyopt): an EC key on
+ * a named curve, its parameters written as the curve's OID (ec_param_enc:named_curve; 1.1.1 and 3.x default to it,
+ * said here so that no build's default can give explicit parameters, which Java refuses). `req -newkey -nodes`
+ * writes the key as unencrypted PKCS#8 (BEGIN PRIVATE KEY) in both, RSA and EC alike (checked on 1.1.1w and 3.0).
+ */
+export function newKeyArgs(k: KeySpec): string[] {
+  if (!k.curve) return ['-newkey', `rsa:${k.keyBits}`];
+  return ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${k.curve}`, '-pkeyopt', 'ec_param_enc:named_curve'];
 }
 
 export function createCa(s: CaCreateSpec): Step {
   return {
     id: 'ca.create',
     role: 'ca',
-    title: `Create the CA key (RSA ${s.bits}) and self-signed v3 certificate`,
+    title: `Create the CA key (${describeKey(s.keySpec)}) and self-signed v3 certificate`,
     action: {
       kind: 'exec',
       tool: 'openssl',
@@ -29,8 +41,7 @@ export function createCa(s: CaCreateSpec): Step {
         'req',
         '-new',
         '-x509',
-        '-newkey',
-        `rsa:${s.bits}`,
+        ...newKeyArgs(s.keySpec),
         '-nodes',
         '-keyout',
         s.key,
@@ -76,7 +87,7 @@ export interface LeafRequestSpec {
   readonly config: string;
   readonly key: string;
   readonly csr: string;
-  readonly bits: number;
+  readonly keySpec: KeySpec;
 }
 
 export function createLeafRequest(s: LeafRequestSpec): Step {
@@ -84,7 +95,7 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
     id: `${s.id}.request`,
     owner: s.id,
     role: 'request',
-    title: `Create ${s.alias}'s key (RSA ${s.bits}) and certificate signing request`,
+    title: `Create ${s.alias}'s key (${describeKey(s.keySpec)}) and certificate signing request`,
     action: {
       kind: 'exec',
       tool: 'openssl',
@@ -92,8 +103,7 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
       args: [
         'req',
         '-new',
-        '-newkey',
-        `rsa:${s.bits}`,
+        ...newKeyArgs(s.keySpec),
         '-nodes',
         '-keyout',
         s.key,
@@ -130,6 +140,8 @@ export interface SignSpec {
   readonly extensions?: string;
   /** The variable holding the CA key's passphrase, when the key is encrypted (your own CA). */
   readonly caKeyPasswordEnv?: string;
+  /** The digest the CA signs with (model/keys.ts digestFor); sha256 unless given. */
+  readonly digest?: 'sha256' | 'sha384';
 }
 
 export function signLeaf(s: SignSpec): Step {
@@ -156,7 +168,7 @@ export function signLeaf(s: SignSpec): Step {
         s.out,
         '-days',
         String(s.days),
-        '-sha256',
+        `-${s.digest ?? 'sha256'}`,
         '-set_serial',
         `0x${s.serialHex}`,
         '-extfile',

@@ -19,6 +19,7 @@ import { STORE_PASSWORD_ENV } from '../model/secret-names.js';
 import { partiesOf, type Party } from '../pki/connections.js';
 import { jsseFindings, opensslChainFindings } from '../pki/judges.js';
 import { caFileFindings } from '../pki/ca-match.js';
+import { pemStoreFindings } from '../pki/pem-stores.js';
 import type { Secret } from '../secrets.js';
 import { applyRules, type Expectations, type Finding, type VerifyResult } from '../pki/rules.js';
 import { listFiles } from '../output/files.js';
@@ -31,6 +32,7 @@ import { checkCaFiles, checkDirectory, type FileProblem } from '../pki/present.j
 export interface RawVerifyOptions extends RawCommonOptions {
   host?: string[];
   principalRules?: string;
+  cipherSuites?: string;
   json?: boolean;
 }
 
@@ -73,7 +75,10 @@ export async function judgeDirectory(
   const passwords = await basePasswords(dir, state, shared, deps);
   const expectations = expectationsOf(expected, state);
   const naming = { name: expected.naming.name, clientAlias: expected.clientAlias };
-  const parties = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords, signal);
+  const found = await partiesOf(dir, files, state, naming, expectations.brokerHosts, passwords, signal);
+  const parties = expected.cipherSuites
+    ? found.map((p) => (p.cipherSuites ? p : { ...p, cipherSuites: expected.cipherSuites }))
+    : found;
   // Java judges while openssl and keytool list the stores: the JVM's start-up overlaps theirs.
   const [{ keystores, truststores }, jsse] = await Promise.all([
     readStores(dir, files, passwords.of, { ...deps, tools }),
@@ -98,6 +103,7 @@ export async function judgeDirectory(
   const ca = { cert: dropInFiles.caCert, key: dropInFiles.caKey, pem: emitFiles.caPem('') };
   findings.push(
     ...(await caFileFindings(dir, ca, { truststores, keystores }, shared.secret)),
+    ...(await pemStoreFindings(dir, files, signal)),
     ...jsse,
     ...(await opensslChainFindings(parties, keystores, truststores, {
       tools,
@@ -119,12 +125,28 @@ function readExpectations(raw: RawVerifyOptions) {
   for (const h of hosts) if (!isIP(h)) named('--host', () => v.dnsName(h.replaceAll('{i}', '0')));
   // The rules' grammar, before any process: what a pattern is, Java decides (the judge's JVM).
   parseMappingRules(raw.principalRules ?? 'DEFAULT');
-  return { naming, clientAlias, hosts };
+  const cipherSuites = raw.cipherSuites === undefined ? undefined : parseSuites(raw.cipherSuites);
+  return { naming, clientAlias, hosts, cipherSuites };
+}
+
+/** JSSE's suite names (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256): which exist, Java says. */
+function parseSuites(raw: string): string[] {
+  const suites = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = suites.find((s) => !/^(TLS|SSL)_[A-Z0-9_]+$/.test(s));
+  if (suites.length === 0 || bad !== undefined)
+    throw new UsageError(
+      '--cipher-suites',
+      `must be cipher suite names as Java spells them (TLS_…), comma-separated, got ${JSON.stringify(bad ?? raw)}`,
+    );
+  return suites;
 }
 
 /** Each identity's role and each broker's host names: from the state file if any, else from the names. */
 function expectationsOf(
-  { naming, clientAlias, hosts }: ReturnType<typeof readExpectations>,
+  { naming, clientAlias, hosts }: Omit<ReturnType<typeof readExpectations>, 'cipherSuites'>,
   state: State | undefined,
 ): Pick<Expectations, 'roleOf' | 'brokerHosts'> {
   const byAlias = new Map((state?.identities ?? []).map((i) => [i.alias.toLowerCase(), i]));

@@ -24,6 +24,8 @@ let lib: string;
 let work: string;
 /** The drop-in set the cluster runs on, and a second set from another CA. */
 let certs: string;
+/** The drop-in stores of the RSA variant: the module's certs. */
+let stores: string;
 let other: string;
 
 async function generate(out: string, extra: string[] = []): Promise<string> {
@@ -114,19 +116,32 @@ beforeAll(async () => {
     generate(join(work, 'certs'), ['--emit', 'pem,client-properties']),
     generate(join(work, 'other'), ['--ca-cn', 'Another-CA']),
   ]);
+  stores = certs;
 }, 600_000);
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe('a 3-broker KRaft cluster on the drop-in stores', () => {
+/**
+ * The same cluster and clients on the script's RSA keys and on ECDSA P-256 (--key-type ec-p256 --ca-key-type
+ * ec-p256): the Java client and kafkajs under required client auth, and the same refusals.
+ */
+const KEY_VARIANTS: ReadonlyArray<[string, string, readonly string[]]> = [
+  ["RSA (the script's keys)", 'certs', []],
+  ['ECDSA P-256', 'certs-p256', ['--key-type', 'ec-p256', '--ca-key-type', 'ec-p256']],
+];
+
+describe.each(KEY_VARIANTS)('a 3-broker KRaft cluster on the drop-in stores, %s', (_, name, keyArgs) => {
+  let certs: string;
   let cluster: RunningCluster;
   let setupLine: string;
 
   beforeAll(async () => {
+    certs =
+      keyArgs.length === 0 ? stores : await generate(join(work, name), ['--emit', 'pem,client-properties', ...keyArgs]);
     cluster = await startCluster({
       lib,
-      dir: join(work, 'cluster'),
+      dir: join(work, `cluster-${name}`),
       nodes: nodesOf(certs),
       truststore: join(certs, 'kafka.server.truststore.jks'),
       password: PASSWORD,

@@ -121,7 +121,7 @@ describe('readConfig reads the file top-down', () => {
   test('an unknown field is reported before anything inside the mapping that holds it', () => {
     expect(failure({ brokers: { k: ['k'] }, ca: { validity: 'x', foo: 1 } })).toBe(
       '--config c.yaml: ca.foo: is not a known field; ' +
-        'known here: subject, validity, keyBits, cert, key, chain, keyPassword',
+        'known here: subject, validity, keyBits, keyType, cert, key, chain, keyPassword',
     );
     expect(failure({ validity: 'x', foo: 1 })).toMatch(/^--config c\.yaml: foo: is not a known field/);
   });

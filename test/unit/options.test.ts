@@ -117,6 +117,8 @@ describe('--help', () => {
       expect(under('Your own CA:', '--ca-cert')).toBe(true);
       expect(under('Tools:', '--keytool-jvm')).toBe(true);
       expect(under('Size, life and password:', '--brokers')).toBe(true);
+      expect(under('Size, life and password:', '--key-type <type>')).toBe(true);
+      expect(under('Size, life and password:', '--ca-key-type <type>')).toBe(true);
     }
   }, 60_000);
 });

@@ -243,3 +243,21 @@ describe('the state schema', () => {
     expect(message).not.toContain('\n');
   });
 });
+
+describe('the state file records the key', () => {
+  const withCa = (ca: Json) => edit((x) => (x.ca = { ...x.ca, ...ca }));
+  test("an unknown curve, or a size that is not the curve's, is refused naming the field", () => {
+    expect(refusal(withCa({ keyBits: 521, curve: 'P-521' }))).toBe(
+      'kafka-mtls.json: ca.curve: must be one of P-256, P-384, got "P-521"',
+    );
+    expect(refusal(withCa({ keyBits: 2048, curve: 'P-256' }))).toBe(
+      'kafka-mtls.json: ca.keyBits: must be 256 for P-256, got 2048',
+    );
+    expect(refusal(withCa({ keyBits: 256 }))).toMatch(/ca\.keyBits: must be a whole number from 2048 to 8192/);
+  });
+  test('RSA as before; EC with its curve', () => {
+    const read = (ca: Json) => checkState(withCa(ca), '/srv/certs', 'kafka-mtls.json').ca;
+    expect(read({ keyBits: 4096 })).toEqual(sound().ca);
+    expect(read({ keyBits: 384, curve: 'P-384' })).toEqual({ ...sound().ca, keyBits: 384, curve: 'P-384' });
+  });
+});

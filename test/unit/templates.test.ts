@@ -1,5 +1,9 @@
 import { loadTemplate, renderTemplate, TemplateError } from '../../src/plans/templates.js';
 
+/** The key values an RSA run gives the templates (plans/templates.ts): the script's text. */
+const RSA_CA = { ca_newkey: 'rsa:4096', ca_bits: '4096', ca_md: 'sha256' };
+const RSA_LEAF = { leaf_md: 'sha256', key_usage: 'critical, digitalSignature, keyEncipherment' };
+
 describe('renderTemplate', () => {
   test('fills placeholders and expands a list placeholder into key = value lines', () => {
     const out = renderTemplate('CN = {{cn}}\n[alt_names]\n{{alt}}\n', {
@@ -49,7 +53,7 @@ describe('renderTemplate', () => {
 
   test('the shipped templates render with every placeholder filled', () => {
     const ca = renderTemplate(loadTemplate('ca.cnf'), {
-      ca_bits: '4096',
+      ...RSA_CA,
       dn: {
         lines: [
           ['C', 'KR'],
@@ -69,7 +73,7 @@ describe('renderTemplate', () => {
 
   test("the confluent templates are the write-up's sections, filled", () => {
     const ca = renderTemplate(loadTemplate('confluent-ca.cnf'), {
-      ca_bits: '4096',
+      ...RSA_CA,
       dn: {
         lines: [
           ['C', 'US'],
@@ -81,6 +85,7 @@ describe('renderTemplate', () => {
     expect(ca).toMatch(/^keyUsage = critical,keyCertSign,cRLSign$/m);
     const leaf = renderTemplate(loadTemplate('confluent-leaf.cnf'), {
       leaf_bits: '2048',
+      ...RSA_LEAF,
       dn: {
         lines: [
           ['C', 'US'],
@@ -104,8 +109,15 @@ describe('renderTemplate', () => {
   const leafValues = { alt_names: { lines: [['DNS.1', 'kafka-1']] }, dn: { lines: [['CN', 'kafka-1']] } } as const;
 
   test('every leaf is signed with an authorityKeyIdentifier, a subjectKeyIdentifier and digitalSignature', () => {
-    const confluent = renderTemplate(loadTemplate('confluent-leaf.cnf'), { ...leafValues, leaf_bits: '2048' });
-    const dropin = renderTemplate(loadTemplate('ext.cnf'), { alt_names: leafValues.alt_names });
+    const confluent = renderTemplate(loadTemplate('confluent-leaf.cnf'), {
+      ...leafValues,
+      ...RSA_LEAF,
+      leaf_bits: '2048',
+    });
+    const dropin = renderTemplate(loadTemplate('ext.cnf'), {
+      alt_names: leafValues.alt_names,
+      key_usage: RSA_LEAF.key_usage,
+    });
     for (const ext of [section(confluent, 'v3_req'), dropin]) {
       expect(ext).toMatch(/^authorityKeyIdentifier = keyid,issuer$/m);
       expect(ext).toMatch(/^subjectKeyIdentifier = hash$/m);
@@ -119,7 +131,7 @@ describe('renderTemplate', () => {
   test('every CA is critical CA:TRUE, keyCertSign and cRLSign, with key identifiers', () => {
     const dn = { lines: [['CN', 'ca']] } as const;
     for (const name of ['ca.cnf', 'confluent-ca.cnf'] as const) {
-      const ext = section(renderTemplate(loadTemplate(name), { ca_bits: '4096', dn }), 'v3_ca').replace(/ /g, '');
+      const ext = section(renderTemplate(loadTemplate(name), { ...RSA_CA, dn }), 'v3_ca').replace(/ /g, '');
       expect(ext).toMatch(/^basicConstraints=critical,CA:(TRUE|true)$/m);
       expect(ext).toMatch(/^keyUsage=critical,keyCertSign,cRLSign$/m);
       expect(ext).toMatch(/^subjectKeyIdentifier=hash$/m);
