@@ -11,7 +11,8 @@
 // in the same session, after the port in each round (A B C A B C).
 //
 //   npm run build && node scripts/bench.mjs [--runs 5] [--brokers 3,24] [--before ../old/dist/cli.js]
-//     [--write BENCHMARKS.md]
+//     [--write BENCHMARKS.md] [--key-type ec-p256] [--ca-key-type ec-p256]
+// --key-type and --ca-key-type are handed to the port's generate (the script makes RSA keys whatever they say).
 import { $, argv, fs, os, path } from 'zx';
 
 $.verbose = false;
@@ -22,6 +23,8 @@ const SCRIPT = path.resolve(ROOT, '../shared/reference/mtls-kafka.sh');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const BEFORE = argv.before ? path.resolve(String(argv.before)) : undefined;
 const runs = Number(argv.runs ?? 5);
+/** The port's own options beyond the script's parameters: its key types. */
+const PORT_ARGS = ['key-type', 'ca-key-type'].flatMap((o) => (argv[o] ? [`--${o}`, String(argv[o])] : []));
 const brokerCounts = String(argv.brokers ?? '3,24')
   .split(',')
   .map(Number);
@@ -31,6 +34,8 @@ const VALIDITY = 730;
 if (!(await fs.pathExists(SCRIPT))) throw new Error(`the original script is not at ${SCRIPT}`);
 if (!(await fs.pathExists(CLI))) throw new Error('dist/cli.js is missing: run npm run build first');
 if (BEFORE && !(await fs.pathExists(BEFORE))) throw new Error(`--before ${BEFORE} does not exist`);
+// --write rewrites the default run's table: a run with other keys is written up by hand beside it.
+if (PORT_ARGS.length > 0 && argv.write) throw new Error('--write is for the default keys: leave out --key-type');
 
 /** Runs one command under /usr/bin/time in a fresh directory; returns its measures, in seconds and MiB. */
 async function measure(kind, brokers) {
@@ -47,7 +52,7 @@ async function measure(kind, brokers) {
     cmd = ['bash', 'mtls-kafka.sh'];
   } else {
     // As a user runs it: the bin, whose #! line gives node its flags.
-    cmd = [kind === 'before' ? BEFORE : CLI, 'generate'];
+    cmd = [kind === 'before' ? BEFORE : CLI, 'generate', ...PORT_ARGS];
   }
   const env = {
     ...process.env,
