@@ -135,6 +135,11 @@ describe.each(SCENARIOS)('$name', (s) => {
   let logged: { info: string[]; debug: string[] };
   beforeAll(async () => {
     logged = await refused(s.keystore());
+    // The real lines, in the output: what the README and explain's tables are written against.
+    process.stderr.write(
+      `${s.name}: ${logged.info.length} INFO, ${logged.debug.length} DEBUG records; the first of each:\n` +
+        `${logged.info[0] ?? '(none)'}\n${logged.debug[0] ?? '(none)'}\n`,
+    );
   }, 120_000);
 
   test('the brokers log it at INFO (Failed authentication) and, with SslTransportLayer at DEBUG, its exception', () => {
