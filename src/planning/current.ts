@@ -1,4 +1,5 @@
 /** An existing directory read for plan, apply and rotate-ca: what it holds, and the cluster the options want. */
+import type { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { withRecordedIds, type CaSpec, type Cluster, type Identity } from '../model/cluster.js';
 import { describeKey, keyTypeName, sameKey } from '../model/keys.js';
@@ -12,12 +13,12 @@ import { readBoundedText } from '../pki/read-file.js';
 import { checkDirectory, type FileProblem } from '../pki/present.js';
 import { proveStorePasswords, storesOf } from '../pki/prove.js';
 import { readCertFacts, readStore } from '../pki/read.js';
-import { parseX509, x509Version, type CertWithPem } from '../pki/x509.js';
+import { parseX509, signedBy, x509Version, type CertWithPem } from '../pki/x509.js';
 import { planRun } from './prepare-run.js';
 import { fallbackOf, findDirectory, noStateError } from '../output/directory.js';
 import { readGeneratedSecrets } from '../output/state-file.js';
 import { deriveState, storeTypeOf, surveyDirectory } from '../output/takeover.js';
-import type { State } from '../model/state.js';
+import { NEXT, PREVIOUS, type State } from '../model/state.js';
 import type { CaptureOptions } from '../runner/capture.js';
 import type { Exec } from '../runner/exec.js';
 import type { Secret, SecretEnv } from '../secrets.js';
@@ -69,7 +70,15 @@ export async function readCurrent(raw: RawRunOptions, deps: OptionDeps, requireT
     ? generateSecrets(cluster.identities, await readGeneratedSecrets(dir, state, signal))
     : {};
   const passwordOf = (who: Identity) => secrets[GENERATED_PASSWORDS.keystore(who)] ?? params.password;
-  const swapped = await keystoreMismatches(dir, state, certs, passwordOf, { tools: params.tools, signal }, problems);
+  // The CAs a keystore's leaf may be signed by: the directory's, and during a rotation the next and the previous.
+  const rotating = state.rotation ? await Promise.all([read(NEXT.cert), read(PREVIOUS.cert)]) : [];
+  const cas = [ca, ...rotating].flatMap((c) => (c ? [parseX509(c.pem)] : [])).filter((c) => c !== undefined);
+  const swapped = await keystoreMismatches(
+    dir,
+    { state, certs, cas, passwordOf },
+    { tools: params.tools, signal },
+    problems,
+  );
   const current = { state, ca, certs, problems: [...problems, ...swapped] };
   const caCert = parseX509(ca.pem);
   const v1Ca = caCert !== undefined && x509Version(caCert) === 1;
@@ -137,14 +146,13 @@ export function v1CaWarning(path: string): string {
 
 /**
  * Each keystore against its identity's certificate: a keystore that holds another identity's certificate (its
- * keystore copied over this one) serves the wrong names, and is to be made again. One that does not open with its
- * password is left to the password proof (apply) and to verify.
+ * keystore copied over this one) serves the wrong names, and one whose certificate none of the directory's CAs
+ * signed (a keystore of another cluster's, with the same names) is trusted by no truststore of this one; either is
+ * to be made again. One that does not open with its password is left to the password proof (apply) and to verify.
  */
 async function keystoreMismatches(
   dir: string,
-  state: State,
-  certs: Readonly<Record<string, CertWithPem | undefined>>,
-  passwordOf: (who: Identity) => Secret,
+  { state, certs, cas, passwordOf }: KeystoreFacts,
   { tools, signal }: Pick<CaptureOptions, 'tools' | 'signal'>,
   known: readonly FileProblem[],
 ): Promise<FileProblem[]> {
@@ -156,22 +164,41 @@ async function keystoreMismatches(
       if (!cert || known.some((p) => p.path === path)) return undefined;
       const opts = { tools, secrets: { [STORE_PASSWORD_ENV]: passwordOf(who) }, cwd: dir, signal };
       const store = await readStore(join(dir, path), opts, '--out').catch(() => undefined);
-      const leaf = store?.opened ? store.entries.find((e) => e.entryType === 'PrivateKeyEntry')?.infos[0] : undefined;
-      // Another subject: another identity's keystore. The same subject with another certificate is a file of
-      // this identity's out of step (a renewal written by hand): the certificate file's reasons speak for it.
-      if (!leaf || leaf.subject === cert.subject) return undefined;
-      const whose = /CN=([^,]+)/.exec(leaf.subject)?.[1] ?? leaf.subject;
-      return {
+      const entry = store?.opened ? store.entries.find((e) => e.entryType === 'PrivateKeyEntry') : undefined;
+      const leaf = entry?.infos[0];
+      if (!leaf) return undefined;
+      const mismatched = (detail: string): FileProblem => ({
         path,
         kind: 'store',
         what: `${who.alias}'s keystore`,
         alias: who.alias,
         problem: 'mismatched',
-        detail: `it holds ${whose}'s certificate, not ${files.cert(who)}`,
-      };
+        detail,
+      });
+      // Another subject: another identity's keystore.
+      if (leaf.subject !== cert.subject) {
+        const whose = /CN=([^,]+)/.exec(leaf.subject)?.[1] ?? leaf.subject;
+        return mismatched(`it holds ${whose}'s certificate, not ${files.cert(who)}`);
+      }
+      // The same subject with another certificate is this identity's out of step (a renewal written by hand), and
+      // the certificate file's reasons speak for it, as long as the directory's CA signed it.
+      const leafCert = entry.certs[0]?.pem ? parseX509(entry.certs[0].pem) : undefined;
+      if (leaf.sha256 === cert.sha256 || !leafCert || cas.some((ca) => signedBy(leafCert, ca))) return undefined;
+      return mismatched(
+        `it holds a certificate ${files.caCert} did not sign (issuer ${leaf.issuer}), not ${files.cert(who)}`,
+      );
     }),
   );
   return found.filter((p): p is FileProblem => p !== undefined);
+}
+
+/** What keystoreMismatches holds each keystore against. */
+interface KeystoreFacts {
+  readonly state: State;
+  readonly certs: Readonly<Record<string, CertWithPem | undefined>>;
+  /** The CAs whose signature a leaf of the directory may carry. */
+  readonly cas: readonly X509Certificate[];
+  readonly passwordOf: (who: Identity) => Secret;
 }
 
 /** A certificate of the directory; one that is missing, or not a regular file of PEM size, is one to reissue. */

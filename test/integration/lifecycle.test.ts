@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { changedFiles, runCli, snapshot, tempDir } from '../helpers/cli.js';
 import { certFacts, listStore, verifies } from '../helpers/pki.js';
@@ -281,4 +281,37 @@ describe("another identity's keystore copied over one", () => {
     expect(after.exitCode).toBe(0);
     expect((await runCli(['plan', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
   }, 180_000);
+});
+
+describe("a keystore of another cluster's, with the same names, copied over one", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    const other = join(dir, 'other');
+    await mkdir(other);
+    for (const cwd of [dir, other]) {
+      const r = await runCli(['generate', '--brokers', '2'], { cwd, env: ENV });
+      expect(r.exitCode).toBe(0);
+    }
+    // The same subject and names, another CA: the kind of keystore the other cluster's truststores trust.
+    const from = join(other, 'certs', 'mtls-kafka-client.keystore.jks');
+    await writeFile(join(dir, 'certs', 'mtls-kafka-client.keystore.jks'), await readFile(from));
+  }, 180_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('plan reissues that identity (exit 10), naming the foreign signature; apply makes it again; verify passes', async () => {
+    const before = await runCli(['verify', 'certs'], { cwd: dir, env: ENV });
+    expect(before.exitCode).toBe(1);
+    const plan = await runCli(['plan', '--brokers', '2'], { cwd: dir, env: ENV });
+    expect(plan.stdout).toMatch(
+      /~ reissue mtls-kafka-client +mtls-kafka-client\.keystore\.jks mismatched \(it holds a certificate ca\.crt did not sign \(issuer [^)]*Kafka-Security-CA[^)]*\), not ca-signed-mtls-kafka-client\)/,
+    );
+    expect(plan.stdout).toMatch(/0 to create, 1 to reissue, 0 to remove, 2 kept\./);
+    expect(plan.exitCode).toBe(10);
+    expect((await runCli(['apply', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+    const after = await runCli(['verify', 'certs'], { cwd: dir, env: ENV });
+    expect(after.stdout).toMatch(/: \d+ passed, 0 warnings, 0 failed$/m);
+    expect(after.exitCode).toBe(0);
+    expect((await runCli(['plan', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+  }, 240_000);
 });
