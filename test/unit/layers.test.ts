@@ -1,7 +1,7 @@
 /**
- * The layout's one rule: dependencies point down (cli → commands → planning → options/plans/output/report/probe
- * → steps/pki → runner → model → errors/secrets), with no cycle between files and no command importing
- * another command. Read from the source's import and export-from statements, type-only ones included:
+ * The layout's one rule: dependencies point down (cli → commands → planning/verdicts/explain →
+ * options/plans/output/report/probe → steps/pki → runner → model → errors/secrets), with no cycle between files
+ * and no command importing another command. Read from the source's import and export-from statements, type-only ones included:
  * a type import still ties a lower layer to a higher one's shape.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
-/** Lower numbers are higher layers; a file may import its own folder or any folder with a larger number. */
+/**
+ * Lower numbers are higher layers; a file may import its own folder, any folder with a larger number, or one of its
+ * own rank (no cycle).
+ */
 const RANK: Record<string, number> = {
   cli: 0,
   commands: 1,
