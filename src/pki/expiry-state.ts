@@ -78,7 +78,10 @@ export function stateOf(notBefore: Date, notAfter: Date, now: Date, warn: Thresh
   return 'ok';
 }
 
-/** The exit code, in one order: a certificate read that is critical (5), then what could not be read (4), then a warning. */
+/**
+ * The exit code, in one order: a certificate read that is critical (5), then what could not be read (4), then a
+ * warning.
+ */
 export function exitCodeOf(states: readonly CertState[], unreadable: boolean): ExpiryExit {
   if (states.some((s) => s === 'critical' || s === 'expired' || s === 'not-yet-valid')) return 5;
   if (unreadable) return 4;

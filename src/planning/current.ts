@@ -100,7 +100,10 @@ export async function readCurrent(raw: RawRunOptions, deps: OptionDeps, requireT
   };
 }
 
-/** plan and apply keep the CA: a CA key type other than the directory's is rotate-ca's (an RSA size alone, as before). */
+/**
+ * plan and apply keep the CA: a CA key type other than the directory's is rotate-ca's (an RSA size alone, as
+ * before).
+ */
 function checkCaKey(dir: string, wanted: CaSpec, state: State | undefined, raw: RawRunOptions): void {
   if (!state || sameKey(wanted, state.ca) || (raw.caKeyType === undefined && !wanted.curve && !state.ca.curve)) return;
   const option = raw.caKeyType !== undefined ? '--ca-key-type' : `--config ${raw.config}: ca.keyType`;
