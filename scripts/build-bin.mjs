@@ -23,7 +23,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const work = `${root}bin/.build/`;
 const out = `${root}bin/kafka-mtls`;
 
-if (!existsSync(`${root}dist/cli.js`)) fail('dist/cli.js is missing: run npm run build first');
+if (!existsSync(`${root}dist/main.js`)) fail('dist/main.js is missing: run npm run build first');
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
@@ -33,7 +33,7 @@ const TLA = /^process\.exitCode = await main\(process\.argv\);$/m;
 const withoutTopLevelAwait = {
   name: 'cli-without-top-level-await',
   setup(b) {
-    b.onLoad({ filter: /[\\/]dist[\\/]cli\.js$/ }, (args) => {
+    b.onLoad({ filter: /[\\/]dist[\\/]main\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (!TLA.test(text)) return { errors: [{ text: `${args.path} no longer ends with the expected main() call` }] };
       return {
@@ -46,7 +46,7 @@ const withoutTopLevelAwait = {
 };
 
 await build({
-  entryPoints: [`${root}dist/cli.js`],
+  entryPoints: [`${root}dist/main.js`],
   bundle: true,
   platform: 'node',
   target: 'node20',
