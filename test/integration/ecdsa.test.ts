@@ -265,6 +265,40 @@ describe('plan and apply: a key-type change is a reissue', () => {
   }, 60_000);
 });
 
+describe('apply --key-type on the confluent layout', () => {
+  test('every identity gets a P-256 key: its PEM key (PKCS#8), certificate and keystore; the CA stays; verify passes', async () => {
+    const out = join(work, 'apply-confluent');
+    const args = ['--out', out, '--layout', 'confluent', '--brokers', '1'];
+    const g = await runCli(['generate', ...args], { cwd: work, env: ENV });
+    expect(g.exitCode).toBe(0);
+    const before = await snapshot(out);
+    const r = await runCli(['apply', '--out', out, '--brokers', '1', '--key-type', 'ec-p256'], { cwd: work, env: ENV });
+    expect([r.exitCode, r.stderr]).toEqual([0, '']);
+    const after = await snapshot(out);
+    expect([after['ca.crt'], after['ca.key']]).toEqual([before['ca.crt'], before['ca.key']]);
+    for (const who of ['mtls-kafka-0', 'mtls-kafka-client']) {
+      const creds = join(out, `${who}-creds`);
+      const pem = await readFile(join(creds, `${who}.key`), 'utf8');
+      expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+      expect(createPrivateKey(pem).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+      expect(await certKey(join(creds, `${who}.crt`))).toMatchObject({ type: 'ec', curve: 'prime256v1' });
+      // The certificate the keystore hands out, as Java will read it: openssl opens the store with its password.
+      const store = join(creds, `kafka.${who}.keystore.pkcs12`);
+      const password = (await readFile(join(creds, `${who}_keystore_creds`), 'utf8')).trim();
+      const listed = await execa('openssl', ['pkcs12', '-in', store, '-passin', 'env:P', '-nokeys', '-clcerts'], {
+        env: { PATH: testPath(), P: password },
+      });
+      const leaf = new X509Certificate(String(listed.stdout).slice(String(listed.stdout).indexOf('-----BEGIN')));
+      expect(leaf.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+      expect(after[`${who}-creds/kafka.${who}.keystore.pkcs12`]).not.toBe(
+        before[`${who}-creds/kafka.${who}.keystore.pkcs12`],
+      );
+    }
+    const v = await runCli(['verify', out], { cwd: work, env: ENV });
+    expect([v.exitCode, v.stdout.split('\n').filter((l) => /^(FAIL|WARN)/.test(l))]).toEqual([0, []]);
+  }, 240_000);
+});
+
 describe('rotate-ca start --ca-key-type', () => {
   test('the new CA is P-384; reissue signs every leaf with it (SHA-384); finish leaves it alone; verify passes', async () => {
     const out = join(work, 'rotate');
