@@ -29,7 +29,7 @@ export interface ReloadSettings {
   readonly kafkaConfigs: string;
   readonly bootstrapServer?: string;
   readonly commandConfig?: string;
-  /** --listener: else the directory's SSL and SASL_SSL listeners. */
+  /** --listener: else the directory's inter-broker listener alone. */
   readonly listeners?: readonly string[];
   /** --broker-id alias=id: else each broker's number in its step id (broker-2 → 2), said to be assumed. */
   readonly brokerIds: ReadonlyMap<string, string>;
@@ -75,7 +75,10 @@ export interface ReloadPlan {
  * broker trusts that CA. Within a wave, broker after broker; on each broker the inter-broker listener last.
  */
 export function buildReloadPlan(changes: readonly BrokerChange[], s: ReloadSettings): ReloadPlan {
-  const listeners = s.listeners ?? s.deployment.listeners.map((l) => l.name);
+  // One alter per broker reloads every listener whose files changed (measured on Kafka 4.1.1: the broker re-checks
+  // all its SSL channel builders); the inter-broker listener's is the one Kafka validates most (its stores must
+  // trust each other), and altering it never points another listener at a file it does not use.
+  const listeners = s.listeners ?? [s.deployment.interBrokerListener];
   const ordered = [...listeners].sort(
     (a, b) => Number(a === s.deployment.interBrokerListener) - Number(b === s.deployment.interBrokerListener),
   );
@@ -150,6 +153,22 @@ function alterArgs(s: ReloadSettings, brokerId: string, setting: string): string
     '--add-config',
     setting,
   ];
+}
+
+/**
+ * The same path spelled another way (<dir>/./<file>): a broker validates an alter at once, and refuses it with
+ * kafka-configs exiting 1, only when the value changes; the same value is applied later, a refusal then only in its
+ * log (measured on Kafka 4.1.1). Alternating the spelling makes every alter one the broker answers.
+ */
+export function otherSpelling(path: string): string {
+  // Built by hand: posix.join would normalise the /./ away.
+  return path.includes('/./') ? path.replace('/./', '/') : `${posix.dirname(path)}/./${posix.basename(path)}`;
+}
+
+/** The value a broker's --describe gives for a dynamic setting, if set. */
+export function describedValue(stdout: string, key: string): string | undefined {
+  const m = new RegExp(`^\\s*${key.replace(/\./g, '\\.')}=(\\S+)`, 'm').exec(stdout);
+  return m?.[1];
 }
 
 /** The check after an alter: the broker's dynamic settings as it now holds them. */

@@ -11,6 +11,8 @@ import { StepError, type StepFailure } from '../errors.js';
 import type { ReloadRequest } from '../options/reload.js';
 import {
   describeArgs,
+  describedValue,
+  otherSpelling,
   type BrokerChange,
   type PreflightResult,
   type ReloadAlter,
@@ -164,6 +166,8 @@ export async function preflight(ctx: PreflightContext): Promise<PreflightResult>
 
 export interface ReloadContext {
   readonly target: string;
+  /** The user's environment: Kafka's scripts read KAFKA_OPTS, KAFKA_HEAP_OPTS and KAFKA_LOG4J_OPTS from it. */
+  readonly env: NodeJS.ProcessEnv;
   readonly backup?: string;
   readonly plan: ReloadPlan;
   readonly kafka: KafkaTools;
@@ -192,14 +196,21 @@ export async function runReloadPlan(ctx: ReloadContext): Promise<ReloadOutcome> 
       plan = withCommandConfig(ctx.plan, written.path);
     }
     const done: ReloadedStep[] = [];
-    for (const alter of plan.alters) {
+    for (const planned of plan.alters) {
+      const describe = describeArgs(plan, planned.brokerId);
+      const describeCommand = formatCommand(ctx.kafka.kafkaConfigs, describe);
+      // What the broker holds now: an alter to another value is validated at once (see otherSpelling).
+      const held = await kafkaConfigs(ctx, describe);
+      const heldFailure = failureOf(planned, describeCommand, held, secrets);
+      if (heldFailure) throw new StepError(heldFailure, afterReloadFailure(ctx, done, planned));
+      const current = held.kind === 'exited' ? describedValue(held.stdout, planned.key) : undefined;
+      const alter = current === planned.value ? respelled(planned, otherSpelling(planned.value)) : planned;
       const command = formatCommand(ctx.kafka.kafkaConfigs, alter.args);
       const out = await kafkaConfigs(ctx, alter.args);
       const failure = failureOf(alter, command, out, secrets);
       if (failure) throw new StepError(failure, afterReloadFailure(ctx, done, alter));
-      const describe = describeArgs(plan, alter.brokerId);
       const seen = await kafkaConfigs(ctx, describe);
-      const check = checkFailure(alter, formatCommand(ctx.kafka.kafkaConfigs, describe), seen, secrets);
+      const check = checkFailure(alter, describeCommand, seen, secrets);
       if (check) throw new StepError(check, afterReloadFailure(ctx, done, alter));
       done.push({ ...pick(alter), command });
     }
@@ -207,6 +218,11 @@ export async function runReloadPlan(ctx: ReloadContext): Promise<ReloadOutcome> 
   } finally {
     await scratch?.cleanup();
   }
+}
+
+function respelled(a: ReloadAlter, value: string): ReloadAlter {
+  const setting = `${a.key}=${value}`;
+  return { ...a, value, args: [...a.args.slice(0, -1), setting] };
 }
 
 function pick(a: ReloadAlter) {
@@ -218,10 +234,25 @@ function kafkaConfigs(ctx: ReloadContext, args: readonly string[]): Promise<Exec
     file: ctx.kafka.kafkaConfigs,
     args,
     cwd: ctx.target,
-    env: {},
+    env: kafkaScriptEnv(ctx.env),
     timeoutMs: KAFKA_CONFIGS_TIMEOUT_MS,
     signal: ctx.signal,
   });
+}
+
+/** What Kafka's bin scripts read beyond the narrow environment every child gets (JAVA_HOME is in it already). */
+const KAFKA_SCRIPT_VARIABLES = [
+  'KAFKA_OPTS',
+  'KAFKA_HEAP_OPTS',
+  'KAFKA_LOG4J_OPTS',
+  'KAFKA_JVM_PERFORMANCE_OPTS',
+  'JAVA',
+];
+
+function kafkaScriptEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KAFKA_SCRIPT_VARIABLES) if (env[name] !== undefined) out[name] = env[name];
+  return out;
 }
 
 function withCommandConfig(plan: ReloadPlan, path: string): ReloadPlan {
@@ -325,7 +356,7 @@ function checkFailure(alter: ReloadAlter, command: string, out: ExecOutcome, sec
   const failed = failureOf(alter, command, out, secrets);
   if (failed) return { ...failed, reason: `the check after the alter failed: ${failed.reason}` };
   const said = out.kind === 'exited' ? out.stdout : '';
-  if (said.includes(`${alter.key}=${alter.value}`)) return undefined;
+  if (describedValue(said, alter.key) === alter.value) return undefined;
   const f: StepFailure = {
     stepId: alter.id,
     title: `check that ${alter.broker} (node ${alter.brokerId}) holds ${alter.key}`,

@@ -49,7 +49,7 @@ export class ReloadSession {
     readonly request: ReloadRequest,
     private readonly kafka: KafkaTools | undefined,
     private readonly target: ReloadTarget,
-    private readonly deps: { readonly signal?: AbortSignal; readonly exec?: Exec },
+    private readonly deps: { readonly env: NodeJS.ProcessEnv; readonly signal?: AbortSignal; readonly exec?: Exec },
   ) {}
 
   /** The options checked and, with --reload, Kafka found: before anything is staged. */
@@ -120,6 +120,7 @@ export class ReloadSession {
     const admin = this.target.brokers[0]!;
     const outcome = await runReloadPlan({
       target: this.target.dir,
+      env: this.deps.env,
       backup,
       plan,
       kafka: this.kafka,
