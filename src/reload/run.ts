@@ -95,7 +95,6 @@ export async function preflight(ctx: PreflightContext): Promise<PreflightResult>
     const f = brokerStores(ctx.layout, c.who);
     const mine = ctx.plan.alters.filter((a) => a.broker === c.who.alias);
     if (mine.length === 0) continue;
-    const inter = mine.some((a) => a.interBroker);
     const pw = passwordsOf(c.who, ctx.passwords);
     const old = { keystore: join(ctx.before, f.keystore), truststore: join(ctx.before, f.truststore) };
     const neu = { keystore: join(ctx.after, f.keystore), truststore: join(ctx.after, f.truststore) };
@@ -103,7 +102,9 @@ export async function preflight(ctx: PreflightContext): Promise<PreflightResult>
       keystoreType: await storeType(neu.keystore),
       truststoreType: await storeType(neu.truststore),
     };
-    const base = { interBroker: inter, ...types, keystorePassword: pw.keystore, truststorePassword: pw.truststore };
+    // Checked as the inter-broker listener's, the strictest: one alter makes the broker re-check every listener
+    // whose files changed (Kafka 4.1.1, measured), and the inter-broker one uses these stores too.
+    const base = { interBroker: true, ...types, keystorePassword: pw.keystore, truststorePassword: pw.truststore };
     const listeners = [...new Set(mine.map((a) => a.listener))].join(', ');
     const mid = { keystore: old.keystore, truststore: neu.truststore };
     if (c.truststoreChanged) {

@@ -5,15 +5,15 @@
  */
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, runCli, snapshot, tempDir } from '../helpers/cli.js';
+import { KAFKA_LIB, kafkaDistribution } from '../helpers/kafka-dist.js';
+import { runCli, snapshot, tempDir } from '../helpers/cli.js';
 import { checkReloads, type ReloadCheck } from '../../src/pki/reload-check.js';
 import { Secret } from '../../src/secrets.js';
 
 const PW = 'Reload-Pw-7';
 const ENV = { PASSWORD: PW };
-const KAFKA_LIB = join(ROOT, '.cache/kafka/lib');
 const HAVE_KAFKA = existsSync(KAFKA_LIB) && readdirSync(KAFKA_LIB).some((f) => /^kafka-clients-4\..*\.jar$/.test(f));
 /** scripts/fetch-kafka.sh fills .cache/kafka; under CI a missing Kafka is a failure, never a skip. */
 const withKafka = HAVE_KAFKA || process.env.CI === 'true' ? describe : describe.skip;
@@ -277,19 +277,11 @@ describe('the reload pre-flight asks Kafka', () => {
 
 withKafka('apply --reload', () => {
   let dir: string;
-  let kafkaConfigs: string;
   let admin: string;
   beforeAll(async () => {
     dir = await tempDir();
     // Kafka's layout: bin/kafka-configs.sh beside libs/, as the distribution's script runs ConfigCommand.
-    await mkdir(join(dir, 'kafka/bin'), { recursive: true });
-    await symlink(KAFKA_LIB, join(dir, 'kafka/libs'));
-    kafkaConfigs = join(dir, 'kafka/bin/kafka-configs.sh');
-    await writeFile(
-      kafkaConfigs,
-      '#!/bin/sh\nexec java -cp "$(dirname "$0")/../libs/*" kafka.admin.ConfigCommand "$@"\n',
-    );
-    await chmod(kafkaConfigs, 0o755);
+    await kafkaDistribution(dir);
     // The admin client gives up after 4 s, not its default minute.
     admin = join(dir, 'admin.properties');
     await writeFile(admin, 'security.protocol=SSL\ndefault.api.timeout.ms=4000\nrequest.timeout.ms=3000\n');
