@@ -19,6 +19,7 @@ import {
   type ReloadOutcome,
   type ReloadPlan,
 } from '../plans/reload.js';
+import type { Change } from '../plans/diff.js';
 import type { Exec } from '../runner/exec.js';
 import { findKafka, type KafkaTools } from './kafka.js';
 import { changedBrokers, preflight, runReloadPlan, type BrokerSecrets } from './run.js';
@@ -78,6 +79,15 @@ export class ReloadSession {
       deployment: this.target.deployment,
       outDir: resolve(this.target.dir),
     };
+  }
+
+  /** plan (apply's dry run): the plan for what apply would reissue or make anew. */
+  planForChanges(changes: readonly Change[]): ReloadPlan {
+    const written = new Set(changes.filter((c) => c.kind === 'recreate').map((c) => c.alias));
+    for (const who of this.target.brokers)
+      if (changes.some((c) => c.alias === who.alias && c.kind === 'reissue'))
+        written.add(brokerStores(this.target.layout, who).keystore);
+    return this.planFor(written);
   }
 
   /** --dry-run: the plan for the files a plan would write (relative to the directory). */
