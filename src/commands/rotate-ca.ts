@@ -116,7 +116,7 @@ async function rotateAction(phase: string, opts: RawRotateOptions, io: CommandIo
     );
   else if (opts.dryRun) io.out(describePhase(r, tools) + reload);
   else if (json) io.out(JSON.stringify({ phase: r.phase, ...summaryJson(r.run!), ...reloadData }, null, 2) + '\n');
-  else io.out(formatRotated(io.c, r.phase, r.run!) + reload);
+  else io.out(formatRotated(io.c, r.phase, r.run!, r.reload?.done !== undefined) + reload);
 }
 
 export interface RotateResult {

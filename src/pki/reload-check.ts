@@ -7,7 +7,7 @@ import { CancelledError } from '../errors.js';
 import { signalName } from '../runner/cancel.js';
 import { execProcess, type Exec } from '../runner/exec.js';
 import { ENGLISH_JVM_OPTIONS } from '../runner/jdk.js';
-import { HOST_CLASS_DIR, javaBeside } from '../runner/keytool-host.js';
+import { hostClassDir, javaBeside } from '../runner/keytool-host.js';
 import type { Secret } from '../secrets.js';
 
 /** One listener of one broker: the stores it holds now, the ones it is to reload, and their passwords. */
@@ -65,7 +65,8 @@ export async function checkReloads(
     ...ENGLISH_JVM_OPTIONS,
     '-Xmx128m',
     '-cp',
-    opts.classDir ?? HOST_CLASS_DIR,
+    // java/ beside dist/, or in the single executable the classes written out as the keytool host's are.
+    opts.classDir ?? (await hostClassDir(undefined)),
     'KafkaReloadCheck',
     opts.libs,
   ];

@@ -1,3 +1,6 @@
+import { checkReloads, readReloadReply, type ReloadCheck } from '../../src/pki/reload-check.js';
+import type { Exec, ExecRequest } from '../../src/runner/exec.js';
+import { Secret } from '../../src/secrets.js';
 import { DEFAULT_DEPLOYMENT } from '../../src/model/deployment.js';
 import type { Identity } from '../../src/model/cluster.js';
 import { parseReloadOptions } from '../../src/options/reload.js';
@@ -132,5 +135,83 @@ describe("the cluster's own description (kafka-configs --describe --all, as Kafk
     expect(effectiveLocation(described[0]!, 'CLIENT', 'keystore')).toBe('/etc/kafka/ks.jks');
     expect(effectiveLocation(described[0]!, 'CLIENT', 'truststore')).toBe('/srv/certs/kafka.server.truststore.jks');
     expect(effectiveLocation(described[1]!, 'CLIENT', 'keystore')).toBeUndefined();
+  });
+});
+
+describe("the pre-flight's request and reply", () => {
+  const check: ReloadCheck = {
+    id: 'mtls-kafka-0.keystore',
+    interBroker: true,
+    current: { keystore: '/d/k.jks', truststore: '/d/t.jks' },
+    next: { keystore: '/w/k.jks', truststore: '/w/t.jks' },
+    keystoreType: 'PKCS12',
+    truststoreType: 'JKS',
+    keystorePassword: new Secret('keystore password', 'Ks-Secret-1'),
+    truststorePassword: new Secret('truststore password', 'Ts-Secret-2'),
+  };
+
+  test('passwords travel by environment variable, never as arguments', async () => {
+    let seen: ExecRequest | undefined;
+    const exec: Exec = async (req) => {
+      seen = req;
+      return {
+        kind: 'exited',
+        exitCode: 0,
+        stdout: '{"kafka":"4.1.1"}\n{"check":"mtls-kafka-0.keystore","ok":true}\n',
+        stderr: '',
+      };
+    };
+    const r = await checkReloads([check], {
+      keytool: 'keytool',
+      libs: '/opt/kafka/libs',
+      cwd: '/',
+      allows: { dn: true, san: false },
+      exec,
+    });
+    expect(r).toEqual({
+      kind: 'checked',
+      kafkaVersion: '4.1.1',
+      verdicts: [{ check: 'mtls-kafka-0.keystore', ok: true }],
+    });
+    expect(seen!.args.join(' ')).not.toMatch(/Ks-Secret-1|Ts-Secret-2/);
+    expect(seen!.args.slice(seen!.args.indexOf('KafkaReloadCheck'))).toEqual([
+      'KafkaReloadCheck',
+      '/opt/kafka/libs',
+      'check',
+      'mtls-kafka-0.keystore',
+      '1',
+      '/d/k.jks',
+      '/w/k.jks',
+      'PKCS12',
+      '/d/t.jks',
+      '/w/t.jks',
+      'JKS',
+      'KAFKA_MTLS_RELOAD_SECRET_0',
+      'KAFKA_MTLS_RELOAD_SECRET_0',
+      'KAFKA_MTLS_RELOAD_SECRET_1',
+      'dn',
+    ]);
+    expect(seen!.env).toEqual({ KAFKA_MTLS_RELOAD_SECRET_0: 'Ks-Secret-1', KAFKA_MTLS_RELOAD_SECRET_1: 'Ts-Secret-2' });
+  });
+
+  test('a reply that does not answer every check is unavailable, never a pass', () => {
+    expect(readReloadReply(0, '{"kafka":"4.1.1"}\n', '', [check])).toMatchObject({ kind: 'unavailable' });
+    expect(readReloadReply(1, '', 'Error: Could not find or load main class KafkaReloadCheck\n', [check])).toEqual({
+      kind: 'unavailable',
+      reason: "Kafka's check did not answer (exit code 1: Error: Could not find or load main class KafkaReloadCheck)",
+    });
+    expect(
+      readReloadReply(0, '{"error":"Kafka\'s classes did not load from /x: no .jar files in /x"}\n', '', [check]),
+    ).toEqual({
+      kind: 'unavailable',
+      reason: "Kafka's classes did not load from /x: no .jar files in /x",
+    });
+    const log =
+      '[main] INFO something\n{"kafka":"3.9.1"}\n{"check":"mtls-kafka-0.keystore","ok":false,"stage":"new","error":"no"}\n';
+    expect(readReloadReply(0, log, '', [check])).toEqual({
+      kind: 'checked',
+      kafkaVersion: '3.9.1',
+      verdicts: [{ check: 'mtls-kafka-0.keystore', ok: false, stage: 'new', error: 'no' }],
+    });
   });
 });
