@@ -42,7 +42,8 @@ Exit codes:
   1    a step failed: nothing was changed; or Kafka's pre-flight refused a new store: nothing was changed and
        nothing asked of the cluster; or a kafka-configs command failed after the swap: the new files are in place,
        the report says which brokers reloaded
-  2    bad usage, the directory holds no kafka-mtls.json, or a store does not open with its password
+  2    bad usage, the directory holds no kafka-mtls.json, or a store does not open with its password; with
+       --reload, a broker the cluster does not name, or a listener that reads another file (nothing changed)
   130  interrupted: nothing was changed`;
 
 export function applyCommand(io: CommandIo): Command {

@@ -48,15 +48,20 @@ export const reloadOptions = (): Option[] =>
     new Option('--kafka-libs <dir>', "Kafka's jars, for the pre-flight (default: <kafka-configs' dir>/../libs)"),
     new Option(
       '--command-config <file>',
-      "the admin client's settings for kafka-configs (default: written 0600 to a private directory from the " +
+      "the admin client's settings for kafka-configs (default: written 0600 to a private directory, naming the " +
         "first broker's keystore and its truststore, and removed after)",
     ),
-    new Option('--listener <name>', "a broker listener to reload (repeatable; default: the directory's listeners)")
+    new Option(
+      '--listener <name>',
+      "the listener whose store setting is altered (repeatable; default: with --reload the cluster's inter-broker " +
+        "listener, in a printed plan the directory's)",
+    )
       .argParser(collect)
       .default(undefined),
     new Option(
       '--broker-id <alias=id>',
-      "a broker's node.id, e.g. mtls-kafka-0=0 (repeatable; default: the number in its step id, broker-0 → 0)",
+      "a broker's node.id, e.g. mtls-kafka-0=0 (repeatable; default: with --reload the broker that advertises a " +
+        'name of its certificate, in a printed plan the number in its step id, broker-0 → 0)',
     )
       .argParser(collect)
       .default(undefined),

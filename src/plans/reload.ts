@@ -204,3 +204,15 @@ export interface ReloadOutcome {
   readonly adminIdentity: string;
   readonly steps: readonly ReloadedStep[];
 }
+
+/**
+ * Why a Kafka of this version cannot reload a store at all, or undefined: dynamic broker configuration (KIP-226,
+ * which brought SslFactory.validateReconfiguration and listener.name.<l>.ssl.* alters) came with Kafka 1.1.
+ */
+export function tooOldToReload(version: string): string | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return undefined;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major > 1 || (major === 1 && minor >= 1)) return undefined;
+  return `Kafka ${version} cannot reload a listener's stores: dynamic broker configuration (KIP-226) came with Kafka 1.1`;
+}

@@ -12,6 +12,7 @@ import {
   describeArgs,
   describedValue,
   otherSpelling,
+  tooOldToReload,
   type BrokerChange,
   type PreflightResult,
   type ReloadAlter,
@@ -120,6 +121,20 @@ export async function preflight(ctx: PreflightContext): Promise<PreflightResult>
         reason: `Kafka's check could not be made, so nothing says the brokers would accept the new stores: ${result.reason}`,
         outputTail: [],
         hint: "check --kafka-libs (Kafka's libs directory, with kafka-clients-*.jar) and that --keytool's JDK runs it",
+      },
+      aftermath,
+    );
+  const old = tooOldToReload(result.kafkaVersion);
+  if (old)
+    throw new StepError(
+      {
+        stepId: 'reload.preflight',
+        title: "Kafka's own check of the new stores",
+        command,
+        kind: 'check-failed',
+        reason: old,
+        outputTail: [],
+        hint: 'roll the brokers instead: restart them one at a time, each then reads the new files',
       },
       aftermath,
     );

@@ -4,7 +4,13 @@ import { Secret } from '../../src/secrets.js';
 import { DEFAULT_DEPLOYMENT } from '../../src/model/deployment.js';
 import type { Identity } from '../../src/model/cluster.js';
 import { parseReloadOptions } from '../../src/options/reload.js';
-import { buildReloadPlan, describedValue, otherSpelling, type ReloadSettings } from '../../src/plans/reload.js';
+import {
+  buildReloadPlan,
+  describedValue,
+  otherSpelling,
+  tooOldToReload,
+  type ReloadSettings,
+} from '../../src/plans/reload.js';
 import { formatReloadCommand } from '../../src/report/reload.js';
 import { advertisedHosts, effectiveLocation, matchBrokerIds, parseDescribeAll } from '../../src/reload/discover.js';
 
@@ -214,4 +220,12 @@ describe("the pre-flight's request and reply", () => {
       verdicts: [{ check: 'mtls-kafka-0.keystore', ok: false, stage: 'new', error: 'no' }],
     });
   });
+});
+
+test('a Kafka before 1.1 is named as too old to reload; 1.1 and later, and an unreadable version, are not', () => {
+  expect(tooOldToReload('1.0.2')).toBe(
+    "Kafka 1.0.2 cannot reload a listener's stores: dynamic broker configuration (KIP-226) came with Kafka 1.1",
+  );
+  expect(tooOldToReload('0.11.0.3')).toMatch(/^Kafka 0\.11\.0\.3 cannot reload/);
+  for (const v of ['1.1.0', '2.0.1', '3.9.1', '4.1.1', '10.0.0', 'unknown']) expect(tooOldToReload(v)).toBeUndefined();
 });
