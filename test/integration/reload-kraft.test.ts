@@ -6,7 +6,8 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { cp, rm, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KAFKA_LIB, kafkaDistribution } from '../helpers/kafka-dist.js';
 import { runCli, snapshot, tempDir } from '../helpers/cli.js';
@@ -96,6 +97,11 @@ withKafka('--reload on a running KRaft node', () => {
     const renewed = await fileSerial(join(certs, 'ca-signed-mtls-kafka-0'));
     expect(renewed).not.toBe(first);
     expect(await servedBecomes(port, renewed)).toBe(renewed);
+    // kafka-mtls probe says the same: the served leaf's fingerprint is the new file's.
+    const probe = await runCli(['probe', `127.0.0.1:${port}`, '--servername', HOST, '--json'], { cwd: dir, env });
+    const leafs = (JSON.parse(probe.stdout) as { results: { leaf?: { sha256: string } }[] }).results.map((x) => x.leaf);
+    const pem = await readFile(join(certs, 'ca-signed-mtls-kafka-0'), 'utf8');
+    expect(leafs[0]?.sha256).toBe(new X509Certificate(pem).fingerprint256);
 
     const again = await runCli([...reload(), '--renew-before', '36000', '--json'], { cwd: dir, env });
     expect(again.exitCode).toBe(0);
