@@ -8,6 +8,11 @@ export interface ProtocolResult {
   readonly cipher?: string;
   /** The server's chain, leaf first; empty when the handshake did not complete. */
   readonly chain: ReadonlyArray<{ subject: string; issuer: string }>;
+  /**
+   * The server's own certificate, as --json gives it: its SHA-256 fingerprint and serial, to compare with a file's
+   * (a reload's "is the new certificate served?"); undefined when none arrived.
+   */
+  readonly leaf?: { readonly sha256: string; readonly serial: string };
   /** 'not-checked' without --ca; undefined when no certificate arrived. */
   readonly serverCert?: 'trusted' | 'untrusted' | 'not-checked';
   /** Whether a CertificateRequest came; undefined when the handshake did not get that far. */
@@ -45,5 +50,6 @@ export function resultOf(o: Observation, ctx: ProbeContext): ProtocolResult {
   const also = TURNED_DOWN.has(outcome.code) ? nameMismatch(o, ctx.name) : undefined;
   const nameUnchecked = outcome.code === 'name-mismatch' ? classify(o, { ...ctx, checkName: false }) : undefined;
   const { protocol, cipher } = o;
-  return { protocol, outcome, cipher, chain, serverCert, clientCertRequested, also, nameUnchecked };
+  const leaf = o.leaf ? { sha256: o.leaf.fingerprint256, serial: o.leaf.serialNumber } : undefined;
+  return { protocol, outcome, cipher, chain, leaf, serverCert, clientCertRequested, also, nameUnchecked };
 }

@@ -33,7 +33,16 @@ export function describePhase(
   return lines.join('\n') + '\n';
 }
 
-/** A phase done: the run's summary, then the rolling restart that comes before the next phase. */
-export function formatRotated(c: ChalkInstance, phase: Phase, run: StagedRunResult): string {
-  return formatSummary(c, run) + `rotate-ca ${phase} done. ${NEXT_STEP[phase]}\n`;
+/** After --reload: the brokers have the phase's stores already; what is left is the clients'. */
+const NEXT_STEP_RELOADED: Record<Phase, string> = {
+  start:
+    "The brokers reloaded their truststores with no restart; update clients' truststores, then run rotate-ca reissue.",
+  reissue:
+    'The brokers reloaded their keystores with no restart; give clients their new keystores, then run rotate-ca finish.',
+  finish: 'The brokers reloaded their truststores with no restart: the old CA is no longer trusted by them.',
+};
+
+/** A phase done: the run's summary, then the rolling restart (or, reloaded, what is left) before the next phase. */
+export function formatRotated(c: ChalkInstance, phase: Phase, run: StagedRunResult, reloaded = false): string {
+  return formatSummary(c, run) + `rotate-ca ${phase} done. ${(reloaded ? NEXT_STEP_RELOADED : NEXT_STEP)[phase]}\n`;
 }

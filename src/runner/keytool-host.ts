@@ -40,7 +40,7 @@ const seaClassDirs = new Map<string, Promise<string>>();
  * is never needed for a run's files, and a killed run's copy is removed by the next run as its work directory
  * is (output/leftovers.ts). A host without one (verify's judge) uses TMPDIR, as its other scratch files do.
  */
-function hostClassDir(besidePrefix: string | undefined): Promise<string> {
+export function hostClassDir(besidePrefix: string | undefined): Promise<string> {
   // java/: the host, the TLS judge (in-memory JSSE handshakes) and Kafka's principal rules, with their inner classes.
   const list = seaAsset('java/classes.txt')?.toString('utf8').split('\n').filter(Boolean) ?? [];
   const classes = list.map((c) => [c, seaAsset(`java/${c}`)] as const);
