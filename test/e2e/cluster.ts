@@ -194,7 +194,13 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
         'node.id': String(i),
         'controller.quorum.voters': voters,
         listeners: listeners.join(','),
-        'advertised.listeners': `CLIENT://${node.host}:${clientPorts[i]},INTERNAL://${node.host}:${internalPorts[i]}`,
+        // A voter with its own controller stores advertises its CONTROLLER listener under its name too: a Raft
+        // client that reconnects to the leader's registered endpoint then verifies a name in the SANs, not 127.0.0.1.
+        'advertised.listeners': [
+          `CLIENT://${node.host}:${clientPorts[i]}`,
+          `INTERNAL://${node.host}:${internalPorts[i]}`,
+          ...(voter && spec.controllerStores === 'own' ? [`CONTROLLER://${node.host}:${controllerPort(i)}`] : []),
+        ].join(','),
         'listener.security.protocol.map': 'CLIENT:SSL,INTERNAL:SSL,CONTROLLER:SSL',
         'inter.broker.listener.name': 'INTERNAL',
         'controller.listener.names': 'CONTROLLER',
