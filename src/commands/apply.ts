@@ -26,14 +26,22 @@ import { runStaged, type RunDeps, type StagedRunResult } from '../output/staged-
 import type { CommandIo } from '../report/io.js';
 import { progressPrinter } from '../report/progress.js';
 import { appliedJson, formatApplied } from '../report/summary.js';
+import { reloadOptions, type RawReloadOptions } from '../options/reload.js';
+import { ReloadSession, type ReloadReport } from '../reload/session.js';
+import { formatReloadReport, reloadJson } from '../report/reload.js';
 
 const HELP = `
 Examples:
   PASSWORD=... kafka-mtls apply --brokers 5    # adds mtls-kafka-3 and -4, signed by the existing CA
 
+  kafka-mtls apply --renew-before 30 --reload --bootstrap-server kafka-0:9093 --kafka-configs /opt/kafka/bin/kafka-configs.sh
+                                               # renews, then the brokers reload their keystores with no restart
+
 Exit codes:
-  0    applied, or nothing to do (the directory is untouched)
-  1    a step failed: nothing was changed
+  0    applied, or nothing to do (the directory is untouched); with --reload, every broker reloaded
+  1    a step failed: nothing was changed; or Kafka's pre-flight refused a new store: nothing was changed and
+       nothing asked of the cluster; or a kafka-configs command failed after the swap: the new files are in place,
+       the report says which brokers reloaded
   2    bad usage, the directory holds no kafka-mtls.json, or a store does not open with its password
   130  interrupted: nothing was changed`;
 
@@ -46,9 +54,10 @@ export function applyCommand(io: CommandIo): Command {
     outOption('the directory to change, made by kafka-mtls; the old one is kept as <dir>.bak-<UTC timestamp>'),
   );
   addOptions(cmd, clusterOptions()).addOption(keepWorkOption()).addOption(verboseOption()).addOption(jsonOption());
+  addOptions(cmd, reloadOptions());
   return addOptions(cmd, toolOptions())
     .addHelpText('after', HELP)
-    .action(async (opts: RawLifecycleOptions) => {
+    .action(async (opts: RawLifecycleOptions & RawReloadOptions) => {
       const json = opts.json === true;
       io.jsonFailures(json);
       const r = await runApply(opts, {
@@ -58,8 +67,11 @@ export function applyCommand(io: CommandIo): Command {
         warn: io.warn,
         onEvent: json ? undefined : progressPrinter(io.c, io.out, opts.verbose === true),
       });
+      const reload = r.reload ? { reload: reloadJson(r.reload.plan, r.reload.done) } : {};
       io.out(
-        json ? JSON.stringify(appliedJson(r.changes, r.run), null, 2) + '\n' : formatApplied(io.c, r.changes, r.run),
+        json
+          ? JSON.stringify({ ...appliedJson(r.changes, r.run), ...reload }, null, 2) + '\n'
+          : formatApplied(io.c, r.changes, r.run) + (r.reload ? formatReloadReport(io.c, r.reload) : ''),
       );
     });
 }
@@ -68,27 +80,43 @@ export interface ApplyResult {
   readonly changes: readonly Change[];
   /** Undefined when there was nothing to do: the directory was not touched. */
   readonly run?: StagedRunResult;
+  /** The reload plan, and what --reload did. */
+  readonly reload?: ReloadReport;
 }
 
-export async function runApply(raw: RawLifecycleOptions, deps: RunDeps): Promise<ApplyResult> {
+export async function runApply(raw: RawLifecycleOptions & RawReloadOptions, deps: RunDeps): Promise<ApplyResult> {
   // Held from before the directory is read: a second apply would otherwise work from the same old state.
   return withClaim(await targetOf(raw.out), 'apply', deps.onNote ?? (() => undefined), () => applyClaimed(raw, deps));
 }
 
 type Read = Awaited<ReturnType<typeof readCurrent>>;
 
-async function applyClaimed(raw: RawLifecycleOptions, deps: RunDeps): Promise<ApplyResult> {
+async function applyClaimed(raw: RawLifecycleOptions & RawReloadOptions, deps: RunDeps): Promise<ApplyResult> {
   const started = new Date();
   const opts = parseDiffOptions(raw);
   const read = await readCurrent(raw, deps, true);
   await checkApplicable(read, deps);
+  const { params } = read;
+  const reload = await ReloadSession.open(
+    raw,
+    {
+      dir: read.dir,
+      layout: params.layout,
+      deployment: params.deployment,
+      brokers: read.cluster.identities.filter((i) => i.role === 'broker'),
+      passwords: { generated: params.generatePasswords, password: params.password, secrets: read.secrets },
+      keytool: params.tools.keytool,
+    },
+    deps,
+  );
   const changes = diffCluster(read.cluster, read.current, opts);
   const late = caOutlived(read.dir, read.current.ca, toSign(read.cluster, changes));
   if (late) deps.warn?.(late);
   // A directory taken over gets its kafka-mtls.json even when no certificate changes: in a swap, as always.
   if (!hasChanges(changes) && !read.takeOver) return { changes };
   deps.onParams?.(read.params);
-  return { changes, run: await applyChanges(read, changes, started, deps) };
+  const run = await applyChanges(read, changes, started, deps, reload.beforeSwap);
+  return { changes, run, reload: await reload.afterSwap(run.backup) };
 }
 
 /** Before anything is staged: no rotation half done, the CA's key can be opened, the stores' passwords are right. */
@@ -118,6 +146,7 @@ async function applyChanges(
   changes: readonly Change[],
   started: Date,
   deps: RunDeps,
+  beforeSwap: (work: string) => Promise<void>,
 ): Promise<StagedRunResult> {
   const { dir, params, cluster, plan, current, secrets } = read;
   const only = new Set(changes.filter((c) => c.kind === 'create' || c.kind === 'reissue').map((c) => c.alias));
@@ -148,6 +177,7 @@ async function applyChanges(
     signed: only,
     secrets,
     extraIdentities: keptUndescribed,
+    beforeSwap,
     finish: async (work) => {
       for (const who of removed)
         for (const f of files.owned(who)) await rm(join(work, f), { recursive: true, force: true });

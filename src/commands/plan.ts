@@ -9,6 +9,10 @@ import { caOutlived, proveDirectoryPasswords, readCurrent } from '../planning/cu
 import type { TakeOver } from '../output/takeover.js';
 import { changesJson, formatChanges } from '../report/diff.js';
 import type { CommandIo } from '../report/io.js';
+import { ReloadSession } from '../reload/session.js';
+import { reloadOptions, type RawReloadOptions } from '../options/reload.js';
+import { formatReloadPlan, reloadJson } from '../report/reload.js';
+import type { ReloadPlan } from '../plans/reload.js';
 
 /** The exit code of `plan` when something would change (for CI drift checks). */
 export const EXIT_CHANGES = 10;
@@ -34,16 +38,28 @@ export function planCommand(io: CommandIo): Command {
     outOption('the directory to compare: made by kafka-mtls, or by mtls-kafka.sh or the Confluent flow (taken over)'),
   );
   addOptions(cmd, clusterOptions()).addOption(jsonOption());
+  // The printed reload plan's settings; running it is apply --reload's.
+  const printed = ['--bootstrap-server', '--kafka-configs', '--command-config', '--listener', '--broker-id'];
+  addOptions(
+    cmd,
+    reloadOptions().filter((o) => printed.includes(o.long ?? '')),
+  );
   return addOptions(cmd, toolOptions())
     .addHelpText('after', HELP)
-    .action(async (opts: RawLifecycleOptions) => {
+    .action(async (opts: RawLifecycleOptions & RawReloadOptions) => {
       const r = await runLifecyclePlan(opts, io);
       const { out } = r.params;
       const ca = r.current.ca.subject;
+      // What apply's report would end with: the commands that make running brokers re-read what it replaces.
+      const reload = r.reload.alters.length > 0 ? r.reload : undefined;
       io.out(
         opts.json
-          ? JSON.stringify(changesJson(out, ca, r.changes, r.takeOver), null, 2) + '\n'
-          : formatChanges(io.c, out, ca, r.changes, r.takeOver),
+          ? JSON.stringify(
+              { ...changesJson(out, ca, r.changes, r.takeOver), ...(reload ? { reload: reloadJson(reload) } : {}) },
+              null,
+              2,
+            ) + '\n'
+          : formatChanges(io.c, out, ca, r.changes, r.takeOver) + (reload ? formatReloadPlan(io.c, reload) : ''),
       );
       // Taking a directory over writes its kafka-mtls.json: a change, whatever happens to the certificates.
       if (hasChanges(r.changes) || r.takeOver) io.exitWith(EXIT_CHANGES);
@@ -57,11 +73,13 @@ export interface LifecyclePlan {
   readonly changes: readonly Change[];
   /** The directory has no kafka-mtls.json: what was read from its files (apply would write it). */
   readonly takeOver?: TakeOver;
+  /** The reload plan apply would end with, for the brokers that exist now. */
+  readonly reload: ReloadPlan;
 }
 
 /** Reads only: the directory and the options; nothing is written. */
 export async function runLifecyclePlan(
-  raw: RawLifecycleOptions,
+  raw: RawLifecycleOptions & RawReloadOptions,
   deps: { env: NodeJS.ProcessEnv; signal?: AbortSignal; warn?: (line: string) => void },
 ): Promise<LifecyclePlan> {
   const opts = parseDiffOptions(raw);
@@ -75,5 +93,17 @@ export async function runLifecyclePlan(
   const changes = diffCluster(cluster, current, opts);
   const late = caOutlived(read.dir, current.ca, toSign(cluster, changes));
   if (late) deps.warn?.(late);
-  return { params, cluster, current, takeOver, changes };
+  const session = await ReloadSession.open(
+    { ...raw, reload: false },
+    {
+      dir: read.dir,
+      layout: params.layout,
+      deployment: params.deployment,
+      brokers: current.state.identities.filter((i) => i.role === 'broker'),
+      passwords: { generated: params.generatePasswords, password: params.password, secrets: read.secrets },
+      keytool: params.tools.keytool,
+    },
+    deps,
+  );
+  return { params, cluster, current, takeOver, changes, reload: session.planForChanges(changes) };
 }

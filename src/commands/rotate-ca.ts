@@ -45,6 +45,9 @@ import type { CommandIo } from '../report/io.js';
 import { progressPrinter } from '../report/progress.js';
 import { describePhase, formatRotated } from '../report/rotate-ca.js';
 import { summaryJson } from '../report/summary.js';
+import { reloadOptions, type RawReloadOptions } from '../options/reload.js';
+import { ReloadSession, type ReloadReport } from '../reload/session.js';
+import { formatReloadReport, reloadJson } from '../report/reload.js';
 
 const HELP = `
 Examples (the runbook: one rolling restart of the brokers after each phase):
@@ -52,17 +55,21 @@ Examples (the runbook: one rolling restart of the brokers after each phase):
   kafka-mtls rotate-ca reissue   # every certificate from the new CA; roll brokers, give clients their new keystores
   kafka-mtls rotate-ca finish    # old CA out of the truststores; roll again
   kafka-mtls rotate-ca reissue --dry-run --out /work/certs
+Or with no restart, each phase reloaded in the running brokers:
+  kafka-mtls rotate-ca start --reload --bootstrap-server kafka-0:9093 --kafka-configs /opt/kafka/bin/kafka-configs.sh
 
 Exit codes:
-  0    the phase was applied (or, with --dry-run, shown)
-  1    a step failed: nothing was changed
+  0    the phase was applied (or, with --dry-run, shown); with --reload, every broker reloaded
+  1    a step failed: nothing was changed; or Kafka's pre-flight refused a new store: nothing was changed and
+       nothing asked of the cluster; or a kafka-configs command failed after the swap: the new files are in place,
+       the report says which brokers reloaded
   2    bad usage, the phase is out of order, or a store does not open with its password
   130  interrupted: nothing was changed`;
 
-export interface RawRotateOptions extends Pick<
-  RawRunOptions,
-  'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keytoolJvm' | 'keepWork' | 'verbose'
-> {
+export interface RawRotateOptions
+  extends
+    Pick<RawRunOptions, 'out' | 'passwordFile' | 'openssl' | 'keytool' | 'keytoolJvm' | 'keepWork' | 'verbose'>,
+    RawReloadOptions {
   dryRun?: boolean;
   json?: boolean;
   /** start: the new CA's key type (default: the old CA's). */
@@ -83,6 +90,7 @@ export function rotateCommand(io: CommandIo): Command {
     .addOption(jsonOption())
     .addOption(keepWorkOption())
     .addOption(verboseOption());
+  addOptions(cmd, reloadOptions());
   return addOptions(cmd, toolOptions())
     .addHelpText('after', HELP)
     .action((phase: string, opts: RawRotateOptions) => rotateAction(phase, opts, io));
@@ -98,9 +106,17 @@ async function rotateAction(phase: string, opts: RawRotateOptions, io: CommandIo
     warn: opts.dryRun ? undefined : io.warn,
     onEvent: json || opts.dryRun ? undefined : progressPrinter(io.c, io.out, opts.verbose === true),
   });
-  if (opts.dryRun) io.out(describePhase(r, { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' }));
-  else if (json) io.out(JSON.stringify({ phase: r.phase, ...summaryJson(r.run!) }, null, 2) + '\n');
-  else io.out(formatRotated(io.c, r.phase, r.run!));
+  const tools = { openssl: opts.openssl ?? 'openssl', keytool: opts.keytool ?? 'keytool' };
+  const reload = r.reload ? formatReloadReport(io.c, r.reload) : '';
+  const reloadData = r.reload ? { reload: reloadJson(r.reload.plan, r.reload.done) } : {};
+  if (opts.dryRun && json)
+    io.out(
+      JSON.stringify({ phase: r.phase, dryRun: true, steps: r.plan.steps.map((s) => s.id), ...reloadData }, null, 2) +
+        '\n',
+    );
+  else if (opts.dryRun) io.out(describePhase(r, tools) + reload);
+  else if (json) io.out(JSON.stringify({ phase: r.phase, ...summaryJson(r.run!), ...reloadData }, null, 2) + '\n');
+  else io.out(formatRotated(io.c, r.phase, r.run!) + reload);
 }
 
 export interface RotateResult {
@@ -109,6 +125,8 @@ export interface RotateResult {
   /** Set unless --dry-run. */
   readonly run?: StagedRunResult;
   readonly state: State;
+  /** The reload plan (also under --dry-run), and what --reload did. */
+  readonly reload?: ReloadReport;
 }
 
 export async function runRotate(phaseArg: string, raw: RawRotateOptions, deps: RunDeps): Promise<RotateResult> {
@@ -156,7 +174,20 @@ async function rotateClaimed(
   const present = new Set(await listFiles(dir));
   const secrets = state.generatedPasswords && !raw.dryRun ? await readGeneratedSecrets(dir, state, deps.signal) : {};
   const plan = phasePlan(phase, state, nextCa, present, params);
-  if (raw.dryRun) return { phase, plan, state };
+  const reload = await ReloadSession.open(
+    { ...raw, reload: raw.dryRun ? false : raw.reload },
+    {
+      dir,
+      layout: state.layout,
+      deployment: state.deployment,
+      brokers: state.identities.filter((i) => i.role === 'broker'),
+      passwords: { generated: state.generatedPasswords === true, password: params.password, secrets },
+      keytool: params.tools.keytool,
+    },
+    deps,
+  );
+  if (raw.dryRun)
+    return { phase, plan, state, reload: { plan: reload.planFor(new Set(plan.outputs.map((o) => o.path))) } };
 
   await proveDirectoryPasswords(dir, state, params, secrets, deps);
   if (warning) deps.warn?.(warning);
@@ -178,8 +209,9 @@ async function rotateClaimed(
     secrets,
     signed: phase === 'reissue' ? new Set(state.identities.map((i) => i.alias)) : new Set(),
     stateOverride: (s) => rotatedState(phase, s, state, nextCa),
+    beforeSwap: reload.beforeSwap,
   });
-  return { phase, plan, run, state };
+  return { phase, plan, run, state, reload: await reload.afterSwap(run.backup) };
 }
 
 /** The phase's plan, on the files the directory holds. */

@@ -207,3 +207,18 @@ export function trustFiles(
     pems: [emitFiles.caPem('')].filter((f) => present.has(f)),
   };
 }
+
+/**
+ * The stores a broker's SSL listeners read, and the directory they are in ('' for the output directory itself): what
+ * a reload points listener.name.<l>.ssl.keystore.location and ssl.truststore.location at.
+ */
+export function brokerStores(
+  layout: Layout,
+  who: Identity,
+): { readonly dir: string; readonly keystore: string; readonly truststore: string } {
+  if (layout === 'confluent') {
+    const f = confluentIdentityFiles(who);
+    return { dir: f.dir, keystore: f.keystore, truststore: f.truststore };
+  }
+  return { dir: '', keystore: dropInFiles.keystore(who), truststore: dropInFiles.serverTruststore };
+}

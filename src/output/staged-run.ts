@@ -75,6 +75,11 @@ export interface StagedRun {
   readonly extraIdentities?: readonly Identity[];
   /** Runs in the work directory after the plan, before the state is written (e.g. --prune's removals). */
   readonly finish?: (workDir: string) => Promise<void>;
+  /**
+   * Runs once the work directory is complete, before the swap (the reload's pre-flight): what it throws fails the
+   * run with the directory untouched.
+   */
+  readonly beforeSwap?: (workDir: string) => Promise<void>;
   /** Replaces fields of the state written at the end (rotate-ca: the CA description and the rotation's phase). */
   readonly stateOverride?: (state: State) => State;
   /** The generated store passwords, by variable (--generate-passwords). */
@@ -92,6 +97,7 @@ export async function runStaged(r: StagedRun): Promise<StagedRunResult> {
       writeJournal(stage.workDir, journalOf(r, result)),
     );
     await inPhase('finishing the work directory', params.out, () => finishWork(r));
+    await r.beforeSwap?.(stage.workDir);
     // The last moment a signal cancels: once the swap begins, it completes.
     throwIfCancelled(r.deps.signal);
     const { backup } = await stage.commit();

@@ -470,7 +470,7 @@ function keytoolSecrets(plan: Plan): string[] {
 }
 
 /** java.util.Properties reads backslashes as escapes and drops leading blanks. */
-function propertiesEscape(value: string): string {
+export function propertiesEscape(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/^ /, '\\ ');
 }
 

@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   planning: 2,
   verdicts: 2,
   explain: 2,
+  reload: 2,
   options: 3,
   plans: 3,
   output: 3,
