@@ -3,15 +3,16 @@ import { X509Certificate } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { ROOT, runCli, snapshot, tempDir } from '../helpers/cli.js';
 import { propsText, sslClientProps, startCluster, type RunningCluster } from './cluster.js';
 
 /**
  * Issue 23 item 3 on a real cluster: a 3-node KRaft cluster (combined broker+controller nodes, mutual TLS on
  * every listener) renews every broker certificate and then rotates its CA through the three phases, each
- * change made live by kafka-configs (one alter per broker re-reads the stores at their paths), with no broker
- * restart, while a Java producer and consumer run throughout; no record may be lost, and every broker must
- * serve the new files' certificates.
+ * change made live by `kafka-mtls … --reload` through Kafka's kafka-configs (one alter per broker re-reads the
+ * stores at their paths), with no broker restart, while a Java producer and consumer run throughout; no record
+ * may be lost, and every broker must serve the new files' certificates. Then a keystore Kafka refuses (its
+ * subject changed), on a second cluster: refused by the pre-flight, and by the live broker for the same reason.
  *
  * The CONTROLLER listener runs on copies of the stores that the rotation does not touch (controllerStores
  * own): Kafka 4.1.1's Raft client keeps the stores it started with (KAFKA-20025), so a CA rotated under a
@@ -138,21 +139,38 @@ const alterArgs = (i: number, path = keystore(i)) => [
     .join(','),
 ];
 
-/** Reloads every broker, one at a time, each checked to serve its new leaf before the next is asked. */
-async function reloadAll(phase: string): Promise<string[]> {
-  const lines: string[] = [];
-  const want = await wantNewLeaves();
-  for (const i of BROKERS) {
-    const t = Date.now();
-    const r = await kafkaConfigsRun(alterArgs(i));
-    if (r.exitCode !== 0) throw new Error(`kafka-configs for broker ${i} failed (${r.exitCode}): ${r.stderr}`);
-    const took = await untilServed(want.slice(2 * i, 2 * i + 2)).catch(async (e: Error) => {
-      // kafka-configs said yes: a broker that refuses the new store says why only in its log.
-      throw new Error(`${e.message}\nbroker ${i}'s refusals:\n${refusals(await cluster.log(i)).join('\n')}`);
-    });
-    lines.push(`${phase} broker ${i}: kafka-configs ${Date.now() - t - took} ms, served after ${took} ms more`);
-  }
-  return lines;
+/**
+ * kafka-mtls's --reload against the running cluster, through Kafka's kafka-configs as laid out above; the brokers
+ * run with ssl.allow.dn.changes (see the cluster's start), which --kafka-allows tells the pre-flight.
+ */
+const reloadArgs = (allowsDn = true) => [
+  '--reload',
+  '--bootstrap-server',
+  `${NS_HOST(0)}:${cluster.clientPorts[0]}`,
+  '--kafka-configs',
+  kafkaConfigs,
+  '--listener',
+  'INTERNAL',
+  ...(allowsDn ? ['--kafka-allows', 'dn'] : []),
+];
+
+/** The environment kafka-mtls passes on to kafka-configs: the brokers' names resolve through the cluster's file. */
+const kafkaEnv = () => ({ PASSWORD, KAFKA_OPTS: `-Djdk.net.hosts.file=${cluster.hostsFile}` });
+
+/** Runs `kafka-mtls <args> --reload`; it must succeed, and then every broker serve the leaf of its new file. */
+async function withReload(phase: string, args: string[]): Promise<void> {
+  const t = Date.now();
+  const r = await runCli([...args, '--out', certs, ...reloadArgs()], { cwd: work, env: kafkaEnv() });
+  const cliMs = Date.now() - t;
+  if (r.exitCode !== 0)
+    throw new Error(`kafka-mtls ${args.join(' ')} --reload: exit ${r.exitCode}\n${r.stdout}\n${r.stderr}`);
+  const took = await untilServed(await wantNewLeaves()).catch(async (e: Error) => {
+    // kafka-configs said yes: a broker that refuses the new store says why only in its log.
+    const logs = await Promise.all(BROKERS.map((i) => cluster.log(i)));
+    throw new Error(`${e.message}\nrefusals in the brokers' logs:\n${logs.flatMap(refusals).join('\n')}\n${r.stdout}`);
+  });
+  reloadReport.push(`${phase}: kafka-mtls ${args.join(' ')} --reload took ${cliMs} ms; served ${took} ms after`);
+  if (phase === 'renew') reloadReport.push(r.stdout.slice(Math.max(0, r.stdout.search(/^Reloaded/m))).trim());
 }
 
 /** Kafka's reasons for refusing a reloaded store, from a broker log (the line after each publishing fault). */
@@ -292,13 +310,10 @@ describe('a live 3-node KRaft cluster renews and rotates its CA with no broker r
   test('apply --renew-before renews every broker certificate; each broker serves its new one', async () => {
     const before = await Promise.all(BROKERS.map((i) => served(cluster.clientPorts[i]!)));
     const controllerBefore = await Promise.all(BROKERS.map((i) => served(cluster.controllerPorts[i]!)));
-    const r = await runCli(['apply', '--out', certs, '--renew-before', '36500'], { cwd: work, env: { PASSWORD } });
-    expect(r.exitCode).toBe(0);
-    const want = await wantNewLeaves();
-    // Renewed: new files, and no broker serves them before it is asked.
-    expect(want[0]!.fingerprint).not.toBe(before[0]!.fingerprint256);
-    expect((await served(cluster.clientPorts[0]!)).fingerprint256).toBe(before[0]!.fingerprint256);
-    reloadReport.push(...(await reloadAll('renew')));
+    await withReload('renew', ['apply', '--renew-before', '36500']);
+    // Renewed: every broker serves a leaf it did not serve before.
+    const after = await Promise.all(BROKERS.map((i) => served(cluster.clientPorts[i]!)));
+    for (const i of BROKERS) expect(after[i]!.fingerprint256).not.toBe(before[i]!.fingerprint256);
     // The controller listener, on its own copies, still serves what it started with.
     for (const i of BROKERS)
       expect((await served(cluster.controllerPorts[i]!)).fingerprint256).toBe(controllerBefore[i]!.fingerprint256);
@@ -307,8 +322,7 @@ describe('a live 3-node KRaft cluster renews and rotates its CA with no broker r
   });
 
   test('rotate-ca start: every broker trusts the new CA once reloaded (a client of the new CA is let in)', async () => {
-    const r = await runCli(['rotate-ca', 'start', '--out', certs], { cwd: work, env: { PASSWORD } });
-    expect(r.exitCode).toBe(0);
+    await withReload('start', ['rotate-ca', 'start']);
     // A client certificate from the next CA, as the reissued clients will have.
     const next = join(work, 'next-client');
     await mkdir(next);
@@ -342,8 +356,6 @@ describe('a live 3-node KRaft cluster renews and rotates its CA with no broker r
     const pem = join(next, 'client.pem');
     await writeFile(pem, (await readFile(join(next, 'c.pem'), 'utf8')) + (await readFile(join(next, 'k.pem'), 'utf8')));
     const ca = join(certs, 'ca.pem');
-    for (const i of BROKERS) expect((await probe(i, cluster.clientPorts[i]!, pem, ca)).exitCode).toBe(1);
-    reloadReport.push(...(await reloadAll('start')));
     for (const i of BROKERS)
       for (const port of [cluster.clientPorts[i]!, cluster.internalPorts[i]!]) {
         const p = await probe(i, port, pem, ca);
@@ -358,9 +370,7 @@ describe('a live 3-node KRaft cluster renews and rotates its CA with no broker r
   });
 
   test('rotate-ca reissue: every broker serves its leaf from the new CA', async () => {
-    const r = await runCli(['rotate-ca', 'reissue', '--out', certs], { cwd: work, env: { PASSWORD } });
-    expect(r.exitCode).toBe(0);
-    reloadReport.push(...(await reloadAll('reissue')));
+    await withReload('reissue', ['rotate-ca', 'reissue']);
     const next = new X509Certificate(await readFile(join(certs, 'ca.crt')));
     for (const i of BROKERS) {
       const leaf = await served(cluster.clientPorts[i]!);
@@ -371,13 +381,12 @@ describe('a live 3-node KRaft cluster renews and rotates its CA with no broker r
   });
 
   test('rotate-ca finish: the old CA is out of every reloaded truststore; the new one still in', async () => {
-    const r = await runCli(['rotate-ca', 'finish', '--out', certs], { cwd: work, env: { PASSWORD } });
-    expect(r.exitCode).toBe(0);
     const oldClient = join(work, 'client/mtls-kafka-client.keystore.jks');
     const newClient = join(certs, 'mtls-kafka-client.keystore.jks');
     const ca = join(certs, 'ca.crt');
+    // Before: the old CA's client is still let in.
     expect((await probe(0, cluster.clientPorts[0]!, oldClient, ca)).exitCode).toBe(0);
-    reloadReport.push(...(await reloadAll('finish')));
+    await withReload('finish', ['rotate-ca', 'finish']);
     for (const i of BROKERS)
       for (const port of [cluster.clientPorts[i]!, cluster.internalPorts[i]!]) {
         expect({ port, old: (await probe(i, port, oldClient, ca)).exitCode }).toEqual({ port, old: 1 });
@@ -468,6 +477,26 @@ describe('a keystore Kafka refuses (its subject changed) is refused before anyth
     if (r.exitCode !== 0) throw new Error(`apply --org-unit failed: ${r.stdout}${r.stderr}`);
   }, 120_000);
 
+  let preflight: string | undefined;
+  test("kafka-mtls apply --reload: Kafka's own check refuses it before the swap; nothing changed, nothing asked", async () => {
+    const before = await snapshot(certs);
+    const logsBefore = await Promise.all(BROKERS.map((i) => cluster.log(i).then((l) => l.length)));
+    const r = await runCli(['apply', '--out', certs, '--org-unit', 'Elsewhere', ...reloadArgs(false)], {
+      cwd: work,
+      env: kafkaEnv(),
+    });
+    expect(r.exitCode).toBe(1);
+    preflight = dnRefusal(r.stdout + r.stderr);
+    expect(preflight).toMatch(/new=\{alias=mtls-kafka-0, DN=CN=mtls-kafka-0\.mtls-kafka-headless, OU=Elsewhere/);
+    expect(await snapshot(certs)).toEqual(before);
+    // Nothing was asked of the cluster: no broker validated or applied a configuration change.
+    for (const i of BROKERS)
+      expect((await cluster.log(i)).slice(logsBefore[i]!)).not.toMatch(
+        /ConfigAdminManager|Reconfiguring|publishing fault/,
+      );
+    reloadReport.push(`pre-flight: exit 1, ${preflight}`);
+  });
+
   test('asked directly, the live broker refuses it: kafka-configs exit 1 when the value changes, else only its log', async () => {
     const original = join(work, 'broker-0.keystore.kept');
     const leafBefore = (await served(cluster.clientPorts[0]!)).fingerprint256;
@@ -495,6 +524,8 @@ describe('a keystore Kafka refuses (its subject changed) is refused before anyth
           'DistinguishedName does not match:',
       );
       expect(dnRefusal(spelled.stderr)).toBe(logged);
+      // The same reason as the pre-flight's, word for word.
+      expect(logged).toBe(preflight);
       // Refused: every listener still serves the certificate it had.
       expect((await served(cluster.clientPorts[0]!)).fingerprint256).toBe(leafBefore);
       expect((await served(cluster.internalPorts[0]!)).fingerprint256).toBe(leafBefore);
