@@ -33,6 +33,8 @@ export interface ReloadSettings {
   readonly listeners?: readonly string[];
   /** --broker-id alias=id: else each broker's number in its step id (broker-2 → 2), said to be assumed. */
   readonly brokerIds: ReadonlyMap<string, string>;
+  /** Where the listeners came from, for the report: --listener, the cluster's inter-broker one, the directory's. */
+  readonly listenersFrom?: 'option' | 'cluster' | 'directory';
   readonly layout: Layout;
   readonly deployment: Deployment;
   /** The output directory, absolute: where the broker reads the files unless the deployment mounts them elsewhere. */
@@ -66,7 +68,7 @@ export interface ReloadPlan {
   readonly alters: readonly ReloadAlter[];
   /** Brokers whose id was not given, with the id assumed. */
   readonly assumedIds: readonly { readonly broker: string; readonly brokerId: string }[];
-  readonly listenersFrom: 'option' | 'directory';
+  readonly listenersFrom: 'option' | 'cluster' | 'directory';
 }
 
 /**
@@ -102,7 +104,7 @@ export function buildReloadPlan(changes: readonly BrokerChange[], s: ReloadSetti
     commandConfig: s.commandConfig,
     alters,
     assumedIds,
-    listenersFrom: s.listeners ? 'option' : 'directory',
+    listenersFrom: s.listenersFrom ?? (s.listeners ? 'option' : 'directory'),
   };
 }
 

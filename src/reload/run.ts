@@ -2,11 +2,10 @@
  * Reloading running brokers: which of their stores a run replaced, Kafka's own pre-flight on them before the swap,
  * and after it the plan's kafka-configs commands, one at a time, each checked before the next.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Identity } from '../model/cluster.js';
 import { brokerStores, type Layout } from '../model/layouts.js';
-import { GENERATED_PASSWORDS } from '../model/passwords.js';
 import { StepError, type StepFailure } from '../errors.js';
 import type { ReloadRequest } from '../options/reload.js';
 import {
@@ -24,10 +23,9 @@ import { checkReloads, type ReloadCheck } from '../pki/reload-check.js';
 import { storeType } from '../pki/read.js';
 import { formatCommand } from '../runner/command.js';
 import { execProcess, type Exec, type ExecOutcome } from '../runner/exec.js';
-import { propertiesEscape } from '../runner/runner.js';
-import { scratchDir } from '../runner/scratch.js';
-import { redact, type Secret, type SecretEnv } from '../secrets.js';
+import { redact, type SecretEnv } from '../secrets.js';
 import type { KafkaTools } from './kafka.js';
+import { passwordsOf, type AdminSettings, type BrokerSecrets } from './admin.js';
 
 /** Which brokers' keystore and truststore differ between the directory before and after the run. */
 export async function changedBrokers(
@@ -36,12 +34,14 @@ export async function changedBrokers(
   brokers: readonly Identity[],
   layout: Layout,
 ): Promise<BrokerChange[]> {
+  // A store that was not there (a broker being added) is read when that broker starts, and one no longer there (a
+  // broker removed) is read by no one: neither is reloaded.
   const differs = async (file: string) => {
     const [a, b] = await Promise.all([
       readFile(join(before, file)).catch(() => undefined),
-      readFile(join(after, file)),
+      readFile(join(after, file)).catch(() => undefined),
     ]);
-    return a === undefined || !a.equals(b);
+    return a !== undefined && b !== undefined && !a.equals(b);
   };
   const out: BrokerChange[] = [];
   for (const who of brokers) {
@@ -50,21 +50,6 @@ export async function changedBrokers(
     if (change.keystoreChanged || change.truststoreChanged) out.push(change);
   }
   return out;
-}
-
-/** The passwords that open a broker's stores: the one shared password, or its own and the truststores'. */
-export interface BrokerSecrets {
-  readonly generated: boolean;
-  readonly password: Secret;
-  readonly secrets: SecretEnv;
-}
-
-function passwordsOf(who: Identity, s: BrokerSecrets): { keystore?: Secret; truststore?: Secret } {
-  if (!s.generated) return { keystore: s.password, truststore: s.password };
-  return {
-    keystore: s.secrets[GENERATED_PASSWORDS.keystore(who)],
-    truststore: s.secrets[GENERATED_PASSWORDS.truststore],
-  };
 }
 
 export interface PreflightContext {
@@ -105,15 +90,14 @@ export async function preflight(ctx: PreflightContext): Promise<PreflightResult>
     // Checked as the inter-broker listener's, the strictest: one alter makes the broker re-check every listener
     // whose files changed (Kafka 4.1.1, measured), and the inter-broker one uses these stores too.
     const base = { interBroker: true, ...types, keystorePassword: pw.keystore, truststorePassword: pw.truststore };
-    const listeners = [...new Set(mine.map((a) => a.listener))].join(', ');
     const mid = { keystore: old.keystore, truststore: neu.truststore };
     if (c.truststoreChanged) {
       checks.push({ id: `${c.who.alias}.truststore`, current: old, next: mid, ...base });
-      labels.set(`${c.who.alias}.truststore`, `${c.who.alias} (listeners ${listeners}): ${f.truststore}`);
+      labels.set(`${c.who.alias}.truststore`, `${c.who.alias}: ${f.truststore}`);
     }
     if (c.keystoreChanged) {
       checks.push({ id: `${c.who.alias}.keystore`, current: c.truststoreChanged ? mid : old, next: neu, ...base });
-      labels.set(`${c.who.alias}.keystore`, `${c.who.alias} (listeners ${listeners}): ${f.keystore}`);
+      labels.set(`${c.who.alias}.keystore`, `${c.who.alias}: ${f.keystore}`);
     }
   }
   const command = `KafkaReloadCheck (Kafka's SslFactory.validateReconfiguration, from ${ctx.kafka.libs})`;
@@ -172,8 +156,9 @@ export interface ReloadContext {
   readonly backup?: string;
   readonly plan: ReloadPlan;
   readonly kafka: KafkaTools;
-  /** Where the default admin settings come from: the first broker's stores, after the swap. */
-  readonly admin: { readonly who: Identity; readonly layout: Layout; readonly passwords: BrokerSecrets };
+  readonly admin: AdminSettings;
+  /** Each alter's setting as the broker held it before the swap (its --describe --all), by alter id. */
+  readonly held: ReadonlyMap<string, string | undefined>;
   readonly signal?: AbortSignal;
   readonly exec?: Exec;
 }
@@ -183,42 +168,26 @@ const KAFKA_CONFIGS_TIMEOUT_MS = 180_000;
 
 /** The plan's alters, one at a time, each checked with --describe; the first failure stops the run. */
 export async function runReloadPlan(ctx: ReloadContext): Promise<ReloadOutcome> {
-  const scratch = ctx.plan.commandConfig
-    ? undefined
-    : await scratchDir({ unsafeCleanup: true, prefix: 'kafka-mtls-reload-' });
-  try {
-    let adminIdentity = `the settings in ${ctx.plan.commandConfig}`;
-    let secrets: SecretEnv = {};
-    let plan = ctx.plan;
-    if (scratch) {
-      const written = await writeAdminConfig(scratch.path, ctx);
-      adminIdentity = `${ctx.admin.who.alias}'s keystore (a broker: brokers are super users)`;
-      secrets = written.secrets;
-      plan = withCommandConfig(ctx.plan, written.path);
-    }
-    const done: ReloadedStep[] = [];
-    for (const planned of plan.alters) {
-      const describe = describeArgs(plan, planned.brokerId);
-      const describeCommand = formatCommand(ctx.kafka.kafkaConfigs, describe);
-      // What the broker holds now: an alter to another value is validated at once (see otherSpelling).
-      const held = await kafkaConfigs(ctx, describe);
-      const heldFailure = failureOf(planned, describeCommand, held, secrets);
-      if (heldFailure) throw new StepError(heldFailure, afterReloadFailure(ctx, done, planned));
-      const current = held.kind === 'exited' ? describedValue(held.stdout, planned.key) : undefined;
-      const alter = current === planned.value ? respelled(planned, otherSpelling(planned.value)) : planned;
-      const command = formatCommand(ctx.kafka.kafkaConfigs, alter.args);
-      const out = await kafkaConfigs(ctx, alter.args);
-      const failure = failureOf(alter, command, out, secrets);
-      if (failure) throw new StepError(failure, afterReloadFailure(ctx, done, alter));
-      const seen = await kafkaConfigs(ctx, describe);
-      const check = checkFailure(alter, describeCommand, seen, secrets);
-      if (check) throw new StepError(check, afterReloadFailure(ctx, done, alter));
-      done.push({ ...pick(alter), command });
-    }
-    return { adminIdentity, steps: done };
-  } finally {
-    await scratch?.cleanup();
+  const secrets = ctx.admin.secrets;
+  const plan = withCommandConfig(ctx.plan, ctx.admin.path);
+  const done: ReloadedStep[] = [];
+  for (const planned of plan.alters) {
+    const describe = describeArgs(plan, planned.brokerId);
+    const describeCommand = formatCommand(ctx.kafka.kafkaConfigs, describe);
+    // What the broker held when asked before the swap: an alter to another value is validated at once, and
+    // refused with Kafka's reason (see otherSpelling).
+    const current = ctx.held.get(planned.id);
+    const alter = current === planned.value ? respelled(planned, otherSpelling(planned.value)) : planned;
+    const command = formatCommand(ctx.kafka.kafkaConfigs, alter.args);
+    const out = await kafkaConfigs(ctx, alter.args);
+    const failure = failureOf(alter, command, out, secrets);
+    if (failure) throw new StepError(failure, afterReloadFailure(ctx, done, alter));
+    const seen = await kafkaConfigs(ctx, describe);
+    const check = checkFailure(alter, describeCommand, seen, secrets);
+    if (check) throw new StepError(check, afterReloadFailure(ctx, done, alter));
+    done.push({ ...pick(alter), command });
   }
+  return { adminIdentity: ctx.admin.identity, steps: done };
 }
 
 function respelled(a: ReloadAlter, value: string): ReloadAlter {
@@ -230,7 +199,10 @@ function pick(a: ReloadAlter) {
   return { id: a.id, broker: a.broker, brokerId: a.brokerId, listener: a.listener, store: a.store };
 }
 
-function kafkaConfigs(ctx: ReloadContext, args: readonly string[]): Promise<ExecOutcome> {
+export function kafkaConfigs(
+  ctx: Pick<ReloadContext, 'exec' | 'kafka' | 'target' | 'env' | 'signal'>,
+  args: readonly string[],
+): Promise<ExecOutcome> {
   return (ctx.exec ?? execProcess)({
     file: ctx.kafka.kafkaConfigs,
     args,
@@ -261,34 +233,6 @@ function withCommandConfig(plan: ReloadPlan, path: string): ReloadPlan {
   return { ...plan, commandConfig: path, alters: plan.alters.map((a) => ({ ...a, args: swap(a.args) })) };
 }
 
-/**
- * The admin client's settings, 0600 in a private (0700) directory: mutual TLS with the first broker's new keystore
- * and the truststore beside it, which every broker's certificate verifies against in each phase.
- */
-async function writeAdminConfig(dir: string, ctx: ReloadContext): Promise<{ path: string; secrets: SecretEnv }> {
-  const f = brokerStores(ctx.admin.layout, ctx.admin.who);
-  const pw = passwordsOf(ctx.admin.who, ctx.admin.passwords);
-  const keystore = join(ctx.target, f.keystore);
-  const truststore = join(ctx.target, f.truststore);
-  const lines = [
-    '# written by kafka-mtls for one reload, removed after it',
-    'security.protocol=SSL',
-    `ssl.keystore.location=${propertiesEscape(keystore)}`,
-    `ssl.keystore.type=${await storeType(keystore)}`,
-    ...(pw.keystore ? [`ssl.keystore.password=${propertiesEscape(pw.keystore.reveal())}`] : []),
-    ...(pw.keystore ? [`ssl.key.password=${propertiesEscape(pw.keystore.reveal())}`] : []),
-    `ssl.truststore.location=${propertiesEscape(truststore)}`,
-    `ssl.truststore.type=${await storeType(truststore)}`,
-    ...(pw.truststore ? [`ssl.truststore.password=${propertiesEscape(pw.truststore.reveal())}`] : []),
-  ];
-  const path = join(dir, 'admin.properties');
-  await writeFile(path, lines.join('\n') + '\n', { mode: 0o600 });
-  const secrets: Record<string, Secret> = {};
-  if (pw.keystore) secrets.KEYSTORE = pw.keystore;
-  if (pw.truststore) secrets.TRUSTSTORE = pw.truststore;
-  return { path, secrets };
-}
-
 /** What kafka-configs says, in known cases, and what to do next. */
 const HINTS: readonly (readonly [RegExp, string])[] = [
   [
@@ -311,7 +255,7 @@ const HINTS: readonly (readonly [RegExp, string])[] = [
   [/UnknownServerException|does not exist|Broker .* not found|node .* not/i, 'check --broker-id: the node ids'],
 ];
 
-function hintFor(text: string): string | undefined {
+export function hintFor(text: string): string | undefined {
   return HINTS.find(([re]) => re.test(text))?.[1];
 }
 

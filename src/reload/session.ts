@@ -2,7 +2,8 @@
  * A reload from start to end for apply and rotate-ca: the options read before anything is staged, the plan and
  * Kafka's pre-flight once the new stores are made (before the swap), the alters after it.
  */
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { Identity } from '../model/cluster.js';
 import type { Deployment } from '../model/deployment.js';
 import { brokerStores, type Layout } from '../model/layouts.js';
@@ -22,7 +23,16 @@ import {
 import type { Change } from '../plans/diff.js';
 import type { Exec } from '../runner/exec.js';
 import { findKafka, type KafkaTools } from './kafka.js';
-import { changedBrokers, preflight, runReloadPlan, type BrokerSecrets } from './run.js';
+import { changedBrokers, hintFor, kafkaConfigs, preflight, runReloadPlan } from './run.js';
+import { adminSettings, type AdminSettings, type BrokerSecrets } from './admin.js';
+import {
+  describeAllArgs,
+  describedOrThrow,
+  effectiveLocation,
+  matchBrokerIds,
+  unknownBroker,
+  type DescribedBroker,
+} from './discover.js';
 
 /** What a command's run reports of the reload: the plan, and with --reload what was done. */
 export interface ReloadReport {
@@ -45,6 +55,8 @@ export class ReloadSession {
   private plan?: ReloadPlan;
   private checked?: PreflightResult;
   private changes: readonly BrokerChange[] = [];
+  private admin?: AdminSettings;
+  private described: readonly DescribedBroker[] = [];
 
   private constructor(
     readonly request: ReloadRequest,
@@ -101,43 +113,115 @@ export class ReloadSession {
     return buildReloadPlan(changes, this.settings());
   }
 
-  /** StagedRun's beforeSwap: what changed, the plan, and with --reload Kafka's verdict on it. */
+  /**
+   * StagedRun's beforeSwap: what changed and the plan; with --reload, the cluster asked who its brokers are and
+   * which files they read, and Kafka's verdict on the new stores. What fails here leaves the directory as it was.
+   */
   readonly beforeSwap = async (work: string): Promise<void> => {
     this.changes = await changedBrokers(this.target.dir, work, this.target.brokers, this.target.layout);
     this.plan = buildReloadPlan(this.changes, this.settings());
-    if (!this.kafka || this.plan.alters.length === 0) return;
-    this.checked = await preflight({
-      before: resolve(this.target.dir),
-      after: resolve(work),
-      target: this.target.dir,
-      layout: this.target.layout,
-      changes: this.changes,
-      plan: this.plan,
-      kafka: this.kafka,
-      keytool: this.target.keytool,
-      request: this.request,
-      passwords: this.target.passwords,
-      signal: this.deps.signal,
-      exec: this.deps.exec,
-    });
+    const kafka = this.kafka;
+    if (!kafka || this.plan.alters.length === 0) return;
+    try {
+      this.admin ??= await adminSettings(
+        this.request.commandConfig,
+        this.target.dir,
+        this.target.brokers[0]!,
+        this.target.layout,
+        this.target.passwords,
+      );
+      // Kafka's verdict first: a refusal is named before anything is asked of the cluster.
+      this.checked = await preflight({
+        before: resolve(this.target.dir),
+        after: resolve(work),
+        target: this.target.dir,
+        layout: this.target.layout,
+        changes: this.changes,
+        plan: this.plan,
+        kafka,
+        keytool: this.target.keytool,
+        request: this.request,
+        passwords: this.target.passwords,
+        signal: this.deps.signal,
+        exec: this.deps.exec,
+      });
+      this.plan = await this.discovered(kafka, this.admin);
+    } catch (e) {
+      await this.admin?.cleanup();
+      throw e;
+    }
   };
+
+  /**
+   * The plan with the cluster's own answers: each broker's node id (unless --broker-id), its inter-broker listener
+   * (unless --listener), and a check that each listener altered reads the very file the plan names.
+   */
+  private async discovered(kafka: KafkaTools, admin: AdminSettings): Promise<ReloadPlan> {
+    const args = describeAllArgs({ bootstrapServer: this.request.bootstrapServer, commandConfig: admin.path });
+    const ctx = { ...this.deps, kafka, target: this.target.dir };
+    const out = await kafkaConfigs(ctx, args);
+    const described = describedOrThrow(out, kafka.kafkaConfigs, args, admin.secrets, this.target.dir, hintFor);
+    this.described = described;
+    const found = matchBrokerIds(this.target.brokers, described);
+    const ids = new Map(this.request.brokerIds);
+    for (const c of this.changes) {
+      if (ids.has(c.who.alias)) continue;
+      const id = found.get(c.who.alias);
+      if (id === undefined) throw unknownBroker(c.who, described);
+      ids.set(c.who.alias, id);
+    }
+    const inter = described.map((b) => b.settings.get('inter.broker.listener.name')).find((l) => l && l !== 'null');
+    const plan = buildReloadPlan(this.changes, {
+      ...this.settings(),
+      brokerIds: ids,
+      listeners: this.request.listeners ?? (inter ? [inter] : undefined),
+      listenersFrom: this.request.listeners ? 'option' : inter ? 'cluster' : 'directory',
+    });
+    checkSameFiles(plan, described);
+    return plan;
+  }
 
   /** After the swap: the plan printed, or with --reload run. */
   async afterSwap(backup: string | undefined): Promise<ReloadReport | undefined> {
     const plan = this.plan;
     if (!plan) return undefined;
     if (!this.kafka || plan.alters.length === 0) return { plan };
-    const admin = this.target.brokers[0]!;
-    const outcome = await runReloadPlan({
-      target: this.target.dir,
-      env: this.deps.env,
-      backup,
-      plan,
-      kafka: this.kafka,
-      admin: { who: admin, layout: this.target.layout, passwords: this.target.passwords },
-      signal: this.deps.signal,
-      exec: this.deps.exec,
-    });
-    return { plan, done: { preflight: this.checked!, outcome } };
+    try {
+      const outcome = await runReloadPlan({
+        target: this.target.dir,
+        env: this.deps.env,
+        backup,
+        plan,
+        kafka: this.kafka,
+        admin: this.admin!,
+        held: new Map(
+          plan.alters.map((a) => [a.id, this.described.find((b) => b.id === a.brokerId)?.settings.get(a.key)]),
+        ),
+        signal: this.deps.signal,
+        exec: this.deps.exec,
+      });
+      return { plan, done: { preflight: this.checked!, outcome } };
+    } finally {
+      await this.admin?.cleanup();
+    }
+  }
+}
+
+/**
+ * Each listener the plan alters reads the file the plan sets (normalised: the respelled path is the same file):
+ * setting a listener to a file it does not read would move it onto another store, not reload it.
+ */
+function checkSameFiles(plan: ReloadPlan, described: readonly DescribedBroker[]): void {
+  for (const a of plan.alters) {
+    const b = described.find((d) => d.id === a.brokerId);
+    if (!b) throw new UsageError('--broker-id', `the cluster lists no broker ${a.brokerId} (for ${a.broker})`);
+    const reads = effectiveLocation(b, a.listener, a.store);
+    if (reads !== posix.normalize(a.value))
+      throw new UsageError(
+        '--reload',
+        `broker ${a.brokerId}'s listener ${a.listener} reads its ${a.store} from ${reads ?? '(none set)'}, not from ` +
+          `${a.value}: the reload would move it onto another file. Give the path the brokers see with --mount-path, ` +
+          'or --listener for a listener that reads this file',
+      );
   }
 }

@@ -6,7 +6,7 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KAFKA_LIB, kafkaDistribution } from '../helpers/kafka-dist.js';
 import { runCli, snapshot, tempDir } from '../helpers/cli.js';
@@ -79,8 +79,6 @@ withKafka('--reload on a running KRaft node', () => {
     cluster.bootstrap,
     '--kafka-configs',
     kafkaConfigs,
-    '--listener',
-    'INTERNAL',
   ];
 
   test('a renewal is served with no restart, and so is the next one (the same path held, respelled)', async () => {
@@ -93,6 +91,7 @@ withKafka('--reload on a running KRaft node', () => {
     expect(r.stdout).toMatch(
       /Reloaded with no restart \(Kafka 4\.1\.1's own check passed 1 new stores first; admin client: mtls-kafka-0's keystore/,
     );
+    // The node id and the inter-broker listener, from the cluster: none was given.
     expect(r.stdout).toMatch(/✓ mtls-kafka-0 \(node 0\) keystore on listener INTERNAL/);
     const renewed = await fileSerial(join(certs, 'ca-signed-mtls-kafka-0'));
     expect(renewed).not.toBe(first);
@@ -119,5 +118,38 @@ withKafka('--reload on a running KRaft node', () => {
     expect(r.stderr).toMatch(/Keystore DistinguishedName does not match/);
     expect(await snapshot(certs)).toEqual(before);
     expect(await served(port)).toBe(was);
+  }, 120_000);
+
+  test("a broker that refuses what the pre-flight was told it allows: the failed alter, Kafka's reason, the files swapped", async () => {
+    const port = cluster.clientPorts[0]!;
+    const was = await served(port);
+    // The node does not set ssl.allow.dn.changes: told it does, the pre-flight passes and the broker refuses.
+    // The admin client keeps the broker's present identity (the new keystore's subject is not a super user).
+    const admin = join(dir, 'admin.properties');
+    await cp(join(certs, 'mtls-kafka-0.keystore.jks'), join(dir, 'admin.keystore.jks'));
+    await writeFile(
+      admin,
+      `security.protocol=SSL\nssl.keystore.location=${join(dir, 'admin.keystore.jks')}\nssl.keystore.password=${PW}\n` +
+        `ssl.truststore.location=${join(certs, 'kafka.server.truststore.jks')}\nssl.truststore.password=${PW}\n`,
+    );
+    const args = [...reload(), '--org-unit', 'Renamed', '--kafka-allows', 'dn', '--command-config', admin, '--json'];
+    const r = await runCli(args, { cwd: dir, env });
+    expect(r.exitCode).toBe(1);
+    const f = JSON.parse(r.stdout) as { failure: Record<string, unknown>; targetNote: string };
+    expect(f.failure).toMatchObject({
+      stepId: 'reload.mtls-kafka-0.INTERNAL.keystore',
+      kind: 'exit-code',
+      exitCode: 1,
+      hint: expect.stringMatching(/the broker refused the new store/),
+    });
+    expect(f.failure.command).toMatch(
+      /--entity-name 0 --alter --add-config listener\.name\.internal\.ssl\.keystore\.location=/,
+    );
+    expect((f.failure.outputTail as string[]).join('\n')).toMatch(/Keystore DistinguishedName does not match/);
+    expect(f.targetNote).toMatch(
+      /^The new files are in .*certs \(the previous ones in .*certs\.bak-.*\)\. Reloaded: none\. Not reloaded: mtls-kafka-0 keystore on INTERNAL\./,
+    );
+    expect(await served(port)).toBe(was);
+    expect(r.stdout + r.stderr).not.toContain(PW);
   }, 120_000);
 });

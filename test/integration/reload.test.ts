@@ -319,35 +319,61 @@ withKafka('apply --reload', () => {
     );
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/step reload\.preflight failed: Kafka 4\.1\.1 would refuse 2 of 2 reloads/);
-    expect(r.stderr).toMatch(
-      /mtls-kafka-0 \(listeners SSL\): mtls-kafka-0\.keystore\.jks: .*Keystore DistinguishedName does not match/,
-    );
+    expect(r.stderr).toMatch(/mtls-kafka-0: mtls-kafka-0\.keystore\.jks: .*Keystore DistinguishedName does not match/);
     expect(r.stderr).not.toMatch(/Timed out|node assignment/);
     expect(r.stderr).toMatch(/Nothing in .*certs was changed/);
     expect(await snapshot(join(dir, 'certs'))).toEqual(before);
   }, 180_000);
 
-  test('an alter that fails after the swap names the step, command, exit code, stderr and a hint', async () => {
+  test('a cluster that cannot be reached: the step, command, exit code, stderr and a hint; nothing changed', async () => {
+    const before = await snapshot(join(dir, 'certs'));
     const r = await runCli(
       ['apply', '--brokers', '2', '--renew-before', '36000', '--json', ...reload, '--bootstrap-server', '127.0.0.1:1'],
       { cwd: dir, env: ENV },
     );
     expect(r.exitCode).toBe(1);
-    const f = JSON.parse(r.stdout) as { failure: Record<string, unknown>; targetNote: string };
+    const f = JSON.parse(r.stdout) as { failure: Record<string, unknown>; target: string };
     expect(f.failure).toMatchObject({
-      stepId: 'reload.mtls-kafka-0.SSL.keystore',
+      stepId: 'reload.discover',
       kind: 'exit-code',
       exitCode: 1,
       hint: expect.stringMatching(/could not reach --bootstrap-server/),
     });
-    // The first command asks the broker what it holds (an alter to another spelling is validated at once).
+    // Asked before the swap: who the brokers are and which files they read.
     expect(f.failure.command).toMatch(
-      /kafka-configs\.sh --bootstrap-server 127\.0\.0\.1:1 --command-config \S*admin\.properties --entity-type brokers --entity-name 0 --describe$/,
+      /kafka-configs\.sh --bootstrap-server 127\.0\.0\.1:1 --command-config \S*admin\.properties --entity-type brokers --describe --all$/,
     );
     expect((f.failure.outputTail as string[]).join('\n')).toMatch(/TimeoutException/);
-    expect(f.targetNote).toMatch(
-      /The new files are in .*certs \(the previous ones in .*certs\.bak-.*\)\. Reloaded: none\./,
-    );
+    expect(r.stderr).toMatch(/Nothing in .*certs was changed/);
+    expect(await snapshot(join(dir, 'certs'))).toEqual(before);
     expect(r.stdout + r.stderr).not.toContain(PW);
   }, 180_000);
+});
+
+describe('the reload plan a run prints', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    expect((await runCli(['generate', '--brokers', '2'], { cwd: dir, env: ENV })).exitCode).toBe(0);
+  }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test('a renewal that adds a broker reloads the running ones only; plan prints it first', async () => {
+    const args = ['--brokers', '3', '--renew-before', '36000', '--bootstrap-server', 'kafka-0:9093', '--json'];
+    const planned = await runCli(['plan', ...args], { cwd: dir, env: ENV });
+    expect(planned.exitCode).toBe(10);
+    const applied = await runCli(['apply', ...args], { cwd: dir, env: ENV });
+    expect(applied.exitCode).toBe(0);
+    for (const out of [planned.stdout, applied.stdout]) {
+      const reload = (JSON.parse(out) as { reload: { commands: { brokerId: string; setting: string }[] } }).reload;
+      expect(reload.commands.map((c) => `${c.brokerId} ${c.setting.replace(/=.*\//, '=…/')}`)).toEqual([
+        '0 listener.name.ssl.ssl.keystore.location=…/mtls-kafka-0.keystore.jks',
+        '1 listener.name.ssl.ssl.keystore.location=…/mtls-kafka-1.keystore.jks',
+      ]);
+    }
+    // Nothing changed: nothing to reload, and no plan printed.
+    const again = await runCli(['apply', '--brokers', '3'], { cwd: dir, env: ENV });
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).not.toMatch(/Reload plan/);
+  }, 120_000);
 });

@@ -3,6 +3,7 @@ import type { Identity } from '../../src/model/cluster.js';
 import { parseReloadOptions } from '../../src/options/reload.js';
 import { buildReloadPlan, describedValue, otherSpelling, type ReloadSettings } from '../../src/plans/reload.js';
 import { formatReloadCommand } from '../../src/report/reload.js';
+import { advertisedHosts, effectiveLocation, matchBrokerIds, parseDescribeAll } from '../../src/reload/discover.js';
 
 const broker = (i: number): Identity =>
   ({
@@ -90,5 +91,46 @@ describe('the reload options', () => {
     });
     expect(r).toMatchObject({ run: true, bootstrapServer: '[::1]:9093', allows: { dn: false, san: true } });
     expect([...r.brokerIds]).toEqual([['b', '1']]);
+  });
+});
+
+describe("the cluster's own description (kafka-configs --describe --all, as Kafka 4.1.1 prints it)", () => {
+  const DESCRIBED = [
+    'All configs for broker 0 are:',
+    '  advertised.listeners=CLIENT://mtls-kafka-0.mtls-kafka-headless:35215,INTERNAL://mtls-kafka-0.mtls-kafka-headless:45005 sensitive=false synonyms={STATIC_BROKER_CONFIG:advertised.listeners=CLIENT://mtls-kafka-0.mtls-kafka-headless:35215}',
+    '  inter.broker.listener.name=INTERNAL sensitive=false synonyms={STATIC_BROKER_CONFIG:inter.broker.listener.name=INTERNAL}',
+    '  listener.name.internal.ssl.keystore.location=/srv/certs/./mtls-kafka-0.keystore.jks sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:listener.name.internal.ssl.keystore.location=/srv/certs/./mtls-kafka-0.keystore.jks}',
+    '  ssl.keystore.location=/etc/kafka/ks.jks sensitive=false synonyms={STATIC_BROKER_CONFIG:ssl.keystore.location=/etc/kafka/ks.jks}',
+    '  ssl.truststore.location=/srv/certs/kafka.server.truststore.jks sensitive=false synonyms={}',
+    'All configs for broker 7 are:',
+    '  advertised.listeners=CLIENT://[::1]:9093,INTERNAL://mtls-kafka-1.mtls-kafka-headless:9094 sensitive=false synonyms={}',
+    'Default configs for brokers in the cluster are:',
+  ].join('\n');
+  const described = parseDescribeAll(DESCRIBED);
+  const withSans = (i: number, names: string[]) =>
+    ({ ...broker(i), sans: names.map((value) => ({ kind: 'DNS', value })) }) as unknown as Identity;
+
+  test('each broker with its settings; the hosts it advertises; node ids by the certificates names', () => {
+    expect(described.map((b) => b.id)).toEqual(['0', '7']);
+    expect(advertisedHosts(described[1]!)).toEqual(['::1', 'mtls-kafka-1.mtls-kafka-headless']);
+    const ids = matchBrokerIds(
+      [
+        withSans(0, ['MTLS-KAFKA-0.mtls-kafka-headless']),
+        withSans(1, ['mtls-kafka-1.mtls-kafka-headless']),
+        withSans(2, ['x']),
+      ],
+      described,
+    );
+    expect([...ids]).toEqual([
+      ['mtls-kafka-0', '0'],
+      ['mtls-kafka-1', '7'],
+    ]);
+  });
+
+  test("a listener's own setting first, normalised, else the broker's", () => {
+    expect(effectiveLocation(described[0]!, 'INTERNAL', 'keystore')).toBe('/srv/certs/mtls-kafka-0.keystore.jks');
+    expect(effectiveLocation(described[0]!, 'CLIENT', 'keystore')).toBe('/etc/kafka/ks.jks');
+    expect(effectiveLocation(described[0]!, 'CLIENT', 'truststore')).toBe('/srv/certs/kafka.server.truststore.jks');
+    expect(effectiveLocation(described[1]!, 'CLIENT', 'keystore')).toBeUndefined();
   });
 });
