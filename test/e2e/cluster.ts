@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -32,12 +32,28 @@ export interface ClusterSpec {
   readonly startTimeoutMs?: number;
   /** Loggers set to a level in the brokers' log4j2 configuration (e.g. SslTransportLayer at DEBUG). */
   readonly loggers?: Readonly<Record<string, string>>;
+  /**
+   * own: each controller listener runs on copies of its node's keystore and of the truststore, made at start in
+   * the node's directory (listener.name.controller.ssl.*.location), so replacing the stores at their paths never
+   * reaches the controller quorum. Kafka 4.1.1's Raft client keeps the stores it started with (KAFKA-20025): a
+   * CA rotated under a running quorum leaves it unable to reconnect. Default shared: the node's stores.
+   */
+  readonly controllerStores?: 'shared' | 'own';
 }
 
 export interface RunningCluster {
   readonly bootstrap: string;
   readonly hostsFile: string;
   readonly clientPorts: readonly number[];
+  readonly internalPorts: readonly number[];
+  /** The voters' CONTROLLER listener ports, by node. */
+  readonly controllerPorts: readonly number[];
+  /** The nodes' JVM process ids (a restart changes one). */
+  pids(): number[];
+  /** Node i's server.log so far. */
+  log(i: number): Promise<string>;
+  /** Starts the e2e Java client without waiting for it (a long-running mode such as stream); wrapped, not awaited. */
+  spawnClient(mode: 'stream', props: Record<string, string>, ...args: string[]): Promise<{ proc: ResultPromise }>;
   /** Runs the e2e Java client; resolves with its one-line result. */
   client(
     mode: 'setup' | 'grant-broker' | 'roundtrip',
@@ -178,7 +194,13 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
         'node.id': String(i),
         'controller.quorum.voters': voters,
         listeners: listeners.join(','),
-        'advertised.listeners': `CLIENT://${node.host}:${clientPorts[i]},INTERNAL://${node.host}:${internalPorts[i]}`,
+        // A voter with its own controller stores advertises its CONTROLLER listener under its name too: a Raft
+        // client that reconnects to the leader's registered endpoint then verifies a name in the SANs, not 127.0.0.1.
+        'advertised.listeners': [
+          `CLIENT://${node.host}:${clientPorts[i]}`,
+          `INTERNAL://${node.host}:${internalPorts[i]}`,
+          ...(voter && spec.controllerStores === 'own' ? [`CONTROLLER://${node.host}:${controllerPort(i)}`] : []),
+        ].join(','),
         'listener.security.protocol.map': 'CLIENT:SSL,INTERNAL:SSL,CONTROLLER:SSL',
         'inter.broker.listener.name': 'INTERNAL',
         'controller.listener.names': 'CONTROLLER',
@@ -188,6 +210,7 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
         'ssl.key.password': spec.password,
         'ssl.truststore.location': spec.truststore,
         'ssl.truststore.password': spec.password,
+        ...(voter && spec.controllerStores === 'own' ? await ownControllerStores(nodeDir, node.keystore) : {}),
         'ssl.client.auth': 'required',
         'ssl.endpoint.identification.algorithm': 'https',
         'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
@@ -210,6 +233,15 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
       { timeout: 60_000 },
     );
     return { nodeDir, config };
+  };
+  /** Copies of the node's keystore and of the truststore for its controller listener alone (controllerStores own). */
+  const ownControllerStores = async (nodeDir: string, keystore: string) => {
+    const [ks, ts] = [join(nodeDir, 'controller.keystore'), join(nodeDir, 'controller.truststore')];
+    await Promise.all([copyFile(keystore, ks), copyFile(spec.truststore, ts)]);
+    return {
+      'listener.name.controller.ssl.keystore.location': ks,
+      'listener.name.controller.ssl.truststore.location': ts,
+    };
   };
   const configs = await Promise.all(spec.nodes.map((_, i) => configure(i)));
 
@@ -282,30 +314,37 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   };
 
   const bootstrap = spec.nodes.map((x, i) => `${x.host}:${clientPorts[i]}`).join(',');
+  /** The e2e Java client's command line, its properties written to a file of the cluster's directory. */
+  const clientArgs = async (mode: string, props: Record<string, string>, args: string[]) => {
+    const file = join(spec.dir, `client-${randomBytes(4).toString('hex')}.properties`);
+    await writeFile(file, propsText(props));
+    return [
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      `-Djdk.net.hosts.file=${hostsFile}`,
+      `-Dlog4j2.configurationFile=${join(spec.dir, 'log4j2-client.properties')}`,
+      '-cp',
+      `${spec.lib}/*`,
+      'E2eClient',
+      mode,
+      file,
+      ...args,
+    ];
+  };
   return {
     bootstrap,
     hostsFile,
     clientPorts,
+    internalPorts,
+    controllerPorts: spec.nodes.map((_, i) => controllerPort(i)),
+    pids: () => procs.map((p) => p.pid!),
+    log: logOf,
+    async spawnClient(mode, props, ...args) {
+      return { proc: execa(JAVA, await clientArgs(mode, props, args), { reject: false, cleanup: true }) };
+    },
     async client(mode, props, ...args) {
-      const file = join(spec.dir, `client-${randomBytes(4).toString('hex')}.properties`);
-      await writeFile(file, propsText(props));
-      const r = await execa(
-        JAVA,
-        [
-          '-Xmx256m',
-          '-XX:+UseSerialGC',
-          '-XX:TieredStopAtLevel=1',
-          `-Djdk.net.hosts.file=${hostsFile}`,
-          `-Dlog4j2.configurationFile=${join(spec.dir, 'log4j2-client.properties')}`,
-          '-cp',
-          `${spec.lib}/*`,
-          'E2eClient',
-          mode,
-          file,
-          ...args,
-        ],
-        { reject: false, timeout: 120_000 },
-      );
+      const r = await execa(JAVA, await clientArgs(mode, props, args), { reject: false, timeout: 120_000 });
       const line =
         String(r.stdout)
           .split('\n')

@@ -8,6 +8,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.io.FileInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -47,6 +52,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *                                       how a broker whose principal the others' super.users lack joins
  *   roundtrip <props> <topic>           produce one message to every partition (so to every
  *                                       broker that leads one) and consume them all back
+ *   stream <props> <topic> <stop-file>  produce a numbered record every 50 ms (acks=all, idempotent) and
+ *                                       consume them, until <stop-file> exists; then wait up to 60 s for
+ *                                       the consumer to catch up and print OK with the counts, or FAILED
+ *                                       with the numbers produced (acknowledged) but never consumed and
+ *                                       the sends that failed. Prints "PROGRESS produced=<n> acked=<n>
+ *                                       consumed=<n>" every second, for the caller to see it flowing.
  */
 public final class E2eClient {
   public static void main(String[] args) {
@@ -59,6 +70,7 @@ public final class E2eClient {
         case "setup" -> setup(props, args[2], args[3], args.length > 4 ? args[4] : null);
         case "grant-broker" -> grantBroker(props, args[2]);
         case "roundtrip" -> roundtrip(props, args[2]);
+        case "stream" -> stream(props, args[2], Path.of(args[3]));
         default -> throw new IllegalArgumentException("unknown mode " + args[0]);
       }
       System.exit(0);
@@ -125,11 +137,7 @@ public final class E2eClient {
 
   static void roundtrip(Properties props, String topic) throws Exception {
     String run = UUID.randomUUID().toString();
-    Properties p = new Properties();
-    p.putAll(props);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    Properties p = producerProps(props);
     Set<Integer> partitions = new HashSet<>();
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
       int count = producer.partitionsFor(topic).size();
@@ -138,12 +146,7 @@ public final class E2eClient {
         partitions.add(m.partition());
       }
     }
-    Properties c = new Properties();
-    c.putAll(props);
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + run);
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    Properties c = consumerProps(props, run);
     Set<String> seen = new HashSet<>();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
       consumer.subscribe(List.of(topic));
@@ -158,5 +161,109 @@ public final class E2eClient {
       throw new IllegalStateException("consumed " + seen.size() + " of " + partitions.size() + " messages");
     }
     System.out.println("OK produced and consumed " + seen.size() + " messages on partitions " + partitions);
+  }
+
+  /** A producer's settings: acks=all, string keys and values. */
+  static Properties producerProps(Properties props) {
+    Properties p = new Properties();
+    p.putAll(props);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    return p;
+  }
+
+  /** A consumer's settings: its own group e2e-<run> (the ACL's prefix), from the earliest offset. */
+  static Properties consumerProps(Properties props, String run) {
+    Properties c = new Properties();
+    c.putAll(props);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + run);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    return c;
+  }
+
+  static void stream(Properties props, String topic, Path stopFile) throws Exception {
+    String run = UUID.randomUUID().toString();
+    Properties p = producerProps(props);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    // A record may wait out a broker's blip: only a send that fails after this long counts as lost.
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+    Properties c = consumerProps(props, run);
+
+    BitSet acked = new BitSet();
+    BitSet consumed = new BitSet();
+    AtomicInteger failedSends = new AtomicInteger();
+    AtomicReference<String> firstSendError = new AtomicReference<>();
+    AtomicReference<Throwable> consumerError = new AtomicReference<>();
+    Object lock = new Object();
+    int produced = 0;
+    long stoppedAt;
+    Thread consumerThread;
+    AtomicInteger stopConsumer = new AtomicInteger();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c);
+        KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      consumer.subscribe(List.of(topic));
+      consumerThread = new Thread(() -> {
+        try {
+          while (stopConsumer.get() == 0) {
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+              if (!run.equals(r.key())) continue;
+              synchronized (lock) {
+                consumed.set(Integer.parseInt(r.value()));
+              }
+            }
+          }
+        } catch (Throwable t) {
+          consumerError.set(t);
+        }
+      }, "stream-consumer");
+      consumerThread.start();
+      long nextProgress = System.currentTimeMillis();
+      while (!Files.exists(stopFile) && consumerError.get() == null) {
+        final int n = produced++;
+        producer.send(new ProducerRecord<>(topic, run, Integer.toString(n)), (m, e) -> {
+          synchronized (lock) {
+            if (e == null) {
+              acked.set(n);
+            } else {
+              failedSends.incrementAndGet();
+              firstSendError.compareAndSet(null, n + ": " + e);
+            }
+          }
+        });
+        if (System.currentTimeMillis() >= nextProgress) {
+          synchronized (lock) {
+            System.out.println("PROGRESS produced=" + produced + " acked=" + acked.cardinality() + " consumed="
+                + consumed.cardinality());
+          }
+          nextProgress += 1000;
+        }
+        Thread.sleep(50);
+      }
+      producer.flush();
+      stoppedAt = System.currentTimeMillis();
+      while (System.currentTimeMillis() < stoppedAt + 60_000 && consumerError.get() == null) {
+        synchronized (lock) {
+          BitSet missing = (BitSet) acked.clone();
+          missing.andNot(consumed);
+          if (missing.isEmpty()) break;
+        }
+        Thread.sleep(200);
+      }
+      stopConsumer.set(1);
+      consumerThread.join(10_000);
+    }
+    if (consumerError.get() != null) throw new IllegalStateException("consumer failed", consumerError.get());
+    BitSet missing = (BitSet) acked.clone();
+    missing.andNot(consumed);
+    String counts = "produced " + produced + " acked " + acked.cardinality() + " consumed " + consumed.cardinality();
+    if (!missing.isEmpty() || failedSends.get() > 0 || acked.cardinality() != produced) {
+      throw new IllegalStateException(counts + ", acked but never consumed " + missing.cardinality() + " "
+          + missing.toString().substring(0, Math.min(200, missing.toString().length())) + ", failed sends "
+          + failedSends.get() + (firstSendError.get() == null ? "" : " (first: " + firstSendError.get() + ")"));
+    }
+    System.out.println("OK stream " + counts + ", every record consumed");
   }
 }
