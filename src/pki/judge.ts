@@ -3,7 +3,7 @@
  * for the whole run), loads each store as Kafka loads it and makes an in-memory SSLEngine handshake per pair and
  * protocol. Nothing is decided here: what JSSE threw is read back as it said it.
  */
-import { keytoolHost, hostJvmOptions } from '../runner/keytool-host.js';
+import { keytoolHost, judgeJvmOptions } from '../runner/keytool-host.js';
 import { CancelledError } from '../errors.js';
 import { signalName, throwIfCancelled } from '../runner/cancel.js';
 import type { Exec } from '../runner/exec.js';
@@ -131,7 +131,7 @@ export async function judgeHandshakes(
     pathEnv: opts.pathEnv,
     classDir: opts.classDir,
     // Past a few dozen handshakes C2 pays for itself, as it does for stores.
-    jvmOptions: hostJvmOptions(pairs.length),
+    jvmOptions: judgeJvmOptions(pairs.length),
   });
   try {
     const { signal } = opts;

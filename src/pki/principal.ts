@@ -1,7 +1,7 @@
 import { CancelledError, UsageError } from '../errors.js';
 import { signalName } from '../runner/cancel.js';
 import type { Exec, ExecOutcome } from '../runner/exec.js';
-import { hostJvmOptions, keytoolHost } from '../runner/keytool-host.js';
+import { judgeJvmOptions, keytoolHost } from '../runner/keytool-host.js';
 
 /**
  * The principal Kafka derives from each distinguished name under ssl.principal.mapping.rules, as Java decides
@@ -62,7 +62,7 @@ export async function kafkaPrincipals(
     keytool: opts.keytool,
     cwd: opts.cwd,
     env: opts.env ?? {},
-    jvmOptions: hostJvmOptions(0),
+    jvmOptions: judgeJvmOptions(0),
     ...(opts.pathEnv !== undefined ? { pathEnv: opts.pathEnv } : {}),
     ...(opts.classDir !== undefined ? { classDir: opts.classDir } : {}),
   });

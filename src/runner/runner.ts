@@ -7,7 +7,7 @@ import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { describeManifest, renderManifest, SECRET_TOO_LARGE_HINT, SecretTooLargeError } from './manifest.js';
 import { execProcess, type Exec, type ExecOutcome } from './exec.js';
-import { hostJvmOptions, keytoolHost, type KeytoolHost } from './keytool-host.js';
+import { HOST_JVM_SIZE, keytoolHost, type KeytoolHost } from './keytool-host.js';
 import { isProgressNoise, tailLines, type StepRecord } from './record.js';
 import { dependencies, type Plan, type Step, type Tool } from './step.js';
 
@@ -108,7 +108,7 @@ function sharedKeytoolHost(plan: Plan, opts: RunOptions, baseExec: Exec): Keytoo
     cwd: opts.workDir,
     // A JVM's environment is fixed at its start: it gets every secret any keytool step reads.
     env: processEnv(keytoolSecrets(plan), opts.secrets, 'keytool host'),
-    jvmOptions: hostJvmOptions(keytoolSteps),
+    jvmOptions: HOST_JVM_SIZE,
     ...(opts.scratchPrefix !== undefined ? { scratchPrefix: opts.scratchPrefix } : {}),
   });
 }
