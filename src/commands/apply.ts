@@ -27,7 +27,7 @@ import type { CommandIo } from '../report/io.js';
 import { progressPrinter } from '../report/progress.js';
 import { appliedJson, formatApplied } from '../report/summary.js';
 import { reloadOptions, type RawReloadOptions } from '../options/reload.js';
-import { ReloadSession, type ReloadReport } from '../reload/session.js';
+import { reloadTarget, ReloadSession, type ReloadReport } from '../reload/session.js';
 import { formatReloadReport, reloadJson } from '../report/reload.js';
 
 const HELP = `
@@ -97,19 +97,7 @@ async function applyClaimed(raw: RawLifecycleOptions & RawReloadOptions, deps: R
   const opts = parseDiffOptions(raw);
   const read = await readCurrent(raw, deps, true);
   await checkApplicable(read, deps);
-  const { params } = read;
-  const reload = await ReloadSession.open(
-    raw,
-    {
-      dir: read.dir,
-      layout: params.layout,
-      deployment: params.deployment,
-      brokers: read.cluster.identities.filter((i) => i.role === 'broker'),
-      passwords: { generated: params.generatePasswords, password: params.password, secrets: read.secrets },
-      keytool: params.tools.keytool,
-    },
-    deps,
-  );
+  const reload = await ReloadSession.open(raw, reloadTarget(read, read.cluster.identities), deps);
   const changes = diffCluster(read.cluster, read.current, opts);
   const late = caOutlived(read.dir, read.current.ca, toSign(read.cluster, changes));
   if (late) deps.warn?.(late);

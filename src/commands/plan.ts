@@ -9,7 +9,7 @@ import { caOutlived, proveDirectoryPasswords, readCurrent } from '../planning/cu
 import type { TakeOver } from '../output/takeover.js';
 import { changesJson, formatChanges } from '../report/diff.js';
 import type { CommandIo } from '../report/io.js';
-import { ReloadSession } from '../reload/session.js';
+import { reloadTarget, ReloadSession } from '../reload/session.js';
 import { reloadOptions, type RawReloadOptions } from '../options/reload.js';
 import { formatReloadPlan, reloadJson } from '../report/reload.js';
 import type { ReloadPlan } from '../plans/reload.js';
@@ -95,14 +95,7 @@ export async function runLifecyclePlan(
   if (late) deps.warn?.(late);
   const session = await ReloadSession.open(
     { ...raw, reload: false },
-    {
-      dir: read.dir,
-      layout: params.layout,
-      deployment: params.deployment,
-      brokers: current.state.identities.filter((i) => i.role === 'broker'),
-      passwords: { generated: params.generatePasswords, password: params.password, secrets: read.secrets },
-      keytool: params.tools.keytool,
-    },
+    reloadTarget(read, current.state.identities),
     deps,
   );
   return { params, cluster, current, takeOver, changes, reload: session.planForChanges(changes) };

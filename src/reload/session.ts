@@ -22,6 +22,8 @@ import {
 } from '../plans/reload.js';
 import type { Change } from '../plans/diff.js';
 import type { Exec } from '../runner/exec.js';
+import type { RunParams } from '../options/params.js';
+import type { SecretEnv } from '../secrets.js';
 import { findKafka, type KafkaTools } from './kafka.js';
 import { changedBrokers, hintFor, kafkaConfigs, preflight, runReloadPlan } from './run.js';
 import { adminSettings, type AdminSettings, type BrokerSecrets } from './admin.js';
@@ -49,6 +51,22 @@ export interface ReloadTarget {
   readonly brokers: readonly Identity[];
   readonly passwords: BrokerSecrets;
   readonly keytool: string;
+}
+
+/** The facts a reload needs, from what apply and plan read of the directory, for the brokers given. */
+export function reloadTarget(
+  read: { readonly dir: string; readonly params: RunParams; readonly secrets: SecretEnv },
+  brokers: readonly Identity[],
+): ReloadTarget {
+  const { params } = read;
+  return {
+    dir: read.dir,
+    layout: params.layout,
+    deployment: params.deployment,
+    brokers: brokers.filter((i) => i.role === 'broker'),
+    passwords: { generated: params.generatePasswords, password: params.password, secrets: read.secrets },
+    keytool: params.tools.keytool,
+  };
 }
 
 export class ReloadSession {
