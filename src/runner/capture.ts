@@ -4,6 +4,7 @@ import { Redactor, type SecretEnv } from '../secrets.js';
 import { formatCommand } from './command.js';
 import { execProcess, type Exec } from './exec.js';
 import type { Tool } from './step.js';
+import { toolSettings } from './tools.js';
 
 /**
  * Runs one read-only tool command and returns its output, for commands that
@@ -38,7 +39,7 @@ export async function capture(
   args: readonly string[],
   opts: CaptureOptions & { secretEnv?: readonly string[]; input?: string },
 ): Promise<Captured> {
-  const env: Record<string, string> = { LC_ALL: 'C' };
+  const env: Record<string, string> = { ...toolSettings(tool, args), LC_ALL: 'C' };
   for (const name of opts.secretEnv ?? []) env[name] = opts.secrets[name]!.reveal();
   const formatted = formatCommand(opts.tools[tool], args);
   const redactor = new Redactor(opts.secrets, formatted);

@@ -10,6 +10,7 @@ import { execProcess, type Exec, type ExecOutcome } from './exec.js';
 import { HOST_JVM_SIZE, keytoolHost, type KeytoolHost } from './keytool-host.js';
 import { isProgressNoise, tailLines, type StepRecord } from './record.js';
 import { dependencies, type Plan, type Step, type Tool } from './step.js';
+import { toolSettings } from './tools.js';
 
 export type RunEvent =
   | { readonly kind: 'start'; readonly step: Step; readonly command: string }
@@ -131,7 +132,7 @@ async function runSteps(
 ): Promise<{ records: ReadonlyArray<StepRecord | undefined>; failure?: StepFailure }> {
   const deps = dependencies(steps);
   const order = startOrder(steps, deps);
-  const state: Array<'waiting' | 'running' | 'done'> = steps.map(() => 'waiting');
+  const state: StepState[] = steps.map(() => 'waiting');
   const records: Array<StepRecord | undefined> = steps.map(() => undefined);
   const { stop, unlink } = stopWith(ctx.signal);
   let failure: StepFailure | undefined;
@@ -154,12 +155,8 @@ async function runSteps(
   try {
     for (;;) {
       if (!stop.signal.aborted) {
-        for (const i of order) {
-          if (state[i] !== 'waiting' || !deps[i]!.every((d) => state[d] === 'done')) continue;
-          // The limit is on processes: a file the runner writes itself (a config, a copy) takes a
-          // millisecond, and waiting for a slot would hold up the signature that reads it.
-          const isProcess = steps[i]!.action.kind === 'exec';
-          if (isProcess && processes >= ctx.concurrency) continue;
+        for (const i of stepsToStart(steps, deps, order, state, processes, ctx.concurrency)) {
+          const isProcess = isProcessStep(steps[i]!);
           state[i] = 'running';
           if (isProcess) processes++;
           const p: Promise<void> = runOne(i).finally(() => {
@@ -176,6 +173,47 @@ async function runSteps(
     unlink();
   }
   return { records, failure };
+}
+
+export type StepState = 'waiting' | 'running' | 'done';
+
+/**
+ * The steps to start now, given what runs: every ready file the runner writes itself, and ready processes in
+ * `order` while a slot is free. The limit is on processes: a file (a config, a copy) takes a millisecond, and
+ * waiting for a slot would hold up the signature that reads it. A process that waits only for such files,
+ * being written now, keeps its place in the order: a slot is held for it. Else the CA key, whose openssl.cnf
+ * happened to be written a millisecond after a broker's, waited for two leaf keys (0.5 s at 3 brokers, in one
+ * run of eight).
+ */
+export function stepsToStart(
+  steps: readonly Step[],
+  deps: readonly (readonly number[])[],
+  order: readonly number[],
+  state: readonly StepState[],
+  processes: number,
+  concurrency: number,
+): number[] {
+  const now = [...state];
+  const ready = (i: number) => now[i] === 'waiting' && deps[i]!.every((d) => now[d] === 'done');
+  const files = order.filter((i) => !isProcessStep(steps[i]!) && ready(i));
+  for (const i of files) now[i] = 'running';
+  const started: number[] = [];
+  let held = 0;
+  for (const i of order) {
+    if (now[i] !== 'waiting' || !isProcessStep(steps[i]!)) continue;
+    if (!ready(i)) {
+      if (deps[i]!.every((d) => now[d] === 'done' || (now[d] === 'running' && !isProcessStep(steps[d]!)))) held++;
+      continue;
+    }
+    if (processes + started.length + held >= concurrency) continue;
+    started.push(i);
+  }
+  return [...files, ...started];
+}
+
+/** A step that runs a tool; the others are files the runner writes itself. */
+function isProcessStep(step: Step): boolean {
+  return step.action.kind === 'exec';
 }
 
 /** What stops the steps: aborted at the first failure, and by the caller's signal until `unlink`. */
@@ -252,12 +290,19 @@ function publicText(plan: Plan, tools: Readonly<Record<Tool, string>>): string {
   return parts.join('\n');
 }
 
+/** `NAME=value ` for each setting, quoted for the shell. */
+function settingsPrefix(settings: Readonly<Record<string, string>>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `${name}=${formatCommand(value, [])} `)
+    .join('');
+}
+
 /** The command a step runs, as a user would type it. */
 export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>): string {
   const a = step.action;
   switch (a.kind) {
     case 'exec':
-      return formatCommand(tools[a.tool], a.args);
+      return settingsPrefix(toolSettings(a.tool, a.args)) + formatCommand(tools[a.tool], a.args);
     case 'copy':
       return formatCommand('cp', [a.from, a.to]);
     case 'concat':
@@ -334,7 +379,7 @@ async function performFileAction(step: Step, a: FileAction, command: string, ctx
 
 /** The step's process, with its secrets in its environment; --verbose gets its output line by line as it comes. */
 async function runProcess(step: Step, a: ExecAction, ctx: StepContext, signal: AbortSignal): Promise<ExecOutcome> {
-  const env = processEnv(a.secretEnv ?? [], ctx.secrets, `step ${step.id}`);
+  const env = { ...toolSettings(a.tool, a.args), ...processEnv(a.secretEnv ?? [], ctx.secrets, `step ${step.id}`) };
   const streams = ctx.streamOutput ? streamLines(step, ctx) : undefined;
   const outcome = await ctx.exec({
     file: ctx.tools[a.tool],

@@ -79,7 +79,11 @@ describe('kafka-mtls generate', () => {
     const ids = journal.steps.map((s: { id: string }) => s.id);
     expect(ids).toEqual(expect.arrayContaining(['ca.create', 'broker-1.sign', 'broker-1.import', 'client.check']));
     const sign = journal.steps.find((s: { id: string }) => s.id === 'broker-1.sign');
-    expect(sign).toMatchObject({ outcome: 'ok', exitCode: 0, command: expect.stringMatching(/^openssl x509 -req /) });
+    expect(sign).toMatchObject({
+      outcome: 'ok',
+      exitCode: 0,
+      command: expect.stringMatching(/^SSL_CERT_FILE=\/dev\/null openssl x509 -req /),
+    });
     expect(typeof sign.durationMs).toBe('number');
     expect(text).not.toContain(PW);
   });
@@ -246,6 +250,25 @@ describe('bad input', () => {
   });
 });
 
+describe("the user's SSL_CERT_FILE", () => {
+  test('is not read by openssl x509, which would load it on every signature and never consult it', async () => {
+    // A FIFO nobody writes: an openssl x509 that opened it would wait there until the step's timeout.
+    const dir = await tempDir();
+    const fifo = join(dir, 'bundle.fifo');
+    await execa('mkfifo', [fifo]);
+    const started = Date.now();
+    const r = await runCli(['generate', '--brokers', '1', '--json'], {
+      cwd: dir,
+      env: { ...ENV, SSL_CERT_FILE: fifo },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const journal = JSON.parse(r.stdout);
+    expect(journal.outcome ?? 'ok').toBe('ok');
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+});
+
 describe('a missing tool', () => {
   test('is named before any step runs, and nothing is touched', async () => {
     const dir = await tempDir();
@@ -365,7 +388,7 @@ describe('--dry-run', () => {
     expect(r.stdout).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(r.stdout).toContain("cat > ext0.cnf <<'KAFKA_MTLS_EOF'");
     expect(r.stdout).toContain('IP.1 = 10.0.0.9');
-    expect(r.stdout).toMatch(/^openssl x509 -req -in ca-request-mtls-kafka-0 /m);
+    expect(r.stdout).toMatch(/^SSL_CERT_FILE=\/dev\/null openssl x509 -req -in ca-request-mtls-kafka-0 /m);
     expect(r.stdout).toMatch(/^keytool .* -importkeystore .*-srcstorepass:env KAFKA_MTLS_STORE_PASSWORD/m);
     expect(r.stdout).not.toContain(PW);
     await writeFile(join(dir, 'plan.sh'), r.stdout);

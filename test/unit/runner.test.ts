@@ -1,7 +1,8 @@
 import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecOutcome, ExecRequest } from '../../src/runner/exec.js';
-import { runPlan, startOrder } from '../../src/runner/runner.js';
+import { runPlan, startOrder, stepsToStart, type StepState } from '../../src/runner/runner.js';
+import { toolSettings } from '../../src/runner/tools.js';
 import { dependencies } from '../../src/runner/step.js';
 import type { Plan, Step } from '../../src/runner/step.js';
 import { Secret } from '../../src/secrets.js';
@@ -254,5 +255,51 @@ describe('startOrder', () => {
       'truststore',
       'ca-check',
     ]);
+  });
+});
+
+describe('stepsToStart', () => {
+  // The start of a run: each key waits for its config, a file the runner writes; the CA key goes first.
+  const write = (id: string, path: string) =>
+    step(id, { action: { kind: 'write', path, content: '' }, reads: [], writes: [path] });
+  const steps = [
+    write('ca.config', 'openssl.cnf'),
+    step('ca.create', { reads: ['openssl.cnf'], writes: ['ca.key'] }),
+    write('b0.config', 'b0.cnf'),
+    step('b0.request', { reads: ['b0.cnf'], writes: ['b0.key'] }),
+    write('b1.config', 'b1.cnf'),
+    step('b1.request', { reads: ['b1.cnf'], writes: ['b1.key'] }),
+  ];
+  const deps = dependencies(steps);
+  const order = startOrder(steps, deps);
+  const ids = (is: number[]) => is.map((i) => steps[i]!.id);
+  const at = (s: Record<string, StepState>) => steps.map((x) => s[x.id] ?? 'waiting');
+
+  test('every ready file starts at once, whatever the slots', () => {
+    expect(ids(stepsToStart(steps, deps, order, at({}), 2, 2)).sort()).toEqual(['b0.config', 'b1.config', 'ca.config']);
+  });
+
+  test("a process whose file is still being written keeps its slot: the CA's config last written, the CA key first", () => {
+    const s = at({ 'ca.config': 'running', 'b0.config': 'done', 'b1.config': 'done' });
+    expect(ids(stepsToStart(steps, deps, order, s, 0, 2))).toEqual(['b0.request']);
+    expect(ids(stepsToStart(steps, deps, order, s, 0, 3))).toEqual(['b0.request', 'b1.request']);
+    const later = at({ 'ca.config': 'done', 'b0.config': 'done', 'b1.config': 'done', 'b0.request': 'running' });
+    expect(ids(stepsToStart(steps, deps, order, later, 1, 2))).toEqual(['ca.create']);
+  });
+
+  test('a process waiting for another process holds no slot', () => {
+    const s = at({ 'ca.config': 'done', 'b0.config': 'done', 'b1.config': 'done', 'ca.create': 'running' });
+    const withSign = [...steps, step('b0.sign', { reads: ['b0.key', 'ca.key'], writes: ['b0.crt'] })];
+    const d = dependencies(withSign);
+    const sAll = [...s, 'waiting' as const];
+    expect(ids(stepsToStart(withSign, d, startOrder(withSign, d), sAll, 1, 2))).toEqual(['b0.request']);
+  });
+});
+
+describe('toolSettings', () => {
+  test('every openssl x509 runs without the system CA bundle, which it would parse and never read', () => {
+    expect(toolSettings('openssl', ['x509', '-req', '-in', 'a.csr'])).toEqual({ SSL_CERT_FILE: '/dev/null' });
+    expect(toolSettings('openssl', ['verify', '-CAfile', 'ca.crt', 'a.crt'])).toEqual({});
+    expect(toolSettings('keytool', ['x509'])).toEqual({});
   });
 });
