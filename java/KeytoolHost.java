@@ -10,6 +10,12 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
@@ -59,9 +65,10 @@ import javax.crypto.spec.PBEParameterSpec;
  * synchronized, algorithm constraints JSSE shares between threads too);
  * test/integration/keytool-host.test.ts runs many commands at once to check.
  *
- * A command whose first argument is "@handshake" or "@principal" is not
- * keytool's: TlsJudge (in-memory TLS handshakes, as Kafka makes them) or
- * PrincipalRules (ssl.principal.mapping.rules on java.util.regex) runs it in
+ * A command whose first argument is "@handshake", "@principal" or "@genkey" is
+ * not keytool's: TlsJudge (in-memory TLS handshakes, as Kafka makes them),
+ * PrincipalRules (ssl.principal.mapping.rules on java.util.regex) or genkey (a
+ * leaf's RSA key, from the JDK's generator) runs it in
  * this JVM, with the same reply. That is how verify asks Java's own verdict
  * without a JVM of its own.
  */
@@ -196,6 +203,7 @@ public final class KeytoolHost {
         }
       }
       if (args.length > 0 && args[0].equals("@principal")) return PrincipalRules.run(rest(args));
+      if (args.length > 0 && args[0].equals("@genkey")) return genkey(rest(args));
       if (keytoolObject != null) return (Integer) keytool.invoke(keytoolObject.newInstance(), args, System.out);
       keytool.invoke(null, (Object) args);
       return 0;
@@ -285,6 +293,29 @@ public final class KeytoolHost {
     } catch (Throwable e) {
       // Only speed is lost.
     }
+  }
+
+  /**
+   * {@code @genkey RSA BITS FILE}: a private key from the JDK's generator, the one keytool -genkeypair uses (the
+   * script's brokers' keys came from it), written as openssl writes an unencrypted key: PKCS#8 in PEM, 64 columns,
+   * to a new file that only its owner can read. Java makes an RSA-2048 key in about half the CPU time of OpenSSL
+   * 3.0, whose generator runs 64 Miller-Rabin rounds a prime (BENCHMARKS.md).
+   */
+  private static int genkey(String[] a) throws Exception {
+    if (a.length != 3 || !a[0].equals("RSA")) {
+      System.err.println("usage: @genkey RSA BITS FILE");
+      return 2;
+    }
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(Integer.parseInt(a[1]));
+    byte[] pkcs8 = generator.generateKeyPair().getPrivate().getEncoded();
+    String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pkcs8);
+    byte[] pem = ("-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.US_ASCII);
+    Path path = Paths.get(a[2]);
+    // Created 0600 (whatever the umask), never over a file that is there.
+    Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(path, pem, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    return 0;
   }
 
   private static String[] rest(String[] args) {

@@ -6,7 +6,7 @@ import { SHARED_PASSWORD, type StorePasswords } from '../model/passwords.js';
 import type { ExpectedStore } from '../pki/stores.js';
 import { purposeOf, type OutputFile, type Plan, type Step, type StepPurpose } from '../runner/step.js';
 import { checkStore } from '../steps/keytool.js';
-import { checkCa, checkPkcs12Store, createLeafRequest, signLeaf, verifyLeaf } from '../steps/openssl.js';
+import { checkCa, checkPkcs12Store, createLeafKey, createLeafRequest, signLeaf, verifyLeaf } from '../steps/openssl.js';
 import { caFiles, type CaFiles, type CaNames } from './ca.js';
 import { digestFor } from '../model/keys.js';
 import { credsSteps, emitSteps, type IdentityFiles, type LayoutView } from './emits.js';
@@ -141,22 +141,31 @@ export function buildLayoutPlan(cluster: Cluster, recipe: LayoutRecipe, opts: Pl
   };
 }
 
+/**
+ * How many RSA leaf keys openssl makes, each with its request (`req -newkey`), before the shared JVM makes the
+ * rest. Those come first, made while the JVM starts: a JVM's first RSA-2048 key took 0.36 s, openssl's 0.18;
+ * once warm, the JDK's generator takes about half the CPU time of OpenSSL 3.0's, which runs 64 Miller-Rabin
+ * rounds a prime. Measured with scripts/bench.mjs, 5 runs, beside the build that made every key with openssl
+ * (BENCHMARKS.md, 2026-12-08): at 24 brokers 4.23 s against 5.32 (CPU 7.7 s against 10.0); at 3 brokers, every
+ * key from the JVM left the part after the CA key 0.61 s against 0.42, hence openssl for the first four, made
+ * on one core while the CA key is on the other: a plan of up to four identities is as before.
+ */
+export const OPENSSL_LEAF_KEYS = 4;
+
 /** Each identity's openssl configs, and its key and certificate signing request. */
 function requestSteps(identities: readonly Identity[], recipe: LayoutRecipe): Step[] {
-  const request = (who: Identity) => {
+  let rsaKeys = 0;
+  const request = (who: Identity): Step[] => {
     const f = recipe.files(who);
-    return createLeafRequest({
-      id: who.id,
-      alias: who.alias,
-      config: f.config,
-      key: f.key,
-      csr: f.csr,
-      keySpec: who,
-    });
+    const spec = { id: who.id, alias: who.alias, key: f.key, keySpec: who };
+    // An EC key (openssl makes one in 4 ms) and the first RSA keys are made by their request, one process.
+    const inJvm = !who.curve && rsaKeys++ >= OPENSSL_LEAF_KEYS;
+    const key = inJvm ? [createLeafKey(spec)] : [];
+    return [...key, createLeafRequest({ ...spec, config: f.config, csr: f.csr, keyMade: inJvm })];
   };
   return recipe.configsFirst
-    ? [...identities.flatMap((who) => recipe.configs(who)), ...identities.map(request)]
-    : identities.flatMap((who) => [...recipe.configs(who), request(who)]);
+    ? [...identities.flatMap((who) => recipe.configs(who)), ...identities.flatMap(request)]
+    : identities.flatMap((who) => [...recipe.configs(who), ...request(who)]);
 }
 
 /** The identity's certificate signed and verified, bundled with its key, put in its keystore; its credentials files. */

@@ -20,14 +20,20 @@ export interface ExecRequest {
   readonly input?: string;
   /** Called with each chunk of output, for --verbose. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** The same work as a command of the shared JVM (ExecAction.jvm): a keytool host runs it there when it can. */
+  readonly jvm?: readonly string[];
 }
 
-export type ExecOutcome =
+export type ExecOutcome = (
   | { readonly kind: 'exited'; readonly exitCode: number; readonly stdout: string; readonly stderr: string }
   | { readonly kind: 'not-started'; readonly code: string; readonly message: string }
   | { readonly kind: 'timed-out'; readonly stdout: string; readonly stderr: string }
   | { readonly kind: 'cancelled'; readonly stdout: string; readonly stderr: string }
-  | { readonly kind: 'killed'; readonly signal: string; readonly stdout: string; readonly stderr: string };
+  | { readonly kind: 'killed'; readonly signal: string; readonly stdout: string; readonly stderr: string }
+) & {
+  /** The request's `jvm` command ran, in the shared JVM, instead of its process. */
+  readonly inJvm?: true;
+};
 
 export type Exec = (req: ExecRequest) => Promise<ExecOutcome>;
 

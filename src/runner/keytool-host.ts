@@ -286,29 +286,32 @@ export function keytoolHost(fallback: Exec, opts: KeytoolHostOptions): KeytoolHo
     }
   };
 
-  const runInHost = async (req: ExecRequest): Promise<ExecOutcome> => {
+  /** `req` in the JVM; when there is none, `instead` (the request itself, or a tool's own command) as a process. */
+  const runInHost = async (req: ExecRequest, instead: ExecRequest = req): Promise<ExecOutcome> => {
     for (let sent = 0; sent < RESENDS; sent++) {
       // Cancelled while a JVM that ended was replaced: no JVM is started for it.
       if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
       const host = await get();
       if (!(host instanceof HostProcess)) {
         unavailable = host.reason;
-        return fallback(req);
+        return fallback(instead);
       }
       if (req.signal?.aborted) return { kind: 'cancelled', stdout: '', stderr: '' };
       const outcome = await runOn(host, req);
       // Sent as the JVM ended, and never started by it: the next JVM runs it.
-      if (outcome !== 'not-run') return outcome;
+      if (outcome !== 'not-run') return instead === req ? outcome : { ...outcome, inJvm: true };
     }
     const message = `the keytool host ended ${RESENDS} times before it started the command`;
     return { kind: 'not-started', code: 'EHOST', message };
   };
 
   const exec: Exec = (req) => {
-    if (!hostable(opts, req)) return fallback(req);
+    // A tool's command with the same work as a JVM command (@genkey) runs as that command when it can.
+    const inJvm = req.jvm && hostable(opts, { ...req, file: opts.keytool }) ? { ...req, args: req.jvm } : undefined;
+    if (!inJvm && !hostable(opts, req)) return fallback(req);
     // Each command runs at once, on a thread of the JVM, its output its own: the runner starts as many
     // steps at once as there are cores.
-    const p = runInHost(req);
+    const p = inJvm ? runInHost(inJvm, req) : runInHost(req);
     inFlight.add(p);
     void p.then(
       () => inFlight.delete(p),

@@ -70,6 +70,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunResult> 
     ...opts,
     redactor: new Redactor(opts.secrets, publicText(plan, opts.tools)),
     exec: host?.exec ?? baseExec,
+    inJvm: () => host !== undefined && host.unavailable() === undefined,
     now: opts.now ?? (() => new Date()),
   };
   let ran: { records: ReadonlyArray<StepRecord | undefined>; failure?: StepFailure };
@@ -93,6 +94,8 @@ type StepContext = Omit<RunOptions, 'exec' | 'now'> & {
   readonly redactor: Redactor;
   readonly exec: Exec;
   readonly now: () => Date;
+  /** Whether a step's `jvm` command runs instead of its tool's (a shared JVM runs, as far as is known). */
+  readonly inJvm: () => boolean;
 };
 
 /** How many keytool steps the plan has: the host is started only for a plan with some, its JIT sized by them. */
@@ -249,7 +252,10 @@ async function runStep(
 }
 
 /** A step's command as the run shows it: secrets redacted. */
-function shownCommand(step: Step, ctx: Pick<StepContext, 'redactor' | 'tools'>): string {
+function shownCommand(step: Step, ctx: Pick<StepContext, 'redactor' | 'tools' | 'inJvm'>, inJvm = ctx.inJvm()): string {
+  const a = step.action;
+  if (a.kind === 'exec' && a.jvm && inJvm)
+    return ctx.redactor.text(`(shared JVM) ${formatCommand(a.jvm[0]!, a.jvm.slice(1))}`);
   return ctx.redactor.text(describeAction(step, ctx.tools));
 }
 
@@ -324,7 +330,10 @@ export function describeAction(step: Step, tools: Readonly<Record<Tool, string>>
 }
 
 interface StepResult {
-  readonly record: Pick<StepRecord, 'outcome' | 'exitCode' | 'stdoutTail' | 'stderrTail' | 'detail'>;
+  readonly record: Pick<StepRecord, 'outcome' | 'exitCode' | 'stdoutTail' | 'stderrTail' | 'detail'> & {
+    /** What ran, when not what the step showed as it started: a tool's command in place of a JVM's. */
+    readonly command?: string;
+  };
   readonly failure?: StepFailure;
 }
 
@@ -338,10 +347,24 @@ type Ran = Exclude<ExecOutcome, { kind: 'not-started' }>;
  * killed, non-zero exit, an expected file missing, the check failed), so that no outcome hides an earlier one:
  * a tool that exits 0 without writing its file still fails.
  */
-async function performStep(step: Step, command: string, ctx: StepContext, signal: AbortSignal): Promise<StepResult> {
+async function performStep(step: Step, shown: string, ctx: StepContext, signal: AbortSignal): Promise<StepResult> {
   const a = step.action;
-  if (a.kind !== 'exec') return performFileAction(step, a, command, ctx);
+  if (a.kind !== 'exec') return performFileAction(step, a, shown, ctx);
   const outcome = await runProcess(step, a, ctx, signal);
+  // A JVM that could not start after the step did: its tool's command ran instead, and the record says so.
+  const command = a.jvm ? shownCommand(step, ctx, outcome.inJvm === true) : shown;
+  const result = await judgeProcess(step, a, outcome, command, ctx);
+  return command === shown ? result : { ...result, record: { ...result.record, command } };
+}
+
+/** A process's (or a JVM command's) end, judged: its failure, or its record. */
+async function judgeProcess(
+  step: Step,
+  a: ExecAction,
+  outcome: ExecOutcome,
+  command: string,
+  ctx: StepContext,
+): Promise<StepResult> {
   if (outcome.kind === 'not-started') {
     return failed(step, command, ctx, 'not-started', `${ctx.tools[a.tool]} could not be started (${outcome.code})`, {
       hint: outcome.code === 'ENOENT' ? notInstalledHint(a.tool) : undefined,
@@ -389,6 +412,7 @@ async function runProcess(step: Step, a: ExecAction, ctx: StepContext, signal: A
     timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     signal,
     onOutput: streams ? (stream, text) => streams[stream].write(text) : undefined,
+    ...(a.jvm ? { jvm: a.jvm } : {}),
   });
   streams?.stdout.end();
   streams?.stderr.end();

@@ -13,6 +13,13 @@ export interface ExecAction {
   readonly args: readonly string[];
   /** Environment variables holding secrets, by the label of the secret (e.g. STORE_PASSWORD -> 'store password'). */
   readonly secretEnv?: readonly string[];
+  /**
+   * The same work as a command of the shared JVM (java/KeytoolHost.java), which runs it instead when the run has
+   * one: `@genkey RSA <bits> <file>`, a key from the JDK's generator, as the script's `keytool -genkey` made its
+   * leaves' keys. Without a shared JVM (--keytool-jvm per-step, a JDK it cannot start on) and in the dry-run
+   * script, the tool command runs.
+   */
+  readonly jvm?: readonly string[];
 }
 
 export interface CopyAction {

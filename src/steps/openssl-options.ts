@@ -25,7 +25,9 @@ export const OPENSSL_OPTIONS_USED: Readonly<Record<string, readonly string[]>> =
     '-nameopt',
     '-in',
     '-pubkey',
+    '-key',
   ],
+  genpkey: ['-algorithm', '-pkeyopt', '-out'],
   x509: [
     '-req',
     '-in',

@@ -88,6 +88,37 @@ export interface LeafRequestSpec {
   readonly key: string;
   readonly csr: string;
   readonly keySpec: KeySpec;
+  /** The key was made by its own step (createLeafKey), which the request reads; else the request makes it. */
+  readonly keyMade?: boolean;
+}
+
+/**
+ * A leaf's RSA key on its own, for its request to read, made by the shared JVM when the run has one
+ * (ExecAction.jvm: `@genkey`, the JDK's generator, the one the script's `keytool -genkey` made its brokers' keys
+ * with), else by `genpkey`. Both write it as `req -newkey -nodes` does: unencrypted PKCS#8 in PEM (openssl 1.1.1
+ * and 3.x alike), 0600.
+ */
+export function createLeafKey(s: {
+  readonly id: string;
+  readonly alias: string;
+  readonly key: string;
+  readonly keySpec: KeySpec;
+}): Step {
+  const bits = String(s.keySpec.keyBits);
+  return {
+    id: `${s.id}.key`,
+    owner: s.id,
+    role: 'request',
+    title: `Create ${s.alias}'s key (${describeKey(s.keySpec)})`,
+    action: {
+      kind: 'exec',
+      tool: 'openssl',
+      args: ['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`, '-out', s.key],
+      jvm: ['@genkey', 'RSA', bits, s.key],
+    },
+    reads: [],
+    writes: [s.key],
+  };
 }
 
 export function createLeafRequest(s: LeafRequestSpec): Step {
@@ -95,7 +126,9 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
     id: `${s.id}.request`,
     owner: s.id,
     role: 'request',
-    title: `Create ${s.alias}'s key (${describeKey(s.keySpec)}) and certificate signing request`,
+    title: s.keyMade
+      ? `Create ${s.alias}'s certificate signing request`
+      : `Create ${s.alias}'s key (${describeKey(s.keySpec)}) and certificate signing request`,
     action: {
       kind: 'exec',
       tool: 'openssl',
@@ -103,9 +136,7 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
       args: [
         'req',
         '-new',
-        ...newKeyArgs(s.keySpec),
-        '-nodes',
-        '-keyout',
+        ...(s.keyMade ? ['-key'] : [...newKeyArgs(s.keySpec), '-nodes', '-keyout']),
         s.key,
         '-out',
         s.csr,
@@ -114,8 +145,8 @@ export function createLeafRequest(s: LeafRequestSpec): Step {
         '-verify',
       ],
     },
-    reads: [s.config],
-    writes: [s.key, s.csr],
+    reads: s.keyMade ? [s.config, s.key] : [s.config],
+    writes: s.keyMade ? [s.csr] : [s.key, s.csr],
     // OpenSSL 3 says "Certificate request self-signature verify OK", 1.1.1 "verify OK" (apps/req.c).
     check: expectLine(
       /^(?:Certificate request self-signature )?verify OK$/m,

@@ -530,7 +530,16 @@ describe('--keytool-jvm', () => {
     dir = await tempDir();
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
-
+  /** What made each identity's key, from the run's journal: openssl, or the shared JVM (@genkey). */
+  const keyMakers = async (out: string) => {
+    const jdir = join(dir, out, '.kafka-mtls');
+    const journal = JSON.parse(await readFile(join(jdir, (await readdir(jdir))[0]!), 'utf8'));
+    return Object.fromEntries(
+      journal.steps
+        .filter((s: { id: string }) => s.id.endsWith('.key'))
+        .map((s: { id: string; command: string }) => [s.id, s.command.split(' ').slice(0, 2).join(' ')]),
+    );
+  };
   test('shared (the default) and per-step make the same stores, and --json says which ran', async () => {
     const entries = async (out: string) =>
       Promise.all(
@@ -538,9 +547,10 @@ describe('--keytool-jvm', () => {
           (await listStore(join(dir, out, f), PW)).entries.map((e) => [e.alias, e.entryType, e.chainLength]),
         ),
       );
-    const shared = await runCli(['generate', '--brokers', '1', '--out', 'shared', '--json'], { cwd: dir, env: ENV });
+    // Four brokers and a client: the fifth RSA key is the first the shared JVM makes.
+    const shared = await runCli(['generate', '--brokers', '4', '--out', 'shared', '--json'], { cwd: dir, env: ENV });
     const perStep = await runCli(
-      ['generate', '--brokers', '1', '--out', 'per-step', '--json', '--keytool-jvm', 'per-step'],
+      ['generate', '--brokers', '4', '--out', 'per-step', '--json', '--keytool-jvm', 'per-step'],
       { cwd: dir, env: ENV },
     );
     expect([shared.exitCode, perStep.exitCode]).toEqual([0, 0]);
@@ -551,18 +561,22 @@ describe('--keytool-jvm', () => {
       ['ca.crt', 'trustedCertEntry', 1],
       ['mtls-kafka-0', 'PrivateKeyEntry', 2],
     ]);
+    expect(await keyMakers('shared')).toEqual({ 'client.key': '(shared JVM)' });
+    expect(await keyMakers('per-step')).toEqual({ 'client.key': 'openssl genpkey' });
   });
 
   test("a keytool that is not a JDK's runs per step, and the summary says why", async () => {
     const bin = join(dir, 'bin');
     await mkdir(bin, { recursive: true });
     await writeFile(join(bin, 'keytool'), `#!/bin/sh\nexec "${await whichReal('keytool')}" "$@"\n`, { mode: 0o755 });
-    const r = await runCli(['generate', '--brokers', '1', '--out', 'wrapped', '--keytool', join(bin, 'keytool')], {
+    const r = await runCli(['generate', '--brokers', '4', '--out', 'wrapped', '--keytool', join(bin, 'keytool')], {
       cwd: dir,
       env: ENV,
     });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`note: keytool ran one JVM per step: ${join(bin, 'keytool')} has no java beside it`);
+    // The key the JVM would have made comes from openssl, and the journal says so.
+    expect(await keyMakers('wrapped')).toEqual({ 'client.key': 'openssl genpkey' });
   });
 
   test('an unknown mode is a usage error that touches nothing', async () => {

@@ -137,6 +137,45 @@ test('requests it cannot serve as keytool would go to the per-process exec', asy
   }
 });
 
+test("a tool's command with a JVM twin (@genkey) runs in the JVM; the key is openssl's kind, 0600, never over a file", async () => {
+  const fallback = counting();
+  const host = keytoolHost(fallback.exec, { keytool: 'keytool', cwd: dir, env: ENV });
+  const genkey = (out: string): ExecRequest => ({
+    ...request(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', out]),
+    file: 'openssl',
+    jvm: ['@genkey', 'RSA', '2048', out],
+  });
+  const umask = process.umask(0);
+  try {
+    const made = await host.exec(genkey('jvm.key'));
+    expect(made).toMatchObject({ kind: 'exited', exitCode: 0, inJvm: true });
+    expect(fallback.calls).toHaveLength(0);
+    expect((await stat(join(dir, 'jvm.key'))).mode & 0o777).toBe(0o600);
+    const text = await readFile(join(dir, 'jvm.key'), 'utf8');
+    expect(text).toMatch(
+      /^-----BEGIN PRIVATE KEY-----\n([A-Za-z0-9+/=]{64}\n)+[A-Za-z0-9+/=]{1,64}\n-----END PRIVATE KEY-----\n$/,
+    );
+    const parsed = await execa('openssl', ['pkey', '-in', 'jvm.key', '-noout', '-text', '-check'], { cwd: dir });
+    expect(parsed.stdout).toMatch(/^Private-Key: \(2048 bit, 2 primes\)/m);
+    expect(parsed.stdout).toContain('Key is valid');
+    // A file already there is an error, and stays as it was.
+    await writeFile(join(dir, 'taken.key'), 'mine\n');
+    const refused = await host.exec(genkey('taken.key'));
+    expect(refused).toMatchObject({ kind: 'exited', inJvm: true });
+    expect(refused.kind === 'exited' && refused.exitCode).not.toBe(0);
+    expect(refused.kind === 'exited' && refused.stderr).toMatch(/FileAlreadyExistsException/);
+    expect(await readFile(join(dir, 'taken.key'), 'utf8')).toBe('mine\n');
+    // Without its twin, the same request is openssl's, a process.
+    const plain = await host.exec({ ...genkey('openssl.key'), jvm: undefined });
+    expect(plain).toMatchObject({ kind: 'exited', exitCode: 0 });
+    expect(plain).not.toHaveProperty('inJvm');
+    expect(fallback.calls.map((c) => c.file)).toEqual(['openssl']);
+  } finally {
+    process.umask(umask);
+    await host.close();
+  }
+});
+
 test('without a java beside keytool, keytool runs as processes and the reason is kept', async () => {
   // A keytool that is a script of its own: nothing to start a JVM with.
   const bin = join(dir, 'bin');
@@ -150,6 +189,15 @@ test('without a java beside keytool, keytool runs as processes and the reason is
     const r = await host.exec({ ...importCa('wrapped.p12'), file: wrapper });
     expect(r).toMatchObject({ kind: 'exited', exitCode: 0 });
     expect(fallback.calls).toHaveLength(1);
+    // A command with a JVM twin runs as its own tool's process, and says it did not run in a JVM.
+    const key = await host.exec({
+      ...request(['genpkey', '-algorithm', 'RSA', '-out', 'wrapped.key']),
+      file: 'openssl',
+      jvm: ['@genkey', 'RSA', '2048', 'wrapped.key'],
+    });
+    expect(key).toMatchObject({ kind: 'exited', exitCode: 0 });
+    expect(key).not.toHaveProperty('inJvm');
+    expect(fallback.calls.map((c) => c.file)).toEqual([wrapper, 'openssl']);
     expect(host.unavailable()).toBe(`${wrapper} has no java beside it`);
     expect((await stat(join(dir, 'wrapped.p12'))).size).toBeGreaterThan(0);
   } finally {
