@@ -142,26 +142,25 @@ export function buildLayoutPlan(cluster: Cluster, recipe: LayoutRecipe, opts: Pl
 }
 
 /**
- * How many RSA leaf keys openssl makes, each with its request (`req -newkey`), before the shared JVM makes the
- * rest. Those come first, made while the JVM starts: a JVM's first RSA-2048 key took 0.36 s, openssl's 0.18;
- * once warm, the JDK's generator takes about half the CPU time of OpenSSL 3.0's, which runs 64 Miller-Rabin
- * rounds a prime. Measured with scripts/bench.mjs, 5 runs, beside the build that made every key with openssl
- * (BENCHMARKS.md, 2026-12-08): at 24 brokers 4.23 s against 5.32 (CPU 7.7 s against 10.0); at 3 brokers, every
- * key from the JVM left the part after the CA key 0.61 s against 0.42, hence openssl for the first four, made
- * on one core while the CA key is on the other: a plan of up to four identities is as before.
+ * Up to this many RSA leaves, openssl makes each key with its request (`req -newkey`); above it, every leaf's key is
+ * a step of its own that the shared JVM runs. Once warm, the JDK's generator takes about half the CPU time of
+ * OpenSSL 3.0's, which runs 64 Miller-Rabin rounds a prime; but a JVM's first RSA-2048 key took 0.36 s against
+ * openssl's 0.18, and a few keys are made on one core while the CA key is made on the other anyway. Side by side,
+ * 2026-12-08: at 24 brokers, every key from the JVM 4.60 s and 8.3 s of CPU (medians of 6) against 5.09 s and
+ * 9.6 s with the first four from openssl, and 5.32 s with every key from openssl (bench.mjs, 5 runs); at 3 brokers,
+ * every key from the JVM left 0.73 s after the CA key against 0.56 (medians of 12), so there openssl makes them.
  */
-export const OPENSSL_LEAF_KEYS = 4;
+export const OPENSSL_LEAF_KEYS_UP_TO = 4;
 
 /** Each identity's openssl configs, and its key and certificate signing request. */
 function requestSteps(identities: readonly Identity[], recipe: LayoutRecipe): Step[] {
-  let rsaKeys = 0;
+  const inJvm = identities.filter((who) => !who.curve).length > OPENSSL_LEAF_KEYS_UP_TO;
   const request = (who: Identity): Step[] => {
     const f = recipe.files(who);
     const spec = { id: who.id, alias: who.alias, key: f.key, keySpec: who };
-    // An EC key (openssl makes one in 4 ms) and the first RSA keys are made by their request, one process.
-    const inJvm = !who.curve && rsaKeys++ >= OPENSSL_LEAF_KEYS;
-    const key = inJvm ? [createLeafKey(spec)] : [];
-    return [...key, createLeafRequest({ ...spec, config: f.config, csr: f.csr, keyMade: inJvm })];
+    // An EC key (openssl makes one in 4 ms) is made by its request, one process.
+    const key = inJvm && !who.curve ? [createLeafKey(spec)] : [];
+    return [...key, createLeafRequest({ ...spec, config: f.config, csr: f.csr, keyMade: key.length > 0 })];
   };
   return recipe.configsFirst
     ? [...identities.flatMap((who) => recipe.configs(who)), ...identities.flatMap(request)]

@@ -86,13 +86,19 @@ describe('the drop-in plan', () => {
     expect([...sign1].filter((id) => /^(broker-[02]|client)\./.test(id))).toEqual([]);
   });
 
-  test('the first four RSA keys come with their request; from the fifth on, a step of its own, for the JVM', () => {
-    const big = buildDropInPlan(describeStatefulSet({ ...PARAMS, brokers: 6 }));
+  test('above four RSA leaves, each key is a step of its own, for the JVM; up to four, made by its request', () => {
+    const big = buildDropInPlan(describeStatefulSet({ ...PARAMS, brokers: 4 }));
     const keys = big.steps.filter((s) => s.id.endsWith('.key'));
-    expect(keys.map((s) => s.id)).toEqual(['broker-4.key', 'broker-5.key', 'client.key']);
+    expect(keys.map((s) => s.id)).toEqual([
+      'broker-0.key',
+      'broker-1.key',
+      'broker-2.key',
+      'broker-3.key',
+      'client.key',
+    ]);
     const jvm = (s: Step) => (s.action.kind === 'exec' ? s.action.jvm : undefined);
-    expect(jvm(keys[0]!)).toEqual(['@genkey', 'RSA', '2048', '.build/mtls-kafka-4.key']);
-    expect(jvm(keys[2]!)).toEqual(['@genkey', 'RSA', '2048', '.build/mtls-kafka-client.key']);
+    expect(jvm(keys[0]!)).toEqual(['@genkey', 'RSA', '2048', '.build/mtls-kafka-0.key']);
+    expect(jvm(keys[4]!)).toEqual(['@genkey', 'RSA', '2048', '.build/mtls-kafka-client.key']);
     // Its tool's command makes the same file, for a run without the JVM and the dry-run script.
     expect(execArgs(keys[0]!)).toEqual([
       'genpkey',
@@ -101,13 +107,13 @@ describe('the drop-in plan', () => {
       '-pkeyopt',
       'rsa_keygen_bits:2048',
       '-out',
-      '.build/mtls-kafka-4.key',
+      '.build/mtls-kafka-0.key',
     ]);
     const req = (p: typeof big, id: string) => execArgs(p.steps.find((s) => s.id === id)!).slice(0, 4);
-    expect(req(big, 'broker-4.request')).toEqual(['req', '-new', '-key', '.build/mtls-kafka-4.key']);
-    expect(req(big, 'broker-3.request')).toEqual(['req', '-new', '-newkey', 'rsa:2048']);
-    // Up to four identities, as before: every key with its request.
+    expect(req(big, 'broker-3.request')).toEqual(['req', '-new', '-key', '.build/mtls-kafka-3.key']);
+    // Three brokers and a client, as before: every key with its request.
     expect(plan.steps.filter((s) => s.id.endsWith('.key'))).toEqual([]);
+    expect(req(plan, 'broker-0.request')).toEqual(['req', '-new', '-newkey', 'rsa:2048']);
     // An EC key takes openssl milliseconds: its request makes it, one process.
     const ec = buildDropInPlan(
       describeStatefulSet({ ...PARAMS, brokers: 6, leafKey: { keyBits: 256, curve: 'P-256' } }),
