@@ -30,8 +30,8 @@ export const keytoolJvmOption = () =>
   new Option(
     '--keytool-jvm <mode>',
     "shared: run the keytool steps in one JVM, as many at once as there are cores (the JDK's keytool class, " +
-      'same arguments); ' +
-      'per-step: start keytool for each step (default shared)',
+      'same arguments), which also makes the RSA keys of more than four leaves; ' +
+      'per-step: start keytool for each step, openssl making every key (default shared)',
   ).choices(['shared', 'per-step']);
 
 export const jsonOption = () =>
