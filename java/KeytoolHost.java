@@ -310,7 +310,8 @@ public final class KeytoolHost {
     generator.initialize(Integer.parseInt(a[1]));
     byte[] pkcs8 = generator.generateKeyPair().getPrivate().getEncoded();
     String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pkcs8);
-    byte[] pem = ("-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.US_ASCII);
+    String text = "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n";
+    byte[] pem = text.getBytes(StandardCharsets.US_ASCII);
     Path path = Paths.get(a[2]);
     // Created 0600 (whatever the umask), never over a file that is there.
     Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
